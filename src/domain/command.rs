@@ -1,0 +1,489 @@
+//! The command grammar, one parser for every chat.
+//!
+//! ```text
+//! declare <p0|p1|p2|p3> <title…>
+//! sev [INC-N] <p0..p3> [reason]
+//! ack [INC-N]
+//! status [INC-N] <investigating|identified|mitigated|resolved> [note]
+//! resolve [INC-N] [note]          reopen [INC-N] [reason]
+//! assign [INC-N] <commander|comms|scribe> @someone
+//! note [INC-N] <text>
+//! runbook [INC-N] [query]         run [INC-N] <step>
+//! approve <request>               deny <request> [reason]
+//! timeline [INC-N]   postmortem [INC-N]   list   help
+//! ```
+//! Inside a war room the incident is implied; elsewhere the `INC-N` right after the verb names it.
+
+use serde::{Deserialize, Serialize};
+
+use super::{IncidentNumber, IncidentTitle, NoteText, Role, Severity, Status, TextError, UserId};
+
+/// A parsed command: what to do, and to which incident when the text named one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Command {
+    /// The incident named in the text (`ack INC-7`); `None` means the room's incident.
+    pub incident: Option<IncidentNumber>,
+    /// What to do.
+    pub action: Action,
+}
+
+/// What a command asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verb", rename_all = "snake_case")]
+pub enum Action {
+    /// Open an incident and its war room.
+    Declare {
+        /// Its severity.
+        severity: Severity,
+        /// Its title.
+        title: IncidentTitle,
+    },
+    /// Change the severity.
+    Severity {
+        /// The new severity.
+        severity: Severity,
+        /// Why.
+        reason: Option<NoteText>,
+    },
+    /// Acknowledge: someone is on it, paging stops.
+    Ack,
+    /// Change the status.
+    Status {
+        /// The new status.
+        status: Status,
+        /// A note for the timeline.
+        note: Option<NoteText>,
+    },
+    /// Resolve (the same as `status resolved`).
+    Resolve {
+        /// A note for the timeline.
+        note: Option<NoteText>,
+    },
+    /// Open a resolved incident again.
+    Reopen {
+        /// Why.
+        reason: Option<NoteText>,
+    },
+    /// Give someone a role.
+    Assign {
+        /// The role.
+        role: Role,
+        /// The person.
+        user: UserId,
+    },
+    /// Add a note to the timeline.
+    Note {
+        /// The note.
+        text: NoteText,
+    },
+    /// Show or search runbooks.
+    Runbook {
+        /// Words to search for.
+        query: Option<String>,
+    },
+    /// Run a runbook step.
+    Run {
+        /// The step's id.
+        step: String,
+    },
+    /// Approve an action request.
+    Approve {
+        /// The request's id.
+        request: String,
+    },
+    /// Deny an action request.
+    Deny {
+        /// The request's id.
+        request: String,
+        /// Why.
+        reason: Option<NoteText>,
+    },
+    /// Show the timeline.
+    Timeline,
+    /// Post the post-mortem draft.
+    Postmortem,
+    /// List open incidents.
+    List,
+    /// Show the commands.
+    Help,
+}
+
+/// The usage line of every command, in the order `help` shows them.
+pub const USAGE: &[(&str, &str)] = &[
+    ("declare", "declare <p0|p1|p2|p3> <title…>"),
+    ("sev", "sev <p0|p1|p2|p3> [reason]"),
+    ("ack", "ack"),
+    (
+        "status",
+        "status <investigating|identified|mitigated|resolved> [note]",
+    ),
+    ("resolve", "resolve [note]"),
+    ("reopen", "reopen [reason]"),
+    ("assign", "assign <commander|comms|scribe> @someone"),
+    ("note", "note <text>"),
+    ("runbook", "runbook [query]"),
+    ("run", "run <step>"),
+    ("approve", "approve <request>"),
+    ("deny", "deny <request> [reason]"),
+    ("timeline", "timeline"),
+    ("postmortem", "postmortem"),
+    ("list", "list"),
+    ("help", "help"),
+];
+
+/// What was wrong with a command, and its right form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{problem}; usage: {usage}")]
+pub struct ParseError {
+    /// What was wrong.
+    pub problem: String,
+    /// The right form.
+    pub usage: &'static str,
+}
+
+/// The most characters a command may have; longer text is refused before it is read.
+pub const MAX_COMMAND_CHARS: usize = 12_000;
+
+/// Takes `/incident` or `!incident` off the front of a chat message; `None` when the message
+/// is not a Warroom command.
+pub fn strip_invocation(message: &str) -> Option<&str> {
+    let trimmed = message.trim_start();
+    for prefix in ["/incident", "!incident"] {
+        if let Some(rest) = trimmed.strip_prefix(prefix)
+            && (rest.is_empty() || rest.starts_with(char::is_whitespace))
+        {
+            return Some(rest);
+        }
+    }
+    None
+}
+
+fn usage_of(verb: &str) -> &'static str {
+    USAGE
+        .iter()
+        .find(|(v, _)| *v == verb)
+        .map(|(_, u)| *u)
+        .unwrap_or("help")
+}
+
+/// Splits the first word off, returning it and the rest (not trimmed, so notes keep their shape).
+fn next_word(text: &str) -> (&str, &str) {
+    let text = text.trim_start();
+    match text.find(char::is_whitespace) {
+        Some(i) => (&text[..i], &text[i..]),
+        None => (text, ""),
+    }
+}
+
+fn optional_text(
+    rest: &str,
+    parse: fn(&str) -> Result<NoteText, TextError>,
+) -> Result<Option<NoteText>, TextError> {
+    if rest.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse(rest).map(Some)
+    }
+}
+
+fn identifier(word: &str, what: &str) -> Result<String, String> {
+    if word.is_empty() {
+        return Err(format!("the {what} is missing"));
+    }
+    let ok = word.len() <= 64
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if ok {
+        Ok(word.to_owned())
+    } else {
+        let shown: String = word.chars().take(20).filter(|c| !c.is_control()).collect();
+        Err(format!(
+            "'{shown}' is not a {what} id (letters, digits, '-', '_' or '.', at most 64)"
+        ))
+    }
+}
+
+/// Parses the words of a command (after `/incident` or `!incident`). Never panics.
+pub fn parse(text: &str) -> Result<Command, ParseError> {
+    let length = text.chars().count();
+    if length > MAX_COMMAND_CHARS {
+        return Err(ParseError {
+            problem: format!(
+                "the command has {length} characters; the most is {MAX_COMMAND_CHARS}"
+            ),
+            usage: "help",
+        });
+    }
+    let (verb_word, rest) = next_word(text);
+    let verb = verb_word.to_ascii_lowercase();
+    let canonical = match verb.as_str() {
+        "" => "help",
+        "severity" => "sev",
+        "acknowledge" => "ack",
+        "runbooks" => "runbook",
+        "postmortem" | "post-mortem" => "postmortem",
+        "ls" => "list",
+        other => other,
+    };
+    let usage = usage_of(canonical);
+    if !USAGE.iter().any(|(v, _)| *v == canonical) {
+        let shown: String = verb_word
+            .chars()
+            .take(30)
+            .filter(|c| !c.is_control())
+            .collect();
+        return Err(ParseError {
+            problem: format!("unknown command '{shown}'"),
+            usage: "help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, run, approve, deny, timeline, postmortem, list)",
+        });
+    }
+    let fail = |problem: String| ParseError { problem, usage };
+
+    // An incident named right after the verb.
+    let (first, after_first) = next_word(rest);
+    let (incident, rest) = match first.parse::<IncidentNumber>() {
+        Ok(n) => (Some(n), after_first),
+        Err(())
+            if first.len() > 4
+                && first
+                    .get(..4)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("inc-")) =>
+        {
+            return Err(fail(format!(
+                "'{first}' is not an incident number like INC-7"
+            )));
+        }
+        Err(()) => (None, rest),
+    };
+    let text_error = |e: TextError| fail(e.to_string());
+    let no_arguments = |rest: &str| {
+        if rest.trim().is_empty() {
+            Ok(())
+        } else {
+            Err(fail(format!("{canonical} takes no further words")))
+        }
+    };
+
+    let action = match canonical {
+        "declare" => {
+            if incident.is_some() {
+                return Err(fail(
+                    "declare opens a new incident; it takes no INC number".into(),
+                ));
+            }
+            let (sev, title) = next_word(rest);
+            if sev.is_empty() {
+                return Err(fail("the severity and title are missing".into()));
+            }
+            let severity = sev.parse::<Severity>().map_err(|e| fail(e.to_string()))?;
+            let title = IncidentTitle::parse(title).map_err(text_error)?;
+            Action::Declare { severity, title }
+        }
+        "sev" => {
+            let (sev, reason) = next_word(rest);
+            if sev.is_empty() {
+                return Err(fail("the severity is missing".into()));
+            }
+            let severity = sev.parse::<Severity>().map_err(|e| fail(e.to_string()))?;
+            let reason = optional_text(reason, NoteText::parse_reason).map_err(text_error)?;
+            Action::Severity { severity, reason }
+        }
+        "ack" => {
+            no_arguments(rest)?;
+            Action::Ack
+        }
+        "status" => {
+            let (word, note) = next_word(rest);
+            if word.is_empty() {
+                return Err(fail("the status is missing".into()));
+            }
+            let status = word.parse::<Status>().map_err(|e| fail(e.to_string()))?;
+            let note = optional_text(note, NoteText::parse).map_err(text_error)?;
+            Action::Status { status, note }
+        }
+        "resolve" => Action::Resolve {
+            note: optional_text(rest, NoteText::parse).map_err(text_error)?,
+        },
+        "reopen" => Action::Reopen {
+            reason: optional_text(rest, NoteText::parse_reason).map_err(text_error)?,
+        },
+        "assign" => {
+            let (role_word, after_role) = next_word(rest);
+            let (who, extra) = next_word(after_role);
+            if role_word.is_empty() || who.is_empty() {
+                return Err(fail("the role and the person are missing".into()));
+            }
+            let role = role_word.parse::<Role>().map_err(|()| {
+                fail(format!(
+                    "unknown role '{}'",
+                    role_word.chars().take(20).collect::<String>()
+                ))
+            })?;
+            let user = UserId::from_mention(who).ok_or_else(|| {
+                fail(format!(
+                    "'{}' is not a mention like @someone",
+                    who.chars().take(40).collect::<String>()
+                ))
+            })?;
+            no_arguments(extra)?;
+            Action::Assign { role, user }
+        }
+        "note" => Action::Note {
+            text: NoteText::parse(rest).map_err(text_error)?,
+        },
+        "runbook" => {
+            let query = rest.trim();
+            if query.chars().any(char::is_control) {
+                return Err(fail("the query contains a control character".into()));
+            }
+            Action::Runbook {
+                query: (!query.is_empty()).then(|| query.to_owned()),
+            }
+        }
+        "run" => {
+            let (step, extra) = next_word(rest);
+            no_arguments(extra)?;
+            Action::Run {
+                step: identifier(step, "step").map_err(fail)?,
+            }
+        }
+        "approve" | "deny" => {
+            if incident.is_some() {
+                return Err(fail(format!(
+                    "{canonical} takes a request id, not an incident"
+                )));
+            }
+            let (request, reason) = next_word(rest);
+            let request = identifier(request, "request").map_err(fail)?;
+            if canonical == "approve" {
+                no_arguments(reason)?;
+                Action::Approve { request }
+            } else {
+                let reason = optional_text(reason, NoteText::parse_reason).map_err(text_error)?;
+                Action::Deny { request, reason }
+            }
+        }
+        "timeline" => {
+            no_arguments(rest)?;
+            Action::Timeline
+        }
+        "postmortem" => {
+            no_arguments(rest)?;
+            Action::Postmortem
+        }
+        "list" | "help" => {
+            if incident.is_some() {
+                return Err(fail(format!("{canonical} takes no incident")));
+            }
+            if canonical == "list" {
+                no_arguments(rest)?;
+                Action::List
+            } else {
+                Action::Help
+            }
+        }
+        _ => unreachable!("every verb in USAGE is matched above"),
+    };
+    Ok(Command { incident, action })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> Command {
+        parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+    }
+
+    fn err(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn declare_reads_severity_and_the_whole_title() {
+        let cmd = ok("declare p1 Checkout API returns 500s");
+        assert_eq!(cmd.incident, None);
+        let Action::Declare { severity, title } = cmd.action else {
+            panic!("not a declare")
+        };
+        assert_eq!(severity, Severity::P1);
+        assert_eq!(title.as_str(), "Checkout API returns 500s");
+    }
+
+    #[test]
+    fn an_incident_named_after_the_verb_is_the_target() {
+        assert_eq!(ok("ack INC-7").incident, Some(IncidentNumber(7)));
+        let cmd = ok("note inc-12 rolled back  the deploy");
+        assert_eq!(cmd.incident, Some(IncidentNumber(12)));
+        assert_eq!(
+            cmd.action,
+            Action::Note {
+                text: NoteText::parse("rolled back  the deploy").unwrap()
+            }
+        );
+    }
+
+    #[test]
+    fn malformed_commands_say_what_was_wrong_and_the_right_form() {
+        assert_eq!(
+            err("declare p5 oops"),
+            "unknown severity 'p5' (use p0, p1, p2 or p3); usage: declare <p0|p1|p2|p3> <title…>"
+        );
+        assert_eq!(
+            err("declare p1"),
+            "the title is empty; usage: declare <p0|p1|p2|p3> <title…>"
+        );
+        assert_eq!(
+            err("status fixed"),
+            "unknown status 'fixed' (use investigating, identified, mitigated or resolved); usage: status <investigating|identified|mitigated|resolved> [note]"
+        );
+        assert_eq!(
+            err("ack now please"),
+            "ack takes no further words; usage: ack"
+        );
+        assert!(err("frobnicate").starts_with("unknown command 'frobnicate'; usage: help"));
+        assert_eq!(
+            err("assign boss @bob"),
+            "unknown role 'boss'; usage: assign <commander|comms|scribe> @someone"
+        );
+        assert_eq!(
+            err("ack INC-x"),
+            "'INC-x' is not an incident number like INC-7; usage: ack"
+        );
+    }
+
+    #[test]
+    fn mentions_from_every_chat_are_accepted_by_assign() {
+        for (text, id) in [
+            ("assign comms @bob", "bob"),
+            ("assign comms <@U024BE7LH|bob>", "U024BE7LH"),
+            ("assign comms @bob:example.org", "@bob:example.org"),
+        ] {
+            let Action::Assign { user, .. } = ok(text).action else {
+                panic!("not an assign")
+            };
+            assert_eq!(user.as_str(), id);
+        }
+    }
+
+    #[test]
+    fn the_invocation_prefix_is_recognised_only_as_a_whole_word() {
+        assert_eq!(strip_invocation("/incident ack"), Some(" ack"));
+        assert_eq!(strip_invocation("!incident"), Some(""));
+        assert_eq!(strip_invocation("/incidents"), None);
+        assert_eq!(strip_invocation("hello"), None);
+    }
+
+    #[test]
+    fn an_empty_command_is_help() {
+        assert_eq!(ok("   ").action, Action::Help);
+    }
+
+    #[test]
+    fn commands_round_trip_through_json_for_buttons() {
+        let cmd = ok("sev INC-3 p0 now it is everything");
+        let json = serde_json::to_string(&cmd).unwrap();
+        assert_eq!(serde_json::from_str::<Command>(&json).unwrap(), cmd);
+    }
+}
