@@ -1,0 +1,222 @@
+//! Incidents and their timelines: declaring, recording events with optimistic locking, reading.
+
+use chrono::{DateTime, Utc};
+
+use super::error::{classify, is_unique_violation};
+use super::rows::{
+    EventRow, IncidentRow, event_columns, incident_columns, number_from, stored_time,
+};
+use super::{Pool, StoreError};
+use crate::domain::{Incident, IncidentNumber, IncidentTitle, Severity, TimelineEvent, UserId};
+
+/// How often a declare is retried when a concurrent declare took the same number (PostgreSQL).
+/// Every lost race means another declare committed, so this bounds the concurrent declares one
+/// caller can lose to, far above what a chat produces.
+const MAX_DECLARE_ATTEMPTS: u32 = 50;
+
+/// The next number is taken inside the INSERT, so numbers have no gaps; two transactions that
+/// take the same one collide on the primary key and the loser retries.
+const INSERT_INCIDENT: &str = concat!(
+    "INSERT INTO incidents (",
+    incident_columns!(),
+    ") SELECT COALESCE(MAX(number), 0) + 1, \
+     $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM incidents RETURNING number"
+);
+
+/// Saves the state after an event, only if the row is still at the version before it.
+const UPDATE_INCIDENT: &str = "UPDATE incidents SET title = $1, severity = $2, status = $3, \
+     commander = $4, comms = $5, scribe = $6, declared_by = $7, declared_at = $8, \
+     acknowledged_by = $9, acknowledged_at = $10, resolved_at = $11, version = $12 \
+     WHERE number = $13 AND version = $14";
+
+const INSERT_EVENT: &str = concat!(
+    "INSERT INTO timeline_events (",
+    event_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6)"
+);
+
+const SELECT_INCIDENT: &str = concat!(
+    "SELECT ",
+    incident_columns!(),
+    " FROM incidents WHERE number = $1"
+);
+
+/// `'resolved'` is `Status::Resolved.word()`, written out so the partial index applies.
+const SELECT_OPEN_INCIDENTS: &str = concat!(
+    "SELECT ",
+    incident_columns!(),
+    " FROM incidents WHERE status <> 'resolved' ORDER BY number DESC"
+);
+
+const SELECT_TIMELINE: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM timeline_events WHERE incident_number = $1 ORDER BY seq"
+);
+
+/// Binds an incident's state, every column but `number`, as `$1` to `$12`.
+macro_rules! bind_state {
+    ($query:expr, $row:expr) => {
+        $query
+            .bind(&$row.title)
+            .bind(&$row.severity)
+            .bind(&$row.status)
+            .bind(&$row.commander)
+            .bind(&$row.comms)
+            .bind(&$row.scribe)
+            .bind(&$row.declared_by)
+            .bind($row.declared_at)
+            .bind(&$row.acknowledged_by)
+            .bind($row.acknowledged_at)
+            .bind($row.resolved_at)
+            .bind($row.version)
+    };
+}
+
+/// Binds an event's columns as `$1` to `$6`.
+macro_rules! bind_event {
+    ($query:expr, $row:expr) => {
+        $query
+            .bind($row.incident_number)
+            .bind($row.seq)
+            .bind($row.at)
+            .bind(&$row.actor)
+            .bind(&$row.kind)
+            .bind(&$row.data)
+    };
+}
+
+/// See [`super::Store::declare`].
+pub(super) async fn declare(
+    pool: &Pool,
+    title: &IncidentTitle,
+    severity: Severity,
+    by: &UserId,
+    at: DateTime<Utc>,
+) -> Result<(Incident, TimelineEvent), StoreError> {
+    // Cut to the stored precision first, so the incident returned equals the one read back.
+    let at = stored_time(at);
+    let mut attempt = 1;
+    loop {
+        match try_declare(pool, title, severity, by, at).await {
+            Err(StoreError::Other(e))
+                if is_unique_violation(&e) && attempt < MAX_DECLARE_ATTEMPTS =>
+            {
+                tracing::debug!(
+                    attempt,
+                    "a concurrent declare took the number; taking the next"
+                );
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+async fn try_declare(
+    pool: &Pool,
+    title: &IncidentTitle,
+    severity: Severity,
+    by: &UserId,
+    at: DateTime<Utc>,
+) -> Result<(Incident, TimelineEvent), StoreError> {
+    // The domain, not SQL, decides the first state; the draft's number is replaced by the row's.
+    let (draft, _) = Incident::declare(IncidentNumber(0), title.clone(), severity, by.clone(), at);
+    let state = IncidentRow::from(&draft);
+    with_pool!(pool, p => {
+        let mut tx = p.begin().await.map_err(classify)?;
+        let number: i64 = bind_state!(sqlx::query_scalar(INSERT_INCIDENT), state)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(classify)?;
+        let (incident, event) =
+            Incident::declare(number_from(number)?, title.clone(), severity, by.clone(), at);
+        let event_row = EventRow::from_event(&event)?;
+        bind_event!(sqlx::query(INSERT_EVENT), event_row)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        tx.commit().await.map_err(classify)?;
+        Ok((incident, event))
+    })
+}
+
+/// See [`super::Store::record`]. An event that does not belong to `incident` or does not follow
+/// its version by one is refused as a conflict too, before anything is written.
+pub(super) async fn record(
+    pool: &Pool,
+    incident: &Incident,
+    event: &TimelineEvent,
+) -> Result<(), StoreError> {
+    let number = incident.number;
+    let fits = event.incident == number && event.seq == incident.version;
+    let Some(previous) = event.seq.checked_sub(1).filter(|_| fits) else {
+        return Err(StoreError::Conflict(number));
+    };
+    let state = IncidentRow::from(incident);
+    let event_row = EventRow::from_event(event)?;
+    with_pool!(pool, p => {
+        let mut tx = p.begin().await.map_err(classify)?;
+        let updated = bind_state!(sqlx::query(UPDATE_INCIDENT), state)
+            .bind(state.number)
+            .bind(i64::from(previous))
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?
+            .rows_affected();
+        if updated == 0 {
+            // Dropping the transaction rolls it back; nothing was written anyway.
+            return Err(StoreError::Conflict(number));
+        }
+        bind_event!(sqlx::query(INSERT_EVENT), event_row)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(number)
+                } else {
+                    classify(e)
+                }
+            })?;
+        tx.commit().await.map_err(classify)
+    })
+}
+
+/// See [`super::Store::incident`].
+pub(super) async fn incident(
+    pool: &Pool,
+    number: IncidentNumber,
+) -> Result<Option<Incident>, StoreError> {
+    let row: Option<IncidentRow> = with_pool!(pool, p => {
+        sqlx::query_as(SELECT_INCIDENT)
+            .bind(i64::from(number.0))
+            .fetch_optional(p)
+            .await
+    })
+    .map_err(classify)?;
+    row.map(IncidentRow::into_incident).transpose()
+}
+
+/// See [`super::Store::timeline`].
+pub(super) async fn timeline(
+    pool: &Pool,
+    number: IncidentNumber,
+) -> Result<Vec<TimelineEvent>, StoreError> {
+    let rows: Vec<EventRow> = with_pool!(pool, p => {
+        sqlx::query_as(SELECT_TIMELINE)
+            .bind(i64::from(number.0))
+            .fetch_all(p)
+            .await
+    })
+    .map_err(classify)?;
+    rows.into_iter().map(EventRow::into_event).collect()
+}
+
+/// See [`super::Store::open_incidents`].
+pub(super) async fn open_incidents(pool: &Pool) -> Result<Vec<Incident>, StoreError> {
+    let rows: Vec<IncidentRow> = with_pool!(pool, p => {
+        sqlx::query_as(SELECT_OPEN_INCIDENTS).fetch_all(p).await
+    })
+    .map_err(classify)?;
+    rows.into_iter().map(IncidentRow::into_incident).collect()
+}

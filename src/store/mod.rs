@@ -1,0 +1,218 @@
+//! Persistence of incidents, timelines, war rooms, cards and buttons, in SQLite (a file, the
+//! default) or PostgreSQL (for several replicas). All SQL of Warroom lives under this folder.
+//!
+//! Every query is written once, with `$N` placeholders that both backends understand, and run on
+//! whichever pool the store holds. Only the migrations exist per backend
+//! (`migrations/sqlite`, `migrations/postgres`, same file names, same meaning).
+//!
+//! Times are kept to the microsecond, PostgreSQL's precision, on both backends.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    Command, Incident, IncidentNumber, IncidentTitle, Severity, TimelineEvent, UserId,
+};
+
+/// Why the store could not do what was asked. Each reads as a plain sentence; the cause is kept
+/// for the log.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names no database Warroom supports.
+    #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    /// The database could not be opened or reached at start-up.
+    #[error("cannot open the database {url}: {reason}")]
+    Open {
+        /// The URL with any password hidden.
+        url: String,
+        /// What went wrong, in words.
+        reason: String,
+    },
+    /// The file is not a SQLite database, or is damaged.
+    #[error("the database file is damaged or is not a database ({0}); it was left untouched")]
+    Corrupt(String),
+    /// The database refuses writes.
+    #[error("the database is read-only, so nothing could be recorded")]
+    ReadOnly,
+    /// The database went away (server down, network gone, pool exhausted).
+    #[error("the database cannot be reached right now, so nothing was recorded")]
+    Unavailable(#[source] sqlx::Error),
+    /// Someone else changed the incident between reading and writing it.
+    #[error("{0} was changed by someone else at the same moment")]
+    Conflict(IncidentNumber),
+    /// A stored row could not be read back.
+    #[error("stored data could not be read: {0}")]
+    Decode(String),
+    /// The schema could not be brought up to date.
+    #[error("the database schema could not be migrated: {0}")]
+    Migrate(String),
+    /// Anything else the database said.
+    #[error("the database failed: {0}")]
+    Other(#[source] sqlx::Error),
+}
+
+/// A war room as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRoom {
+    /// The chat's id of the room (a Slack channel id, a Matrix room id, a console room name).
+    pub id: String,
+    /// Its human name (`inc-7-checkout-api-returns-500s`).
+    pub name: String,
+}
+
+/// Where an incident's card was posted, so that it can be edited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCard {
+    /// The room's id.
+    pub room_id: String,
+    /// The chat's id of the message.
+    pub message_id: String,
+}
+
+/// Runs the same expression on whichever pool there is; `$p` names the pool inside `$body`.
+macro_rules! with_pool {
+    ($pool:expr, $p:ident => $body:expr) => {
+        match $pool {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+mod activity;
+mod connect;
+mod error;
+mod incidents;
+mod rooms;
+mod rows;
+
+/// The connection pool of the backend in use.
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// The database: SQLite or PostgreSQL, chosen by the URL.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite://PATH` creates the file; `postgres://…`),
+    /// and brings its schema up to date.
+    #[tracing::instrument(skip_all, fields(url = %error::redact(url)))]
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Ok(Store {
+            pool: connect::open(url).await?,
+        })
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Opens an incident with the next free number and records its declaration, atomically.
+    #[tracing::instrument(skip_all, fields(severity = %severity, by = %by))]
+    pub async fn declare(
+        &self,
+        title: &IncidentTitle,
+        severity: Severity,
+        by: &UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(Incident, TimelineEvent), StoreError> {
+        incidents::declare(&self.pool, title, severity, by, at).await
+    }
+
+    /// Appends `event` and saves `incident` (its state after the event), refusing with
+    /// `Conflict` when the incident moved on since it was read (its version is not `event.seq - 1`).
+    #[tracing::instrument(skip_all, fields(incident = %incident.number, seq = event.seq, kind = event.kind.type_name()))]
+    pub async fn record(
+        &self,
+        incident: &Incident,
+        event: &TimelineEvent,
+    ) -> Result<(), StoreError> {
+        incidents::record(&self.pool, incident, event).await
+    }
+
+    /// One incident.
+    #[tracing::instrument(skip_all, fields(incident = %number))]
+    pub async fn incident(&self, number: IncidentNumber) -> Result<Option<Incident>, StoreError> {
+        incidents::incident(&self.pool, number).await
+    }
+
+    /// The whole timeline of an incident, in order.
+    #[tracing::instrument(skip_all, fields(incident = %number))]
+    pub async fn timeline(&self, number: IncidentNumber) -> Result<Vec<TimelineEvent>, StoreError> {
+        incidents::timeline(&self.pool, number).await
+    }
+
+    /// Every incident that is not resolved, newest first.
+    pub async fn open_incidents(&self) -> Result<Vec<Incident>, StoreError> {
+        incidents::open_incidents(&self.pool).await
+    }
+
+    /// Remembers the war room of an incident on a chat platform.
+    #[tracing::instrument(skip_all, fields(incident = %incident, platform, room = %room.id))]
+    pub async fn bind_war_room(
+        &self,
+        platform: &str,
+        incident: IncidentNumber,
+        room: &StoredRoom,
+    ) -> Result<(), StoreError> {
+        rooms::bind_war_room(&self.pool, platform, incident, room).await
+    }
+
+    /// The incident whose war room this is, if it is one.
+    pub async fn incident_for_room(
+        &self,
+        platform: &str,
+        room_id: &str,
+    ) -> Result<Option<IncidentNumber>, StoreError> {
+        rooms::incident_for_room(&self.pool, platform, room_id).await
+    }
+
+    /// The war room of an incident on a platform.
+    pub async fn war_room(
+        &self,
+        platform: &str,
+        incident: IncidentNumber,
+    ) -> Result<Option<StoredRoom>, StoreError> {
+        rooms::war_room(&self.pool, platform, incident).await
+    }
+
+    /// Remembers (or replaces) where the incident's card was posted on a platform.
+    #[tracing::instrument(skip_all, fields(incident = %incident, platform))]
+    pub async fn save_card(
+        &self,
+        platform: &str,
+        incident: IncidentNumber,
+        card: &StoredCard,
+    ) -> Result<(), StoreError> {
+        rooms::save_card(&self.pool, platform, incident, card).await
+    }
+
+    /// Where the incident's card was posted on a platform.
+    pub async fn card(
+        &self,
+        platform: &str,
+        incident: IncidentNumber,
+    ) -> Result<Option<StoredCard>, StoreError> {
+        rooms::card(&self.pool, platform, incident).await
+    }
+
+    /// The id of the button that runs `command`: the same command always gets the same id.
+    pub async fn button_for(&self, command: &Command) -> Result<i64, StoreError> {
+        rooms::button_for(&self.pool, command).await
+    }
+
+    /// The command behind a button id, if there is such a button.
+    pub async fn button(&self, id: i64) -> Result<Option<Command>, StoreError> {
+        rooms::button(&self.pool, id).await
+    }
+}

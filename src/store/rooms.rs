@@ -1,0 +1,171 @@
+//! What the chats need remembered: war rooms, incident cards, and button ids for commands.
+
+use super::error::{classify, is_unique_violation};
+use super::rows::{command_from_json, command_json, number_from};
+use super::{Pool, StoreError, StoredCard, StoredRoom};
+use crate::domain::{Command, IncidentNumber};
+
+/// See [`super::Store::bind_war_room`]. Binding the same room to the same incident again is
+/// accepted; a room that serves another incident, or an incident that has another room on the
+/// platform, is refused with the database's unique violation.
+pub(super) async fn bind_war_room(
+    pool: &Pool,
+    platform: &str,
+    incident: IncidentNumber,
+    room: &StoredRoom,
+) -> Result<(), StoreError> {
+    let inserted = with_pool!(pool, p => {
+        sqlx::query(
+            "INSERT INTO war_rooms (platform, room_id, room_name, incident_number) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(platform)
+        .bind(&room.id)
+        .bind(&room.name)
+        .bind(i64::from(incident.0))
+        .execute(p)
+        .await
+        .map(|done| done.rows_affected())
+    });
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => {
+            if incident_for_room(pool, platform, &room.id).await? == Some(incident) {
+                Ok(())
+            } else {
+                Err(classify(e))
+            }
+        }
+        Err(e) => Err(classify(e)),
+    }
+}
+
+/// See [`super::Store::incident_for_room`].
+pub(super) async fn incident_for_room(
+    pool: &Pool,
+    platform: &str,
+    room_id: &str,
+) -> Result<Option<IncidentNumber>, StoreError> {
+    let number: Option<i64> = with_pool!(pool, p => {
+        sqlx::query_scalar(
+            "SELECT incident_number FROM war_rooms WHERE platform = $1 AND room_id = $2",
+        )
+        .bind(platform)
+        .bind(room_id)
+        .fetch_optional(p)
+        .await
+    })
+    .map_err(classify)?;
+    number.map(number_from).transpose()
+}
+
+/// See [`super::Store::war_room`].
+pub(super) async fn war_room(
+    pool: &Pool,
+    platform: &str,
+    incident: IncidentNumber,
+) -> Result<Option<StoredRoom>, StoreError> {
+    let room: Option<(String, String)> = with_pool!(pool, p => {
+        sqlx::query_as(
+            "SELECT room_id, room_name FROM war_rooms \
+             WHERE platform = $1 AND incident_number = $2",
+        )
+        .bind(platform)
+        .bind(i64::from(incident.0))
+        .fetch_optional(p)
+        .await
+    })
+    .map_err(classify)?;
+    Ok(room.map(|(id, name)| StoredRoom { id, name }))
+}
+
+/// See [`super::Store::save_card`].
+pub(super) async fn save_card(
+    pool: &Pool,
+    platform: &str,
+    incident: IncidentNumber,
+    card: &StoredCard,
+) -> Result<(), StoreError> {
+    with_pool!(pool, p => {
+        sqlx::query(
+            "INSERT INTO cards (platform, incident_number, room_id, message_id) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (platform, incident_number) \
+             DO UPDATE SET room_id = excluded.room_id, message_id = excluded.message_id",
+        )
+        .bind(platform)
+        .bind(i64::from(incident.0))
+        .bind(&card.room_id)
+        .bind(&card.message_id)
+        .execute(p)
+        .await
+        .map(|done| done.rows_affected())
+    })
+    .map_err(classify)?;
+    Ok(())
+}
+
+/// See [`super::Store::card`].
+pub(super) async fn card(
+    pool: &Pool,
+    platform: &str,
+    incident: IncidentNumber,
+) -> Result<Option<StoredCard>, StoreError> {
+    let card: Option<(String, String)> = with_pool!(pool, p => {
+        sqlx::query_as(
+            "SELECT room_id, message_id FROM cards WHERE platform = $1 AND incident_number = $2",
+        )
+        .bind(platform)
+        .bind(i64::from(incident.0))
+        .fetch_optional(p)
+        .await
+    })
+    .map_err(classify)?;
+    Ok(card.map(|(room_id, message_id)| StoredCard {
+        room_id,
+        message_id,
+    }))
+}
+
+/// See [`super::Store::button_for`]. Looks first, so that the common case (a button shown
+/// again) neither writes nor uses up an id.
+pub(super) async fn button_for(pool: &Pool, command: &Command) -> Result<i64, StoreError> {
+    let json = command_json(command)?;
+    if let Some(id) = button_id(pool, &json).await? {
+        return Ok(id);
+    }
+    with_pool!(pool, p => {
+        sqlx::query("INSERT INTO buttons (command) VALUES ($1) ON CONFLICT (command) DO NOTHING")
+            .bind(&json)
+            .execute(p)
+            .await
+            .map(|done| done.rows_affected())
+    })
+    .map_err(classify)?;
+    // Whoever inserted it, the row is there now.
+    button_id(pool, &json)
+        .await?
+        .ok_or_else(|| StoreError::Other(sqlx::Error::RowNotFound))
+}
+
+async fn button_id(pool: &Pool, json: &str) -> Result<Option<i64>, StoreError> {
+    with_pool!(pool, p => {
+        sqlx::query_scalar("SELECT id FROM buttons WHERE command = $1")
+            .bind(json)
+            .fetch_optional(p)
+            .await
+    })
+    .map_err(classify)
+}
+
+/// See [`super::Store::button`].
+pub(super) async fn button(pool: &Pool, id: i64) -> Result<Option<Command>, StoreError> {
+    let json: Option<String> = with_pool!(pool, p => {
+        sqlx::query_scalar("SELECT command FROM buttons WHERE id = $1")
+            .bind(id)
+            .fetch_optional(p)
+            .await
+    })
+    .map_err(classify)?;
+    json.map(|json| command_from_json(id, &json)).transpose()
+}
