@@ -1,4 +1,9 @@
 //! Warroom: a ChatOps incident assistant for Slack, Matrix and the terminal.
 #![forbid(unsafe_code)]
 
+pub mod chat;
+pub mod cli;
+pub mod config;
 pub mod domain;
+pub mod engine;
+pub mod store;

@@ -1,1 +1,7 @@
-fn main() {}
+//! The `warroom` binary; everything happens in [`warroom::cli`].
+#![forbid(unsafe_code)]
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    warroom::cli::main().await
+}

@@ -1,0 +1,208 @@
+//! The console's input: `USER: TEXT` lines, `USER@ROOM: TEXT`, `wait 10m`, `# comments`.
+
+use std::sync::Arc;
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+
+use super::ConsoleChat;
+use crate::domain::{UserId, strip_invocation};
+use crate::engine::Engine;
+use crate::engine::clock::{SimulatedClock, parse_duration};
+use crate::engine::port::{ChatError, ChatPort, Origin};
+
+/// How the console runs.
+pub struct ConsoleOptions {
+    /// The simulated clock, when the console rehearses (`wait` lines move it).
+    pub simulated: Option<Arc<SimulatedClock>>,
+    /// Whether to print each input line before its answers (when input is not a terminal).
+    pub echo: bool,
+    /// The room for commands outside war rooms.
+    pub lobby: String,
+}
+
+/// One line of input, read.
+#[derive(Debug, PartialEq, Eq)]
+enum Line<'a> {
+    Skip,
+    Wait(&'a str),
+    Say {
+        user: &'a str,
+        room: Option<&'a str>,
+        text: &'a str,
+    },
+    Bad(String),
+}
+
+fn read_line(line: &str) -> Line<'_> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Line::Skip;
+    }
+    if let Some(rest) = line.strip_prefix("wait")
+        && (rest.is_empty() || rest.starts_with(char::is_whitespace))
+    {
+        return Line::Wait(rest.trim());
+    }
+    let Some((who, text)) = line.split_once(':') else {
+        return Line::Bad(
+            "expected USER: TEXT, USER@ROOM: TEXT, wait <duration> or a # comment".into(),
+        );
+    };
+    let who = who.trim();
+    if who.is_empty() || who.contains(char::is_whitespace) {
+        return Line::Bad(format!(
+            "'{}' is not a user name; expected USER: TEXT",
+            who.chars().take(40).collect::<String>()
+        ));
+    }
+    let (user, room) = match who.split_once('@') {
+        Some((user, room)) if !user.is_empty() && !room.is_empty() => {
+            (user, Some(room.trim_start_matches('#')))
+        }
+        Some(_) => return Line::Bad("expected USER@ROOM: TEXT".into()),
+        None => (who, None),
+    };
+    Line::Say {
+        user,
+        room,
+        text: text.trim(),
+    }
+}
+
+/// Plays console input until it ends. Returns how many lines were not understood.
+pub async fn run(
+    engine: &Engine,
+    chat: &ConsoleChat,
+    input: impl AsyncBufRead + Unpin,
+    options: &ConsoleOptions,
+) -> Result<usize, ChatError> {
+    let mut lines = input.lines();
+    let mut number = 0usize;
+    let mut bad = 0usize;
+    loop {
+        let line = match lines.next_line().await {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => return Err(ChatError::Unavailable(format!("reading input: {e}"))),
+        };
+        number += 1;
+        let parsed = read_line(&line);
+        if options.echo && parsed != Line::Skip {
+            chat.print(&format!("> {}\n", line.trim()))?;
+        }
+        let problem = match parsed {
+            Line::Skip => None,
+            Line::Bad(why) => Some(why),
+            Line::Wait(text) => wait(engine, options, text),
+            Line::Say { user, room, text } => match UserId::parse(user) {
+                Err(e) => Some(e.to_string()),
+                Ok(user) => {
+                    say(engine, chat, options, user, room, text).await;
+                    None
+                }
+            },
+        };
+        if let Some(why) = problem {
+            bad += 1;
+            chat.print(&format!("! line {number}: {why}\n"))?;
+        }
+    }
+    Ok(bad)
+}
+
+fn wait(engine: &Engine, options: &ConsoleOptions, text: &str) -> Option<String> {
+    let Some(clock) = &options.simulated else {
+        return Some(
+            "wait needs a simulated clock: start the console with --simulated-clock".into(),
+        );
+    };
+    match parse_duration(text) {
+        Some(by) if by > chrono::Duration::zero() => {
+            clock.advance(by);
+            tracing::debug!(now = %engine.clock().now(), "simulated clock advanced");
+            None
+        }
+        _ => Some(format!(
+            "'{}' is not a duration like 10m, 90s or 1h30m",
+            text.chars().take(20).collect::<String>()
+        )),
+    }
+}
+
+async fn say(
+    engine: &Engine,
+    chat: &ConsoleChat,
+    options: &ConsoleOptions,
+    user: UserId,
+    room: Option<&str>,
+    text: &str,
+) {
+    let room_id = match room {
+        Some(room) => room.to_owned(),
+        None => default_room(engine, chat, &options.lobby).await,
+    };
+    let origin = Origin {
+        platform: chat.platform().to_owned(),
+        room_id,
+        user,
+    };
+    let words = strip_invocation(text).unwrap_or(text);
+    let (verb, rest) = words
+        .trim_start()
+        .split_once(char::is_whitespace)
+        .unwrap_or((words.trim(), ""));
+    let effects = if verb.eq_ignore_ascii_case("press") {
+        engine.press(&origin, rest.trim()).await
+    } else {
+        engine.handle_text(&origin, words).await
+    };
+    engine.dispatch(chat, &origin, effects).await;
+}
+
+/// The war room of the newest open incident, or the lobby when none is open here.
+async fn default_room(engine: &Engine, chat: &ConsoleChat, lobby: &str) -> String {
+    let store = engine.store();
+    let newest = match store.open_incidents().await {
+        Ok(open) => open.first().map(|i| i.number),
+        Err(e) => {
+            tracing::warn!(error = ?e, "could not list open incidents");
+            None
+        }
+    };
+    if let Some(n) = newest
+        && let Ok(Some(room)) = store.war_room(chat.platform(), n).await
+    {
+        return room.id;
+    }
+    lobby.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_name_a_user_and_maybe_a_room() {
+        assert_eq!(
+            read_line("alice: /incident ack"),
+            Line::Say {
+                user: "alice",
+                room: None,
+                text: "/incident ack"
+            }
+        );
+        assert_eq!(
+            read_line("bob@#inc-7: note it: works"),
+            Line::Say {
+                user: "bob",
+                room: Some("inc-7"),
+                text: "note it: works"
+            }
+        );
+        assert_eq!(read_line("wait 10m"), Line::Wait("10m"));
+        assert_eq!(read_line("  # a comment"), Line::Skip);
+        assert!(matches!(read_line("no colon here"), Line::Bad(_)));
+        assert!(matches!(read_line("two words: hi"), Line::Bad(_)));
+        assert!(matches!(read_line("@room: hi"), Line::Bad(_)));
+    }
+}

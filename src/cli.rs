@@ -1,0 +1,262 @@
+//! The command line: `warroom console`, `postmortem`, `migrate`, `config`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::chat::console::{self, ConsoleChat, ConsoleOptions};
+use crate::config::{self, Config};
+use crate::domain::{IncidentNumber, UserId};
+use crate::engine::clock::{Clock, SimulatedClock, SystemClock};
+use crate::engine::postmortem::PostmortemRenderer;
+use crate::engine::{Engine, Settings};
+use crate::store::Store;
+
+/// Warroom: incident response from chat.
+#[derive(Debug, Parser)]
+#[command(name = "warroom", version, about)]
+struct Cli {
+    /// The configuration file (default: ./warroom.toml when it exists).
+    #[arg(long, global = true, env = "WARROOM_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The database: sqlite://PATH or postgres://… (default: sqlite://warroom.db).
+    #[arg(
+        long,
+        global = true,
+        env = "WARROOM_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Warroom on this terminal: reads `USER: TEXT` lines from stdin (the default command).
+    Console(ConsoleArgs),
+    /// Writes the post-mortem draft of an incident as Markdown.
+    Postmortem {
+        /// The incident, as INC-7.
+        incident: String,
+        /// Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Brings the database schema up to date, then exits.
+    Migrate,
+    /// Shows the configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Default, clap::Args)]
+struct ConsoleArgs {
+    /// Rehearse on a simulated clock that only `wait 10m` lines move. START is an RFC 3339
+    /// time; without it the clock starts at 2026-01-05T14:00:00Z, or a minute after the last
+    /// thing the database recorded when that is later.
+    #[arg(long, value_name = "START", num_args = 0..=1, default_missing_value = "auto")]
+    simulated_clock: Option<String>,
+    /// Read this file instead of stdin.
+    #[arg(long, value_name = "FILE")]
+    script: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Prints a commented example warroom.toml.
+    Example,
+    /// Prints the configuration in effect, secrets hidden.
+    Show,
+}
+
+/// Runs the command line; the process exits with what this returns.
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("warroom: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("WARROOM_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let json = std::env::var("WARROOM_LOG_FORMAT").is_ok_and(|f| f == "json");
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(url) = &cli.database_url {
+        config.database_url = url.clone();
+    }
+    Ok(config)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = load_config(&cli)?;
+    match cli.command {
+        None => console_mode(&config, ConsoleArgs::default()).await,
+        Some(Command::Console(args)) => console_mode(&config, args).await,
+        Some(Command::Postmortem { incident, out }) => {
+            postmortem(&config, &incident, out.as_deref()).await
+        }
+        Some(Command::Migrate) => {
+            let store = open_store(&config).await?;
+            println!(
+                "{} is up to date ({})",
+                config.database_url_redacted(),
+                store.backend()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Config { action }) => {
+            match action {
+                ConfigCommand::Example => print!("{}", config::example()),
+                ConfigCommand::Show => print!("{}", config.describe()),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("database {}", config.database_url_redacted()))
+}
+
+/// Builds the engine from the configuration.
+async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Engine> {
+    let store = open_store(config).await?;
+    let postmortem = PostmortemRenderer::new(config.postmortem_template.as_deref())
+        .context("post-mortem template")?;
+    let mut responders = Vec::new();
+    for name in &config.responders {
+        responders.push(
+            UserId::parse(name).with_context(|| format!("responder '{name}' in the config"))?,
+        );
+    }
+    let settings = Settings {
+        responders,
+        announce_room: config.announce_room.clone(),
+    };
+    Ok(Engine::new(store, clock, settings, postmortem))
+}
+
+fn simulated_start(arg: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
+    if arg == "auto" {
+        return Ok(None);
+    }
+    DateTime::parse_from_rfc3339(arg)
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .with_context(|| format!("'{arg}' is not an RFC 3339 time like 2026-01-05T14:00:00Z"))
+}
+
+async fn console_mode(config: &Config, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
+    let simulated = match &args.simulated_clock {
+        Some(arg) => {
+            let start = match simulated_start(arg)? {
+                Some(start) => start,
+                None => default_rehearsal_start(config).await?,
+            };
+            Some(Arc::new(SimulatedClock::new(start)))
+        }
+        None => None,
+    };
+    let clock: Arc<dyn Clock> = match &simulated {
+        Some(c) => c.clone(),
+        None => Arc::new(SystemClock),
+    };
+    let engine = build_engine(config, clock).await?;
+    let chat = ConsoleChat::new(Box::new(std::io::stdout()), &config.bot_name);
+    let stdin_is_terminal = std::io::stdin().is_terminal();
+    let bad = match &args.script {
+        Some(path) => {
+            let file = tokio::fs::File::open(path)
+                .await
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let options = ConsoleOptions {
+                simulated,
+                echo: true,
+                lobby: config.lobby.clone(),
+            };
+            console::run(&engine, &chat, tokio::io::BufReader::new(file), &options).await?
+        }
+        None => {
+            let options = ConsoleOptions {
+                simulated,
+                echo: !stdin_is_terminal,
+                lobby: config.lobby.clone(),
+            };
+            let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+            console::run(&engine, &chat, stdin, &options).await?
+        }
+    };
+    Ok(if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Where a rehearsal's clock starts when not told: a fixed Monday afternoon, or a minute after
+/// the last thing recorded, so that a second rehearsal on the same database moves forward.
+async fn default_rehearsal_start(config: &Config) -> anyhow::Result<DateTime<Utc>> {
+    let fixed = DateTime::parse_from_rfc3339("2026-01-05T14:00:00Z")
+        .map(|t| t.with_timezone(&Utc))
+        .context("the built-in rehearsal start")?;
+    let store = open_store(config).await?;
+    let latest = store.latest_activity().await?;
+    Ok(match latest {
+        Some(t) if t >= fixed => t + chrono::Duration::minutes(1),
+        _ => fixed,
+    })
+}
+
+async fn postmortem(
+    config: &Config,
+    incident: &str,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let Ok(number) = incident.parse::<IncidentNumber>() else {
+        bail!("'{incident}' is not an incident number like INC-7");
+    };
+    let engine = build_engine(config, Arc::new(SystemClock)).await?;
+    let markdown = engine
+        .postmortem_markdown(number)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    match out {
+        Some(path) => {
+            tokio::fs::write(path, markdown)
+                .await
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote the post-mortem of {number} to {}", path.display());
+        }
+        None => print!("{markdown}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,189 @@
+//! Carrying out effects through a chat port, and remembering what the chat made (rooms, cards).
+
+use super::Engine;
+use super::effect::{Effect, RoomTarget};
+use super::message::Message;
+use super::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
+use crate::domain::IncidentNumber;
+use crate::store::{StoreError, StoredCard, StoredRoom};
+
+/// Why one effect could not be carried out.
+#[derive(Debug, thiserror::Error)]
+enum DispatchError {
+    #[error(transparent)]
+    Chat(#[from] ChatError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Engine {
+    /// Carries out effects in order through `port`. An effect that fails is logged and told to
+    /// the person who gave the command; the others still run. Returns how many failed.
+    pub async fn dispatch(
+        &self,
+        port: &dyn ChatPort,
+        origin: &Origin,
+        effects: Vec<Effect>,
+    ) -> usize {
+        let mut failed = 0;
+        for effect in effects {
+            if let Err(e) = self.carry_out(port, origin, &effect).await {
+                failed += 1;
+                tracing::warn!(error = ?e, ?effect, "effect failed");
+                let what = describe(&effect);
+                let notice = Message::text(format!("Warroom could not {what}: {e}"));
+                if let Err(e) = port.reply_privately(origin, &notice).await {
+                    tracing::warn!(error = ?e, "could not report a failed effect");
+                }
+            }
+        }
+        failed
+    }
+
+    async fn carry_out(
+        &self,
+        port: &dyn ChatPort,
+        origin: &Origin,
+        effect: &Effect,
+    ) -> Result<(), DispatchError> {
+        match effect {
+            Effect::CreateWarRoom {
+                incident,
+                name,
+                topic,
+            } => {
+                let room = port.create_room(name, topic).await?;
+                self.store
+                    .bind_war_room(
+                        port.platform(),
+                        *incident,
+                        &StoredRoom {
+                            id: room.id,
+                            name: room.name,
+                        },
+                    )
+                    .await?;
+            }
+            Effect::Invite { incident, users } => {
+                if let Some(room) = self.war_room(port, *incident).await? {
+                    port.invite(&room, users).await?;
+                }
+            }
+            Effect::PostCard { incident } => self.post_card(port, *incident).await?,
+            Effect::UpdateCard { incident } => {
+                let Some(stored) = self.store.card(port.platform(), *incident).await? else {
+                    return Ok(());
+                };
+                let Some(current) = self.store.incident(*incident).await? else {
+                    return Ok(());
+                };
+                let card = self.card(&current).await?;
+                let target = MessageRef {
+                    room_id: stored.room_id,
+                    id: stored.message_id,
+                };
+                match port.update(&target, &card).await {
+                    Err(ChatError::NotFound(_)) => self.post_card(port, *incident).await?,
+                    other => other?,
+                }
+            }
+            Effect::SetTopic { incident, topic } => {
+                if let Some(room) = self.war_room(port, *incident).await? {
+                    port.set_topic(&room, topic).await?;
+                }
+            }
+            Effect::Post { room, message } => {
+                if let Some(room) = self.room(port, origin, room).await? {
+                    port.post(&room, message).await?;
+                }
+            }
+            Effect::Reply { message } => port.reply_privately(origin, message).await?,
+            Effect::DirectMessage { user, message } => port.direct_message(user, message).await?,
+            Effect::Upload { room, file } => {
+                if let Some(room) = self.room(port, origin, room).await? {
+                    port.upload(&room, file).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn post_card(
+        &self,
+        port: &dyn ChatPort,
+        incident: IncidentNumber,
+    ) -> Result<(), DispatchError> {
+        let Some(room) = self.war_room(port, incident).await? else {
+            return Ok(());
+        };
+        let Some(current) = self.store.incident(incident).await? else {
+            return Ok(());
+        };
+        let card = self.card(&current).await?;
+        let posted = port.post(&room, &card).await?;
+        self.store
+            .save_card(
+                port.platform(),
+                incident,
+                &StoredCard {
+                    room_id: posted.room_id.clone(),
+                    message_id: posted.id.clone(),
+                },
+            )
+            .await?;
+        if let Err(e) = port.pin(&posted).await {
+            tracing::warn!(error = ?e, %incident, "could not pin the card");
+        }
+        Ok(())
+    }
+
+    /// The war room of an incident on this chat; `None` when it has none here (declared
+    /// elsewhere, or its creation failed).
+    async fn war_room(
+        &self,
+        port: &dyn ChatPort,
+        incident: IncidentNumber,
+    ) -> Result<Option<RoomRef>, StoreError> {
+        Ok(self
+            .store
+            .war_room(port.platform(), incident)
+            .await?
+            .map(|r| RoomRef {
+                id: r.id,
+                name: r.name,
+            }))
+    }
+
+    async fn room(
+        &self,
+        port: &dyn ChatPort,
+        origin: &Origin,
+        target: &RoomTarget,
+    ) -> Result<Option<RoomRef>, StoreError> {
+        match target {
+            RoomTarget::Origin => Ok(Some(RoomRef {
+                id: origin.room_id.clone(),
+                name: origin.room_id.clone(),
+            })),
+            RoomTarget::WarRoom(n) => self.war_room(port, *n).await,
+            RoomTarget::Configured(id) => Ok(Some(RoomRef {
+                id: id.clone(),
+                name: id.clone(),
+            })),
+        }
+    }
+}
+
+fn describe(effect: &Effect) -> &'static str {
+    match effect {
+        Effect::CreateWarRoom { .. } => "create the war room",
+        Effect::Invite { .. } => "invite people into the war room",
+        Effect::PostCard { .. } => "post the incident card",
+        Effect::UpdateCard { .. } => "update the incident card",
+        Effect::SetTopic { .. } => "set the war room's topic",
+        Effect::Post { .. } => "post a message",
+        Effect::Reply { .. } => "answer you",
+        Effect::DirectMessage { .. } => "send a direct message",
+        Effect::Upload { .. } => "upload the file",
+    }
+}

@@ -1,0 +1,88 @@
+//! Effects: what the engine asks the chat to do after applying a command.
+
+use super::message::{FileUpload, Message};
+use crate::domain::{IncidentNumber, UserId};
+
+/// Which room an effect is for; resolved to a chat room when the effect is carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomTarget {
+    /// The room the command came from.
+    Origin,
+    /// The war room of an incident.
+    WarRoom(IncidentNumber),
+    /// A room named in the config (the announcements channel), by the chat's id.
+    Configured(String),
+}
+
+/// One thing for the chat to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Create the war room of a new incident and remember it.
+    CreateWarRoom {
+        /// The incident.
+        incident: IncidentNumber,
+        /// The room's name (`inc-7-checkout-api-returns-500s`).
+        name: String,
+        /// Its topic.
+        topic: String,
+    },
+    /// Invite people into an incident's war room.
+    Invite {
+        /// The incident.
+        incident: IncidentNumber,
+        /// Who.
+        users: Vec<UserId>,
+    },
+    /// Post the incident card in the war room, pin it and remember it for later edits.
+    PostCard {
+        /// The incident.
+        incident: IncidentNumber,
+    },
+    /// Edit the incident card to show the incident as it is now.
+    UpdateCard {
+        /// The incident.
+        incident: IncidentNumber,
+    },
+    /// Set the war room's topic.
+    SetTopic {
+        /// The incident.
+        incident: IncidentNumber,
+        /// The new topic.
+        topic: String,
+    },
+    /// Post a message.
+    Post {
+        /// Where.
+        room: RoomTarget,
+        /// What.
+        message: Message,
+    },
+    /// Answer the person who typed the command, privately where the chat can.
+    Reply {
+        /// What.
+        message: Message,
+    },
+    /// Send a person a direct message.
+    DirectMessage {
+        /// Whom.
+        user: UserId,
+        /// What.
+        message: Message,
+    },
+    /// Post a file.
+    Upload {
+        /// Where.
+        room: RoomTarget,
+        /// The file.
+        file: FileUpload,
+    },
+}
+
+impl Effect {
+    /// A private answer of one plain line.
+    pub fn reply(text: impl Into<String>) -> Effect {
+        Effect::Reply {
+            message: Message::text(text),
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Chat-neutral messages: what the engine says, before an adapter renders it as Block Kit,
+//! Matrix HTML or terminal text.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::domain::UserId;
+
+/// A message: blocks in order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Message {
+    /// The blocks, top to bottom.
+    pub blocks: Vec<Block>,
+}
+
+/// One part of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// A bold title line.
+    Header(String),
+    /// A paragraph.
+    Text(Vec<Span>),
+    /// Labelled values, shown as a grid where the chat can.
+    Fields(Vec<(String, Vec<Span>)>),
+    /// Preformatted text (command output, a timeline).
+    Code(String),
+    /// Buttons and selects.
+    Actions(Vec<Control>),
+    /// Small print under the rest.
+    Context(Vec<Span>),
+}
+
+/// A run of text inside a block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Span {
+    /// Plain text.
+    Text(String),
+    /// Emphasised text.
+    Bold(String),
+    /// A person, rendered as the chat's mention (and notifying them).
+    Mention(UserId),
+    /// Inline code.
+    Code(String),
+}
+
+/// Something to press.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    /// One button.
+    Button(Button),
+    /// A choice of several, each a button behind the scenes (Slack shows a select menu).
+    Select {
+        /// What is being chosen.
+        label: String,
+        /// The choices.
+        options: Vec<Button>,
+    },
+}
+
+/// A button: its id, what it says and how it looks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    /// The id a press carries back.
+    pub id: ButtonId,
+    /// What it says.
+    pub label: String,
+    /// How it looks.
+    pub style: ButtonStyle,
+}
+
+/// How a button looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ButtonStyle {
+    /// Neutral.
+    Default,
+    /// The expected next step.
+    Primary,
+    /// Something to think twice about.
+    Danger,
+}
+
+/// The id of a button, shown as `b12`. The same action always has the same id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ButtonId(pub i64);
+
+impl fmt::Display for ButtonId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "b{}", self.0)
+    }
+}
+
+impl FromStr for ButtonId {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let digits = s.strip_prefix(['b', 'B']).ok_or(())?;
+        if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(());
+        }
+        digits.parse().map(ButtonId).map_err(|_| ())
+    }
+}
+
+/// A file to post into a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileUpload {
+    /// The file name (`INC-7-postmortem.md`).
+    pub name: String,
+    /// A title shown with it.
+    pub title: String,
+    /// Its MIME type.
+    pub mime: &'static str,
+    /// The content.
+    pub content: String,
+}
+
+impl Message {
+    /// A message of one plain paragraph.
+    pub fn text(text: impl Into<String>) -> Self {
+        Message {
+            blocks: vec![Block::Text(vec![Span::Text(text.into())])],
+        }
+    }
+
+    /// A message of one paragraph of spans.
+    pub fn spans(spans: Vec<Span>) -> Self {
+        Message {
+            blocks: vec![Block::Text(spans)],
+        }
+    }
+
+    /// Everyone the message mentions, once each, in order.
+    pub fn mentions(&self) -> Vec<&UserId> {
+        let mut out: Vec<&UserId> = Vec::new();
+        for block in &self.blocks {
+            let spans: Vec<&Span> = match block {
+                Block::Text(s) | Block::Context(s) => s.iter().collect(),
+                Block::Fields(fields) => fields.iter().flat_map(|(_, s)| s.iter()).collect(),
+                _ => Vec::new(),
+            };
+            for span in spans {
+                if let Span::Mention(u) = span
+                    && !out.contains(&u)
+                {
+                    out.push(u);
+                }
+            }
+        }
+        out
+    }
+
+    /// The message as plain text without markup, for logs and chats that only take text.
+    pub fn plain_text(&self) -> String {
+        fn spans(out: &mut String, spans: &[Span]) {
+            for span in spans {
+                match span {
+                    Span::Text(t) | Span::Bold(t) => out.push_str(t),
+                    Span::Mention(u) => {
+                        out.push('@');
+                        out.push_str(u.as_str().trim_start_matches('@'));
+                    }
+                    Span::Code(c) => {
+                        out.push('`');
+                        out.push_str(c);
+                        out.push('`');
+                    }
+                }
+            }
+        }
+        let mut out = String::new();
+        for block in &self.blocks {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            match block {
+                Block::Header(h) => out.push_str(h),
+                Block::Text(s) | Block::Context(s) => spans(&mut out, s),
+                Block::Fields(fields) => {
+                    for (i, (label, value)) in fields.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(" · ");
+                        }
+                        out.push_str(label);
+                        out.push_str(": ");
+                        spans(&mut out, value);
+                    }
+                }
+                Block::Code(c) => out.push_str(c),
+                Block::Actions(controls) => {
+                    let labels: Vec<String> = controls
+                        .iter()
+                        .map(|c| match c {
+                            Control::Button(b) => b.label.clone(),
+                            Control::Select { label, .. } => label.clone(),
+                        })
+                        .collect();
+                    out.push_str(&labels.join(" | "));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn button_ids_read_and_print_as_b_n() {
+        assert_eq!("b12".parse::<ButtonId>(), Ok(ButtonId(12)));
+        assert_eq!(ButtonId(3).to_string(), "b3");
+        assert!("b".parse::<ButtonId>().is_err());
+        assert!("12".parse::<ButtonId>().is_err());
+        assert!("b99999999999999999999".parse::<ButtonId>().is_err());
+    }
+
+    #[test]
+    fn mentions_are_collected_once_from_every_block() {
+        let alice = UserId::parse("alice").unwrap();
+        let msg = Message {
+            blocks: vec![
+                Block::Text(vec![Span::Mention(alice.clone())]),
+                Block::Fields(vec![(
+                    "Commander".into(),
+                    vec![Span::Mention(alice.clone())],
+                )]),
+            ],
+        };
+        assert_eq!(msg.mentions(), vec![&alice]);
+        assert_eq!(msg.plain_text(), "@alice\nCommander: @alice");
+    }
+}

@@ -1,0 +1,505 @@
+//! The engine: applies commands to incidents, records them through the store, and says what
+//! the chat should show. It knows no chat; it speaks through [`port::ChatPort`].
+
+pub mod clock;
+mod dispatch;
+pub mod effect;
+pub mod message;
+pub mod port;
+pub mod postmortem;
+mod views;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::domain::{
+    Action, Command, Incident, IncidentNumber, IncidentTitle, Refusal, Role, Severity, Status,
+    TimelineEvent, UserId,
+};
+use crate::store::{Store, StoreError};
+
+use clock::Clock;
+use effect::{Effect, RoomTarget};
+use message::{Button, ButtonId, ButtonStyle, Control, FileUpload, Message};
+use port::Origin;
+use postmortem::{PostmortemError, PostmortemRenderer};
+
+pub use views::war_room_name;
+
+/// What the engine needs from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// People invited into every war room.
+    pub responders: Vec<UserId>,
+    /// The chat's id of a room where new incidents are announced.
+    pub announce_room: Option<String>,
+}
+
+/// Why a command did nothing. The chat user sees [`Engine::explain`]'s sentence.
+#[derive(Debug, thiserror::Error)]
+enum EngineError {
+    /// A domain rule said no.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The command does not fit here; the text says why and what to do.
+    #[error("{0}")]
+    Usage(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The post-mortem template failed.
+    #[error(transparent)]
+    Postmortem(#[from] PostmortemError),
+}
+
+/// How often a command is tried again when another change to the same incident won the race.
+const CONFLICT_RETRIES: usize = 5;
+
+/// The incident engine.
+pub struct Engine {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+    postmortem: PostmortemRenderer,
+    /// Button ids never change once minted, so they are remembered here.
+    buttons: Mutex<HashMap<String, ButtonId>>,
+    /// Changes to one incident take turns inside this process (striped by number), so they do
+    /// not race each other; the store's version check still settles races between replicas.
+    turns: Vec<tokio::sync::Mutex<()>>,
+}
+
+/// How many locks the changes of different incidents are spread over.
+const TURN_STRIPES: usize = 64;
+
+impl Engine {
+    /// An engine over a store, a clock, settings and a post-mortem renderer.
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+        postmortem: PostmortemRenderer,
+    ) -> Engine {
+        Engine {
+            store,
+            clock,
+            settings,
+            postmortem,
+            buttons: Mutex::new(HashMap::new()),
+            turns: (0..TURN_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
+        }
+    }
+
+    /// The store the engine records into.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The engine's clock.
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// Parses and applies the words of a command (what follows `/incident`).
+    pub async fn handle_text(&self, origin: &Origin, words: &str) -> Vec<Effect> {
+        match crate::domain::parse(words) {
+            Ok(command) => self.apply(origin, command).await,
+            Err(e) => vec![Effect::reply(e.to_string())],
+        }
+    }
+
+    /// Presses a button by its id (`b3`): applies the command behind it as the presser.
+    pub async fn press(&self, origin: &Origin, button: &str) -> Vec<Effect> {
+        let shown: String = button
+            .chars()
+            .take(24)
+            .filter(|c| !c.is_control())
+            .collect();
+        let Ok(id) = button.parse::<ButtonId>() else {
+            return vec![Effect::reply(format!(
+                "'{shown}' is not a button id; buttons look like [b3]"
+            ))];
+        };
+        match self.store.button(id.0).await {
+            Ok(Some(command)) => self.apply(origin, command).await,
+            Ok(None) => vec![Effect::reply(format!("there is no button {id}"))],
+            Err(e) => vec![Effect::reply(self.explain(EngineError::Store(e)))],
+        }
+    }
+
+    /// Applies a command from a person; failures become a one-line answer to them.
+    #[tracing::instrument(skip_all, fields(user = %origin.user, incident = ?command.incident))]
+    pub async fn apply(&self, origin: &Origin, command: Command) -> Vec<Effect> {
+        match self.try_apply(origin, command).await {
+            Ok(effects) => effects,
+            Err(err) => vec![Effect::reply(self.explain(err))],
+        }
+    }
+
+    /// The sentence a person sees for a failure; causes that are not theirs go to the log.
+    fn explain(&self, err: EngineError) -> String {
+        match err {
+            EngineError::Refused(r) => r.to_string(),
+            EngineError::Usage(s) => s,
+            EngineError::Store(e) => {
+                tracing::error!(error = ?e, "store failed");
+                match e {
+                    StoreError::ReadOnly | StoreError::Unavailable(_) | StoreError::Conflict(_) => {
+                        e.to_string()
+                    }
+                    _ => "the database failed, so nothing was recorded; the log has the details"
+                        .to_owned(),
+                }
+            }
+            EngineError::Postmortem(e) => {
+                tracing::error!(error = ?e, "post-mortem failed");
+                format!("the post-mortem could not be written: {e}")
+            }
+        }
+    }
+
+    async fn try_apply(
+        &self,
+        origin: &Origin,
+        command: Command,
+    ) -> Result<Vec<Effect>, EngineError> {
+        match command.action {
+            Action::Declare { severity, title } => self.declare(origin, severity, title).await,
+            Action::List => {
+                let open = self.store.open_incidents().await?;
+                Ok(vec![Effect::Reply {
+                    message: views::open_list(&open),
+                }])
+            }
+            Action::Help => Ok(vec![Effect::Reply {
+                message: views::help(),
+            }]),
+            Action::Runbook { .. } | Action::Run { .. } => Err(EngineError::Usage(
+                "runbooks are not available yet in this version of Warroom".into(),
+            )),
+            Action::Approve { .. } | Action::Deny { .. } => Err(EngineError::Usage(
+                "action approvals are not available yet in this version of Warroom".into(),
+            )),
+            action => {
+                let (number, in_war_room) = self.target(origin, command.incident, &action).await?;
+                match action {
+                    Action::Timeline => self.timeline(number).await,
+                    Action::Postmortem => self.postmortem(number).await,
+                    change => self.change(origin, number, in_war_room, change).await,
+                }
+            }
+        }
+    }
+
+    /// The incident a command is about: the one it names, else the war room's.
+    async fn target(
+        &self,
+        origin: &Origin,
+        named: Option<IncidentNumber>,
+        action: &Action,
+    ) -> Result<(IncidentNumber, bool), EngineError> {
+        let here = self
+            .store
+            .incident_for_room(&origin.platform, &origin.room_id)
+            .await?;
+        match (named, here) {
+            (Some(n), _) => Ok((n, here == Some(n))),
+            (None, Some(n)) => Ok((n, true)),
+            (None, None) => {
+                let open = self.store.open_incidents().await?;
+                let verb = verb(action);
+                Err(EngineError::Usage(if open.is_empty() {
+                    format!(
+                        "this room is not a war room and no incident is open: name one, as in `{verb} INC-7`, or open one with `declare <p0|p1|p2|p3> <title…>`"
+                    )
+                } else {
+                    let numbers: Vec<String> =
+                        open.iter().take(5).map(|i| i.number.to_string()).collect();
+                    format!(
+                        "this room is not a war room, so name the incident, as in `{verb} {}` (open: {})",
+                        open[0].number,
+                        numbers.join(", ")
+                    )
+                }))
+            }
+        }
+    }
+
+    async fn load(&self, number: IncidentNumber) -> Result<Incident, EngineError> {
+        self.store
+            .incident(number)
+            .await?
+            .ok_or_else(|| EngineError::Usage(format!("there is no {number}")))
+    }
+
+    async fn declare(
+        &self,
+        origin: &Origin,
+        severity: Severity,
+        title: IncidentTitle,
+    ) -> Result<Vec<Effect>, EngineError> {
+        if let Some(n) = self
+            .store
+            .incident_for_room(&origin.platform, &origin.room_id)
+            .await?
+        {
+            return Err(EngineError::Usage(format!(
+                "this is the war room of {n}; declare a new incident from outside a war room, or change this one with sev or status"
+            )));
+        }
+        let (incident, _event) = self
+            .store
+            .declare(&title, severity, &origin.user, self.clock.now())
+            .await?;
+        let n = incident.number;
+        tracing::info!(incident = %n, %severity, "declared");
+        let name = war_room_name(n, incident.title.as_str());
+        let mut invitees = vec![origin.user.clone()];
+        for user in &self.settings.responders {
+            if !invitees.contains(user) {
+                invitees.push(user.clone());
+            }
+        }
+        let announcement = views::announcement(&incident, &name);
+        let mut effects = vec![
+            Effect::CreateWarRoom {
+                incident: n,
+                name,
+                topic: views::topic(&incident),
+            },
+            Effect::Invite {
+                incident: n,
+                users: invitees,
+            },
+            Effect::PostCard { incident: n },
+            Effect::Post {
+                room: RoomTarget::Origin,
+                message: announcement.clone(),
+            },
+        ];
+        if let Some(room) = &self.settings.announce_room
+            && *room != origin.room_id
+        {
+            effects.push(Effect::Post {
+                room: RoomTarget::Configured(room.clone()),
+                message: announcement,
+            });
+        }
+        Ok(effects)
+    }
+
+    async fn change(
+        &self,
+        origin: &Origin,
+        number: IncidentNumber,
+        in_war_room: bool,
+        action: Action,
+    ) -> Result<Vec<Effect>, EngineError> {
+        let _turn = self.turns[number.0 as usize % TURN_STRIPES].lock().await;
+        let mut attempt = 0;
+        loop {
+            let incident = self.load(number).await?;
+            let kind = match &action {
+                Action::Severity { severity, reason } => {
+                    incident.change_severity(*severity, reason.clone())
+                }
+                Action::Ack => incident.acknowledge(),
+                Action::Status { status, note } => incident.change_status(*status, note.clone()),
+                Action::Resolve { note } => incident.change_status(Status::Resolved, note.clone()),
+                Action::Reopen { reason } => incident.reopen(reason.clone()),
+                Action::Assign { role, user } => incident.assign(*role, user.clone()),
+                Action::Note { text } => incident.note(text.clone()),
+                other => {
+                    return Err(EngineError::Usage(format!(
+                        "{} cannot change an incident",
+                        verb(other)
+                    )));
+                }
+            }?;
+            let event = incident.event(kind, origin.user.clone(), self.clock.now());
+            let mut after = incident.clone();
+            after.apply(&event);
+            match self.store.record(&after, &event).await {
+                Ok(()) => return Ok(self.change_effects(&incident, &after, &event, in_war_room)),
+                Err(StoreError::Conflict(_)) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    tracing::debug!(%number, attempt, "lost a race with another replica; trying again");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn change_effects(
+        &self,
+        before: &Incident,
+        after: &Incident,
+        event: &TimelineEvent,
+        in_war_room: bool,
+    ) -> Vec<Effect> {
+        let line = views::event_line(event);
+        let mut effects = vec![Effect::Post {
+            room: RoomTarget::WarRoom(after.number),
+            message: line.clone(),
+        }];
+        if !in_war_room {
+            effects.push(Effect::Reply { message: line });
+        }
+        if before.severity != after.severity || before.status != after.status {
+            effects.push(Effect::SetTopic {
+                incident: after.number,
+                topic: views::topic(after),
+            });
+        }
+        if card_changes(before, after) {
+            effects.push(Effect::UpdateCard {
+                incident: after.number,
+            });
+        }
+        effects
+    }
+
+    async fn timeline(&self, number: IncidentNumber) -> Result<Vec<Effect>, EngineError> {
+        let incident = self.load(number).await?;
+        let events = self.store.timeline(number).await?;
+        Ok(vec![Effect::Post {
+            room: RoomTarget::Origin,
+            message: views::timeline(&incident, &events),
+        }])
+    }
+
+    /// Renders the post-mortem draft of an incident as Markdown.
+    pub async fn postmortem_markdown(&self, number: IncidentNumber) -> Result<String, String> {
+        let render = async {
+            let incident = self.load(number).await?;
+            let events = self.store.timeline(number).await?;
+            Ok::<_, EngineError>(
+                self.postmortem
+                    .render(&incident, &events, self.clock.now())?,
+            )
+        };
+        render.await.map_err(|e| self.explain(e))
+    }
+
+    async fn postmortem(&self, number: IncidentNumber) -> Result<Vec<Effect>, EngineError> {
+        let incident = self.load(number).await?;
+        let events = self.store.timeline(number).await?;
+        let content = self
+            .postmortem
+            .render(&incident, &events, self.clock.now())?;
+        Ok(vec![Effect::Upload {
+            room: RoomTarget::Origin,
+            file: FileUpload {
+                name: format!("{number}-postmortem.md"),
+                title: format!("Post-mortem draft: {number} {}", incident.title),
+                mime: "text/markdown",
+                content,
+            },
+        }])
+    }
+
+    /// The card of an incident as it stands, with its buttons.
+    pub async fn card(&self, incident: &Incident) -> Result<Message, StoreError> {
+        let n = Some(incident.number);
+        let cmd = |action| Command {
+            incident: n,
+            action,
+        };
+        let mut controls = Vec::new();
+        if incident.status == Status::Resolved {
+            let id = self.button(cmd(Action::Reopen { reason: None })).await?;
+            controls.push(button(id, "Reopen", ButtonStyle::Default));
+        } else {
+            if incident.acknowledged.is_none() {
+                let id = self.button(cmd(Action::Ack)).await?;
+                controls.push(button(id, "Acknowledge", ButtonStyle::Primary));
+            }
+            for status in views::offered_statuses(incident) {
+                let id = self
+                    .button(cmd(Action::Status { status, note: None }))
+                    .await?;
+                controls.push(button(id, &status.to_string(), ButtonStyle::Default));
+            }
+            let id = self.button(cmd(Action::Resolve { note: None })).await?;
+            controls.push(button(id, "Resolve", ButtonStyle::Danger));
+            let mut options = Vec::new();
+            for severity in Severity::ALL {
+                if severity != incident.severity {
+                    let id = self
+                        .button(cmd(Action::Severity {
+                            severity,
+                            reason: None,
+                        }))
+                        .await?;
+                    options.push(Button {
+                        id,
+                        label: severity.to_string(),
+                        style: ButtonStyle::Default,
+                    });
+                }
+            }
+            controls.push(Control::Select {
+                label: "Severity".into(),
+                options,
+            });
+        }
+        Ok(views::card(incident, controls))
+    }
+
+    async fn button(&self, command: Command) -> Result<ButtonId, StoreError> {
+        let key = serde_json::to_string(&command).unwrap_or_default();
+        if let Some(id) = self
+            .buttons
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(*id);
+        }
+        let id = ButtonId(self.store.button_for(&command).await?);
+        self.buttons
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, id);
+        Ok(id)
+    }
+}
+
+fn button(id: ButtonId, label: &str, style: ButtonStyle) -> Control {
+    Control::Button(Button {
+        id,
+        label: label.to_owned(),
+        style,
+    })
+}
+
+/// Whether the card shows something that changed.
+fn card_changes(before: &Incident, after: &Incident) -> bool {
+    before.severity != after.severity
+        || before.status != after.status
+        || before.acknowledged != after.acknowledged
+        || Role::ALL
+            .into_iter()
+            .any(|r| before.role(r) != after.role(r))
+}
+
+/// The command word of an action, for messages.
+fn verb(action: &Action) -> &'static str {
+    match action {
+        Action::Declare { .. } => "declare",
+        Action::Severity { .. } => "sev",
+        Action::Ack => "ack",
+        Action::Status { .. } => "status",
+        Action::Resolve { .. } => "resolve",
+        Action::Reopen { .. } => "reopen",
+        Action::Assign { .. } => "assign",
+        Action::Note { .. } => "note",
+        Action::Runbook { .. } => "runbook",
+        Action::Run { .. } => "run",
+        Action::Approve { .. } => "approve",
+        Action::Deny { .. } => "deny",
+        Action::Timeline => "timeline",
+        Action::Postmortem => "postmortem",
+        Action::List => "list",
+        Action::Help => "help",
+    }
+}

@@ -1,0 +1,92 @@
+//! The chat port: what the engine needs from a chat. The console, Slack and Matrix each
+//! implement it; the engine never knows which one it talks to.
+
+use async_trait::async_trait;
+
+use super::message::{FileUpload, Message};
+use crate::domain::UserId;
+
+/// Where a command came from: which chat, which room, which person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The chat platform (`console`, `slack`, `matrix`).
+    pub platform: String,
+    /// The chat's id of the room the command was typed in.
+    pub room_id: String,
+    /// Who typed it.
+    pub user: UserId,
+}
+
+/// A room in a chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomRef {
+    /// The chat's id of the room (Slack `C0123`, Matrix `!abc:server`, console `inc-7`).
+    pub id: String,
+    /// Its human name (`inc-7-checkout-api-returns-500s`).
+    pub name: String,
+}
+
+/// A message that was posted, so that it can be edited, pinned or replied to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRef {
+    /// The room it is in.
+    pub room_id: String,
+    /// The chat's id of the message (Slack `ts`, Matrix event id).
+    pub id: String,
+}
+
+/// Why a chat call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    /// The chat refused the call; the text is safe to show.
+    #[error("the chat refused: {0}")]
+    Refused(String),
+    /// The chat could not be reached.
+    #[error("the chat cannot be reached right now: {0}")]
+    Unavailable(String),
+    /// The room or message is not known to the chat.
+    #[error("{0} was not found in the chat")]
+    NotFound(String),
+}
+
+/// What the engine asks of a chat.
+#[async_trait]
+pub trait ChatPort: Send + Sync {
+    /// The platform's name as the store keys rooms by it (`console`, `slack`, `matrix`).
+    fn platform(&self) -> &str;
+
+    /// Creates a room with this name and topic; the chat may change the name when it is taken.
+    async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError>;
+
+    /// Sets a room's topic.
+    async fn set_topic(&self, room: &RoomRef, topic: &str) -> Result<(), ChatError>;
+
+    /// Invites people into a room; people already in it are fine.
+    async fn invite(&self, room: &RoomRef, users: &[UserId]) -> Result<(), ChatError>;
+
+    /// Posts a message in a room.
+    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageRef, ChatError>;
+
+    /// Replaces the content of a message the bot posted.
+    async fn update(&self, target: &MessageRef, message: &Message) -> Result<(), ChatError>;
+
+    /// Answers in the thread under a message.
+    async fn reply_in_thread(
+        &self,
+        parent: &MessageRef,
+        message: &Message,
+    ) -> Result<MessageRef, ChatError>;
+
+    /// Answers only the person who asked, where the chat can (Slack's ephemeral messages);
+    /// elsewhere in the room they asked in.
+    async fn reply_privately(&self, origin: &Origin, message: &Message) -> Result<(), ChatError>;
+
+    /// Sends a direct message to a person.
+    async fn direct_message(&self, user: &UserId, message: &Message) -> Result<(), ChatError>;
+
+    /// Pins a message in its room.
+    async fn pin(&self, target: &MessageRef) -> Result<(), ChatError>;
+
+    /// Posts a file into a room.
+    async fn upload(&self, room: &RoomRef, file: &FileUpload) -> Result<(), ChatError>;
+}

@@ -1,0 +1,211 @@
+//! The messages the engine shows: the incident card, announcements, lists, help, timelines.
+//! Pure functions from the domain to chat-neutral messages.
+
+use crate::domain::{Incident, IncidentNumber, Status, TimelineEvent, USAGE, UserId, slug};
+
+use super::message::{Block, Control, Message, Span};
+
+/// Slack's limit on channel names, which every chat can live with.
+const MAX_ROOM_NAME: usize = 80;
+
+/// The war room's name: `inc-7-checkout-api-returns-500s`, at most 80 characters.
+pub fn war_room_name(number: IncidentNumber, title: &str) -> String {
+    let prefix = format!("inc-{}", number.0);
+    let rest = slug(title, MAX_ROOM_NAME - prefix.len() - 1);
+    if rest.is_empty() {
+        prefix
+    } else {
+        format!("{prefix}-{rest}")
+    }
+}
+
+/// The war room's topic: severity, status and title.
+pub fn topic(incident: &Incident) -> String {
+    format!(
+        "{} · {} · {} — {}",
+        incident.number, incident.severity, incident.status, incident.title
+    )
+}
+
+fn hhmm(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%H:%M UTC").to_string()
+}
+
+fn person(user: Option<&UserId>) -> Vec<Span> {
+    match user {
+        Some(u) => vec![Span::Mention(u.clone())],
+        None => vec![Span::Text("—".into())],
+    }
+}
+
+/// The incident card: the one message in the war room that always shows where things stand.
+pub fn card(incident: &Incident, controls: Vec<Control>) -> Message {
+    let acknowledged = match &incident.acknowledged {
+        Some((by, at)) => vec![
+            Span::Mention(by.clone()),
+            Span::Text(format!(" at {}", hhmm(*at))),
+        ],
+        None => vec![Span::Bold("not yet".into())],
+    };
+    let mut fields = vec![
+        (
+            "Severity".to_owned(),
+            vec![Span::Text(format!(
+                "{} ({})",
+                incident.severity,
+                incident.severity.meaning()
+            ))],
+        ),
+        (
+            "Status".to_owned(),
+            vec![Span::Text(incident.status.to_string())],
+        ),
+        ("Commander".to_owned(), person(incident.commander.as_ref())),
+        ("Acknowledged".to_owned(), acknowledged),
+    ];
+    if incident.comms.is_some() {
+        fields.push(("Comms".to_owned(), person(incident.comms.as_ref())));
+    }
+    if incident.scribe.is_some() {
+        fields.push(("Scribe".to_owned(), person(incident.scribe.as_ref())));
+    }
+    let mut context = vec![
+        Span::Text("Declared ".into()),
+        Span::Text(hhmm(incident.declared_at)),
+        Span::Text(" by ".into()),
+        Span::Mention(incident.declared_by.clone()),
+    ];
+    if let Some(at) = incident.resolved_at {
+        context.push(Span::Text(format!(" · resolved {}", hhmm(at))));
+    }
+    let mut blocks = vec![
+        Block::Header(format!(
+            "{} · {} · {} — {}",
+            incident.number, incident.severity, incident.status, incident.title
+        )),
+        Block::Fields(fields),
+        Block::Context(context),
+    ];
+    if !controls.is_empty() {
+        blocks.push(Block::Actions(controls));
+    }
+    Message { blocks }
+}
+
+/// The line posted when an incident changes.
+pub fn event_line(event: &TimelineEvent) -> Message {
+    Message::spans(vec![
+        Span::Bold(event.incident.to_string()),
+        Span::Text(" · ".into()),
+        Span::Mention(event.actor.clone()),
+        Span::Text(format!(" {}", event.kind.describe())),
+    ])
+}
+
+/// The announcement of a new incident, for the room it was declared in and the incidents channel.
+pub fn announcement(incident: &Incident, room_name: &str) -> Message {
+    Message::spans(vec![
+        Span::Bold(format!("{} ({})", incident.number, incident.severity)),
+        Span::Text(" declared by ".into()),
+        Span::Mention(incident.declared_by.clone()),
+        Span::Text(format!(": {} · war room ", incident.title)),
+        Span::Code(format!("#{room_name}")),
+    ])
+}
+
+/// The list of open incidents.
+pub fn open_list(incidents: &[Incident]) -> Message {
+    if incidents.is_empty() {
+        return Message::text("No open incidents.");
+    }
+    let mut blocks = vec![Block::Header(format!(
+        "Open incidents ({})",
+        incidents.len()
+    ))];
+    for incident in incidents {
+        let mut spans = vec![
+            Span::Bold(incident.number.to_string()),
+            Span::Text(format!(
+                " · {} · {} — {} · commander ",
+                incident.severity, incident.status, incident.title
+            )),
+        ];
+        spans.extend(person(incident.commander.as_ref()));
+        spans.push(Span::Text(format!(
+            " · declared {}",
+            incident.declared_at.format("%Y-%m-%d %H:%M UTC")
+        )));
+        blocks.push(Block::Text(spans));
+    }
+    Message { blocks }
+}
+
+/// The command reference.
+pub fn help() -> Message {
+    let mut lines = String::new();
+    for (_, usage) in USAGE {
+        lines.push_str(usage);
+        lines.push('\n');
+    }
+    lines.pop();
+    Message {
+        blocks: vec![
+            Block::Header("Warroom commands".into()),
+            Block::Code(lines),
+            Block::Context(vec![Span::Text(
+                "Inside a war room the incident is implied; elsewhere name it right after the verb, as in `ack INC-7`. Severities: P0 complete outage or data-loss risk, P1 partial outage, P2 degradation with a workaround, P3 cosmetic."
+                    .into(),
+            )]),
+        ],
+    }
+}
+
+/// The whole timeline of an incident, one event a line.
+pub fn timeline(incident: &Incident, events: &[TimelineEvent]) -> Message {
+    let mut lines = String::new();
+    for event in events {
+        lines.push_str(&format!(
+            "{}  {}  {}\n",
+            event.at.format("%Y-%m-%d %H:%M:%S"),
+            event.actor,
+            event.kind.describe()
+        ));
+    }
+    lines.pop();
+    Message {
+        blocks: vec![
+            Block::Header(format!(
+                "Timeline of {} (UTC) — {}",
+                incident.number, incident.title
+            )),
+            Block::Code(lines),
+        ],
+    }
+}
+
+/// Whether a status is offered as a button on the card (resolve has its own button).
+pub fn offered_statuses(incident: &Incident) -> Vec<Status> {
+    incident
+        .status
+        .next_choices()
+        .into_iter()
+        .filter(|s| *s != Status::Resolved)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn war_room_names_fit_slack_rules() {
+        assert_eq!(
+            war_room_name(IncidentNumber(7), "Checkout API returns 500s"),
+            "inc-7-checkout-api-returns-500s"
+        );
+        let long = war_room_name(IncidentNumber(123456), &"very long title ".repeat(20));
+        assert!(long.len() <= 80, "{long}");
+        assert!(long.starts_with("inc-123456-"));
+        assert_eq!(war_room_name(IncidentNumber(3), "🔥🔥"), "inc-3");
+    }
+}
