@@ -1,0 +1,193 @@
+//! The console, run as a user runs it: the `warroom` binary fed a script on a simulated clock.
+//! The golden transcript of a whole incident is compared line by line; set
+//! `WARROOM_UPDATE_GOLDEN=1` to rewrite it after an intended change.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+
+const POSTGRES_ENV: &str = "WARROOM_TEST_POSTGRES_URL";
+
+fn transcripts() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts")
+}
+
+/// Runs `warroom ARGS` in `dir` with `stdin`, with no WARROOM_* variables from outside.
+fn warroom(dir: &Path, database_url: &str, args: &[&str], stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("WARROOM_") {
+            command.env_remove(key);
+        }
+    }
+    let mut child = command
+        .current_dir(dir)
+        .env("WARROOM_DATABASE_URL", database_url)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the warroom binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin written");
+    child.wait_with_output().expect("warroom finishes")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("utf-8 output")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn rehearse(dir: &Path, database_url: &str, script: &str) -> Output {
+    warroom(dir, database_url, &["console", "--simulated-clock"], script)
+}
+
+fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("warroom.db").display())
+}
+
+/// A fresh PostgreSQL database for one test, when a server is configured.
+async fn fresh_postgres(test: &str) -> Option<String> {
+    let Ok(server) = std::env::var(POSTGRES_ENV) else {
+        println!("skipped {test} on PostgreSQL: set {POSTGRES_ENV} to run it");
+        return None;
+    };
+    let name = format!(
+        "warroom_console_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_subsec_nanos()
+    );
+    let mut admin = PgConnection::connect(&server)
+        .await
+        .expect("the PostgreSQL server answers");
+    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("a fresh database");
+    let mut url = url::Url::parse(&server).expect("a PostgreSQL URL");
+    url.set_path(&name);
+    Some(url.to_string())
+}
+
+fn assert_golden(name: &str, actual: &str) {
+    let path = transcripts().join(name);
+    if std::env::var_os("WARROOM_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).expect("golden file written");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (set WARROOM_UPDATE_GOLDEN=1 to create it)",
+            path.display()
+        )
+    });
+    for (i, (want, got)) in expected.lines().zip(actual.lines()).enumerate() {
+        assert_eq!(got, want, "{name} differs at line {}", i + 1);
+    }
+    assert_eq!(
+        actual.lines().count(),
+        expected.lines().count(),
+        "{name} has a different number of lines"
+    );
+}
+
+fn full_incident_script() -> String {
+    std::fs::read_to_string(transcripts().join("full_incident.txt")).expect("the script")
+}
+
+fn plays_the_whole_incident(database_url: &str, dir: &Path) -> String {
+    let output = rehearse(dir, database_url, &full_incident_script());
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    stdout(&output)
+}
+
+#[test]
+fn a_whole_incident_plays_from_a_script_as_the_golden_transcript_says() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = plays_the_whole_incident(&sqlite_url(dir.path()), dir.path());
+    assert_golden("full_incident.out", &out);
+    // The three durations of the script: ack after 4m30s, mitigated after 25m, resolved after 41m.
+    assert!(out.contains("| Acknowledged | 4m 30s |"), "{out}");
+    assert!(out.contains("| Mitigated | 25m 00s |"), "{out}");
+    assert!(out.contains("| Resolved | 41m 00s |"), "{out}");
+}
+
+#[tokio::test]
+async fn the_same_script_gives_the_same_transcript_on_postgresql() {
+    let Some(url) = fresh_postgres("the_same_script_gives_the_same_transcript_on_postgresql").await
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = plays_the_whole_incident(&url, dir.path());
+    assert_golden("full_incident.out", &out);
+}
+
+#[test]
+fn state_persists_between_console_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = sqlite_url(dir.path());
+    let first = rehearse(
+        dir.path(),
+        &url,
+        "alice: /incident declare p2 Search is slow\n",
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let second = rehearse(
+        dir.path(),
+        &url,
+        "bob: /incident ack\nbob@lobby: /incident list\n",
+    );
+    let out = stdout(&second);
+    assert!(out.contains("INC-1 · @bob acknowledged"), "{out}");
+    assert!(
+        out.contains("INC-1 · P2 · Investigating — Search is slow"),
+        "{out}"
+    );
+    // The second run's clock starts after the first run's last event.
+    assert!(out.contains("14:01 UTC"), "{out}");
+}
+
+#[test]
+fn postmortem_command_writes_markdown_to_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = sqlite_url(dir.path());
+    plays_the_whole_incident(&url, dir.path());
+    let out = warroom(
+        dir.path(),
+        &url,
+        &["postmortem", "INC-1", "--out", "pm.md"],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let markdown = std::fs::read_to_string(dir.path().join("pm.md")).expect("pm.md written");
+    assert!(
+        markdown.starts_with("# INC-1: Checkout API returns 500s"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| Resolved | 41m 00s |"), "{markdown}");
+
+    let missing = warroom(dir.path(), &url, &["postmortem", "INC-9"], "");
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("there is no INC-9"),
+        "{}",
+        stderr(&missing)
+    );
+    let malformed = warroom(dir.path(), &url, &["postmortem", "seven"], "");
+    assert!(
+        stderr(&malformed).contains("'seven' is not an incident number like INC-7"),
+        "{}",
+        stderr(&malformed)
+    );
+}

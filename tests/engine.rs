@@ -1,0 +1,229 @@
+//! The engine through its public API, with a chat port that records every call and can be told
+//! to fail, so the paths where the chat goes away are tried too.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{TimeZone, Utc};
+use warroom::domain::{EventKind, IncidentNumber, UserId};
+use warroom::engine::clock::SimulatedClock;
+use warroom::engine::effect::Effect;
+use warroom::engine::message::{FileUpload, Message};
+use warroom::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
+use warroom::engine::postmortem::PostmortemRenderer;
+use warroom::engine::{Engine, Settings};
+use warroom::store::Store;
+
+/// A chat that writes down each call as a line, and refuses to create rooms when told to.
+#[derive(Default)]
+struct RecordingChat {
+    calls: Mutex<Vec<String>>,
+    refuse_rooms: bool,
+}
+
+impl RecordingChat {
+    fn log(&self, line: String) {
+        self.calls.lock().unwrap().push(line);
+    }
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl ChatPort for RecordingChat {
+    fn platform(&self) -> &str {
+        "recording"
+    }
+    async fn create_room(&self, name: &str, _topic: &str) -> Result<RoomRef, ChatError> {
+        if self.refuse_rooms {
+            return Err(ChatError::Refused("restricted_action".into()));
+        }
+        self.log(format!("create_room {name}"));
+        Ok(RoomRef {
+            id: format!("R-{name}"),
+            name: name.into(),
+        })
+    }
+    async fn set_topic(&self, room: &RoomRef, topic: &str) -> Result<(), ChatError> {
+        self.log(format!("set_topic {} {topic}", room.id));
+        Ok(())
+    }
+    async fn invite(&self, room: &RoomRef, users: &[UserId]) -> Result<(), ChatError> {
+        let users: Vec<&str> = users.iter().map(UserId::as_str).collect();
+        self.log(format!("invite {} {}", room.id, users.join(",")));
+        Ok(())
+    }
+    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageRef, ChatError> {
+        self.log(format!("post {} {}", room.id, message.plain_text()));
+        Ok(MessageRef {
+            room_id: room.id.clone(),
+            id: format!("M{}", self.calls().len()),
+        })
+    }
+    async fn update(&self, target: &MessageRef, message: &Message) -> Result<(), ChatError> {
+        self.log(format!("update {} {}", target.id, message.plain_text()));
+        Ok(())
+    }
+    async fn reply_in_thread(
+        &self,
+        parent: &MessageRef,
+        message: &Message,
+    ) -> Result<MessageRef, ChatError> {
+        self.log(format!("thread {} {}", parent.id, message.plain_text()));
+        Ok(parent.clone())
+    }
+    async fn reply_privately(&self, origin: &Origin, message: &Message) -> Result<(), ChatError> {
+        self.log(format!("reply {} {}", origin.user, message.plain_text()));
+        Ok(())
+    }
+    async fn direct_message(&self, user: &UserId, message: &Message) -> Result<(), ChatError> {
+        self.log(format!("dm {user} {}", message.plain_text()));
+        Ok(())
+    }
+    async fn pin(&self, target: &MessageRef) -> Result<(), ChatError> {
+        self.log(format!("pin {}", target.id));
+        Ok(())
+    }
+    async fn upload(&self, room: &RoomRef, file: &FileUpload) -> Result<(), ChatError> {
+        self.log(format!("upload {} {}", room.id, file.name));
+        Ok(())
+    }
+}
+
+async fn engine(dir: &std::path::Path, settings: Settings) -> Engine {
+    let url = format!("sqlite://{}", dir.join("warroom.db").display());
+    let store = Store::connect(&url).await.expect("store");
+    let start = Utc.with_ymd_and_hms(2026, 1, 5, 14, 0, 0).unwrap();
+    Engine::new(
+        store,
+        Arc::new(SimulatedClock::new(start)),
+        settings,
+        PostmortemRenderer::new(None).expect("template"),
+    )
+}
+
+fn origin(room: &str, user: &str) -> Origin {
+    Origin {
+        platform: "recording".into(),
+        room_id: room.into(),
+        user: UserId::parse(user).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announces() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        responders: vec![UserId::parse("oncall-bob").unwrap(), UserId::parse("alice").unwrap()],
+        announce_room: Some("C-INCIDENTS".into()),
+    };
+    let engine = engine(dir.path(), settings).await;
+    let chat = RecordingChat::default();
+    let lobby = origin("C-GENERAL", "alice");
+    let effects = engine
+        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
+        .await;
+    assert!(matches!(effects[0], Effect::CreateWarRoom { .. }), "{effects:?}");
+    assert_eq!(engine.dispatch(&chat, &lobby, effects).await, 0);
+    let calls = chat.calls();
+    let room = "R-inc-1-checkout-api-returns-500s";
+    assert_eq!(calls[0], "create_room inc-1-checkout-api-returns-500s");
+    assert_eq!(calls[1], format!("invite {room} alice,oncall-bob"));
+    assert!(calls[2].starts_with(&format!("post {room} INC-1 · P1 · Investigating")), "{calls:?}");
+    assert!(calls[2].contains("Acknowledge | Identified | Mitigated | Resolve | Severity"), "{calls:?}");
+    assert_eq!(calls[3], "pin M3");
+    assert!(calls[4].starts_with("post C-GENERAL INC-1 (P1) declared by @alice"), "{calls:?}");
+    assert!(calls[5].starts_with("post C-INCIDENTS INC-1 (P1) declared by @alice"), "{calls:?}");
+    assert_eq!(calls.len(), 6);
+
+    // The room is now the war room: commands there need no incident number.
+    let war_room = origin(room, "bob");
+    let effects = engine.handle_text(&war_room, "ack").await;
+    engine.dispatch(&chat, &war_room, effects).await;
+    let calls = chat.calls();
+    assert_eq!(calls[6], format!("post {room} INC-1 · @bob acknowledged"));
+    assert!(calls[7].starts_with("update M3 INC-1 · P1 · Investigating"), "{calls:?}");
+    assert!(calls[7].contains("Acknowledged: @bob at 14:00 UTC"), "{calls:?}");
+}
+
+#[tokio::test]
+async fn a_chat_that_refuses_the_room_is_reported_and_the_incident_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path(), Settings::default()).await;
+    let chat = RecordingChat {
+        refuse_rooms: true,
+        ..Default::default()
+    };
+    let lobby = origin("C-GENERAL", "alice");
+    let effects = engine.handle_text(&lobby, "declare p2 Search is slow").await;
+    let failed = engine.dispatch(&chat, &lobby, effects).await;
+    assert_eq!(failed, 1, "only the room creation failed");
+    let calls = chat.calls();
+    assert!(
+        calls.contains(&"reply alice Warroom could not create the war room: the chat refused: restricted_action".to_owned()),
+        "{calls:?}"
+    );
+    let incident = engine.store().incident(IncidentNumber(1)).await.unwrap();
+    assert!(incident.is_some(), "the declaration is recorded all the same");
+    // Without a war room the incident is still reachable by its number.
+    let effects = engine.handle_text(&lobby, "ack INC-1").await;
+    engine.dispatch(&chat, &lobby, effects).await;
+    assert!(chat.calls().contains(&"reply alice INC-1 · @alice acknowledged".to_owned()));
+}
+
+#[tokio::test]
+async fn concurrent_changes_to_one_incident_are_all_recorded_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(engine(dir.path(), Settings::default()).await);
+    let lobby = origin("C-GENERAL", "alice");
+    engine.handle_text(&lobby, "declare p1 Checkout API returns 500s").await;
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let engine = engine.clone();
+        tasks.push(tokio::spawn(async move {
+            let who = origin("C-GENERAL", &format!("responder{i}"));
+            engine.handle_text(&who, &format!("note INC-1 finding {i}")).await
+        }));
+    }
+    for task in tasks {
+        let effects = task.await.unwrap();
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Reply { message } if message.plain_text().contains("changed by someone else"))),
+            "{effects:?}"
+        );
+    }
+    let timeline = engine.store().timeline(IncidentNumber(1)).await.unwrap();
+    assert_eq!(timeline.len(), 21);
+    let notes = timeline
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Note { .. }))
+        .count();
+    assert_eq!(notes, 20);
+    for (i, event) in timeline.iter().enumerate() {
+        assert_eq!(event.seq as usize, i + 1);
+    }
+}
+
+#[tokio::test]
+async fn pressing_a_stale_button_says_what_happened_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path(), Settings::default()).await;
+    let chat = RecordingChat::default();
+    let lobby = origin("C-GENERAL", "alice");
+    let effects = engine.handle_text(&lobby, "declare p1 Checkout API returns 500s").await;
+    engine.dispatch(&chat, &lobby, effects).await;
+    let room = "R-inc-1-checkout-api-returns-500s";
+    // b1 is the card's Acknowledge button.
+    let first = engine.press(&origin(room, "bob"), "b1").await;
+    engine.dispatch(&chat, &origin(room, "bob"), first).await;
+    let second = engine.press(&origin(room, "carol"), "b1").await;
+    assert_eq!(second.len(), 1);
+    let Effect::Reply { message } = &second[0] else {
+        panic!("{second:?}")
+    };
+    assert_eq!(
+        message.plain_text(),
+        "INC-1 was already acknowledged by bob at 14:00 UTC"
+    );
+}
