@@ -115,7 +115,10 @@ fn origin(room: &str, user: &str) -> Origin {
 async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announces() {
     let dir = tempfile::tempdir().unwrap();
     let settings = Settings {
-        responders: vec![UserId::parse("oncall-bob").unwrap(), UserId::parse("alice").unwrap()],
+        responders: vec![
+            UserId::parse("oncall-bob").unwrap(),
+            UserId::parse("alice").unwrap(),
+        ],
         announce_room: Some("C-INCIDENTS".into()),
     };
     let engine = engine(dir.path(), settings).await;
@@ -124,17 +127,32 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
     let effects = engine
         .handle_text(&lobby, "declare p1 Checkout API returns 500s")
         .await;
-    assert!(matches!(effects[0], Effect::CreateWarRoom { .. }), "{effects:?}");
+    assert!(
+        matches!(effects[0], Effect::CreateWarRoom { .. }),
+        "{effects:?}"
+    );
     assert_eq!(engine.dispatch(&chat, &lobby, effects).await, 0);
     let calls = chat.calls();
     let room = "R-inc-1-checkout-api-returns-500s";
     assert_eq!(calls[0], "create_room inc-1-checkout-api-returns-500s");
     assert_eq!(calls[1], format!("invite {room} alice,oncall-bob"));
-    assert!(calls[2].starts_with(&format!("post {room} INC-1 · P1 · Investigating")), "{calls:?}");
-    assert!(calls[2].contains("Acknowledge | Identified | Mitigated | Resolve | Severity"), "{calls:?}");
+    assert!(
+        calls[2].starts_with(&format!("post {room} INC-1 · P1 · Investigating")),
+        "{calls:?}"
+    );
+    assert!(
+        calls[2].contains("Acknowledge | Identified | Mitigated | Resolve | Severity"),
+        "{calls:?}"
+    );
     assert_eq!(calls[3], "pin M3");
-    assert!(calls[4].starts_with("post C-GENERAL INC-1 (P1) declared by @alice"), "{calls:?}");
-    assert!(calls[5].starts_with("post C-INCIDENTS INC-1 (P1) declared by @alice"), "{calls:?}");
+    assert!(
+        calls[4].starts_with("post C-GENERAL INC-1 (P1) declared by @alice"),
+        "{calls:?}"
+    );
+    assert!(
+        calls[5].starts_with("post C-INCIDENTS INC-1 (P1) declared by @alice"),
+        "{calls:?}"
+    );
     assert_eq!(calls.len(), 6);
 
     // The room is now the war room: commands there need no incident number.
@@ -143,8 +161,14 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
     engine.dispatch(&chat, &war_room, effects).await;
     let calls = chat.calls();
     assert_eq!(calls[6], format!("post {room} INC-1 · @bob acknowledged"));
-    assert!(calls[7].starts_with("update M3 INC-1 · P1 · Investigating"), "{calls:?}");
-    assert!(calls[7].contains("Acknowledged: @bob at 14:00 UTC"), "{calls:?}");
+    assert!(
+        calls[7].starts_with("update M3 INC-1 · P1 · Investigating"),
+        "{calls:?}"
+    );
+    assert!(
+        calls[7].contains("Acknowledged: @bob at 14:00 UTC"),
+        "{calls:?}"
+    );
 }
 
 #[tokio::test]
@@ -156,7 +180,9 @@ async fn a_chat_that_refuses_the_room_is_reported_and_the_incident_is_kept() {
         ..Default::default()
     };
     let lobby = origin("C-GENERAL", "alice");
-    let effects = engine.handle_text(&lobby, "declare p2 Search is slow").await;
+    let effects = engine
+        .handle_text(&lobby, "declare p2 Search is slow")
+        .await;
     let failed = engine.dispatch(&chat, &lobby, effects).await;
     assert_eq!(failed, 1, "only the room creation failed");
     let calls = chat.calls();
@@ -165,11 +191,17 @@ async fn a_chat_that_refuses_the_room_is_reported_and_the_incident_is_kept() {
         "{calls:?}"
     );
     let incident = engine.store().incident(IncidentNumber(1)).await.unwrap();
-    assert!(incident.is_some(), "the declaration is recorded all the same");
+    assert!(
+        incident.is_some(),
+        "the declaration is recorded all the same"
+    );
     // Without a war room the incident is still reachable by its number.
     let effects = engine.handle_text(&lobby, "ack INC-1").await;
     engine.dispatch(&chat, &lobby, effects).await;
-    assert!(chat.calls().contains(&"reply alice INC-1 · @alice acknowledged".to_owned()));
+    assert!(
+        chat.calls()
+            .contains(&"reply alice INC-1 · @alice acknowledged".to_owned())
+    );
 }
 
 #[tokio::test]
@@ -177,13 +209,17 @@ async fn concurrent_changes_to_one_incident_are_all_recorded_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Arc::new(engine(dir.path(), Settings::default()).await);
     let lobby = origin("C-GENERAL", "alice");
-    engine.handle_text(&lobby, "declare p1 Checkout API returns 500s").await;
+    engine
+        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
+        .await;
     let mut tasks = Vec::new();
     for i in 0..20 {
         let engine = engine.clone();
         tasks.push(tokio::spawn(async move {
             let who = origin("C-GENERAL", &format!("responder{i}"));
-            engine.handle_text(&who, &format!("note INC-1 finding {i}")).await
+            engine
+                .handle_text(&who, &format!("note INC-1 finding {i}"))
+                .await
         }));
     }
     for task in tasks {
@@ -211,7 +247,9 @@ async fn pressing_a_stale_button_says_what_happened_instead() {
     let engine = engine(dir.path(), Settings::default()).await;
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "alice");
-    let effects = engine.handle_text(&lobby, "declare p1 Checkout API returns 500s").await;
+    let effects = engine
+        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
+        .await;
     engine.dispatch(&chat, &lobby, effects).await;
     let room = "R-inc-1-checkout-api-returns-500s";
     // b1 is the card's Acknowledge button.

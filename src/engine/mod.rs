@@ -85,7 +85,9 @@ impl Engine {
             settings,
             postmortem,
             buttons: Mutex::new(HashMap::new()),
-            turns: (0..TURN_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
+            turns: (0..TURN_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
         }
     }
 
