@@ -109,6 +109,16 @@ fn init_logging() {
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     let mut config = Config::load(cli.config.as_deref())?;
+    let file = cli
+        .config
+        .as_deref()
+        .unwrap_or(Path::new(config::DEFAULT_FILE));
+    for key in config.unknown_keys() {
+        eprintln!(
+            "warroom: warning: unknown key '{key}' in {} (ignored)",
+            file.display()
+        );
+    }
     if let Some(url) = &cli.database_url {
         config.database_url = url.clone();
     }

@@ -1,0 +1,386 @@
+//! Warroom's settings: built-in defaults, then a TOML file, then `WARROOM_*` environment
+//! variables. Secrets are `secrecy` types so that no `Debug`, log line or error shows them.
+
+mod env;
+mod error;
+mod fields;
+mod file;
+mod redact;
+
+use std::fmt::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use env::EnvVars;
+use error::invalid_value;
+use file::{TomlFile, read_file};
+
+pub use error::ConfigError;
+
+/// The file read from the current directory when no path is given.
+pub const DEFAULT_FILE: &str = "warroom.toml";
+/// The prefix of the environment variables that override the file.
+pub const ENV_PREFIX: &str = "WARROOM_";
+/// What separates nested keys in a variable name (`WARROOM_SLACK__BOT_TOKEN`).
+pub const ENV_NESTING: &str = "__";
+
+/// Everything Warroom can be told at start-up. Every field has a default, so no file is needed.
+#[derive(Clone, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Where incidents live: `sqlite://…` (one machine) or `postgres://…` (several replicas).
+    /// It may hold a password: show it with [`Config::database_url_redacted`].
+    pub database_url: String,
+    /// The name Warroom posts as.
+    pub bot_name: String,
+    /// The console's room for commands given outside a war room.
+    pub lobby: String,
+    /// A room that gets a one-line announcement of each new incident; `None`: no announcements.
+    pub announce_room: Option<String>,
+    /// People invited to every war room.
+    #[serde(deserialize_with = "fields::user_ids")]
+    pub responders: Vec<String>,
+    /// A post-mortem template to use instead of the built-in one; a relative path in the
+    /// file is taken from the file's folder.
+    #[serde(deserialize_with = "fields::relative_path")]
+    pub postmortem_template: Option<PathBuf>,
+    /// Slack credentials.
+    pub slack: SlackConfig,
+    /// Matrix credentials.
+    pub matrix: MatrixConfig,
+    /// Keys of the file that Warroom does not know, dotted (`slack.bot_tokn`); set by loading.
+    #[serde(skip)]
+    unknown_keys: Vec<String>,
+}
+
+/// How Warroom talks to Slack.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SlackConfig {
+    /// The bot's OAuth token (`xoxb-…`).
+    pub bot_token: Option<SecretString>,
+    /// The secret that signs Slack's requests to Warroom.
+    pub signing_secret: Option<SecretString>,
+}
+
+/// How Warroom talks to a Matrix homeserver.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MatrixConfig {
+    /// The homeserver's base URL.
+    pub homeserver: Option<String>,
+    /// The bot's user id (`@warroom:example.org`).
+    pub user: Option<String>,
+    /// The bot's password, for a password login.
+    pub password: Option<SecretString>,
+    /// An access token, instead of a password.
+    pub access_token: Option<SecretString>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://warroom.db".to_owned(),
+            bot_name: "warroom".to_owned(),
+            lobby: "lobby".to_owned(),
+            announce_room: None,
+            responders: Vec::new(),
+            postmortem_template: None,
+            slack: SlackConfig::default(),
+            matrix: MatrixConfig::default(),
+            unknown_keys: Vec::new(),
+        }
+    }
+}
+
+// By hand, because `database_url` is a plain string that may hold a password.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &self.database_url_redacted())
+            .field("bot_name", &self.bot_name)
+            .field("lobby", &self.lobby)
+            .field("announce_room", &self.announce_room)
+            .field("responders", &self.responders)
+            .field("postmortem_template", &self.postmortem_template)
+            .field("slack", &self.slack)
+            .field("matrix", &self.matrix)
+            .field("unknown_keys", &self.unknown_keys)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Loads the defaults, then `path` (which must exist) or else `./warroom.toml` when it
+    /// exists, then the `WARROOM_*` variables of the process environment.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let env = std::env::vars_os().map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        });
+        match path {
+            Some(path) => Self::load_from(Some(path), env),
+            None => match read_file(Path::new(DEFAULT_FILE)) {
+                Err(ConfigError::MissingFile(_)) => Self::load_from(None, env),
+                Err(e) => Err(e),
+                Ok(text) => Self::from_layers(Some((Path::new(DEFAULT_FILE), &text)), env),
+            },
+        }
+    }
+
+    /// Loads the defaults, then exactly the file given (if any; it must exist), then the
+    /// `WARROOM_*` entries among `env`. Nothing is read from the process environment.
+    pub fn load_from(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        match path {
+            Some(path) => {
+                let text = read_file(path)?;
+                Self::from_layers(Some((path, &text)), env)
+            }
+            None => Self::from_layers(None, env),
+        }
+    }
+
+    fn from_layers(
+        file: Option<(&Path, &str)>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let file = file
+            .map(|(path, text)| TomlFile::parse(path, text))
+            .transpose()?;
+        let mut figment = Figment::new();
+        if let Some(file) = &file {
+            figment = figment.merge(file);
+        }
+        let mut config: Config = figment
+            .merge(EnvVars::from_pairs(env))
+            .extract_lossy()
+            .map_err(|e| invalid_value(&e))?;
+        config.unknown_keys = file.map(|f| f.unknown_keys()).unwrap_or_default();
+        Ok(config)
+    }
+
+    /// Keys in the file that Warroom does not know and so ignored, dotted (`slack.bot_tokn`),
+    /// for the caller to warn about. Environment variables are never counted here.
+    pub fn unknown_keys(&self) -> &[String] {
+        &self.unknown_keys
+    }
+
+    /// The database URL with any password replaced by `***`, fit for logs and `config show`.
+    pub fn database_url_redacted(&self) -> String {
+        redact::redact_url(&self.database_url)
+    }
+
+    /// The effective configuration as TOML-like text, secrets shown as `"***"` when set.
+    pub fn describe(&self) -> String {
+        let text = |s: &Option<String>| s.as_deref().map(quoted);
+        let secret = |s: &Option<SecretString>| s.as_ref().map(|_| quoted("***"));
+        let ids: Vec<String> = self.responders.iter().map(|r| quoted(r)).collect();
+        let template = self.postmortem_template.as_ref();
+        let mut out = String::new();
+        let out = &mut out;
+        key_line(
+            out,
+            "database_url",
+            Some(quoted(&self.database_url_redacted())),
+        );
+        key_line(out, "bot_name", Some(quoted(&self.bot_name)));
+        key_line(out, "lobby", Some(quoted(&self.lobby)));
+        key_line(out, "announce_room", text(&self.announce_room));
+        key_line(out, "responders", Some(format!("[{}]", ids.join(", "))));
+        key_line(
+            out,
+            "postmortem_template",
+            template.map(|p| quoted(&p.display().to_string())),
+        );
+        out.push_str("\n[slack]\n");
+        key_line(out, "bot_token", secret(&self.slack.bot_token));
+        key_line(out, "signing_secret", secret(&self.slack.signing_secret));
+        out.push_str("\n[matrix]\n");
+        key_line(out, "homeserver", text(&self.matrix.homeserver));
+        key_line(out, "user", text(&self.matrix.user));
+        key_line(out, "password", secret(&self.matrix.password));
+        key_line(out, "access_token", secret(&self.matrix.access_token));
+        std::mem::take(out)
+    }
+}
+
+fn key_line(out: &mut String, key: &str, value: Option<String>) {
+    let _ = match value {
+        Some(v) => writeln!(out, "{key} = {v}"),
+        None => writeln!(out, "# {key} is not set"),
+    };
+}
+
+/// A commented example `warroom.toml` with every key and its default.
+pub fn example() -> &'static str {
+    include_str!("../../templates/warroom.example.toml")
+}
+
+fn quoted(s: &str) -> String {
+    // A JSON string is a valid TOML basic string.
+    serde_json::to_string(s).unwrap_or_else(|_| "\"?\"".to_owned())
+}
+
+/// Helpers shared by the tests of this module's parts.
+#[cfg(test)]
+mod testing {
+    use std::fs;
+    use std::path::PathBuf;
+
+    use super::example;
+
+    pub(super) fn no_env() -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    pub(super) fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    pub(super) fn file(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("warroom.toml");
+        fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    /// The example file with every commented `key = value` line uncommented.
+    pub(super) fn example_uncommented() -> String {
+        example()
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest) if rest.contains(" = ") && !rest.starts_with(' ') => rest,
+                _ => line,
+            })
+            .map(|line| format!("{line}\n"))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::testing::{env, example_uncommented, file, no_env};
+    use super::*;
+
+    #[test]
+    fn no_file_and_no_variables_give_the_defaults() {
+        let config = Config::load_from(None, no_env()).unwrap();
+        assert_eq!(config.database_url, "sqlite://warroom.db");
+        assert_eq!(config.bot_name, "warroom");
+        assert_eq!(config.lobby, "lobby");
+        assert_eq!(config.announce_room, None);
+        assert!(config.responders.is_empty());
+        assert_eq!(config.postmortem_template, None);
+        assert!(config.slack.bot_token.is_none());
+        assert!(config.matrix.homeserver.is_none());
+    }
+
+    #[test]
+    fn a_toml_file_overrides_the_defaults() {
+        let (dir, path) = file(
+            r#"
+            bot_name = "incident-bot"
+            announce_room = "incidents"
+            responders = ["alice", "@bob:example.org"]
+            postmortem_template = "pm.hbs"
+            [slack]
+            bot_token = "xoxb-from-file"
+            "#,
+        );
+        let config = Config::load_from(Some(&path), no_env()).unwrap();
+        assert_eq!(config.bot_name, "incident-bot");
+        assert_eq!(config.lobby, "lobby");
+        assert_eq!(config.announce_room.as_deref(), Some("incidents"));
+        assert_eq!(config.responders, ["alice", "@bob:example.org"]);
+        assert_eq!(config.postmortem_template, Some(dir.path().join("pm.hbs")));
+        let token = config.slack.bot_token.unwrap();
+        assert_eq!(token.expose_secret(), "xoxb-from-file");
+    }
+
+    #[test]
+    fn debug_and_describe_never_show_a_secret() {
+        let vars = env(&[
+            (
+                "WARROOM_DATABASE_URL",
+                "postgres://warroom:pg-pass-1@db:5432/warroom",
+            ),
+            ("WARROOM_SLACK__BOT_TOKEN", "xoxb-token-2"),
+            ("WARROOM_SLACK__SIGNING_SECRET", "signing-3"),
+            ("WARROOM_MATRIX__PASSWORD", "matrix-pass-4"),
+            ("WARROOM_MATRIX__ACCESS_TOKEN", "matrix-token-5"),
+        ]);
+        let config = Config::load_from(None, vars).unwrap();
+        let shown = [
+            format!("{config:?}"),
+            format!("{config:#?}"),
+            config.describe(),
+        ];
+        for text in &shown {
+            for secret in [
+                "pg-pass-1",
+                "xoxb-token-2",
+                "signing-3",
+                "matrix-pass-4",
+                "matrix-token-5",
+            ] {
+                assert!(!text.contains(secret), "{secret} in {text}");
+            }
+        }
+        let described = config.describe();
+        assert!(
+            described.contains("database_url = \"postgres://warroom:***@db:5432/warroom\""),
+            "{described}"
+        );
+        assert!(described.contains("bot_token = \"***\""), "{described}");
+        assert!(described.contains("# homeserver is not set"), "{described}");
+    }
+
+    #[test]
+    fn the_example_file_parses_to_the_defaults() {
+        let (_dir, path) = file(example());
+        let config = Config::load_from(Some(&path), no_env()).unwrap();
+        assert_eq!(config.describe(), Config::default().describe());
+    }
+
+    #[test]
+    fn every_commented_key_of_the_example_is_valid_when_uncommented() {
+        let (_dir, path) = file(&example_uncommented());
+        let config = Config::load_from(Some(&path), no_env()).unwrap();
+        assert_eq!(config.announce_room.as_deref(), Some("incidents"));
+        assert!(config.postmortem_template.is_some());
+        assert!(config.matrix.homeserver.is_some() && config.matrix.user.is_some());
+        assert!(
+            config.slack.bot_token.is_none(),
+            "secrets have no example value"
+        );
+        for key in [
+            "database_url",
+            "bot_name",
+            "lobby",
+            "announce_room",
+            "responders",
+            "postmortem_template",
+            "bot_token",
+            "signing_secret",
+            "homeserver",
+            "user",
+            "password",
+            "access_token",
+        ] {
+            assert!(example().contains(key), "the example lacks {key}");
+        }
+    }
+}
