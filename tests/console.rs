@@ -2,9 +2,13 @@
 //! The golden transcript of a whole incident is compared line by line; set
 //! `WARROOM_UPDATE_GOLDEN=1` to rewrite it after an intended change.
 
-use std::io::Write;
+#[path = "support/binary.rs"]
+mod binary;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use binary::{sqlite_url, warroom};
 
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
@@ -12,32 +16,6 @@ const POSTGRES_ENV: &str = "WARROOM_TEST_POSTGRES_URL";
 
 fn transcripts() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts")
-}
-
-/// Runs `warroom ARGS` in `dir` with `stdin`, with no WARROOM_* variables from outside.
-fn warroom(dir: &Path, database_url: &str, args: &[&str], stdin: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("WARROOM_") {
-            command.env_remove(key);
-        }
-    }
-    let mut child = command
-        .current_dir(dir)
-        .env("WARROOM_DATABASE_URL", database_url)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the warroom binary starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("stdin written");
-    child.wait_with_output().expect("warroom finishes")
 }
 
 fn stdout(output: &Output) -> String {
@@ -50,10 +28,6 @@ fn stderr(output: &Output) -> String {
 
 fn rehearse(dir: &Path, database_url: &str, script: &str) -> Output {
     warroom(dir, database_url, &["console", "--simulated-clock"], script)
-}
-
-fn sqlite_url(dir: &Path) -> String {
-    format!("sqlite://{}", dir.join("warroom.db").display())
 }
 
 /// A fresh PostgreSQL database for one test, when a server is configured.

@@ -2,34 +2,12 @@
 //! recorded is lost. Includes a title of 10,000 characters, control characters, and databases
 //! that are read-only, damaged or out of reach.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+#[path = "support/binary.rs"]
+mod binary;
 
-fn warroom(dir: &Path, database_url: &str, args: &[&str], stdin: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("WARROOM_") {
-            command.env_remove(key);
-        }
-    }
-    let mut child = command
-        .current_dir(dir)
-        .env("WARROOM_DATABASE_URL", database_url)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the warroom binary starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("stdin written");
-    child.wait_with_output().expect("warroom finishes")
-}
+use std::path::Path;
+
+use binary::{sqlite_url, warroom};
 
 fn rehearse(dir: &Path, url: &str, script: &str) -> (String, String, bool) {
     let out = warroom(dir, url, &["console", "--simulated-clock"], script);
@@ -38,10 +16,6 @@ fn rehearse(dir: &Path, url: &str, script: &str) -> (String, String, bool) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
         out.status.success(),
     )
-}
-
-fn sqlite_url(dir: &Path) -> String {
-    format!("sqlite://{}", dir.join("warroom.db").display())
 }
 
 /// The answers to the script's lines: Warroom's private replies and the console's notices.

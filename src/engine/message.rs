@@ -150,6 +150,38 @@ impl Message {
 
     /// The message as plain text without markup, for logs and chats that only take text.
     pub fn plain_text(&self) -> String {
+        let mut out = String::new();
+        for block in &self.blocks {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            match block.plain_line() {
+                Some(line) => out.push_str(&line),
+                None => match block {
+                    Block::Code(c) => out.push_str(c),
+                    Block::Actions(controls) => {
+                        let labels: Vec<&str> = controls
+                            .iter()
+                            .map(|c| match c {
+                                Control::Button(b) => b.label.as_str(),
+                                Control::Select { label, .. } => label.as_str(),
+                            })
+                            .collect();
+                        out.push_str(&labels.join(" | "));
+                    }
+                    _ => {}
+                },
+            }
+        }
+        out
+    }
+}
+
+impl Block {
+    /// A text block (header, paragraph, fields, context) as one plain line: mentions as
+    /// `@name`, inline code in backticks. `None` for code and actions, which each chat lays
+    /// out its own way.
+    pub fn plain_line(&self) -> Option<String> {
         fn spans(out: &mut String, spans: &[Span]) {
             for span in spans {
                 match span {
@@ -167,37 +199,22 @@ impl Message {
             }
         }
         let mut out = String::new();
-        for block in &self.blocks {
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            match block {
-                Block::Header(h) => out.push_str(h),
-                Block::Text(s) | Block::Context(s) => spans(&mut out, s),
-                Block::Fields(fields) => {
-                    for (i, (label, value)) in fields.iter().enumerate() {
-                        if i > 0 {
-                            out.push_str(" · ");
-                        }
-                        out.push_str(label);
-                        out.push_str(": ");
-                        spans(&mut out, value);
+        match self {
+            Block::Header(h) => out.push_str(h),
+            Block::Text(s) | Block::Context(s) => spans(&mut out, s),
+            Block::Fields(fields) => {
+                for (i, (label, value)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" · ");
                     }
-                }
-                Block::Code(c) => out.push_str(c),
-                Block::Actions(controls) => {
-                    let labels: Vec<String> = controls
-                        .iter()
-                        .map(|c| match c {
-                            Control::Button(b) => b.label.clone(),
-                            Control::Select { label, .. } => label.clone(),
-                        })
-                        .collect();
-                    out.push_str(&labels.join(" | "));
+                    out.push_str(label);
+                    out.push_str(": ");
+                    spans(&mut out, value);
                 }
             }
+            Block::Code(_) | Block::Actions(_) => return None,
         }
-        out
+        Some(out)
     }
 }
 

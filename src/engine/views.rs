@@ -108,8 +108,7 @@ pub fn announcement(incident: &Incident, room_name: &str) -> Message {
         Span::Bold(format!("{} ({})", incident.number, incident.severity)),
         Span::Text(" declared by ".into()),
         Span::Mention(incident.declared_by.clone()),
-        Span::Text(format!(": {} · war room ", incident.title)),
-        Span::Code(format!("#{room_name}")),
+        Span::Text(format!(": {} · war room #{room_name}", incident.title)),
     ])
 }
 

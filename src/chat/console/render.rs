@@ -1,19 +1,6 @@
 //! Messages as plain, deterministic terminal text.
 
-use crate::engine::message::{Block, Control, Message, Span};
-
-fn spans(out: &mut String, spans: &[Span]) {
-    for span in spans {
-        match span {
-            Span::Text(t) | Span::Bold(t) => out.push_str(t),
-            Span::Mention(u) => {
-                out.push('@');
-                out.push_str(u.as_str().trim_start_matches('@'));
-            }
-            Span::Code(c) => out.push_str(c),
-        }
-    }
-}
+use crate::engine::message::{Block, Control, Message};
 
 fn control(out: &mut String, control: &Control) {
     match control {
@@ -32,34 +19,23 @@ fn control(out: &mut String, control: &Control) {
 pub fn lines(message: &Message) -> Vec<String> {
     let mut lines = Vec::new();
     for block in &message.blocks {
-        let mut line = String::new();
         match block {
-            Block::Header(h) => line.push_str(h),
-            Block::Text(s) | Block::Context(s) => spans(&mut line, s),
-            Block::Fields(fields) => {
-                for (i, (label, value)) in fields.iter().enumerate() {
-                    if i > 0 {
-                        line.push_str(" · ");
-                    }
-                    line.push_str(label);
-                    line.push_str(": ");
-                    spans(&mut line, value);
-                }
-            }
-            Block::Code(code) => {
-                lines.extend(code.lines().map(|l| format!("  {l}")));
-                continue;
-            }
+            Block::Code(code) => lines.extend(code.lines().map(|l| format!("  {l}"))),
             Block::Actions(controls) => {
+                let mut line = String::new();
                 for (i, c) in controls.iter().enumerate() {
                     if i > 0 {
                         line.push(' ');
                     }
                     control(&mut line, c);
                 }
+                lines.push(line);
+            }
+            text => {
+                let line = text.plain_line().unwrap_or_default();
+                lines.extend(line.lines().map(str::to_owned));
             }
         }
-        lines.extend(line.lines().map(str::to_owned));
     }
     lines
 }

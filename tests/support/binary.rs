@@ -1,0 +1,36 @@
+//! Runs the `warroom` binary as a user would, with no WARROOM_* variables from outside.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// Runs `warroom ARGS` in `dir` on `database_url`, feeding it `stdin`.
+pub fn warroom(dir: &Path, database_url: &str, args: &[&str], stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("WARROOM_") {
+            command.env_remove(key);
+        }
+    }
+    let mut child = command
+        .current_dir(dir)
+        .env("WARROOM_DATABASE_URL", database_url)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the warroom binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin written");
+    child.wait_with_output().expect("warroom finishes")
+}
+
+/// A `sqlite://` URL for `warroom.db` in `dir`.
+pub fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("warroom.db").display())
+}
