@@ -265,3 +265,75 @@ async fn pressing_a_stale_button_says_what_happened_instead() {
         "INC-1 was already acknowledged by bob at 14:00 UTC"
     );
 }
+
+#[tokio::test]
+async fn two_engines_on_one_database_see_each_others_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = engine(dir.path(), Settings::default()).await;
+    let second = engine(dir.path(), Settings::default()).await;
+    let lobby = origin("C-GENERAL", "alice");
+    first
+        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
+        .await;
+    // The first engine remembers INC-1 as open and unacknowledged; the second moves it on.
+    let bob = origin("C-GENERAL", "bob");
+    for text in ["ack INC-1", "resolve INC-1", "reopen INC-1 errors are back"] {
+        let effects = second.handle_text(&bob, text).await;
+        assert!(
+            matches!(&effects[0], Effect::Post { .. }),
+            "{text}: {effects:?}"
+        );
+    }
+    // A refusal is checked against the database, not the first engine's memory.
+    let effects = first.handle_text(&lobby, "ack INC-1").await;
+    let replies: Vec<String> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Reply { message } => Some(message.plain_text()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        replies,
+        ["INC-1 was already acknowledged by bob at 14:00 UTC"]
+    );
+    // A change lands after the second engine's, with the next sequence number.
+    first.handle_text(&lobby, "note INC-1 still failing").await;
+    first.handle_text(&lobby, "status INC-1 mitigated").await;
+    let timeline = first.store().timeline(IncidentNumber(1)).await.unwrap();
+    let kinds: Vec<&str> = timeline.iter().map(|e| e.kind.type_name()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "declared",
+            "acknowledged",
+            "status_changed",
+            "reopened",
+            "note",
+            "status_changed"
+        ]
+    );
+    let incident = second
+        .store()
+        .incident(IncidentNumber(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(incident.status, warroom::domain::Status::Mitigated);
+    assert_eq!(incident.version, 6);
+
+    // A refusal that only the first engine's stale memory would give is not given: it
+    // remembers INC-2 as resolved, the second engine reopens it, and the ack goes through.
+    first.handle_text(&lobby, "declare p2 Search is slow").await;
+    first.handle_text(&lobby, "resolve INC-2").await;
+    second.handle_text(&bob, "reopen INC-2").await;
+    let effects = first.handle_text(&lobby, "ack INC-2").await;
+    assert!(matches!(&effects[0], Effect::Post { .. }), "{effects:?}");
+    let incident = second
+        .store()
+        .incident(IncidentNumber(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(incident.acknowledged.is_some());
+}

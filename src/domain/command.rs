@@ -108,6 +108,30 @@ pub enum Action {
     Help,
 }
 
+impl Action {
+    /// The command word of this action (`ack`), for messages.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Action::Declare { .. } => "declare",
+            Action::Severity { .. } => "sev",
+            Action::Ack => "ack",
+            Action::Status { .. } => "status",
+            Action::Resolve { .. } => "resolve",
+            Action::Reopen { .. } => "reopen",
+            Action::Assign { .. } => "assign",
+            Action::Note { .. } => "note",
+            Action::Runbook { .. } => "runbook",
+            Action::Run { .. } => "run",
+            Action::Approve { .. } => "approve",
+            Action::Deny { .. } => "deny",
+            Action::Timeline => "timeline",
+            Action::Postmortem => "postmortem",
+            Action::List => "list",
+            Action::Help => "help",
+        }
+    }
+}
+
 /// The usage line of every command, in the order `help` shows them.
 pub const USAGE: &[(&str, &str)] = &[
     ("declare", "declare <p0|p1|p2|p3> <title…>"),

@@ -53,16 +53,14 @@ impl Engine {
                 topic,
             } => {
                 let room = port.create_room(name, topic).await?;
+                let stored = StoredRoom {
+                    id: room.id.clone(),
+                    name: room.name.clone(),
+                };
                 self.store
-                    .bind_war_room(
-                        port.platform(),
-                        *incident,
-                        &StoredRoom {
-                            id: room.id,
-                            name: room.name,
-                        },
-                    )
+                    .bind_war_room(port.platform(), *incident, &stored)
                     .await?;
+                self.memo.remember_room_of(port.platform(), *incident, room);
             }
             Effect::Invite { incident, users } => {
                 if let Some(room) = self.war_room(port, *incident).await? {
@@ -144,14 +142,19 @@ impl Engine {
         port: &dyn ChatPort,
         incident: IncidentNumber,
     ) -> Result<Option<RoomRef>, StoreError> {
-        Ok(self
-            .store
-            .war_room(port.platform(), incident)
-            .await?
-            .map(|r| RoomRef {
-                id: r.id,
-                name: r.name,
-            }))
+        let platform = port.platform();
+        if let Some(room) = self.memo.war_room(platform, incident) {
+            return Ok(Some(room));
+        }
+        let Some(stored) = self.store.war_room(platform, incident).await? else {
+            return Ok(None);
+        };
+        let room = RoomRef {
+            id: stored.id,
+            name: stored.name,
+        };
+        self.memo.remember_room_of(platform, incident, room.clone());
+        Ok(Some(room))
     }
 
     async fn room(

@@ -4,17 +4,17 @@
 pub mod clock;
 mod dispatch;
 pub mod effect;
+mod memo;
 pub mod message;
 pub mod port;
 pub mod postmortem;
 mod views;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::domain::{
-    Action, Command, Incident, IncidentNumber, IncidentTitle, Refusal, Role, Severity, Status,
-    TimelineEvent, UserId,
+    Action, Command, EventKind, Incident, IncidentNumber, IncidentTitle, Refusal, Role, Severity,
+    Status, TimelineEvent, UserId,
 };
 use crate::store::{Store, StoreError};
 
@@ -61,8 +61,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     settings: Settings,
     postmortem: PostmortemRenderer,
-    /// Button ids never change once minted, so they are remembered here.
-    buttons: Mutex<HashMap<String, ButtonId>>,
+    memo: memo::Memo,
     /// Changes to one incident take turns inside this process (striped by number), so they do
     /// not race each other; the store's version check still settles races between replicas.
     turns: Vec<tokio::sync::Mutex<()>>,
@@ -84,7 +83,7 @@ impl Engine {
             clock,
             settings,
             postmortem,
-            buttons: Mutex::new(HashMap::new()),
+            memo: memo::Memo::new(),
             turns: (0..TURN_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
@@ -199,16 +198,13 @@ impl Engine {
         named: Option<IncidentNumber>,
         action: &Action,
     ) -> Result<(IncidentNumber, bool), EngineError> {
-        let here = self
-            .store
-            .incident_for_room(&origin.platform, &origin.room_id)
-            .await?;
+        let here = self.war_room_incident(origin).await?;
         match (named, here) {
             (Some(n), _) => Ok((n, here == Some(n))),
             (None, Some(n)) => Ok((n, true)),
             (None, None) => {
                 let open = self.store.open_incidents().await?;
-                let verb = verb(action);
+                let verb = action.verb();
                 Err(EngineError::Usage(if open.is_empty() {
                     format!(
                         "this room is not a war room and no incident is open: name one, as in `{verb} INC-7`, or open one with `declare <p0|p1|p2|p3> <title…>`"
@@ -239,11 +235,7 @@ impl Engine {
         severity: Severity,
         title: IncidentTitle,
     ) -> Result<Vec<Effect>, EngineError> {
-        if let Some(n) = self
-            .store
-            .incident_for_room(&origin.platform, &origin.room_id)
-            .await?
-        {
+        if let Some(n) = self.war_room_incident(origin).await? {
             return Err(EngineError::Usage(format!(
                 "this is the war room of {n}; declare a new incident from outside a war room, or change this one with sev or status"
             )));
@@ -254,6 +246,7 @@ impl Engine {
             .await?;
         let n = incident.number;
         tracing::info!(incident = %n, %severity, "declared");
+        self.memo.remember_incident(incident.clone());
         let name = war_room_name(n, incident.title.as_str());
         let mut invitees = vec![origin.user.clone()];
         for user in &self.settings.responders {
@@ -299,34 +292,38 @@ impl Engine {
         let _turn = self.turns[number.0 as usize % TURN_STRIPES].lock().await;
         let mut attempt = 0;
         loop {
-            let incident = self.load(number).await?;
-            let kind = match &action {
-                Action::Severity { severity, reason } => {
-                    incident.change_severity(*severity, reason.clone())
+            // The remembered state spares a read; if it is stale, the store's version check
+            // refuses the write (or a refusal is double-checked) and the incident is read afresh.
+            let (incident, fresh) = match self.memo.incident(number) {
+                Some(remembered) => (remembered, false),
+                None => (self.load(number).await?, true),
+            };
+            let kind = match decide(&incident, &action) {
+                Ok(kind) => kind,
+                Err(EngineError::Refused(_)) if !fresh => {
+                    self.memo.forget_incident(number);
+                    continue;
                 }
-                Action::Ack => incident.acknowledge(),
-                Action::Status { status, note } => incident.change_status(*status, note.clone()),
-                Action::Resolve { note } => incident.change_status(Status::Resolved, note.clone()),
-                Action::Reopen { reason } => incident.reopen(reason.clone()),
-                Action::Assign { role, user } => incident.assign(*role, user.clone()),
-                Action::Note { text } => incident.note(text.clone()),
-                other => {
-                    return Err(EngineError::Usage(format!(
-                        "{} cannot change an incident",
-                        verb(other)
-                    )));
-                }
-            }?;
+                Err(e) => return Err(e),
+            };
             let event = incident.event(kind, origin.user.clone(), self.clock.now());
             let mut after = incident.clone();
             after.apply(&event);
             match self.store.record(&after, &event).await {
-                Ok(()) => return Ok(self.change_effects(&incident, &after, &event, in_war_room)),
+                Ok(()) => {
+                    let effects = self.change_effects(&incident, &after, &event, in_war_room);
+                    self.memo.remember_incident(after);
+                    return Ok(effects);
+                }
                 Err(StoreError::Conflict(_)) if attempt < CONFLICT_RETRIES => {
                     attempt += 1;
-                    tracing::debug!(%number, attempt, "lost a race with another replica; trying again");
+                    self.memo.forget_incident(number);
+                    tracing::debug!(%number, attempt, "the incident moved on elsewhere; trying again");
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    self.memo.forget_incident(number);
+                    return Err(e.into());
+                }
             }
         }
     }
@@ -449,20 +446,34 @@ impl Engine {
 
     async fn button(&self, command: Command) -> Result<ButtonId, StoreError> {
         let key = serde_json::to_string(&command).unwrap_or_default();
-        if let Some(id) = self
-            .buttons
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return Ok(*id);
+        if let Some(id) = self.memo.button(&key) {
+            return Ok(id);
         }
         let id = ButtonId(self.store.button_for(&command).await?);
-        self.buttons
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, id);
+        self.memo.remember_button(key, id);
         Ok(id)
+    }
+
+    /// The incident whose war room the command came from, if it came from one.
+    async fn war_room_incident(
+        &self,
+        origin: &Origin,
+    ) -> Result<Option<IncidentNumber>, StoreError> {
+        if let Some(n) = self
+            .memo
+            .war_room_incident(&origin.platform, &origin.room_id)
+        {
+            return Ok(Some(n));
+        }
+        let found = self
+            .store
+            .incident_for_room(&origin.platform, &origin.room_id)
+            .await?;
+        if let Some(n) = found {
+            self.memo
+                .remember_war_room(&origin.platform, &origin.room_id, n);
+        }
+        Ok(found)
     }
 }
 
@@ -484,24 +495,24 @@ fn card_changes(before: &Incident, after: &Incident) -> bool {
             .any(|r| before.role(r) != after.role(r))
 }
 
-/// The command word of an action, for messages.
-fn verb(action: &Action) -> &'static str {
-    match action {
-        Action::Declare { .. } => "declare",
-        Action::Severity { .. } => "sev",
-        Action::Ack => "ack",
-        Action::Status { .. } => "status",
-        Action::Resolve { .. } => "resolve",
-        Action::Reopen { .. } => "reopen",
-        Action::Assign { .. } => "assign",
-        Action::Note { .. } => "note",
-        Action::Runbook { .. } => "runbook",
-        Action::Run { .. } => "run",
-        Action::Approve { .. } => "approve",
-        Action::Deny { .. } => "deny",
-        Action::Timeline => "timeline",
-        Action::Postmortem => "postmortem",
-        Action::List => "list",
-        Action::Help => "help",
-    }
+/// Decides what a change does to an incident, by the domain's rules.
+fn decide(incident: &Incident, action: &Action) -> Result<EventKind, EngineError> {
+    let kind = match action {
+        Action::Severity { severity, reason } => {
+            incident.change_severity(*severity, reason.clone())
+        }
+        Action::Ack => incident.acknowledge(),
+        Action::Status { status, note } => incident.change_status(*status, note.clone()),
+        Action::Resolve { note } => incident.change_status(Status::Resolved, note.clone()),
+        Action::Reopen { reason } => incident.reopen(reason.clone()),
+        Action::Assign { role, user } => incident.assign(*role, user.clone()),
+        Action::Note { text } => incident.note(text.clone()),
+        other => {
+            return Err(EngineError::Usage(format!(
+                "{} cannot change an incident",
+                other.verb()
+            )));
+        }
+    }?;
+    Ok(kind)
 }

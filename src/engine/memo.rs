@@ -1,0 +1,111 @@
+//! What the engine remembers between commands to spare the database: facts that never change
+//! (button ids, which room is whose war room) and the last known state of each incident, which
+//! the store's version check corrects whenever another replica has moved on.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+
+use super::message::ButtonId;
+use super::port::RoomRef;
+use crate::domain::{Incident, IncidentNumber};
+
+/// How many entries a map keeps before it starts over; enough for every live incident.
+const MAX_ENTRIES: usize = 4096;
+
+/// A bounded map behind a lock; when full it is emptied, since all it holds can be read again.
+struct Remembered<K, V>(Mutex<HashMap<K, V>>);
+
+impl<K: Eq + Hash, V: Clone> Remembered<K, V> {
+    fn new() -> Self {
+        Remembered(Mutex::new(HashMap::new()))
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    fn put(&self, key: K, value: V) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(key, value);
+    }
+
+    fn forget(&self, key: &K) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+}
+
+/// The engine's memory.
+pub(super) struct Memo {
+    buttons: Remembered<String, ButtonId>,
+    rooms: Remembered<(String, String), IncidentNumber>,
+    war_rooms: Remembered<(String, IncidentNumber), RoomRef>,
+    incidents: Remembered<IncidentNumber, Incident>,
+}
+
+impl Memo {
+    /// An empty memory.
+    pub(super) fn new() -> Self {
+        Memo {
+            buttons: Remembered::new(),
+            rooms: Remembered::new(),
+            war_rooms: Remembered::new(),
+            incidents: Remembered::new(),
+        }
+    }
+
+    /// The id of the button for a command, by the command's JSON.
+    pub(super) fn button(&self, command_json: &str) -> Option<ButtonId> {
+        self.buttons.get(&command_json.to_owned())
+    }
+
+    /// Remembers a button id; ids never change once minted.
+    pub(super) fn remember_button(&self, command_json: String, id: ButtonId) {
+        self.buttons.put(command_json, id);
+    }
+
+    /// The incident whose war room this is, when known. Only bindings are remembered: a room
+    /// that is not a war room yet may become one.
+    pub(super) fn war_room_incident(&self, platform: &str, room: &str) -> Option<IncidentNumber> {
+        self.rooms.get(&(platform.to_owned(), room.to_owned()))
+    }
+
+    /// Remembers that a room is an incident's war room; a room serves one incident for good.
+    pub(super) fn remember_war_room(&self, platform: &str, room: &str, incident: IncidentNumber) {
+        self.rooms
+            .put((platform.to_owned(), room.to_owned()), incident);
+    }
+
+    /// The war room of an incident on a platform, when known.
+    pub(super) fn war_room(&self, platform: &str, incident: IncidentNumber) -> Option<RoomRef> {
+        self.war_rooms.get(&(platform.to_owned(), incident))
+    }
+
+    /// Remembers an incident's war room on a platform, both ways.
+    pub(super) fn remember_room_of(&self, platform: &str, incident: IncidentNumber, room: RoomRef) {
+        self.remember_war_room(platform, &room.id, incident);
+        self.war_rooms.put((platform.to_owned(), incident), room);
+    }
+
+    /// The last state of an incident this engine saw; it may be stale.
+    pub(super) fn incident(&self, number: IncidentNumber) -> Option<Incident> {
+        self.incidents.get(&number)
+    }
+
+    /// Remembers the state of an incident as recorded.
+    pub(super) fn remember_incident(&self, incident: Incident) {
+        self.incidents.put(incident.number, incident);
+    }
+
+    /// Forgets an incident whose remembered state proved stale.
+    pub(super) fn forget_incident(&self, number: IncidentNumber) {
+        self.incidents.forget(&number);
+    }
+}
