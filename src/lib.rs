@@ -6,4 +6,5 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod runbook;
 pub mod store;

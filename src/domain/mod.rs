@@ -3,6 +3,7 @@
 
 mod command;
 mod incident;
+mod runbook;
 mod severity;
 mod status;
 mod text;
@@ -10,6 +11,7 @@ mod timeline;
 
 pub use command::{Action, Command, MAX_COMMAND_CHARS, ParseError, USAGE, parse, strip_invocation};
 pub use incident::{Incident, IncidentNumber, Refusal, Role};
+pub use runbook::{Risk, Runbook, Section, Step};
 pub use severity::{Severity, UnknownSeverity};
 pub use status::{Status, UnknownStatus};
 pub use text::{IncidentTitle, MAX_NOTE_CHARS, MAX_TITLE_CHARS, NoteText, TextError, UserId, slug};

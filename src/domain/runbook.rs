@@ -1,0 +1,171 @@
+//! Runbooks as Warroom understands them: steps grouped by section, each maybe with a command,
+//! plus what is needed to match a runbook to an incident. Pure data; reading Markdown into it
+//! lives in `crate::runbook`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::Severity;
+
+/// One runbook: a procedure for one kind of incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Runbook {
+    /// A stable id: the front matter's `id`, else a slug of the title
+    /// (`database-connection-pool-exhausted`); an `[RB-001]` tag becomes `rb-001`.
+    pub id: String,
+    /// The title without decoration (emoji, `Runbook:`, `[RB-001]`, `Scenario 3:`).
+    pub title: String,
+    /// Where it was read from: `path/to/file.md:LINE` (the line of its heading or front matter).
+    pub source: String,
+    /// Alert names that this runbook is for (`DatabaseConnectionPoolExhausted`).
+    pub alerts: Vec<String>,
+    /// Extra words to match on, from the front matter.
+    pub keywords: Vec<String>,
+    /// The symptoms as written (one entry per bullet or sentence), for matching and display.
+    pub symptoms: Vec<String>,
+    /// The severity this kind of incident usually has, when the runbook says.
+    pub severity: Option<Severity>,
+    /// Services it concerns, from the front matter.
+    pub services: Vec<String>,
+    /// Who owns the runbook, when it says.
+    pub owner: Option<String>,
+    /// The steps, in the order they appear.
+    pub steps: Vec<Step>,
+    /// Prevention items (kept for post-mortem follow-ups; not steps to run during an incident).
+    pub prevention: Vec<String>,
+}
+
+/// One step of a runbook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// What the step does (`Check current connections`).
+    pub title: String,
+    /// The part of the procedure it belongs to.
+    pub section: Section,
+    /// The shell command, whole (continuation lines and multi-line quotes kept), when there is one.
+    pub command: Option<String>,
+    /// The command's risk, when known (a fence annotation, or later the built-in rules).
+    pub risk: Option<Risk>,
+    /// The action name from a fence annotation (`action=restart-api`).
+    pub action: Option<String>,
+    /// A timeout from a fence annotation, in seconds (`timeout=60s`).
+    pub timeout_secs: Option<u64>,
+    /// The line in the source file where the step starts.
+    pub line: usize,
+}
+
+/// The part of a runbook a step belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    /// Finding out what is wrong: diagnosis, investigation, triage.
+    Diagnosis,
+    /// Making it stop hurting: quick fix, immediate actions, mitigation, remediation, recovery.
+    Mitigation,
+    /// Checking that it worked: verification, checklists.
+    Verification,
+    /// Finding the cause afterwards: root cause investigation.
+    RootCause,
+}
+
+impl Section {
+    /// Every section, in the order a responder goes through them.
+    pub const ALL: [Section; 4] = [
+        Section::Diagnosis,
+        Section::Mitigation,
+        Section::Verification,
+        Section::RootCause,
+    ];
+
+    /// The heading shown above the section's steps.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Section::Diagnosis => "Diagnose",
+            Section::Mitigation => "Fix",
+            Section::Verification => "Verify",
+            Section::RootCause => "Root cause",
+        }
+    }
+
+    /// The snake_case name used in JSON (`root_cause`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Diagnosis => "diagnosis",
+            Section::Mitigation => "mitigation",
+            Section::Verification => "verification",
+            Section::RootCause => "root_cause",
+        }
+    }
+}
+
+/// How much harm a command can do (see DESIGN.md, Actions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Risk {
+    /// Looks only; one click by any responder runs it.
+    Read,
+    /// Changes something reversible; needs a second person's approval.
+    Write,
+    /// Destroys or cannot be undone; shown, never run.
+    Dangerous,
+}
+
+impl fmt::Display for Risk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Risk::Read => "read",
+            Risk::Write => "write",
+            Risk::Dangerous => "dangerous",
+        })
+    }
+}
+
+impl FromStr for Risk {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "read" | "safe" | "readonly" | "read-only" => Ok(Risk::Read),
+            "write" => Ok(Risk::Write),
+            "dangerous" | "danger" | "destructive" => Ok(Risk::Dangerous),
+            _ => Err(()),
+        }
+    }
+}
+
+impl Runbook {
+    /// The steps of one section, with their index in `steps`.
+    pub fn steps_in(&self, section: Section) -> impl Iterator<Item = (usize, &Step)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| s.section == section)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn risks_read_the_usual_words() {
+        assert_eq!("write".parse::<Risk>(), Ok(Risk::Write));
+        assert_eq!("Dangerous".parse::<Risk>(), Ok(Risk::Dangerous));
+        assert!("maybe".parse::<Risk>().is_err());
+    }
+
+    #[test]
+    fn sections_serialize_in_snake_case() {
+        assert_eq!(
+            serde_json::to_string(&Section::RootCause).unwrap(),
+            "\"root_cause\""
+        );
+        for section in Section::ALL {
+            assert_eq!(
+                serde_json::to_string(&section).unwrap(),
+                format!("\"{}\"", section.name())
+            );
+        }
+    }
+}

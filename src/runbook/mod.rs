@@ -1,0 +1,38 @@
+//! Runbooks: reading the Markdown runbooks teams already keep, and matching them to incidents.
+//! Uses the domain's runbook model; knows nothing of chats, the store or the engine.
+
+pub mod import;
+pub mod library;
+pub mod matching;
+
+use std::fmt;
+
+pub use import::import_markdown;
+pub use library::load_paths;
+pub use matching::{Library, Match, MatchReason, Query};
+
+/// Something wrong in a runbook file, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file, as it was named when read.
+    pub file: String,
+    /// The line, from 1 (0 when the problem is with the whole file).
+    pub line: usize,
+    /// What is wrong, as one sentence.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// What reading runbooks gave: the runbooks that loaded, and the problems found on the way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    /// The runbooks that loaded.
+    pub runbooks: Vec<crate::domain::Runbook>,
+    /// Everything wrong, in file and line order.
+    pub problems: Vec<Problem>,
+}
