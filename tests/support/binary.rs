@@ -21,12 +21,19 @@ pub fn warroom(dir: &Path, database_url: &str, args: &[&str], stdin: &str) -> Ou
         .stderr(Stdio::piped())
         .spawn()
         .expect("the warroom binary starts");
-    child
+    let written = child
         .stdin
         .take()
         .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("stdin written");
+        .write_all(stdin.as_bytes());
+    // A warroom that stops at start-up (a damaged database) closes its stdin unread.
+    if let Err(e) = written {
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "writing stdin: {e}"
+        );
+    }
     child.wait_with_output().expect("warroom finishes")
 }
 
