@@ -1,0 +1,194 @@
+//! Markdown to runbooks: ordinary runbooks as teams write them (one per incident heading,
+//! Symptoms / Quick Fix / Verification sections, `# 1. Check …` shell blocks, checklists),
+//! and Warroom-native ones with YAML front matter and annotated fences.
+//!
+//! Reading goes in small steps, one module each: refuse what is not a Markdown text, repair
+//! mojibake ([`mojibake`]), split off front matter ([`front_matter`]), repair fences closed by
+//! ```` ```text ```` ([`fences`]), parse with pulldown-cmark into blocks ([`blocks`]), find the
+//! runbook headings ([`outline`], [`headings`]), and walk each runbook's blocks into steps
+//! ([`walk`], [`shell`], [`command_lines`], [`meta`], [`prevention`], [`text`]); the word lists they share
+//! are in [`vocabulary`].
+
+mod blocks;
+mod command_lines;
+mod fences;
+mod front_matter;
+mod headings;
+mod meta;
+pub(crate) mod mojibake;
+mod outline;
+mod prevention;
+mod shell;
+mod text;
+mod vocabulary;
+mod walk;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::{Imported, Problem};
+use crate::domain::Runbook;
+use blocks::Block;
+use front_matter::FrontMatter;
+use outline::Span;
+use text::{clean_title, slug, strip_decoration, tag_id};
+
+/// The largest runbook file read: 2 MiB.
+pub const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
+
+/// Reads the runbooks in one Markdown text; `file` names it in sources and problems.
+pub fn import_markdown(file: &str, text: &str) -> Imported {
+    let mut problems: Vec<(usize, String)> = Vec::new();
+    let runbooks = read(file, text, &mut problems);
+    problems.sort_by_key(|(line, _)| *line);
+    Imported {
+        runbooks,
+        problems: problems
+            .into_iter()
+            .map(|(line, message)| Problem {
+                file: file.to_owned(),
+                line,
+                message,
+            })
+            .collect(),
+    }
+}
+
+/// The whole-file problem for text that is not a Markdown text, if any.
+pub fn refusal(text: &str) -> Option<&'static str> {
+    if text.len() > MAX_FILE_BYTES {
+        Some("file is larger than 2 MiB, not read")
+    } else if text.contains('\0') {
+        Some("binary file, not read")
+    } else if text.trim_start_matches('\u{feff}').trim().is_empty() {
+        Some("empty file")
+    } else {
+        None
+    }
+}
+
+fn read(file: &str, text: &str, problems: &mut Vec<(usize, String)>) -> Vec<Runbook> {
+    if let Some(why) = refusal(text) {
+        problems.push((0, why.to_owned()));
+        return Vec::new();
+    }
+    let text = mojibake::repair_mojibake(text.trim_start_matches('\u{feff}'));
+    let split = front_matter::split(&text);
+    problems.extend(split.problem.clone());
+    let front = split.yaml.as_deref().map(front_matter::parse);
+    let body = fences::repair_quirky_closers(&split.body);
+    let blocks = blocks::parse(&body);
+    for block in &blocks {
+        if let Block::Code(code) = block
+            && !code.closed
+        {
+            problems.push((code.line, "code block opened here is never closed".into()));
+        }
+    }
+
+    let mut runbooks = Vec::new();
+    let (fm, fm_problems) = front.unwrap_or((None, Vec::new()));
+    problems.extend(fm_problems);
+    match fm {
+        // Front matter makes the whole file one runbook.
+        Some(fm) => {
+            let span = Span {
+                start: 0,
+                end: blocks.len(),
+                level: 0,
+            };
+            runbooks.push(build(file, &blocks, span, Some(&fm), problems));
+        }
+        None => {
+            for span in outline::find(&blocks) {
+                runbooks.push(build(file, &blocks, span, None, problems));
+            }
+        }
+    }
+    runbooks
+}
+
+/// The heading text of a runbook: its own heading, or for a whole-file runbook the first one.
+fn heading_of(blocks: &[Block], span: Span) -> Option<(&str, usize)> {
+    let within = &blocks[span.start..span.end];
+    let first = if span.level == 0 {
+        within.iter().find(|b| matches!(b, Block::Heading(_)))
+    } else {
+        within.first()
+    };
+    match first {
+        Some(Block::Heading(h)) => Some((h.text.as_str(), h.line)),
+        _ => None,
+    }
+}
+
+/// Builds one runbook from its span of blocks and maybe its front matter.
+fn build(
+    file: &str,
+    blocks: &[Block],
+    span: Span,
+    fm: Option<&FrontMatter>,
+    problems: &mut Vec<(usize, String)>,
+) -> Runbook {
+    let heading = heading_of(blocks, span);
+    let line = if fm.is_some() {
+        1
+    } else {
+        heading.map_or(1, |(_, l)| l)
+    };
+    let start = if span.level == 0 {
+        span.start
+    } else {
+        span.start + 1
+    };
+    let found = walk::walk(blocks, start, span.end);
+    problems.extend(found.problems);
+
+    let title = fm
+        .and_then(|f| f.title.clone())
+        .or_else(|| {
+            heading
+                .map(|(t, _)| clean_title(t))
+                .filter(|t| !t.is_empty())
+        })
+        .or_else(|| {
+            heading
+                .map(|(t, _)| strip_decoration(t))
+                .filter(|t| !t.is_empty())
+        })
+        .or_else(|| {
+            Path::new(file)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "Untitled runbook".to_owned());
+    let id = fm
+        .and_then(|f| f.id.clone())
+        .or_else(|| heading.and_then(|(t, _)| tag_id(t)))
+        .or_else(|| Some(slug(&title)).filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| format!("runbook-{line}"));
+
+    let mut seen = HashSet::new();
+    let fm_alerts = fm.map(|f| f.alerts.clone()).unwrap_or_default();
+    let alerts: Vec<String> = fm_alerts
+        .into_iter()
+        .chain(found.alerts)
+        .filter(|a| seen.insert(a.clone()))
+        .collect();
+    if found.steps.is_empty() {
+        problems.push((line, format!("runbook '{title}' has no steps")));
+    }
+    Runbook {
+        id,
+        title,
+        source: format!("{file}:{line}"),
+        alerts,
+        keywords: fm.map(|f| f.keywords.clone()).unwrap_or_default(),
+        symptoms: found.symptoms,
+        severity: fm.and_then(|f| f.severity).or(found.severity),
+        services: fm.map(|f| f.services.clone()).unwrap_or_default(),
+        owner: fm.and_then(|f| f.owner.clone()).or(found.owner),
+        steps: found.steps,
+        prevention: found.prevention,
+    }
+}

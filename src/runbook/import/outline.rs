@@ -1,0 +1,149 @@
+//! Which headings are runbooks, and where each runbook ends.
+//!
+//! A heading is a runbook when section headings (Symptoms, Quick Fix, …) sit directly under
+//! it, or when it says so (`[RB-001]`, `Runbook:`, `Scenario 3:`) and no runbook encloses it.
+//! A heading that encloses other runbooks is a collection, not a runbook. Sub-procedure
+//! headings (`Option 2`) belong to the runbook they follow, whatever their level.
+
+use super::blocks::Block;
+use super::headings::{Kind, classify, is_marked_runbook};
+
+/// One runbook's place in the blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// The index of its heading block (or of the first block, for a whole-file runbook).
+    pub start: usize,
+    /// One past its last block.
+    pub end: usize,
+    /// Its heading's level (0 for a whole-file runbook, so every heading is inside it).
+    pub level: usize,
+}
+
+/// A heading and what is known of it.
+struct Entry {
+    block: usize,
+    level: usize,
+    kind: Kind,
+    owner: bool,
+    contains_runbook: bool,
+    marked: bool,
+    ancestors: Vec<usize>,
+}
+
+/// The runbooks among the headings of a text.
+pub fn find(blocks: &[Block]) -> Vec<Span> {
+    let mut entries: Vec<Entry> = Vec::new();
+    // Open headings, innermost last: a heading closes those at its level or deeper, except
+    // that a sub-procedure leaves a plain heading of its own level open.
+    let mut open: Vec<usize> = Vec::new();
+    for (b, block) in blocks.iter().enumerate() {
+        let Block::Heading(h) = block else { continue };
+        let kind = classify(&h.text);
+        open.retain(|&e| {
+            let other = &entries[e];
+            other.level < h.level
+                || (kind == Kind::SubProcedure
+                    && other.level == h.level
+                    && other.kind == Kind::Plain)
+        });
+        let index = entries.len();
+        if let Kind::Section(_) = kind {
+            let owner = open
+                .iter()
+                .rev()
+                .find(|&&e| matches!(entries[e].kind, Kind::Plain | Kind::Ignored))
+                .copied()
+                .filter(|&e| entries[e].kind == Kind::Plain);
+            if let Some(owner) = owner {
+                entries[owner].owner = true;
+                for &e in open.iter().take_while(|&&e| e != owner) {
+                    entries[e].contains_runbook = true;
+                }
+            }
+        }
+        let marked = kind == Kind::Plain && is_marked_runbook(&h.text);
+        entries.push(Entry {
+            block: b,
+            level: h.level,
+            kind,
+            owner: false,
+            contains_runbook: false,
+            marked,
+            ancestors: open.clone(),
+        });
+        open.push(index);
+    }
+
+    let mut is_runbook = vec![false; entries.len()];
+    for i in 0..entries.len() {
+        let e = &entries[i];
+        let owner = e.owner && !e.contains_runbook;
+        let marked = e.marked && !e.ancestors.iter().any(|&a| is_runbook[a]);
+        is_runbook[i] = owner || marked;
+    }
+
+    let mut spans = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        if !is_runbook[i] {
+            continue;
+        }
+        let end = entries[i + 1..]
+            .iter()
+            .zip(&is_runbook[i + 1..])
+            .find(|(next, runbook)| {
+                **runbook || (next.level <= e.level && next.kind != Kind::SubProcedure)
+            })
+            .map_or(blocks.len(), |(next, _)| next.block);
+        spans.push(Span {
+            start: e.block,
+            end,
+            level: e.level,
+        });
+    }
+    spans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::import::blocks::parse;
+
+    fn titles(text: &str) -> Vec<String> {
+        let blocks = parse(text);
+        find(&blocks)
+            .into_iter()
+            .map(|s| match &blocks[s.start] {
+                Block::Heading(h) => h.text.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn headings_with_sections_are_runbooks_and_their_collection_is_not() {
+        let text = "# Runbooks\n## How to Use\n1. read\n## Disk full\n### Symptoms\n- full\n### Quick Fix\n- clean\n## API down\n### Diagnosis\n- look\n## General Troubleshooting\n### 1. Check\n## References\n";
+        assert_eq!(titles(text), ["Disk full", "API down"]);
+    }
+
+    #[test]
+    fn options_at_the_runbook_level_stay_inside_it() {
+        let text = "# Doc\n## Worklets\n### Quick Fix\n## Option 2: Deep Clean\n### Verification\n- [ ] ok\n## Next\n";
+        let blocks = parse(text);
+        let spans = find(&blocks);
+        assert_eq!(spans.len(), 1);
+        assert!(matches!(&blocks[spans[0].end], Block::Heading(h) if h.text == "Next"));
+    }
+
+    #[test]
+    fn marked_headings_are_runbooks_without_sections() {
+        assert_eq!(
+            titles("# Doc\n## Runbook: Disk full\n1. clean\n## Notes\n"),
+            ["Runbook: Disk full"]
+        );
+    }
+
+    #[test]
+    fn a_template_with_sections_is_not_a_runbook() {
+        assert!(titles("## Runbook Template\n### Symptoms\n### Quick Fix\n").is_empty());
+    }
+}

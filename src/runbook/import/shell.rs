@@ -1,0 +1,270 @@
+//! Shell code as runbooks hold it: a fenced block split into one command each, titled by the
+//! `# 2. Check database performance` comment before it, multi-line commands kept whole; and
+//! which inline code spans are commands.
+
+use super::command_lines::read_command;
+use super::vocabulary::KNOWN_CLIS;
+
+/// One command (or titled comment with no command) from a shell block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellStep {
+    /// The title from the comment before it, when there is one.
+    pub title: Option<String>,
+    /// The command, whole; None for a numbered comment that no command follows.
+    pub command: Option<String>,
+    /// The line within the block, from 0.
+    pub offset: usize,
+}
+
+/// Comments that join two commands rather than title one (`# or`).
+fn is_connective(comment: &str) -> bool {
+    let c = comment
+        .trim_end_matches([':', ',', '.'])
+        .to_ascii_lowercase();
+    matches!(
+        c.as_str(),
+        "or" | "and" | "then" | "else" | "otherwise" | "alternatively" | "or alternatively"
+    )
+}
+
+/// The title of a numbered comment (`1. Check current connections`, `Step 2: Restart`).
+fn numbered(comment: &str) -> Option<&str> {
+    let lower = comment.to_ascii_lowercase();
+    let rest = if lower.starts_with("step ") {
+        comment[5..].trim_start()
+    } else {
+        comment
+    };
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    if digits == 0 || digits > 3 {
+        return None;
+    }
+    // `# 1. Title`, `# 2) Title`, `# 3: Title`; not `# 3 pods should be running`.
+    let after = rest[digits..].strip_prefix(['.', ')', ':'])?;
+    let title = after.trim_start_matches([' ', '-', '\t']);
+    (after.starts_with([' ', '\t']) && !title.is_empty()).then_some(title)
+}
+
+/// A numbered comment waiting for its command.
+struct Pending {
+    title: String,
+    offset: usize,
+    used: bool,
+    notes: Vec<String>,
+}
+
+impl Pending {
+    /// A numbered comment that no command followed, as a manual step.
+    fn into_manual(self) -> Option<ShellStep> {
+        (!self.used).then(|| {
+            let mut title = self.title;
+            for note in self.notes.iter().filter(|n| !is_connective(n)) {
+                title.push_str(" — ");
+                title.push_str(note);
+            }
+            ShellStep {
+                title: Some(title),
+                command: None,
+                offset: self.offset,
+            }
+        })
+    }
+}
+
+/// Splits a shell block into commands, each titled by the comment before it. A block that
+/// shows `$ ` prompts (a console session) takes only the lines after a prompt.
+pub fn split(body: &str) -> Vec<ShellStep> {
+    let lines: Vec<&str> = body.lines().collect();
+    let prompts = lines.iter().any(|l| l.trim_start().starts_with("$ "));
+    let mut steps = Vec::new();
+    let mut pending: Option<Pending> = None;
+    let mut sub: Option<String> = None;
+    let mut i = 0;
+    while i < lines.len() {
+        let trimmed = lines[i].trim();
+        if trimmed.is_empty() {
+            sub = None;
+            i += 1;
+            continue;
+        }
+        if trimmed.starts_with('#') && !trimmed.starts_with("#!") {
+            let comment = trimmed.trim_start_matches('#').trim();
+            if let Some(title) = numbered(comment) {
+                steps.extend(pending.take().and_then(Pending::into_manual));
+                pending = Some(Pending {
+                    title: super::text::strip_counter(title).to_owned(),
+                    offset: i,
+                    used: false,
+                    notes: Vec::new(),
+                });
+                sub = None;
+            } else if !comment.is_empty() {
+                if let Some(p) = pending.as_mut().filter(|p| !p.used) {
+                    p.notes.push(comment.to_owned());
+                }
+                sub = Some(comment.to_owned()).filter(|c| !is_connective(c));
+            }
+            i += 1;
+            continue;
+        }
+        if prompts && !trimmed.starts_with("$ ") {
+            i += 1;
+            continue;
+        }
+        let (command, next) = read_command(&lines, i, prompts);
+        let title = match (&mut pending, &sub) {
+            (Some(p), Some(s)) => {
+                p.used = true;
+                Some(format!("{} — {s}", p.title))
+            }
+            (Some(p), None) => {
+                p.used = true;
+                Some(p.title.clone())
+            }
+            (None, s) => s.clone(),
+        };
+        if !command.is_empty() {
+            steps.push(ShellStep {
+                title,
+                command: Some(command),
+                offset: i,
+            });
+        }
+        i = next;
+    }
+    steps.extend(pending.take().and_then(Pending::into_manual));
+    steps
+}
+
+/// Whether a block without a language holds commands: a `$ ` prompt, a `# 1. Title` comment,
+/// or a first line that starts with a known program.
+pub fn looks_like_commands(body: &str) -> bool {
+    let mut lines = body.lines().map(str::trim).filter(|l| !l.is_empty());
+    let starts_known = |line: &str| {
+        let line = line.strip_prefix("sudo ").unwrap_or(line);
+        line.split_whitespace()
+            .next()
+            .is_some_and(|program| KNOWN_CLIS.contains(&program))
+    };
+    lines.any(|line| match line.strip_prefix('#') {
+        Some(comment) => numbered(comment.trim_start_matches('#').trim()).is_some(),
+        None => line.starts_with("$ ") || starts_known(line),
+    })
+}
+
+/// The inline code span that is a command, when there is one: it starts with a known program
+/// and has at least one argument (`psql` alone names a tool; SQL alone is not a shell command).
+pub fn inline_command(codes: &[String]) -> Option<String> {
+    codes.iter().find_map(|code| {
+        let code = code.trim();
+        let mut words = code.split_whitespace();
+        let program = words.next()?;
+        (KNOWN_CLIS.contains(&program) && words.next().is_some()).then(|| code.to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commands(body: &str) -> Vec<(Option<String>, Option<String>, usize)> {
+        split(body)
+            .into_iter()
+            .map(|s| (s.title, s.command, s.offset))
+            .collect()
+    }
+
+    #[test]
+    fn commands_are_titled_by_the_numbered_comment_before_them() {
+        let body = "# 1. Check current connections\npsql $DATABASE_URL -c \"SELECT 1;\"\n\n# 2. Restart (2)\nkubectl rollout restart deployment/api\n";
+        assert_eq!(
+            commands(body),
+            [
+                (
+                    Some("Check current connections".into()),
+                    Some("psql $DATABASE_URL -c \"SELECT 1;\"".into()),
+                    1
+                ),
+                (
+                    Some("Restart".into()),
+                    Some("kubectl rollout restart deployment/api".into()),
+                    4
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn quoted_strings_and_backslashes_keep_a_command_whole() {
+        let body = "# 2. Kill idle\npsql $DATABASE_URL -c \"\n  SELECT pg_terminate_backend(pid)\n  FROM pg_stat_activity;\n\"\n\ncurl -X POST x \\\n  -H 'a: b' \\\n  -d '{}'\n";
+        let steps = commands(body);
+        assert_eq!(steps.len(), 2);
+        assert_eq!(
+            steps[0].1.as_deref(),
+            Some(
+                "psql $DATABASE_URL -c \"\n  SELECT pg_terminate_backend(pid)\n  FROM pg_stat_activity;\n\""
+            )
+        );
+        assert_eq!(
+            steps[1].1.as_deref(),
+            Some("curl -X POST x \\\n  -H 'a: b' \\\n  -d '{}'")
+        );
+        assert_eq!(steps[1].0.as_deref(), Some("Kill idle"));
+    }
+
+    #[test]
+    fn comments_without_commands_are_manual_steps() {
+        let body = "# 3. Check token expiry\n# Review recent JWT changes\n\n# 4. Clear\nrm x # tidy\n# trailing note\n";
+        let steps = commands(body);
+        assert_eq!(
+            steps[0],
+            (
+                Some("Check token expiry — Review recent JWT changes".into()),
+                None,
+                0
+            )
+        );
+        assert_eq!(steps[1], (Some("Clear".into()), Some("rm x".into()), 4));
+        assert_eq!(steps.len(), 2);
+    }
+
+    #[test]
+    fn sub_comments_name_alternatives() {
+        let body = "# 2. Rebuild\n# For iOS\nnpm run ios\n\n# For Android\nnpm run android\n# or\nnpm run both\n";
+        let titles: Vec<_> = commands(body)
+            .into_iter()
+            .map(|s| s.0.unwrap_or_default())
+            .collect();
+        assert_eq!(
+            titles,
+            ["Rebuild — For iOS", "Rebuild — For Android", "Rebuild"]
+        );
+    }
+
+    #[test]
+    fn console_blocks_take_prompt_lines_only() {
+        let steps = split("$ kubectl get pods\nNAME READY\napi 1/1\n");
+        assert_eq!(steps.len(), 1);
+        assert_eq!(steps[0].command.as_deref(), Some("kubectl get pods"));
+    }
+
+    #[test]
+    fn untyped_blocks_hold_commands_only_when_they_look_like_them() {
+        assert!(looks_like_commands("kubectl get pods\n"));
+        assert!(looks_like_commands("# 1. Check\nmy-tool --check\n"));
+        assert!(looks_like_commands("$ ./deploy.sh\n"));
+        assert!(!looks_like_commands("ERROR connection refused\nretrying\n"));
+        assert!(!looks_like_commands("key: value\n"));
+    }
+
+    #[test]
+    fn inline_code_is_a_command_only_for_known_programs_with_arguments() {
+        let codes = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            inline_command(&codes(&["lsof -p <pid>"])),
+            Some("lsof -p <pid>".into())
+        );
+        assert_eq!(inline_command(&codes(&["psql", "mysql"])), None);
+        assert_eq!(inline_command(&codes(&["SELECT * FROM t;"])), None);
+    }
+}

@@ -1,0 +1,319 @@
+//! Walking one runbook's blocks in order, keeping track of the section they are in, and
+//! turning them into steps, symptoms, prevention items, alerts and facts.
+
+use std::collections::HashMap;
+
+use super::blocks::{Block, Code, Inline, Item};
+use super::fences::parse_info;
+use super::headings::{Kind, Part, classify, label_part};
+use super::meta::{CodePlace, alerts_in_codes, label_has, read_facts, says_alert};
+use super::prevention;
+use super::shell::{inline_command, looks_like_commands, split};
+use super::text::{command_title, label_of, one_line, sentences, step_title, words};
+use super::vocabulary::{ALERT_WORDS, LOG_WORDS};
+use crate::domain::{Section, Severity, Step};
+
+/// Where the walk is: before any section heading, in a part, or in text to skip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Zone {
+    Pre,
+    Part(Part),
+    Ignore,
+}
+
+impl Zone {
+    /// The section steps found here belong to; None where no steps are taken.
+    /// Before any section heading, steps are taken as mitigation (`run this first`);
+    /// commands under Symptoms/Detection are diagnosis.
+    fn step_section(self) -> Option<Section> {
+        match self {
+            Zone::Pre | Zone::Part(Part::Mitigation) => Some(Section::Mitigation),
+            Zone::Part(Part::Symptoms | Part::Diagnosis) => Some(Section::Diagnosis),
+            Zone::Part(Part::Verification) => Some(Section::Verification),
+            Zone::Part(Part::RootCause) => Some(Section::RootCause),
+            Zone::Part(Part::Prevention) | Zone::Ignore => None,
+        }
+    }
+}
+
+/// What an item passes on to the items nested in it.
+#[derive(Debug, Clone, Default)]
+struct ItemInfo {
+    /// The label put before nested steps' titles (`Scenario A`, `Verify Database State`).
+    prefix: Option<String>,
+    /// Its title, for the commands of code blocks nested in it.
+    title: String,
+    alert_context: bool,
+    logs_context: bool,
+    prevention_entry: Option<usize>,
+}
+
+/// What the walk found.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Steps, in order.
+    pub steps: Vec<Step>,
+    /// Symptom entries.
+    pub symptoms: Vec<String>,
+    /// Prevention entries.
+    pub prevention: Vec<String>,
+    /// Alert names, maybe repeated.
+    pub alerts: Vec<String>,
+    /// From a `Severity:` line.
+    pub severity: Option<Severity>,
+    /// From an `Owner:` line.
+    pub owner: Option<String>,
+    /// Problems, with their line.
+    pub problems: Vec<(usize, String)>,
+}
+
+/// The walk's state.
+struct Walk {
+    zone: Zone,
+    /// Whether the current heading says "alert" (`### Alerts`), so names under it are alerts.
+    heading_says_alert: bool,
+    /// Whether the current section is about detection (`### 1. Symptom Detection`).
+    detection: bool,
+    last_paragraph: Option<String>,
+    items: HashMap<usize, ItemInfo>,
+    /// Steps of items holding code blocks: dropped when the code gives commands, kept when
+    /// it does not (a YAML snippet under `1. Apply this config:`).
+    deferred: HashMap<usize, Step>,
+    found: Found,
+}
+
+impl Walk {
+    fn heading(&mut self, text: &str) {
+        // Plain and sub-procedure headings stay in the section they are under.
+        self.zone = match classify(text) {
+            Kind::Section(part) => Zone::Part(part),
+            Kind::Ignored => Zone::Ignore,
+            Kind::SubProcedure | Kind::Plain => return,
+        };
+        self.detection = words(text).iter().any(|w| w.starts_with("detect"));
+        self.heading_says_alert = says_alert(text);
+    }
+
+    /// Reads `Severity:`, `Owner:` and `Alert:` lines; true when the text is such a line.
+    fn facts(&mut self, text: &str) -> bool {
+        let facts = read_facts(text);
+        self.found.alerts.extend(facts.alerts);
+        self.found.severity = self.found.severity.or(facts.severity);
+        self.found.owner = self.found.owner.take().or(facts.owner);
+        facts.is_fact
+    }
+
+    /// Adds the alert names among an item's or paragraph's inline code.
+    fn alerts_in_code(&mut self, inline: &Inline, alert_context: bool, logs_context: bool) {
+        let place = match self.zone {
+            Zone::Ignore | Zone::Part(Part::Prevention) => return,
+            Zone::Part(Part::Symptoms) if self.detection => CodePlace::Detection,
+            _ => CodePlace::Elsewhere,
+        };
+        let says_alert = alert_context || self.heading_says_alert || says_alert(&inline.text);
+        self.found.alerts.extend(alerts_in_codes(
+            &inline.codes,
+            place,
+            says_alert,
+            logs_context,
+        ));
+    }
+
+    fn paragraph(&mut self, p: &Inline) {
+        let is_fact = self.facts(&p.text);
+        let text = one_line(&p.text);
+        if text.ends_with(':')
+            && text.len() <= 60
+            && let Some(part) = label_part(&text)
+        {
+            self.zone = Zone::Part(part);
+            return;
+        }
+        self.alerts_in_code(p, false, false);
+        match self.zone {
+            Zone::Part(Part::Symptoms) if !is_fact => {
+                self.found.symptoms.extend(sentences(&text));
+            }
+            Zone::Part(Part::Prevention) if !is_fact => self.found.prevention.push(text.clone()),
+            _ => {}
+        }
+        self.last_paragraph = Some(text);
+    }
+
+    fn item(&mut self, index: usize, item: &Item) {
+        let parent = item
+            .inline
+            .parent
+            .and_then(|p| self.items.get(&p))
+            .cloned()
+            .unwrap_or_default();
+        let text = one_line(&item.inline.text);
+        let (label, label_only) = label_of(&text);
+        let alert_context = parent.alert_context || label_has(label.as_deref(), ALERT_WORDS);
+        let logs_context = parent.logs_context || label_has(label.as_deref(), LOG_WORDS);
+        let is_fact = self.facts(&item.inline.text);
+        self.alerts_in_code(&item.inline, alert_context, logs_context);
+
+        let mut title = step_title(&text);
+        if let Some(prefix) = &parent.prefix
+            && !title.starts_with(prefix.as_str())
+            && !title.is_empty()
+        {
+            title = format!("{prefix}: {title}");
+        }
+        let mut info = ItemInfo {
+            prefix: label
+                .clone()
+                .filter(|l| l.len() <= 40)
+                .or(parent.prefix.clone()),
+            title: title.clone(),
+            alert_context,
+            logs_context,
+            prevention_entry: parent.prevention_entry,
+        };
+        match self.zone {
+            _ if is_fact || text.is_empty() => {}
+            Zone::Ignore => {}
+            Zone::Part(Part::Prevention) => {
+                info.prevention_entry = prevention::add_item(
+                    &mut self.found.prevention,
+                    parent.prevention_entry,
+                    &text,
+                );
+            }
+            _ if item.task.is_some() => self.step(
+                title,
+                Section::Verification,
+                inline_command(&item.inline.codes),
+                item.inline.line,
+            ),
+            Zone::Part(Part::Symptoms) => {
+                if !label_only {
+                    self.found.symptoms.push(text.clone());
+                }
+            }
+            // A label with nothing after it (`**Verify Database State:**`) heads the nested
+            // steps, unless it introduces a code block (`1. Apply this config:`); an item
+            // holding code blocks lends its text to their commands.
+            zone => {
+                let heads_others = label_only && (item.has_children || !item.has_code);
+                if !heads_others && let Some(section) = zone.step_section() {
+                    let step = Step {
+                        title,
+                        section,
+                        command: inline_command(&item.inline.codes),
+                        risk: None,
+                        action: None,
+                        timeout_secs: None,
+                        line: item.inline.line,
+                    };
+                    if item.has_code {
+                        self.deferred.insert(index, step);
+                    } else {
+                        self.found.steps.push(step);
+                    }
+                }
+            }
+        }
+        self.items.insert(index, info);
+    }
+
+    fn step(&mut self, title: String, section: Section, command: Option<String>, line: usize) {
+        self.found.steps.push(Step {
+            title,
+            section,
+            command,
+            risk: None,
+            action: None,
+            timeout_secs: None,
+            line,
+        });
+    }
+
+    fn code(&mut self, code: &Code) {
+        let info = parse_info(&code.info);
+        let deferred = code.parent.and_then(|p| self.deferred.remove(&p));
+        // Untyped blocks (and indented code) hold commands only when they look like them;
+        // output or config pasted there must not become actions.
+        let shell = info.is_shell() || (info.is_untyped() && looks_like_commands(&code.body));
+        if self.zone == Zone::Part(Part::Prevention) {
+            let entry = code
+                .parent
+                .and_then(|p| self.items.get(&p))
+                .and_then(|i| i.prevention_entry)
+                .and_then(|e| self.found.prevention.get_mut(e));
+            if let (true, Some(entry)) = (shell, entry) {
+                prevention::add_commands(entry, &code.body);
+            }
+            return;
+        }
+        let shell_steps = if shell { split(&code.body) } else { Vec::new() };
+        let Some(section) = self.zone.step_section() else {
+            return;
+        };
+        if shell_steps.is_empty() {
+            self.found.steps.extend(deferred);
+            return;
+        }
+        self.found
+            .problems
+            .extend(info.problems.iter().map(|m| (code.line, m.clone())));
+        let fallback = code
+            .parent
+            .and_then(|p| self.items.get(&p))
+            .map(|i| i.title.clone())
+            .or_else(|| self.last_paragraph.as_deref().map(step_title))
+            .filter(|t| !t.is_empty());
+        let commands = shell_steps.iter().filter(|s| s.command.is_some()).count();
+        if let (Some(action), true) = (&info.action, commands > 1) {
+            self.found.problems.push((
+                code.line,
+                format!("action={action} names a block of {commands} commands; give each action its own block"),
+            ));
+        }
+        for s in shell_steps {
+            let title = s
+                .title
+                .map(|t| step_title(&t))
+                .or_else(|| fallback.clone())
+                .or_else(|| s.command.as_deref().map(command_title))
+                .unwrap_or_default();
+            let has_command = s.command.is_some();
+            self.found.steps.push(Step {
+                title,
+                section,
+                command: s.command,
+                risk: info.risk.filter(|_| has_command),
+                action: info.action.clone().filter(|_| has_command),
+                timeout_secs: info.timeout_secs.filter(|_| has_command),
+                line: code.body_line + s.offset,
+            });
+        }
+    }
+}
+
+/// Walks the blocks of one runbook (its heading excluded).
+pub fn walk(blocks: &[Block], start: usize, end: usize) -> Found {
+    let mut w = Walk {
+        zone: Zone::Pre,
+        heading_says_alert: false,
+        detection: false,
+        last_paragraph: None,
+        items: HashMap::new(),
+        deferred: HashMap::new(),
+        found: Found::default(),
+    };
+    for (index, block) in blocks.iter().enumerate().take(end).skip(start) {
+        match block {
+            Block::Heading(h) => w.heading(&h.text),
+            Block::Paragraph(p) => {
+                w.paragraph(p);
+                continue;
+            }
+            Block::Item(item) => w.item(index, item),
+            Block::Code(code) => w.code(code),
+        }
+        w.last_paragraph = None;
+    }
+    w.found
+}
