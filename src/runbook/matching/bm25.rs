@@ -1,0 +1,227 @@
+//! BM25F relevance over a runbook's fields, with an inverted index built once so that scoring a
+//! query only walks the postings of its own terms.
+//!
+//! BM25F (Robertson & Zaragoza) folds the fields into one pseudo term frequency before the
+//! saturation: `tf' = Σ weight_f · tf_f / (1 − b_f + b_f · len_f / avglen_f)`, and a term adds
+//! `idf · tf' · (k1 + 1) / (tf' + k1)`. Since `tf'` does not depend on the query, it is stored in
+//! the postings.
+
+use std::collections::HashMap;
+
+/// The fields a runbook is matched on, in the order of [`Fields`].
+pub(super) const FIELDS: usize = 4;
+
+/// A document's terms per field: title, keywords (with services), alert names, symptoms.
+pub(super) type Fields = [Vec<String>; FIELDS];
+
+/// The fields before this one name what the runbook is for; the rest describe it.
+const NAMED: usize = 3;
+
+/// How much a term in each field counts: a title says what the runbook is for; keywords were
+/// chosen for matching; alert names are terse; symptoms are long prose.
+const WEIGHTS: [f64; FIELDS] = [3.0, 2.0, 1.5, 1.0];
+
+/// Length normalisation per field; lists of keywords and alerts are long because a runbook
+/// covers more, not because each entry is diluted, so they are normalised less.
+const B: [f64; FIELDS] = [0.75, 0.3, 0.3, 0.75];
+
+/// Term-frequency saturation.
+const K1: f64 = 1.2;
+
+/// An inverted index: term → the documents that contain it, with their pseudo term frequency.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Index {
+    terms: HashMap<String, Term>,
+    docs: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Term {
+    idf: f64,
+    postings: Vec<Posting>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Posting {
+    doc: u32,
+    /// BM25F's pseudo term frequency `tf'`.
+    tf: f32,
+    /// Whether the term is in one of the fields chosen to describe the runbook (title, keywords,
+    /// alerts) rather than only in its symptoms.
+    named: bool,
+}
+
+/// A document that shares terms with a query.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Hit {
+    /// The document's position.
+    pub doc: usize,
+    /// Its BM25F score, positive.
+    pub score: f64,
+    /// How many distinct query terms it has in its title, keywords or alert names.
+    pub named: usize,
+}
+
+/// The documents that share a term with a query, and the most the query could score.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Scored {
+    /// In document order.
+    pub hits: Vec<Hit>,
+    /// The score of a document that saturates every query term that some document has:
+    /// `Σ idf · (k1 + 1)`.
+    pub ceiling: f64,
+    /// How many distinct query terms some document has.
+    pub known: usize,
+    /// How many distinct query terms no document has.
+    pub unknown: usize,
+}
+
+impl Index {
+    /// Indexes documents given as terms per field.
+    pub(super) fn build(docs: &[Fields]) -> Index {
+        let n = docs.len();
+        let mut avg = [0.0f64; FIELDS];
+        for doc in docs {
+            for (f, terms) in doc.iter().enumerate() {
+                avg[f] += terms.len() as f64;
+            }
+        }
+        for a in &mut avg {
+            *a /= n.max(1) as f64;
+        }
+
+        let mut postings: HashMap<String, Vec<Posting>> = HashMap::new();
+        let mut counts: HashMap<&str, [u32; FIELDS]> = HashMap::new();
+        for (d, doc) in docs.iter().enumerate() {
+            counts.clear();
+            for (f, terms) in doc.iter().enumerate() {
+                for term in terms {
+                    counts.entry(term.as_str()).or_default()[f] += 1;
+                }
+            }
+            let norms: [f64; FIELDS] = std::array::from_fn(|f| {
+                if avg[f] > 0.0 {
+                    1.0 - B[f] + B[f] * doc[f].len() as f64 / avg[f]
+                } else {
+                    1.0
+                }
+            });
+            for (term, tf) in &counts {
+                let pseudo: f64 = (0..FIELDS)
+                    .map(|f| WEIGHTS[f] * f64::from(tf[f]) / norms[f])
+                    .sum();
+                postings
+                    .entry((*term).to_owned())
+                    .or_default()
+                    .push(Posting {
+                        doc: d as u32,
+                        tf: pseudo as f32,
+                        named: tf[..NAMED].iter().any(|&n| n > 0),
+                    });
+            }
+        }
+
+        let terms = postings
+            .into_iter()
+            .map(|(term, postings)| {
+                let idf = idf(n, postings.len());
+                (term, Term { idf, postings })
+            })
+            .collect();
+        Index { terms, docs: n }
+    }
+
+    /// Scores every document against the distinct terms of a query.
+    pub(super) fn score(&self, query: &[String]) -> Scored {
+        let mut distinct: Vec<&str> = query.iter().map(String::as_str).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+
+        let mut scored = Scored::default();
+        let mut sums = vec![(0.0f64, 0usize); self.docs];
+        let mut touched = Vec::new();
+        for term in distinct {
+            let Some(entry) = self.terms.get(term) else {
+                scored.unknown += 1;
+                continue;
+            };
+            scored.known += 1;
+            scored.ceiling += entry.idf * (K1 + 1.0);
+            for posting in &entry.postings {
+                let doc = posting.doc as usize;
+                let tf = f64::from(posting.tf);
+                if sums[doc].0 == 0.0 {
+                    touched.push(doc);
+                }
+                sums[doc].0 += entry.idf * tf * (K1 + 1.0) / (tf + K1);
+                sums[doc].1 += usize::from(posting.named);
+            }
+        }
+        touched.sort_unstable();
+        scored.hits = touched
+            .into_iter()
+            .map(|doc| Hit {
+                doc,
+                score: sums[doc].0,
+                named: sums[doc].1,
+            })
+            .collect();
+        scored
+    }
+}
+
+/// BM25's idf, which stays positive even for a term in every document.
+fn idf(docs: usize, with_term: usize) -> f64 {
+    let (n, df) = (docs as f64, with_term as f64);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(title: &str, symptoms: &str) -> Fields {
+        let words = |s: &str| s.split_whitespace().map(str::to_owned).collect();
+        [words(title), Vec::new(), Vec::new(), words(symptoms)]
+    }
+
+    fn q(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn a_title_term_outweighs_the_same_term_in_symptoms() {
+        let index = Index::build(&[doc("disk full", "slow"), doc("latency", "disk noisy")]);
+        let hits = index.score(&q("disk")).hits;
+        assert_eq!(hits.len(), 2);
+        assert!(hits[0].score > hits[1].score);
+        assert_eq!((hits[0].named, hits[1].named), (1, 0));
+    }
+
+    #[test]
+    fn rarer_terms_count_more() {
+        let index = Index::build(&[doc("api down", ""), doc("api slow", ""), doc("api dns", "")]);
+        let down = index.score(&q("down")).hits[0].score;
+        let api = index.score(&q("api")).hits[0].score;
+        assert!(down > api);
+    }
+
+    #[test]
+    fn scores_stay_below_the_ceiling_and_unknown_terms_are_counted_apart() {
+        let index = Index::build(&[doc("disk full", "disk disk disk")]);
+        let known = index.score(&q("disk"));
+        assert!(known.hits[0].score > 0.0 && known.hits[0].score < known.ceiling);
+        let more = index.score(&q("disk coffee disk"));
+        assert_eq!(more.hits, known.hits);
+        assert_eq!(
+            (more.ceiling, more.known, more.unknown),
+            (known.ceiling, 1, 1)
+        );
+    }
+
+    #[test]
+    fn an_empty_index_scores_nothing() {
+        let scored = Index::build(&[]).score(&q("disk"));
+        assert!(scored.hits.is_empty());
+    }
+}

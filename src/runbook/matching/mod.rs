@@ -1,0 +1,244 @@
+//! Finding the runbooks that fit an incident.
+//!
+//! An alert wins outright: a runbook that lists one of the query's alert names (its `alerts`, or
+//! an `alertname` label; case-insensitive, exact) scores [`ALERT_SCORE`] plus its text
+//! relevance, so it ranks above every text match.
+//!
+//! Otherwise text decides. Runbooks and query go through one tokenizer (see `tokenize`), and
+//! each runbook is scored with BM25F over its title, keywords and services, alert names, and
+//! symptoms (weights in `bm25`) against the query's text, alert names and descriptive label
+//! values. The score is then made comparable across queries:
+//!
+//! `relevance = score / ceiling × known / (known + unknown)`
+//!
+//! where `ceiling` is what a runbook saturating every query term the library knows would score,
+//! and `known / (known + unknown)` the share of the query's distinct terms that some runbook
+//! has: a runbook that covers what the library knows of the query scores near 1, and a query
+//! mostly about other things (`the coffee machine is broken`) is scaled down. A text match is
+//! good when it has a query term in its title, keywords or alert names and its relevance is at
+//! least [`GOOD_MATCH`] (0.3), or half that when it has two or more such terms. Ties go by id.
+
+mod bm25;
+mod synonyms;
+mod tokenize;
+
+use std::collections::HashMap;
+
+use crate::domain::Runbook;
+
+use bm25::{Fields, Index};
+
+/// What an alert match scores before its text relevance is added: above any text match.
+pub const ALERT_SCORE: f64 = 1000.0;
+
+/// The least text relevance (a fraction of what the query could score) of a good match.
+pub const GOOD_MATCH: f64 = 0.3;
+
+/// Labels whose values say where or how bad, not what is wrong, and so are not matched as text.
+#[rustfmt::skip]
+const ROUTING_LABELS: &[&str] = &[
+    "severity", "priority", "instance", "job", "team", "receiver", "prometheus", "cluster",
+    "region", "zone", "env", "environment", "namespace", "pod", "container", "endpoint",
+    "runbook_url", "dashboard", "generatorurl", "fingerprint",
+];
+
+/// What to match runbooks against.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    /// Free text: the incident title, a responder's search words, alert summaries.
+    pub text: String,
+    /// Alert names (`alertname` labels), which win outright when a runbook lists them.
+    pub alerts: Vec<String>,
+    /// Other alert labels and annotations as `name=value`, used as text.
+    pub labels: Vec<(String, String)>,
+}
+
+/// Why a runbook matched.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MatchReason {
+    /// It lists this alert name.
+    Alert(String),
+    /// Its text is relevant.
+    Text,
+}
+
+/// A runbook that fits, with its score (higher is better).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    /// The runbook's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Relevance; alert matches score above any text match.
+    pub score: f64,
+    /// Why it matched.
+    pub reason: MatchReason,
+}
+
+/// A set of runbooks, indexed for matching.
+#[derive(Debug, Clone, Default)]
+pub struct Library {
+    runbooks: Vec<Runbook>,
+    by_id: HashMap<String, usize>,
+    /// Lowercase alert name → the runbooks that list it, in load order.
+    by_alert: HashMap<String, Vec<usize>>,
+    index: Index,
+}
+
+impl Library {
+    /// Indexes runbooks (ids are unique; a later duplicate is dropped).
+    pub fn new(runbooks: Vec<Runbook>) -> Library {
+        let mut kept = Vec::with_capacity(runbooks.len());
+        let mut by_id = HashMap::new();
+        for runbook in runbooks {
+            if !by_id.contains_key(&runbook.id) {
+                by_id.insert(runbook.id.clone(), kept.len());
+                kept.push(runbook);
+            }
+        }
+        let mut by_alert: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, runbook) in kept.iter().enumerate() {
+            for alert in &runbook.alerts {
+                let docs = by_alert.entry(alert.to_lowercase()).or_default();
+                if docs.last() != Some(&i) {
+                    docs.push(i);
+                }
+            }
+        }
+        let fields: Vec<Fields> = kept.iter().map(fields).collect();
+        Library {
+            index: Index::build(&fields),
+            runbooks: kept,
+            by_id,
+            by_alert,
+        }
+    }
+
+    /// Every runbook, in load order.
+    pub fn runbooks(&self) -> &[Runbook] {
+        &self.runbooks
+    }
+
+    /// One runbook by id.
+    pub fn get(&self, id: &str) -> Option<&Runbook> {
+        self.by_id.get(id).map(|&i| &self.runbooks[i])
+    }
+
+    /// The best matches, at most `limit`, best first; those below the threshold of a good
+    /// match are left out, so an empty answer means "no good match".
+    pub fn best(&self, query: &Query, limit: usize) -> Vec<Match> {
+        if limit == 0 || self.runbooks.is_empty() {
+            return Vec::new();
+        }
+        let relevance = self.relevance(query);
+        let alerts = self.listed_alerts(query);
+        let mut matches: Vec<(f64, usize, MatchReason)> = relevance
+            .into_iter()
+            .zip(alerts)
+            .enumerate()
+            .filter_map(|(doc, ((relevance, good), alert))| match alert {
+                Some(name) => Some((ALERT_SCORE + relevance, doc, MatchReason::Alert(name))),
+                None => good.then_some((relevance, doc, MatchReason::Text)),
+            })
+            .collect();
+        matches.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| self.runbooks[a.1].id.cmp(&self.runbooks[b.1].id))
+        });
+        matches.truncate(limit);
+        matches
+            .into_iter()
+            .map(|(score, doc, reason)| Match {
+                id: self.runbooks[doc].id.clone(),
+                title: self.runbooks[doc].title.clone(),
+                score,
+                reason,
+            })
+            .collect()
+    }
+
+    /// Each runbook's text relevance to the query (see the module docs), and whether it is a
+    /// good match.
+    fn relevance(&self, query: &Query) -> Vec<(f64, bool)> {
+        let mut relevance = vec![(0.0, false); self.runbooks.len()];
+        let scored = self.index.score(&query_terms(query));
+        if scored.ceiling > 0.0 {
+            let coverage = scored.known as f64 / (scored.known + scored.unknown) as f64;
+            for hit in &scored.hits {
+                let r = hit.score / scored.ceiling * coverage;
+                relevance[hit.doc] = (r, is_good(r, hit.named));
+            }
+        }
+        relevance
+    }
+
+    /// For each runbook, the first of the query's alert names that it lists, as it spells it.
+    fn listed_alerts(&self, query: &Query) -> Vec<Option<String>> {
+        let mut listed = vec![None; self.runbooks.len()];
+        for name in query_alerts(query) {
+            let wanted = name.to_lowercase();
+            for &doc in self.by_alert.get(&wanted).into_iter().flatten() {
+                listed[doc].get_or_insert_with(|| {
+                    let alerts = &self.runbooks[doc].alerts;
+                    let spelled = alerts.iter().find(|a| a.to_lowercase() == wanted);
+                    spelled.cloned().unwrap_or_else(|| name.clone())
+                });
+            }
+        }
+        listed
+    }
+}
+
+/// Whether a text match is good enough to show: it must name at least one query term in its
+/// title, keywords or alert names, and reach [`GOOD_MATCH`], or half of it when it names two or
+/// more (two named terms are evidence enough even when a long query says more besides).
+fn is_good(relevance: f64, named: usize) -> bool {
+    match named {
+        0 => false,
+        1 => relevance >= GOOD_MATCH,
+        _ => relevance >= GOOD_MATCH / 2.0,
+    }
+}
+
+/// A runbook's terms per field, in the order [`bm25`] weighs them.
+fn fields(runbook: &Runbook) -> Fields {
+    let mut out: Fields = std::array::from_fn(|_| Vec::new());
+    tokenize::push_terms(&runbook.title, &mut out[0]);
+    for word in runbook.keywords.iter().chain(&runbook.services) {
+        tokenize::push_terms(word, &mut out[1]);
+    }
+    for alert in &runbook.alerts {
+        tokenize::push_terms(alert, &mut out[2]);
+    }
+    for symptom in &runbook.symptoms {
+        tokenize::push_terms(symptom, &mut out[3]);
+    }
+    out
+}
+
+/// The alert names of a query: its `alerts`, and any `alertname` label.
+fn query_alerts(query: &Query) -> impl Iterator<Item = String> + '_ {
+    let labelled = query
+        .labels
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("alertname"))
+        .map(|(_, value)| value.clone());
+    query.alerts.iter().cloned().chain(labelled)
+}
+
+/// The terms of a query: its text, alert names and the values of its descriptive labels.
+fn query_terms(query: &Query) -> Vec<String> {
+    let mut terms = tokenize::terms(&query.text);
+    for alert in &query.alerts {
+        tokenize::push_terms(alert, &mut terms);
+    }
+    for (name, value) in &query.labels {
+        if !ROUTING_LABELS.contains(&name.to_ascii_lowercase().as_str()) {
+            tokenize::push_terms(value, &mut terms);
+        }
+    }
+    terms
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,100 @@
+//! The word tables behind the tokenizer. Kept short on purpose: each entry is an abbreviation
+//! on-call engineers type, a product or state name that stands for its kind, or a paraphrase of
+//! a symptom that runbooks word differently. An entry replaces its word on both sides, runbook
+//! and incident, so one concept counts once (`slow` and `latency` are one term, not two).
+//! Words are written unstemmed; the tokenizer stems both sides once.
+
+/// Words that say nothing about the kind of incident: English function words, contraction
+/// leftovers (`can't` → can), hedges and chat filler, and URL fragments. Words that occur in
+/// error messages responders paste (`already`, `too`, `no`) are content, except where
+/// [`PHRASES`] reads them first.
+#[rustfmt::skip]
+pub(super) const STOP_WORDS: &[&str] = &[
+    // function words
+    "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as",
+    "at", "be", "been", "before", "being", "both", "but", "by", "could", "did", "do", "does",
+    "doing", "during", "each", "either", "every", "for", "from", "further", "had", "has", "have",
+    "having", "he", "her", "here", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its",
+    "itself", "me", "more", "most", "my", "nor", "not", "now", "of", "on", "once", "only", "or",
+    "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such",
+    "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those",
+    "through", "to", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where",
+    "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your",
+    // contraction leftovers
+    "can", "cannot", "don", "doesn", "didn", "isn", "aren", "wasn", "weren", "won", "couldn",
+    "shouldn", "wouldn", "ll", "re", "ve",
+    // hedges, chat filler and verbs that only report ("the API returns 500s")
+    "anyone", "apparently", "completely", "everyone", "everywhere", "get", "gets", "getting",
+    "go", "goes", "going", "got", "just", "keep", "keeps", "like", "looks", "lot", "lots", "many",
+    "maybe", "much", "please", "really", "return", "returned", "returning", "returns", "seem",
+    "seems", "someone", "something", "still", "suddenly", "think", "totally", "us", "went",
+    // URL fragments
+    "com", "net", "org", "www",
+];
+
+/// Word → what it means, for single words (matched on their stem, so `certs` finds `cert`).
+pub(super) const SYNONYMS: &[(&str, &[&str])] = &[
+    // abbreviations
+    ("db", &["database"]),
+    ("conn", &["connection"]),
+    ("cert", &["certificate"]),
+    ("k8s", &["kubernetes"]),
+    ("kube", &["kubernetes"]),
+    ("auth", &["authentication"]),
+    ("authn", &["authentication"]),
+    ("mem", &["memory"]),
+    ("oom", &["memory"]),
+    ("perf", &["performance"]),
+    ("creds", &["credential"]),
+    ("prod", &["production"]),
+    ("fd", &["file", "descriptor"]),
+    ("4xx", &["error"]),
+    ("5xx", &["error"]),
+    // names that stand for their kind
+    ("pg", &["database"]),
+    ("postgres", &["database"]),
+    ("postgresql", &["database"]),
+    ("mysql", &["database"]),
+    ("ssl", &["certificate"]),
+    ("tls", &["certificate"]),
+    ("nslookup", &["dns"]),
+    // Kubernetes states, which are written as one lowercase word
+    ("crashloop", &["crash", "loop"]),
+    ("crashlooping", &["crash", "loop"]),
+    ("crashloopbackoff", &["crash", "loop"]),
+    ("imagepullbackoff", &["image", "pull"]),
+    ("oomkilled", &["memory", "kill"]),
+    // paraphrases of symptoms
+    ("slow", &["latency"]),
+    ("sluggish", &["latency"]),
+    ("laggy", &["latency"]),
+    ("outage", &["down"]),
+    ("unreachable", &["down"]),
+    ("expiry", &["expire"]),
+    ("backlog", &["queue"]),
+    ("hacked", &["compromise"]),
+];
+
+/// Two words that mean one thing (`log in` → login); matched on the lowercase words.
+pub(super) const PHRASES: &[((&str, &str), &[&str])] = &[
+    (("log", "in"), &["login"]),
+    (("sign", "in"), &["login"]),
+    (("logged", "in"), &["login"]),
+    (("backing", "up"), &["queue"]),
+    (("too", "many"), &["exhausted"]),
+    (("got", "into"), &["intrusion"]),
+    (("broke", "into"), &["intrusion"]),
+];
+
+/// What an HTTP status code in text means; `None` for any other number.
+pub(super) fn status_code(digits: &str) -> Option<&'static [&'static str]> {
+    match digits {
+        "401" => Some(&["unauthorized"]),
+        "403" => Some(&["forbidden"]),
+        "429" => Some(&["rate", "limit"]),
+        _ if digits.len() == 3 && (digits.starts_with('4') || digits.starts_with('5')) => {
+            Some(&["error"])
+        }
+        _ => None,
+    }
+}

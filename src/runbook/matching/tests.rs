@@ -1,0 +1,221 @@
+use super::*;
+
+fn runbook(
+    id: &str,
+    title: &str,
+    alerts: &[&str],
+    keywords: &[&str],
+    symptoms: &[&str],
+) -> Runbook {
+    let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect();
+    Runbook {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        source: format!("{id}.md:1"),
+        alerts: strings(alerts),
+        keywords: strings(keywords),
+        symptoms: strings(symptoms),
+        severity: None,
+        services: Vec::new(),
+        owner: None,
+        steps: Vec::new(),
+        prevention: Vec::new(),
+    }
+}
+
+fn library() -> Library {
+    Library::new(vec![
+        runbook(
+            "db-pool",
+            "Database connection pool exhausted",
+            &["DatabaseConnectionPoolExhausted"],
+            &["postgres", "connections", "pool"],
+            &[
+                "API returning 500 errors",
+                "Logs show \"Too many connections\"",
+            ],
+        ),
+        runbook(
+            "api-latency",
+            "API high latency",
+            &["ApiHighLatency"],
+            &["latency", "slow", "p99"],
+            &["Response times above 2 seconds", "Timeouts from clients"],
+        ),
+        runbook(
+            "oom",
+            "Out of memory errors",
+            &["KubePodOOMKilled"],
+            &["oom", "memory", "oomkilled"],
+            &["Pods restarted with OOMKilled", "Memory usage at limit"],
+        ),
+        runbook(
+            "cert-expiry",
+            "TLS certificate expiring",
+            &["CertificateExpiringSoon"],
+            &["certificate", "tls", "ssl"],
+            &["Browsers warn about an expired certificate"],
+        ),
+        runbook(
+            "disk-full",
+            "Disk space full",
+            &["NodeDiskFull"],
+            &["disk", "storage"],
+            &["No space left on device", "Writes fail"],
+        ),
+    ])
+}
+
+fn query(text: &str) -> Query {
+    Query {
+        text: text.to_owned(),
+        ..Query::default()
+    }
+}
+
+fn ids(matches: &[Match]) -> Vec<&str> {
+    matches.iter().map(|m| m.id.as_str()).collect()
+}
+
+#[test]
+fn a_listed_alert_wins_over_text() {
+    let q = Query {
+        text: "database connection pool exhausted".to_owned(),
+        alerts: vec!["nodediskfull".to_owned()],
+        labels: Vec::new(),
+    };
+    let matches = library().best(&q, 3);
+    assert_eq!(ids(&matches), ["disk-full", "db-pool"]);
+    assert_eq!(
+        matches[0].reason,
+        MatchReason::Alert("NodeDiskFull".to_owned())
+    );
+    assert!(matches[0].score >= ALERT_SCORE);
+    assert_eq!(matches[1].reason, MatchReason::Text);
+    assert!(matches[1].score < 1.0);
+}
+
+#[test]
+fn an_alertname_label_counts_as_an_alert() {
+    let q = Query {
+        labels: vec![("alertname".to_owned(), "NodeDiskFull".to_owned())],
+        ..Query::default()
+    };
+    let matches = library().best(&q, 3);
+    assert_eq!(
+        matches[0].reason,
+        MatchReason::Alert("NodeDiskFull".to_owned())
+    );
+}
+
+#[test]
+fn an_unlisted_alert_name_is_still_read_as_text() {
+    let q = Query {
+        alerts: vec!["PostgresTooManyConnections".to_owned()],
+        ..Query::default()
+    };
+    let matches = library().best(&q, 3);
+    assert_eq!(matches[0].id, "db-pool");
+    assert_eq!(matches[0].reason, MatchReason::Text);
+}
+
+#[test]
+fn label_values_are_text_but_routing_labels_are_not() {
+    let labels = |pairs: &[(&str, &str)]| Query {
+        labels: pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        ..Query::default()
+    };
+    let summary = library().best(&labels(&[("summary", "certificate expires in 3 days")]), 3);
+    assert_eq!(ids(&summary), ["cert-expiry"]);
+    assert!(
+        library()
+            .best(&labels(&[("namespace", "disk")]), 3)
+            .is_empty()
+    );
+}
+
+#[test]
+fn paraphrased_text_finds_its_runbook() {
+    let lib = library();
+    for (text, id) in [
+        ("checkout returns 500s, too many db conns", "db-pool"),
+        ("p99 through the roof", "api-latency"),
+        ("pods keep getting OOMKilled", "oom"),
+        ("cert expires tomorrow", "cert-expiry"),
+        ("disk at 100% on db-2", "disk-full"),
+    ] {
+        assert_eq!(lib.best(&query(text), 1)[0].id, id, "{text}");
+    }
+}
+
+#[test]
+fn unrelated_text_gives_no_good_match() {
+    let lib = library();
+    for text in [
+        "the coffee machine is broken",
+        "",
+        "the and of",
+        "lunch order for friday",
+    ] {
+        assert!(lib.best(&query(text), 3).is_empty(), "{text}");
+    }
+}
+
+#[test]
+fn scores_are_finite_positive_and_best_first() {
+    let lib = library();
+    let matches = lib.best(&query("slow database"), 10);
+    assert!(matches.len() >= 2);
+    for m in &matches {
+        assert!(m.score.is_finite() && m.score > 0.0, "{m:?}");
+    }
+    assert!(matches.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+#[test]
+fn equal_scores_are_ordered_by_id_and_repeat_exactly() {
+    let lib = Library::new(vec![
+        runbook("b", "Redis down", &[], &[], &[]),
+        runbook("a", "Redis down", &[], &[], &[]),
+        runbook("c", "Redis down", &[], &[], &[]),
+    ]);
+    let first = lib.best(&query("redis down"), 3);
+    assert_eq!(ids(&first), ["a", "b", "c"]);
+    assert_eq!(lib.best(&query("redis down"), 3), first);
+}
+
+#[test]
+fn the_limit_caps_the_answer() {
+    let lib = library();
+    assert!(lib.best(&query("slow database"), 10).len() > 1);
+    assert_eq!(lib.best(&query("slow database"), 1).len(), 1);
+    assert!(lib.best(&query("database"), 0).is_empty());
+}
+
+#[test]
+fn the_first_of_duplicated_ids_is_kept() {
+    let lib = Library::new(vec![
+        runbook("disk", "Disk space full", &["NodeDiskFull"], &[], &[]),
+        runbook("disk", "Certificate expiring", &["CertExpiring"], &[], &[]),
+    ]);
+    assert_eq!(lib.runbooks().len(), 1);
+    assert_eq!(
+        lib.get("disk").map(|r| r.title.as_str()),
+        Some("Disk space full")
+    );
+    assert!(lib.best(&query("certificate expiring"), 3).is_empty());
+    let q = Query {
+        alerts: vec!["CertExpiring".to_owned()],
+        ..Query::default()
+    };
+    assert!(lib.best(&q, 3).is_empty());
+}
+
+#[test]
+fn an_empty_library_matches_nothing() {
+    assert!(Library::default().best(&query("disk full"), 3).is_empty());
+    assert!(Library::new(Vec::new()).get("x").is_none());
+}
