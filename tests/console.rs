@@ -165,3 +165,39 @@ fn postmortem_command_writes_markdown_to_a_file() {
         stderr(&malformed)
     );
 }
+
+/// A folder with the console fixture runbooks as `runbooks/`, the default place Warroom reads.
+fn with_runbooks(dir: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/console-runbooks");
+    let to = dir.join("runbooks");
+    std::fs::create_dir_all(&to).expect("runbooks folder");
+    for entry in std::fs::read_dir(from).expect("fixtures") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, to.join(path.file_name().expect("name"))).expect("copied");
+    }
+}
+
+#[test]
+fn a_runbook_is_suggested_attached_and_worked_through_as_the_golden_transcript_says() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    with_runbooks(dir.path());
+    let script = std::fs::read_to_string(transcripts().join("runbook_incident.txt"))
+        .expect("the script");
+    let output = rehearse(dir.path(), &sqlite_url(dir.path()), &script);
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert_golden("runbook_incident.out", &out);
+    assert!(out.contains("1. Checkout API errors · 5 steps"), "{out}");
+    assert!(
+        out.contains("| 4 | Fix | Tell support what customers see and when it should end. | skipped by alice at 14:06: support already knows |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| 2 | Diagnose | Read the last errors | done by bob at 14:03: pods crashlooping since the 14:00 deploy |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("- [ ] Canary every checkout deploy behind the error-rate alert _(suggested by the runbooks' prevention lists)_"),
+        "{out}"
+    );
+}

@@ -40,7 +40,7 @@ fn every_mistake_gets_one_clear_line_and_changes_nothing() {
     );
     assert!(err.is_empty(), "nothing on stderr: {err}");
     let expected = [
-        "[#lobby] warroom → alice: unknown command 'frobnicate'; usage: help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, run, approve, deny, timeline, postmortem, list)",
+        "[#lobby] warroom → alice: unknown command 'frobnicate'; usage: help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list)",
         "[#lobby] warroom → alice: this room is not a war room and no incident is open: name one, as in `ack INC-7`, or open one with `declare <p0|p1|p2|p3> <title…>`",
         "[#lobby] warroom → alice: unknown severity 'p5' (use p0, p1, p2 or p3); usage: declare <p0|p1|p2|p3> <title…>",
         "[#lobby] warroom → alice: the title is empty; usage: declare <p0|p1|p2|p3> <title…>",

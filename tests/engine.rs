@@ -120,6 +120,7 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
             UserId::parse("alice").unwrap(),
         ],
         announce_room: Some("C-INCIDENTS".into()),
+        ..Settings::default()
     };
     let engine = engine(dir.path(), settings).await;
     let chat = RecordingChat::default();

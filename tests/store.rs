@@ -52,6 +52,7 @@ stories!(
     an_unknown_button_is_none,
     a_timeline_of_a_thousand_events_comes_back_in_order,
     the_latest_activity_is_the_newest_event_of_any_incident,
+    attached_runbooks_and_their_progress_read_back_the_same,
 );
 
 async fn declare(store: &Store, text: &str) -> warroom::domain::Incident {

@@ -1,4 +1,6 @@
-//! The command line: `warroom console`, `postmortem`, `migrate`, `config`.
+//! The command line: `warroom console`, `postmortem`, `runbooks`, `migrate`, `config`.
+
+mod runbooks;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -48,6 +50,11 @@ enum Command {
         /// Write to this file instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+    /// Lists, matches, shows and checks Markdown runbooks.
+    Runbooks {
+        #[command(subcommand)]
+        action: runbooks::RunbooksCommand,
     },
     /// Brings the database schema up to date, then exits.
     Migrate,
@@ -133,6 +140,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Postmortem { incident, out }) => {
             postmortem(&config, &incident, out.as_deref()).await
         }
+        Some(Command::Runbooks { action }) => runbooks::run(&config, action),
         Some(Command::Migrate) => {
             let store = open_store(&config).await?;
             println!(
@@ -169,9 +177,11 @@ async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
             UserId::parse(name).with_context(|| format!("responder '{name}' in the config"))?,
         );
     }
+    let library = runbooks::load_with_warnings(&runbooks::runbook_paths(config, &[]));
     let settings = Settings {
         responders,
         announce_room: config.announce_room.clone(),
+        runbooks: Arc::new(library),
     };
     Ok(Engine::new(store, clock, settings, postmortem))
 }

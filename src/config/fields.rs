@@ -78,3 +78,37 @@ pub(super) fn relative_path<'de, D: Deserializer<'de>>(
 ) -> Result<Option<PathBuf>, D::Error> {
     Ok(Option::<RelativePathBuf>::deserialize(deserializer)?.map(|p| p.relative()))
 }
+
+/// Reads a list of paths: an array in the file (relative paths taken from the file's folder),
+/// or a comma-separated string from the environment (relative to the current folder).
+pub(super) fn relative_paths<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<PathBuf>, D::Error> {
+    struct Paths;
+
+    impl<'de> Visitor<'de> for Paths {
+        type Value = Vec<PathBuf>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of paths, or paths separated by commas")
+        }
+
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(s.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+                .collect())
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(path) = seq.next_element::<RelativePathBuf>()? {
+                out.push(path.relative());
+            }
+            Ok(out)
+        }
+    }
+
+    deserializer.deserialize_any(Paths)
+}

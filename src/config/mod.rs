@@ -47,6 +47,10 @@ pub struct Config {
     /// file is taken from the file's folder.
     #[serde(deserialize_with = "fields::relative_path")]
     pub postmortem_template: Option<PathBuf>,
+    /// Files and folders of Markdown runbooks; relative paths in the file are taken from the
+    /// file's folder.
+    #[serde(deserialize_with = "fields::relative_paths")]
+    pub runbook_dirs: Vec<PathBuf>,
     /// Slack credentials.
     pub slack: SlackConfig,
     /// Matrix credentials.
@@ -89,6 +93,7 @@ impl Default for Config {
             announce_room: None,
             responders: Vec::new(),
             postmortem_template: None,
+            runbook_dirs: vec![PathBuf::from("runbooks")],
             slack: SlackConfig::default(),
             matrix: MatrixConfig::default(),
             unknown_keys: Vec::new(),
@@ -106,6 +111,7 @@ impl fmt::Debug for Config {
             .field("announce_room", &self.announce_room)
             .field("responders", &self.responders)
             .field("postmortem_template", &self.postmortem_template)
+            .field("runbook_dirs", &self.runbook_dirs)
             .field("slack", &self.slack)
             .field("matrix", &self.matrix)
             .field("unknown_keys", &self.unknown_keys)
@@ -200,6 +206,12 @@ impl Config {
             "postmortem_template",
             template.map(|p| quoted(&p.display().to_string())),
         );
+        let dirs: Vec<String> = self
+            .runbook_dirs
+            .iter()
+            .map(|p| quoted(&p.display().to_string()))
+            .collect();
+        key_line(out, "runbook_dirs", Some(format!("[{}]", dirs.join(", "))));
         out.push_str("\n[slack]\n");
         key_line(out, "bot_token", secret(&self.slack.bot_token));
         key_line(out, "signing_secret", secret(&self.slack.signing_secret));
@@ -350,9 +362,25 @@ mod tests {
 
     #[test]
     fn the_example_file_parses_to_the_defaults() {
-        let (_dir, path) = file(example());
-        let config = Config::load_from(Some(&path), no_env()).unwrap();
+        let (dir, path) = file(example());
+        let mut config = Config::load_from(Some(&path), no_env()).unwrap();
+        // A relative folder in a file is taken from the file's folder.
+        assert_eq!(config.runbook_dirs, [dir.path().join("runbooks")]);
+        config.runbook_dirs = Config::default().runbook_dirs;
         assert_eq!(config.describe(), Config::default().describe());
+    }
+
+    #[test]
+    fn runbook_folders_come_from_the_environment_as_a_list() {
+        let env = [(
+            "WARROOM_RUNBOOK_DIRS".to_owned(),
+            "team-a, /srv/runbooks".to_owned(),
+        )];
+        let config = Config::load_from(None, env).unwrap();
+        assert_eq!(
+            config.runbook_dirs,
+            [PathBuf::from("team-a"), PathBuf::from("/srv/runbooks")]
+        );
     }
 
     #[test]

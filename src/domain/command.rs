@@ -8,7 +8,8 @@
 //! resolve [INC-N] [note]          reopen [INC-N] [reason]
 //! assign [INC-N] <commander|comms|scribe> @someone
 //! note [INC-N] <text>
-//! runbook [INC-N] [query]         run [INC-N] <step>
+//! runbook [INC-N] [query]         runbook [INC-N] attach <id>
+//! done [INC-N] <step> [note]      skip [INC-N] <step> [reason]      run [INC-N] <step>
 //! approve <request>               deny <request> [reason]
 //! timeline [INC-N]   postmortem [INC-N]   list   help
 //! ```
@@ -81,6 +82,25 @@ pub enum Action {
         /// Words to search for.
         query: Option<String>,
     },
+    /// Attach a runbook to the incident and post its steps.
+    Attach {
+        /// The runbook's id.
+        runbook: String,
+    },
+    /// Mark a runbook step done.
+    StepDone {
+        /// The step's number.
+        step: u32,
+        /// A note for the timeline.
+        note: Option<NoteText>,
+    },
+    /// Skip a runbook step.
+    StepSkip {
+        /// The step's number.
+        step: u32,
+        /// Why.
+        reason: Option<NoteText>,
+    },
     /// Run a runbook step.
     Run {
         /// The step's id.
@@ -121,6 +141,9 @@ impl Action {
             Action::Assign { .. } => "assign",
             Action::Note { .. } => "note",
             Action::Runbook { .. } => "runbook",
+            Action::Attach { .. } => "runbook",
+            Action::StepDone { .. } => "done",
+            Action::StepSkip { .. } => "skip",
             Action::Run { .. } => "run",
             Action::Approve { .. } => "approve",
             Action::Deny { .. } => "deny",
@@ -145,7 +168,9 @@ pub const USAGE: &[(&str, &str)] = &[
     ("reopen", "reopen [reason]"),
     ("assign", "assign <commander|comms|scribe> @someone"),
     ("note", "note <text>"),
-    ("runbook", "runbook [query]"),
+    ("runbook", "runbook [query]  or  runbook attach <id>"),
+    ("done", "done <step> [note]"),
+    ("skip", "skip <step> [reason]"),
     ("run", "run <step>"),
     ("approve", "approve <request>"),
     ("deny", "deny <request> [reason]"),
@@ -259,7 +284,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             .collect();
         return Err(ParseError {
             problem: format!("unknown command '{shown}'"),
-            usage: "help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, run, approve, deny, timeline, postmortem, list)",
+            usage: "help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list)",
         });
     }
     let fail = |problem: String| ParseError { problem, usage };
@@ -357,12 +382,43 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             text: NoteText::parse(rest).map_err(text_error)?,
         },
         "runbook" => {
-            let query = rest.trim();
-            if query.chars().any(char::is_control) {
-                return Err(fail("the query contains a control character".into()));
+            let (first, after) = next_word(rest);
+            if first.eq_ignore_ascii_case("attach") {
+                let (id, extra) = next_word(after);
+                no_arguments(extra)?;
+                Action::Attach {
+                    runbook: identifier(id, "runbook").map_err(fail)?,
+                }
+            } else {
+                let query = rest.trim();
+                if query.chars().any(char::is_control) {
+                    return Err(fail("the query contains a control character".into()));
+                }
+                Action::Runbook {
+                    query: (!query.is_empty()).then(|| query.to_owned()),
+                }
             }
-            Action::Runbook {
-                query: (!query.is_empty()).then(|| query.to_owned()),
+        }
+        "done" | "skip" => {
+            let (number, text) = next_word(rest);
+            let step = match number.parse::<u32>() {
+                Ok(n) if n > 0 => n,
+                _ if number.is_empty() => return Err(fail("the step number is missing".into())),
+                _ => {
+                    let shown: String = number
+                        .chars()
+                        .take(20)
+                        .filter(|c| !c.is_control())
+                        .collect();
+                    return Err(fail(format!("'{shown}' is not a step number like 3")));
+                }
+            };
+            if canonical == "done" {
+                let note = optional_text(text, NoteText::parse).map_err(text_error)?;
+                Action::StepDone { step, note }
+            } else {
+                let reason = optional_text(text, NoteText::parse_reason).map_err(text_error)?;
+                Action::StepSkip { step, reason }
             }
         }
         "run" => {
@@ -497,6 +553,41 @@ mod tests {
         assert_eq!(strip_invocation("!incident"), Some(""));
         assert_eq!(strip_invocation("/incidents"), None);
         assert_eq!(strip_invocation("hello"), None);
+    }
+
+    #[test]
+    fn runbook_steps_are_marked_by_number() {
+        assert_eq!(
+            ok("done 3").action,
+            Action::StepDone {
+                step: 3,
+                note: None
+            }
+        );
+        let Action::StepSkip { step, reason } = ok("skip INC-2 4 not needed here").action else {
+            panic!("not a skip")
+        };
+        assert_eq!((step, reason.unwrap().as_str()), (4, "not needed here"));
+        assert_eq!(
+            err("done three"),
+            "'three' is not a step number like 3; usage: done <step> [note]"
+        );
+        assert_eq!(
+            err("skip 0"),
+            "'0' is not a step number like 3; usage: skip <step> [reason]"
+        );
+        assert_eq!(
+            ok("runbook attach database-down").action,
+            Action::Attach {
+                runbook: "database-down".into()
+            }
+        );
+        assert_eq!(
+            ok("runbook redis timeouts").action,
+            Action::Runbook {
+                query: Some("redis timeouts".into())
+            }
+        );
     }
 
     #[test]

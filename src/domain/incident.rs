@@ -6,7 +6,9 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{EventKind, IncidentTitle, NoteText, Severity, Status, TimelineEvent, UserId};
+use super::{
+    AttachedRunbook, EventKind, IncidentTitle, NoteText, Severity, Status, TimelineEvent, UserId,
+};
 
 /// The number of an incident, shown as `INC-7`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -118,6 +120,37 @@ pub enum Refusal {
     /// Only a resolved incident can be reopened.
     #[error("{0} is not resolved, so there is nothing to reopen")]
     NotResolved(IncidentNumber),
+    /// The runbook is attached already.
+    #[error("{title} is already attached to {incident}")]
+    RunbookAttached {
+        /// The incident.
+        incident: IncidentNumber,
+        /// The runbook's title.
+        title: String,
+    },
+    /// No runbook is attached, so there are no steps.
+    #[error("{0} has no runbook attached yet; find one with: runbook [words]")]
+    NoRunbook(IncidentNumber),
+    /// There is no step with that number.
+    #[error("{incident} has no step {number} (its runbooks have {total} steps)")]
+    NoSuchStep {
+        /// The incident.
+        incident: IncidentNumber,
+        /// The number asked for.
+        number: u32,
+        /// How many steps there are.
+        total: usize,
+    },
+    /// The step was done or skipped already.
+    #[error("step {number} was already {how} by {by}")]
+    StepFinished {
+        /// The step's number.
+        number: u32,
+        /// `done` or `skipped`.
+        how: &'static str,
+        /// Who.
+        by: UserId,
+    },
     /// The person already has that role.
     #[error("{user} is already {role} of {incident}")]
     SameRole {
@@ -155,6 +188,8 @@ pub struct Incident {
     pub acknowledged: Option<(UserId, DateTime<Utc>)>,
     /// When it was last resolved, while it is resolved.
     pub resolved_at: Option<DateTime<Utc>>,
+    /// The runbooks attached to it, with the state of their steps.
+    pub runbooks: Vec<AttachedRunbook>,
     /// How many events its timeline has; the store uses it to refuse lost updates.
     pub version: u32,
 }
@@ -180,6 +215,7 @@ impl Incident {
             declared_at: at,
             acknowledged: None,
             resolved_at: None,
+            runbooks: Vec::new(),
             version: 1,
         };
         let event = TimelineEvent {
@@ -339,6 +375,11 @@ impl Incident {
             EventKind::Reopened { .. } => {
                 self.status = Status::Investigating;
                 self.resolved_at = None;
+            }
+            kind @ (EventKind::RunbookAttached { .. }
+            | EventKind::StepDone { .. }
+            | EventKind::StepSkipped { .. }) => {
+                self.apply_runbook_event(kind, &event.actor, event.at);
             }
         }
     }

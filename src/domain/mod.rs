@@ -3,6 +3,7 @@
 
 mod command;
 mod incident;
+mod progress;
 mod runbook;
 mod severity;
 mod status;
@@ -11,6 +12,7 @@ mod timeline;
 
 pub use command::{Action, Command, MAX_COMMAND_CHARS, ParseError, USAGE, parse, strip_invocation};
 pub use incident::{Incident, IncidentNumber, Refusal, Role};
+pub use progress::{AttachedRunbook, NumberedStep, StepOutcome, StepState};
 pub use runbook::{Risk, Runbook, Section, Step};
 pub use severity::{Severity, UnknownSeverity};
 pub use status::{Status, UnknownStatus};

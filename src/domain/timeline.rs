@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{IncidentNumber, IncidentTitle, NoteText, Role, Severity, Status, UserId};
+use super::{IncidentNumber, IncidentTitle, NoteText, Role, Runbook, Severity, Status, UserId};
 
 /// One entry on an incident's timeline. Entries are never changed or removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +70,37 @@ pub enum EventKind {
         /// Why, when given.
         reason: Option<NoteText>,
     },
+    /// A runbook was attached; the event keeps a copy of it as it was.
+    RunbookAttached {
+        /// The runbook.
+        runbook: Runbook,
+    },
+    /// A runbook step was done.
+    StepDone {
+        /// The runbook's id.
+        runbook: String,
+        /// The step's index in that runbook.
+        index: u32,
+        /// The step's number as responders saw it.
+        number: u32,
+        /// The step's title.
+        title: String,
+        /// A note given with it.
+        note: Option<NoteText>,
+    },
+    /// A runbook step was skipped.
+    StepSkipped {
+        /// The runbook's id.
+        runbook: String,
+        /// The step's index in that runbook.
+        index: u32,
+        /// The step's number as responders saw it.
+        number: u32,
+        /// The step's title.
+        title: String,
+        /// Why, when given.
+        reason: Option<NoteText>,
+    },
 }
 
 impl EventKind {
@@ -83,6 +114,9 @@ impl EventKind {
             EventKind::RoleAssigned { .. } => "role_assigned",
             EventKind::Note { .. } => "note",
             EventKind::Reopened { .. } => "reopened",
+            EventKind::RunbookAttached { .. } => "runbook_attached",
+            EventKind::StepDone { .. } => "step_done",
+            EventKind::StepSkipped { .. } => "step_skipped",
         }
     }
 
@@ -108,6 +142,23 @@ impl EventKind {
             EventKind::RoleAssigned { role, user, .. } => format!("made {user} {role}"),
             EventKind::Note { text } => format!("noted: {text}"),
             EventKind::Reopened { reason } => with("reopened the incident", reason),
+            EventKind::RunbookAttached { runbook } => format!(
+                "attached the runbook {} ({} steps)",
+                runbook.title,
+                runbook.steps.len()
+            ),
+            EventKind::StepDone {
+                number,
+                title,
+                note,
+                ..
+            } => with(&format!("did step {number}: {title}"), note),
+            EventKind::StepSkipped {
+                number,
+                title,
+                reason,
+                ..
+            } => with(&format!("skipped step {number}: {title}"), reason),
         }
     }
 }

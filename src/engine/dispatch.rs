@@ -85,6 +85,34 @@ impl Engine {
                     other => other?,
                 }
             }
+            Effect::PostRunbook { incident, runbook } => {
+                self.post_runbook(port, *incident, runbook).await?;
+            }
+            Effect::UpdateRunbook { incident, runbook } => {
+                let stored = self
+                    .store
+                    .runbook_message(port.platform(), *incident, runbook)
+                    .await?;
+                let Some(stored) = stored else {
+                    return Ok(());
+                };
+                let Some(current) = self.store.incident(*incident).await? else {
+                    return Ok(());
+                };
+                let Some(message) = self.runbook_message(&current, runbook).await? else {
+                    return Ok(());
+                };
+                let target = MessageRef {
+                    room_id: stored.room_id,
+                    id: stored.message_id,
+                };
+                match port.update(&target, &message).await {
+                    Err(ChatError::NotFound(_)) => {
+                        self.post_runbook(port, *incident, runbook).await?;
+                    }
+                    other => other?,
+                }
+            }
             Effect::SetTopic { incident, topic } => {
                 if let Some(room) = self.war_room(port, *incident).await? {
                     port.set_topic(&room, topic).await?;
@@ -132,6 +160,36 @@ impl Engine {
         if let Err(e) = port.pin(&posted).await {
             tracing::warn!(error = ?e, %incident, "could not pin the card");
         }
+        Ok(())
+    }
+
+    async fn post_runbook(
+        &self,
+        port: &dyn ChatPort,
+        incident: IncidentNumber,
+        runbook: &str,
+    ) -> Result<(), DispatchError> {
+        let Some(room) = self.war_room(port, incident).await? else {
+            return Ok(());
+        };
+        let Some(current) = self.store.incident(incident).await? else {
+            return Ok(());
+        };
+        let Some(message) = self.runbook_message(&current, runbook).await? else {
+            return Ok(());
+        };
+        let posted = port.post(&room, &message).await?;
+        self.store
+            .save_runbook_message(
+                port.platform(),
+                incident,
+                runbook,
+                &StoredCard {
+                    room_id: posted.room_id,
+                    message_id: posted.id,
+                },
+            )
+            .await?;
         Ok(())
     }
 
@@ -184,6 +242,8 @@ fn describe(effect: &Effect) -> &'static str {
         Effect::PostCard { .. } => "post the incident card",
         Effect::UpdateCard { .. } => "update the incident card",
         Effect::SetTopic { .. } => "set the war room's topic",
+        Effect::PostRunbook { .. } => "post the runbook's steps",
+        Effect::UpdateRunbook { .. } => "update the runbook's progress",
         Effect::Post { .. } => "post a message",
         Effect::Reply { .. } => "answer you",
         Effect::DirectMessage { .. } => "send a direct message",

@@ -43,6 +43,20 @@ pub enum Effect {
         /// The incident.
         incident: IncidentNumber,
     },
+    /// Post the steps of an attached runbook in the war room and remember the message.
+    PostRunbook {
+        /// The incident.
+        incident: IncidentNumber,
+        /// The runbook's id.
+        runbook: String,
+    },
+    /// Edit an attached runbook's message to show its progress.
+    UpdateRunbook {
+        /// The incident.
+        incident: IncidentNumber,
+        /// The runbook's id.
+        runbook: String,
+    },
     /// Set the war room's topic.
     SetTopic {
         /// The incident.

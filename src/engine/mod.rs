@@ -8,14 +8,16 @@ mod memo;
 pub mod message;
 pub mod port;
 pub mod postmortem;
+mod runbooks;
 mod views;
 
 use std::sync::Arc;
 
 use crate::domain::{
-    Action, Command, EventKind, Incident, IncidentNumber, IncidentTitle, Refusal, Role, Severity,
-    Status, TimelineEvent, UserId,
+    Action, Command, EventKind, Incident, IncidentNumber, IncidentTitle, Refusal, Role, Runbook,
+    Severity, Status, StepOutcome, TimelineEvent, UserId,
 };
+use crate::runbook::Library;
 use crate::store::{Store, StoreError};
 
 use clock::Clock;
@@ -33,6 +35,8 @@ pub struct Settings {
     pub responders: Vec<UserId>,
     /// The chat's id of a room where new incidents are announced.
     pub announce_room: Option<String>,
+    /// The runbooks to suggest and attach.
+    pub runbooks: Arc<Library>,
 }
 
 /// Why a command did nothing. The chat user sees [`Engine::explain`]'s sentence.
@@ -174,8 +178,9 @@ impl Engine {
             Action::Help => Ok(vec![Effect::Reply {
                 message: views::help(),
             }]),
-            Action::Runbook { .. } | Action::Run { .. } => Err(EngineError::Usage(
-                "runbooks are not available yet in this version of Warroom".into(),
+            Action::Runbook { query } => self.search(origin, command.incident, query).await,
+            Action::Run { .. } => Err(EngineError::Usage(
+                "running steps is not available yet in this version of Warroom; do it by hand and mark it with done <step>".into(),
             )),
             Action::Approve { .. } | Action::Deny { .. } => Err(EngineError::Usage(
                 "action approvals are not available yet in this version of Warroom".into(),
@@ -266,11 +271,12 @@ impl Engine {
                 users: invitees,
             },
             Effect::PostCard { incident: n },
-            Effect::Post {
-                room: RoomTarget::Origin,
-                message: announcement.clone(),
-            },
         ];
+        effects.extend(self.suggestions(&incident).await?);
+        effects.push(Effect::Post {
+            room: RoomTarget::Origin,
+            message: announcement.clone(),
+        });
         if let Some(room) = &self.settings.announce_room
             && *room != origin.room_id
         {
@@ -289,6 +295,16 @@ impl Engine {
         in_war_room: bool,
         action: Action,
     ) -> Result<Vec<Effect>, EngineError> {
+        let runbook = match &action {
+            Action::Attach { runbook } => {
+                Some(self.settings.runbooks.get(runbook).ok_or_else(|| {
+                    EngineError::Usage(format!(
+                        "there is no runbook '{runbook}'; search with: runbook <words>"
+                    ))
+                })?)
+            }
+            _ => None,
+        };
         let _turn = self.turns[number.0 as usize % TURN_STRIPES].lock().await;
         let mut attempt = 0;
         loop {
@@ -298,7 +314,7 @@ impl Engine {
                 Some(remembered) => (remembered, false),
                 None => (self.load(number).await?, true),
             };
-            let kind = match decide(&incident, &action) {
+            let kind = match decide(&incident, &action, runbook) {
                 Ok(kind) => kind,
                 Err(EngineError::Refused(_)) if !fresh => {
                     self.memo.forget_incident(number);
@@ -336,10 +352,30 @@ impl Engine {
         in_war_room: bool,
     ) -> Vec<Effect> {
         let line = views::event_line(event);
-        let mut effects = vec![Effect::Post {
-            room: RoomTarget::WarRoom(after.number),
-            message: line.clone(),
-        }];
+        let mut effects = Vec::new();
+        match &event.kind {
+            // A step's progress shows on the runbook's message; a line each would drown the room.
+            EventKind::StepDone { runbook, .. } | EventKind::StepSkipped { runbook, .. } => {
+                effects.push(Effect::UpdateRunbook {
+                    incident: after.number,
+                    runbook: runbook.clone(),
+                });
+            }
+            EventKind::RunbookAttached { runbook } => {
+                effects.push(Effect::Post {
+                    room: RoomTarget::WarRoom(after.number),
+                    message: line.clone(),
+                });
+                effects.push(Effect::PostRunbook {
+                    incident: after.number,
+                    runbook: runbook.id.clone(),
+                });
+            }
+            _ => effects.push(Effect::Post {
+                room: RoomTarget::WarRoom(after.number),
+                message: line.clone(),
+            }),
+        }
         if !in_war_room {
             effects.push(Effect::Reply { message: line });
         }
@@ -495,8 +531,13 @@ fn card_changes(before: &Incident, after: &Incident) -> bool {
             .any(|r| before.role(r) != after.role(r))
 }
 
-/// Decides what a change does to an incident, by the domain's rules.
-fn decide(incident: &Incident, action: &Action) -> Result<EventKind, EngineError> {
+/// Decides what a change does to an incident, by the domain's rules. `runbook` is the library's
+/// runbook that an attach names.
+fn decide(
+    incident: &Incident,
+    action: &Action,
+    runbook: Option<&Runbook>,
+) -> Result<EventKind, EngineError> {
     let kind = match action {
         Action::Severity { severity, reason } => {
             incident.change_severity(*severity, reason.clone())
@@ -507,6 +548,16 @@ fn decide(incident: &Incident, action: &Action) -> Result<EventKind, EngineError
         Action::Reopen { reason } => incident.reopen(reason.clone()),
         Action::Assign { role, user } => incident.assign(*role, user.clone()),
         Action::Note { text } => incident.note(text.clone()),
+        Action::Attach { .. } => match runbook {
+            Some(runbook) => incident.attach_runbook(runbook),
+            None => return Err(EngineError::Usage("no runbook was named".into())),
+        },
+        Action::StepDone { step, note } => {
+            incident.finish_step(*step, StepOutcome::Done(note.clone()))
+        }
+        Action::StepSkip { step, reason } => {
+            incident.finish_step(*step, StepOutcome::Skipped(reason.clone()))
+        }
         other => {
             return Err(EngineError::Usage(format!(
                 "{} cannot change an incident",

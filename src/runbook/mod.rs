@@ -36,3 +36,36 @@ pub struct Imported {
     /// Everything wrong, in file and line order.
     pub problems: Vec<Problem>,
 }
+
+/// A query from typed words: the words are the text, and words shaped like alert names
+/// (`DatabaseDown`, `KubePodCrashLooping`: a capital, then letters and digits with another
+/// capital) also count as alert names.
+pub fn query_from_text(text: &str) -> Query {
+    let alerts = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| {
+            w.len() >= 4
+                && w.starts_with(|c: char| c.is_ascii_uppercase())
+                && w.chars().skip(1).any(|c| c.is_ascii_uppercase())
+                && w.chars().any(|c| c.is_ascii_lowercase())
+        })
+        .map(str::to_owned)
+        .collect();
+    Query {
+        text: text.to_owned(),
+        alerts,
+        labels: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_shaped_like_alert_names_are_alerts_too() {
+        let q = query_from_text("DatabaseDown fired, also HighCPU and API");
+        assert_eq!(q.alerts, ["DatabaseDown", "HighCPU"]);
+        assert_eq!(q.text, "DatabaseDown fired, also HighCPU and API");
+    }
+}

@@ -20,14 +20,14 @@ const INSERT_INCIDENT: &str = concat!(
     "INSERT INTO incidents (",
     incident_columns!(),
     ") SELECT COALESCE(MAX(number), 0) + 1, \
-     $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM incidents RETURNING number"
+     $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM incidents RETURNING number"
 );
 
 /// Saves the state after an event, only if the row is still at the version before it.
 const UPDATE_INCIDENT: &str = "UPDATE incidents SET title = $1, severity = $2, status = $3, \
      commander = $4, comms = $5, scribe = $6, declared_by = $7, declared_at = $8, \
-     acknowledged_by = $9, acknowledged_at = $10, resolved_at = $11, version = $12 \
-     WHERE number = $13 AND version = $14";
+     acknowledged_by = $9, acknowledged_at = $10, resolved_at = $11, version = $12, \
+     runbooks = $13 WHERE number = $14 AND version = $15";
 
 const INSERT_EVENT: &str = concat!(
     "INSERT INTO timeline_events (",
@@ -54,7 +54,7 @@ const SELECT_TIMELINE: &str = concat!(
     " FROM timeline_events WHERE incident_number = $1 ORDER BY seq"
 );
 
-/// Binds an incident's state, every column but `number`, as `$1` to `$12`.
+/// Binds an incident's state, every column but `number`, as `$1` to `$13`.
 macro_rules! bind_state {
     ($query:expr, $row:expr) => {
         $query
@@ -70,6 +70,7 @@ macro_rules! bind_state {
             .bind($row.acknowledged_at)
             .bind($row.resolved_at)
             .bind($row.version)
+            .bind(&$row.runbooks)
     };
 }
 

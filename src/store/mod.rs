@@ -85,6 +85,7 @@ mod error;
 mod incidents;
 mod rooms;
 mod rows;
+mod runbook_messages;
 
 /// The connection pool of the backend in use.
 #[derive(Debug, Clone)]

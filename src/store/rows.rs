@@ -14,7 +14,7 @@ use crate::domain::{
 macro_rules! incident_columns {
     () => {
         "number, title, severity, status, commander, comms, scribe, declared_by, declared_at, \
-         acknowledged_by, acknowledged_at, resolved_at, version"
+         acknowledged_by, acknowledged_at, resolved_at, version, runbooks"
     };
 }
 pub(super) use incident_columns;
@@ -49,6 +49,8 @@ pub(super) struct IncidentRow {
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub version: i64,
+    /// The attached runbooks as JSON.
+    pub runbooks: String,
 }
 
 impl From<&Incident> for IncidentRow {
@@ -74,6 +76,8 @@ impl From<&Incident> for IncidentRow {
                 .map(|(_, at)| stored_time(*at)),
             resolved_at: incident.resolved_at.map(stored_time),
             version: i64::from(incident.version),
+            // Plain data with string keys: writing it as JSON cannot fail.
+            runbooks: serde_json::to_string(&incident.runbooks).unwrap_or_else(|_| "[]".into()),
         }
     }
 }
@@ -109,6 +113,8 @@ impl IncidentRow {
             declared_at: self.declared_at,
             acknowledged,
             resolved_at: self.resolved_at,
+            runbooks: serde_json::from_str(&self.runbooks)
+                .map_err(|e| bad("runbooks", e.to_string()))?,
             version: u32::try_from(self.version)
                 .map_err(|_| bad("version", format!("{} is out of range", self.version)))?,
         })

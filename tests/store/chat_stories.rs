@@ -131,3 +131,93 @@ pub async fn an_unknown_button_is_none(store: Store) {
     assert_eq!(store.button(999_999).await.unwrap(), None);
     assert_eq!(store.button(-1).await.unwrap(), None);
 }
+
+fn runbook() -> warroom::domain::Runbook {
+    use warroom::domain::{Risk, Runbook, Section, Step};
+    Runbook {
+        id: "checkout-errors".into(),
+        title: "Checkout API errors".into(),
+        source: "runbooks/checkout-errors.md:9".into(),
+        alerts: vec!["CheckoutErrorRateHigh".into()],
+        keywords: vec!["checkout".into()],
+        symptoms: vec!["Checkout returns 500s".into()],
+        severity: Some(warroom::domain::Severity::P1),
+        services: vec!["checkout".into()],
+        owner: Some("payments-team".into()),
+        steps: vec![
+            Step {
+                title: "List the checkout pods".into(),
+                section: Section::Diagnosis,
+                command: Some("kubectl get pods -n shop -l app=checkout".into()),
+                risk: Some(Risk::Read),
+                action: Some("checkout-pods".into()),
+                timeout_secs: Some(30),
+                line: 14,
+            },
+            Step {
+                title: "Roll back the last deploy".into(),
+                section: Section::Mitigation,
+                command: Some("kubectl rollout undo deployment/checkout -n shop".into()),
+                risk: Some(Risk::Write),
+                action: None,
+                timeout_secs: None,
+                line: 20,
+            },
+        ],
+        prevention: vec!["Canary every deploy".into()],
+    }
+}
+
+pub async fn attached_runbooks_and_their_progress_read_back_the_same(store: Store) {
+    use warroom::domain::StepOutcome;
+    let mut incident = declare(&store, "Checkout API returns 500s").await;
+    let attach = incident.attach_runbook(&runbook()).expect("attachable");
+    let skip = NoteText::parse("not needed").ok();
+    let event = incident.event(attach, crate::user("alice"), crate::at(1));
+    incident.apply(&event);
+    store.record(&incident, &event).await.expect("recorded");
+    let skipped = incident
+        .finish_step(2, StepOutcome::Skipped(skip))
+        .expect("skippable");
+    let event = incident.event(skipped, crate::user("bob"), crate::at(2));
+    incident.apply(&event);
+    store.record(&incident, &event).await.expect("recorded");
+
+    let read = store.incident(incident.number).await.unwrap().unwrap();
+    assert_eq!(read, incident);
+    assert_eq!(read.runbooks[0].progress(), (0, 1));
+    let timeline = store.timeline(incident.number).await.unwrap();
+    assert_eq!(
+        warroom::domain::Incident::from_timeline(&timeline),
+        Some(incident)
+    );
+
+    let message = StoredCard {
+        room_id: "C024BE91L".into(),
+        message_id: "1700000000.000200".into(),
+    };
+    let n = IncidentNumber(1);
+    store
+        .save_runbook_message("slack", n, "checkout-errors", &message)
+        .await
+        .unwrap();
+    let moved = StoredCard {
+        message_id: "1700000001.000300".into(),
+        ..message
+    };
+    store
+        .save_runbook_message("slack", n, "checkout-errors", &moved)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .runbook_message("slack", n, "checkout-errors")
+            .await
+            .unwrap(),
+        Some(moved)
+    );
+    assert_eq!(
+        store.runbook_message("slack", n, "other").await.unwrap(),
+        None
+    );
+}

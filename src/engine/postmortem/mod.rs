@@ -2,6 +2,7 @@
 //! Markdown through a Handlebars template (the built-in one, or a team's own file).
 
 mod durations;
+mod runbooks_view;
 mod view;
 
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use handlebars::{Handlebars, RenderErrorReason};
 use crate::domain::{Incident, TimelineEvent};
 
 pub use durations::{Durations, durations, format_duration};
+pub use runbooks_view::{RunbookStepRow, RunbookView};
 pub use view::{DurationsView, Participant, PostmortemView, SeverityStep, TimelineRow};
 
 /// The template Warroom ships with.
@@ -22,7 +24,7 @@ const TEMPLATE: &str = "postmortem";
 /// The top-level fields of [`PostmortemView`], named in errors for template writers.
 const VIEW_FIELDS: &str = "number, title, severity, severity_meaning, status, declared_by, \
     declared_at, commander, comms, scribe, summary, severity_history, durations, timeline, \
-    participants, generated_at";
+    participants, runbooks, suggested_follow_ups, generated_at";
 
 /// Why a post-mortem could not be prepared or written.
 #[derive(Debug, thiserror::Error)]

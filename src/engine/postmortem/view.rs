@@ -8,9 +8,10 @@ use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use serde::Serialize;
 
 use super::durations::{Durations, durations, format_duration};
+use super::runbooks_view::{RunbookView, runbook_views, suggested_follow_ups};
 use crate::domain::{
-    EventKind, Incident, IncidentNumber, IncidentTitle, NoteText, Role, Severity, Status,
-    TimelineEvent, UserId,
+    EventKind, Incident, IncidentNumber, IncidentTitle, NoteText, Role, Runbook, Section, Severity,
+    Status, Step, TimelineEvent, UserId,
 };
 
 /// Everything the post-mortem template shows, already formatted. Text meant for table
@@ -47,6 +48,10 @@ pub struct PostmortemView {
     pub timeline: Vec<TimelineRow>,
     /// Everyone who acted or held a role.
     pub participants: Vec<Participant>,
+    /// The runbooks attached, with what became of their steps.
+    pub runbooks: Vec<RunbookView>,
+    /// Prevention items of the attached runbooks, offered as follow-ups.
+    pub suggested_follow_ups: Vec<String>,
     /// When this draft was made, `2026-01-05 15:00:00 UTC`.
     pub generated_at: String,
 }
@@ -151,6 +156,8 @@ impl PostmortemView {
             },
             timeline: timeline_rows(timeline),
             participants: participants(incident, timeline),
+            runbooks: runbook_views(incident),
+            suggested_follow_ups: suggested_follow_ups(incident),
             generated_at: timestamp(generated_at),
         }
     }
@@ -165,7 +172,36 @@ impl PostmortemView {
         let (mut incident, first) =
             Incident::declare(IncidentNumber(1), title, Severity::P2, user.clone(), start);
         let mut timeline = vec![first];
+        let runbook = Runbook {
+            id: "check".into(),
+            title: "Template check".into(),
+            source: "check.md:1".into(),
+            alerts: Vec::new(),
+            keywords: Vec::new(),
+            symptoms: Vec::new(),
+            severity: None,
+            services: Vec::new(),
+            owner: None,
+            steps: vec![Step {
+                title: "Look".into(),
+                section: Section::Diagnosis,
+                command: None,
+                risk: None,
+                action: None,
+                timeout_secs: None,
+                line: 1,
+            }],
+            prevention: vec!["Check again".into()],
+        };
         for kind in [
+            EventKind::RunbookAttached { runbook },
+            EventKind::StepSkipped {
+                runbook: "check".into(),
+                index: 0,
+                number: 1,
+                title: "Look".into(),
+                reason: reason.clone(),
+            },
             EventKind::SeverityChanged {
                 from: Severity::P2,
                 to: Severity::P1,
@@ -192,7 +228,7 @@ fn timestamp(at: DateTime<Utc>) -> String {
 }
 
 /// Text for a table cell: `|` escaped, line breaks as `<br>`.
-fn cell(text: &str) -> String {
+pub(super) fn cell(text: &str) -> String {
     cell_owned(text.to_owned())
 }
 
@@ -216,7 +252,7 @@ fn cell_owned(text: String) -> String {
 }
 
 /// Text for one Markdown list line: line breaks as `<br>`.
-fn inline(text: &str) -> String {
+pub(super) fn inline(text: &str) -> String {
     text.replace("\r\n", "<br>").replace(['\n', '\r'], "<br>")
 }
 

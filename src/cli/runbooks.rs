@@ -1,0 +1,257 @@
+//! `warroom runbooks list | match | show | lint`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Subcommand;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::domain::{Runbook, Section};
+use crate::runbook::{Imported, Library, MatchReason, load_paths, query_from_text};
+
+/// The runbook commands.
+#[derive(Debug, Subcommand)]
+pub enum RunbooksCommand {
+    /// Lists the runbooks in PATHs (files or folders; default: the configured runbook_dirs).
+    List {
+        /// Print JSON: [{"id","title","source","alerts","steps":[{"title","section","command","risk"}]}].
+        #[arg(long)]
+        json: bool,
+        /// Files or folders of runbooks.
+        paths: Vec<PathBuf>,
+    },
+    /// Shows the runbooks that best fit TEXT (an incident title, symptoms, alert names).
+    Match {
+        /// Print JSON: [{"id","title","score"}], best first.
+        #[arg(long)]
+        json: bool,
+        /// A file or folder of runbooks (repeatable; default: the configured runbook_dirs).
+        #[arg(long = "runbooks", value_name = "PATH")]
+        runbooks: Vec<PathBuf>,
+        /// What to match.
+        #[arg(required = true)]
+        text: Vec<String>,
+    },
+    /// Shows one runbook.
+    Show {
+        /// The runbook's id.
+        id: String,
+        /// A file or folder of runbooks (repeatable; default: the configured runbook_dirs).
+        #[arg(long = "runbooks", value_name = "PATH")]
+        runbooks: Vec<PathBuf>,
+    },
+    /// Checks runbook files; prints FILE:LINE: message for each problem and exits 1 if any.
+    Lint {
+        /// Files or folders of runbooks.
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// One runbook in `list --json`.
+#[derive(Debug, Serialize)]
+struct ListedRunbook<'a> {
+    id: &'a str,
+    title: &'a str,
+    source: &'a str,
+    alerts: &'a [String],
+    steps: Vec<ListedStep<'a>>,
+}
+
+/// One step in `list --json`.
+#[derive(Debug, Serialize)]
+struct ListedStep<'a> {
+    title: &'a str,
+    section: Section,
+    command: Option<&'a str>,
+    risk: Option<crate::domain::Risk>,
+}
+
+/// One match in `match --json`.
+#[derive(Debug, Serialize)]
+struct MatchedRunbook<'a> {
+    id: &'a str,
+    title: &'a str,
+    score: f64,
+}
+
+/// The runbook folders to read: the given ones, else the configured ones. The default folder
+/// is skipped when it does not exist, so Warroom runs anywhere without complaint.
+pub fn runbook_paths(config: &Config, given: &[PathBuf]) -> Vec<PathBuf> {
+    if !given.is_empty() {
+        return given.to_vec();
+    }
+    let default = [PathBuf::from("runbooks")];
+    if config.runbook_dirs == default && !Path::new("runbooks").exists() {
+        return Vec::new();
+    }
+    config.runbook_dirs.clone()
+}
+
+/// Reads runbooks and warns on stderr about what could not be read.
+pub fn load_with_warnings(paths: &[PathBuf]) -> Library {
+    let Imported { runbooks, problems } = load_paths(paths);
+    for problem in &problems {
+        eprintln!("warroom: runbooks: {problem}");
+    }
+    Library::new(runbooks)
+}
+
+/// Runs a runbook command.
+pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        RunbooksCommand::List { json, paths } => {
+            let library = load_with_warnings(&runbook_paths(config, &paths));
+            if json {
+                let listed: Vec<ListedRunbook> = library.runbooks().iter().map(listed).collect();
+                println!("{}", serde_json::to_string_pretty(&listed).context("JSON")?);
+            } else if library.runbooks().is_empty() {
+                println!("No runbooks.");
+            } else {
+                for r in library.runbooks() {
+                    println!("{}  {}", r.id, r.title);
+                    let alerts = if r.alerts.is_empty() {
+                        "no alerts".to_owned()
+                    } else {
+                        format!("alerts: {}", r.alerts.join(", "))
+                    };
+                    println!("    {} steps · {alerts} · {}", r.steps.len(), r.source);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RunbooksCommand::Match {
+            json,
+            runbooks,
+            text,
+        } => {
+            let library = load_with_warnings(&runbook_paths(config, &runbooks));
+            let query = query_from_text(&text.join(" "));
+            let matches = library.best(&query, 3);
+            if json {
+                let out: Vec<MatchedRunbook> = matches
+                    .iter()
+                    .map(|m| MatchedRunbook {
+                        id: &m.id,
+                        title: &m.title,
+                        score: m.score,
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&out).context("JSON")?);
+            } else if matches.is_empty() {
+                println!("No good match.");
+            } else {
+                for m in &matches {
+                    let why = match &m.reason {
+                        MatchReason::Alert(a) => format!(" (alert {a})"),
+                        MatchReason::Text => String::new(),
+                    };
+                    println!("{:>8.2}  {}  {}{why}", m.score, m.id, m.title);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RunbooksCommand::Show { id, runbooks } => {
+            let library = load_with_warnings(&runbook_paths(config, &runbooks));
+            match library.get(&id) {
+                Some(runbook) => {
+                    print!("{}", show(runbook));
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    eprintln!("warroom: there is no runbook '{id}' (see warroom runbooks list)");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        RunbooksCommand::Lint { paths } => {
+            let paths = runbook_paths(config, &paths);
+            let Imported { runbooks, problems } = load_paths(&paths);
+            for problem in &problems {
+                println!("{problem}");
+            }
+            if problems.is_empty() {
+                println!("{} runbooks, no problems", runbooks.len());
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!(
+                    "{} problems; {} runbooks loaded",
+                    problems.len(),
+                    runbooks.len()
+                );
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    }
+}
+
+fn listed(r: &Runbook) -> ListedRunbook<'_> {
+    ListedRunbook {
+        id: &r.id,
+        title: &r.title,
+        source: &r.source,
+        alerts: &r.alerts,
+        steps: r
+            .steps
+            .iter()
+            .map(|s| ListedStep {
+                title: &s.title,
+                section: s.section,
+                command: s.command.as_deref(),
+                risk: s.risk,
+            })
+            .collect(),
+    }
+}
+
+/// A runbook as text for the terminal.
+fn show(r: &Runbook) -> String {
+    let mut out = format!(
+        "{}\n{}\nid: {}\n",
+        r.title,
+        "=".repeat(r.title.chars().count()),
+        r.id
+    );
+    out.push_str(&format!("source: {}\n", r.source));
+    if let Some(severity) = r.severity {
+        out.push_str(&format!("severity: {severity}\n"));
+    }
+    if let Some(owner) = &r.owner {
+        out.push_str(&format!("owner: {owner}\n"));
+    }
+    if !r.alerts.is_empty() {
+        out.push_str(&format!("alerts: {}\n", r.alerts.join(", ")));
+    }
+    if !r.symptoms.is_empty() {
+        out.push_str("\nSymptoms\n");
+        for s in &r.symptoms {
+            out.push_str(&format!("  - {s}\n"));
+        }
+    }
+    let mut number = 0;
+    for section in Section::ALL {
+        let steps: Vec<_> = r.steps_in(section).collect();
+        if steps.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{}\n", section.heading()));
+        for (_, step) in steps {
+            number += 1;
+            let risk = step.risk.map(|r| format!(" [{r}]")).unwrap_or_default();
+            out.push_str(&format!("  {number}. {}{risk}\n", step.title));
+            if let Some(command) = &step.command {
+                for line in command.lines() {
+                    out.push_str(&format!("       {line}\n"));
+                }
+            }
+        }
+    }
+    if !r.prevention.is_empty() {
+        out.push_str("\nPrevention\n");
+        for p in &r.prevention {
+            out.push_str(&format!("  - {p}\n"));
+        }
+    }
+    out
+}

@@ -1,0 +1,256 @@
+//! Runbooks in an incident: suggesting them, searching, attaching, and the message that shows
+//! their steps with Done and Skip buttons.
+
+use super::effect::{Effect, RoomTarget};
+use super::message::{Block, Button, ButtonStyle, Control, Message, Span};
+use super::{Engine, EngineError};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    Action, AttachedRunbook, Command, Incident, IncidentNumber, NoteText, Section, StepState,
+    UserId,
+};
+use crate::runbook::{Match, MatchReason, Query};
+use crate::store::StoreError;
+
+/// How many runbooks a suggestion or search shows.
+const SHOWN_MATCHES: usize = 3;
+
+impl Engine {
+    /// The suggestion posted in a new war room: the runbooks that fit the title, with Attach
+    /// buttons. Nothing when there are no runbooks at all.
+    pub(super) async fn suggestions(&self, incident: &Incident) -> Result<Vec<Effect>, StoreError> {
+        if self.settings.runbooks.runbooks().is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = Query {
+            text: incident.title.as_str().to_owned(),
+            ..Query::default()
+        };
+        let matches = self.settings.runbooks.best(&query, SHOWN_MATCHES);
+        let message = self
+            .matches_message(Some(incident.number), &matches, incident.title.as_str())
+            .await?;
+        Ok(vec![Effect::Post {
+            room: RoomTarget::WarRoom(incident.number),
+            message,
+        }])
+    }
+
+    /// `runbook [query]`: the best matches for the words, or for the incident's title.
+    pub(super) async fn search(
+        &self,
+        origin: &super::port::Origin,
+        named: Option<IncidentNumber>,
+        words: Option<String>,
+    ) -> Result<Vec<Effect>, EngineError> {
+        let here = match named {
+            Some(n) => Some(self.load(n).await?),
+            None => match self.war_room_incident(origin).await? {
+                Some(n) => Some(self.load(n).await?),
+                None => None,
+            },
+        };
+        let text = match (&words, &here) {
+            (Some(words), _) => words.clone(),
+            (None, Some(incident)) => incident.title.as_str().to_owned(),
+            (None, None) => {
+                return Err(EngineError::Usage(
+                    "say what to look for: runbook <words>, or ask in a war room".into(),
+                ));
+            }
+        };
+        if self.settings.runbooks.runbooks().is_empty() {
+            return Err(EngineError::Usage(
+                "no runbooks are loaded; see runbook_dirs in the configuration".into(),
+            ));
+        }
+        let query = Query {
+            text: text.clone(),
+            ..Query::default()
+        };
+        let matches = self.settings.runbooks.best(&query, SHOWN_MATCHES);
+        let target = here
+            .as_ref()
+            .filter(|i| i.status.is_open())
+            .map(|i| i.number);
+        let message = self.matches_message(target, &matches, &text).await?;
+        Ok(vec![Effect::Post {
+            room: RoomTarget::Origin,
+            message,
+        }])
+    }
+
+    async fn matches_message(
+        &self,
+        attach_to: Option<IncidentNumber>,
+        matches: &[Match],
+        text: &str,
+    ) -> Result<Message, StoreError> {
+        if matches.is_empty() {
+            return Ok(Message::text(format!(
+                "No runbook fits “{text}” well. Search with: runbook <words>"
+            )));
+        }
+        let mut blocks = vec![Block::Header(match attach_to {
+            Some(n) => format!("Runbooks that may fit {n}"),
+            None => "Runbooks that may fit".to_owned(),
+        })];
+        for (i, m) in matches.iter().enumerate() {
+            let why = match &m.reason {
+                MatchReason::Alert(alert) => format!("matched alert {alert}"),
+                MatchReason::Text => format!("score {:.1}", m.score),
+            };
+            let steps = self
+                .settings
+                .runbooks
+                .get(&m.id)
+                .map_or(0, |r| r.steps.len());
+            blocks.push(Block::Text(vec![
+                Span::Text(format!("{}. ", i + 1)),
+                Span::Bold(m.title.clone()),
+                Span::Text(format!(" · {steps} steps · {why} · id ")),
+                Span::Code(m.id.clone()),
+            ]));
+        }
+        match attach_to {
+            Some(n) => {
+                let mut controls = Vec::new();
+                for (i, m) in matches.iter().enumerate() {
+                    let command = Command {
+                        incident: Some(n),
+                        action: Action::Attach {
+                            runbook: m.id.clone(),
+                        },
+                    };
+                    controls.push(Control::Button(Button {
+                        id: self.button(command).await?,
+                        label: format!("Attach {}", i + 1),
+                        style: if i == 0 {
+                            ButtonStyle::Primary
+                        } else {
+                            ButtonStyle::Default
+                        },
+                    }));
+                }
+                blocks.push(Block::Actions(controls));
+            }
+            None => blocks.push(Block::Context(vec![Span::Text(
+                "Attach one from a war room: runbook attach <id>".into(),
+            )])),
+        }
+        Ok(Message { blocks })
+    }
+
+    /// The message of an attached runbook: its steps by section, Done and Skip on each open one.
+    pub(super) async fn runbook_message(
+        &self,
+        incident: &Incident,
+        runbook_id: &str,
+    ) -> Result<Option<Message>, StoreError> {
+        let Some(attached) = incident
+            .runbooks
+            .iter()
+            .find(|r| r.runbook.id == runbook_id)
+        else {
+            return Ok(None);
+        };
+        let first = incident.first_step_number(runbook_id).unwrap_or(1);
+        let mut blocks = vec![
+            Block::Header(progress_header(attached)),
+            Block::Context(vec![Span::Text(attached.runbook.source.clone())]),
+        ];
+        for section in Section::ALL {
+            let steps: Vec<_> = attached.runbook.steps_in(section).collect();
+            if steps.is_empty() {
+                continue;
+            }
+            blocks.push(Block::Text(vec![Span::Bold(section.heading().to_owned())]));
+            for (index, step) in steps {
+                let number = first + index as u32;
+                let mut line = vec![Span::Text(format!("{number}. {}", step.title))];
+                if let Some(command) = &step.command {
+                    line.push(Span::Text(" · ".into()));
+                    line.push(Span::Code(command.clone()));
+                }
+                if let Some(risk) = step.risk {
+                    line.push(Span::Text(format!(" · {risk}")));
+                }
+                blocks.push(Block::Text(line));
+                match &attached.states[index] {
+                    StepState::Pending => {
+                        let done = self.step_button(incident.number, number, true).await?;
+                        let skip = self.step_button(incident.number, number, false).await?;
+                        blocks.push(Block::Actions(vec![done, skip]));
+                    }
+                    StepState::Done { by, at, note } => {
+                        blocks.push(Block::Context(finished("done", by, *at, note.as_ref())));
+                    }
+                    StepState::Skipped { by, at, reason } => {
+                        blocks.push(Block::Context(finished(
+                            "skipped",
+                            by,
+                            *at,
+                            reason.as_ref(),
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(Some(Message { blocks }))
+    }
+
+    async fn step_button(
+        &self,
+        incident: IncidentNumber,
+        step: u32,
+        done: bool,
+    ) -> Result<Control, StoreError> {
+        let action = if done {
+            Action::StepDone { step, note: None }
+        } else {
+            Action::StepSkip { step, reason: None }
+        };
+        let id = self
+            .button(Command {
+                incident: Some(incident),
+                action,
+            })
+            .await?;
+        Ok(Control::Button(Button {
+            id,
+            label: if done { "Done" } else { "Skip" }.to_owned(),
+            style: if done {
+                ButtonStyle::Primary
+            } else {
+                ButtonStyle::Default
+            },
+        }))
+    }
+}
+
+/// `done by @bob at 14:05 UTC: note`.
+fn finished(how: &str, by: &UserId, at: DateTime<Utc>, note: Option<&NoteText>) -> Vec<Span> {
+    let mut spans = vec![
+        Span::Text(format!("{how} by ")),
+        Span::Mention(by.clone()),
+        Span::Text(format!(" at {}", at.format("%H:%M UTC"))),
+    ];
+    if let Some(note) = note {
+        spans.push(Span::Text(format!(": {note}")));
+    }
+    spans
+}
+
+fn progress_header(attached: &AttachedRunbook) -> String {
+    let (done, skipped) = attached.progress();
+    let total = attached.states.len();
+    let mut header = format!(
+        "Runbook: {} — {done} of {total} done",
+        attached.runbook.title
+    );
+    if skipped > 0 {
+        header.push_str(&format!(", {skipped} skipped"));
+    }
+    header
+}
