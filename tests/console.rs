@@ -181,8 +181,8 @@ fn with_runbooks(dir: &Path) {
 fn a_runbook_is_suggested_attached_and_worked_through_as_the_golden_transcript_says() {
     let dir = tempfile::tempdir().expect("temp dir");
     with_runbooks(dir.path());
-    let script = std::fs::read_to_string(transcripts().join("runbook_incident.txt"))
-        .expect("the script");
+    let script =
+        std::fs::read_to_string(transcripts().join("runbook_incident.txt")).expect("the script");
     let output = rehearse(dir.path(), &sqlite_url(dir.path()), &script);
     assert!(output.status.success(), "stderr: {}", stderr(&output));
     let out = stdout(&output);

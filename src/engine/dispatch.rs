@@ -85,6 +85,17 @@ impl Engine {
                     other => other?,
                 }
             }
+            Effect::SuggestRunbooks { incident } => {
+                let Some(room) = self.war_room(port, *incident).await? else {
+                    return Ok(());
+                };
+                let Some(current) = self.store.incident(*incident).await? else {
+                    return Ok(());
+                };
+                if let Some(message) = self.suggestions(&current).await? {
+                    port.post(&room, &message).await?;
+                }
+            }
             Effect::PostRunbook { incident, runbook } => {
                 self.post_runbook(port, *incident, runbook).await?;
             }
@@ -242,6 +253,7 @@ fn describe(effect: &Effect) -> &'static str {
         Effect::PostCard { .. } => "post the incident card",
         Effect::UpdateCard { .. } => "update the incident card",
         Effect::SetTopic { .. } => "set the war room's topic",
+        Effect::SuggestRunbooks { .. } => "suggest runbooks",
         Effect::PostRunbook { .. } => "post the runbook's steps",
         Effect::UpdateRunbook { .. } => "update the runbook's progress",
         Effect::Post { .. } => "post a message",

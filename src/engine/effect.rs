@@ -43,6 +43,11 @@ pub enum Effect {
         /// The incident.
         incident: IncidentNumber,
     },
+    /// Post the runbooks that fit a new incident, with Attach buttons.
+    SuggestRunbooks {
+        /// The incident.
+        incident: IncidentNumber,
+    },
     /// Post the steps of an attached runbook in the war room and remember the message.
     PostRunbook {
         /// The incident.

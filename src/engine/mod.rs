@@ -271,12 +271,12 @@ impl Engine {
                 users: invitees,
             },
             Effect::PostCard { incident: n },
+            Effect::SuggestRunbooks { incident: n },
+            Effect::Post {
+                room: RoomTarget::Origin,
+                message: announcement.clone(),
+            },
         ];
-        effects.extend(self.suggestions(&incident).await?);
-        effects.push(Effect::Post {
-            room: RoomTarget::Origin,
-            message: announcement.clone(),
-        });
         if let Some(room) = &self.settings.announce_room
             && *room != origin.room_id
         {

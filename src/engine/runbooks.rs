@@ -18,23 +18,22 @@ const SHOWN_MATCHES: usize = 3;
 
 impl Engine {
     /// The suggestion posted in a new war room: the runbooks that fit the title, with Attach
-    /// buttons. Nothing when there are no runbooks at all.
-    pub(super) async fn suggestions(&self, incident: &Incident) -> Result<Vec<Effect>, StoreError> {
+    /// buttons. `None` when there are no runbooks at all.
+    pub(super) async fn suggestions(
+        &self,
+        incident: &Incident,
+    ) -> Result<Option<Message>, StoreError> {
         if self.settings.runbooks.runbooks().is_empty() {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let query = Query {
             text: incident.title.as_str().to_owned(),
             ..Query::default()
         };
         let matches = self.settings.runbooks.best(&query, SHOWN_MATCHES);
-        let message = self
-            .matches_message(Some(incident.number), &matches, incident.title.as_str())
-            .await?;
-        Ok(vec![Effect::Post {
-            room: RoomTarget::WarRoom(incident.number),
-            message,
-        }])
+        self.matches_message(Some(incident.number), &matches, incident.title.as_str())
+            .await
+            .map(Some)
     }
 
     /// `runbook [query]`: the best matches for the words, or for the incident's title.
