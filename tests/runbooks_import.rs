@@ -8,53 +8,11 @@
 use std::path::{Path, PathBuf};
 use std::{env, fs};
 
-use serde::Serialize;
 use warroom::domain::{Runbook, Section, Severity};
+use warroom::runbook::listing::listing;
 use warroom::runbook::{Imported, import_markdown, load_paths};
 
 const FIXTURES: &str = "tests/fixtures/runbooks";
-
-/// One runbook as `warroom runbooks list --json` shows it (fields in this order).
-#[derive(Serialize)]
-struct Listed<'a> {
-    id: &'a str,
-    title: &'a str,
-    source: &'a str,
-    alerts: &'a [String],
-    steps: Vec<ListedStep<'a>>,
-}
-
-/// One step of a listed runbook.
-#[derive(Serialize)]
-struct ListedStep<'a> {
-    title: &'a str,
-    section: &'a str,
-    command: Option<&'a str>,
-    risk: Option<String>,
-}
-
-/// Runbooks as `warroom runbooks list --json` shows them.
-fn listing(runbooks: &[Runbook]) -> Vec<Listed<'_>> {
-    runbooks
-        .iter()
-        .map(|r| Listed {
-            id: &r.id,
-            title: &r.title,
-            source: &r.source,
-            alerts: &r.alerts,
-            steps: r
-                .steps
-                .iter()
-                .map(|s| ListedStep {
-                    title: &s.title,
-                    section: s.section.name(),
-                    command: s.command.as_deref(),
-                    risk: s.risk.map(|r| r.to_string()),
-                })
-                .collect(),
-        })
-        .collect()
-}
 
 fn import_fixture(name: &str) -> Imported {
     let path = format!("{FIXTURES}/{name}.md");

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::domain::{Runbook, Section};
+use crate::runbook::listing::listing;
 use crate::runbook::{Imported, Library, MatchReason, load_paths, query_from_text};
 
 /// The runbook commands.
@@ -49,25 +50,6 @@ pub enum RunbooksCommand {
     },
 }
 
-/// One runbook in `list --json`.
-#[derive(Debug, Serialize)]
-struct ListedRunbook<'a> {
-    id: &'a str,
-    title: &'a str,
-    source: &'a str,
-    alerts: &'a [String],
-    steps: Vec<ListedStep<'a>>,
-}
-
-/// One step in `list --json`.
-#[derive(Debug, Serialize)]
-struct ListedStep<'a> {
-    title: &'a str,
-    section: Section,
-    command: Option<&'a str>,
-    risk: Option<crate::domain::Risk>,
-}
-
 /// One match in `match --json`.
 #[derive(Debug, Serialize)]
 struct MatchedRunbook<'a> {
@@ -104,7 +86,7 @@ pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode
         RunbooksCommand::List { json, paths } => {
             let library = load_with_warnings(&runbook_paths(config, &paths));
             if json {
-                let listed: Vec<ListedRunbook> = library.runbooks().iter().map(listed).collect();
+                let listed = listing(library.runbooks());
                 println!("{}", serde_json::to_string_pretty(&listed).context("JSON")?);
             } else if library.runbooks().is_empty() {
                 println!("No runbooks.");
@@ -183,25 +165,6 @@ pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode
                 Ok(ExitCode::FAILURE)
             }
         }
-    }
-}
-
-fn listed(r: &Runbook) -> ListedRunbook<'_> {
-    ListedRunbook {
-        id: &r.id,
-        title: &r.title,
-        source: &r.source,
-        alerts: &r.alerts,
-        steps: r
-            .steps
-            .iter()
-            .map(|s| ListedStep {
-                title: &s.title,
-                section: s.section,
-                command: s.command.as_deref(),
-                risk: s.risk,
-            })
-            .collect(),
     }
 }
 

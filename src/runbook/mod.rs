@@ -3,6 +3,7 @@
 
 pub mod import;
 pub mod library;
+pub mod listing;
 pub mod matching;
 
 use std::fmt;

@@ -1,0 +1,57 @@
+//! Runbooks in the JSON shape of `warroom runbooks list --json`, which other tools read:
+//! `[{"id","title","source","alerts":[…],"steps":[{"title","section","command","risk"}]}]`.
+
+use serde::Serialize;
+
+use crate::domain::{Risk, Runbook, Section};
+
+/// One runbook as listed.
+#[derive(Debug, Serialize)]
+pub struct Listed<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// Its title.
+    pub title: &'a str,
+    /// `FILE:LINE`.
+    pub source: &'a str,
+    /// The alert names it lists.
+    pub alerts: &'a [String],
+    /// Its steps.
+    pub steps: Vec<ListedStep<'a>>,
+}
+
+/// One step as listed; `command` and `risk` may be null.
+#[derive(Debug, Serialize)]
+pub struct ListedStep<'a> {
+    /// What it does.
+    pub title: &'a str,
+    /// Its section, in snake_case.
+    pub section: Section,
+    /// Its command.
+    pub command: Option<&'a str>,
+    /// Its risk.
+    pub risk: Option<Risk>,
+}
+
+/// Runbooks as `warroom runbooks list --json` shows them.
+pub fn listing(runbooks: &[Runbook]) -> Vec<Listed<'_>> {
+    runbooks
+        .iter()
+        .map(|r| Listed {
+            id: &r.id,
+            title: &r.title,
+            source: &r.source,
+            alerts: &r.alerts,
+            steps: r
+                .steps
+                .iter()
+                .map(|s| ListedStep {
+                    title: &s.title,
+                    section: s.section,
+                    command: s.command.as_deref(),
+                    risk: s.risk,
+                })
+                .collect(),
+        })
+        .collect()
+}
