@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::{env, fs};
 
-use warroom::domain::{Runbook, Section, Severity};
+use warroom::domain::{Section, Severity};
 use warroom::runbook::listing::listing;
 use warroom::runbook::{Imported, import_markdown, load_paths};
 
