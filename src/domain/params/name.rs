@@ -1,0 +1,65 @@
+//! Parameter names: `<pod-name>`, `$DATABASE_URL` and `{{podName}}` all become one lowercase
+//! snake_case name, so a runbook, the config and a person typing a value agree on it.
+
+/// The longest placeholder name read; anything longer is taken as text, not a placeholder.
+pub(super) const MAX_NAME_CHARS: usize = 64;
+
+/// The lowercase snake_case form of a placeholder or config key (`pod-name` → `pod_name`,
+/// `DATABASE_URL` → `database_url`, `podName` → `pod_name`); `None` when `raw` holds anything
+/// but ASCII letters, digits, `_` and `-`, or no letter or digit at all.
+pub fn normalize_param_name(raw: &str) -> Option<String> {
+    let ok = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if raw.is_empty() || !raw.chars().all(ok) || !raw.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let chars: Vec<char> = raw.chars().collect();
+    let mut out = String::with_capacity(raw.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '-' || c == '_' {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            continue;
+        }
+        if c.is_ascii_uppercase() && i > 0 {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            // A word starts at `podName`'s N and at `IPAddress`'s A, not inside `URL`.
+            let starts_word = prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower);
+            if starts_word && !out.ends_with('_') {
+                out.push('_');
+            }
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_lowercase_snake_case() {
+        let n = |s: &str| normalize_param_name(s).unwrap();
+        assert_eq!(n("pod-name"), "pod_name");
+        assert_eq!(n("DATABASE_URL"), "database_url");
+        assert_eq!(n("podName"), "pod_name");
+        assert_eq!(n("IPAddress"), "ip_address");
+        assert_eq!(n("service"), "service");
+        assert_eq!(n("max-replicas2"), "max_replicas2");
+        assert_eq!(n("_PRIVATE__KEY_"), "private_key");
+    }
+
+    #[test]
+    fn names_with_other_characters_are_refused() {
+        for raw in ["", "-", "__", "pod name", "a.b", "päd", "$x"] {
+            assert_eq!(normalize_param_name(raw), None, "{raw:?}");
+        }
+    }
+}
