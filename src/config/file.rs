@@ -8,7 +8,7 @@ use figment::value::{Dict, Map, Value};
 use figment::{Metadata, Profile, Provider, Source};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
-use super::{Config, ConfigError, MatrixConfig, SlackConfig};
+use super::{ActionsConfig, Config, ConfigError, MatrixConfig, SlackConfig};
 
 /// The file's text; a file that is not there is [`ConfigError::MissingFile`].
 pub(super) fn read_file(path: &Path) -> Result<String, ConfigError> {
@@ -54,11 +54,13 @@ impl TomlFile {
     }
 
     /// The file's keys that [`Config`] does not read, dotted (`slack.bot_tokn`), in order.
-    /// A table Warroom does not know is one key; keys inside it are not listed.
+    /// A table Warroom does not know is one key; keys inside it are not listed, nor are the
+    /// keys of tables named freely (`actions.environments.*`, `actions.secrets.*`, …).
     pub(super) fn unknown_keys(&self) -> Vec<String> {
         let sections = [
             ("slack", fields_of::<SlackConfig>()),
             ("matrix", fields_of::<MatrixConfig>()),
+            ("actions", fields_of::<ActionsConfig>()),
         ];
         let top = fields_of::<Config>();
         let mut unknown = Vec::new();
@@ -165,6 +167,21 @@ mod tests {
         assert_eq!(config.lobby, "lobby");
         assert!(config.slack.bot_token.is_none());
         assert_eq!(config.unknown_keys(), ["lobbby", "slack.bot_tokn", "slak"]);
+    }
+
+    #[test]
+    fn misspelled_action_keys_are_reported_but_freely_named_tables_are_not() {
+        let text = r#"
+            [actions]
+            timout = "30s"
+            [actions.environments.production]
+            namespace = "shop"
+            [actions.secrets]
+            database_url = { env = "DATABASE_URL" }
+            [actions.risk]
+            restart-api = "dangerous"
+            "#;
+        assert_eq!(unknown_keys_in(text), ["actions.timout"]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Warroom's settings: built-in defaults, then a TOML file, then `WARROOM_*` environment
 //! variables. Secrets are `secrecy` types so that no `Debug`, log line or error shows them.
 
+mod actions;
 mod env;
 mod error;
 mod fields;
@@ -18,6 +19,7 @@ use env::EnvVars;
 use error::invalid_value;
 use file::{TomlFile, read_file};
 
+pub use actions::{ActionsConfig, SecretSource};
 pub use error::ConfigError;
 
 /// The file read from the current directory when no path is given.
@@ -55,6 +57,8 @@ pub struct Config {
     pub slack: SlackConfig,
     /// Matrix credentials.
     pub matrix: MatrixConfig,
+    /// How runbook commands run, and where their parameter values and secrets come from.
+    pub actions: ActionsConfig,
     /// Keys of the file that Warroom does not know, dotted (`slack.bot_tokn`); set by loading.
     #[serde(skip)]
     unknown_keys: Vec<String>,
@@ -96,6 +100,7 @@ impl Default for Config {
             runbook_dirs: vec![PathBuf::from("runbooks")],
             slack: SlackConfig::default(),
             matrix: MatrixConfig::default(),
+            actions: ActionsConfig::default(),
             unknown_keys: Vec::new(),
         }
     }
@@ -114,6 +119,7 @@ impl fmt::Debug for Config {
             .field("runbook_dirs", &self.runbook_dirs)
             .field("slack", &self.slack)
             .field("matrix", &self.matrix)
+            .field("actions", &self.actions)
             .field("unknown_keys", &self.unknown_keys)
             .finish()
     }
@@ -169,6 +175,7 @@ impl Config {
             .merge(EnvVars::from_pairs(env))
             .extract_lossy()
             .map_err(|e| invalid_value(&e))?;
+        config.actions.check()?;
         config.unknown_keys = file.map(|f| f.unknown_keys()).unwrap_or_default();
         Ok(config)
     }
@@ -184,7 +191,8 @@ impl Config {
         redact::redact_url(&self.database_url)
     }
 
-    /// The effective configuration as TOML-like text, secrets shown as `"***"` when set.
+    /// The effective configuration as TOML-like text, secrets shown as `"***"` when set and
+    /// action secrets as their source (`{ env = "DATABASE_URL" }`), never their values.
     pub fn describe(&self) -> String {
         let text = |s: &Option<String>| s.as_deref().map(quoted);
         let secret = |s: &Option<SecretString>| s.as_ref().map(|_| quoted("***"));
@@ -220,6 +228,7 @@ impl Config {
         key_line(out, "user", text(&self.matrix.user));
         key_line(out, "password", secret(&self.matrix.password));
         key_line(out, "access_token", secret(&self.matrix.access_token));
+        self.actions.describe(out);
         std::mem::take(out)
     }
 }
@@ -407,6 +416,20 @@ mod tests {
             "user",
             "password",
             "access_token",
+            "[actions]",
+            "dry_run",
+            "timeout",
+            "max_concurrent",
+            "request_expiry",
+            "approvers",
+            "allowed_programs",
+            "env_allowlist",
+            "dangerous_allowlist",
+            "environment",
+            "[actions.environments]",
+            "[actions.secrets]",
+            "[actions.patterns]",
+            "[actions.risk]",
         ] {
             assert!(example().contains(key), "the example lacks {key}");
         }
