@@ -1,5 +1,6 @@
 //! The command line: `warroom console`, `postmortem`, `runbooks`, `migrate`, `config`.
 
+mod actions;
 mod runbooks;
 
 use std::io::IsTerminal;
@@ -182,6 +183,7 @@ async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         responders,
         announce_room: config.announce_room.clone(),
         runbooks: Arc::new(library),
+        actions: Some(actions::action_settings(config)?),
     };
     Ok(Engine::new(store, clock, settings, postmortem))
 }

@@ -15,6 +15,8 @@
 //! ```
 //! Inside a war room the incident is implied; elsewhere the `INC-N` right after the verb names it.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::{IncidentNumber, IncidentTitle, NoteText, Role, Severity, Status, TextError, UserId};
@@ -103,8 +105,10 @@ pub enum Action {
     },
     /// Run a runbook step.
     Run {
-        /// The step's id.
-        step: String,
+        /// The step's number.
+        step: u32,
+        /// Parameter values given with it (`pod_name=api-7f9c`), checked before use.
+        params: BTreeMap<String, String>,
     },
     /// Approve an action request.
     Approve {
@@ -171,7 +175,7 @@ pub const USAGE: &[(&str, &str)] = &[
     ("runbook", "runbook [query]  or  runbook attach <id>"),
     ("done", "done <step> [note]"),
     ("skip", "skip <step> [reason]"),
-    ("run", "run <step>"),
+    ("run", "run <step> [name=value…]"),
     ("approve", "approve <request>"),
     ("deny", "deny <request> [reason]"),
     ("timeline", "timeline"),
@@ -251,6 +255,49 @@ fn identifier(word: &str, what: &str) -> Result<String, String> {
             "'{shown}' is not a {what} id (letters, digits, '-', '_' or '.', at most 64)"
         ))
     }
+}
+
+/// Reads a step number (from 1).
+fn step_number(word: &str) -> Result<u32, String> {
+    match word.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ if word.is_empty() => Err("the step number is missing".into()),
+        _ => {
+            let shown: String = word.chars().take(20).filter(|c| !c.is_control()).collect();
+            Err(format!("'{shown}' is not a step number like 3"))
+        }
+    }
+}
+
+/// Reads `name=value` words. Names are letters, digits, `_` and `-` (kept as typed; the
+/// engine normalises them); values are checked later by the parameter's rule, so here they
+/// only must not be empty. A value cannot hold spaces: each word is one parameter.
+pub fn parameters(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for word in text.split_whitespace() {
+        let Some((name, value)) = word.split_once('=') else {
+            let shown: String = word.chars().take(30).filter(|c| !c.is_control()).collect();
+            return Err(format!(
+                "'{shown}' is not a parameter like pod_name=api-7f9c"
+            ));
+        };
+        let name_ok = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !name_ok || value.is_empty() {
+            let shown: String = word.chars().take(30).filter(|c| !c.is_control()).collect();
+            return Err(format!(
+                "'{shown}' is not a parameter like pod_name=api-7f9c"
+            ));
+        }
+        out.insert(
+            name.to_ascii_lowercase().replace('-', "_"),
+            value.to_owned(),
+        );
+    }
+    Ok(out)
 }
 
 /// Parses the words of a command (after `/incident` or `!incident`). Never panics.
@@ -422,11 +469,10 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             }
         }
         "run" => {
-            let (step, extra) = next_word(rest);
-            no_arguments(extra)?;
-            Action::Run {
-                step: identifier(step, "step").map_err(fail)?,
-            }
+            let (number, extra) = next_word(rest);
+            let step = step_number(number).map_err(fail)?;
+            let params = parameters(extra).map_err(fail)?;
+            Action::Run { step, params }
         }
         "approve" | "deny" => {
             if incident.is_some() {

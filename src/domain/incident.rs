@@ -355,7 +355,15 @@ impl Incident {
     pub fn apply(&mut self, event: &TimelineEvent) {
         self.version = event.seq;
         match &event.kind {
-            EventKind::Declared { .. } | EventKind::Note { .. } => {}
+            // Action requests live in their own records; the timeline keeps their story.
+            EventKind::Declared { .. }
+            | EventKind::Note { .. }
+            | EventKind::ActionRequested { .. }
+            | EventKind::ActionApproved { .. }
+            | EventKind::ActionDenied { .. }
+            | EventKind::ActionExpired { .. }
+            | EventKind::ActionStarted { .. }
+            | EventKind::ActionFinished { .. } => {}
             EventKind::SeverityChanged { to, .. } => self.severity = *to,
             EventKind::StatusChanged { to, .. } => {
                 self.status = *to;

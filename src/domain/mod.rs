@@ -1,18 +1,28 @@
 //! The incident world without any IO: incidents, severities, statuses, roles, the timeline and
 //! the command grammar. Nothing here knows about databases, chats or async.
 
+mod action;
 mod command;
 mod incident;
+mod params;
 mod progress;
+mod risk;
 mod runbook;
 mod severity;
 mod status;
 mod text;
 mod timeline;
 
-pub use command::{Action, Command, MAX_COMMAND_CHARS, ParseError, USAGE, parse, strip_invocation};
+pub use action::{ActionRequest, ApprovalRefusal, RequestId, RequestState};
+pub use command::{
+    Action, Command, MAX_COMMAND_CHARS, ParseError, USAGE, parameters, parse, strip_invocation,
+};
 pub use incident::{Incident, IncidentNumber, Refusal, Role};
+pub use params::{
+    CommandTemplate, DEFAULT_PATTERN, ParamError, ParamRules, TemplateError, normalize_param_name,
+};
 pub use progress::{AttachedRunbook, NumberedStep, StepOutcome, StepState};
+pub use risk::{Classification, classify};
 pub use runbook::{Risk, Runbook, Section, Step};
 pub use severity::{Severity, UnknownSeverity};
 pub use status::{Status, UnknownStatus};

@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{IncidentNumber, IncidentTitle, NoteText, Role, Runbook, Severity, Status, UserId};
+use super::{
+    IncidentNumber, IncidentTitle, NoteText, RequestId, Risk, Role, Runbook, Severity, Status,
+    UserId,
+};
 
 /// One entry on an incident's timeline. Entries are never changed or removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +91,54 @@ pub enum EventKind {
         /// A note given with it.
         note: Option<NoteText>,
     },
+    /// Someone asked to run a step's command.
+    ActionRequested {
+        /// The request.
+        request: RequestId,
+        /// The step's number.
+        step: u32,
+        /// The step's title.
+        title: String,
+        /// The command as shown (placeholders as written).
+        command: String,
+        /// Its risk.
+        risk: Risk,
+    },
+    /// An approver approved a request.
+    ActionApproved {
+        /// The request.
+        request: RequestId,
+    },
+    /// An approver denied a request.
+    ActionDenied {
+        /// The request.
+        request: RequestId,
+        /// Why, when given.
+        reason: Option<NoteText>,
+    },
+    /// A request was not decided in time.
+    ActionExpired {
+        /// The request.
+        request: RequestId,
+    },
+    /// A request's command started.
+    ActionStarted {
+        /// The request.
+        request: RequestId,
+        /// Whether it was a drill that started nothing.
+        dry_run: bool,
+    },
+    /// A request's command ended.
+    ActionFinished {
+        /// The request.
+        request: RequestId,
+        /// Its exit code; `None` when it was killed.
+        exit_code: Option<i32>,
+        /// Whether it was killed at its time limit.
+        timed_out: bool,
+        /// The end of its output, trimmed.
+        output: String,
+    },
     /// A runbook step was skipped.
     StepSkipped {
         /// The runbook's id.
@@ -117,6 +168,12 @@ impl EventKind {
             EventKind::RunbookAttached { .. } => "runbook_attached",
             EventKind::StepDone { .. } => "step_done",
             EventKind::StepSkipped { .. } => "step_skipped",
+            EventKind::ActionRequested { .. } => "action_requested",
+            EventKind::ActionApproved { .. } => "action_approved",
+            EventKind::ActionDenied { .. } => "action_denied",
+            EventKind::ActionExpired { .. } => "action_expired",
+            EventKind::ActionStarted { .. } => "action_started",
+            EventKind::ActionFinished { .. } => "action_finished",
         }
     }
 
@@ -159,6 +216,37 @@ impl EventKind {
                 reason,
                 ..
             } => with(&format!("skipped step {number}: {title}"), reason),
+            EventKind::ActionRequested {
+                request,
+                step,
+                title,
+                command,
+                risk,
+            } => format!(
+                "asked to run step {step} ({title}), a {risk} action, as {request}: {command}"
+            ),
+            EventKind::ActionApproved { request } => format!("approved {request}"),
+            EventKind::ActionDenied { request, reason } => {
+                with(&format!("denied {request}"), reason)
+            }
+            EventKind::ActionExpired { request } => format!("let {request} expire undecided"),
+            EventKind::ActionStarted { request, dry_run } => {
+                if *dry_run {
+                    format!("ran {request} as a drill (nothing started)")
+                } else {
+                    format!("started {request}")
+                }
+            }
+            EventKind::ActionFinished {
+                request,
+                exit_code,
+                timed_out,
+                ..
+            } => match (exit_code, timed_out) {
+                (_, true) => format!("{request} was killed at its time limit"),
+                (Some(code), false) => format!("{request} finished with exit code {code}"),
+                (None, false) => format!("{request} was killed by a signal"),
+            },
         }
     }
 }

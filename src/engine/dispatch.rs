@@ -85,6 +85,24 @@ impl Engine {
                     other => other?,
                 }
             }
+            Effect::RunAction { request } => {
+                let ran = self
+                    .run_request(*request)
+                    .await
+                    .map_err(|e| ChatError::Refused(self.explain(e)))?;
+                let Some(output) = ran else {
+                    return Ok(());
+                };
+                let war_room = match self.store.action_request(*request).await? {
+                    Some(found) => self.war_room(port, found.incident).await?,
+                    None => None,
+                };
+                let room = war_room.unwrap_or_else(|| RoomRef {
+                    id: origin.room_id.clone(),
+                    name: origin.room_id.clone(),
+                });
+                port.post(&room, &output).await?;
+            }
             Effect::SuggestRunbooks { incident } => {
                 let Some(room) = self.war_room(port, *incident).await? else {
                     return Ok(());
@@ -254,6 +272,7 @@ fn describe(effect: &Effect) -> &'static str {
         Effect::UpdateCard { .. } => "update the incident card",
         Effect::SetTopic { .. } => "set the war room's topic",
         Effect::SuggestRunbooks { .. } => "suggest runbooks",
+        Effect::RunAction { .. } => "run the action",
         Effect::PostRunbook { .. } => "post the runbook's steps",
         Effect::UpdateRunbook { .. } => "update the runbook's progress",
         Effect::Post { .. } => "post a message",

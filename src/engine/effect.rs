@@ -1,7 +1,7 @@
 //! Effects: what the engine asks the chat to do after applying a command.
 
 use super::message::{FileUpload, Message};
-use crate::domain::{IncidentNumber, UserId};
+use crate::domain::{IncidentNumber, RequestId, UserId};
 
 /// Which room an effect is for; resolved to a chat room when the effect is carried out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +61,11 @@ pub enum Effect {
         incident: IncidentNumber,
         /// The runbook's id.
         runbook: String,
+    },
+    /// Run an approved action request (once) and post its output in the war room.
+    RunAction {
+        /// The request.
+        request: RequestId,
     },
     /// Set the war room's topic.
     SetTopic {

@@ -1,6 +1,7 @@
 //! The engine: applies commands to incidents, records them through the store, and says what
 //! the chat should show. It knows no chat; it speaks through [`port::ChatPort`].
 
+mod actions;
 pub mod clock;
 mod dispatch;
 pub mod effect;
@@ -26,6 +27,7 @@ use message::{Button, ButtonId, ButtonStyle, Control, FileUpload, Message};
 use port::Origin;
 use postmortem::{PostmortemError, PostmortemRenderer};
 
+pub use actions::{ActionSettings, SecretReader};
 pub use views::war_room_name;
 
 /// What the engine needs from the configuration.
@@ -37,6 +39,8 @@ pub struct Settings {
     pub announce_room: Option<String>,
     /// The runbooks to suggest and attach.
     pub runbooks: Arc<Library>,
+    /// How runbook steps run; `None` when running them is not configured.
+    pub actions: Option<ActionSettings>,
 }
 
 /// Why a command did nothing. The chat user sees [`Engine::explain`]'s sentence.
@@ -112,8 +116,13 @@ impl Engine {
         }
     }
 
-    /// Presses a button by its id (`b3`): applies the command behind it as the presser.
-    pub async fn press(&self, origin: &Origin, button: &str) -> Vec<Effect> {
+    /// Presses a button: `b3`, or `b3 pod_name=api-7f9c` for a Run button whose command
+    /// takes parameters. Applies the command behind it as the presser.
+    pub async fn press(&self, origin: &Origin, text: &str) -> Vec<Effect> {
+        let (button, rest) = text
+            .trim()
+            .split_once(char::is_whitespace)
+            .unwrap_or((text.trim(), ""));
         let shown: String = button
             .chars()
             .take(24)
@@ -124,8 +133,20 @@ impl Engine {
                 "'{shown}' is not a button id; buttons look like [b3]"
             ))];
         };
+        let given = match crate::domain::parameters(rest) {
+            Ok(given) => given,
+            Err(e) => return vec![Effect::reply(e)],
+        };
         match self.store.button(id.0).await {
-            Ok(Some(command)) => self.apply(origin, command).await,
+            Ok(Some(mut command)) => {
+                if !given.is_empty() {
+                    match &mut command.action {
+                        Action::Run { params, .. } => params.extend(given),
+                        _ => return vec![Effect::reply(format!("{id} takes no parameters"))],
+                    }
+                }
+                self.apply(origin, command).await
+            }
             Ok(None) => vec![Effect::reply(format!("there is no button {id}"))],
             Err(e) => vec![Effect::reply(self.explain(EngineError::Store(e)))],
         }
@@ -179,15 +200,17 @@ impl Engine {
                 message: views::help(),
             }]),
             Action::Runbook { query } => self.search(origin, command.incident, query).await,
-            Action::Run { .. } => Err(EngineError::Usage(
-                "running steps is not available yet in this version of Warroom; do it by hand and mark it with done <step>".into(),
-            )),
-            Action::Approve { .. } | Action::Deny { .. } => Err(EngineError::Usage(
-                "action approvals are not available yet in this version of Warroom".into(),
-            )),
+            Action::Approve { request } => self.decide_request(origin, &request, true, None).await,
+            Action::Deny { request, reason } => {
+                self.decide_request(origin, &request, false, reason).await
+            }
             action => {
                 let (number, in_war_room) = self.target(origin, command.incident, &action).await?;
                 match action {
+                    Action::Run { step, params } => {
+                        self.request_run(origin, number, in_war_room, step, params)
+                            .await
+                    }
                     Action::Timeline => self.timeline(number).await,
                     Action::Postmortem => self.postmortem(number).await,
                     change => self.change(origin, number, in_war_room, change).await,
@@ -305,6 +328,23 @@ impl Engine {
             }
             _ => None,
         };
+        let (before, after, event) = self
+            .append(number, &origin.user, |incident| {
+                decide(incident, &action, runbook)
+            })
+            .await?;
+        Ok(self.change_effects(&before, &after, &event, in_war_room))
+    }
+
+    /// Appends the event that `decide` makes of the incident's current state, and returns the
+    /// incident before and after it. Changes to one incident take turns in this process; a
+    /// race with another replica is settled by the store's version check and tried again.
+    async fn append(
+        &self,
+        number: IncidentNumber,
+        actor: &UserId,
+        decide: impl Fn(&Incident) -> Result<EventKind, EngineError>,
+    ) -> Result<(Incident, Incident, TimelineEvent), EngineError> {
         let _turn = self.turns[number.0 as usize % TURN_STRIPES].lock().await;
         let mut attempt = 0;
         loop {
@@ -314,7 +354,7 @@ impl Engine {
                 Some(remembered) => (remembered, false),
                 None => (self.load(number).await?, true),
             };
-            let kind = match decide(&incident, &action, runbook) {
+            let kind = match decide(&incident) {
                 Ok(kind) => kind,
                 Err(EngineError::Refused(_)) if !fresh => {
                     self.memo.forget_incident(number);
@@ -322,14 +362,13 @@ impl Engine {
                 }
                 Err(e) => return Err(e),
             };
-            let event = incident.event(kind, origin.user.clone(), self.clock.now());
+            let event = incident.event(kind, actor.clone(), self.clock.now());
             let mut after = incident.clone();
             after.apply(&event);
             match self.store.record(&after, &event).await {
                 Ok(()) => {
-                    let effects = self.change_effects(&incident, &after, &event, in_war_room);
-                    self.memo.remember_incident(after);
-                    return Ok(effects);
+                    self.memo.remember_incident(after.clone());
+                    return Ok((incident, after, event));
                 }
                 Err(StoreError::Conflict(_)) if attempt < CONFLICT_RETRIES => {
                     attempt += 1;

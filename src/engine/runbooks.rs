@@ -178,9 +178,26 @@ impl Engine {
                 blocks.push(Block::Text(line));
                 match &attached.states[index] {
                     StepState::Pending => {
-                        let done = self.step_button(incident.number, number, true).await?;
-                        let skip = self.step_button(incident.number, number, false).await?;
-                        blocks.push(Block::Actions(vec![done, skip]));
+                        let mut controls = Vec::new();
+                        if step.command.is_some() && self.settings.actions.is_some() {
+                            let id = self
+                                .button(Command {
+                                    incident: Some(incident.number),
+                                    action: Action::Run {
+                                        step: number,
+                                        params: Default::default(),
+                                    },
+                                })
+                                .await?;
+                            controls.push(Control::Button(Button {
+                                id,
+                                label: "Run".into(),
+                                style: ButtonStyle::Default,
+                            }));
+                        }
+                        controls.push(self.step_button(incident.number, number, true).await?);
+                        controls.push(self.step_button(incident.number, number, false).await?);
+                        blocks.push(Block::Actions(controls));
                     }
                     StepState::Done { by, at, note } => {
                         blocks.push(Block::Context(finished("done", by, *at, note.as_ref())));

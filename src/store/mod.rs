@@ -9,6 +9,8 @@
 
 use chrono::{DateTime, Utc};
 
+pub use actions::Created;
+
 use crate::domain::{
     Command, Incident, IncidentNumber, IncidentTitle, Severity, TimelineEvent, UserId,
 };
@@ -79,6 +81,7 @@ macro_rules! with_pool {
     };
 }
 
+mod actions;
 mod activity;
 mod connect;
 mod error;
