@@ -1,6 +1,7 @@
 //! The post-mortem draft: a view model built from an incident's timeline, rendered into
 //! Markdown through a Handlebars template (the built-in one, or a team's own file).
 
+mod actions_view;
 mod durations;
 mod runbooks_view;
 mod view;
@@ -12,6 +13,7 @@ use handlebars::{Handlebars, RenderErrorReason};
 
 use crate::domain::{Incident, TimelineEvent};
 
+pub use actions_view::ActionRow;
 pub use durations::{Durations, durations, format_duration};
 pub use runbooks_view::{RunbookStepRow, RunbookView};
 pub use view::{DurationsView, Participant, PostmortemView, SeverityStep, TimelineRow};
@@ -24,7 +26,7 @@ const TEMPLATE: &str = "postmortem";
 /// The top-level fields of [`PostmortemView`], named in errors for template writers.
 const VIEW_FIELDS: &str = "number, title, severity, severity_meaning, status, declared_by, \
     declared_at, commander, comms, scribe, summary, severity_history, durations, timeline, \
-    participants, runbooks, suggested_follow_ups, generated_at";
+    participants, runbooks, actions, suggested_follow_ups, generated_at";
 
 /// Why a post-mortem could not be prepared or written.
 #[derive(Debug, thiserror::Error)]

@@ -7,11 +7,12 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use serde::Serialize;
 
+use super::actions_view::{ActionRow, action_rows};
 use super::durations::{Durations, durations, format_duration};
 use super::runbooks_view::{RunbookView, runbook_views, suggested_follow_ups};
 use crate::domain::{
-    EventKind, Incident, IncidentNumber, IncidentTitle, NoteText, Role, Runbook, Section, Severity,
-    Status, Step, TimelineEvent, UserId,
+    EventKind, Incident, IncidentNumber, IncidentTitle, NoteText, RequestId, Risk, Role, Runbook,
+    Section, Severity, Status, Step, TimelineEvent, UserId,
 };
 
 /// Everything the post-mortem template shows, already formatted. Text meant for table
@@ -50,6 +51,8 @@ pub struct PostmortemView {
     pub participants: Vec<Participant>,
     /// The runbooks attached, with what became of their steps.
     pub runbooks: Vec<RunbookView>,
+    /// Every request to run a step: who asked, who decided, how it ended.
+    pub actions: Vec<ActionRow>,
     /// Prevention items of the attached runbooks, offered as follow-ups.
     pub suggested_follow_ups: Vec<String>,
     /// When this draft was made, `2026-01-05 15:00:00 UTC`.
@@ -157,6 +160,7 @@ impl PostmortemView {
             timeline: timeline_rows(timeline),
             participants: participants(incident, timeline),
             runbooks: runbook_views(incident),
+            actions: action_rows(timeline),
             suggested_follow_ups: suggested_follow_ups(incident),
             generated_at: timestamp(generated_at),
         }
@@ -201,6 +205,22 @@ impl PostmortemView {
                 number: 1,
                 title: "Look".into(),
                 reason: reason.clone(),
+            },
+            EventKind::ActionRequested {
+                request: RequestId(1),
+                step: 1,
+                title: "Look".into(),
+                command: "true".into(),
+                risk: Risk::Write,
+            },
+            EventKind::ActionApproved {
+                request: RequestId(1),
+            },
+            EventKind::ActionFinished {
+                request: RequestId(1),
+                exit_code: Some(0),
+                timed_out: false,
+                output: String::new(),
             },
             EventKind::SeverityChanged {
                 from: Severity::P2,
