@@ -367,6 +367,18 @@ async fn an_approval_after_expiry_is_refused() {
 }
 
 #[tokio::test]
+async fn a_request_left_undecided_past_its_expiry_gives_the_step_back() {
+    let w = world(Options::default()).await;
+    w.say("bob", "inc-1", "run 3").await;
+    let early = w.say("carol", "inc-1", "run 3").await;
+    assert!(early.contains("step 3 already has r1 (pending)"), "{early}");
+    w.clock.advance(chrono::Duration::minutes(15));
+    let later = w.say("carol", "inc-1", "run 3").await;
+    assert!(later.contains("r2 · approval needed"), "{later}");
+    assert_eq!(w.count("action_expired").await, 1);
+}
+
+#[tokio::test]
 async fn fifty_concurrent_presses_of_run_give_one_execution() {
     let w = world(Options::default()).await;
     let mut presses = Vec::new();

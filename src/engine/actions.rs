@@ -207,13 +207,15 @@ impl Engine {
         };
         let request = match self.store.create_action_request(&request).await? {
             Created::New(r) => r,
-            Created::Existing(r) => {
-                return Err(EngineError::Usage(format!(
-                    "step {step} already has {} ({})",
-                    r.id,
-                    r.state.word()
-                )));
+            // A request nobody decided in time gives the step back.
+            Created::Existing(r) if r.state == RequestState::Pending && now >= r.expires_at => {
+                self.expire(&r).await?;
+                match self.store.create_action_request(&request).await? {
+                    Created::New(r) => r,
+                    Created::Existing(r) => return Err(already(step, &r)),
+                }
             }
+            Created::Existing(r) => return Err(already(step, &r)),
         };
         let shown = template.display();
         let (_, _, event) = self
@@ -281,7 +283,8 @@ impl Engine {
         if let Ok(actions) = self.actions() {
             approvers.extend(actions.approvers.iter());
         }
-        approvers.dedup();
+        let mut seen = BTreeSet::new();
+        approvers.retain(|a| seen.insert(a.as_str().to_owned()));
         for (i, a) in approvers.into_iter().enumerate() {
             if i > 0 {
                 who.push(Span::Text(", ".into()));
@@ -347,16 +350,7 @@ impl Engine {
         ) {
             Ok(()) => {}
             Err(refusal @ ApprovalRefusal::Expired { .. }) => {
-                if self
-                    .store
-                    .move_request(id, RequestState::Pending, RequestState::Expired, None)
-                    .await?
-                {
-                    self.append(found.incident, &UserId::warroom(), |_| {
-                        Ok(EventKind::ActionExpired { request: id })
-                    })
-                    .await?;
-                }
+                self.expire(&found).await?;
                 return Err(EngineError::Usage(refusal.to_string()));
             }
             Err(refusal) => return Err(EngineError::Usage(refusal.to_string())),
@@ -397,6 +391,27 @@ impl Engine {
             effects.push(Effect::RunAction { request: id });
         }
         Ok(effects)
+    }
+
+    /// Marks a pending request expired, once, and records it on the timeline.
+    async fn expire(&self, request: &ActionRequest) -> Result<(), EngineError> {
+        if self
+            .store
+            .move_request(
+                request.id,
+                RequestState::Pending,
+                RequestState::Expired,
+                None,
+            )
+            .await?
+        {
+            let id = request.id;
+            self.append(request.incident, &UserId::warroom(), |_| {
+                Ok(EventKind::ActionExpired { request: id })
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     /// Runs an approved request, once: of all callers only the one that moves it to running
@@ -485,6 +500,14 @@ impl Engine {
             timeout: Duration::from_secs(request.timeout_secs),
         })
     }
+}
+
+fn already(step: u32, open: &ActionRequest) -> EngineError {
+    EngineError::Usage(format!(
+        "step {step} already has {} ({})",
+        open.id,
+        open.state.word()
+    ))
 }
 
 fn list_or_none(names: &[String]) -> String {
