@@ -4,6 +4,9 @@
 //! is not the requester. A dangerous one is shown, never run, unless the configuration
 //! allowlists that exact command. Every request, decision, start and end goes on the timeline.
 
+mod decide;
+mod run;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,11 +17,10 @@ use super::effect::{Effect, RoomTarget};
 use super::message::{Block, Button, ButtonStyle, Control, Message, Span};
 use super::{Engine, EngineError};
 use crate::domain::{
-    Action, ActionRequest, ApprovalRefusal, Command, CommandTemplate, EventKind, Incident,
-    IncidentNumber, NoteText, ParamRules, Refusal, RequestId, RequestState, Risk, Status, UserId,
-    classify,
+    Action, ActionRequest, Command, CommandTemplate, EventKind, Incident, IncidentNumber,
+    ParamRules, Refusal, RequestId, RequestState, Risk, Status, UserId, classify,
 };
-use crate::executor::{Executor, Job, Outcome};
+use crate::executor::Executor;
 use crate::store::Created;
 
 /// Reads a secret parameter's value when an action runs; `Ok(None)` when it is not configured.
@@ -49,22 +51,8 @@ pub struct ActionSettings {
     pub executor: Arc<dyn Executor>,
 }
 
-/// The most characters of output kept on the timeline for one run.
-const TIMELINE_OUTPUT_CHARS: usize = 1_000;
-/// The most characters of output posted in the chat for one run.
-const CHAT_OUTPUT_CHARS: usize = 2_800;
-
-/// The last `max` characters of `text`, and how many bytes were cut before them.
-fn tail(text: &str, max: usize) -> (&str, usize) {
-    let count = text.chars().count();
-    if count <= max {
-        return (text, 0);
-    }
-    let start = text.char_indices().nth(count - max).map_or(0, |(i, _)| i);
-    (&text[start..], start)
-}
-
 impl Engine {
+    /// The action settings, or why steps cannot be run here.
     fn actions(&self) -> Result<&ActionSettings, EngineError> {
         self.settings.actions.as_ref().ok_or_else(|| {
             EngineError::Usage(
@@ -322,184 +310,6 @@ impl Engine {
             ],
         })
     }
-
-    /// `approve <request>` and `deny <request> [reason]`.
-    pub(super) async fn decide_request(
-        &self,
-        origin: &super::port::Origin,
-        request: &str,
-        approve: bool,
-        reason: Option<NoteText>,
-    ) -> Result<Vec<Effect>, EngineError> {
-        let actions = self.actions()?;
-        let Ok(id) = request.parse::<RequestId>() else {
-            return Err(EngineError::Usage(format!(
-                "'{request}' is not a request id like r5"
-            )));
-        };
-        let Some(found) = self.store.action_request(id).await? else {
-            return Err(EngineError::Usage(format!("there is no request {id}")));
-        };
-        let incident = self.load(found.incident).await?;
-        let now = self.clock.now();
-        match found.may_decide(
-            &origin.user,
-            incident.commander.as_ref(),
-            &actions.approvers,
-            now,
-        ) {
-            Ok(()) => {}
-            Err(refusal @ ApprovalRefusal::Expired { .. }) => {
-                self.expire(&found).await?;
-                return Err(EngineError::Usage(refusal.to_string()));
-            }
-            Err(refusal) => return Err(EngineError::Usage(refusal.to_string())),
-        }
-        let to = if approve {
-            RequestState::Approved
-        } else {
-            RequestState::Denied
-        };
-        if !self
-            .store
-            .move_request(id, RequestState::Pending, to, Some(&origin.user))
-            .await?
-        {
-            let now_state = self
-                .store
-                .action_request(id)
-                .await?
-                .map_or("gone", |r| r.state.word());
-            return Err(EngineError::Usage(format!("{id} is already {now_state}")));
-        }
-        let kind = if approve {
-            EventKind::ActionApproved { request: id }
-        } else {
-            EventKind::ActionDenied {
-                request: id,
-                reason,
-            }
-        };
-        let (_, _, event) = self
-            .append(found.incident, &origin.user, |_| Ok(kind.clone()))
-            .await?;
-        let mut effects = vec![Effect::Post {
-            room: RoomTarget::WarRoom(found.incident),
-            message: super::views::event_line(&event),
-        }];
-        if approve {
-            effects.push(Effect::RunAction { request: id });
-        }
-        Ok(effects)
-    }
-
-    /// Marks a pending request expired, once, and records it on the timeline.
-    async fn expire(&self, request: &ActionRequest) -> Result<(), EngineError> {
-        if self
-            .store
-            .move_request(
-                request.id,
-                RequestState::Pending,
-                RequestState::Expired,
-                None,
-            )
-            .await?
-        {
-            let id = request.id;
-            self.append(request.incident, &UserId::warroom(), |_| {
-                Ok(EventKind::ActionExpired { request: id })
-            })
-            .await?;
-        }
-        Ok(())
-    }
-
-    /// Runs an approved request, once: of all callers only the one that moves it to running
-    /// starts it. Returns the message with its output, or `None` when another caller runs it.
-    pub(super) async fn run_request(&self, id: RequestId) -> Result<Option<Message>, EngineError> {
-        let actions = self.actions()?;
-        if !self
-            .store
-            .move_request(id, RequestState::Approved, RequestState::Running, None)
-            .await?
-        {
-            return Ok(None);
-        }
-        let Some(request) = self.store.action_request(id).await? else {
-            return Ok(None);
-        };
-        let outcome = match self.prepare(actions, &request) {
-            Ok(job) => {
-                let dry_run = actions.executor.name() == "dry-run";
-                self.append(request.incident, &UserId::warroom(), |_| {
-                    Ok(EventKind::ActionStarted {
-                        request: id,
-                        dry_run,
-                    })
-                })
-                .await?;
-                actions.executor.run(&job).await.map_err(|e| e.to_string())
-            }
-            Err(e) => Err(e),
-        };
-        self.store
-            .move_request(id, RequestState::Running, RequestState::Finished, None)
-            .await?;
-        let (kind, message) = match outcome {
-            Ok(outcome) => {
-                let (kept, _) = tail(&outcome.output, TIMELINE_OUTPUT_CHARS);
-                (
-                    EventKind::ActionFinished {
-                        request: id,
-                        exit_code: outcome.exit_code,
-                        timed_out: outcome.timed_out,
-                        output: kept.to_owned(),
-                    },
-                    output_message(&request, &outcome),
-                )
-            }
-            Err(why) => (
-                EventKind::ActionFinished {
-                    request: id,
-                    exit_code: None,
-                    timed_out: false,
-                    output: why.clone(),
-                },
-                Message::text(format!(
-                    "{id} · step {} could not start: {why}",
-                    request.step
-                )),
-            ),
-        };
-        self.append(request.incident, &UserId::warroom(), |_| Ok(kind.clone()))
-            .await?;
-        Ok(Some(message))
-    }
-
-    /// The argv of a request with every parameter filled in (secrets read now).
-    fn prepare(&self, actions: &ActionSettings, request: &ActionRequest) -> Result<Job, String> {
-        let template = CommandTemplate::parse(&request.command).map_err(|e| e.to_string())?;
-        let mut values = actions.values.clone();
-        values.extend(request.params.clone());
-        for name in template.params() {
-            if actions.secrets.contains(&name) {
-                match (actions.read_secret)(&name)? {
-                    Some(secret) => {
-                        values.insert(name, secret);
-                    }
-                    None => return Err(format!("the secret {name} is not set")),
-                }
-            }
-        }
-        let argv = template
-            .render(&values, &actions.rules)
-            .map_err(|e| e.to_string())?;
-        Ok(Job {
-            argv,
-            env: Vec::new(),
-            timeout: Duration::from_secs(request.timeout_secs),
-        })
-    }
 }
 
 fn already(step: u32, open: &ActionRequest) -> EngineError {
@@ -516,45 +326,6 @@ fn list_or_none(names: &[String]) -> String {
     } else {
         names.join(", ")
     }
-}
-
-/// A run's output for the chat: what happened, and the end of the output in a code block.
-fn output_message(request: &ActionRequest, outcome: &Outcome) -> Message {
-    let how = if outcome.dry_run {
-        "drill, nothing started".to_owned()
-    } else if outcome.timed_out {
-        format!("killed after its {} s limit", request.timeout_secs)
-    } else {
-        match outcome.exit_code {
-            Some(code) => format!("exit code {code}"),
-            None => "killed by a signal".to_owned(),
-        }
-    };
-    let (shown, cut) = tail(&outcome.output, CHAT_OUTPUT_CHARS);
-    let mut blocks = vec![Block::Text(vec![
-        Span::Bold(format!("{} · step {}", request.id, request.step)),
-        Span::Text(format!(
-            " — {} · {how} · {:.1} s",
-            request.title,
-            outcome.duration.as_secs_f64()
-        )),
-    ])];
-    blocks.push(Block::Code(if shown.is_empty() {
-        "(no output)".to_owned()
-    } else {
-        shown.trim_end().to_owned()
-    }));
-    let dropped = outcome
-        .output_bytes
-        .saturating_sub(outcome.output.len() as u64)
-        + cut as u64;
-    if dropped > 0 {
-        blocks.push(Block::Context(vec![Span::Text(format!(
-            "The first {dropped} bytes of {} are cut; the end is shown.",
-            outcome.output_bytes
-        ))]));
-    }
-    Message { blocks }
 }
 
 // By hand: the executor and the secret reader have nothing useful to show, and values may

@@ -1,0 +1,101 @@
+//! Deciding on requests: approving, denying and expiring them.
+
+use crate::domain::{
+    ActionRequest, ApprovalRefusal, EventKind, NoteText, RequestId, RequestState, UserId,
+};
+use crate::engine::effect::{Effect, RoomTarget};
+use crate::engine::port::Origin;
+use crate::engine::{Engine, EngineError, views};
+
+impl Engine {
+    /// `approve <request>` and `deny <request> [reason]`.
+    pub(in crate::engine) async fn decide_request(
+        &self,
+        origin: &Origin,
+        request: &str,
+        approve: bool,
+        reason: Option<NoteText>,
+    ) -> Result<Vec<Effect>, EngineError> {
+        let actions = self.actions()?;
+        let Ok(id) = request.parse::<RequestId>() else {
+            return Err(EngineError::Usage(format!(
+                "'{request}' is not a request id like r5"
+            )));
+        };
+        let Some(found) = self.store.action_request(id).await? else {
+            return Err(EngineError::Usage(format!("there is no request {id}")));
+        };
+        let incident = self.load(found.incident).await?;
+        let now = self.clock.now();
+        match found.may_decide(
+            &origin.user,
+            incident.commander.as_ref(),
+            &actions.approvers,
+            now,
+        ) {
+            Ok(()) => {}
+            Err(refusal @ ApprovalRefusal::Expired { .. }) => {
+                self.expire(&found).await?;
+                return Err(EngineError::Usage(refusal.to_string()));
+            }
+            Err(refusal) => return Err(EngineError::Usage(refusal.to_string())),
+        }
+        let to = if approve {
+            RequestState::Approved
+        } else {
+            RequestState::Denied
+        };
+        if !self
+            .store
+            .move_request(id, RequestState::Pending, to, Some(&origin.user))
+            .await?
+        {
+            let now_state = self
+                .store
+                .action_request(id)
+                .await?
+                .map_or("gone", |r| r.state.word());
+            return Err(EngineError::Usage(format!("{id} is already {now_state}")));
+        }
+        let kind = if approve {
+            EventKind::ActionApproved { request: id }
+        } else {
+            EventKind::ActionDenied {
+                request: id,
+                reason,
+            }
+        };
+        let (_, _, event) = self
+            .append(found.incident, &origin.user, |_| Ok(kind.clone()))
+            .await?;
+        let mut effects = vec![Effect::Post {
+            room: RoomTarget::WarRoom(found.incident),
+            message: views::event_line(&event),
+        }];
+        if approve {
+            effects.push(Effect::RunAction { request: id });
+        }
+        Ok(effects)
+    }
+
+    /// Marks a pending request expired, once, and records it on the timeline.
+    pub(super) async fn expire(&self, request: &ActionRequest) -> Result<(), EngineError> {
+        if self
+            .store
+            .move_request(
+                request.id,
+                RequestState::Pending,
+                RequestState::Expired,
+                None,
+            )
+            .await?
+        {
+            let id = request.id;
+            self.append(request.incident, &UserId::warroom(), |_| {
+                Ok(EventKind::ActionExpired { request: id })
+            })
+            .await?;
+        }
+        Ok(())
+    }
+}
