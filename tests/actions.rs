@@ -224,6 +224,8 @@ async fn a_read_action_runs_when_any_participant_asks() {
         "{out}"
     );
     assert!(out.contains("      pod\n      api-7f9c\n"), "{out}");
+    // The output is a thread reply under the runbook's message.
+    assert!(out.contains("[#inc-1 thread m"), "{out}");
     assert_eq!(w.count("action_requested").await, 1);
     assert_eq!(w.count("action_started").await, 1);
     let finished = w.kinds().await.into_iter().find_map(|k| match k {

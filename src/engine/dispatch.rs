@@ -93,6 +93,12 @@ impl Engine {
                 let Some(output) = ran else {
                     return Ok(());
                 };
+                // Under the runbook's message in a thread, where the chat has threads and the
+                // message is known; else in the war room, else where the command came from.
+                if let Some(parent) = self.runbook_message_of(port, *request).await? {
+                    port.reply_in_thread(&parent, &output).await?;
+                    return Ok(());
+                }
                 let war_room = match self.store.action_request(*request).await? {
                     Some(found) => self.war_room(port, found.incident).await?,
                     None => None,
@@ -220,6 +226,31 @@ impl Engine {
             )
             .await?;
         Ok(())
+    }
+
+    /// The message of the runbook that a request's step belongs to, on this chat.
+    async fn runbook_message_of(
+        &self,
+        port: &dyn ChatPort,
+        request: crate::domain::RequestId,
+    ) -> Result<Option<MessageRef>, StoreError> {
+        let Some(found) = self.store.action_request(request).await? else {
+            return Ok(None);
+        };
+        let Some(incident) = self.store.incident(found.incident).await? else {
+            return Ok(None);
+        };
+        let Some(step) = incident.numbered_steps().find(|s| s.number == found.step) else {
+            return Ok(None);
+        };
+        let stored = self
+            .store
+            .runbook_message(port.platform(), found.incident, &step.runbook.runbook.id)
+            .await?;
+        Ok(stored.map(|m| MessageRef {
+            room_id: m.room_id,
+            id: m.message_id,
+        }))
     }
 
     /// The war room of an incident on this chat; `None` when it has none here (declared
