@@ -212,7 +212,12 @@ async fn console_mode(config: &Config, args: ConsoleArgs) -> anyhow::Result<Exit
         Some(c) => c.clone(),
         None => Arc::new(SystemClock),
     };
-    let engine = build_engine(config, clock).await?;
+    // A rehearsal never touches real systems: its actions are drills.
+    let mut config = config.clone();
+    if simulated.is_some() {
+        config.actions.dry_run = true;
+    }
+    let engine = build_engine(&config, clock).await?;
     let chat = ConsoleChat::new(Box::new(std::io::stdout()), &config.bot_name);
     let stdin_is_terminal = std::io::stdin().is_terminal();
     let bad = match &args.script {
