@@ -7,5 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod executor;
+pub mod http;
 pub mod runbook;
+pub mod scheduler;
 pub mod store;

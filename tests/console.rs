@@ -201,3 +201,66 @@ fn a_runbook_is_suggested_attached_and_worked_through_as_the_golden_transcript_s
         "{out}"
     );
 }
+
+const ROTATIONS: &str = r#"
+[[rotations]]
+name = "primary"
+people = ["dave", "erin"]
+handoff = "monday 09:00"
+time_zone = "Europe/Berlin"
+start = "2025-12-29"
+
+[[rotations]]
+name = "secondary"
+people = ["frank"]
+handoff = "monday 09:00"
+time_zone = "UTC"
+start = "2025-12-29"
+"#;
+
+#[test]
+fn escalation_pages_each_level_until_acknowledged_and_reminds_until_resolved() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("warroom.toml"), ROTATIONS).expect("config");
+    let script = std::fs::read_to_string(transcripts().join("escalation.txt")).expect("script");
+    let output = rehearse(dir.path(), &sqlite_url(dir.path()), &script);
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert_golden("escalation.out", &out);
+    let pages: Vec<&str> = out.lines().filter(|l| l.contains("Paging level")).collect();
+    assert_eq!(
+        pages.len(),
+        3,
+        "levels 1, 2 and 3, then the ack stops them:\n{out}"
+    );
+    assert!(
+        pages[0].contains("Paging level 1 for INC-1 (P1, not acknowledged after 0m): @erin"),
+        "{out}"
+    );
+    assert!(
+        pages[1].contains("Paging level 2 for INC-1 (P1, not acknowledged after 5m): @frank"),
+        "{out}"
+    );
+    assert!(
+        pages[2].contains(
+            "Paging level 3 for INC-1 (P1, not acknowledged after 15m): @engineering-managers"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("[dm erin] warroom: You are paged for INC-1 (P1)"),
+        "{out}"
+    );
+    let reminders = out
+        .lines()
+        .filter(|l| l.contains("Status update due"))
+        .count();
+    assert_eq!(
+        reminders, 2,
+        "at 14:30 (P1, every 30m) and 15:00 (P0, every 15m):\n{out}"
+    );
+    assert!(
+        out.contains("14:05:00  warroom  paged level 2: frank"),
+        "{out}"
+    );
+}

@@ -7,6 +7,9 @@ mod support;
 #[path = "store/chat_stories.rs"]
 mod chat_stories;
 
+#[path = "store/timer_stories.rs"]
+mod timer_stories;
+
 use std::collections::BTreeSet;
 
 use warroom::domain::{EventKind, IncidentNumber, NoteText, Role, Severity, Status};
@@ -14,6 +17,7 @@ use warroom::store::{Store, StoreError};
 
 use chat_stories::*;
 use support::{at, title, user};
+use timer_stories::*;
 
 /// Each story runs once per backend: `on_sqlite::<story>` and `on_postgres::<story>`.
 macro_rules! stories {
@@ -53,6 +57,9 @@ stories!(
     a_timeline_of_a_thousand_events_comes_back_in_order,
     the_latest_activity_is_the_newest_event_of_any_incident,
     attached_runbooks_and_their_progress_read_back_the_same,
+    each_due_timer_goes_to_one_of_many_concurrent_claimers,
+    a_claim_whose_lease_ran_out_is_taken_over_and_fires_once,
+    acknowledging_cancels_pages_and_resolving_cancels_the_rest,
 );
 
 async fn declare(store: &Store, text: &str) -> warroom::domain::Incident {

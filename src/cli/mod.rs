@@ -2,8 +2,10 @@
 
 mod actions;
 mod runbooks;
+pub mod serve;
 
 use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -56,6 +58,12 @@ enum Command {
     Runbooks {
         #[command(subcommand)]
         action: runbooks::RunbooksCommand,
+    },
+    /// Serves HTTP (health) and fires escalation and reminder timers until SIGTERM or Ctrl-C.
+    Serve {
+        /// The address to listen on; port 0 picks a free one.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
     },
     /// Brings the database schema up to date, then exits.
     Migrate,
@@ -142,6 +150,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             postmortem(&config, &incident, out.as_deref()).await
         }
         Some(Command::Runbooks { action }) => runbooks::run(&config, action),
+        Some(Command::Serve { listen }) => {
+            serve::serve(&config, listen).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Migrate) => {
             let store = open_store(&config).await?;
             println!(
@@ -168,7 +180,7 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
 }
 
 /// Builds the engine from the configuration.
-async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Engine> {
+pub(crate) async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Engine> {
     let store = open_store(config).await?;
     let postmortem = PostmortemRenderer::new(config.postmortem_template.as_deref())
         .context("post-mortem template")?;
@@ -184,6 +196,8 @@ async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         announce_room: config.announce_room.clone(),
         runbooks: Arc::new(library),
         actions: Some(actions::action_settings(config)?),
+        escalation: config.escalation.policies().context("[escalation]")?,
+        rotations: crate::config::rotations(&config.rotations).context("[[rotations]]")?,
     };
     Ok(Engine::new(store, clock, settings, postmortem))
 }

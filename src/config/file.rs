@@ -8,7 +8,10 @@ use figment::value::{Dict, Map, Value};
 use figment::{Metadata, Profile, Provider, Source};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
-use super::{ActionsConfig, Config, ConfigError, MatrixConfig, SlackConfig};
+use super::{
+    ActionsConfig, Config, ConfigError, EscalationConfig, MatrixConfig, RotationConfig,
+    SeverityEscalation, SlackConfig,
+};
 
 /// The file's text; a file that is not there is [`ConfigError::MissingFile`].
 pub(super) fn read_file(path: &Path) -> Result<String, ConfigError> {
@@ -61,6 +64,7 @@ impl TomlFile {
             ("slack", fields_of::<SlackConfig>()),
             ("matrix", fields_of::<MatrixConfig>()),
             ("actions", fields_of::<ActionsConfig>()),
+            ("escalation", fields_of::<EscalationConfig>()),
         ];
         let top = fields_of::<Config>();
         let mut unknown = Vec::new();
@@ -74,8 +78,43 @@ impl TomlFile {
                 let inner = table.keys().filter(|k| !fields.contains(&k.as_str()));
                 unknown.extend(inner.map(|k| format!("{key}.{k}")));
             }
+            unknown.extend(nested_unknown_keys(key, value));
         }
         unknown
+    }
+}
+
+/// Unknown keys one level further down: in `[escalation.pN]` and in each `[[rotations]]`.
+fn nested_unknown_keys(key: &str, value: &Value) -> Vec<String> {
+    let unknown_in = |prefix: String, value: &Value, fields: &[&str]| -> Vec<String> {
+        match value {
+            Value::Dict(_, table) => table
+                .keys()
+                .filter(|k| !fields.contains(&k.as_str()))
+                .map(|k| format!("{prefix}.{k}"))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    match (key, value) {
+        ("escalation", Value::Dict(_, table)) => {
+            let severities = fields_of::<EscalationConfig>();
+            let fields = fields_of::<SeverityEscalation>();
+            table
+                .iter()
+                .filter(|(k, _)| severities.contains(&k.as_str()))
+                .flat_map(|(k, v)| unknown_in(format!("escalation.{k}"), v, fields))
+                .collect()
+        }
+        ("rotations", Value::Array(_, items)) => {
+            let fields = fields_of::<RotationConfig>();
+            items
+                .iter()
+                .enumerate()
+                .flat_map(|(i, v)| unknown_in(format!("rotations[{i}]"), v, fields))
+                .collect()
+        }
+        _ => Vec::new(),
     }
 }
 

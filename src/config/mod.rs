@@ -4,6 +4,7 @@
 mod actions;
 mod env;
 mod error;
+mod escalation;
 mod fields;
 mod file;
 mod redact;
@@ -21,6 +22,9 @@ use file::{TomlFile, read_file};
 
 pub use actions::{ActionsConfig, SecretSource};
 pub use error::ConfigError;
+pub use escalation::{
+    EscalationConfig, LevelConfig, OverrideConfig, RotationConfig, SeverityEscalation, rotations,
+};
 
 /// The file read from the current directory when no path is given.
 pub const DEFAULT_FILE: &str = "warroom.toml";
@@ -59,6 +63,10 @@ pub struct Config {
     pub matrix: MatrixConfig,
     /// How runbook commands run, and where their parameter values and secrets come from.
     pub actions: ActionsConfig,
+    /// Paging levels and update reminders per severity (`[escalation.p1]`).
+    pub escalation: EscalationConfig,
+    /// On-call rotations that `oncall:<name>` targets page (`[[rotations]]`).
+    pub rotations: Vec<RotationConfig>,
     /// Keys of the file that Warroom does not know, dotted (`slack.bot_tokn`); set by loading.
     #[serde(skip)]
     unknown_keys: Vec<String>,
@@ -101,6 +109,8 @@ impl Default for Config {
             slack: SlackConfig::default(),
             matrix: MatrixConfig::default(),
             actions: ActionsConfig::default(),
+            escalation: EscalationConfig::default(),
+            rotations: Vec::new(),
             unknown_keys: Vec::new(),
         }
     }
@@ -120,6 +130,8 @@ impl fmt::Debug for Config {
             .field("slack", &self.slack)
             .field("matrix", &self.matrix)
             .field("actions", &self.actions)
+            .field("escalation", &self.escalation)
+            .field("rotations", &self.rotations)
             .field("unknown_keys", &self.unknown_keys)
             .finish()
     }
@@ -176,6 +188,8 @@ impl Config {
             .extract_lossy()
             .map_err(|e| invalid_value(&e))?;
         config.actions.check()?;
+        config.escalation.policies()?;
+        rotations(&config.rotations)?;
         config.unknown_keys = file.map(|f| f.unknown_keys()).unwrap_or_default();
         Ok(config)
     }
@@ -229,6 +243,8 @@ impl Config {
         key_line(out, "password", secret(&self.matrix.password));
         key_line(out, "access_token", secret(&self.matrix.access_token));
         self.actions.describe(out);
+        self.escalation.describe(out);
+        escalation::describe_rotations(&self.rotations, out);
         std::mem::take(out)
     }
 }
@@ -430,6 +446,13 @@ mod tests {
             "[actions.secrets]",
             "[actions.patterns]",
             "[actions.risk]",
+            "[escalation.p0]",
+            "[escalation.p3]",
+            "levels",
+            "reminder",
+            "[[rotations]]",
+            "time_zone",
+            "overrides",
         ] {
             assert!(example().contains(key), "the example lacks {key}");
         }

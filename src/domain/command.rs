@@ -128,6 +128,8 @@ pub enum Action {
     Postmortem,
     /// List open incidents.
     List,
+    /// Show who is on call now.
+    OnCall,
     /// Show the commands.
     Help,
 }
@@ -154,6 +156,7 @@ impl Action {
             Action::Timeline => "timeline",
             Action::Postmortem => "postmortem",
             Action::List => "list",
+            Action::OnCall => "oncall",
             Action::Help => "help",
         }
     }
@@ -181,6 +184,7 @@ pub const USAGE: &[(&str, &str)] = &[
     ("timeline", "timeline"),
     ("postmortem", "postmortem"),
     ("list", "list"),
+    ("oncall", "oncall"),
     ("help", "help"),
 ];
 
@@ -320,6 +324,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "runbooks" => "runbook",
         "postmortem" | "post-mortem" => "postmortem",
         "ls" => "list",
+        "on-call" => "oncall",
         other => other,
     };
     let usage = usage_of(canonical);
@@ -331,7 +336,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             .collect();
         return Err(ParseError {
             problem: format!("unknown command '{shown}'"),
-            usage: "help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list)",
+            usage: "help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list, oncall)",
         });
     }
     let fail = |problem: String| ParseError { problem, usage };
@@ -498,15 +503,20 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             no_arguments(rest)?;
             Action::Postmortem
         }
-        "list" | "help" => {
+        "list" | "help" | "oncall" => {
             if incident.is_some() {
                 return Err(fail(format!("{canonical} takes no incident")));
             }
-            if canonical == "list" {
-                no_arguments(rest)?;
-                Action::List
-            } else {
-                Action::Help
+            match canonical {
+                "list" => {
+                    no_arguments(rest)?;
+                    Action::List
+                }
+                "oncall" => {
+                    no_arguments(rest)?;
+                    Action::OnCall
+                }
+                _ => Action::Help,
             }
         }
         _ => unreachable!("every verb in USAGE is matched above"),

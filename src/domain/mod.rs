@@ -3,6 +3,7 @@
 
 mod action;
 mod command;
+mod escalation;
 mod incident;
 mod params;
 mod progress;
@@ -12,10 +13,14 @@ mod severity;
 mod status;
 mod text;
 mod timeline;
+mod timer;
 
 pub use action::{ActionRequest, ApprovalRefusal, RequestId, RequestState};
 pub use command::{
     Action, Command, MAX_COMMAND_CHARS, ParseError, USAGE, parameters, parse, strip_invocation,
+};
+pub use escalation::{
+    EscalationPolicy, InvalidTarget, Level, Override, Policies, Resolved, Rotation, Target, resolve,
 };
 pub use incident::{Incident, IncidentNumber, Refusal, Role};
 pub use params::{
@@ -28,3 +33,4 @@ pub use severity::{Severity, UnknownSeverity};
 pub use status::{Status, UnknownStatus};
 pub use text::{IncidentTitle, MAX_NOTE_CHARS, MAX_TITLE_CHARS, NoteText, TextError, UserId, slug};
 pub use timeline::{EventKind, TimelineEvent};
+pub use timer::{Timer, TimerKind};

@@ -139,6 +139,22 @@ pub enum EventKind {
         /// The end of its output, trimmed.
         output: String,
     },
+    /// Warroom paged an escalation level because nobody had acknowledged.
+    Paged {
+        /// The level, from 1.
+        level: u32,
+        /// The people paged.
+        people: Vec<UserId>,
+        /// The groups paged.
+        groups: Vec<String>,
+        /// On-call aliases that named nobody.
+        unresolved: Vec<String>,
+        /// How late the page fired, in seconds (after a restart it can be late).
+        late_secs: i64,
+        /// The timer that fired it, so that a timer taken over after a crash pages once.
+        #[serde(default)]
+        timer: Option<i64>,
+    },
     /// A runbook step was skipped.
     StepSkipped {
         /// The runbook's id.
@@ -168,6 +184,7 @@ impl EventKind {
             EventKind::RunbookAttached { .. } => "runbook_attached",
             EventKind::StepDone { .. } => "step_done",
             EventKind::StepSkipped { .. } => "step_skipped",
+            EventKind::Paged { .. } => "paged",
             EventKind::ActionRequested { .. } => "action_requested",
             EventKind::ActionApproved { .. } => "action_approved",
             EventKind::ActionDenied { .. } => "action_denied",
@@ -225,6 +242,30 @@ impl EventKind {
             } => format!(
                 "asked to run step {step} ({title}), a {risk} action, as {request}: {command}"
             ),
+            EventKind::Paged {
+                level,
+                people,
+                groups,
+                unresolved,
+                late_secs,
+                ..
+            } => {
+                let mut who: Vec<String> = people.iter().map(ToString::to_string).collect();
+                who.extend(groups.iter().map(|g| format!("group {g}")));
+                let mut text = format!("paged level {level}: ");
+                text.push_str(&if who.is_empty() {
+                    "nobody".to_owned()
+                } else {
+                    who.join(", ")
+                });
+                if !unresolved.is_empty() {
+                    text.push_str(&format!(" (no one on call for {})", unresolved.join(", ")));
+                }
+                if *late_secs >= 60 {
+                    text.push_str(&format!(" ({} min late)", late_secs / 60));
+                }
+                text
+            }
             EventKind::ActionApproved { request } => format!("approved {request}"),
             EventKind::ActionDenied { request, reason } => {
                 with(&format!("denied {request}"), reason)

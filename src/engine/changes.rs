@@ -32,6 +32,7 @@ impl Engine {
         let n = incident.number;
         tracing::info!(incident = %n, %severity, "declared");
         self.memo.remember_incident(incident.clone());
+        self.plan_timers(&incident).await?;
         let name = war_room_name(n, incident.title.as_str());
         let mut invitees = vec![origin.user.clone()];
         for user in &self.settings.responders {
@@ -91,6 +92,7 @@ impl Engine {
                 decide(incident, &action, runbook)
             })
             .await?;
+        self.replan_timers(&after, &event).await?;
         Ok(self.change_effects(&before, &after, &event, in_war_room))
     }
 

@@ -42,6 +42,16 @@ impl SimulatedClock {
     }
 }
 
+impl SimulatedClock {
+    /// Sets the clock to a time, if it is later than now (a clock never goes back).
+    pub fn set(&self, at: DateTime<Utc>) {
+        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
+        if at > *now {
+            *now = at;
+        }
+    }
+}
+
 impl Clock for SimulatedClock {
     fn now(&self) -> DateTime<Utc> {
         *self.now.lock().unwrap_or_else(|p| p.into_inner())

@@ -7,6 +7,7 @@ mod changes;
 pub mod clock;
 mod dispatch;
 pub mod effect;
+mod escalation;
 mod memo;
 pub mod message;
 pub mod port;
@@ -16,7 +17,9 @@ mod views;
 
 use std::sync::Arc;
 
-use crate::domain::{Action, Command, Incident, IncidentNumber, Refusal, UserId};
+use crate::domain::{
+    Action, Command, Incident, IncidentNumber, Policies, Refusal, Rotation, UserId,
+};
 use crate::runbook::Library;
 use crate::store::{Store, StoreError};
 
@@ -40,6 +43,10 @@ pub struct Settings {
     pub runbooks: Arc<Library>,
     /// How runbook steps run; `None` when running them is not configured.
     pub actions: Option<ActionSettings>,
+    /// Whom to page and when, and how often to remind, per severity.
+    pub escalation: Policies,
+    /// The on-call rotations that on-call aliases resolve through.
+    pub rotations: Vec<Rotation>,
 }
 
 /// Why a command did nothing. The chat user sees [`Engine::explain`]'s sentence.
@@ -69,6 +76,8 @@ pub struct Engine {
     /// Changes to one incident take turns inside this process (striped by number), so they do
     /// not race each other; the store's version check still settles races between replicas.
     turns: Vec<tokio::sync::Mutex<()>>,
+    /// Woken whenever timers are scheduled, so a sleeping scheduler looks again.
+    timers_changed: tokio::sync::Notify,
 }
 
 /// How many locks the changes of different incidents are spread over.
@@ -91,12 +100,19 @@ impl Engine {
             turns: (0..TURN_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
+            timers_changed: tokio::sync::Notify::new(),
         }
     }
 
     /// The store the engine records into.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Notified whenever this engine schedules timers: a scheduler sleeping until the next due
+    /// timer waits on it too, so that a nearer timer wakes it.
+    pub fn timers_changed(&self) -> &tokio::sync::Notify {
+        &self.timers_changed
     }
 
     /// The engine's clock.
@@ -194,6 +210,9 @@ impl Engine {
             }
             Action::Help => Ok(vec![Effect::Reply {
                 message: views::help(),
+            }]),
+            Action::OnCall => Ok(vec![Effect::Reply {
+                message: self.on_call(),
             }]),
             Action::Runbook { query } => self.search(origin, command.incident, query).await,
             Action::Approve { request } => self.decide_request(origin, &request, true, None).await,

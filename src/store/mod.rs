@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 
 pub use actions::Created;
+pub use timers::Cancel;
 
 use crate::domain::{
     Command, Incident, IncidentNumber, IncidentTitle, Severity, TimelineEvent, UserId,
@@ -85,10 +86,12 @@ mod actions;
 mod activity;
 mod connect;
 mod error;
+mod health;
 mod incidents;
 mod rooms;
 mod rows;
 mod runbook_messages;
+mod timers;
 
 /// The connection pool of the backend in use.
 #[derive(Debug, Clone)]

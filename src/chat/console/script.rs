@@ -93,11 +93,12 @@ pub async fn run(
         let problem = match parsed {
             Line::Skip => None,
             Line::Bad(why) => Some(why),
-            Line::Wait(text) => wait(engine, options, text),
+            Line::Wait(text) => wait(engine, chat, options, text).await,
             Line::Say { user, room, text } => match UserId::parse(user) {
                 Err(e) => Some(e.to_string()),
                 Ok(user) => {
                     say(engine, chat, options, user, room, text).await;
+                    fire(engine, chat).await;
                     None
                 }
             },
@@ -110,22 +111,49 @@ pub async fn run(
     Ok(bad)
 }
 
-fn wait(engine: &Engine, options: &ConsoleOptions, text: &str) -> Option<String> {
+/// Moves the simulated clock on, stopping at each timer due on the way so that pages and
+/// reminders fire at their own time.
+async fn wait(
+    engine: &Engine,
+    chat: &ConsoleChat,
+    options: &ConsoleOptions,
+    text: &str,
+) -> Option<String> {
     let Some(clock) = &options.simulated else {
         return Some(
             "wait needs a simulated clock: start the console with --simulated-clock".into(),
         );
     };
-    match parse_duration(text) {
-        Some(by) if by > chrono::Duration::zero() => {
-            clock.advance(by);
-            tracing::debug!(now = %engine.clock().now(), "simulated clock advanced");
-            None
+    let by = match parse_duration(text) {
+        Some(by) if by > chrono::Duration::zero() => by,
+        _ => {
+            return Some(format!(
+                "'{}' is not a duration like 10m, 90s or 1h30m",
+                text.chars().take(20).collect::<String>()
+            ));
         }
-        _ => Some(format!(
-            "'{}' is not a duration like 10m, 90s or 1h30m",
-            text.chars().take(20).collect::<String>()
-        )),
+    };
+    let target = engine.clock().now() + by;
+    loop {
+        match engine.store().next_due().await {
+            Ok(Some(next)) if next <= target && next > engine.clock().now() => {
+                clock.set(next);
+                fire(engine, chat).await;
+            }
+            Ok(_) => break,
+            Err(e) => return Some(e.to_string()),
+        }
+    }
+    clock.set(target);
+    fire(engine, chat).await;
+    tracing::debug!(now = %engine.clock().now(), "simulated clock advanced");
+    None
+}
+
+/// Fires the timers that are due now.
+async fn fire(engine: &Engine, chat: &ConsoleChat) {
+    if let Err(e) = engine.fire_due(chat, "console").await {
+        let _ = chat.print(&format!("! timers: {e}\n"));
     }
 }
 

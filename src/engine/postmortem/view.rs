@@ -331,7 +331,9 @@ fn severity_history(timeline: &[TimelineEvent]) -> Vec<SeverityStep> {
 fn participants(incident: &Incident, timeline: &[TimelineEvent]) -> Vec<Participant> {
     let mut order: Vec<&UserId> = Vec::new();
     let mut tallies: HashMap<&UserId, Tally> = HashMap::new();
-    for event in timeline {
+    let bot = UserId::warroom();
+    // Warroom's own entries (pages, action results) are not a person taking part.
+    for event in timeline.iter().filter(|e| e.actor != bot) {
         if !tallies.contains_key(&event.actor) {
             order.push(&event.actor);
         }

@@ -1,0 +1,129 @@
+//! `warroom serve`: the HTTP endpoints and the timer scheduler in one process, until SIGTERM or
+//! Ctrl-C, then a graceful stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::watch;
+
+use crate::chat::console::ConsoleChat;
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::engine::clock::SystemClock;
+use crate::engine::port::ChatPort;
+use crate::http::{AppState, router};
+
+/// A running `warroom serve`: its listener is bound, its engine built, its signals handled.
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    engine: Arc<Engine>,
+    port: Arc<dyn ChatPort>,
+    owner: String,
+    terminate: Signal,
+}
+
+impl Application {
+    /// Opens the database, builds the engine and binds `listen` (port 0 picks a free port).
+    pub async fn build(config: &Config, listen: SocketAddr) -> anyhow::Result<Application> {
+        let engine = super::build_engine(config, Arc::new(SystemClock)).await?;
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let address = listener.local_addr().context("the bound address")?;
+        // Installed now, so that a SIGTERM right after start-up stops the server gracefully
+        // instead of killing it.
+        let terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        // Serve has no Slack or Matrix adapter yet: pages are lines on stdout (and timeline
+        // events in the database).
+        let port: Arc<dyn ChatPort> = Arc::new(ConsoleChat::new(
+            Box::new(std::io::stdout()),
+            &config.bot_name,
+        ));
+        Ok(Application {
+            listener,
+            address,
+            engine: Arc::new(engine),
+            port,
+            owner: owner_id(),
+            terminate,
+        })
+    }
+
+    /// The port the listener is bound to.
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// The address the listener is bound to.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves HTTP and fires timers until SIGTERM or Ctrl-C; then lets requests in flight
+    /// finish, stops the scheduler after its current round, and returns.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            engine,
+            port,
+            owner,
+            mut terminate,
+            ..
+        } = self;
+        let (stop, stopped) = watch::channel(false);
+        let signals = async move {
+            tokio::select! {
+                _ = terminate.recv() => tracing::info!("SIGTERM: stopping"),
+                _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C: stopping"),
+            }
+            let _ = stop.send(true);
+        };
+        let wait_for_stop = |mut rx: watch::Receiver<bool>| async move {
+            // An error means the sender is gone, which also means stop.
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let http = axum::serve(
+            listener,
+            router(AppState {
+                engine: engine.clone(),
+            }),
+        )
+        .with_graceful_shutdown(wait_for_stop(stopped.clone()));
+        let scheduler = crate::scheduler::run(engine, port, owner, wait_for_stop(stopped));
+        let signals = tokio::spawn(signals);
+        let (served, ()) = tokio::join!(http.into_future(), scheduler);
+        signals.abort();
+        served.context("the HTTP server failed")
+    }
+}
+
+/// Names this process in timer claims: host, process id and a random part, so that a restarted
+/// process on the same host never passes for its predecessor.
+fn owner_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{host}-{}-{nanos:08x}", std::process::id())
+}
+
+/// `warroom serve --listen ADDR`.
+pub(super) async fn serve(config: &Config, listen: SocketAddr) -> anyhow::Result<()> {
+    let app = Application::build(config, listen).await?;
+    eprintln!(
+        "warroom: serving on http://{} (database: {})",
+        app.address(),
+        config.database_url_redacted()
+    );
+    app.run_until_stopped().await
+}

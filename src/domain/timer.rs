@@ -1,0 +1,31 @@
+//! Durable timers: pages on escalation and status-update reminders.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::IncidentNumber;
+
+/// What a timer does when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TimerKind {
+    /// Page an escalation level (from 1).
+    Page {
+        /// The level.
+        level: u32,
+    },
+    /// Remind the war room that a status update is due.
+    Remind,
+}
+
+/// A timer as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timer {
+    /// Its id in the store.
+    pub id: i64,
+    /// The incident.
+    pub incident: IncidentNumber,
+    /// What it does.
+    pub kind: TimerKind,
+    /// When it is due.
+    pub due_at: DateTime<Utc>,
+}
