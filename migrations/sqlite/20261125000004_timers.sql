@@ -13,6 +13,7 @@ CREATE TABLE timers (
     state           TEXT    NOT NULL CHECK (state IN ('pending', 'claimed', 'fired', 'cancelled')),
     claimed_by      TEXT,
     claimed_until   TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
     fired_at        TEXT
 ) STRICT;
 

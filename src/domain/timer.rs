@@ -28,4 +28,6 @@ pub struct Timer {
     pub kind: TimerKind,
     /// When it is due.
     pub due_at: DateTime<Utc>,
+    /// How many times it has been claimed; above 1, an earlier claimer died on it.
+    pub attempts: u32,
 }

@@ -198,9 +198,11 @@ impl Engine {
                 else {
                     return Ok(Vec::new());
                 };
-                let already = self.store.timeline(incident.number).await?.iter().any(|e| {
-                    matches!(e.kind, EventKind::Paged { timer: Some(id), .. } if id == timer.id)
-                });
+                // Only a timer taken over from a claimer that died can have paged already.
+                let already = timer.attempts > 1
+                    && self.store.timeline(incident.number).await?.iter().any(|e| {
+                        matches!(e.kind, EventKind::Paged { timer: Some(id), .. } if id == timer.id)
+                    });
                 if already {
                     return Ok(Vec::new());
                 }

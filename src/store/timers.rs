@@ -106,50 +106,44 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Timer>, StoreError> {
         let now = stored_time(now);
-        let candidates = format!(
-            "SELECT id FROM timers WHERE due_at <= $1 AND {CLAIMABLE} ORDER BY due_at, id LIMIT $2"
+        // One statement: the subquery picks the oldest due timers, and the update re-checks
+        // each row, so of replicas racing for a timer exactly one gets it.
+        let claim = format!(
+            "UPDATE timers SET state = 'claimed', claimed_by = $2, claimed_until = $3, \
+             attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM timers WHERE due_at <= $1 AND {CLAIMABLE} \
+                          ORDER BY due_at, id LIMIT $4) \
+             AND {CLAIMABLE} \
+             RETURNING id, incident_number, kind, level, due_at, attempts"
         );
-        let ids: Vec<i64> = with_pool!(&self.pool, p => {
-            sqlx::query_scalar(sqlx::AssertSqlSafe(candidates))
+        let rows: Vec<(i64, i64, String, i64, DateTime<Utc>, i64)> = with_pool!(&self.pool, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(claim))
                 .bind(now)
+                .bind(owner)
+                .bind(stored_time(lease_until))
                 .bind(limit)
                 .fetch_all(p)
                 .await
         })
         .map_err(classify)?;
-        let claim = format!(
-            "UPDATE timers SET state = 'claimed', claimed_by = $2, claimed_until = $3 \
-             WHERE id = $4 AND {CLAIMABLE} \
-             RETURNING id, incident_number, kind, level, due_at"
-        );
-        let mut claimed = Vec::new();
-        for id in ids {
-            let row: Option<(i64, i64, String, i64, DateTime<Utc>)> = with_pool!(&self.pool, p => {
-                sqlx::query_as(sqlx::AssertSqlSafe(claim.clone()))
-                    .bind(now)
-                    .bind(owner)
-                    .bind(stored_time(lease_until))
-                    .bind(id)
-                    .fetch_optional(p)
-                    .await
-            })
-            .map_err(classify)?;
-            if let Some((id, incident, kind, level, due_at)) = row {
-                let kind = match kind.as_str() {
-                    "page" => TimerKind::Page {
-                        level: u32::try_from(level)
-                            .map_err(|_| StoreError::Decode(format!("timer {id}: level")))?,
-                    },
-                    _ => TimerKind::Remind,
-                };
-                claimed.push(Timer {
-                    id,
-                    incident: number_from(incident)?,
-                    kind,
-                    due_at,
-                });
-            }
+        let mut claimed = Vec::with_capacity(rows.len());
+        for (id, incident, kind, level, due_at, attempts) in rows {
+            let kind = match kind.as_str() {
+                "page" => TimerKind::Page {
+                    level: u32::try_from(level)
+                        .map_err(|_| StoreError::Decode(format!("timer {id}: level")))?,
+                },
+                _ => TimerKind::Remind,
+            };
+            claimed.push(Timer {
+                id,
+                incident: number_from(incident)?,
+                kind,
+                due_at,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            });
         }
+        claimed.sort_by_key(|t| (t.due_at, t.id));
         Ok(claimed)
     }
 
