@@ -2,6 +2,7 @@
 //! and fired (once) when due — by `warroom serve`'s scheduler, or by the console's clock.
 
 use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
 
 use super::effect::{Effect, RoomTarget};
 use super::message::{Block, Message, Span};
@@ -12,6 +13,12 @@ use crate::store::{Cancel, StoreError};
 
 /// How many due timers one round claims.
 const CLAIM_BATCH: i64 = 100;
+/// One timer being fired.
+type FireFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = (i64, Option<Vec<Effect>>)> + Send + 'a>>;
+
+/// How many timers (of different incidents) fire at once.
+const FIRE_CONCURRENCY: usize = 16;
 /// How long a claim holds before another replica may take the timer over.
 const LEASE: Duration = Duration::seconds(60);
 
@@ -154,31 +161,54 @@ impl Engine {
             if due.is_empty() {
                 return Ok(fired);
             }
-            for timer in due {
-                // The page goes on the timeline (with the timer's id) before the timer is marked
-                // fired: a crash between the two leaves the claim to run out, and whoever takes
-                // it over finds the page recorded and does not page again. A crash before it
-                // leaves the timer to fire late. Either way: late rather than never, and once.
-                let effects = match self.fire(&timer, now).await {
-                    Ok(effects) => effects,
-                    Err(e) => {
-                        tracing::error!(timer = timer.id, error = ?e, "timer failed; it will be tried again");
-                        continue;
-                    }
-                };
-                if !self.store.mark_fired(timer.id, owner, now).await? {
-                    tracing::warn!(
-                        timer = timer.id,
-                        "the claim ran out before the timer was marked fired"
-                    );
+            // Timers of different incidents fire side by side (changes to one incident still
+            // take turns in the engine); the batch's pages are marked fired together.
+            // Boxed one by one: a closure in the stream would not be Send for every lifetime.
+            let mut boxed_fires: Vec<FireFuture<'_>> = Vec::with_capacity(due.len());
+            for timer in &due {
+                boxed_fires.push(Box::pin(self.fire_logged(timer, now)));
+            }
+            let outcomes: Vec<(i64, Option<Vec<Effect>>)> = futures_util::stream::iter(boxed_fires)
+                .buffer_unordered(FIRE_CONCURRENCY)
+                .collect()
+                .await;
+            let done: Vec<i64> = outcomes
+                .iter()
+                .filter(|(_, effects)| effects.is_some())
+                .map(|(id, _)| *id)
+                .collect();
+            let marked = self.store.mark_fired_all(&done, owner, now).await?;
+            if marked < done.len() as u64 {
+                tracing::warn!(
+                    lost = done.len() as u64 - marked,
+                    "claims ran out before their timers were marked fired"
+                );
+            }
+            fired += done.len();
+            let origin = Origin {
+                platform: port.platform().to_owned(),
+                room_id: String::new(),
+                user: UserId::warroom(),
+            };
+            for (_, effects) in outcomes {
+                if let Some(effects) = effects {
+                    self.dispatch(port, &origin, effects).await;
                 }
-                fired += 1;
-                let origin = Origin {
-                    platform: port.platform().to_owned(),
-                    room_id: String::new(),
-                    user: UserId::warroom(),
-                };
-                self.dispatch(port, &origin, effects).await;
+            }
+        }
+    }
+
+    /// Fires one timer; a failure is logged and leaves the timer to be tried again.
+    // The page goes on the timeline (with the timer's id) before the timer is marked fired: a
+    // crash between the two leaves the claim to run out, and whoever takes it over finds the
+    // page recorded and does not page again. A crash before it leaves the timer to fire late:
+    // late rather than never, and once.
+    async fn fire_logged(&self, timer: &Timer, now: DateTime<Utc>) -> (i64, Option<Vec<Effect>>) {
+        match self.fire(timer, now).await {
+            Ok(effects) => (timer.id, Some(effects)),
+            Err(e) => {
+                tracing::error!(timer = timer.id, error = ?e, "timer failed; it will be tried again");
+                (timer.id, None)
             }
         }
     }

@@ -147,6 +147,35 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Marks claimed timers fired, in one statement; only the owner of each claim can.
+    /// Returns how many were marked.
+    pub async fn mark_fired_all(
+        &self,
+        ids: &[i64],
+        owner: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        // Ids are numbers from the store itself, so listing them in the statement is safe.
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let query = format!(
+            "UPDATE timers SET state = 'fired', fired_at = $1 \
+             WHERE id IN ({}) AND state = 'claimed' AND claimed_by = $2",
+            list.join(", ")
+        );
+        with_pool!(&self.pool, p => {
+            sqlx::query(sqlx::AssertSqlSafe(query))
+                .bind(stored_time(at))
+                .bind(owner)
+                .execute(p)
+                .await
+                .map(|done| done.rows_affected())
+        })
+        .map_err(classify)
+    }
+
     /// Marks a claimed timer fired; only the owner of the claim can, so it fires once.
     pub async fn mark_fired(
         &self,
