@@ -9,7 +9,10 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 use super::{ConfigError, key_line, quoted};
-use crate::domain::{EscalationPolicy, Level, Override, Policies, Rotation, Severity, UserId};
+use crate::domain::{
+    EscalationPolicy, Level, Override, Policies, Rotation, Severity, UserId, format_span,
+    parse_span,
+};
 
 /// Paging and reminders per severity; a severity (or key) not given keeps its default.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -345,52 +348,12 @@ fn parse_handoff(text: &str) -> Result<(Weekday, NaiveTime), String> {
 /// A duration in the `[actions]` syntax (`"30s"`, `"5m"`, `"1h30m"`, `"1d"`, or plain
 /// seconds), where zero is allowed: a first level pages at once.
 fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    if let Ok(seconds) = text.parse::<i64>() {
-        return (seconds >= 0)
-            .then(|| Duration::try_seconds(seconds))
-            .flatten();
-    }
-    let mut total = Duration::zero();
-    let mut rest = text;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let digits = rest.chars().take_while(char::is_ascii_digit).count();
-        let unit_len = rest[digits..]
-            .chars()
-            .take_while(char::is_ascii_alphabetic)
-            .count();
-        let number: i64 = rest[..digits].parse().ok()?;
-        let part = match &rest[digits..digits + unit_len] {
-            "ms" => Duration::try_milliseconds(number)?,
-            "s" | "sec" | "secs" => Duration::try_seconds(number)?,
-            "m" | "min" | "mins" => Duration::try_minutes(number)?,
-            "h" => Duration::try_hours(number)?,
-            "d" => Duration::try_days(number)?,
-            _ => return None,
-        };
-        total = total.checked_add(&part)?;
-        rest = rest[digits + unit_len..].trim_start();
-    }
-    Some(total)
+    parse_span(text).and_then(|span| Duration::from_std(span).ok())
 }
 
 /// A duration as [`parse_duration`] reads it back: `"0m"`, `"15m"`, `"1h30m"`.
 fn format_duration(span: Duration) -> String {
-    let mut secs = span.num_seconds();
-    if secs <= 0 {
-        return "0m".to_owned();
-    }
-    let mut out = String::new();
-    for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
-        if secs >= size {
-            out.push_str(&format!("{}{unit}", secs / size));
-            secs %= size;
-        }
-    }
-    out
+    format_span(span.to_std().unwrap_or_default())
 }
 
 /// Reads a duration given as text, or as a number of seconds (environment variables).

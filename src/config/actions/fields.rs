@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, SeqAccess, Visitor};
 
 use crate::domain::{ParamRules, normalize_param_name};
+use crate::domain::{format_span, parse_span};
 
 /// Reads a duration: `"30s"`, `"2m"`, `"1h30m"`, `"500ms"`, or a number of seconds.
 pub(super) fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
@@ -42,60 +43,19 @@ pub(super) fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Dur
     deserializer.deserialize_any(Span)
 }
 
-/// A duration from `"30s"`, `"2m"`, `"1h30m"`, `"500ms"`, `"1d"`, or plain seconds (`"90"`).
+/// A duration from `"30s"`, `"2m"`, `"1h30m"`, `"500ms"`, `"1d"`, or plain seconds (`"90"`);
+/// more than zero.
 pub(super) fn parse_duration(text: &str) -> Result<Duration, String> {
-    const EXPECTED: &str = "expected a duration such as \"30s\", \"2m\" or \"1h30m\"";
-    let text = text.trim();
-    if let Ok(seconds) = text.parse::<u64>() {
-        return (seconds > 0)
-            .then(|| Duration::from_secs(seconds))
-            .ok_or_else(|| "expected a duration of more than zero".to_owned());
+    match parse_span(text) {
+        Some(span) if !span.is_zero() => Ok(span),
+        Some(_) => Err("expected a duration of more than zero".to_owned()),
+        None => Err("expected a duration such as \"30s\", \"2m\" or \"1h30m\"".to_owned()),
     }
-    let mut total = Duration::ZERO;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest.chars().take_while(char::is_ascii_digit).count();
-        let unit_len = rest[digits..]
-            .chars()
-            .take_while(char::is_ascii_alphabetic)
-            .count();
-        let (number, unit) = (&rest[..digits], &rest[digits..digits + unit_len]);
-        let number: u64 = number.parse().map_err(|_| EXPECTED.to_owned())?;
-        let part = match unit {
-            "ms" => Duration::from_millis(number),
-            "s" | "sec" | "secs" => Duration::from_secs(number),
-            "m" | "min" | "mins" => Duration::from_secs(number.saturating_mul(60)),
-            "h" => Duration::from_secs(number.saturating_mul(3600)),
-            "d" => Duration::from_secs(number.saturating_mul(86_400)),
-            _ => return Err(EXPECTED.to_owned()),
-        };
-        total = total.saturating_add(part);
-        rest = rest[digits + unit_len..].trim_start();
-    }
-    if total.is_zero() {
-        return Err("expected a duration of more than zero".to_owned());
-    }
-    Ok(total)
 }
 
 /// A duration as [`parse_duration`] reads it back: `"30s"`, `"15m"`, `"1h30m"`.
 pub(super) fn format_duration(span: Duration) -> String {
-    let mut secs = span.as_secs();
-    let millis = span.subsec_millis();
-    if secs == 0 {
-        return format!("{millis}ms");
-    }
-    let mut out = String::new();
-    for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
-        if secs >= size {
-            out.push_str(&format!("{}{unit}", secs / size));
-            secs %= size;
-        }
-    }
-    if millis > 0 {
-        out.push_str(&format!("{millis}ms"));
-    }
-    out
+    format_span(span)
 }
 
 /// Reads a count of at least one, from a number or a numeric string.
