@@ -4,15 +4,13 @@
 
 #[path = "support/binary.rs"]
 mod binary;
+#[path = "support/postgres.rs"]
+mod postgres;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use binary::{sqlite_url, warroom};
-
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
-
-const POSTGRES_ENV: &str = "WARROOM_TEST_POSTGRES_URL";
 
 fn transcripts() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts")
@@ -28,29 +26,6 @@ fn stderr(output: &Output) -> String {
 
 fn rehearse(dir: &Path, database_url: &str, script: &str) -> Output {
     warroom(dir, database_url, &["console", "--simulated-clock"], script)
-}
-
-/// A fresh PostgreSQL database for one test, when a server is configured.
-async fn fresh_postgres(test: &str) -> Option<String> {
-    let Ok(server) = std::env::var(POSTGRES_ENV) else {
-        println!("skipped {test} on PostgreSQL: set {POSTGRES_ENV} to run it");
-        return None;
-    };
-    let name = format!(
-        "warroom_console_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_subsec_nanos()
-    );
-    let mut admin = PgConnection::connect(&server)
-        .await
-        .expect("the PostgreSQL server answers");
-    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .expect("a fresh database");
-    let mut url = url::Url::parse(&server).expect("a PostgreSQL URL");
-    url.set_path(&name);
-    Some(url.to_string())
 }
 
 fn assert_golden(name: &str, actual: &str) {
@@ -98,7 +73,11 @@ fn a_whole_incident_plays_from_a_script_as_the_golden_transcript_says() {
 
 #[tokio::test]
 async fn the_same_script_gives_the_same_transcript_on_postgresql() {
-    let Some(url) = fresh_postgres("the_same_script_gives_the_same_transcript_on_postgresql").await
+    let Some((_, _, url)) = postgres::fresh_postgres(
+        "the_same_script_gives_the_same_transcript_on_postgresql",
+        "console",
+    )
+    .await
     else {
         return;
     };

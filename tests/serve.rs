@@ -4,6 +4,8 @@
 
 #[path = "support/binary.rs"]
 mod binary;
+#[path = "support/postgres.rs"]
+mod postgres;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -21,7 +23,6 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use warroom::domain::{EventKind, IncidentNumber, IncidentTitle, Severity, TimerKind, UserId};
 use warroom::store::Store;
 
-const POSTGRES_ENV: &str = "WARROOM_TEST_POSTGRES_URL";
 /// How long a server may take to say it is serving.
 const START_DEADLINE: Duration = Duration::from_secs(30);
 /// How long to wait for timers to fire or a process to stop: more than the 60 s lease that a
@@ -250,33 +251,10 @@ async fn a_crash_leaves_timers_that_fire_late_once_after_restart() {
     }
 }
 
-/// A fresh PostgreSQL database, when a server is configured.
-async fn fresh_postgres(test: &str) -> Option<(String, String, String)> {
-    let Ok(server) = std::env::var(POSTGRES_ENV) else {
-        println!("skipped {test}: set {POSTGRES_ENV} to run it");
-        return None;
-    };
-    let name = format!(
-        "warroom_serve_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_subsec_nanos()
-    );
-    let mut admin = PgConnection::connect(&server)
-        .await
-        .expect("the PostgreSQL server answers");
-    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .expect("a fresh database");
-    let mut url = url::Url::parse(&server).expect("a PostgreSQL URL");
-    url.set_path(&name);
-    Some((server, name, url.to_string()))
-}
-
 #[tokio::test]
 async fn two_replicas_fire_each_of_a_thousand_timers_once() {
     let Some((server, name, url)) =
-        fresh_postgres("two_replicas_fire_each_of_a_thousand_timers_once").await
+        postgres::fresh_postgres("two_replicas_fire_each_of_a_thousand_timers_once", "serve").await
     else {
         return;
     };
