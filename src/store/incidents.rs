@@ -24,12 +24,12 @@ const INSERT_INCIDENT: &str = concat!(
 );
 
 /// Saves the state after an event, only if the row is still at the version before it.
-const UPDATE_INCIDENT: &str = "UPDATE incidents SET title = $1, severity = $2, status = $3, \
+pub(super) const UPDATE_INCIDENT: &str = "UPDATE incidents SET title = $1, severity = $2, status = $3, \
      commander = $4, comms = $5, scribe = $6, declared_by = $7, declared_at = $8, \
      acknowledged_by = $9, acknowledged_at = $10, resolved_at = $11, version = $12, \
      runbooks = $13 WHERE number = $14 AND version = $15";
 
-const INSERT_EVENT: &str = concat!(
+pub(super) const INSERT_EVENT: &str = concat!(
     "INSERT INTO timeline_events (",
     event_columns!(),
     ") VALUES ($1, $2, $3, $4, $5, $6)"
@@ -73,6 +73,7 @@ macro_rules! bind_state {
             .bind(&$row.runbooks)
     };
 }
+pub(super) use bind_state;
 
 /// Binds an event's columns as `$1` to `$6`.
 macro_rules! bind_event {
@@ -86,6 +87,7 @@ macro_rules! bind_event {
             .bind(&$row.data)
     };
 }
+pub(super) use bind_event;
 
 /// See [`super::Store::declare`].
 pub(super) async fn declare(

@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 
 pub use actions::Created;
+pub use firing::TimerPage;
 pub use timers::Cancel;
 
 use crate::domain::{
@@ -86,6 +87,7 @@ mod actions;
 mod activity;
 mod connect;
 mod error;
+mod firing;
 mod health;
 mod incidents;
 mod rooms;

@@ -1,0 +1,357 @@
+//! Firing due timers. A round claims a batch; its first-time pages are decided together and
+//! recorded with their timers' fired marks in one transaction; reminders, pages taken over from a
+//! claimer that died, and pages whose incident moved on meanwhile fire one by one. The chat is
+//! told afterwards, incidents side by side.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
+
+use super::span;
+use crate::domain::{EventKind, Incident, IncidentNumber, Timer, TimerKind, UserId, resolve};
+use crate::engine::effect::{Effect, RoomTarget};
+use crate::engine::message::{Block, Message, Span};
+use crate::engine::port::{ChatPort, Origin};
+use crate::engine::{Engine, EngineError};
+use crate::store::TimerPage;
+
+/// How many due timers one round claims.
+const CLAIM_BATCH: i64 = 100;
+/// How many timers fired one by one, or incidents told about, at once.
+const CONCURRENCY: usize = 16;
+/// How long a claim holds before another replica may take the timer over.
+const LEASE: Duration = Duration::seconds(60);
+
+/// A future boxed so that a stream of them is `Send` for every lifetime.
+type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A timer fired alone: its id, its incident, and its effects (none when it failed).
+type FiredAlone = (i64, IncidentNumber, Option<Vec<Effect>>);
+
+/// What a batch came to.
+struct Fired {
+    /// The effects of each timer that fired, by incident, in firing order.
+    effects: Vec<(IncidentNumber, Vec<Effect>)>,
+    /// How many timers are done (fired with effects or with nothing to do).
+    done: usize,
+    /// Timers to fire one by one.
+    alone: Vec<Timer>,
+}
+
+impl Engine {
+    /// Fires every timer due now, through `port`; `owner` names this process in claims.
+    /// Returns how many fired, or what went wrong in words.
+    pub async fn fire_due(&self, port: &dyn ChatPort, owner: &str) -> Result<usize, String> {
+        self.fire_all_due(port, owner)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    async fn fire_all_due(&self, port: &dyn ChatPort, owner: &str) -> Result<usize, EngineError> {
+        let mut fired = 0;
+        loop {
+            let now = self.clock.now();
+            let due = self
+                .store
+                .claim_due(now, owner, now + LEASE, CLAIM_BATCH)
+                .await?;
+            if due.is_empty() {
+                return Ok(fired);
+            }
+            let Fired {
+                mut effects,
+                done,
+                alone,
+            } = self.fire_together(&due, owner, now).await?;
+            fired += done;
+            if !alone.is_empty() {
+                let (one_by_one, done) = self.fire_one_by_one(&alone, owner, now).await?;
+                fired += done;
+                effects.extend(one_by_one);
+            }
+            self.tell(port, effects).await;
+        }
+    }
+
+    /// Fires a batch's first-time pages together (see the module's note) and says which timers
+    /// are left to fire one by one.
+    async fn fire_together(
+        &self,
+        due: &[Timer],
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Fired, EngineError> {
+        let (together, mut alone): (Vec<&Timer>, Vec<&Timer>) = due
+            .iter()
+            .partition(|t| matches!(t.kind, TimerKind::Page { .. }) && t.attempts <= 1);
+        let mut numbers: Vec<IncidentNumber> = together.iter().map(|t| t.incident).collect();
+        numbers.sort();
+        numbers.dedup();
+        // Read afresh, all at once: the engine's memory may lag behind another replica.
+        let mut states: HashMap<IncidentNumber, Incident> = self
+            .store
+            .incidents_among(&numbers)
+            .await?
+            .into_iter()
+            .map(|i| (i.number, i))
+            .collect();
+        let mut pages = Vec::new();
+        let mut quiet = Vec::new();
+        let mut effects = Vec::new();
+        for timer in together {
+            // An incident that is gone has nobody left to page.
+            let Some(incident) = states.get(&timer.incident) else {
+                quiet.push(timer.id);
+                continue;
+            };
+            let Some((kind, told)) = self.page(incident, timer, now) else {
+                quiet.push(timer.id);
+                continue;
+            };
+            let event = incident.event(kind, UserId::warroom(), now);
+            let mut after = incident.clone();
+            after.apply(&event);
+            states.insert(after.number, after.clone());
+            pages.push(TimerPage {
+                timer: timer.id,
+                incident: after,
+                event,
+            });
+            effects.push((timer.id, timer.incident, told));
+        }
+        let conflicted = self.store.fire_timers(&pages, &quiet, owner, now).await?;
+        for number in numbers {
+            // Whatever the memory held is older than what was just written.
+            self.memo.forget_incident(number);
+        }
+        alone.extend(due.iter().filter(|t| conflicted.contains(&t.id)));
+        let effects: Vec<(IncidentNumber, Vec<Effect>)> = effects
+            .into_iter()
+            .filter(|(timer, _, _)| !conflicted.contains(timer))
+            .map(|(_, incident, told)| (incident, told))
+            .collect();
+        Ok(Fired {
+            done: effects.len() + quiet.len(),
+            effects,
+            alone: alone.into_iter().cloned().collect(),
+        })
+    }
+
+    /// Fires timers one by one (several at once), marks those that fired, and returns their
+    /// effects and how many fired. A failure is logged and leaves its timer to be tried again.
+    async fn fire_one_by_one(
+        &self,
+        timers: &[Timer],
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<(IncidentNumber, Vec<Effect>)>, usize), EngineError> {
+        let fires: Vec<Boxed<'_, FiredAlone>> = timers
+            .iter()
+            .map(|timer| -> Boxed<'_, _> {
+                Box::pin(async move {
+                    match self.fire(timer, now).await {
+                        Ok(effects) => (timer.id, timer.incident, Some(effects)),
+                        Err(e) => {
+                            tracing::error!(timer = timer.id, error = ?e, "timer failed; it will be tried again");
+                            (timer.id, timer.incident, None)
+                        }
+                    }
+                })
+            })
+            .collect();
+        let outcomes: Vec<_> = futures_util::stream::iter(fires)
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        let done: Vec<i64> = outcomes
+            .iter()
+            .filter(|(_, _, effects)| effects.is_some())
+            .map(|(id, _, _)| *id)
+            .collect();
+        let marked = self.store.mark_fired_all(&done, owner, now).await?;
+        if marked < done.len() as u64 {
+            tracing::warn!(
+                lost = done.len() as u64 - marked,
+                "claims ran out before their timers were marked fired"
+            );
+        }
+        let effects = outcomes
+            .into_iter()
+            .filter_map(|(_, incident, effects)| effects.map(|e| (incident, e)))
+            .collect();
+        Ok((effects, done.len()))
+    }
+
+    /// Carries out what fired: incidents side by side, each incident's messages in order.
+    async fn tell(&self, port: &dyn ChatPort, effects: Vec<(IncidentNumber, Vec<Effect>)>) {
+        let mut by_incident: Vec<(IncidentNumber, Vec<Effect>)> = Vec::new();
+        for (incident, told) in effects {
+            match by_incident.iter_mut().find(|(n, _)| *n == incident) {
+                Some((_, all)) => all.extend(told),
+                None => by_incident.push((incident, told)),
+            }
+        }
+        let origin = Origin {
+            platform: port.platform().to_owned(),
+            room_id: String::new(),
+            user: UserId::warroom(),
+        };
+        let origin = &origin;
+        let tells: Vec<Boxed<'_, usize>> = by_incident
+            .into_iter()
+            .filter(|(_, told)| !told.is_empty())
+            .map(|(_, told)| -> Boxed<'_, usize> { Box::pin(self.dispatch(port, origin, told)) })
+            .collect();
+        futures_util::stream::iter(tells)
+            .buffer_unordered(CONCURRENCY)
+            .collect::<Vec<usize>>()
+            .await;
+    }
+
+    /// Fires one timer on its own: a reminder, or a page that could not go with its batch.
+    // The page goes on the timeline (with the timer's id) before the timer is marked fired: a
+    // crash between the two leaves the claim to run out, and whoever takes it over finds the
+    // page recorded and does not page again. A crash before it leaves the timer to fire late:
+    // late rather than never, and once.
+    async fn fire(&self, timer: &Timer, now: DateTime<Utc>) -> Result<Vec<Effect>, EngineError> {
+        let Some(incident) = self.store.incident(timer.incident).await? else {
+            return Ok(Vec::new());
+        };
+        if !incident.status.is_open() {
+            return Ok(Vec::new());
+        }
+        match timer.kind {
+            TimerKind::Page { .. } => {
+                // Only a timer taken over from a claimer that died can have paged already.
+                let already = timer.attempts > 1
+                    && self.store.timeline(incident.number).await?.iter().any(|e| {
+                        matches!(e.kind, EventKind::Paged { timer: Some(id), .. } if id == timer.id)
+                    });
+                if already {
+                    return Ok(Vec::new());
+                }
+                let Some((kind, effects)) = self.page(&incident, timer, now) else {
+                    return Ok(Vec::new());
+                };
+                self.append(incident.number, &UserId::warroom(), |_| Ok(kind.clone()))
+                    .await?;
+                Ok(effects)
+            }
+            TimerKind::Remind => self.remind(&incident, timer, now).await,
+        }
+    }
+
+    /// What a due page comes to for an incident as it is: nothing (closed, acknowledged, no
+    /// such level), or the timeline event and the messages.
+    fn page(
+        &self,
+        incident: &Incident,
+        timer: &Timer,
+        now: DateTime<Utc>,
+    ) -> Option<(EventKind, Vec<Effect>)> {
+        let TimerKind::Page { level } = timer.kind else {
+            return None;
+        };
+        if !incident.status.is_open() || incident.acknowledged.is_some() {
+            return None;
+        }
+        let policy = self.settings.escalation.policy(incident.severity);
+        let targets = &policy.levels.get((level as usize).checked_sub(1)?)?.targets;
+        let resolved = resolve(targets, &self.settings.rotations, now);
+        let late_secs = (now - timer.due_at).num_seconds().max(0);
+        let waited = span(now - incident.declared_at);
+        let mut spans = vec![
+            Span::Bold(format!("Paging level {level}")),
+            Span::Text(format!(
+                " for {} ({}, not acknowledged after {waited}): ",
+                incident.number, incident.severity
+            )),
+        ];
+        let mut first = true;
+        let mut separate = |spans: &mut Vec<Span>| {
+            if !std::mem::take(&mut first) {
+                spans.push(Span::Text(", ".into()));
+            }
+        };
+        for person in &resolved.people {
+            separate(&mut spans);
+            spans.push(Span::Mention(person.clone()));
+        }
+        for group in &resolved.groups {
+            separate(&mut spans);
+            spans.push(Span::Text(format!("@{group}")));
+        }
+        if !resolved.unresolved.is_empty() {
+            separate(&mut spans);
+            spans.push(Span::Text(format!(
+                "no one is on call for {}",
+                resolved.unresolved.join(", ")
+            )));
+        }
+        if late_secs >= 60 {
+            spans.push(Span::Text(format!(
+                " (due {} UTC, {} late)",
+                timer.due_at.format("%H:%M"),
+                span(Duration::seconds(late_secs))
+            )));
+        }
+        let mut effects = vec![Effect::Post {
+            room: RoomTarget::WarRoom(incident.number),
+            message: Message::spans(spans),
+        }];
+        for person in &resolved.people {
+            effects.push(Effect::DirectMessage {
+                user: person.clone(),
+                message: Message::text(format!(
+                    "You are paged for {} ({}): {}. Acknowledge in its war room with: ack",
+                    incident.number, incident.severity, incident.title
+                )),
+            });
+        }
+        let kind = EventKind::Paged {
+            level,
+            people: resolved.people,
+            groups: resolved.groups,
+            unresolved: resolved.unresolved,
+            late_secs,
+            timer: Some(timer.id),
+        };
+        Some((kind, effects))
+    }
+
+    /// A status-update reminder: schedules the next one and asks the commander for an update.
+    async fn remind(
+        &self,
+        incident: &Incident,
+        timer: &Timer,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Effect>, EngineError> {
+        if let Some(every) = self.settings.escalation.reminder(incident.severity) {
+            let mut next = timer.due_at + every;
+            if next <= now {
+                next = now + every;
+            }
+            self.store
+                .schedule_timers(incident.number, &[(TimerKind::Remind, next)])
+                .await?;
+        }
+        let mut spans = vec![Span::Bold(format!(
+            "Status update due for {} ({} · {})",
+            incident.number, incident.severity, incident.status
+        ))];
+        if let Some(commander) = &incident.commander {
+            spans.push(Span::Text(": ".into()));
+            spans.push(Span::Mention(commander.clone()));
+            spans.push(Span::Text(", please post an update (note <text>)".into()));
+        }
+        Ok(vec![Effect::Post {
+            room: RoomTarget::WarRoom(incident.number),
+            message: Message {
+                blocks: vec![Block::Text(spans)],
+            },
+        }])
+    }
+}
