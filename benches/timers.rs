@@ -126,7 +126,7 @@ async fn main() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let scheduler = tokio::spawn(warroom::scheduler::run(
         engine.clone(),
-        port,
+        vec![port],
         format!("bench-{}", std::process::id()),
         async {
             let _ = stopped.await;

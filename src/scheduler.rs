@@ -17,12 +17,13 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 /// The longest wait between retries after errors.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// Fires due timers through `port` until `shutdown` completes; `owner` names this process in
+/// Fires due timers through `chats` (each incident's in the chat of its war room) until
+/// `shutdown` completes; `owner` names this process in
 /// the store's claims. Errors are logged and retried with a back-off: the loop only ends on
 /// shutdown.
 pub async fn run(
     engine: Arc<Engine>,
-    port: Arc<dyn ChatPort>,
+    chats: Vec<Arc<dyn ChatPort>>,
     owner: String,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -35,7 +36,8 @@ pub async fn run(
         tokio::pin!(changed);
         changed.as_mut().enable();
 
-        let wait = match round(&engine, port.as_ref(), &owner).await {
+        let ports: Vec<&dyn ChatPort> = chats.iter().map(|c| c.as_ref()).collect();
+        let wait = match round(&engine, &ports, &owner).await {
             Ok(wait) => {
                 backoff = FIRST_BACKOFF;
                 wait
@@ -59,8 +61,8 @@ pub async fn run(
 }
 
 /// Fires what is due, then says how long to sleep until the next timer (at most [`MAX_IDLE`]).
-async fn round(engine: &Engine, port: &dyn ChatPort, owner: &str) -> Result<Duration, String> {
-    let fired = engine.fire_due(port, owner).await?;
+async fn round(engine: &Engine, chats: &[&dyn ChatPort], owner: &str) -> Result<Duration, String> {
+    let fired = engine.fire_due(chats, owner).await?;
     if fired > 0 {
         tracing::info!(fired, "timers fired");
     }

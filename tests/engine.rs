@@ -19,6 +19,8 @@ use warroom::store::Store;
 struct RecordingChat {
     calls: Mutex<Vec<String>>,
     refuse_rooms: bool,
+    /// The platform's name; `recording` when empty.
+    platform: &'static str,
 }
 
 impl RecordingChat {
@@ -33,7 +35,11 @@ impl RecordingChat {
 #[async_trait]
 impl ChatPort for RecordingChat {
     fn platform(&self) -> &str {
-        "recording"
+        if self.platform.is_empty() {
+            "recording"
+        } else {
+            self.platform
+        }
     }
     async fn create_room(&self, name: &str, _topic: &str) -> Result<RoomRef, ChatError> {
         if self.refuse_rooms {
@@ -337,4 +343,73 @@ async fn two_engines_on_one_database_see_each_others_changes() {
         .unwrap()
         .unwrap();
     assert!(incident.acknowledged.is_some());
+}
+
+#[tokio::test]
+async fn pages_go_to_the_chat_that_holds_the_war_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let primary = warroom::domain::Rotation {
+        name: "primary".into(),
+        people: vec![UserId::parse("carol").unwrap()],
+        handoff_weekday: chrono::Weekday::Mon,
+        handoff_time: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+        time_zone: chrono_tz::UTC,
+        start: chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(),
+        overrides: Vec::new(),
+    };
+    let settings = Settings {
+        rotations: vec![primary],
+        ..Settings::default()
+    };
+    let engine = engine(dir.path(), settings).await;
+    let first = RecordingChat {
+        platform: "first",
+        ..Default::default()
+    };
+    let second = RecordingChat {
+        platform: "second",
+        ..Default::default()
+    };
+    let lobby = Origin {
+        platform: "second".into(),
+        room_id: "C-GENERAL".into(),
+        user: UserId::parse("alice").unwrap(),
+    };
+    let effects = engine
+        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
+        .await;
+    assert_eq!(engine.dispatch(&second, &lobby, effects).await, 0);
+    let before = second.calls().len();
+    // The P1 policy pages level 1 at once.
+    let fired = engine.fire_due(&[&first, &second], "test").await.unwrap();
+    assert_eq!(fired, 1);
+    assert!(first.calls().is_empty(), "{:?}", first.calls());
+    let paged = &second.calls()[before..];
+    assert!(
+        paged[0].starts_with("post R-inc-1-checkout-api-returns-500s Paging level 1 for INC-1"),
+        "{paged:?}"
+    );
+    assert!(
+        paged[1].starts_with("dm carol You are paged for INC-1"),
+        "{paged:?}"
+    );
+    // An incident without a war room in any chat pages through the first: the DM only.
+    let effects = engine
+        .handle_text(&lobby, "declare p1 Search is down")
+        .await;
+    let created: Vec<Effect> = effects
+        .into_iter()
+        .filter(|e| !matches!(e, Effect::CreateWarRoom { .. }))
+        .collect();
+    engine.dispatch(&second, &lobby, created).await;
+    assert_eq!(
+        engine.fire_due(&[&first, &second], "test").await.unwrap(),
+        1
+    );
+    let calls = first.calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert!(
+        calls[0].starts_with("dm carol You are paged for INC-2"),
+        "{calls:?}"
+    );
 }

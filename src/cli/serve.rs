@@ -93,7 +93,7 @@ impl Application {
             }),
         )
         .with_graceful_shutdown(wait_for_stop(stopped.clone()));
-        let scheduler = crate::scheduler::run(engine, port, owner, wait_for_stop(stopped));
+        let scheduler = crate::scheduler::run(engine, vec![port], owner, wait_for_stop(stopped));
         let signals = tokio::spawn(signals);
         let (served, ()) = tokio::join!(http.into_future(), scheduler);
         signals.abort();

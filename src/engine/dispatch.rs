@@ -255,7 +255,7 @@ impl Engine {
 
     /// The war room of an incident on this chat; `None` when it has none here (declared
     /// elsewhere, or its creation failed).
-    async fn war_room(
+    pub(super) async fn war_room(
         &self,
         port: &dyn ChatPort,
         incident: IncidentNumber,

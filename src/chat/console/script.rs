@@ -152,7 +152,7 @@ async fn wait(
 
 /// Fires the timers that are due now.
 async fn fire(engine: &Engine, chat: &ConsoleChat) {
-    if let Err(e) = engine.fire_due(chat, "console").await {
+    if let Err(e) = engine.fire_due(&[chat], "console").await {
         let _ = chat.print(&format!("! timers: {e}\n"));
     }
 }

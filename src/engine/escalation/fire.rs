@@ -42,15 +42,23 @@ struct Fired {
 }
 
 impl Engine {
-    /// Fires every timer due now, through `port`; `owner` names this process in claims.
-    /// Returns how many fired, or what went wrong in words.
-    pub async fn fire_due(&self, port: &dyn ChatPort, owner: &str) -> Result<usize, String> {
-        self.fire_all_due(port, owner)
+    /// Fires every timer due now; `owner` names this process in claims. Each incident's pages
+    /// and reminders go to the chat of `chats` that holds its war room (the first when none
+    /// does). Returns how many fired, or what went wrong in words.
+    pub async fn fire_due(&self, chats: &[&dyn ChatPort], owner: &str) -> Result<usize, String> {
+        if chats.is_empty() {
+            return Err("no chat to page through".to_owned());
+        }
+        self.fire_all_due(chats, owner)
             .await
             .map_err(|e| self.explain(e))
     }
 
-    async fn fire_all_due(&self, port: &dyn ChatPort, owner: &str) -> Result<usize, EngineError> {
+    async fn fire_all_due(
+        &self,
+        chats: &[&dyn ChatPort],
+        owner: &str,
+    ) -> Result<usize, EngineError> {
         let mut fired = 0;
         loop {
             let now = self.clock.now();
@@ -72,7 +80,7 @@ impl Engine {
                 fired += done;
                 effects.extend(one_by_one);
             }
-            self.tell(port, effects).await;
+            self.tell(chats, effects).await;
         }
     }
 
@@ -185,8 +193,9 @@ impl Engine {
         Ok((effects, done.len()))
     }
 
-    /// Carries out what fired: incidents side by side, each incident's messages in order.
-    async fn tell(&self, port: &dyn ChatPort, effects: Vec<(IncidentNumber, Vec<Effect>)>) {
+    /// Carries out what fired: incidents side by side, each in the chat of its war room, each
+    /// incident's messages in order.
+    async fn tell(&self, chats: &[&dyn ChatPort], effects: Vec<(IncidentNumber, Vec<Effect>)>) {
         let mut by_incident: Vec<(IncidentNumber, Vec<Effect>)> = Vec::new();
         for (incident, told) in effects {
             match by_incident.iter_mut().find(|(n, _)| *n == incident) {
@@ -194,21 +203,42 @@ impl Engine {
                 None => by_incident.push((incident, told)),
             }
         }
-        let origin = Origin {
-            platform: port.platform().to_owned(),
-            room_id: String::new(),
-            user: UserId::warroom(),
-        };
-        let origin = &origin;
         let tells: Vec<Boxed<'_, usize>> = by_incident
             .into_iter()
             .filter(|(_, told)| !told.is_empty())
-            .map(|(_, told)| -> Boxed<'_, usize> { Box::pin(self.dispatch(port, origin, told)) })
+            .map(|(incident, told)| -> Boxed<'_, usize> {
+                Box::pin(async move {
+                    let port = self.chat_of(chats, incident).await;
+                    let origin = Origin {
+                        platform: port.platform().to_owned(),
+                        room_id: String::new(),
+                        user: UserId::warroom(),
+                    };
+                    self.dispatch(port, &origin, told).await
+                })
+            })
             .collect();
         futures_util::stream::iter(tells)
             .buffer_unordered(CONCURRENCY)
             .collect::<Vec<usize>>()
             .await;
+    }
+
+    /// The chat of `chats` that holds the incident's war room; the first when none does (or
+    /// the store cannot say).
+    async fn chat_of<'c>(
+        &self,
+        chats: &[&'c dyn ChatPort],
+        incident: IncidentNumber,
+    ) -> &'c dyn ChatPort {
+        if chats.len() > 1 {
+            for chat in chats {
+                if let Ok(Some(_)) = self.war_room(*chat, incident).await {
+                    return *chat;
+                }
+            }
+        }
+        chats[0]
     }
 
     /// Fires one timer on its own: a reminder, or a page that could not go with its batch.
