@@ -510,3 +510,54 @@ async fn the_post_mortem_tells_who_asked_approved_and_what_came_of_it() {
         .await;
     assert!(matches!(&effects[0], Effect::Reply { .. }));
 }
+
+#[tokio::test]
+async fn a_run_cut_short_by_a_crash_is_settled_once_it_is_surely_over_and_frees_its_step() {
+    let w = world(Options::default()).await;
+    w.say("bob", "inc-1", "run 3").await;
+    // Approved, moved to running, and then the process died before the command ended.
+    let store = w.engine.store();
+    let r1 = warroom::domain::RequestId(1);
+    use warroom::domain::RequestState::{Approved, Pending, Running};
+    assert!(
+        store
+            .move_request(r1, Pending, Approved, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .move_request(r1, Approved, Running, None)
+            .await
+            .unwrap()
+    );
+
+    // Not yet surely over: approved by 14:15 at the latest, a 20 s limit, a minute's grace.
+    w.clock.advance(chrono::Duration::minutes(16));
+    w.engine.fire_due(&[w.chat.as_ref()], "test").await.unwrap();
+    let still = w.say("carol", "inc-1", "run 3").await;
+    assert!(still.contains("step 3 already has r1 (running)"), "{still}");
+    assert_eq!(w.count("action_finished").await, 0);
+
+    w.clock.advance(chrono::Duration::minutes(1));
+    w.engine.fire_due(&[w.chat.as_ref()], "test").await.unwrap();
+    let told = w.screen.take();
+    assert!(
+        told.contains("r1 · step 3 — Restart the API · interrupted: Warroom stopped while it ran"),
+        "{told}"
+    );
+    let finished = w.kinds().await.into_iter().find_map(|k| match k {
+        EventKind::ActionFinished {
+            exit_code, output, ..
+        } => Some((exit_code, output)),
+        _ => None,
+    });
+    let (code, output) = finished.expect("an ActionFinished event");
+    assert_eq!(code, None);
+    assert!(output.starts_with("interrupted:"), "{output}");
+    // Settled once: a second sweep finds nothing.
+    w.engine.fire_due(&[w.chat.as_ref()], "test").await.unwrap();
+    assert_eq!(w.count("action_finished").await, 1);
+    let again = w.say("bob", "inc-1", "run 3").await;
+    assert!(again.contains("r2 · approval needed"), "{again}");
+}

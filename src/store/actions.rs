@@ -138,6 +138,19 @@ impl Store {
         row.map(RequestRow::into_request).transpose()
     }
 
+    /// The requests in a state, oldest first.
+    pub async fn requests_in(&self, state: RequestState) -> Result<Vec<ActionRequest>, StoreError> {
+        let query = format!("SELECT {COLUMNS} FROM action_requests WHERE state = $1 ORDER BY id");
+        let rows: Vec<RequestRow> = with_pool!(&self.pool, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(query))
+                .bind(state.word())
+                .fetch_all(p)
+                .await
+        })
+        .map_err(classify)?;
+        rows.into_iter().map(RequestRow::into_request).collect()
+    }
+
     /// One request.
     pub async fn action_request(&self, id: RequestId) -> Result<Option<ActionRequest>, StoreError> {
         let query = format!("SELECT {COLUMNS} FROM action_requests WHERE id = $1");

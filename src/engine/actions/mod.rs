@@ -5,6 +5,7 @@
 //! allowlists that exact command. Every request, decision, start and end goes on the timeline.
 
 mod decide;
+mod interrupted;
 mod run;
 
 use std::collections::{BTreeMap, BTreeSet};

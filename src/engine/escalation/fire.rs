@@ -49,9 +49,27 @@ impl Engine {
         if chats.is_empty() {
             return Err("no chat to page through".to_owned());
         }
-        self.fire_all_due(chats, owner)
+        let fired = self
+            .fire_all_due(chats, owner)
             .await
-            .map_err(|e| self.explain(e))
+            .map_err(|e| self.explain(e))?;
+        // Runs cut short by a crash are settled on the same beat.
+        let notices = self
+            .finish_interrupted()
+            .await
+            .map_err(|e| self.explain(e))?;
+        let notices = notices
+            .into_iter()
+            .filter_map(|effect| match &effect {
+                Effect::Post {
+                    room: RoomTarget::WarRoom(n),
+                    ..
+                } => Some((*n, vec![effect])),
+                _ => None,
+            })
+            .collect();
+        self.tell(chats, notices).await;
+        Ok(fired)
     }
 
     async fn fire_all_due(
