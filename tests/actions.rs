@@ -64,6 +64,8 @@ struct Options {
     patterns: BTreeMap<String, String>,
     database_url: Option<String>,
     dry_run: bool,
+    /// Who may run steps; empty: anyone.
+    may_run: Vec<&'static str>,
 }
 
 fn fake_bin(dir: &Path) -> PathBuf {
@@ -131,6 +133,14 @@ async fn world(options: Options) -> World {
     let settings = Settings {
         runbooks: Arc::new(Library::new(imported.runbooks)),
         actions: Some(actions),
+        permissions: warroom::domain::Permissions {
+            declare: Vec::new(),
+            run: options
+                .may_run
+                .iter()
+                .map(|u| UserId::parse(u).unwrap())
+                .collect(),
+        },
         ..Settings::default()
     };
     let engine = Arc::new(Engine::new(
@@ -560,4 +570,21 @@ async fn a_run_cut_short_by_a_crash_is_settled_once_it_is_surely_over_and_frees_
     assert_eq!(w.count("action_finished").await, 1);
     let again = w.say("bob", "inc-1", "run 3").await;
     assert!(again.contains("r2 · approval needed"), "{again}");
+}
+
+#[tokio::test]
+async fn only_the_people_listed_may_run_steps() {
+    let w = world(Options {
+        may_run: vec!["alice", "dave"],
+        ..Options::default()
+    })
+    .await;
+    let refused = w.say("carol", "inc-1", "run 1 pod_name=api-7f9c").await;
+    assert!(
+        refused.contains("only @alice, @dave may run runbook steps here"),
+        "{refused}"
+    );
+    assert_eq!(w.count("action_requested").await, 0);
+    let ran = w.say("dave", "inc-1", "run 1 pod_name=api-7f9c").await;
+    assert!(ran.contains("exit code 0"), "{ran}");
 }

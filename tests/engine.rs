@@ -413,3 +413,38 @@ async fn pages_go_to_the_chat_that_holds_the_war_room() {
         "{calls:?}"
     );
 }
+
+#[tokio::test]
+async fn only_the_people_listed_may_declare_and_a_refusal_records_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        permissions: warroom::domain::Permissions {
+            declare: vec![UserId::parse("alice").unwrap()],
+            run: Vec::new(),
+        },
+        ..Settings::default()
+    };
+    let engine = engine(dir.path(), settings).await;
+    let chat = RecordingChat::default();
+    let lobby = origin("C-GENERAL", "mallory");
+    let effects = engine
+        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
+        .await;
+    engine.dispatch(&chat, &lobby, effects).await;
+    assert_eq!(
+        chat.calls(),
+        vec![
+            "reply mallory only @alice may declare incidents here; ask one of them, or an admin to add you to [permissions] declare"
+                .to_owned()
+        ]
+    );
+    assert!(engine.store().open_incidents().await.unwrap().is_empty());
+    let lobby = origin("C-GENERAL", "alice");
+    let effects = engine
+        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
+        .await;
+    assert!(
+        matches!(effects[0], Effect::CreateWarRoom { .. }),
+        "{effects:?}"
+    );
+}

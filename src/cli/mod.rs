@@ -198,6 +198,7 @@ pub(crate) async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyh
         actions: Some(actions::action_settings(config)?),
         escalation: config.escalation.policies().context("[escalation]")?,
         rotations: crate::config::rotations(&config.rotations).context("[[rotations]]")?,
+        permissions: config.permissions.permissions(),
     };
     Ok(Engine::new(store, clock, settings, postmortem))
 }

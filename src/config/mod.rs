@@ -7,6 +7,7 @@ mod error;
 mod escalation;
 mod fields;
 mod file;
+mod permissions;
 mod redact;
 
 use std::fmt::{self, Write as _};
@@ -25,6 +26,7 @@ pub use error::ConfigError;
 pub use escalation::{
     EscalationConfig, LevelConfig, OverrideConfig, RotationConfig, SeverityEscalation, rotations,
 };
+pub use permissions::PermissionsConfig;
 
 /// The file read from the current directory when no path is given.
 pub const DEFAULT_FILE: &str = "warroom.toml";
@@ -67,6 +69,8 @@ pub struct Config {
     pub escalation: EscalationConfig,
     /// On-call rotations that `oncall:<name>` targets page (`[[rotations]]`).
     pub rotations: Vec<RotationConfig>,
+    /// Who may declare incidents and run steps (`[permissions]`).
+    pub permissions: PermissionsConfig,
     /// Keys of the file that Warroom does not know, dotted (`slack.bot_tokn`); set by loading.
     #[serde(skip)]
     unknown_keys: Vec<String>,
@@ -111,6 +115,7 @@ impl Default for Config {
             actions: ActionsConfig::default(),
             escalation: EscalationConfig::default(),
             rotations: Vec::new(),
+            permissions: PermissionsConfig::default(),
             unknown_keys: Vec::new(),
         }
     }
@@ -132,6 +137,7 @@ impl fmt::Debug for Config {
             .field("actions", &self.actions)
             .field("escalation", &self.escalation)
             .field("rotations", &self.rotations)
+            .field("permissions", &self.permissions)
             .field("unknown_keys", &self.unknown_keys)
             .finish()
     }
@@ -245,6 +251,7 @@ impl Config {
         self.actions.describe(out);
         self.escalation.describe(out);
         escalation::describe_rotations(&self.rotations, out);
+        self.permissions.describe(out);
         std::mem::take(out)
     }
 }

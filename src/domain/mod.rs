@@ -6,6 +6,7 @@ mod command;
 mod escalation;
 mod incident;
 mod params;
+mod permissions;
 mod progress;
 mod risk;
 mod runbook;
@@ -27,6 +28,7 @@ pub use incident::{Incident, IncidentNumber, Refusal, Role};
 pub use params::{
     CommandTemplate, DEFAULT_PATTERN, ParamError, ParamRules, TemplateError, normalize_param_name,
 };
+pub use permissions::{NotPermitted, Permissions};
 pub use progress::{AttachedRunbook, NumberedStep, StepOutcome, StepState};
 pub use risk::{Classification, classify};
 pub use runbook::{Risk, Runbook, Section, Step};

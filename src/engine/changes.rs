@@ -20,6 +20,10 @@ impl Engine {
         severity: Severity,
         title: IncidentTitle,
     ) -> Result<Vec<Effect>, EngineError> {
+        self.settings
+            .permissions
+            .may_declare(&origin.user)
+            .map_err(|e| EngineError::Usage(e.to_string()))?;
         if let Some(n) = self.war_room_incident(origin).await? {
             return Err(EngineError::Usage(format!(
                 "this is the war room of {n}; declare a new incident from outside a war room, or change this one with sev or status"

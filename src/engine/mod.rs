@@ -18,7 +18,7 @@ mod views;
 use std::sync::Arc;
 
 use crate::domain::{
-    Action, Command, Incident, IncidentNumber, Policies, Refusal, Rotation, UserId,
+    Action, Command, Incident, IncidentNumber, Permissions, Policies, Refusal, Rotation, UserId,
 };
 use crate::runbook::Library;
 use crate::store::{Store, StoreError};
@@ -47,6 +47,8 @@ pub struct Settings {
     pub escalation: Policies,
     /// The on-call rotations that on-call aliases resolve through.
     pub rotations: Vec<Rotation>,
+    /// Who may declare and run steps.
+    pub permissions: Permissions,
 }
 
 /// Why a command did nothing. The chat user sees [`Engine::explain`]'s sentence.

@@ -73,6 +73,10 @@ impl Engine {
         given: BTreeMap<String, String>,
     ) -> Result<Vec<Effect>, EngineError> {
         let actions = self.actions()?;
+        self.settings
+            .permissions
+            .may_run(&origin.user)
+            .map_err(|e| EngineError::Usage(e.to_string()))?;
         let incident = self.load(number).await?;
         if incident.status == Status::Resolved {
             return Err(Refusal::Resolved(number).into());
