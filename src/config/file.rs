@@ -9,8 +9,8 @@ use figment::{Metadata, Profile, Provider, Source};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
 use super::{
-    ActionsConfig, Config, ConfigError, EscalationConfig, MatrixConfig, RotationConfig,
-    SeverityEscalation, SlackConfig,
+    ActionsConfig, AlertsConfig, Config, ConfigError, EscalationConfig, MatrixConfig,
+    RotationConfig, SeverityEscalation, SlackConfig,
 };
 
 /// The file's text; a file that is not there is [`ConfigError::MissingFile`].
@@ -65,6 +65,7 @@ impl TomlFile {
             ("matrix", fields_of::<MatrixConfig>()),
             ("actions", fields_of::<ActionsConfig>()),
             ("escalation", fields_of::<EscalationConfig>()),
+            ("alerts", fields_of::<AlertsConfig>()),
         ];
         let top = fields_of::<Config>();
         let mut unknown = Vec::new();

@@ -2,6 +2,7 @@
 //! variables. Secrets are `secrecy` types so that no `Debug`, log line or error shows them.
 
 mod actions;
+mod alerts;
 mod env;
 mod error;
 mod escalation;
@@ -21,6 +22,7 @@ use error::invalid_value;
 use file::{TomlFile, read_file};
 
 pub use actions::{ActionsConfig, SecretSource};
+pub use alerts::{AlertSecrets, AlertsConfig};
 pub use error::ConfigError;
 pub use escalation::{
     EscalationConfig, LevelConfig, OverrideConfig, RotationConfig, SeverityEscalation, rotations,
@@ -67,6 +69,8 @@ pub struct Config {
     pub escalation: EscalationConfig,
     /// On-call rotations that `oncall:<name>` targets page (`[[rotations]]`).
     pub rotations: Vec<RotationConfig>,
+    /// The Alertmanager webhook (`[alerts]`).
+    pub alerts: AlertsConfig,
     /// Keys of the file that Warroom does not know, dotted (`slack.bot_tokn`); set by loading.
     #[serde(skip)]
     unknown_keys: Vec<String>,
@@ -111,6 +115,7 @@ impl Default for Config {
             actions: ActionsConfig::default(),
             escalation: EscalationConfig::default(),
             rotations: Vec::new(),
+            alerts: AlertsConfig::default(),
             unknown_keys: Vec::new(),
         }
     }
@@ -132,6 +137,7 @@ impl fmt::Debug for Config {
             .field("actions", &self.actions)
             .field("escalation", &self.escalation)
             .field("rotations", &self.rotations)
+            .field("alerts", &self.alerts)
             .field("unknown_keys", &self.unknown_keys)
             .finish()
     }
@@ -190,6 +196,7 @@ impl Config {
         config.actions.check()?;
         config.escalation.policies()?;
         rotations(&config.rotations)?;
+        config.alerts.check()?;
         config.unknown_keys = file.map(|f| f.unknown_keys()).unwrap_or_default();
         Ok(config)
     }
@@ -245,6 +252,7 @@ impl Config {
         self.actions.describe(out);
         self.escalation.describe(out);
         escalation::describe_rotations(&self.rotations, out);
+        self.alerts.describe(out);
         std::mem::take(out)
     }
 }

@@ -16,7 +16,7 @@ const MAX_DECLARE_ATTEMPTS: u32 = 50;
 
 /// The next number is taken inside the INSERT, so numbers have no gaps; two transactions that
 /// take the same one collide on the primary key and the loser retries.
-const INSERT_INCIDENT: &str = concat!(
+pub(super) const INSERT_INCIDENT: &str = concat!(
     "INSERT INTO incidents (",
     incident_columns!(),
     ") SELECT COALESCE(MAX(number), 0) + 1, \
@@ -29,7 +29,7 @@ const UPDATE_INCIDENT: &str = "UPDATE incidents SET title = $1, severity = $2, s
      acknowledged_by = $9, acknowledged_at = $10, resolved_at = $11, version = $12, \
      runbooks = $13 WHERE number = $14 AND version = $15";
 
-const INSERT_EVENT: &str = concat!(
+pub(super) const INSERT_EVENT: &str = concat!(
     "INSERT INTO timeline_events (",
     event_columns!(),
     ") VALUES ($1, $2, $3, $4, $5, $6)"
@@ -73,6 +73,7 @@ macro_rules! bind_state {
             .bind(&$row.runbooks)
     };
 }
+pub(super) use bind_state;
 
 /// Binds an event's columns as `$1` to `$6`.
 macro_rules! bind_event {
@@ -86,6 +87,7 @@ macro_rules! bind_event {
             .bind(&$row.data)
     };
 }
+pub(super) use bind_event;
 
 /// See [`super::Store::declare`].
 pub(super) async fn declare(

@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 
 pub use actions::Created;
+pub use alerts::{AlertGroupIncident, AlertGroupOpening};
 pub use timers::Cancel;
 
 use crate::domain::{
@@ -84,6 +85,7 @@ macro_rules! with_pool {
 
 mod actions;
 mod activity;
+mod alerts;
 mod connect;
 mod error;
 mod health;
