@@ -212,7 +212,8 @@ fn bodies_that_are_not_notifications_are_refused_with_a_reason() {
 
 #[test]
 fn missing_and_bad_fields_are_named() {
-    let cases: Vec<(&str, fn(&mut serde_json::Value), &str)> = vec![
+    type Change = fn(&mut serde_json::Value);
+    let cases: Vec<(&str, Change, &str)> = vec![
         (
             "no group key",
             |b| drop(b.as_object_mut().unwrap().remove("groupKey")),

@@ -2,6 +2,8 @@
 //! the chat should show. It knows no chat; it speaks through [`port::ChatPort`].
 
 mod actions;
+mod alerts;
+mod alerts_view;
 mod cards;
 mod changes;
 pub mod clock;
@@ -30,6 +32,7 @@ use port::Origin;
 use postmortem::{PostmortemError, PostmortemRenderer};
 
 pub use actions::{ActionSettings, SecretReader};
+pub use alerts::{AlertOutcome, AlertSettings, alertmanager_actor};
 pub use views::war_room_name;
 
 /// What the engine needs from the configuration.
@@ -47,6 +50,8 @@ pub struct Settings {
     pub escalation: Policies,
     /// The on-call rotations that on-call aliases resolve through.
     pub rotations: Vec<Rotation>,
+    /// How alerts from monitoring become incidents.
+    pub alerts: AlertSettings,
 }
 
 /// Why a command did nothing. The chat user sees [`Engine::explain`]'s sentence.

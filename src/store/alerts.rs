@@ -10,7 +10,7 @@ use super::error::{classify, is_unique_violation};
 use super::incidents::{INSERT_EVENT, INSERT_INCIDENT, bind_event, bind_state};
 use super::rows::{EventRow, IncidentRow, number_from, stored_time};
 use super::{Store, StoreError};
-use crate::domain::{Incident, IncidentNumber, IncidentTitle, Severity, TimelineEvent, UserId};
+use crate::domain::{Incident, IncidentNumber, IncidentTitle, Severity, UserId};
 
 /// How often opening is tried again after losing a race (an incident number taken by a
 /// concurrent declare on PostgreSQL, or the group taken over by another delivery).
@@ -19,8 +19,8 @@ const MAX_OPEN_ATTEMPTS: u32 = 50;
 /// What opening an incident for an alert group gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlertGroupOpening {
-    /// This call opened a new incident for the group.
-    Opened(Incident, TimelineEvent),
+    /// This call opened a new incident for the group (its declaration is on its timeline).
+    Opened(Box<Incident>),
     /// The group already has an open incident (another delivery opened it first).
     Existing(IncidentNumber),
 }
@@ -180,7 +180,7 @@ impl Store {
                 .await
                 .map_err(classify)?;
             tx.commit().await.map_err(classify)?;
-            Ok(Some(AlertGroupOpening::Opened(incident, event)))
+            Ok(Some(AlertGroupOpening::Opened(Box::new(incident))))
         })
     }
 
