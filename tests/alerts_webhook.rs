@@ -193,7 +193,9 @@ async fn bad_deliveries_are_refused_with_a_reason_and_record_nothing() {
     let mut no_key: serde_json::Value = serde_json::from_slice(FIRING).unwrap();
     no_key.as_object_mut().unwrap().remove("groupKey");
     let huge = vec![b' '; 1024 * 1024 + 1];
-    let cases: Vec<(&str, &str, Vec<&str>, Vec<u8>, u16, &str)> = vec![
+    // What is wrong, path, headers, body, the status and a part of the reason expected.
+    type Case<'a> = (&'a str, &'a str, Vec<&'a str>, Vec<u8>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "no credentials",
             "/alerts/alertmanager",
