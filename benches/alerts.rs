@@ -123,8 +123,7 @@ fn main() {
     let url = format!("sqlite://{}", dir.path().join("warroom.db").display());
     run("SQLite (file, WAL)", &url, dir.path(), count);
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    if let Some((_, _, url)) = runtime.block_on(postgres::fresh_postgres("alerts bench", "bench"))
-    {
+    if let Some((_, _, url)) = runtime.block_on(postgres::fresh_postgres("alerts bench", "bench")) {
         let dir = tempfile::tempdir().expect("a temporary directory");
         run("PostgreSQL", &url, dir.path(), count);
     }

@@ -141,6 +141,21 @@ async fn fixtures_story(url: &str) {
     };
     assert!(*all);
 
+    // The post-mortem's timeline has the alerts.
+    let postmortem = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .env("WARROOM_DATABASE_URL", url)
+        .env("WARROOM_RUNBOOK_DIRS", runbooks())
+        .args(["postmortem", "INC-1"])
+        .output()
+        .expect("warroom postmortem runs");
+    let markdown = String::from_utf8_lossy(&postmortem.stdout);
+    assert!(postmortem.status.success(), "{postmortem:?}");
+    assert!(
+        markdown.contains("1 alert firing: DatabaseConnectionPoolExhausted (DB connection pool exhausted on api-server) {service=api-server, severity=critical}"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("1 alert resolved"), "{markdown}");
+
     // The chat (the console port on stdout) got the war room, the alerts and the offer.
     let chat = std::fs::read_to_string(dir.path().join("chat.txt")).expect("the chat");
     assert!(
