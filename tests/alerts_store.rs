@@ -1,6 +1,6 @@
 //! The alert-group store on both backends: 32 concurrent openings of one group open one
 //! incident; a group whose incident is resolved opens a new one; each alert state is news to
-//! exactly one of concurrent callers.
+//! exactly one of concurrent callers, and news again once forgotten.
 
 #[path = "support/postgres.rs"]
 mod postgres;
@@ -84,6 +84,17 @@ async fn story(store: Store) {
     assert_eq!(
         store.note_alert_states(first, &again).await.expect("noted"),
         ["fp-2"]
+    );
+
+    // A forgotten alert (its timeline append failed) is news again on the retry.
+    store
+        .forget_alert_states(first, &["fp-1".to_owned()])
+        .await
+        .expect("forgotten");
+    let retry = vec![("fp-1".to_owned(), true), ("fp-2".to_owned(), false)];
+    assert_eq!(
+        store.note_alert_states(first, &retry).await.expect("noted"),
+        ["fp-1"]
     );
 
     // Resolved: the group's next firing opens a new incident.

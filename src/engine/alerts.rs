@@ -148,7 +148,7 @@ impl Engine {
                 group: n.group_key.clone(),
                 alerts: firing.clone(),
             };
-            let (_, after, _) = self.append(number, &actor, |_| Ok(kind.clone())).await?;
+            let (_, after, _) = self.append_or_forget(number, &actor, kind, &firing).await?;
             effects.push(Effect::Post {
                 room: RoomTarget::WarRoom(number),
                 message: alerts_view::firing(&after, &firing, n, outcome.opened),
@@ -164,7 +164,9 @@ impl Engine {
                 alerts: resolved.clone(),
                 all,
             };
-            let (_, after, event) = self.append(number, &actor, |_| Ok(kind.clone())).await?;
+            let (_, after, event) = self
+                .append_or_forget(number, &actor, kind, &resolved)
+                .await?;
             effects.push(Effect::Post {
                 room: RoomTarget::WarRoom(number),
                 message: views::event_line(&event),
@@ -194,6 +196,29 @@ impl Engine {
             }
         }
         Ok((outcome, effects))
+    }
+
+    /// Appends alerts that were news to the timeline. When that fails, the alerts' states are
+    /// forgotten again, so that the sender's retry finds them news and nothing is lost (only a
+    /// crash between the two steps can lose them).
+    async fn append_or_forget(
+        &self,
+        number: IncidentNumber,
+        actor: &UserId,
+        kind: EventKind,
+        alerts: &[AlertRecord],
+    ) -> Result<(Incident, Incident, crate::domain::TimelineEvent), EngineError> {
+        match self.append(number, actor, |_| Ok(kind.clone())).await {
+            Ok(done) => Ok(done),
+            Err(e) => {
+                let fingerprints: Vec<String> =
+                    alerts.iter().map(|a| a.fingerprint.clone()).collect();
+                if let Err(forget) = self.store.forget_alert_states(number, &fingerprints).await {
+                    tracing::error!(error = ?forget, incident = %number, "could not forget alert states after a failed append; a retry will not note them");
+                }
+                Err(e)
+            }
+        }
     }
 
     /// What follows a new incident from alerts: timers, the war room, the card, the announcement.

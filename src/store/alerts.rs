@@ -265,6 +265,31 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Forgets what an incident knew of these alerts, so that their next report is news again.
+    pub async fn forget_alert_states(
+        &self,
+        incident: IncidentNumber,
+        fingerprints: &[String],
+    ) -> Result<(), StoreError> {
+        let number = i64::from(incident.0);
+        with_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(classify)?;
+            for fingerprint in fingerprints {
+                sqlx::query(
+                    "DELETE FROM alert_fingerprints WHERE incident_number = $1 AND fingerprint = $2",
+                )
+                .bind(number)
+                .bind(fingerprint)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+            }
+            tx.commit().await.map_err(classify)
+        })
+    }
+}
+
 fn params_json(params: &BTreeMap<String, String>) -> Result<String, StoreError> {
     serde_json::to_string(params).map_err(|e| StoreError::Decode(format!("alert parameters: {e}")))
 }
