@@ -320,3 +320,28 @@ async fn auto_resolve_closes_the_incident_and_the_next_firing_opens_a_new_one() 
     assert_eq!(again["opened"], true);
     assert_eq!(again["firing"], 1);
 }
+
+#[tokio::test]
+async fn a_worse_alert_joining_the_group_offers_a_higher_severity_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = sqlite_url(dir.path());
+    let server = Server::start(dir.path(), &url, &runbooks(), "");
+    assert_eq!(deliver(server.address, ERROR_RATE).status, 200);
+    let mut worse: serde_json::Value = serde_json::from_slice(ERROR_RATE).unwrap();
+    let mut critical = worse["alerts"][0].clone();
+    critical["labels"]["severity"] = "critical".into();
+    critical["labels"]["service"] = "checkout".into();
+    critical["fingerprint"] = "0123456789abcdef".into();
+    worse["alerts"].as_array_mut().unwrap().push(critical);
+    worse["commonLabels"] = serde_json::json!({ "alertname": "HighErrorRate" });
+    let answer = json(&deliver(server.address, worse.to_string().as_bytes()).body);
+    assert_eq!(answer["incident"], "INC-1", "{answer}");
+    assert_eq!(answer["firing"], 1, "only the new alert is news: {answer}");
+    let store = Store::connect(&url).await.expect("the database");
+    let one = store.incident(IncidentNumber(1)).await.unwrap().unwrap();
+    assert_eq!(one.severity, Severity::P2, "responders decide the severity");
+    let chat = std::fs::read_to_string(dir.path().join("chat.txt")).expect("the chat");
+    assert!(chat.contains("the alerts now map to P1"), "{chat}");
+    assert!(chat.contains("Raise to P1]"), "{chat}");
+    assert!(chat.contains("1 more alert firing in this group"), "{chat}");
+}

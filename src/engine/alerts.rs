@@ -153,6 +153,23 @@ impl Engine {
                 room: RoomTarget::WarRoom(number),
                 message: alerts_view::firing(&after, &firing, n, outcome.opened),
             });
+            // Worse alerts joined: offer the higher severity; the responders decide.
+            let suggested = rules.of_group(n);
+            if !outcome.opened && suggested < after.severity && after.status.is_open() {
+                let button = self
+                    .button(crate::domain::Command {
+                        incident: Some(number),
+                        action: Action::Severity {
+                            severity: suggested,
+                            reason: NoteText::parse("the alerts are worse").ok(),
+                        },
+                    })
+                    .await?;
+                effects.push(Effect::Post {
+                    room: RoomTarget::WarRoom(number),
+                    message: alerts_view::offer_severity(&after, suggested, button),
+                });
+            }
         }
         if outcome.opened {
             effects.extend(self.attach_for_alerts(&actor, number, n).await?);

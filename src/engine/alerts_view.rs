@@ -3,7 +3,7 @@
 
 use super::message::{Block, Button, ButtonId, ButtonStyle, Control, Message, Span};
 use crate::alerts::Notification;
-use crate::domain::{ALERTNAME_LABEL, AlertRecord, Incident};
+use crate::domain::{ALERTNAME_LABEL, AlertRecord, Incident, Severity};
 
 /// How many alerts one message shows in full; the rest are counted.
 const SHOWN_ALERTS: usize = 10;
@@ -110,6 +110,27 @@ pub fn offer_resolve(incident: &Incident, button: ButtonId) -> Message {
                 id: button,
                 label: "Resolve incident".into(),
                 style: ButtonStyle::Primary,
+            })]),
+        ],
+    }
+}
+
+/// Alerts that joined map to a worse severity than the incident has: offer it as a button.
+pub fn offer_severity(incident: &Incident, suggested: Severity, button: ButtonId) -> Message {
+    Message {
+        blocks: vec![
+            Block::Text(vec![
+                Span::Bold(incident.number.to_string()),
+                Span::Text(format!(
+                    " · the alerts now map to {suggested} ({}); the incident is {}.",
+                    suggested.meaning(),
+                    incident.severity
+                )),
+            ]),
+            Block::Actions(vec![Control::Button(Button {
+                id: button,
+                label: format!("Raise to {suggested}"),
+                style: ButtonStyle::Danger,
             })]),
         ],
     }
