@@ -190,6 +190,21 @@ mod tests {
     }
 
     #[test]
+    fn the_environment_can_turn_the_webhook_on_with_a_token_source() {
+        let vars = crate::config::testing::env(&[
+            ("WARROOM_ALERTS__ENABLED", "true"),
+            ("WARROOM_ALERTS__TOKEN__ENV", "AM_TOKEN"),
+            ("WARROOM_ALERTS__AUTO_RESOLVE", "true"),
+        ]);
+        let config = Config::load_from(None, vars).unwrap();
+        assert!(config.alerts.enabled && config.alerts.auto_resolve);
+        assert_eq!(
+            config.alerts.token,
+            Some(SecretSource::Env("AM_TOKEN".into()))
+        );
+    }
+
+    #[test]
     fn a_bad_severity_is_named_with_its_key() {
         let (_dir, path) = file("[alerts.alertnames]\nSiteDown = \"p9\"\n");
         let err = Config::load_from(Some(&path), no_env()).unwrap_err();
