@@ -191,11 +191,20 @@ impl Engine {
             if all && after.status.is_open() {
                 if self.settings.alerts.auto_resolve {
                     let note = NoteText::parse("every alert of the group resolved").ok();
-                    effects.extend(
-                        self.change(origin, number, true, Action::Resolve { note })
-                            .await?,
-                    );
-                    outcome.resolved_incident = true;
+                    match self
+                        .change(origin, number, true, Action::Resolve { note })
+                        .await
+                    {
+                        Ok(more) => {
+                            effects.extend(more);
+                            outcome.resolved_incident = true;
+                        }
+                        // Someone resolved it a moment ago: nothing left to do.
+                        Err(EngineError::Refused(why)) => {
+                            tracing::info!(incident = %number, %why, "not resolved by the alerts");
+                        }
+                        Err(e) => return Err(e),
+                    }
                 } else {
                     let button = self
                         .button(crate::domain::Command {

@@ -39,10 +39,14 @@ pub fn firing(
             alerts.len() - SHOWN_ALERTS
         ))]));
     }
-    let mut context = vec![Span::Text(format!(
-        "Alertmanager {} · receiver {}",
-        notification.external_url, notification.receiver
-    ))];
+    let mut context = vec![Span::Text(if notification.external_url.is_empty() {
+        format!("Alertmanager · receiver {}", notification.receiver)
+    } else {
+        format!(
+            "Alertmanager {} · receiver {}",
+            notification.external_url, notification.receiver
+        )
+    })];
     if notification.truncated_alerts > 0 {
         context.push(Span::Text(format!(
             " · {} alerts were left out by Alertmanager",
