@@ -1,6 +1,7 @@
 //! Warroom: a ChatOps incident assistant for Slack, Matrix and the terminal.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod chat;
 pub mod cli;
 pub mod config;

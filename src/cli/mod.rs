@@ -199,6 +199,10 @@ pub(crate) async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyh
         escalation: config.escalation.policies().context("[escalation]")?,
         rotations: crate::config::rotations(&config.rotations).context("[[rotations]]")?,
         permissions: config.permissions.permissions(),
+        alerts: crate::engine::AlertSettings {
+            severity: config.alerts.severity_rules().context("[alerts]")?,
+            auto_resolve: config.alerts.auto_resolve,
+        },
     };
     Ok(Engine::new(store, clock, settings, postmortem))
 }

@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::engine::Engine;
 use crate::engine::clock::SystemClock;
 use crate::engine::port::ChatPort;
+use crate::http::alerts::AlertWebhook;
 use crate::http::{AppState, router};
 
 /// A running `warroom serve`: its listener is bound, its engine built, its signals handled.
@@ -22,6 +23,7 @@ pub struct Application {
     address: SocketAddr,
     engine: Arc<Engine>,
     port: Arc<dyn ChatPort>,
+    alerts: Option<Arc<AlertWebhook>>,
     owner: String,
     terminate: Signal,
 }
@@ -43,11 +45,19 @@ impl Application {
             Box::new(std::io::stdout()),
             &config.bot_name,
         ));
+        let alerts = if config.alerts.enabled {
+            let secrets = config.alerts.secrets().context("[alerts]")?;
+            let room = config.announce_room.clone().unwrap_or(config.lobby.clone());
+            Some(Arc::new(AlertWebhook::new(secrets, port.clone(), room)))
+        } else {
+            None
+        };
         Ok(Application {
             listener,
             address,
             engine: Arc::new(engine),
             port,
+            alerts,
             owner: owner_id(),
             terminate,
         })
@@ -70,6 +80,7 @@ impl Application {
             listener,
             engine,
             port,
+            alerts,
             owner,
             mut terminate,
             ..
@@ -90,6 +101,7 @@ impl Application {
             listener,
             router(AppState {
                 engine: engine.clone(),
+                alerts,
             }),
         )
         .with_graceful_shutdown(wait_for_stop(stopped.clone()));

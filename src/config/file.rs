@@ -9,8 +9,8 @@ use figment::{Metadata, Profile, Provider, Source};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
 use super::{
-    ActionsConfig, Config, ConfigError, EscalationConfig, MatrixConfig, PermissionsConfig,
-    RotationConfig, SeverityEscalation, SlackConfig,
+    ActionsConfig, AlertsConfig, Config, ConfigError, EscalationConfig, MatrixConfig,
+    PermissionsConfig, RotationConfig, SeverityEscalation, SlackConfig,
 };
 
 /// The file's text; a file that is not there is [`ConfigError::MissingFile`].
@@ -66,6 +66,7 @@ impl TomlFile {
             ("actions", fields_of::<ActionsConfig>()),
             ("escalation", fields_of::<EscalationConfig>()),
             ("permissions", fields_of::<PermissionsConfig>()),
+            ("alerts", fields_of::<AlertsConfig>()),
         ];
         let top = fields_of::<Config>();
         let mut unknown = Vec::new();

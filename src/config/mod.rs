@@ -2,6 +2,7 @@
 //! variables. Secrets are `secrecy` types so that no `Debug`, log line or error shows them.
 
 mod actions;
+mod alerts;
 mod env;
 mod error;
 mod escalation;
@@ -22,6 +23,7 @@ use error::invalid_value;
 use file::{TomlFile, read_file};
 
 pub use actions::{ActionsConfig, SecretSource};
+pub use alerts::{AlertSecrets, AlertsConfig};
 pub use error::ConfigError;
 pub use escalation::{
     EscalationConfig, LevelConfig, OverrideConfig, RotationConfig, SeverityEscalation, rotations,
@@ -71,6 +73,8 @@ pub struct Config {
     pub rotations: Vec<RotationConfig>,
     /// Who may declare incidents and run steps (`[permissions]`).
     pub permissions: PermissionsConfig,
+    /// The Alertmanager webhook (`[alerts]`).
+    pub alerts: AlertsConfig,
     /// Keys of the file that Warroom does not know, dotted (`slack.bot_tokn`); set by loading.
     #[serde(skip)]
     unknown_keys: Vec<String>,
@@ -116,6 +120,7 @@ impl Default for Config {
             escalation: EscalationConfig::default(),
             rotations: Vec::new(),
             permissions: PermissionsConfig::default(),
+            alerts: AlertsConfig::default(),
             unknown_keys: Vec::new(),
         }
     }
@@ -138,6 +143,7 @@ impl fmt::Debug for Config {
             .field("escalation", &self.escalation)
             .field("rotations", &self.rotations)
             .field("permissions", &self.permissions)
+            .field("alerts", &self.alerts)
             .field("unknown_keys", &self.unknown_keys)
             .finish()
     }
@@ -196,6 +202,7 @@ impl Config {
         config.actions.check()?;
         config.escalation.policies()?;
         rotations(&config.rotations)?;
+        config.alerts.check()?;
         config.unknown_keys = file.map(|f| f.unknown_keys()).unwrap_or_default();
         Ok(config)
     }
@@ -252,6 +259,7 @@ impl Config {
         self.escalation.describe(out);
         escalation::describe_rotations(&self.rotations, out);
         self.permissions.describe(out);
+        self.alerts.describe(out);
         std::mem::take(out)
     }
 }

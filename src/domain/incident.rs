@@ -359,6 +359,8 @@ impl Incident {
             EventKind::Declared { .. }
             | EventKind::Note { .. }
             | EventKind::Paged { .. }
+            | EventKind::AlertsFiring { .. }
+            | EventKind::AlertsResolved { .. }
             | EventKind::ActionRequested { .. }
             | EventKind::ActionApproved { .. }
             | EventKind::ActionDenied { .. }

@@ -2,6 +2,7 @@
 //! the command grammar. Nothing here knows about databases, chats or async.
 
 mod action;
+mod alert;
 mod command;
 mod escalation;
 mod incident;
@@ -18,6 +19,7 @@ mod timeline;
 mod timer;
 
 pub use action::{ActionRequest, ApprovalRefusal, RequestId, RequestState};
+pub use alert::{ALERTNAME_LABEL, AlertRecord, describe_alerts};
 pub use command::{
     Action, Command, MAX_COMMAND_CHARS, ParseError, USAGE, parameters, parse, strip_invocation,
 };

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::alert::{AlertRecord, describe_alerts};
 use super::{
     IncidentNumber, IncidentTitle, NoteText, RequestId, Risk, Role, Runbook, Severity, Status,
     UserId,
@@ -155,6 +156,22 @@ pub enum EventKind {
         #[serde(default)]
         timer: Option<i64>,
     },
+    /// Alerts of a monitoring group fired (the first ones, or new ones in the group).
+    AlertsFiring {
+        /// The alert group's key (Alertmanager's `groupKey`).
+        group: String,
+        /// The alerts that are new to this incident.
+        alerts: Vec<AlertRecord>,
+    },
+    /// Alerts of a monitoring group were resolved by the monitoring system.
+    AlertsResolved {
+        /// The alert group's key.
+        group: String,
+        /// The alerts that resolved.
+        alerts: Vec<AlertRecord>,
+        /// Whether every alert of the group is resolved now.
+        all: bool,
+    },
     /// A runbook step was skipped.
     StepSkipped {
         /// The runbook's id.
@@ -191,6 +208,8 @@ impl EventKind {
             EventKind::ActionExpired { .. } => "action_expired",
             EventKind::ActionStarted { .. } => "action_started",
             EventKind::ActionFinished { .. } => "action_finished",
+            EventKind::AlertsFiring { .. } => "alerts_firing",
+            EventKind::AlertsResolved { .. } => "alerts_resolved",
         }
     }
 
@@ -265,6 +284,21 @@ impl EventKind {
                     text.push_str(&format!(" ({} min late)", late_secs / 60));
                 }
                 text
+            }
+            EventKind::AlertsFiring { alerts, .. } => {
+                let n = alerts.len();
+                let noun = if n == 1 { "alert" } else { "alerts" };
+                format!("{n} {noun} firing: {}", describe_alerts(alerts))
+            }
+            EventKind::AlertsResolved { alerts, all, .. } => {
+                let n = alerts.len();
+                let noun = if n == 1 { "alert" } else { "alerts" };
+                let tail = if *all {
+                    " (all alerts of the group are resolved)"
+                } else {
+                    ""
+                };
+                format!("{n} {noun} resolved: {}{tail}", describe_alerts(alerts))
             }
             EventKind::ActionApproved { request } => format!("approved {request}"),
             EventKind::ActionDenied { request, reason } => {

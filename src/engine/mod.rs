@@ -2,6 +2,8 @@
 //! the chat should show. It knows no chat; it speaks through [`port::ChatPort`].
 
 mod actions;
+mod alerts;
+mod alerts_view;
 mod cards;
 mod changes;
 pub mod clock;
@@ -30,6 +32,7 @@ use port::Origin;
 use postmortem::{PostmortemError, PostmortemRenderer};
 
 pub use actions::{ActionSettings, SecretReader};
+pub use alerts::{AlertOutcome, AlertSettings, alertmanager_actor};
 pub use views::war_room_name;
 
 /// What the engine needs from the configuration.
@@ -49,6 +52,8 @@ pub struct Settings {
     pub rotations: Vec<Rotation>,
     /// Who may declare and run steps.
     pub permissions: Permissions,
+    /// How alerts from monitoring become incidents.
+    pub alerts: AlertSettings,
 }
 
 /// Why a command did nothing. The chat user sees [`Engine::explain`]'s sentence.

@@ -80,7 +80,7 @@ impl Engine {
         }])
     }
 
-    async fn matches_message(
+    pub(super) async fn matches_message(
         &self,
         attach_to: Option<IncidentNumber>,
         matches: &[Match],

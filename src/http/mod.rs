@@ -1,11 +1,14 @@
-//! The HTTP side of `warroom serve`: an axum router. For now only `GET /healthz`; Slack
-//! endpoints, alert webhooks and metrics come here later.
+//! The HTTP side of `warroom serve`: an axum router. `GET /healthz` and the Alertmanager
+//! webhook (`alerts.rs`); Slack endpoints and metrics come here later.
+
+pub mod alerts;
 
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
@@ -17,12 +20,22 @@ use crate::store::StoreError;
 pub struct AppState {
     /// The engine, and through it the store.
     pub engine: Arc<Engine>,
+    /// The Alertmanager webhook, when `[alerts]` enables it.
+    pub alerts: Option<Arc<alerts::AlertWebhook>>,
 }
 
 /// The routes of `warroom serve`.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/alerts/alertmanager",
+            post(alerts::without_path).layer(DefaultBodyLimit::max(alerts::MAX_BODY)),
+        )
+        .route(
+            "/alerts/alertmanager/{secret}",
+            post(alerts::with_path).layer(DefaultBodyLimit::max(alerts::MAX_BODY)),
+        )
         .with_state(state)
 }
 

@@ -16,7 +16,7 @@ const MAX_DECLARE_ATTEMPTS: u32 = 50;
 
 /// The next number is taken inside the INSERT, so numbers have no gaps; two transactions that
 /// take the same one collide on the primary key and the loser retries.
-const INSERT_INCIDENT: &str = concat!(
+pub(super) const INSERT_INCIDENT: &str = concat!(
     "INSERT INTO incidents (",
     incident_columns!(),
     ") SELECT COALESCE(MAX(number), 0) + 1, \

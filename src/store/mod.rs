@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 
 pub use actions::Created;
+pub use alerts::{AlertGroupIncident, AlertGroupOpening};
 pub use firing::TimerPage;
 pub use timers::Cancel;
 
@@ -85,6 +86,7 @@ macro_rules! with_pool {
 
 mod actions;
 mod activity;
+mod alerts;
 mod connect;
 mod error;
 mod firing;

@@ -158,6 +158,12 @@ impl Engine {
                 .check(name, value)
                 .map_err(|e| EngineError::Usage(e.to_string()))?;
         }
+        // Labels of the alerts that opened the incident fill what nobody else gives.
+        let mut given = given;
+        given.extend(
+            self.alert_values(number, &template, &given, actions)
+                .await?,
+        );
         let missing: Vec<String> = template
             .params()
             .into_iter()

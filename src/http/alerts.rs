@@ -1,0 +1,186 @@
+//! `POST /alerts/alertmanager`: Alertmanager's webhook. Checks the secret (a bearer token or a
+//! secret path segment, compared in constant time) before it reads the body, refuses bodies
+//! over 1 MiB (413) and payloads it cannot use (400, with the reason, logged), records through
+//! the engine, carries the effects out through the chat port, and answers 503 when nothing
+//! could be recorded, so that Alertmanager tries again (deliveries are idempotent).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+use super::AppState;
+use crate::config::AlertSecrets;
+use crate::engine::alertmanager_actor;
+use crate::engine::port::{ChatPort, Origin};
+
+/// The largest body accepted, in bytes.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// What the webhook needs: its secrets, the chat to act in, and the origin its effects carry.
+pub struct AlertWebhook {
+    secrets: AlertSecrets,
+    port: Arc<dyn ChatPort>,
+    origin: Origin,
+}
+
+impl AlertWebhook {
+    /// A webhook guarded by `secrets`, acting through `port`; `room` is the chat room a
+    /// failed effect is reported in (the announcements room or the lobby).
+    pub fn new(secrets: AlertSecrets, port: Arc<dyn ChatPort>, room: String) -> AlertWebhook {
+        let origin = Origin {
+            platform: port.platform().to_owned(),
+            room_id: room,
+            user: alertmanager_actor(),
+        };
+        AlertWebhook {
+            secrets,
+            port,
+            origin,
+        }
+    }
+
+    /// Whether the request carries a configured secret: the bearer token, or the path segment.
+    fn admits(&self, headers: &HeaderMap, path_secret: Option<&str>) -> bool {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, token) = v.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            });
+        let matches = |given: Option<&str>, expected: &Option<SecretString>| match (given, expected)
+        {
+            (Some(given), Some(expected)) => {
+                same_secret(given.as_bytes(), expected.expose_secret().as_bytes())
+            }
+            _ => false,
+        };
+        // Both are compared, whatever the first gave, so the time says nothing either.
+        let by_token = matches(bearer, &self.secrets.token);
+        let by_path = matches(path_secret, &self.secrets.path);
+        by_token | by_path
+    }
+}
+
+/// Compares a given secret with the expected one in time that depends only on the expected
+/// one's length.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    let mut diff = u8::from(given.len() != expected.len());
+    for (i, e) in expected.iter().enumerate() {
+        let g = given.get(i).copied().unwrap_or(0);
+        diff |= std::hint::black_box(g ^ e);
+    }
+    diff == 0
+}
+
+/// `POST /alerts/alertmanager` (secret in the Authorization header).
+pub(super) async fn without_path(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    receive(state, &headers, None, body).await
+}
+
+/// `POST /alerts/alertmanager/{secret}`.
+pub(super) async fn with_path(
+    State(state): State<AppState>,
+    Path(secret): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    receive(state, &headers, Some(&secret), body).await
+}
+
+#[tracing::instrument(skip_all, name = "alertmanager_webhook")]
+async fn receive(
+    state: AppState,
+    headers: &HeaderMap,
+    path_secret: Option<&str>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(webhook) = state.alerts.as_ref() else {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "the Alertmanager webhook is not enabled",
+        );
+    };
+    if !webhook.admits(headers, path_secret) {
+        tracing::warn!("refused an Alertmanager delivery: missing or wrong secret");
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong credentials: send the configured bearer token or secret path",
+        );
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            tracing::warn!(%status, reason = %rejection.body_text(), "refused an Alertmanager delivery's body");
+            let reason = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!("the body is larger than {MAX_BODY} bytes")
+            } else {
+                rejection.body_text()
+            };
+            return refuse(status, &reason);
+        }
+    };
+    let notification = match crate::alerts::parse(&body) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(reason = %e, bytes = body.len(), "refused an Alertmanager payload");
+            return refuse(StatusCode::BAD_REQUEST, &e.to_string());
+        }
+    };
+    let engine = &state.engine;
+    match engine.receive_alerts(&webhook.origin, &notification).await {
+        Ok((outcome, effects)) => {
+            let failed = engine
+                .dispatch(webhook.port.as_ref(), &webhook.origin, effects)
+                .await;
+            tracing::info!(
+                incident = ?outcome.incident.map(|n| n.to_string()),
+                opened = outcome.opened,
+                firing = outcome.firing,
+                resolved = outcome.resolved,
+                failed_effects = failed,
+                "Alertmanager delivery recorded"
+            );
+            let body = json!({
+                "status": "ok",
+                "incident": outcome.incident.map(|n| n.to_string()),
+                "opened": outcome.opened,
+                "firing": outcome.firing,
+                "resolved": outcome.resolved,
+                "resolved_incident": outcome.resolved_incident,
+            });
+            (StatusCode::OK, Json(body)).into_response()
+        }
+        Err(reason) => refuse(StatusCode::SERVICE_UNAVAILABLE, &reason),
+    }
+}
+
+fn refuse(status: StatusCode, reason: &str) -> Response {
+    (status, Json(json!({ "status": "error", "error": reason }))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_secret;
+
+    #[test]
+    fn secrets_match_only_when_equal() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abd", b"abc"));
+        assert!(!same_secret(b"ab", b"abc"));
+        assert!(!same_secret(b"abcd", b"abc"));
+        assert!(!same_secret(b"", b"abc"));
+    }
+}

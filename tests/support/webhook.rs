@@ -1,0 +1,151 @@
+//! `warroom serve` with the Alertmanager webhook on, run as the real binary on port 0, and a
+//! plain HTTP/1.1 client to post to it.
+// Each test file uses part of this.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The bearer token the test servers accept.
+pub const TOKEN: &str = "test-token-5f1c";
+/// The secret path segment the test servers accept.
+pub const PATH_SECRET: &str = "path-secret-9a2e";
+
+/// A running `warroom serve`; killed when dropped.
+pub struct Server {
+    child: Child,
+    /// Where it listens.
+    pub address: SocketAddr,
+}
+
+impl Server {
+    /// Starts `warroom serve` in `dir` on `database_url`, with `[alerts]` on (both secrets
+    /// from environment variables), runbooks from `runbooks`, and `alerts` added to the
+    /// `[alerts]` table.
+    pub fn start(dir: &Path, database_url: &str, runbooks: &Path, alerts: &str) -> Server {
+        let config = format!(
+            "runbook_dirs = [{runbooks:?}]\n[alerts]\nenabled = true\n\
+             token = {{ env = \"TEST_ALERTS_TOKEN\" }}\n\
+             path_secret = {{ env = \"TEST_ALERTS_PATH\" }}\n{alerts}\n"
+        );
+        std::fs::write(dir.join("warroom.toml"), config).expect("the config is written");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("WARROOM_") {
+                command.env_remove(key);
+            }
+        }
+        let mut child = command
+            .current_dir(dir)
+            .env("WARROOM_DATABASE_URL", database_url)
+            .env("TEST_ALERTS_TOKEN", TOKEN)
+            .env("TEST_ALERTS_PATH", PATH_SECRET)
+            .env("RUST_LOG", "warn")
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(dir.join("chat.txt")).expect("a chat file"))
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the warroom binary starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = dir.join("serve.log");
+        let (lines, received) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut file = std::fs::File::create(log).expect("a log file");
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let _ = writeln!(file, "{line}");
+                let _ = lines.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match received.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(rest) = line.strip_prefix("warroom: serving on http://") {
+                        let address = rest
+                            .split_whitespace()
+                            .next()
+                            .and_then(|a| a.parse().ok())
+                            .unwrap_or_else(|| panic!("no address in '{line}'"));
+                        return Server { child, address };
+                    }
+                    seen.push(line);
+                }
+                Err(e) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("warroom serve did not start ({e}); it said: {seen:#?}");
+                }
+            }
+        }
+    }
+
+    /// The webhook's URL with the secret path segment.
+    pub fn webhook_url(&self) -> String {
+        format!("http://{}/alerts/alertmanager/{PATH_SECRET}", self.address)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP answer: status and body.
+#[derive(Debug)]
+pub struct Answer {
+    /// The status code.
+    pub status: u16,
+    /// The body.
+    pub body: String,
+}
+
+/// `POST path` with `body` and extra header lines; the connection is closed after the answer.
+pub fn post(address: SocketAddr, path: &str, headers: &[&str], body: &[u8]) -> Answer {
+    let mut stream =
+        TcpStream::connect_timeout(&address, Duration::from_secs(5)).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("a read timeout");
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for h in headers {
+        head.push_str(h);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).expect("the head is sent");
+    // A server that refuses a huge body may close before reading it all.
+    let _ = stream.write_all(body);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {text:?}"));
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Answer { status, body }
+}
+
+/// Posts to the webhook with the bearer token.
+pub fn deliver(address: SocketAddr, body: &[u8]) -> Answer {
+    let auth = format!("Authorization: Bearer {TOKEN}");
+    post(address, "/alerts/alertmanager", &[&auth], body)
+}
