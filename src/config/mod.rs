@@ -94,6 +94,12 @@ pub struct MatrixConfig {
     pub password: Option<SecretString>,
     /// An access token, instead of a password.
     pub access_token: Option<SecretString>,
+    /// Who may give commands (Matrix user ids); empty: anyone in a room the bot serves.
+    #[serde(deserialize_with = "fields::user_ids")]
+    pub allowed_users: Vec<String>,
+    /// Rooms (ids `!…` or aliases `#…`) the bot serves besides the war rooms it creates.
+    #[serde(deserialize_with = "fields::user_ids")]
+    pub rooms: Vec<String>,
 }
 
 impl Default for Config {
@@ -242,6 +248,12 @@ impl Config {
         key_line(out, "user", text(&self.matrix.user));
         key_line(out, "password", secret(&self.matrix.password));
         key_line(out, "access_token", secret(&self.matrix.access_token));
+        let list = |items: &[String]| {
+            let quoted: Vec<String> = items.iter().map(|i| quoted(i)).collect();
+            Some(format!("[{}]", quoted.join(", ")))
+        };
+        key_line(out, "allowed_users", list(&self.matrix.allowed_users));
+        key_line(out, "rooms", list(&self.matrix.rooms));
         self.actions.describe(out);
         self.escalation.describe(out);
         escalation::describe_rotations(&self.rotations, out);
@@ -432,6 +444,8 @@ mod tests {
             "user",
             "password",
             "access_token",
+            "allowed_users",
+            "rooms",
             "[actions]",
             "dry_run",
             "timeout",

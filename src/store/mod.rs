@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 
 pub use actions::Created;
+pub use matrix::{MatrixSession, ReactionKey};
 pub use timers::Cancel;
 
 use crate::domain::{
@@ -88,6 +89,7 @@ mod connect;
 mod error;
 mod health;
 mod incidents;
+mod matrix;
 mod rooms;
 mod rows;
 mod runbook_messages;
