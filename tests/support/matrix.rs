@@ -85,7 +85,11 @@ fn path(segment: &str) -> String {
 impl Human {
     /// Logs `name` in with their password.
     pub async fn login(url: &str, name: &str) -> Human {
-        let http = reqwest::Client::new();
+        // No idle connections: one kept across a homeserver restart would fail the next call.
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("an HTTP client");
         let mut human = Human {
             url: url.to_owned(),
             token: String::new(),
