@@ -10,7 +10,7 @@ use matrix_sdk::ruma::api::client::membership::{invite_user, join_room_by_id};
 use matrix_sdk::ruma::api::client::message::send_message_event;
 use matrix_sdk::ruma::api::client::redact::redact_event;
 use matrix_sdk::ruma::api::client::room::get_room_event;
-use matrix_sdk::ruma::api::client::state::{get_state_event_for_key, send_state_event};
+use matrix_sdk::ruma::api::client::state::{get_state_events, send_state_event};
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::{MessageLikeEventType, StateEventType};
 use matrix_sdk::ruma::serde::Raw;
@@ -28,11 +28,6 @@ pub(super) fn chat_error(what: &str, e: HttpError) -> ChatError {
         Some(_) => ChatError::Refused(format!("{what}: {e}")),
         None => ChatError::Unavailable(format!("{what}: {e}")),
     }
-}
-
-/// Whether the homeserver said "not found" (a state event that is not set).
-fn is_not_found(e: &HttpError) -> bool {
-    matches!(e.client_api_error_kind(), Some(ErrorKind::NotFound))
 }
 
 pub(super) fn room_id(raw: &str) -> Result<OwnedRoomId, ChatError> {
@@ -64,8 +59,11 @@ impl MatrixChat {
         if let Some(known) = self.known_encryption(room) {
             return Ok(known);
         }
-        let found = self.state(room, "m.room.encryption", "").await?;
-        let encrypted = found.is_some();
+        let encrypted = self
+            .full_state(room)
+            .await?
+            .iter()
+            .any(|e| e["type"] == "m.room.encryption");
         self.remember_encryption(room, encrypted);
         Ok(encrypted)
     }
@@ -122,25 +120,34 @@ impl MatrixChat {
         Ok(())
     }
 
-    /// The content of a state event, `None` when it is not set.
+    /// The room's current state events, as JSON. (Asking for the whole state rather than one
+    /// event that may not be set keeps "not found" errors out of the log.)
+    pub(super) async fn full_state(&self, room: &str) -> Result<Vec<Value>, ChatError> {
+        let request = get_state_events::v3::Request::new(room_id(room)?);
+        let found = self
+            .client
+            .send(request)
+            .await
+            .map_err(|e| chat_error(&format!("room {room}"), e))?;
+        Ok(found
+            .room_state
+            .iter()
+            .filter_map(|raw| serde_json::from_str(raw.json().get()).ok())
+            .collect())
+    }
+
+    /// The content of a state event (empty state key), `None` when it is not set.
     pub(super) async fn state(
         &self,
         room: &str,
         event_type: &str,
-        state_key: &str,
     ) -> Result<Option<Value>, ChatError> {
-        let request = get_state_event_for_key::v3::Request::new(
-            room_id(room)?,
-            StateEventType::from(event_type),
-            state_key.to_owned(),
-        );
-        match self.client.send(request).await {
-            Ok(found) => serde_json::from_str(found.event_or_content.get())
-                .map(Some)
-                .map_err(|e| ChatError::Unavailable(format!("{event_type} of {room}: {e}"))),
-            Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(chat_error(&format!("room {room}"), e)),
-        }
+        Ok(self
+            .full_state(room)
+            .await?
+            .into_iter()
+            .find(|e| e["type"] == event_type && e["state_key"] == "")
+            .map(|e| e["content"].clone()))
     }
 
     /// One event of a room, as JSON.
