@@ -110,11 +110,15 @@ async fn no_command_is_handled_twice_after_warroom_restarts() {
         .await;
 
     // Said while Warroom is down: handled once it is back, and nothing older is replayed.
+    // More than one sync returns follows it, so the bot must fetch the gap to find it.
     scene.stop();
     scene
         .alice
         .say(&room, "!incident note while it was down")
         .await;
+    for i in 0..110 {
+        scene.bob.say(&room, &format!("chatter {i}")).await;
+    }
     scene.start().await;
     scene
         .alice

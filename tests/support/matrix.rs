@@ -200,13 +200,13 @@ impl Human {
         self.send(room, "m.reaction", content).await
     }
 
-    /// The room's last 200 events, oldest first.
+    /// The room's last 500 events, oldest first.
     pub async fn events(&self, room: &str) -> Vec<Value> {
         let page = self
             .call(
                 "GET",
                 &format!(
-                    "/_matrix/client/v3/rooms/{}/messages?dir=b&limit=200",
+                    "/_matrix/client/v3/rooms/{}/messages?dir=b&limit=500",
                     path(room)
                 ),
                 None,

@@ -46,6 +46,9 @@ pub(super) enum RoundError {
     /// The database failed, so the events were not (all) handled.
     #[error("the database failed: {0}")]
     Store(#[from] crate::store::StoreError),
+    /// A gap in a room's timeline could not be fetched.
+    #[error("{0}")]
+    Gap(#[from] crate::engine::port::ChatError),
 }
 
 impl MatrixBot {
@@ -123,7 +126,8 @@ impl MatrixBot {
     async fn round(&self, since: Option<String>) -> Result<(), RoundError> {
         let first = since.is_none();
         let mut request = sync::Request::new();
-        request.since = since;
+        request.filter = Some(super::gap::filter());
+        request.since = since.clone();
         request.timeout = Some(if first { Duration::ZERO } else { SYNC_WAIT });
         let config = RequestConfig::new()
             .timeout(SYNC_WAIT + Duration::from_secs(30))
@@ -151,12 +155,27 @@ impl MatrixBot {
                     self.chat.mark_encrypted(room);
                 }
             }
-            let timeline: Vec<Value> = joined
-                .timeline
-                .events
-                .iter()
-                .filter_map(|raw| serde_json::from_str(raw.json().get()).ok())
-                .collect();
+            let mut timeline: Vec<Value> = Vec::new();
+            if let (true, Some(prev), Some(since)) = (
+                joined.timeline.limited,
+                joined.timeline.prev_batch.as_deref(),
+                since.as_deref(),
+            ) {
+                // Failing to fill the gap fails the round, so that it is tried again.
+                timeline = self.chat.gap(room, prev, since).await?;
+                tracing::info!(
+                    room,
+                    fetched = timeline.len(),
+                    "filled a gap in the timeline"
+                );
+            }
+            timeline.extend(
+                joined
+                    .timeline
+                    .events
+                    .iter()
+                    .filter_map(|raw| serde_json::from_str::<Value>(raw.json().get()).ok()),
+            );
             // In a room the bot just joined, what was said before it joined is history.
             let joined_at = timeline.iter().rposition(|e| events::is_join_of(e, &bot));
             for (i, event) in timeline.iter().enumerate() {

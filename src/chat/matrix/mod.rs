@@ -9,6 +9,7 @@
 mod api;
 mod bot;
 mod events;
+mod gap;
 mod handle;
 pub mod keys;
 mod login;
