@@ -258,6 +258,29 @@ pub async fn join_when_invited(human: &Human, room: &str) {
     }
 }
 
+/// The direct room the bot made with `human`, joined, once the bot has written there.
+pub async fn direct_room_with_bot(scene: &Scene, human: &Human) -> String {
+    let store = scene.store().await;
+    let deadline = std::time::Instant::now() + DEADLINE;
+    let room = loop {
+        if let Some(room) = store
+            .matrix_direct_room(&scene.bot, &human.id)
+            .await
+            .expect("direct rooms are read")
+        {
+            break room;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bot made no direct room with {}",
+            human.id
+        );
+        tokio::time::sleep(POLL).await;
+    };
+    join_when_invited(human, &room).await;
+    room
+}
+
 /// The notes on a timeline, in order.
 pub fn notes(events: &[TimelineEvent]) -> Vec<String> {
     events
