@@ -88,6 +88,12 @@ async fn bad_input_strangers_and_a_taken_alias_are_handled_plainly() {
         return;
     };
     let bot = scene.bot.as_str();
+    // An invitation to a room it is not configured for is left alone. The commands below are
+    // answered after the bot's sync saw the invitation, which came first.
+    let elsewhere = scene
+        .alice
+        .create_room(json!({ "name": "not configured", "invite": [bot] }))
+        .await;
     // Someone not in allowed_users is told so, and nothing happens.
     scene
         .carol
@@ -127,6 +133,11 @@ async fn bad_input_strangers_and_a_taken_alias_are_handled_plainly() {
             .await
             .expect("read")
             .is_none()
+    );
+    let members = scene.alice.members(&elsewhere).await;
+    assert!(
+        members.iter().any(|(u, m)| u == bot && m == "invite"),
+        "the bot joined a room it is not configured for: {members:?}"
     );
 
     // The war room's alias is taken: it gets the next free one.

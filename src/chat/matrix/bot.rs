@@ -46,9 +46,9 @@ pub(super) enum RoundError {
     /// The database failed, so the events were not (all) handled.
     #[error("the database failed: {0}")]
     Store(#[from] crate::store::StoreError),
-    /// A gap in a room's timeline could not be fetched.
+    /// The homeserver failed a call the round needs (a timeline gap, a room's state).
     #[error("{0}")]
-    Gap(#[from] crate::engine::port::ChatError),
+    Chat(#[from] crate::engine::port::ChatError),
 }
 
 impl MatrixBot {

@@ -66,6 +66,9 @@ impl MatrixBot {
         if sender == self.chat.bot().as_str() || !self.serves(room).await? {
             return Ok(());
         }
+        // Asked before the claim: when it cannot be told, the round fails and the event is
+        // looked at again, rather than claimed and lost.
+        let encrypted = self.chat.is_encrypted(room).await?;
         let now = Utc::now().timestamp_millis();
         if !self
             .engine
@@ -79,7 +82,7 @@ impl MatrixBot {
         let Ok(user) = UserId::parse(&sender) else {
             return Ok(());
         };
-        if self.chat.is_encrypted(room).await.unwrap_or(true) {
+        if encrypted {
             self.refuse_encrypted(room, &user).await;
             return Ok(());
         }
