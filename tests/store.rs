@@ -10,12 +10,16 @@ mod chat_stories;
 #[path = "store/timer_stories.rs"]
 mod timer_stories;
 
+#[path = "store/matrix_stories.rs"]
+mod matrix_stories;
+
 use std::collections::BTreeSet;
 
 use warroom::domain::{EventKind, IncidentNumber, NoteText, Role, Severity, Status};
 use warroom::store::{Store, StoreError};
 
 use chat_stories::*;
+use matrix_stories::*;
 use support::{at, title, user};
 use timer_stories::*;
 
@@ -62,6 +66,10 @@ stories!(
     acknowledging_cancels_pages_and_resolving_cancels_the_rest,
     a_batch_records_the_pages_that_fit_and_leaves_the_moved_on_ones_claimed,
     a_batch_by_someone_whose_claims_ran_out_marks_nothing_fired,
+    a_matrix_event_is_claimed_once_also_by_concurrent_claimers,
+    the_matrix_session_and_sync_token_are_kept_per_bot,
+    direct_rooms_are_remembered_per_bot_and_person,
+    emoji_keys_point_at_buttons_and_keep_the_bots_reaction,
 );
 
 async fn declare(store: &Store, text: &str) -> warroom::domain::Incident {

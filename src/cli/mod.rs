@@ -1,6 +1,7 @@
 //! The command line: `warroom console`, `postmortem`, `runbooks`, `migrate`, `config`.
 
 mod actions;
+mod matrix;
 mod runbooks;
 pub mod serve;
 

@@ -26,6 +26,7 @@ pub struct Application {
     alerts: Option<Arc<AlertWebhook>>,
     owner: String,
     terminate: Signal,
+    matrix: Option<crate::chat::matrix::MatrixBot>,
 }
 
 impl Application {
@@ -39,12 +40,17 @@ impl Application {
         // Installed now, so that a SIGTERM right after start-up stops the server gracefully
         // instead of killing it.
         let terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-        // Serve has no Slack or Matrix adapter yet: pages are lines on stdout (and timeline
-        // events in the database).
-        let port: Arc<dyn ChatPort> = Arc::new(ConsoleChat::new(
-            Box::new(std::io::stdout()),
-            &config.bot_name,
-        ));
+        let engine = Arc::new(engine);
+        // With [matrix], the scheduler's pages go to the Matrix war rooms; without a chat they
+        // are lines on stdout (and timeline events in the database).
+        let matrix = super::matrix::bot(&config.matrix, engine.clone()).await?;
+        let port: Arc<dyn ChatPort> = match &matrix {
+            Some(bot) => bot.chat(),
+            None => Arc::new(ConsoleChat::new(
+                Box::new(std::io::stdout()),
+                &config.bot_name,
+            )),
+        };
         let alerts = if config.alerts.enabled {
             let secrets = config.alerts.secrets().context("[alerts]")?;
             let room = config.announce_room.clone().unwrap_or(config.lobby.clone());
@@ -55,11 +61,12 @@ impl Application {
         Ok(Application {
             listener,
             address,
-            engine: Arc::new(engine),
+            engine,
             port,
             alerts,
             owner: owner_id(),
             terminate,
+            matrix,
         })
     }
 
@@ -83,6 +90,7 @@ impl Application {
             alerts,
             owner,
             mut terminate,
+            matrix,
             ..
         } = self;
         let (stop, stopped) = watch::channel(false);
@@ -105,9 +113,15 @@ impl Application {
             }),
         )
         .with_graceful_shutdown(wait_for_stop(stopped.clone()));
-        let scheduler = crate::scheduler::run(engine, vec![port], owner, wait_for_stop(stopped));
+        let matrix = async {
+            if let Some(bot) = matrix {
+                bot.run(wait_for_stop(stopped.clone())).await;
+            }
+        };
+        let scheduler =
+            crate::scheduler::run(engine, vec![port], owner, wait_for_stop(stopped.clone()));
         let signals = tokio::spawn(signals);
-        let (served, ()) = tokio::join!(http.into_future(), scheduler);
+        let (served, (), ()) = tokio::join!(http.into_future(), scheduler, matrix);
         signals.abort();
         served.context("the HTTP server failed")
     }

@@ -102,6 +102,18 @@ pub struct MatrixConfig {
     pub password: Option<SecretString>,
     /// An access token, instead of a password.
     pub access_token: Option<SecretString>,
+    /// A file holding the password (a mounted secret), read at start-up.
+    #[serde(deserialize_with = "fields::relative_path")]
+    pub password_file: Option<PathBuf>,
+    /// A file holding the access token, read at start-up.
+    #[serde(deserialize_with = "fields::relative_path")]
+    pub access_token_file: Option<PathBuf>,
+    /// Who may give commands (Matrix user ids); empty: anyone in a room the bot serves.
+    #[serde(deserialize_with = "fields::user_ids")]
+    pub allowed_users: Vec<String>,
+    /// Rooms (ids `!…` or aliases `#…`) the bot serves besides the war rooms it creates.
+    #[serde(deserialize_with = "fields::user_ids")]
+    pub rooms: Vec<String>,
 }
 
 impl Default for Config {
@@ -255,6 +267,19 @@ impl Config {
         key_line(out, "user", text(&self.matrix.user));
         key_line(out, "password", secret(&self.matrix.password));
         key_line(out, "access_token", secret(&self.matrix.access_token));
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| quoted(&p.display().to_string()));
+        key_line(out, "password_file", path(&self.matrix.password_file));
+        key_line(
+            out,
+            "access_token_file",
+            path(&self.matrix.access_token_file),
+        );
+        let list = |items: &[String]| {
+            let quoted: Vec<String> = items.iter().map(|i| quoted(i)).collect();
+            Some(format!("[{}]", quoted.join(", ")))
+        };
+        key_line(out, "allowed_users", list(&self.matrix.allowed_users));
+        key_line(out, "rooms", list(&self.matrix.rooms));
         self.actions.describe(out);
         self.escalation.describe(out);
         escalation::describe_rotations(&self.rotations, out);
@@ -447,6 +472,10 @@ mod tests {
             "user",
             "password",
             "access_token",
+            "allowed_users",
+            "rooms",
+            "password_file",
+            "access_token_file",
             "[actions]",
             "dry_run",
             "timeout",

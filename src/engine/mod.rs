@@ -12,6 +12,7 @@ pub mod effect;
 mod escalation;
 mod memo;
 pub mod message;
+mod pinned;
 pub mod port;
 pub mod postmortem;
 mod runbooks;

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 pub use actions::Created;
 pub use alerts::{AlertGroupIncident, AlertGroupOpening};
 pub use firing::TimerPage;
+pub use matrix::{MatrixSession, ReactionKey};
 pub use timers::Cancel;
 
 use crate::domain::{
@@ -92,6 +93,7 @@ mod error;
 mod firing;
 mod health;
 mod incidents;
+mod matrix;
 mod rooms;
 mod rows;
 mod runbook_messages;

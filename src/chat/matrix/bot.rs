@@ -1,0 +1,215 @@
+//! The bot's sync loop: sync from the kept token, act on the new events, keep the new token;
+//! on errors (the homeserver restarts) retry with a growing pause.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use matrix_sdk::config::RequestConfig;
+use matrix_sdk::ruma::api::client::sync::sync_events::v3 as sync;
+use serde_json::Value;
+
+use super::MatrixChat;
+use super::events::{self, Incoming};
+use crate::engine::Engine;
+
+/// How long one sync waits for new events on the homeserver.
+const SYNC_WAIT: Duration = Duration::from_secs(30);
+/// The first pause after a failed sync; it doubles up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+/// The longest pause between sync attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
+/// Who may command the bot, and where.
+#[derive(Debug, Clone, Default)]
+pub struct MatrixSettings {
+    /// Who may give commands; empty: anyone in a room the bot serves.
+    pub allowed_users: HashSet<String>,
+    /// The room ids the bot serves besides its war rooms and direct rooms.
+    pub rooms: HashSet<String>,
+}
+
+/// The Matrix bot: a chat port and the engine it feeds.
+pub struct MatrixBot {
+    pub(super) chat: Arc<MatrixChat>,
+    pub(super) engine: Arc<Engine>,
+    pub(super) settings: MatrixSettings,
+}
+
+/// Why one round of the loop failed; the loop retries.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum RoundError {
+    /// The homeserver could not be synced with.
+    #[error("sync failed: {0}")]
+    Sync(#[from] matrix_sdk::HttpError),
+    /// The database failed, so the events were not (all) handled.
+    #[error("the database failed: {0}")]
+    Store(#[from] crate::store::StoreError),
+    /// The homeserver failed a call the round needs (a timeline gap, a room's state).
+    #[error("{0}")]
+    Chat(#[from] crate::engine::port::ChatError),
+}
+
+impl MatrixBot {
+    /// A bot over a logged-in chat port. `rooms` may hold aliases (`#lobby:hs`), resolved here.
+    pub async fn new(
+        chat: Arc<MatrixChat>,
+        engine: Arc<Engine>,
+        allowed_users: &[String],
+        rooms: &[String],
+    ) -> Result<MatrixBot, String> {
+        let mut ids = HashSet::new();
+        for room in rooms {
+            if room.starts_with('#') {
+                let id = chat
+                    .resolve_alias(room)
+                    .await
+                    .map_err(|e| format!("[matrix] rooms: {room}: {e}"))?;
+                ids.insert(id);
+            } else if room.starts_with('!') {
+                ids.insert(room.clone());
+            } else {
+                return Err(format!(
+                    "[matrix] rooms: '{room}' is neither a room id (!…) nor an alias (#…)"
+                ));
+            }
+        }
+        Ok(MatrixBot {
+            chat,
+            engine,
+            settings: MatrixSettings {
+                allowed_users: allowed_users.iter().cloned().collect(),
+                rooms: ids,
+            },
+        })
+    }
+
+    /// The chat port, for the scheduler's pages.
+    pub fn chat(&self) -> Arc<MatrixChat> {
+        self.chat.clone()
+    }
+
+    /// Syncs and acts on events until `shutdown` completes. The first sync of a bot that has
+    /// no kept token only takes note of where things stand (old commands are never replayed).
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let bot = self.chat.bot().to_string();
+        let mut backoff = FIRST_BACKOFF;
+        loop {
+            let round = async {
+                let since = self.engine.store().matrix_sync_token(&bot).await?;
+                self.round(since).await
+            };
+            let outcome = tokio::select! {
+                () = &mut shutdown => {
+                    tracing::info!("Matrix sync stopped");
+                    return;
+                }
+                outcome = round => outcome,
+            };
+            match outcome {
+                Ok(()) => backoff = FIRST_BACKOFF,
+                Err(error) => {
+                    tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "Matrix sync round failed");
+                    tokio::select! {
+                        () = &mut shutdown => return,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+        }
+    }
+
+    /// One sync and the handling of what it brought; the token is kept only after.
+    async fn round(&self, since: Option<String>) -> Result<(), RoundError> {
+        let first = since.is_none();
+        let mut request = sync::Request::new();
+        request.filter = Some(super::gap::filter());
+        request.since = since.clone();
+        request.timeout = Some(if first { Duration::ZERO } else { SYNC_WAIT });
+        let config = RequestConfig::new()
+            .timeout(SYNC_WAIT + Duration::from_secs(30))
+            .disable_retry();
+        let response = self
+            .chat
+            .client()
+            .send(request)
+            .with_request_config(config)
+            .await?;
+        for room in response.rooms.invite.keys() {
+            self.on_invite(room.as_str()).await;
+        }
+        let bot = self.chat.bot().to_string();
+        for (room, joined) in &response.rooms.join {
+            let room = room.as_str();
+            let state: &[_] = match &joined.state {
+                sync::State::Before(s) | sync::State::After(s) => &s.events,
+                _ => &[],
+            };
+            for raw in state {
+                if raw.get_field::<String>("type").ok().flatten().as_deref()
+                    == Some("m.room.encryption")
+                {
+                    self.chat.mark_encrypted(room);
+                }
+            }
+            let mut timeline: Vec<Value> = Vec::new();
+            if let (true, Some(prev), Some(since)) = (
+                joined.timeline.limited,
+                joined.timeline.prev_batch.as_deref(),
+                since.as_deref(),
+            ) {
+                // Failing to fill the gap fails the round, so that it is tried again.
+                timeline = self.chat.gap(room, prev, since).await?;
+                tracing::info!(
+                    room,
+                    fetched = timeline.len(),
+                    "filled a gap in the timeline"
+                );
+            }
+            timeline.extend(
+                joined
+                    .timeline
+                    .events
+                    .iter()
+                    .filter_map(|raw| serde_json::from_str::<Value>(raw.json().get()).ok()),
+            );
+            // In a room the bot just joined, what was said before it joined is history.
+            let joined_at = timeline.iter().rposition(|e| events::is_join_of(e, &bot));
+            for (i, event) in timeline.iter().enumerate() {
+                let incoming = events::read(event);
+                if incoming == Incoming::EncryptionEnabled {
+                    self.chat.mark_encrypted(room);
+                    continue;
+                }
+                if first || joined_at.is_some_and(|j| i <= j) {
+                    // What was said before the bot's first sync is history, not commands.
+                    continue;
+                }
+                self.on_event(room, incoming).await?;
+            }
+        }
+        self.engine
+            .store()
+            .save_matrix_sync_token(&bot, &response.next_batch)
+            .await?;
+        Ok(())
+    }
+
+    /// Joins rooms the bot is configured for; other invitations are left alone.
+    async fn on_invite(&self, room: &str) {
+        if !self.settings.rooms.contains(room) {
+            tracing::info!(
+                room,
+                "ignored an invitation to a room Warroom is not configured for"
+            );
+            return;
+        }
+        match self.chat.join(room).await {
+            Ok(()) => tracing::info!(room, "joined a configured room"),
+            Err(e) => tracing::warn!(error = %e, room, "could not join a configured room"),
+        }
+    }
+}

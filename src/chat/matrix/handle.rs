@@ -1,0 +1,198 @@
+//! Acting on one event: a command or a reaction from a person, in a room the bot serves, once.
+
+use chrono::{DateTime, Utc};
+
+use super::bot::{MatrixBot, RoundError};
+use super::events::Incoming;
+use super::keys::PIN_KEY;
+use crate::domain::{UserId, strip_invocation};
+use crate::engine::effect::Effect;
+use crate::engine::message::Message;
+use crate::engine::port::{ChatPort, Origin};
+
+/// What a person asked for.
+enum Ask {
+    /// `!incident …`.
+    Words(String),
+    /// A reaction with a button's key.
+    Press(i64),
+    /// 📌 on a message: add it to the timeline.
+    Pin(String),
+}
+
+impl MatrixBot {
+    /// Acts on one event of a room. Errors of the database end the round (it is retried);
+    /// everything else is told to the person or logged.
+    pub(super) async fn on_event(&self, room: &str, incoming: Incoming) -> Result<(), RoundError> {
+        let (event_id, sender, ask) = match incoming {
+            Incoming::Command {
+                event_id,
+                sender,
+                body,
+            } => {
+                let words = strip_invocation(&body).unwrap_or_default().to_owned();
+                (event_id, sender, Ask::Words(words))
+            }
+            Incoming::Reaction {
+                event_id,
+                sender,
+                target,
+                key,
+            } => {
+                if sender == self.chat.bot().as_str() {
+                    return Ok(());
+                }
+                let store = self.engine.store();
+                if key == PIN_KEY {
+                    (event_id, sender, Ask::Pin(target))
+                } else if let Some(button) = store.matrix_reaction_button(&target, &key).await? {
+                    (event_id, sender, Ask::Press(button))
+                } else {
+                    return Ok(());
+                }
+            }
+            Incoming::Encrypted { sender } => {
+                if self.serves(room).await? {
+                    tracing::warn!(
+                        room,
+                        sender,
+                        "an encrypted message: Warroom cannot read encrypted rooms"
+                    );
+                }
+                return Ok(());
+            }
+            Incoming::EncryptionEnabled | Incoming::Other => return Ok(()),
+        };
+        if sender == self.chat.bot().as_str() || !self.serves(room).await? {
+            return Ok(());
+        }
+        // Asked before the claim: when it cannot be told, the round fails and the event is
+        // looked at again, rather than claimed and lost.
+        let encrypted = self.chat.is_encrypted(room).await?;
+        let now = Utc::now().timestamp_millis();
+        if !self
+            .engine
+            .store()
+            .claim_matrix_event(&event_id, now)
+            .await?
+        {
+            tracing::info!(event_id, "already handled");
+            return Ok(());
+        }
+        let Ok(user) = UserId::parse(&sender) else {
+            return Ok(());
+        };
+        if encrypted {
+            self.refuse_encrypted(room, &user).await;
+            return Ok(());
+        }
+        let origin = Origin {
+            platform: "matrix".to_owned(),
+            room_id: room.to_owned(),
+            user,
+        };
+        if !self.settings.allowed_users.is_empty() && !self.settings.allowed_users.contains(&sender)
+        {
+            let refusal = Message::text(format!(
+                "{sender} may not give Warroom commands; ask an operator to add you to [matrix] allowed_users"
+            ));
+            if let Err(e) = self.chat.reply_privately(&origin, &refusal).await {
+                tracing::warn!(error = %e, "could not answer a refused command");
+            }
+            return Ok(());
+        }
+        let effects = match ask {
+            Ask::Words(words) => match press_words(&words) {
+                Some(button) => self.engine.press(&origin, button).await,
+                None => self.engine.handle_text(&origin, &words).await,
+            },
+            Ask::Press(button) => self.engine.press(&origin, &format!("b{button}")).await,
+            Ask::Pin(target) => self.pin(&origin, &target).await,
+        };
+        self.engine
+            .dispatch(self.chat.as_ref(), &origin, effects)
+            .await;
+        Ok(())
+    }
+
+    /// Whether the bot serves a room: configured, or a war room or direct room it made.
+    pub(super) async fn serves(&self, room: &str) -> Result<bool, RoundError> {
+        if self.settings.rooms.contains(room) {
+            return Ok(true);
+        }
+        let store = self.engine.store();
+        if store.incident_for_room("matrix", room).await?.is_some() {
+            return Ok(true);
+        }
+        Ok(store
+            .is_matrix_direct_room(self.chat.bot().as_str(), room)
+            .await?)
+    }
+
+    /// 📌: the message's author, time and text go on the timeline of the room's incident.
+    async fn pin(&self, origin: &Origin, target: &str) -> Vec<Effect> {
+        let event = match self.chat.event(&origin.room_id, target).await {
+            Ok(event) => event,
+            Err(e) => {
+                return vec![Effect::reply(format!(
+                    "that message could not be read: {e}"
+                ))];
+            }
+        };
+        let author = event["sender"].as_str().and_then(|s| UserId::parse(s).ok());
+        let said_at = event["origin_server_ts"]
+            .as_i64()
+            .and_then(DateTime::<Utc>::from_timestamp_millis);
+        let body = event["content"]["body"].as_str();
+        match (author, said_at, body) {
+            (Some(author), Some(said_at), Some(body)) => {
+                self.engine
+                    .pin_to_timeline(origin, &author, said_at, body)
+                    .await
+            }
+            _ => vec![Effect::reply(
+                "only text messages can be added to the timeline with 📌",
+            )],
+        }
+    }
+
+    /// A command in an encrypted room: nothing is posted there (it would be plaintext); the
+    /// sender is told in their direct room with the bot, which is unencrypted.
+    async fn refuse_encrypted(&self, room: &str, user: &UserId) {
+        tracing::warn!(room, %user, "refused a command in an encrypted room");
+        let notice = Message::text(format!(
+            "Warroom does not act in encrypted rooms, and posts nothing there, so your command in {room} was ignored. Use an unencrypted room for incidents."
+        ));
+        if let Err(e) = self.chat.direct_message(user, &notice).await {
+            tracing::warn!(error = %e, %user, "could not tell the sender by direct message");
+        }
+    }
+}
+
+/// `press b3 …`: the button part, when the words are a press.
+fn press_words(words: &str) -> Option<&str> {
+    let trimmed = words.trim_start();
+    let rest = trimmed.strip_prefix("press")?;
+    if rest.is_empty() || rest.starts_with(char::is_whitespace) {
+        Some(rest.trim())
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::press_words;
+
+    #[test]
+    fn press_takes_the_button_and_its_parameters() {
+        assert_eq!(press_words(" press b3"), Some("b3"));
+        assert_eq!(
+            press_words("press b3 pod_name=api-1"),
+            Some("b3 pod_name=api-1")
+        );
+        assert_eq!(press_words("press"), Some(""));
+        assert_eq!(press_words("pressure p1"), None);
+        assert_eq!(press_words("declare p1 x"), None);
+    }
+}

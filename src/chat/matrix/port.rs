@@ -1,0 +1,211 @@
+//! [`ChatPort`] for Matrix: what the engine asks, as client-server API calls.
+
+use async_trait::async_trait;
+use serde_json::json;
+
+use super::MatrixChat;
+use super::render::{escape, is_matrix_id};
+use crate::domain::UserId;
+use crate::engine::message::{FileUpload, Message, Span};
+use crate::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
+
+/// How many lines of a post-mortem the summary under the file quotes.
+const SUMMARY_LINES: usize = 12;
+
+#[async_trait]
+impl ChatPort for MatrixChat {
+    fn platform(&self) -> &str {
+        "matrix"
+    }
+
+    async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError> {
+        self.create_war_room(name, topic).await
+    }
+
+    async fn set_topic(&self, room: &RoomRef, topic: &str) -> Result<(), ChatError> {
+        self.send_state(&room.id, "m.room.topic", &json!({ "topic": topic }))
+            .await
+    }
+
+    async fn invite(&self, room: &RoomRef, users: &[UserId]) -> Result<(), ChatError> {
+        let mut skipped = Vec::new();
+        for user in users {
+            if !is_matrix_id(user.as_str()) {
+                skipped.push(user.as_str());
+                continue;
+            }
+            if user.as_str() == self.bot.as_str() {
+                continue;
+            }
+            self.invite_one(&room.id, user.as_str()).await?;
+        }
+        if skipped.is_empty() {
+            Ok(())
+        } else {
+            Err(ChatError::Refused(format!(
+                "{} not Matrix user ids (@name:server), so not invited",
+                skipped.join(", ")
+            )))
+        }
+    }
+
+    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageRef, ChatError> {
+        let id = self.post_message(&room.id, "m.text", message, None).await?;
+        Ok(MessageRef {
+            room_id: room.id.clone(),
+            id,
+        })
+    }
+
+    async fn update(&self, target: &MessageRef, message: &Message) -> Result<(), ChatError> {
+        self.edit_message(&target.room_id, &target.id, message)
+            .await
+    }
+
+    async fn reply_in_thread(
+        &self,
+        parent: &MessageRef,
+        message: &Message,
+    ) -> Result<MessageRef, ChatError> {
+        let relation = json!({
+            "rel_type": "m.thread",
+            "event_id": parent.id,
+            "is_falling_back": true,
+            "m.in_reply_to": { "event_id": parent.id },
+        });
+        let id = self
+            .post_message(
+                &parent.room_id,
+                "m.text",
+                message,
+                Some(("m.relates_to", relation)),
+            )
+            .await?;
+        Ok(MessageRef {
+            room_id: parent.room_id.clone(),
+            id,
+        })
+    }
+
+    async fn reply_privately(&self, origin: &Origin, message: &Message) -> Result<(), ChatError> {
+        // Matrix has no messages only one person sees: answer in the room, addressed to them.
+        let mut addressed = message.clone();
+        if is_matrix_id(origin.user.as_str()) {
+            let to = vec![Span::Mention(origin.user.clone()), Span::Text(":".into())];
+            addressed
+                .blocks
+                .insert(0, crate::engine::message::Block::Text(to));
+        }
+        self.post_message(&origin.room_id, "m.notice", &addressed, None)
+            .await
+            .map(|_| ())
+    }
+
+    async fn direct_message(&self, user: &UserId, message: &Message) -> Result<(), ChatError> {
+        if !is_matrix_id(user.as_str()) {
+            return Err(ChatError::Refused(format!(
+                "{user} is not a Matrix user id (@name:server), so no direct message was sent"
+            )));
+        }
+        let room = self.direct_room(user.as_str()).await?;
+        self.post_message(&room, "m.text", message, None)
+            .await
+            .map(|_| ())
+    }
+
+    async fn pin(&self, target: &MessageRef) -> Result<(), ChatError> {
+        let current = self.state(&target.room_id, "m.room.pinned_events").await?;
+        let mut pinned: Vec<String> = current
+            .and_then(|c| serde_json::from_value(c["pinned"].clone()).ok())
+            .unwrap_or_default();
+        if pinned.contains(&target.id) {
+            return Ok(());
+        }
+        pinned.push(target.id.clone());
+        self.send_state(
+            &target.room_id,
+            "m.room.pinned_events",
+            &json!({ "pinned": pinned }),
+        )
+        .await
+    }
+
+    async fn upload(&self, room: &RoomRef, file: &FileUpload) -> Result<(), ChatError> {
+        // Checked before the upload too, so that nothing of an incident reaches the media
+        // repository on behalf of an encrypted room.
+        if self.is_encrypted(&room.id).await? {
+            return Err(ChatError::Refused(format!(
+                "room {} is encrypted and Warroom does not post plaintext there",
+                room.id
+            )));
+        }
+        let bytes = file.content.as_bytes().to_vec();
+        let size = bytes.len();
+        let url = self.upload_media(&file.name, file.mime, bytes).await?;
+        let content = json!({
+            "msgtype": "m.file",
+            "body": file.name,
+            "filename": file.name,
+            "url": url,
+            "info": { "mimetype": file.mime, "size": size },
+        });
+        self.send_event(&room.id, "m.room.message", &content)
+            .await?;
+        let summary = summary(file);
+        let html = format!(
+            "<p><b>{}</b></p><pre><code>{}</code></pre>",
+            escape(&file.title),
+            escape(&summary)
+        );
+        let content = json!({
+            "msgtype": "m.notice",
+            "body": format!("{}\n{summary}", file.title),
+            "format": "org.matrix.custom.html",
+            "formatted_body": html,
+            "m.mentions": {},
+        });
+        self.send_event(&room.id, "m.room.message", &content)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The first lines of a file, for the message under it.
+fn summary(file: &FileUpload) -> String {
+    let lines: Vec<&str> = file
+        .content
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(SUMMARY_LINES)
+        .collect();
+    let mut out = lines.join("\n");
+    if file
+        .content
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count()
+        > SUMMARY_LINES
+    {
+        out.push_str("\n… (the whole draft is in the file above)");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_quotes_the_first_lines_of_the_file() {
+        let file = FileUpload {
+            name: "INC-1-postmortem.md".into(),
+            title: "Post-mortem draft".into(),
+            mime: "text/markdown",
+            content: (1..=20).map(|i| format!("line {i}\n\n")).collect(),
+        };
+        let text = summary(&file);
+        assert!(text.starts_with("line 1\nline 2"));
+        assert!(text.contains("line 12") && !text.contains("line 13"));
+        assert!(text.ends_with("in the file above)"));
+    }
+}
