@@ -10,6 +10,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
 
 use crate::chat::console::ConsoleChat;
+use crate::chat::slack::SlackAdapter;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::engine::clock::SystemClock;
@@ -21,6 +22,7 @@ pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     engine: Arc<Engine>,
+    slack: Option<Arc<SlackAdapter>>,
     port: Arc<dyn ChatPort>,
     owner: String,
     terminate: Signal,
@@ -37,16 +39,22 @@ impl Application {
         // Installed now, so that a SIGTERM right after start-up stops the server gracefully
         // instead of killing it.
         let terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-        // Serve has no Slack or Matrix adapter yet: pages are lines on stdout (and timeline
-        // events in the database).
-        let port: Arc<dyn ChatPort> = Arc::new(ConsoleChat::new(
-            Box::new(std::io::stdout()),
-            &config.bot_name,
-        ));
+        let engine = Arc::new(engine);
+        let slack = slack_adapter(config, &engine)?;
+        // Pages and reminders go to Slack when it is configured; else they are lines on stdout
+        // (and timeline events in the database).
+        let port: Arc<dyn ChatPort> = match &slack {
+            Some(adapter) => adapter.chat(),
+            None => Arc::new(ConsoleChat::new(
+                Box::new(std::io::stdout()),
+                &config.bot_name,
+            )),
+        };
         Ok(Application {
             listener,
             address,
-            engine: Arc::new(engine),
+            engine,
+            slack,
             port,
             owner: owner_id(),
             terminate,
@@ -69,6 +77,7 @@ impl Application {
         let Application {
             listener,
             engine,
+            slack,
             port,
             owner,
             mut terminate,
@@ -90,6 +99,7 @@ impl Application {
             listener,
             router(AppState {
                 engine: engine.clone(),
+                slack,
             }),
         )
         .with_graceful_shutdown(wait_for_stop(stopped.clone()));
@@ -99,6 +109,21 @@ impl Application {
         signals.abort();
         served.context("the HTTP server failed")
     }
+}
+
+/// The Slack adapter when a bot token is configured: its secrets are read now, so that a
+/// missing one stops the start-up with its name.
+fn slack_adapter(
+    config: &Config,
+    engine: &Arc<Engine>,
+) -> anyhow::Result<Option<Arc<SlackAdapter>>> {
+    if !config.slack.enabled() {
+        return Ok(None);
+    }
+    let secrets = config.slack.secrets().context("[slack]")?;
+    let adapter = SlackAdapter::from_config(engine.clone(), &config.slack, &secrets)
+        .map_err(|e| anyhow::anyhow!("[slack]: {e}"))?;
+    Ok(Some(Arc::new(adapter)))
 }
 
 /// Names this process in timer claims: host, process id and a random part, so that a restarted

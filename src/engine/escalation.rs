@@ -268,7 +268,7 @@ impl Engine {
                 }
                 for group in &resolved.groups {
                     separate(&mut spans);
-                    spans.push(Span::Text(format!("@{group}")));
+                    spans.push(Span::Group(group.clone()));
                 }
                 if !resolved.unresolved.is_empty() {
                     separate(&mut spans);

@@ -4,6 +4,7 @@
 mod actions;
 mod cards;
 mod changes;
+mod chat_input;
 pub mod clock;
 mod dispatch;
 pub mod effect;

@@ -1,5 +1,5 @@
-//! The HTTP side of `warroom serve`: an axum router. For now only `GET /healthz`; Slack
-//! endpoints, alert webhooks and metrics come here later.
+//! The HTTP side of `warroom serve`: an axum router with `GET /healthz` and, when Slack is
+//! configured, Slack's endpoints (src/chat/slack); alert webhooks and metrics come here later.
 
 use std::sync::Arc;
 
@@ -17,13 +17,20 @@ use crate::store::StoreError;
 pub struct AppState {
     /// The engine, and through it the store.
     pub engine: Arc<Engine>,
+    /// The Slack endpoints' adapter, when Slack is configured in HTTP mode.
+    pub slack: Option<Arc<crate::chat::slack::SlackAdapter>>,
 }
 
 /// The routes of `warroom serve`.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let slack = state.slack.clone();
+    let router = Router::new()
         .route("/healthz", get(healthz))
-        .with_state(state)
+        .with_state(state);
+    match slack {
+        Some(adapter) => router.merge(crate::chat::slack::routes(adapter)),
+        None => router,
+    }
 }
 
 /// The body of `/healthz`.

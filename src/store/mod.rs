@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 
 pub use actions::Created;
+pub use deliveries::DeliveryKind;
 pub use timers::Cancel;
 
 use crate::domain::{
@@ -85,6 +86,7 @@ macro_rules! with_pool {
 mod actions;
 mod activity;
 mod connect;
+mod deliveries;
 mod error;
 mod health;
 mod incidents;
