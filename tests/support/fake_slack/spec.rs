@@ -17,6 +17,14 @@ pub struct MethodSpec {
     pub response_required: BTreeSet<String>,
 }
 
+/// A method newer than the spec: its name, arguments, required arguments, answer fields.
+type NewerMethod = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
 /// The methods Warroom calls, from the spec, plus the newer file methods (absent from the
 /// 2020 spec) and arguments the spec marks optional although Slack refuses a call without them.
 pub struct Spec {
@@ -81,7 +89,7 @@ impl Spec {
             }
         }
         // Newer than the spec: from Slack's method pages.
-        let newer: &[(&str, &[&str], &[&str], &[&str])] = &[
+        let newer: &[NewerMethod] = &[
             (
                 "files.getUploadURLExternal",
                 &["filename", "length", "alt_txt", "snippet_type"],
