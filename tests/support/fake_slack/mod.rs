@@ -32,6 +32,8 @@ pub struct Call {
     pub args: Map<String, Value>,
     /// The error it was answered with; `None` when it succeeded.
     pub error: Option<String>,
+    /// When it came.
+    pub at: Instant,
 }
 
 /// A message in a channel.
@@ -269,7 +271,19 @@ impl FakeSlack {
                         .map(|c| format!("{} {:?}", c.method, c.error))
                         .collect()
                 });
-                panic!("waited in vain for {what}; calls so far: {calls:#?}");
+                let messages: Vec<String> = self.world(|w| {
+                    w.channels
+                        .values()
+                        .flat_map(|c| {
+                            c.messages
+                                .iter()
+                                .map(move |m| format!("#{}: {}", c.name, m.text))
+                        })
+                        .collect()
+                });
+                panic!(
+                    "waited in vain for {what}; calls so far: {calls:#?}; messages: {messages:#?}"
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -332,6 +346,7 @@ async fn api(
             method: method.clone(),
             args: args.clone(),
             error,
+            at: Instant::now(),
         });
     };
     let bearer = headers
