@@ -10,12 +10,16 @@ mod chat_stories;
 #[path = "store/timer_stories.rs"]
 mod timer_stories;
 
+#[path = "store/delivery_stories.rs"]
+mod delivery_stories;
+
 use std::collections::BTreeSet;
 
 use warroom::domain::{EventKind, IncidentNumber, NoteText, Role, Severity, Status};
 use warroom::store::{Store, StoreError};
 
 use chat_stories::*;
+use delivery_stories::*;
 use support::{at, title, user};
 use timer_stories::*;
 
@@ -60,6 +64,8 @@ stories!(
     each_due_timer_goes_to_one_of_many_concurrent_claimers,
     a_claim_whose_lease_ran_out_is_taken_over_and_fires_once,
     acknowledging_cancels_pages_and_resolving_cancels_the_rest,
+    a_delivery_is_taken_once_by_twenty_concurrent_claimers,
+    a_quoted_message_reads_back_with_its_author_and_time,
 );
 
 async fn declare(store: &Store, text: &str) -> warroom::domain::Incident {

@@ -18,6 +18,9 @@ use super::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use super::{PLATFORM, SlackAdapter, work};
 use crate::store::DeliveryKind;
 
+/// Old claims are forgotten once every this many claims.
+const FORGET_EVERY: u64 = 1000;
+
 /// The Slack routes, for the router of `warroom serve`.
 pub fn routes(adapter: Arc<SlackAdapter>) -> Router {
     Router::new()
@@ -51,6 +54,19 @@ impl SlackAdapter {
         id: &str,
         kind: DeliveryKind,
     ) -> Result<bool, (StatusCode, &'static str)> {
+        // Slack retries for minutes, a signature lives five: a day of claims is plenty.
+        let n = self
+            .claimed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % FORGET_EVERY == 0 {
+            let store = self.engine.store().clone();
+            tokio::spawn(async move {
+                let before = Utc::now() - chrono::Duration::days(1);
+                if let Err(e) = store.forget_deliveries(before).await {
+                    tracing::warn!(error = ?e, "could not forget old Slack deliveries");
+                }
+            });
+        }
         self.engine
             .store()
             .claim_delivery(PLATFORM, id, kind, Utc::now())

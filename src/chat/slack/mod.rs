@@ -33,6 +33,8 @@ pub struct SlackAdapter {
     engine: Arc<Engine>,
     chat: Arc<SlackChat>,
     verifier: SignatureVerifier,
+    /// Deliveries claimed by this process, to forget old claims now and then.
+    claimed: std::sync::atomic::AtomicU64,
 }
 
 impl SlackAdapter {
@@ -42,6 +44,7 @@ impl SlackAdapter {
             engine,
             chat,
             verifier,
+            claimed: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
