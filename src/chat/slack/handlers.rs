@@ -58,7 +58,7 @@ impl SlackAdapter {
         let n = self
             .claimed
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if n % FORGET_EVERY == 0 {
+        if n.is_multiple_of(FORGET_EVERY) {
             let store = self.engine.store().clone();
             tokio::spawn(async move {
                 let before = Utc::now() - chrono::Duration::days(1);
