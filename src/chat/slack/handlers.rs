@@ -1,7 +1,9 @@
 //! The HTTP endpoints Slack calls: `/slack/commands`, `/slack/interactions`, `/slack/events`.
 //! Each checks the signature before reading the body (401 otherwise), reads it (400 when it
-//! cannot), claims the delivery in the database (a repeat is acknowledged and dropped), answers
-//! at once and leaves the work to a task, because Slack gives up after three seconds.
+//! cannot), answers at once and leaves the work to a task, because Slack gives up after three
+//! seconds. Each delivery is claimed in the database by its id, so a repeat acts once: events
+//! (which Slack retries) before the answer, so that a failing database gets a 503 and a retry;
+//! commands and interactions (which Slack does not retry) in their task.
 
 use std::sync::Arc;
 
@@ -81,6 +83,21 @@ impl SlackAdapter {
     }
 }
 
+impl SlackAdapter {
+    /// Claims a delivery inside the task that works on it: `true` when this is its first
+    /// arrival; a repeat, or a database that fails (logged), is `false`.
+    async fn claimed_first(&self, id: &str, kind: DeliveryKind) -> bool {
+        match self.claim(id, kind).await {
+            Ok(true) => true,
+            Ok(false) => {
+                tracing::info!(?kind, "a Slack delivery arrived again: dropped");
+                false
+            }
+            Err(_) => false,
+        }
+    }
+}
+
 fn refused(e: &InboundError) -> Response {
     tracing::warn!(reason = %e, "refused a Slack request");
     (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response()
@@ -99,20 +116,17 @@ async fn commands(
         Ok(c) => c,
         Err(e) => return refused(&e),
     };
-    match adapter
-        .claim(&command.trigger_id, DeliveryKind::Command)
-        .await
-    {
-        Ok(true) => {
-            tokio::spawn(work::command(adapter.clone(), command));
-            StatusCode::OK.into_response()
+    // Slack does not retry commands, so the claim can wait for the task: the answer does not
+    // queue behind database writes.
+    tokio::spawn(async move {
+        if adapter
+            .claimed_first(&command.trigger_id, DeliveryKind::Command)
+            .await
+        {
+            work::command(adapter.clone(), command).await;
         }
-        Ok(false) => {
-            tracing::info!("a slash command delivered again: dropped");
-            StatusCode::OK.into_response()
-        }
-        Err(r) => r.into_response(),
-    }
+    });
+    StatusCode::OK.into_response()
 }
 
 #[tracing::instrument(skip_all, fields(kind = "interaction"))]
@@ -128,20 +142,13 @@ async fn interactions(
         Ok(i) => i,
         Err(e) => return refused(&e),
     };
-    match adapter
-        .claim(interaction.delivery_id(), DeliveryKind::Interaction)
-        .await
-    {
-        Ok(true) => {
-            tokio::spawn(work::interaction(adapter.clone(), interaction));
-            StatusCode::OK.into_response()
+    tokio::spawn(async move {
+        let id = interaction.delivery_id().to_owned();
+        if adapter.claimed_first(&id, DeliveryKind::Interaction).await {
+            work::interaction(adapter.clone(), interaction).await;
         }
-        Ok(false) => {
-            tracing::info!("an interaction delivered again: dropped");
-            StatusCode::OK.into_response()
-        }
-        Err(r) => r.into_response(),
-    }
+    });
+    StatusCode::OK.into_response()
 }
 
 #[tracing::instrument(skip_all, fields(kind = "event", retry))]
