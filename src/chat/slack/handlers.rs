@@ -87,6 +87,9 @@ impl SlackAdapter {
     /// Claims a delivery inside the task that works on it: `true` when this is its first
     /// arrival; a repeat, or a database that fails (logged), is `false`.
     async fn claimed_first(&self, id: &str, kind: DeliveryKind) -> bool {
+        // A task spawned from a handler would run next on its worker, ahead of requests still
+        // waiting for their answer; stepping back first lets those answers go out.
+        tokio::task::yield_now().await;
         match self.claim(id, kind).await {
             Ok(true) => true,
             Ok(false) => {
