@@ -73,7 +73,10 @@ impl Bench<'_> {
                 ("text", text(i)),
                 ("user_id", format!("U0B{i:04}")),
                 ("channel_id", "C0GENERAL".to_owned()),
-                ("response_url", self.fake.response_url(&format!("{tag}-{i}"))),
+                (
+                    "response_url",
+                    self.fake.response_url(&format!("{tag}-{i}")),
+                ),
                 ("trigger_id", format!("{tag}.{i}.bench")),
             ])
             .unwrap();
@@ -88,7 +91,12 @@ impl Bench<'_> {
                 barrier.wait().await;
                 let start = Instant::now();
                 let answer = client
-                    .post(&endpoint, &headers, "application/x-www-form-urlencoded", body)
+                    .post(
+                        &endpoint,
+                        &headers,
+                        "application/x-www-form-urlencoded",
+                        body,
+                    )
                     .await;
                 assert_eq!(answer.status, 200, "{answer:?}");
                 (start, start.elapsed())
@@ -166,12 +174,17 @@ async fn main() {
         (w.responses.len() >= concurrency).then_some(())
     })
     .await;
-    report("acknowledgement latency, `help`, new connections", &mut cold);
+    report(
+        "acknowledgement latency, `help`, new connections",
+        &mut cold,
+    );
     // Acknowledgements while the work behind them is light: `help` is answered privately
     // through the response_url.
     let mut latencies = Vec::new();
     for round in 0..rounds {
-        let (took, _) = bench.round(&format!("h{round}"), |_| "help".to_owned()).await;
+        let (took, _) = bench
+            .round(&format!("h{round}"), |_| "help".to_owned())
+            .await;
         latencies.extend(took);
         answered += concurrency;
         let target = answered;
@@ -188,15 +201,21 @@ async fn main() {
     let mut declared = 0usize;
     for round in 0..rounds {
         let (took, first) = bench
-            .round(&format!("d{round}"), |i| format!("declare p3 bench round {round} request {i}"))
+            .round(&format!("d{round}"), |i| {
+                format!("declare p3 bench round {round} request {i}")
+            })
             .await;
         latencies.extend(took);
         declared += concurrency;
         let target = declared;
-        fake.wait_for("every war room with its pinned card", Duration::from_secs(600), |w| {
-            let pinned = w.channels.values().filter(|c| !c.pins.is_empty()).count();
-            (pinned >= target).then_some(())
-        })
+        fake.wait_for(
+            "every war room with its pinned card",
+            Duration::from_secs(600),
+            |w| {
+                let pinned = w.channels.values().filter(|c| !c.pins.is_empty()).count();
+                (pinned >= target).then_some(())
+            },
+        )
         .await;
         let took = first.elapsed().as_secs_f64();
         rates.push(concurrency as f64 / took);

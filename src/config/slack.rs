@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::ConfigError;
+use super::actions::SecretSource;
 
 /// The Web API's address unless the config says otherwise.
 pub const DEFAULT_API_URL: &str = "https://slack.com/api";
@@ -162,28 +163,11 @@ fn secret(
             problem: format!("give either {key} or {key}_file, not both"),
         }),
         (Some(v), None) => Ok(Some(v.clone())),
-        (None, Some(path)) => read_secret_file(key, path).map(Some),
+        (None, Some(path)) => SecretSource::File(path.clone())
+            .read(key, |_| None)
+            .map(Some),
         (None, None) => Ok(None),
     }
-}
-
-/// A secret's file: its text without one trailing newline. Errors name the key and the file.
-fn read_secret_file(key: &str, path: &std::path::Path) -> Result<SecretString, ConfigError> {
-    let fail = |problem: String| ConfigError::InvalidValue {
-        key: key.to_owned(),
-        origin: format!("in {}", path.display()),
-        problem,
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => fail("the file does not exist".into()),
-        kind => fail(format!("the file cannot be read: {kind}")),
-    })?;
-    let text = text.strip_suffix('\n').unwrap_or(&text);
-    let text = text.strip_suffix('\r').unwrap_or(text);
-    if text.is_empty() {
-        return Err(fail("it is empty".into()));
-    }
-    Ok(SecretString::from(text.to_owned()))
 }
 
 #[cfg(test)]

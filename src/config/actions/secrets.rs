@@ -37,7 +37,7 @@ impl SecretSource {
     /// The secret's value now, for the parameter `key` (dotted, for errors): the variable's
     /// value, or the file's text without one trailing newline. Errors name the parameter and
     /// the variable or file, never the value.
-    pub(super) fn read(
+    pub(crate) fn read(
         &self,
         key: &str,
         env: impl Fn(&str) -> Option<OsString>,
