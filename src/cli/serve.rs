@@ -5,13 +5,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
 
 use crate::chat::console::ConsoleChat;
 use crate::chat::slack::SlackAdapter;
-use crate::config::Config;
+use crate::config::{Config, SlackMode};
 use crate::engine::Engine;
 use crate::engine::clock::SystemClock;
 use crate::engine::port::ChatPort;
@@ -23,6 +24,8 @@ pub struct Application {
     address: SocketAddr,
     engine: Arc<Engine>,
     slack: Option<Arc<SlackAdapter>>,
+    /// The app token, when Slack's events come over Socket Mode instead of HTTP.
+    slack_socket: Option<SecretString>,
     port: Arc<dyn ChatPort>,
     owner: String,
     terminate: Signal,
@@ -40,7 +43,10 @@ impl Application {
         // instead of killing it.
         let terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
         let engine = Arc::new(engine);
-        let slack = slack_adapter(config, &engine)?;
+        let (slack, slack_socket) = match slack_adapter(config, &engine)? {
+            Some((adapter, socket)) => (Some(adapter), socket),
+            None => (None, None),
+        };
         // Pages and reminders go to Slack when it is configured; else they are lines on stdout
         // (and timeline events in the database).
         let port: Arc<dyn ChatPort> = match &slack {
@@ -55,6 +61,7 @@ impl Application {
             address,
             engine,
             slack,
+            slack_socket,
             port,
             owner: owner_id(),
             terminate,
@@ -78,6 +85,7 @@ impl Application {
             listener,
             engine,
             slack,
+            slack_socket,
             port,
             owner,
             mut terminate,
@@ -99,31 +107,45 @@ impl Application {
             listener,
             router(AppState {
                 engine: engine.clone(),
-                slack,
+                // Over Socket Mode, Slack's HTTP endpoints stay closed.
+                slack: slack.clone().filter(|_| slack_socket.is_none()),
             }),
         )
         .with_graceful_shutdown(wait_for_stop(stopped.clone()));
+        let socket_stop = wait_for_stop(stopped.clone());
+        let socket = async move {
+            if let (Some(adapter), Some(token)) = (slack, slack_socket)
+                && let Err(e) = adapter.socket_mode(&token, socket_stop).await
+            {
+                tracing::error!(error = %e, "Slack Socket Mode is not running");
+                eprintln!("warroom: Slack Socket Mode is not running: {e}");
+            }
+        };
         let scheduler = crate::scheduler::run(engine, port, owner, wait_for_stop(stopped));
         let signals = tokio::spawn(signals);
-        let (served, ()) = tokio::join!(http.into_future(), scheduler);
+        let (served, (), ()) = tokio::join!(http.into_future(), scheduler, socket);
         signals.abort();
         served.context("the HTTP server failed")
     }
 }
 
-/// The Slack adapter when a bot token is configured: its secrets are read now, so that a
-/// missing one stops the start-up with its name.
+/// The Slack adapter when a bot token is configured, and the app token when it listens over
+/// Socket Mode: secrets are read now, so that a missing one stops the start-up with its name.
 fn slack_adapter(
     config: &Config,
     engine: &Arc<Engine>,
-) -> anyhow::Result<Option<Arc<SlackAdapter>>> {
+) -> anyhow::Result<Option<(Arc<SlackAdapter>, Option<SecretString>)>> {
     if !config.slack.enabled() {
         return Ok(None);
     }
     let secrets = config.slack.secrets().context("[slack]")?;
     let adapter = SlackAdapter::from_config(engine.clone(), &config.slack, &secrets)
         .map_err(|e| anyhow::anyhow!("[slack]: {e}"))?;
-    Ok(Some(Arc::new(adapter)))
+    let socket = match config.slack.mode {
+        SlackMode::Socket => secrets.app_token,
+        SlackMode::Http => None,
+    };
+    Ok(Some((Arc::new(adapter), socket)))
 }
 
 /// Names this process in timer claims: host, process id and a random part, so that a restarted

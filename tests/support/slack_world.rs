@@ -66,6 +66,11 @@ impl SlackWorld {
     /// Starts the fake and `warroom serve`, with `extra` TOML appended to the config; `None`
     /// when the SDK is missing and the test is skipped.
     pub async fn start(test: &str, extra: &str) -> Option<SlackWorld> {
+        Self::start_with(test, extra, &[]).await
+    }
+
+    /// Like `start`, with more `WARROOM_*` variables for the server.
+    pub async fn start_with(test: &str, extra: &str, vars: &[(&str, &str)]) -> Option<SlackWorld> {
         let sdk = SlackSdk::find(test)?;
         let fake = FakeSlack::start(TOKEN).await;
         fake.add_channel("C0GENERAL", "general", &["U0ALICE", "U0BOB", "U0DAVE"]);
@@ -111,6 +116,7 @@ test = {{ namespace = "shop" }}
             .env("WARROOM_SLACK__SIGNING_SECRET", SECRET)
             .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
             .env("RUST_LOG", "warroom=info")
+            .envs(vars.iter().copied())
             .arg("--config")
             .arg(&config_path)
             .args(["serve", "--listen", "127.0.0.1:0"])

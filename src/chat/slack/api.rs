@@ -26,7 +26,7 @@ pub struct ApiSettings {
 
 /// The Web API client with the bot's token.
 pub struct SlackApi {
-    client: SlackHyperClient,
+    client: std::sync::Arc<SlackHyperClient>,
     token: SlackApiToken,
     settings: ApiSettings,
     /// When each channel may next get a message.
@@ -49,7 +49,7 @@ impl SlackApi {
             SlackClientHyperConnector::with_connector(https.enable_http1().enable_http2().build())
                 .with_slack_api_url(settings.api_url.trim_end_matches('/'));
         Ok(SlackApi {
-            client: SlackClient::new(connector),
+            client: std::sync::Arc::new(SlackClient::new(connector)),
             token: SlackApiToken::new(bot_token.expose_secret().to_owned().into()),
             settings,
             next_post: Mutex::new(HashMap::new()),
@@ -61,8 +61,8 @@ impl SlackApi {
         self.client.open_session(&self.token)
     }
 
-    /// The underlying client (for response_url posts, which take no token).
-    pub fn client(&self) -> &SlackHyperClient {
+    /// The underlying client (for response_url posts, which take no token, and Socket Mode).
+    pub fn client(&self) -> &std::sync::Arc<SlackHyperClient> {
         &self.client
     }
 

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::Utc;
 
-use super::inbound::{self, Event, InboundError};
+use super::inbound::{self, Event, InboundError, Interaction, SlashCommand};
 use super::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use super::{PLATFORM, SlackAdapter, work};
 use crate::store::DeliveryKind;
@@ -84,6 +84,48 @@ impl SlackAdapter {
 }
 
 impl SlackAdapter {
+    /// Works on a slash command in a task. Slack does not retry commands, so the claim can
+    /// wait for the task: the answer does not queue behind database writes.
+    pub(super) fn accept_command(self: &Arc<Self>, command: SlashCommand) {
+        let adapter = self.clone();
+        tokio::spawn(async move {
+            if adapter
+                .claimed_first(&command.trigger_id, DeliveryKind::Command)
+                .await
+            {
+                work::command(adapter.clone(), command).await;
+            }
+        });
+    }
+
+    /// Works on an interaction in a task, once per delivery.
+    pub(super) fn accept_interaction(self: &Arc<Self>, interaction: Interaction) {
+        let adapter = self.clone();
+        tokio::spawn(async move {
+            let id = interaction.delivery_id().to_owned();
+            if adapter.claimed_first(&id, DeliveryKind::Interaction).await {
+                work::interaction(adapter.clone(), interaction).await;
+            }
+        });
+    }
+
+    /// Claims an event and works on it in a task; `Ok(false)` for a repeat or an event that
+    /// needs no work.
+    pub(super) async fn accept_event(
+        self: &Arc<Self>,
+        event: Event,
+    ) -> Result<bool, (StatusCode, &'static str)> {
+        let Event::Reaction { ref event_id, .. } = event else {
+            return Ok(false);
+        };
+        if !self.claim(event_id, DeliveryKind::Event).await? {
+            tracing::info!("an event delivered again: dropped");
+            return Ok(false);
+        }
+        tokio::spawn(work::event(self.clone(), event));
+        Ok(true)
+    }
+
     /// Claims a delivery inside the task that works on it: `true` when this is its first
     /// arrival; a repeat, or a database that fails (logged), is `false`.
     async fn claimed_first(&self, id: &str, kind: DeliveryKind) -> bool {
@@ -119,16 +161,7 @@ async fn commands(
         Ok(c) => c,
         Err(e) => return refused(&e),
     };
-    // Slack does not retry commands, so the claim can wait for the task: the answer does not
-    // queue behind database writes.
-    tokio::spawn(async move {
-        if adapter
-            .claimed_first(&command.trigger_id, DeliveryKind::Command)
-            .await
-        {
-            work::command(adapter.clone(), command).await;
-        }
-    });
+    adapter.accept_command(command);
     StatusCode::OK.into_response()
 }
 
@@ -145,12 +178,7 @@ async fn interactions(
         Ok(i) => i,
         Err(e) => return refused(&e),
     };
-    tokio::spawn(async move {
-        let id = interaction.delivery_id().to_owned();
-        if adapter.claimed_first(&id, DeliveryKind::Interaction).await {
-            work::interaction(adapter.clone(), interaction).await;
-        }
-    });
+    adapter.accept_interaction(interaction);
     StatusCode::OK.into_response()
 }
 
@@ -183,18 +211,9 @@ async fn events(
             axum::Json(serde_json::json!({ "challenge": challenge })).into_response()
         }
         Event::Other { .. } => StatusCode::OK.into_response(),
-        Event::Reaction { ref event_id, .. } => {
-            match adapter.claim(event_id, DeliveryKind::Event).await {
-                Ok(true) => {
-                    tokio::spawn(work::event(adapter.clone(), event));
-                    StatusCode::OK.into_response()
-                }
-                Ok(false) => {
-                    tracing::info!("an event delivered again: dropped");
-                    StatusCode::OK.into_response()
-                }
-                Err(r) => r.into_response(),
-            }
-        }
+        event @ Event::Reaction { .. } => match adapter.accept_event(event).await {
+            Ok(_) => StatusCode::OK.into_response(),
+            Err(r) => r.into_response(),
+        },
     }
 }

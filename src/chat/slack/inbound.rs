@@ -160,9 +160,15 @@ impl Interaction {
 
 /// Reads an interaction's form body; actions Warroom never offered are refused.
 pub fn interaction(body: &[u8]) -> Result<Interaction, InboundError> {
+    let form: Form =
+        serde_urlencoded::from_bytes(body).map_err(|_| InboundError::Malformed("interaction"))?;
+    interaction_payload(&form.payload)
+}
+
+/// Reads an interaction's JSON payload (what the form carries, or a Socket Mode envelope).
+pub fn interaction_payload(payload: &str) -> Result<Interaction, InboundError> {
     let malformed = || InboundError::Malformed("interaction");
-    let form: Form = serde_urlencoded::from_bytes(body).map_err(|_| malformed())?;
-    let raw: RawInteraction = serde_json::from_str(&form.payload).map_err(|_| malformed())?;
+    let raw: RawInteraction = serde_json::from_str(payload).map_err(|_| malformed())?;
     if raw.trigger_id.is_empty() {
         return Err(malformed());
     }

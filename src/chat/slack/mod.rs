@@ -11,6 +11,7 @@ mod port;
 pub mod render;
 mod reply;
 pub mod signature;
+mod socket;
 mod work;
 
 use std::sync::Arc;
@@ -67,6 +68,15 @@ impl SlackAdapter {
             Arc::new(SlackChat::new(api)),
             SignatureVerifier::new(secrets.signing_secret.clone()),
         ))
+    }
+
+    /// Listens over Socket Mode with the app token until `stop` completes.
+    pub async fn socket_mode(
+        self: &Arc<Self>,
+        app_token: &secrecy::SecretString,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<(), ChatError> {
+        socket::run(self.clone(), app_token, stop).await
     }
 
     /// The Slack chat port, for the scheduler's pages and reminders.

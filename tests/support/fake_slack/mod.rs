@@ -7,6 +7,7 @@
 
 mod blocks;
 mod methods;
+mod socket;
 mod spec;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -114,6 +115,8 @@ pub struct World {
     rate_limited: HashMap<String, (u32, u64)>,
     /// Names conversations.create must treat as taken.
     taken: HashSet<String>,
+    /// Socket Mode acknowledgements received, by envelope id.
+    pub acks: Vec<Value>,
     /// When each 429 was answered, per method.
     pub limited_at: Vec<(String, Instant)>,
     next: u64,
@@ -133,6 +136,9 @@ impl World {
 
 struct Shared {
     token: String,
+    app_token: String,
+    socket_url: String,
+    socket: Mutex<Option<tokio::sync::mpsc::UnboundedSender<String>>>,
     base: String,
     spec: Spec,
     world: Mutex<World>,
@@ -156,14 +162,21 @@ impl Drop for FakeSlack {
 
 /// The bot's user id.
 pub const BOT: &str = "UBOT";
+/// The app-level token that opens Socket Mode connections.
+pub const APP_TOKEN: &str = "xapp-1-test-token";
 
 impl FakeSlack {
     /// Starts the fake, accepting only `token`.
     pub async fn start(token: &str) -> FakeSlack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let sockets = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let socket_url = format!("ws://{}/socket", sockets.local_addr().unwrap());
         let shared = Arc::new(Shared {
             token: token.to_owned(),
+            app_token: APP_TOKEN.to_owned(),
+            socket_url,
+            socket: Mutex::new(None),
             base: base.clone(),
             spec: Spec::load(),
             world: Mutex::new(World::default()),
@@ -173,7 +186,9 @@ impl FakeSlack {
             .route("/upload/{id}", post(upload))
             .route("/response/{id}", post(response_url))
             .with_state(shared.clone());
+        let for_sockets = shared.clone();
         let server = tokio::spawn(async move {
+            tokio::spawn(socket::serve(sockets, for_sockets));
             axum::serve(listener, app).await.unwrap();
         });
         FakeSlack {
@@ -182,6 +197,29 @@ impl FakeSlack {
             shared,
             server,
         }
+    }
+
+    /// Sends a Socket Mode envelope of `kind` (`slash_commands`, `interactive`, `events_api`)
+    /// over the open connection; returns its envelope id. Panics when no client is connected.
+    pub fn socket_send(&self, kind: &str, payload: Value) -> String {
+        let mut w = self.shared.world.lock().unwrap();
+        let id = w.next_id("env-");
+        drop(w);
+        let envelope = json!({
+            "envelope_id": id, "type": kind, "payload": payload,
+            "accepts_response_payload": kind != "events_api", "retry_attempt": 0, "retry_reason": "",
+        });
+        let sender = self.shared.socket.lock().unwrap().clone();
+        sender
+            .expect("a Socket Mode client is connected")
+            .send(envelope.to_string())
+            .expect("the Socket Mode connection is open");
+        id
+    }
+
+    /// Whether a Socket Mode client is connected.
+    pub fn socket_connected(&self) -> bool {
+        self.shared.socket.lock().unwrap().is_some()
     }
 
     /// Looks at what the fake knows.
@@ -353,7 +391,13 @@ async fn api(
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    if bearer != Some(shared.token.as_str()) {
+    // Socket Mode connections are opened with the app token, everything else with the bot's.
+    let expected = if method == "apps.connections.open" {
+        &shared.app_token
+    } else {
+        &shared.token
+    };
+    if bearer != Some(expected.as_str()) {
         let error = if bearer.is_none() {
             "not_authed"
         } else {
@@ -393,7 +437,11 @@ async fn api(
             json!({"ok": false, "error": "invalid_arguments", "detail": problem}),
         );
     }
-    let result = methods::call(&mut world, &shared.base, &method, &args);
+    let result = if method == "apps.connections.open" {
+        Ok(json!({"url": shared.socket_url}))
+    } else {
+        methods::call(&mut world, &shared.base, &method, &args)
+    };
     match result {
         Ok(body) => {
             let mut body = body;

@@ -90,6 +90,7 @@ impl Spec {
         }
         // Newer than the spec: from Slack's method pages.
         let newer: &[NewerMethod] = &[
+            ("apps.connections.open", &[], &[], &["ok", "url"]),
             (
                 "files.getUploadURLExternal",
                 &["filename", "length", "alt_txt", "snippet_type"],
