@@ -43,19 +43,20 @@ async fn a_taken_name_gets_a_suffix_and_a_429_is_waited_out() {
     assert_eq!(creates.len(), 2);
     assert_eq!(creates[0].1.as_deref(), Some("name_taken"));
     // The 429 came, and the same post was tried again after the second it asked for.
-    let (limited, retried) = world.fake.world(|w| {
-        let limited = w
-            .calls
-            .iter()
-            .find(|c| c.error.as_deref() == Some("ratelimited"))
-            .expect("a 429 was answered");
-        let retried = w
-            .calls
-            .iter()
-            .find(|c| c.error.is_none() && c.at > limited.at && c.args == limited.args)
-            .expect("the same post was tried again");
-        (limited.at, retried.at)
-    });
+    let (limited, retried) = world
+        .fake
+        .wait_for("the rate-limited post, tried again", WORK, |w| {
+            let limited = w
+                .calls
+                .iter()
+                .find(|c| c.error.as_deref() == Some("ratelimited"))?;
+            let retried = w
+                .calls
+                .iter()
+                .find(|c| c.error.is_none() && c.at > limited.at && c.args == limited.args)?;
+            Some((limited.at, retried.at))
+        })
+        .await;
     assert!(
         retried - limited >= Duration::from_secs(1),
         "{:?}",
