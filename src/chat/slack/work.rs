@@ -10,7 +10,6 @@ use super::inbound::{Event, Interaction, SlashCommand};
 use super::reply::RequestPort;
 use super::{PLATFORM, SlackAdapter, modal};
 use crate::domain::UserId;
-use crate::engine::effect::Effect;
 use crate::engine::message::Message;
 use crate::engine::port::{ChatPort, Origin};
 
@@ -122,7 +121,6 @@ pub async fn event(adapter: Arc<SlackAdapter>, event: Event) {
     let (author, said_at, text) = found;
     let effects = adapter.engine.quote(&origin, author, said_at, &text).await;
     // A reaction has no response_url: answers go ephemerally to whoever pinned.
-    let effects: Vec<Effect> = effects;
     let port = RequestPort::new(adapter.chat.clone(), None);
     adapter.engine.dispatch(&port, &origin, effects).await;
 }
