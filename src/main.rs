@@ -3,5 +3,6 @@
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    warroom::chat::install_tls_provider();
     warroom::cli::main().await
 }

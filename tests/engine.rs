@@ -397,11 +397,13 @@ async fn pages_go_to_the_chat_that_holds_the_war_room() {
     let effects = engine
         .handle_text(&lobby, "declare p1 Search is down")
         .await;
-    let created: Vec<Effect> = effects
-        .into_iter()
-        .filter(|e| !matches!(e, Effect::CreateWarRoom { .. }))
-        .collect();
-    engine.dispatch(&second, &lobby, created).await;
+    // The chat refuses to create its room this time.
+    let refusing = RecordingChat {
+        platform: "second",
+        refuse_rooms: true,
+        ..Default::default()
+    };
+    assert_eq!(engine.dispatch(&refusing, &lobby, effects).await, 1);
     assert_eq!(
         engine.fire_due(&[&first, &second], "test").await.unwrap(),
         1

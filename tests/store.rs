@@ -10,6 +10,8 @@ mod chat_stories;
 #[path = "store/timer_stories.rs"]
 mod timer_stories;
 
+#[path = "store/delivery_stories.rs"]
+mod delivery_stories;
 #[path = "store/matrix_stories.rs"]
 mod matrix_stories;
 
@@ -19,6 +21,7 @@ use warroom::domain::{EventKind, IncidentNumber, NoteText, Role, Severity, Statu
 use warroom::store::{Store, StoreError};
 
 use chat_stories::*;
+use delivery_stories::*;
 use matrix_stories::*;
 use support::{at, title, user};
 use timer_stories::*;
@@ -70,6 +73,8 @@ stories!(
     the_matrix_session_and_sync_token_are_kept_per_bot,
     direct_rooms_are_remembered_per_bot_and_person,
     emoji_keys_point_at_buttons_and_keep_the_bots_reaction,
+    a_delivery_is_taken_once_by_twenty_concurrent_claimers,
+    a_quoted_message_reads_back_with_its_author_and_time,
 );
 
 async fn declare(store: &Store, text: &str) -> warroom::domain::Incident {

@@ -5,12 +5,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
 
 use crate::chat::console::ConsoleChat;
-use crate::config::Config;
+use crate::chat::slack::SlackAdapter;
+use crate::config::{Config, SlackMode};
 use crate::engine::Engine;
 use crate::engine::clock::SystemClock;
 use crate::engine::port::ChatPort;
@@ -22,7 +24,11 @@ pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     engine: Arc<Engine>,
-    port: Arc<dyn ChatPort>,
+    slack: Option<Arc<SlackAdapter>>,
+    /// The app token, when Slack's events come over Socket Mode instead of HTTP.
+    slack_socket: Option<SecretString>,
+    /// The chats pages and reminders go to, the first also for alerts.
+    chats: Vec<Arc<dyn ChatPort>>,
     alerts: Option<Arc<AlertWebhook>>,
     owner: String,
     terminate: Signal,
@@ -41,20 +47,31 @@ impl Application {
         // instead of killing it.
         let terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
         let engine = Arc::new(engine);
-        // With [matrix], the scheduler's pages go to the Matrix war rooms; without a chat they
-        // are lines on stdout (and timeline events in the database).
+        let (slack, slack_socket) = match slack_adapter(config, &engine)? {
+            Some((adapter, socket)) => (Some(adapter), socket),
+            None => (None, None),
+        };
         let matrix = super::matrix::bot(&config.matrix, engine.clone()).await?;
-        let port: Arc<dyn ChatPort> = match &matrix {
-            Some(bot) => bot.chat(),
-            None => Arc::new(ConsoleChat::new(
+        // Each incident's pages and reminders go to the chat that holds its war room; alerts
+        // open their war rooms in the first chat (Slack, else Matrix). Without a chat they are
+        // lines on stdout (and timeline events in the database).
+        let mut chats: Vec<Arc<dyn ChatPort>> = Vec::new();
+        if let Some(adapter) = &slack {
+            chats.push(adapter.chat());
+        }
+        if let Some(bot) = &matrix {
+            chats.push(bot.chat());
+        }
+        if chats.is_empty() {
+            chats.push(Arc::new(ConsoleChat::new(
                 Box::new(std::io::stdout()),
                 &config.bot_name,
-            )),
-        };
+            )));
+        }
         let alerts = if config.alerts.enabled {
             let secrets = config.alerts.secrets().context("[alerts]")?;
             let room = config.announce_room.clone().unwrap_or(config.lobby.clone());
-            Some(Arc::new(AlertWebhook::new(secrets, port.clone(), room)))
+            Some(Arc::new(AlertWebhook::new(secrets, chats[0].clone(), room)))
         } else {
             None
         };
@@ -62,7 +79,9 @@ impl Application {
             listener,
             address,
             engine,
-            port,
+            slack,
+            slack_socket,
+            chats,
             alerts,
             owner: owner_id(),
             terminate,
@@ -86,7 +105,9 @@ impl Application {
         let Application {
             listener,
             engine,
-            port,
+            slack,
+            slack_socket,
+            chats,
             alerts,
             owner,
             mut terminate,
@@ -110,6 +131,8 @@ impl Application {
             router(AppState {
                 engine: engine.clone(),
                 alerts,
+                // Over Socket Mode, Slack's HTTP endpoints stay closed.
+                slack: slack.clone().filter(|_| slack_socket.is_none()),
             }),
         )
         .with_graceful_shutdown(wait_for_stop(stopped.clone()));
@@ -118,13 +141,40 @@ impl Application {
                 bot.run(wait_for_stop(stopped.clone())).await;
             }
         };
-        let scheduler =
-            crate::scheduler::run(engine, vec![port], owner, wait_for_stop(stopped.clone()));
+        let socket_stop = wait_for_stop(stopped.clone());
+        let socket = async move {
+            if let (Some(adapter), Some(token)) = (slack, slack_socket)
+                && let Err(e) = adapter.socket_mode(&token, socket_stop).await
+            {
+                tracing::error!(error = %e, "Slack Socket Mode is not running");
+                eprintln!("warroom: Slack Socket Mode is not running: {e}");
+            }
+        };
+        let scheduler = crate::scheduler::run(engine, chats, owner, wait_for_stop(stopped.clone()));
         let signals = tokio::spawn(signals);
-        let (served, (), ()) = tokio::join!(http.into_future(), scheduler, matrix);
+        let (served, (), (), ()) = tokio::join!(http.into_future(), scheduler, matrix, socket);
         signals.abort();
         served.context("the HTTP server failed")
     }
+}
+
+/// The Slack adapter when a bot token is configured, and the app token when it listens over
+/// Socket Mode: secrets are read now, so that a missing one stops the start-up with its name.
+fn slack_adapter(
+    config: &Config,
+    engine: &Arc<Engine>,
+) -> anyhow::Result<Option<(Arc<SlackAdapter>, Option<SecretString>)>> {
+    if !config.slack.enabled() {
+        return Ok(None);
+    }
+    let secrets = config.slack.secrets().context("[slack]")?;
+    let adapter = SlackAdapter::from_config(engine.clone(), &config.slack, &secrets)
+        .map_err(|e| anyhow::anyhow!("[slack]: {e}"))?;
+    let socket = match config.slack.mode {
+        SlackMode::Socket => secrets.app_token,
+        SlackMode::Http => None,
+    };
+    Ok(Some((Arc::new(adapter), socket)))
 }
 
 /// Names this process in timer claims: host, process id and a random part, so that a restarted

@@ -10,6 +10,7 @@ mod fields;
 mod file;
 mod permissions;
 mod redact;
+mod slack;
 
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ pub use escalation::{
     EscalationConfig, LevelConfig, OverrideConfig, RotationConfig, SeverityEscalation, rotations,
 };
 pub use permissions::PermissionsConfig;
+pub use slack::{SlackConfig, SlackMode, SlackSecrets};
 
 /// The file read from the current directory when no path is given.
 pub const DEFAULT_FILE: &str = "warroom.toml";
@@ -78,16 +80,6 @@ pub struct Config {
     /// Keys of the file that Warroom does not know, dotted (`slack.bot_tokn`); set by loading.
     #[serde(skip)]
     unknown_keys: Vec<String>,
-}
-
-/// How Warroom talks to Slack.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SlackConfig {
-    /// The bot's OAuth token (`xoxb-…`).
-    pub bot_token: Option<SecretString>,
-    /// The secret that signs Slack's requests to Warroom.
-    pub signing_secret: Option<SecretString>,
 }
 
 /// How Warroom talks to a Matrix homeserver.
@@ -212,6 +204,7 @@ impl Config {
             .extract_lossy()
             .map_err(|e| invalid_value(&e))?;
         config.actions.check()?;
+        config.slack.check()?;
         config.escalation.policies()?;
         rotations(&config.rotations)?;
         config.alerts.check()?;
@@ -259,9 +252,7 @@ impl Config {
             .map(|p| quoted(&p.display().to_string()))
             .collect();
         key_line(out, "runbook_dirs", Some(format!("[{}]", dirs.join(", "))));
-        out.push_str("\n[slack]\n");
-        key_line(out, "bot_token", secret(&self.slack.bot_token));
-        key_line(out, "signing_secret", secret(&self.slack.signing_secret));
+        self.slack.describe(out);
         out.push_str("\n[matrix]\n");
         key_line(out, "homeserver", text(&self.matrix.homeserver));
         key_line(out, "user", text(&self.matrix.user));

@@ -358,6 +358,7 @@ impl Incident {
             // Action requests live in their own records; the timeline keeps their story.
             EventKind::Declared { .. }
             | EventKind::Note { .. }
+            | EventKind::Quoted { .. }
             | EventKind::Paged { .. }
             | EventKind::AlertsFiring { .. }
             | EventKind::AlertsResolved { .. }

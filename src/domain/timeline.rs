@@ -69,6 +69,16 @@ pub enum EventKind {
         /// The note.
         text: NoteText,
     },
+    /// A chat message put on the timeline (Slack: a :pushpin: reaction), with who wrote it
+    /// and when; the event's actor is whoever pinned it.
+    Quoted {
+        /// Who wrote the message.
+        author: UserId,
+        /// When they wrote it.
+        said_at: DateTime<Utc>,
+        /// What it said.
+        text: NoteText,
+    },
     /// A resolved incident was opened again; it goes back to investigating.
     Reopened {
         /// Why, when given.
@@ -197,6 +207,7 @@ impl EventKind {
             EventKind::Acknowledged => "acknowledged",
             EventKind::RoleAssigned { .. } => "role_assigned",
             EventKind::Note { .. } => "note",
+            EventKind::Quoted { .. } => "quoted",
             EventKind::Reopened { .. } => "reopened",
             EventKind::RunbookAttached { .. } => "runbook_attached",
             EventKind::StepDone { .. } => "step_done",
@@ -234,6 +245,14 @@ impl EventKind {
             EventKind::Acknowledged => "acknowledged".to_owned(),
             EventKind::RoleAssigned { role, user, .. } => format!("made {user} {role}"),
             EventKind::Note { text } => format!("noted: {text}"),
+            EventKind::Quoted {
+                author,
+                said_at,
+                text,
+            } => format!(
+                "pinned what {author} said at {} UTC: {text}",
+                said_at.format("%H:%M")
+            ),
             EventKind::Reopened { reason } => with("reopened the incident", reason),
             EventKind::RunbookAttached { runbook } => format!(
                 "attached the runbook {} ({} steps)",

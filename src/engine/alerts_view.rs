@@ -114,6 +114,10 @@ pub fn offer_resolve(incident: &Incident, button: ButtonId) -> Message {
                 id: button,
                 label: "Resolve incident".into(),
                 style: ButtonStyle::Primary,
+                confirm: Some(format!(
+                    "Resolve {}? This stops its reminders and paging.",
+                    incident.number
+                )),
             })]),
         ],
     }
@@ -135,6 +139,10 @@ pub fn offer_severity(incident: &Incident, suggested: Severity, button: ButtonId
                 id: button,
                 label: format!("Raise to {suggested}"),
                 style: ButtonStyle::Danger,
+                confirm: Some(format!(
+                    "Raise {} to {suggested}? Escalation is planned anew for {suggested}.",
+                    incident.number
+                )),
             })]),
         ],
     }

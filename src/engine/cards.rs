@@ -29,7 +29,15 @@ impl Engine {
                 controls.push(button(id, &status.to_string(), ButtonStyle::Default));
             }
             let id = self.button(cmd(Action::Resolve { note: None })).await?;
-            controls.push(button(id, "Resolve", ButtonStyle::Danger));
+            controls.push(Control::Button(Button {
+                id,
+                label: "Resolve".into(),
+                style: ButtonStyle::Danger,
+                confirm: Some(format!(
+                    "Resolve {}? Paging and reminders stop.",
+                    incident.number
+                )),
+            }));
             let mut options = Vec::new();
             for severity in Severity::ALL {
                 if severity != incident.severity {
@@ -43,6 +51,7 @@ impl Engine {
                         id,
                         label: severity.to_string(),
                         style: ButtonStyle::Default,
+                        confirm: None,
                     });
                 }
             }
@@ -71,5 +80,6 @@ fn button(id: ButtonId, label: &str, style: ButtonStyle) -> Control {
         id,
         label: label.to_owned(),
         style,
+        confirm: None,
     })
 }

@@ -36,6 +36,8 @@ impl Engine {
         let n = incident.number;
         tracing::info!(incident = %n, %severity, "declared");
         self.memo.remember_incident(incident.clone());
+        // Before the timers: a page due at once must know its war room is on its way.
+        self.memo.expect_war_room(&origin.platform, n);
         self.plan_timers(&incident).await?;
         let name = war_room_name(n, incident.title.as_str());
         let mut invitees = vec![origin.user.clone()];

@@ -52,7 +52,14 @@ impl Engine {
                 name,
                 topic,
             } => {
-                let room = port.create_room(name, topic).await?;
+                let created = port.create_room(name, topic).await;
+                let room = match created {
+                    Ok(room) => room,
+                    Err(e) => {
+                        self.memo.war_room_settled(port.platform(), *incident);
+                        return Err(e.into());
+                    }
+                };
                 let stored = StoredRoom {
                     id: room.id.clone(),
                     name: room.name.clone(),
@@ -61,6 +68,7 @@ impl Engine {
                     .bind_war_room(port.platform(), *incident, &stored)
                     .await?;
                 self.memo.remember_room_of(port.platform(), *incident, room);
+                self.memo.war_room_settled(port.platform(), *incident);
             }
             Effect::Invite { incident, users } => {
                 if let Some(room) = self.war_room(port, *incident).await? {
@@ -275,6 +283,27 @@ impl Engine {
         Ok(Some(room))
     }
 
+    /// The war room of an incident, waiting for one that a declaration here is creating: a
+    /// timer due at the declaration (a first page "at once") fires while the declaration's
+    /// own effects are still creating the room, and its message must not be lost.
+    async fn war_room_soon(
+        &self,
+        port: &dyn ChatPort,
+        incident: IncidentNumber,
+    ) -> Result<Option<RoomRef>, StoreError> {
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let room = self.war_room(port, incident).await?;
+            if room.is_some()
+                || !self.memo.war_room_expected(port.platform(), incident)
+                || std::time::Instant::now() > give_up
+            {
+                return Ok(room);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     async fn room(
         &self,
         port: &dyn ChatPort,
@@ -286,7 +315,7 @@ impl Engine {
                 id: origin.room_id.clone(),
                 name: origin.room_id.clone(),
             })),
-            RoomTarget::WarRoom(n) => self.war_room(port, *n).await,
+            RoomTarget::WarRoom(n) => self.war_room_soon(port, *n).await,
             RoomTarget::Configured(id) => Ok(Some(RoomRef {
                 id: id.clone(),
                 name: id.clone(),

@@ -41,6 +41,8 @@ pub enum Span {
     Mention(UserId),
     /// Inline code.
     Code(String),
+    /// A user group by the chat's id or name (Slack `S0614TZR7`), notifying its members.
+    Group(String),
 }
 
 /// Something to press.
@@ -66,6 +68,9 @@ pub struct Button {
     pub label: String,
     /// How it looks.
     pub style: ButtonStyle,
+    /// A question to ask before acting, for buttons that change much (chats that can ask it in
+    /// a dialog do; the others just act).
+    pub confirm: Option<String>,
 }
 
 /// How a button looks.
@@ -189,6 +194,10 @@ impl Block {
                     Span::Mention(u) => {
                         out.push('@');
                         out.push_str(u.as_str().trim_start_matches('@'));
+                    }
+                    Span::Group(g) => {
+                        out.push('@');
+                        out.push_str(g);
                     }
                     Span::Code(c) => {
                         out.push('`');

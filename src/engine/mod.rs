@@ -6,6 +6,7 @@ mod alerts;
 mod alerts_view;
 mod cards;
 mod changes;
+mod chat_input;
 pub mod clock;
 mod dispatch;
 pub mod effect;

@@ -125,6 +125,7 @@ impl Engine {
                     controls.push(Control::Button(Button {
                         id: self.button(command).await?,
                         label: format!("Attach {}", i + 1),
+                        confirm: None,
                         style: if i == 0 {
                             ButtonStyle::Primary
                         } else {
@@ -193,6 +194,7 @@ impl Engine {
                                 id,
                                 label: "Run".into(),
                                 style: ButtonStyle::Default,
+                                confirm: None,
                             }));
                         }
                         controls.push(self.step_button(incident.number, number, true).await?);
@@ -236,6 +238,7 @@ impl Engine {
         Ok(Control::Button(Button {
             id,
             label: if done { "Done" } else { "Skip" }.to_owned(),
+            confirm: None,
             style: if done {
                 ButtonStyle::Primary
             } else {

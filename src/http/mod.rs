@@ -1,5 +1,5 @@
-//! The HTTP side of `warroom serve`: an axum router. `GET /healthz` and the Alertmanager
-//! webhook (`alerts.rs`); Slack endpoints and metrics come here later.
+//! The HTTP side of `warroom serve`: an axum router with `GET /healthz`, the Alertmanager
+//! webhook (`alerts.rs`) and, when Slack is configured, Slack's endpoints (src/chat/slack).
 
 pub mod alerts;
 
@@ -22,11 +22,14 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// The Alertmanager webhook, when `[alerts]` enables it.
     pub alerts: Option<Arc<alerts::AlertWebhook>>,
+    /// The Slack endpoints' adapter, when Slack is configured in HTTP mode.
+    pub slack: Option<Arc<crate::chat::slack::SlackAdapter>>,
 }
 
 /// The routes of `warroom serve`.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let slack = state.slack.clone();
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .route(
             "/alerts/alertmanager",
@@ -36,7 +39,11 @@ pub fn router(state: AppState) -> Router {
             "/alerts/alertmanager/{secret}",
             post(alerts::with_path).layer(DefaultBodyLimit::max(alerts::MAX_BODY)),
         )
-        .with_state(state)
+        .with_state(state);
+    match slack {
+        Some(adapter) => router.merge(crate::chat::slack::routes(adapter)),
+        None => router,
+    }
 }
 
 /// The body of `/healthz`.

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 pub use actions::Created;
 pub use alerts::{AlertGroupIncident, AlertGroupOpening};
+pub use deliveries::DeliveryKind;
 pub use firing::TimerPage;
 pub use matrix::{MatrixSession, ReactionKey};
 pub use timers::Cancel;
@@ -89,6 +90,7 @@ mod actions;
 mod activity;
 mod alerts;
 mod connect;
+mod deliveries;
 mod error;
 mod firing;
 mod health;

@@ -74,6 +74,7 @@ mod tests {
             id: ButtonId(id),
             label: label.into(),
             style: ButtonStyle::Default,
+            confirm: None,
         })
     }
 

@@ -85,6 +85,7 @@ pub async fn connect(
 }
 
 async fn build(homeserver: &str) -> Result<Client, String> {
+    crate::chat::install_tls_provider();
     Client::builder()
         .homeserver_url(homeserver)
         .request_config(

@@ -147,6 +147,8 @@ fn html_spans(spans: &[Span]) -> String {
                 out.push_str(&pill(user.as_str()))
             }
             Span::Mention(user) => out.push_str(&escape(&format!("@{user}"))),
+            // Matrix has no user groups: the group's name, as people know it.
+            Span::Group(group) => out.push_str(&escape(&format!("@{group}"))),
         }
     }
     out
@@ -222,6 +224,7 @@ mod tests {
                         id: ButtonId(3),
                         label: "Acknowledge".into(),
                         style: ButtonStyle::Primary,
+                        confirm: None,
                     }),
                     Control::Select {
                         label: "Severity".into(),
@@ -229,6 +232,7 @@ mod tests {
                             id: ButtonId(7),
                             label: "P0".into(),
                             style: ButtonStyle::Default,
+                            confirm: None,
                         }],
                     },
                 ]),

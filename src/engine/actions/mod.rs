@@ -311,11 +311,16 @@ impl Engine {
                         id: approve,
                         label: "Approve".into(),
                         style: ButtonStyle::Primary,
+                        confirm: Some(format!(
+                            "Approving runs step {} now, a {} action: {shown}",
+                            request.step, request.risk
+                        )),
                     }),
                     Control::Button(Button {
                         id: deny,
                         label: "Deny".into(),
                         style: ButtonStyle::Danger,
+                        confirm: None,
                     }),
                 ]),
             ],

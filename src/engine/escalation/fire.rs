@@ -242,8 +242,8 @@ impl Engine {
             .await;
     }
 
-    /// The chat of `chats` that holds the incident's war room; the first when none does (or
-    /// the store cannot say).
+    /// The chat of `chats` that holds (or is creating) the incident's war room; the first when
+    /// none does (or the store cannot say).
     async fn chat_of<'c>(
         &self,
         chats: &[&'c dyn ChatPort],
@@ -251,6 +251,10 @@ impl Engine {
     ) -> &'c dyn ChatPort {
         if chats.len() > 1 {
             for chat in chats {
+                // A war room being created right now (a page due at the declaration) counts.
+                if self.memo.war_room_expected(chat.platform(), incident) {
+                    return *chat;
+                }
                 if let Ok(Some(_)) = self.war_room(*chat, incident).await {
                     return *chat;
                 }
@@ -330,7 +334,7 @@ impl Engine {
         }
         for group in &resolved.groups {
             separate(&mut spans);
-            spans.push(Span::Text(format!("@{group}")));
+            spans.push(Span::Group(group.clone()));
         }
         if !resolved.unresolved.is_empty() {
             separate(&mut spans);

@@ -1,0 +1,74 @@
+//! What chats bring besides commands: a message put on the timeline (Slack's :pushpin:), and
+//! the parameters a Run button still needs (Slack asks for them in a modal).
+
+use chrono::{DateTime, Utc};
+
+use super::effect::Effect;
+use super::message::ButtonId;
+use super::port::Origin;
+use super::{Engine, EngineError};
+use crate::domain::{Action, CommandTemplate, EventKind, NoteText, UserId};
+
+impl Engine {
+    /// Puts a chat message on the timeline of the war room it was written in, with its author
+    /// and its time; `origin.user` is whoever pinned it. Outside a war room it does nothing.
+    pub async fn quote(
+        &self,
+        origin: &Origin,
+        author: UserId,
+        said_at: DateTime<Utc>,
+        text: &str,
+    ) -> Vec<Effect> {
+        let result = async {
+            let Some(number) = self.war_room_incident(origin).await? else {
+                return Ok(Vec::new());
+            };
+            let text = NoteText::parse(text).map_err(|e| EngineError::Usage(e.to_string()))?;
+            let kind = EventKind::Quoted {
+                author,
+                said_at,
+                text,
+            };
+            self.append(number, &origin.user, |_| Ok(kind.clone()))
+                .await?;
+            Ok::<_, EngineError>(vec![Effect::reply(format!(
+                "Pinned to {number}'s timeline."
+            ))])
+        };
+        match result.await {
+            Ok(effects) => effects,
+            Err(e) => vec![Effect::reply(self.explain(e))],
+        }
+    }
+
+    /// The parameters a person must still give for the Run button `id` (those the
+    /// configuration does not fill); empty for any other button or when nothing is missing.
+    pub async fn missing_parameters(&self, id: ButtonId) -> Vec<String> {
+        let Ok(Some(command)) = self.store.button(id.0).await else {
+            return Vec::new();
+        };
+        let (Action::Run { step, .. }, Some(number)) = (&command.action, command.incident) else {
+            return Vec::new();
+        };
+        let Ok(Some(incident)) = self.store.incident(number).await else {
+            return Vec::new();
+        };
+        let Some(found) = incident.numbered_steps().find(|s| s.number == *step) else {
+            return Vec::new();
+        };
+        let Some(text) = found.step().command.clone() else {
+            return Vec::new();
+        };
+        let Ok(template) = CommandTemplate::parse(&text) else {
+            return Vec::new();
+        };
+        let Some(actions) = &self.settings.actions else {
+            return Vec::new();
+        };
+        template
+            .params()
+            .into_iter()
+            .filter(|p| !actions.values.contains_key(p) && !actions.secrets.contains(p))
+            .collect()
+    }
+}
