@@ -36,13 +36,7 @@ pub fn mxid(name: &str) -> String {
 /// panic when [`REQUIRE_ENV`] is set.
 pub async fn synapse(test: &str) -> Option<String> {
     let url = std::env::var(SYNAPSE_ENV).unwrap_or_else(|_| "http://127.0.0.1:58008".to_owned());
-    let answers = reqwest::Client::new()
-        .get(format!("{url}/_matrix/client/versions"))
-        .timeout(Duration::from_secs(5))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success());
-    if answers {
+    if let Some(url) = synapse_answers(&url).await {
         return Some(url);
     }
     if std::env::var_os(REQUIRE_ENV).is_some() {
@@ -54,6 +48,17 @@ pub async fn synapse(test: &str) -> Option<String> {
         "skipped {test}: no Synapse answers at {url}; start one with `export {SYNAPSE_ENV}=$(scripts/start-synapse.sh)`"
     );
     None
+}
+
+/// `Some(url)` when a homeserver answers there.
+pub async fn synapse_answers(url: &str) -> Option<String> {
+    let answers = reqwest::Client::new()
+        .get(format!("{url}/_matrix/client/versions"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success());
+    answers.then(|| url.to_owned())
 }
 
 /// A unique word, so that titles and aliases of one run never meet those of another.
