@@ -255,7 +255,7 @@ impl Engine {
 
     /// The war room of an incident on this chat; `None` when it has none here (declared
     /// elsewhere, or its creation failed).
-    async fn war_room(
+    pub(super) async fn war_room(
         &self,
         port: &dyn ChatPort,
         incident: IncidentNumber,
@@ -286,7 +286,7 @@ impl Engine {
                 id: origin.room_id.clone(),
                 name: origin.room_id.clone(),
             })),
-            RoomTarget::WarRoom(n) => self.war_room(port, *n).await,
+            RoomTarget::WarRoom(n) => self.war_room_when_made(port, *n).await,
             RoomTarget::Configured(id) => Ok(Some(RoomRef {
                 id: id.clone(),
                 name: id.clone(),

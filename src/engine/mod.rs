@@ -8,6 +8,7 @@ pub mod clock;
 mod dispatch;
 pub mod effect;
 mod escalation;
+mod fresh_rooms;
 mod memo;
 pub mod message;
 mod pinned;
