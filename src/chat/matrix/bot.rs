@@ -172,11 +172,13 @@ impl MatrixBot {
                         Vec::new()
                     }
                 };
-                tracing::info!(
-                    room,
-                    fetched = timeline.len(),
-                    "filled a gap in the timeline"
-                );
+                if !timeline.is_empty() {
+                    tracing::info!(
+                        room,
+                        fetched = timeline.len(),
+                        "filled a gap in the timeline"
+                    );
+                }
             }
             timeline.extend(
                 joined
