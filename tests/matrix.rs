@@ -97,8 +97,19 @@ async fn declaring_from_the_lobby_opens_a_named_war_room_and_a_check_mark_acknow
         })
         .await;
 
-    // Bob is paged at once by direct message; two seconds later carol is paged in the war
-    // room, with a pill and m.mentions, and by direct message.
+    // Bob is paged at once, in the war room (which the page waits for while it is being
+    // made) and by direct message; two seconds later carol is paged in the war room, with a
+    // pill and m.mentions, and by direct message.
+    let first = scene
+        .alice
+        .wait_for(&room, "the level 1 page", |e| {
+            says(e, &scene.bot, "Paging level 1")
+        })
+        .await;
+    assert_eq!(
+        first["content"]["m.mentions"]["user_ids"],
+        json!(["@bob:localhost"])
+    );
     let dm = direct_room_with_bot(&scene, &scene.bob).await;
     scene
         .bob

@@ -154,3 +154,35 @@ async fn bad_input_strangers_and_a_taken_alias_are_handled_plainly() {
         .expect("an alias");
     assert_eq!(canonical["alias"], format!("#{slug}-2:localhost"));
 }
+
+#[tokio::test]
+async fn an_access_token_logs_the_bot_in_instead_of_a_password() {
+    let test = "an_access_token_logs_the_bot_in_instead_of_a_password";
+    let Some(scene) = Scene::with_access_token(test, "warroom-bot9").await else {
+        return;
+    };
+    scene.alice.say(&scene.lobby, "!incident help").await;
+    scene
+        .alice
+        .wait_for(&scene.lobby, "the help", |e| {
+            says(e, &scene.bot, "declare") && e["content"]["msgtype"] == "m.notice"
+        })
+        .await;
+    let store = scene.store().await;
+    let kept = store
+        .matrix_session(&scene.bot)
+        .await
+        .expect("sessions are read");
+    // Nothing of a configured token is written down; only the sync token is kept.
+    assert!(
+        kept.is_none_or(|s| s.access_token.is_empty()),
+        "the token was stored"
+    );
+    assert!(
+        store
+            .matrix_sync_token(&scene.bot)
+            .await
+            .expect("read")
+            .is_some()
+    );
+}

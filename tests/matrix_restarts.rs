@@ -47,6 +47,10 @@ async fn the_flow_goes_on_after_the_homeserver_restarts() {
     let card_id = card["event_id"].as_str().expect("an id").to_owned();
 
     script("stop-synapse.sh", &scene.url);
+    assert!(
+        matrix::synapse_answers(&scene.url).await.is_none(),
+        "the homeserver still answers after stop-synapse.sh: was it started with another SYNAPSE_BASE?"
+    );
     let again = script("start-synapse.sh", &scene.url);
     assert_eq!(again, scene.url, "the homeserver came back elsewhere");
 

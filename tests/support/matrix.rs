@@ -3,7 +3,7 @@
 //!
 //! The homeserver comes from `scripts/start-synapse.sh` (`WARROOM_TEST_SYNAPSE_URL`, default
 //! http://127.0.0.1:58008), which registers alice, bob, carol and the bots
-//! warroom-bot1 … warroom-bot8, each with the password `<name>-password`.
+//! warroom-bot1 … warroom-bot9, each with the password `<name>-password`.
 
 #![allow(dead_code)]
 
@@ -36,13 +36,7 @@ pub fn mxid(name: &str) -> String {
 /// panic when [`REQUIRE_ENV`] is set.
 pub async fn synapse(test: &str) -> Option<String> {
     let url = std::env::var(SYNAPSE_ENV).unwrap_or_else(|_| "http://127.0.0.1:58008".to_owned());
-    let answers = reqwest::Client::new()
-        .get(format!("{url}/_matrix/client/versions"))
-        .timeout(Duration::from_secs(5))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success());
-    if answers {
+    if let Some(url) = synapse_answers(&url).await {
         return Some(url);
     }
     if std::env::var_os(REQUIRE_ENV).is_some() {
@@ -54,6 +48,17 @@ pub async fn synapse(test: &str) -> Option<String> {
         "skipped {test}: no Synapse answers at {url}; start one with `export {SYNAPSE_ENV}=$(scripts/start-synapse.sh)`"
     );
     None
+}
+
+/// `Some(url)` when a homeserver answers there.
+pub async fn synapse_answers(url: &str) -> Option<String> {
+    let answers = reqwest::Client::new()
+        .get(format!("{url}/_matrix/client/versions"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success());
+    answers.then(|| url.to_owned())
 }
 
 /// A unique word, so that titles and aliases of one run never meet those of another.
@@ -164,6 +169,11 @@ impl Human {
             Some(json!({})),
         )
         .await;
+    }
+
+    /// This person's access token (to configure a bot with one).
+    pub fn access_token(&self) -> &str {
+        &self.token
     }
 
     /// Sends an event; returns its id.
@@ -332,9 +342,15 @@ pub struct Warroom {
 }
 
 impl Warroom {
-    /// Starts `warroom serve` in `dir` with `dir/warroom.toml`, as `bot` (password from the
-    /// environment, as an operator would give it), and waits until it serves.
-    pub fn start(dir: &Path, bot: &str, path_dirs: &[PathBuf]) -> Warroom {
+    /// Starts `warroom serve` in `dir` with `dir/warroom.toml`, as `bot` (its password, or
+    /// `access_token` when given, from the environment as an operator would give it), and
+    /// waits until it serves.
+    pub fn start(
+        dir: &Path,
+        bot: &str,
+        access_token: Option<&str>,
+        path_dirs: &[PathBuf],
+    ) -> Warroom {
         let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
         for (key, _) in std::env::vars() {
             if key.starts_with("WARROOM_") {
@@ -344,9 +360,12 @@ impl Warroom {
         let mut search: Vec<PathBuf> = path_dirs.to_vec();
         search.extend([PathBuf::from("/usr/bin"), PathBuf::from("/bin")]);
         let search = std::env::join_paths(search).expect("a PATH");
+        match access_token {
+            Some(token) => command.env("WARROOM_MATRIX__ACCESS_TOKEN", token),
+            None => command.env("WARROOM_MATRIX__PASSWORD", format!("{bot}-password")),
+        };
         let mut child = command
             .current_dir(dir)
-            .env("WARROOM_MATRIX__PASSWORD", format!("{bot}-password"))
             .env("PATH", search)
             .env("RUST_LOG", "warroom=info")
             .args([

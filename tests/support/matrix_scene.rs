@@ -65,12 +65,29 @@ pub struct Scene {
     pub dir: tempfile::TempDir,
     /// The running Warroom.
     pub warroom: Option<Warroom>,
+    /// The bot's access token, when it logs in with one instead of its password.
+    pub access_token: Option<String>,
 }
 
 impl Scene {
     /// Builds the world for `test` with bot account `bot_name`, plus `extra` config lines
     /// under `[matrix]`. `None` when no Synapse answers (and that is allowed).
     pub async fn new(test: &str, bot_name: &str, extra_rooms: &[&str]) -> Option<Scene> {
+        Self::build(test, bot_name, extra_rooms, false).await
+    }
+
+    /// The same, with the bot logging in with an access token (made by a password login here)
+    /// instead of its password.
+    pub async fn with_access_token(test: &str, bot_name: &str) -> Option<Scene> {
+        Self::build(test, bot_name, &[], true).await
+    }
+
+    async fn build(
+        test: &str,
+        bot_name: &str,
+        extra_rooms: &[&str],
+        with_token: bool,
+    ) -> Option<Scene> {
         let url = synapse(test).await?;
         let alice = Human::login(&url, "alice").await;
         let bob = Human::login(&url, "bob").await;
@@ -137,7 +154,12 @@ reminder = "off"
             tag,
             dir,
             warroom: None,
+            access_token: None,
         };
+        if with_token {
+            let token = Human::login(&scene.url, bot_name).await;
+            scene.access_token = Some(token.access_token().to_owned());
+        }
         scene.start().await;
         Some(scene)
     }
@@ -145,7 +167,12 @@ reminder = "off"
     /// Starts (or restarts) Warroom and waits until the bot is in the lobby.
     pub async fn start(&mut self) {
         let bin: PathBuf = self.dir.path().join("bin");
-        self.warroom = Some(Warroom::start(self.dir.path(), &self.bot_name, &[bin]));
+        self.warroom = Some(Warroom::start(
+            self.dir.path(),
+            &self.bot_name,
+            self.access_token.as_deref(),
+            &[bin],
+        ));
         let deadline = std::time::Instant::now() + DEADLINE;
         loop {
             let members = self.alice.members(&self.lobby).await;

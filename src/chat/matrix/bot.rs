@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::MatrixChat;
 use super::events::{self, Incoming};
 use crate::engine::Engine;
+use crate::engine::port::ChatError;
 
 /// How long one sync waits for new events on the homeserver.
 const SYNC_WAIT: Duration = Duration::from_secs(30);
@@ -48,7 +49,7 @@ pub(super) enum RoundError {
     Store(#[from] crate::store::StoreError),
     /// The homeserver failed a call the round needs (a timeline gap, a room's state).
     #[error("{0}")]
-    Chat(#[from] crate::engine::port::ChatError),
+    Chat(#[from] ChatError),
 }
 
 impl MatrixBot {
@@ -161,13 +162,23 @@ impl MatrixBot {
                 joined.timeline.prev_batch.as_deref(),
                 since.as_deref(),
             ) {
-                // Failing to fill the gap fails the round, so that it is tried again.
-                timeline = self.chat.gap(room, prev, since).await?;
-                tracing::info!(
-                    room,
-                    fetched = timeline.len(),
-                    "filled a gap in the timeline"
-                );
+                // A homeserver that cannot be reached fails the round, so that it is tried
+                // again; a refusal (the bot left the room meanwhile) cannot be retried away.
+                timeline = match self.chat.gap(room, prev, since).await {
+                    Ok(events) => events,
+                    Err(e @ ChatError::Unavailable(_)) => return Err(e.into()),
+                    Err(e) => {
+                        tracing::warn!(error = %e, room, "a gap in the timeline could not be fetched");
+                        Vec::new()
+                    }
+                };
+                if !timeline.is_empty() {
+                    tracing::info!(
+                        room,
+                        fetched = timeline.len(),
+                        "filled a gap in the timeline"
+                    );
+                }
             }
             timeline.extend(
                 joined

@@ -95,11 +95,13 @@ pub fn read(event: &Value) -> Incoming {
     }
 }
 
-/// Whether an event is `user` joining the room.
+/// Whether an event is `user` joining the room (not a change of name or avatar of someone
+/// already in it).
 pub fn is_join_of(event: &Value, user: &str) -> bool {
     event["type"] == "m.room.member"
         && event["state_key"] == user
         && event["content"]["membership"] == "join"
+        && event["unsigned"]["prev_content"]["membership"] != "join"
 }
 
 /// A reply's body starts with the quoted message (`> <@bob:hs> …` lines and a blank line);
@@ -153,6 +155,23 @@ mod tests {
             "content": { "body": "> <@alice:hs> hi\n\n!incident ack" }
         });
         assert!(matches!(read(&reply), Incoming::Command { body, .. } if body == "!incident ack"));
+    }
+
+    #[test]
+    fn a_join_is_told_apart_from_a_change_of_name() {
+        let join = json!({
+            "type": "m.room.member", "state_key": "@bot:hs", "sender": "@bot:hs", "event_id": "$j",
+            "content": { "membership": "join" },
+            "unsigned": { "prev_content": { "membership": "invite" } }
+        });
+        assert!(is_join_of(&join, "@bot:hs"));
+        assert!(!is_join_of(&join, "@alice:hs"));
+        let renamed = json!({
+            "type": "m.room.member", "state_key": "@bot:hs", "sender": "@bot:hs", "event_id": "$n",
+            "content": { "membership": "join", "displayname": "Warroom" },
+            "unsigned": { "prev_content": { "membership": "join" } }
+        });
+        assert!(!is_join_of(&renamed, "@bot:hs"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::keys::PIN_KEY;
 use crate::domain::{UserId, strip_invocation};
 use crate::engine::effect::Effect;
 use crate::engine::message::Message;
-use crate::engine::port::{ChatPort, Origin};
+use crate::engine::port::{ChatError, ChatPort, Origin};
 
 /// What a person asked for.
 enum Ask {
@@ -68,7 +68,15 @@ impl MatrixBot {
         }
         // Asked before the claim: when it cannot be told, the round fails and the event is
         // looked at again, rather than claimed and lost.
-        let encrypted = self.chat.is_encrypted(room).await?;
+        let encrypted = match self.chat.is_encrypted(room).await {
+            Ok(encrypted) => encrypted,
+            Err(e @ ChatError::Unavailable(_)) => return Err(e.into()),
+            Err(e) => {
+                // Refused (the bot was removed meanwhile): nothing can be done there.
+                tracing::warn!(error = %e, room, "cannot tell whether the room is encrypted; left alone");
+                return Ok(());
+            }
+        };
         let now = Utc::now().timestamp_millis();
         if !self
             .engine
