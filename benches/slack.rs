@@ -142,7 +142,7 @@ async fn main() {
     let adapter = Arc::new(SlackAdapter::new(
         engine.clone(),
         Arc::new(SlackChat::new(api)),
-        SignatureVerifier::new(SecretString::from(SECRET)),
+        Some(SignatureVerifier::new(SecretString::from(SECRET))),
     ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();

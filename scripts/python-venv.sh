@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes the Python venv whose official Slack SDK signs test requests to Warroom, and prints
 # the path of its python on stdout. Idempotent: a venv that already has the SDK is reused.
+# Installs Debian's python3-venv when the venv module (or its ensurepip) is missing.
 #
 #   export WARROOM_TEST_PYTHON=$(scripts/python-venv.sh)
 #
@@ -14,12 +15,15 @@ if [[ -x $venv/bin/python ]] && "$venv/bin/python" -c 'import slack_sdk' 2>/dev/
   echo "$venv/bin/python"
   exit 0
 fi
-if ! python3 -m venv --help >/dev/null 2>&1; then
-  say "python3 with venv is needed; installing Debian's python3-venv"
-  apt-get install -y python3-venv >&2
-fi
 say "making $venv with slack_sdk 3.48"
-python3 -m venv "$venv" >&2
+rm -rf "$venv"
+if ! python3 -m venv "$venv" >&2; then
+  say "python3's venv module is missing: installing Debian's python3-venv"
+  rm -rf "$venv"
+  apt-get update >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv >&2
+  python3 -m venv "$venv" >&2
+fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check 'slack_sdk==3.48.*' >&2
 "$venv/bin/python" -c 'import slack_sdk' >&2
 echo "$venv/bin/python"

@@ -58,8 +58,8 @@ pub struct SlackConfig {
 pub struct SlackSecrets {
     /// The bot token.
     pub bot_token: SecretString,
-    /// The signing secret.
-    pub signing_secret: SecretString,
+    /// The signing secret; needed for HTTP mode only (Socket Mode has no signed requests).
+    pub signing_secret: Option<SecretString>,
     /// The app token, for Socket Mode.
     pub app_token: Option<SecretString>,
 }
@@ -86,8 +86,13 @@ impl SlackConfig {
             "slack.signing_secret",
             &self.signing_secret,
             &self.signing_secret_file,
-        )?
-        .ok_or_else(|| missing("slack.signing_secret", "WARROOM_SLACK__SIGNING_SECRET"))?;
+        )?;
+        if self.mode == SlackMode::Http && signing_secret.is_none() {
+            return Err(missing(
+                "slack.signing_secret",
+                "WARROOM_SLACK__SIGNING_SECRET",
+            ));
+        }
         let app_token = secret("slack.app_token", &self.app_token, &self.app_token_file)?;
         if self.mode == SlackMode::Socket && app_token.is_none() {
             return Err(missing("slack.app_token", "WARROOM_SLACK__APP_TOKEN"));
@@ -191,7 +196,7 @@ mod tests {
         assert!(config.slack.enabled());
         assert_eq!(config.slack.api_url(), "http://127.0.0.1:9/api");
         let secrets = config.slack.secrets().unwrap();
-        assert_eq!(secrets.signing_secret.expose_secret(), "sign-me-7");
+        assert_eq!(secrets.signing_secret.unwrap().expose_secret(), "sign-me-7");
         assert_eq!(secrets.bot_token.expose_secret(), "xoxb-9");
         let shown = config.describe();
         assert!(
@@ -214,6 +219,18 @@ mod tests {
             err.contains("slack.app_token") && err.contains("WARROOM_SLACK__APP_TOKEN"),
             "{err}"
         );
+        // Socket Mode needs no signing secret; HTTP mode does.
+        let vars = env(&[
+            ("WARROOM_SLACK__BOT_TOKEN", "xoxb-1"),
+            ("WARROOM_SLACK__APP_TOKEN", "xapp-1"),
+            ("WARROOM_SLACK__MODE", "socket"),
+        ]);
+        let config = Config::load_from(None, vars).unwrap();
+        assert!(config.slack.secrets().unwrap().signing_secret.is_none());
+        let vars = env(&[("WARROOM_SLACK__BOT_TOKEN", "xoxb-1")]);
+        let config = Config::load_from(None, vars).unwrap();
+        let err = config.slack.secrets().unwrap_err().to_string();
+        assert!(err.contains("WARROOM_SLACK__SIGNING_SECRET"), "{err}");
     }
 
     #[test]

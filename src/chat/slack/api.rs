@@ -162,3 +162,28 @@ impl From<SlackCallError> for ChatError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn posts_to_one_channel_are_spaced_by_the_interval() {
+        let interval = Duration::from_millis(60);
+        let api = SlackApi::new(
+            ApiSettings {
+                api_url: "http://127.0.0.1:9/api".into(),
+                max_retries: 0,
+                post_interval: interval,
+            },
+            &SecretString::from("xoxb-test"),
+        )
+        .unwrap();
+        let start = Instant::now();
+        for _ in 0..3 {
+            api.pace("C1").await;
+        }
+        // The third post in one channel may go two intervals after the first, not sooner.
+        assert!(start.elapsed() >= interval * 2, "{:?}", start.elapsed());
+    }
+}

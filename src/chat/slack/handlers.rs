@@ -36,7 +36,13 @@ impl SlackAdapter {
     /// Checks the signature of a request; the refusal is a 401 with a plain reason.
     fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), (StatusCode, String)> {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        self.verifier
+        let Some(verifier) = &self.verifier else {
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                "refused: no signing secret is configured (slack.signing_secret)\n".to_owned(),
+            ));
+        };
+        verifier
             .verify(
                 header(TIMESTAMP_HEADER),
                 header(SIGNATURE_HEADER),

@@ -33,14 +33,20 @@ pub const PLATFORM: &str = "slack";
 pub struct SlackAdapter {
     engine: Arc<Engine>,
     chat: Arc<SlackChat>,
-    verifier: SignatureVerifier,
+    /// Checks the signatures of HTTP requests; `None` in Socket Mode without a signing secret,
+    /// where every HTTP request is refused.
+    verifier: Option<SignatureVerifier>,
     /// Deliveries claimed by this process, to forget old claims now and then.
     claimed: std::sync::atomic::AtomicU64,
 }
 
 impl SlackAdapter {
     /// An adapter over an engine, a Slack port and the signing secret's verifier.
-    pub fn new(engine: Arc<Engine>, chat: Arc<SlackChat>, verifier: SignatureVerifier) -> Self {
+    pub fn new(
+        engine: Arc<Engine>,
+        chat: Arc<SlackChat>,
+        verifier: Option<SignatureVerifier>,
+    ) -> Self {
         SlackAdapter {
             engine,
             chat,
@@ -66,7 +72,7 @@ impl SlackAdapter {
         Ok(SlackAdapter::new(
             engine,
             Arc::new(SlackChat::new(api)),
-            SignatureVerifier::new(secrets.signing_secret.clone()),
+            secrets.signing_secret.clone().map(SignatureVerifier::new),
         ))
     }
 
