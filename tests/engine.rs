@@ -148,8 +148,15 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
         "{calls:?}"
     );
     assert!(
-        calls[2].contains("Acknowledge | Identified | Mitigated | Resolve | Severity"),
+        calls[2].contains("Acknowledge | Identified | Mitigated | Resolve | Runbooks | Severity"),
         "{calls:?}"
+    );
+    // The card's Runbooks button (b5) looks for runbooks that fit the incident.
+    let pressed = engine.press(&origin(room, "carol"), "b5").await;
+    let shown = format!("{pressed:?}");
+    assert!(
+        shown.contains("no runbooks are loaded; see runbook_dirs"),
+        "{shown}"
     );
     assert_eq!(calls[3], "pin M3");
     assert!(

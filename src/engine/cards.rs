@@ -38,6 +38,8 @@ impl Engine {
                     incident.number
                 )),
             }));
+            let id = self.button(cmd(Action::Runbook { query: None })).await?;
+            controls.push(button(id, "Runbooks", ButtonStyle::Default));
             let mut options = Vec::new();
             for severity in Severity::ALL {
                 if severity != incident.severity {

@@ -42,6 +42,7 @@ fn key_for(button: &Button, step: Option<u32>) -> Option<&'static str> {
         "Deny" => Some("👎"),
         "Resolve" => Some("🏁"),
         "Reopen" => Some("🔁"),
+        "Runbooks" => Some("📖"),
         "Run" | "Request approval" => step.and_then(digit),
         _ => label
             .strip_prefix("Attach ")
