@@ -331,15 +331,7 @@ impl Engine {
         given: &BTreeMap<String, String>,
         actions: &ActionSettings,
     ) -> Result<BTreeMap<String, String>, EngineError> {
-        let wanted: Vec<String> = template
-            .params()
-            .into_iter()
-            .filter(|p| {
-                !given.contains_key(p)
-                    && !actions.values.contains_key(p)
-                    && !actions.secrets.contains(p)
-            })
-            .collect();
+        let wanted = actions.unsupplied(template, given);
         if wanted.is_empty() {
             return Ok(BTreeMap::new());
         }

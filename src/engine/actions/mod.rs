@@ -52,6 +52,24 @@ pub struct ActionSettings {
     pub executor: Arc<dyn Executor>,
 }
 
+impl ActionSettings {
+    /// The parameters of `template` that neither `given`, the configured values nor the
+    /// secrets supply.
+    pub(in crate::engine) fn unsupplied(
+        &self,
+        template: &CommandTemplate,
+        given: &BTreeMap<String, String>,
+    ) -> Vec<String> {
+        template
+            .params()
+            .into_iter()
+            .filter(|p| {
+                !given.contains_key(p) && !self.values.contains_key(p) && !self.secrets.contains(p)
+            })
+            .collect()
+    }
+}
+
 impl Engine {
     /// The action settings, or why steps cannot be run here.
     fn actions(&self) -> Result<&ActionSettings, EngineError> {
@@ -164,15 +182,7 @@ impl Engine {
             self.alert_values(number, &template, &given, actions)
                 .await?,
         );
-        let missing: Vec<String> = template
-            .params()
-            .into_iter()
-            .filter(|p| {
-                !given.contains_key(p)
-                    && !actions.values.contains_key(p)
-                    && !actions.secrets.contains(p)
-            })
-            .collect();
+        let missing = actions.unsupplied(&template, &given);
         if !missing.is_empty() {
             let example: Vec<String> = missing.iter().map(|m| format!("{m}=…")).collect();
             return Err(EngineError::Usage(format!(
