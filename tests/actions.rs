@@ -565,8 +565,10 @@ async fn a_run_cut_short_by_a_crash_is_settled_once_it_is_surely_over_and_frees_
     let (code, output) = finished.expect("an ActionFinished event");
     assert_eq!(code, None);
     assert!(output.starts_with("interrupted:"), "{output}");
-    // Settled once: a second sweep finds nothing.
+    // Settled once: the next look, a minute later, finds nothing to settle.
+    w.clock.advance(chrono::Duration::minutes(1));
     w.engine.fire_due(&[w.chat.as_ref()], "test").await.unwrap();
+    assert!(!w.screen.take().contains("interrupted"));
     assert_eq!(w.count("action_finished").await, 1);
     let again = w.say("bob", "inc-1", "run 3").await;
     assert!(again.contains("r2 · approval needed"), "{again}");

@@ -87,6 +87,8 @@ pub struct Engine {
     turns: Vec<tokio::sync::Mutex<()>>,
     /// Woken whenever timers are scheduled, so a sleeping scheduler looks again.
     timers_changed: tokio::sync::Notify,
+    /// When runs cut short by a crash were last looked for (by the engine's clock).
+    last_sweep: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 /// How many locks the changes of different incidents are spread over.
@@ -110,6 +112,7 @@ impl Engine {
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
             timers_changed: tokio::sync::Notify::new(),
+            last_sweep: std::sync::Mutex::new(None),
         }
     }
 

@@ -12,6 +12,9 @@ use crate::engine::{Engine, EngineError};
 
 /// Added to a run's latest possible end before it counts as interrupted.
 const GRACE: Duration = Duration::seconds(60);
+/// How often the scheduler looks for such runs: its rounds come far more often, and a run is
+/// only settled a minute after it is surely over anyway.
+const EVERY: Duration = Duration::seconds(60);
 
 /// What an interrupted run leaves on the timeline.
 pub const INTERRUPTED: &str = "interrupted: Warroom stopped while it ran, so its result is unknown; check what it did before running it again";
@@ -28,6 +31,13 @@ impl Engine {
     /// and returns the war-room notices to post.
     pub(in crate::engine) async fn finish_interrupted(&self) -> Result<Vec<Effect>, EngineError> {
         let now = self.clock.now();
+        {
+            let mut last = self.last_sweep.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|at| now - at < EVERY && now >= at) {
+                return Ok(Vec::new());
+            }
+            *last = Some(now);
+        }
         let mut effects = Vec::new();
         for request in self.store.requests_in(RequestState::Running).await? {
             if !surely_over(&request, now) {
