@@ -12,6 +12,8 @@
 
 #[path = "../tests/support/postgres.rs"]
 mod postgres;
+#[path = "../tests/support/serving.rs"]
+mod serving;
 #[path = "../tests/support/webhook.rs"]
 mod webhook;
 

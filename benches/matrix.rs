@@ -10,6 +10,8 @@
 mod matrix;
 #[path = "../tests/support/matrix_scene.rs"]
 mod scene;
+#[path = "../tests/support/serving.rs"]
+mod serving;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -8,6 +8,8 @@
 //! When `WARROOM_TEST_ALERTMANAGER_PORT` names the port of an Alertmanager the script already
 //! started (`.ci/run` does), that one is pointed at this test's server by a config reload.
 
+#[path = "support/serving.rs"]
+mod serving;
 #[path = "support/webhook.rs"]
 mod webhook;
 

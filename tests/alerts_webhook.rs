@@ -4,6 +4,8 @@
 
 #[path = "support/postgres.rs"]
 mod postgres;
+#[path = "support/serving.rs"]
+mod serving;
 #[path = "support/webhook.rs"]
 mod webhook;
 

@@ -6,6 +6,8 @@
 mod matrix;
 #[path = "support/matrix_scene.rs"]
 mod scene;
+#[path = "support/serving.rs"]
+mod serving;
 
 use serde_json::json;
 use warroom::domain::EventKind;

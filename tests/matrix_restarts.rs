@@ -7,6 +7,8 @@
 mod matrix;
 #[path = "support/matrix_scene.rs"]
 mod scene;
+#[path = "support/serving.rs"]
+mod serving;
 
 use std::process::Command;
 

@@ -6,6 +6,8 @@
 mod binary;
 #[path = "support/postgres.rs"]
 mod postgres;
+#[path = "support/serving.rs"]
+mod serving;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -68,29 +70,8 @@ impl Server {
                 let _ = lines.send(line);
             }
         });
-        let deadline = Instant::now() + START_DEADLINE;
-        let mut seen = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match received.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(rest) = line.strip_prefix("warroom: serving on http://") {
-                        let address = rest
-                            .split_whitespace()
-                            .next()
-                            .and_then(|a| a.parse().ok())
-                            .unwrap_or_else(|| panic!("no address in '{line}'"));
-                        return Server { child, address };
-                    }
-                    seen.push(line);
-                }
-                Err(e) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!("warroom serve did not start ({e}); it said: {seen:#?}");
-                }
-            }
-        }
+        let address = serving::wait_until_serving(&mut child, &received, START_DEADLINE);
+        Server { child, address }
     }
 
     fn pid(&self) -> Pid {

@@ -7,6 +7,8 @@
 mod fake_slack;
 #[path = "support/http_client.rs"]
 mod http_client;
+#[path = "support/serving.rs"]
+mod serving;
 #[path = "support/slack_sdk.rs"]
 mod slack_sdk;
 #[path = "support/slack_world.rs"]

@@ -389,18 +389,7 @@ impl Warroom {
                 let _ = tx.send(line);
             }
         });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match lines.recv_timeout(left) {
-                Ok(line) if line.starts_with("warroom: serving on") => break,
-                Ok(_) => {}
-                Err(e) => {
-                    let _ = child.kill();
-                    panic!("warroom serve did not start: {e}");
-                }
-            }
-        }
+        crate::serving::wait_until_serving(&mut child, &lines, Duration::from_secs(60));
         Warroom { child, lines }
     }
 

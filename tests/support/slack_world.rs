@@ -134,16 +134,9 @@ test = {{ namespace = "shop" }}
                 let _ = lines.send(line);
             }
         });
-        let url = loop {
-            match received.recv_timeout(Duration::from_secs(60)) {
-                Ok(line) => {
-                    if let Some(rest) = line.strip_prefix("warroom: serving on ") {
-                        break rest.split_whitespace().next().unwrap().to_owned();
-                    }
-                }
-                Err(e) => panic!("warroom serve did not start: {e}"),
-            }
-        };
+        let address =
+            crate::serving::wait_until_serving(&mut server, &received, Duration::from_secs(60));
+        let url = format!("http://{address}");
         Some(SlackWorld {
             fake,
             sdk,

@@ -8,7 +8,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The bearer token the test servers accept.
 pub const TOKEN: &str = "test-token-5f1c";
@@ -62,29 +62,9 @@ impl Server {
                 let _ = lines.send(line);
             }
         });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let mut seen = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match received.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(rest) = line.strip_prefix("warroom: serving on http://") {
-                        let address = rest
-                            .split_whitespace()
-                            .next()
-                            .and_then(|a| a.parse().ok())
-                            .unwrap_or_else(|| panic!("no address in '{line}'"));
-                        return Server { child, address };
-                    }
-                    seen.push(line);
-                }
-                Err(e) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!("warroom serve did not start ({e}); it said: {seen:#?}");
-                }
-            }
-        }
+        let address =
+            crate::serving::wait_until_serving(&mut child, &received, Duration::from_secs(30));
+        Server { child, address }
     }
 
     /// The webhook's URL with the secret path segment.
