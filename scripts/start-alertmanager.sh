@@ -10,7 +10,8 @@
 #
 # Settings: AM_PORT (59093), AM_DIR (${TMPDIR:-/tmp}/warroom-alertmanager-$AM_PORT),
 # AM_BEARER_TOKEN_FILE (a file whose content Alertmanager sends as `Authorization: Bearer …`),
-# AM_GROUP_WAIT / AM_GROUP_INTERVAL (1s each, so tests see deliveries quickly).
+# AM_GROUP_WAIT / AM_GROUP_INTERVAL (1s each, so tests see deliveries quickly), AM_GROUP_BY
+# (the labels alerts are grouped by, comma-separated; alertname).
 set -euo pipefail
 
 say() { echo "start-alertmanager: $*" >&2; }
@@ -51,11 +52,12 @@ if [[ -n ${AM_BEARER_TOKEN_FILE:-} ]]; then
             credentials_file: '${AM_BEARER_TOKEN_FILE}'"
 fi
 
-# Alerts are grouped by name, so alerts of one name with different labels are one group.
+# Alerts are grouped by name (unless AM_GROUP_BY says otherwise), so alerts of one name with
+# different labels are one group.
 cat > "$conf.tmp" <<YAML
 route:
   receiver: warroom
-  group_by: ['alertname']
+  group_by: [${AM_GROUP_BY:-alertname}]
   group_wait: ${AM_GROUP_WAIT:-1s}
   group_interval: ${AM_GROUP_INTERVAL:-1s}
   repeat_interval: 1h

@@ -64,6 +64,9 @@ impl Alertmanager {
         let out = Command::new(project().join("scripts/start-alertmanager.sh"))
             .arg(receiver)
             .env("AM_PORT", port.to_string())
+            // A reused Alertmanager still holds the (resolved) alerts of earlier runs; grouped
+            // by run too, they never join this run's group.
+            .env("AM_GROUP_BY", "alertname, run")
             .env("AM_DIR", &am_dir)
             .output()
             .expect("the start script runs");
