@@ -150,6 +150,7 @@ async fn main() {
         engine: engine.clone(),
         alerts: None,
         slack: Some(adapter),
+        chats: vec!["slack".into()],
     });
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let endpoint = format!("http://{address}/slack/commands");

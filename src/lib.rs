@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod chat;
 pub mod cli;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod engine;
 pub mod executor;

@@ -97,6 +97,12 @@ impl ChatPort for RecordingChat {
     }
 }
 
+/// Delivers the outbox of `chat` as its delivery worker would; returns how many entries the
+/// chat took.
+async fn deliver(engine: &Engine, chat: &RecordingChat) -> usize {
+    engine.deliver_due(chat, "test").await.unwrap().delivered
+}
+
 async fn engine(dir: &std::path::Path, settings: Settings) -> Engine {
     let url = format!("sqlite://{}", dir.join("warroom.db").display());
     let store = Store::connect(&url).await.expect("store");
@@ -134,11 +140,11 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
     let effects = engine
         .handle_text(&lobby, "declare p1 Checkout API returns 500s")
         .await;
-    assert!(
-        matches!(effects[0], Effect::CreateWarRoom { .. }),
-        "{effects:?}"
-    );
-    assert_eq!(engine.dispatch(&chat, &lobby, effects).await, 0);
+    // Everything a declaration tells the chat waits in the outbox, written with it.
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(chat.calls().is_empty());
+    // Room, invitations, card, suggestions, two announcements.
+    assert_eq!(deliver(&engine, &chat).await, 6);
     let calls = chat.calls();
     let room = "R-inc-1-checkout-api-returns-500s";
     assert_eq!(calls[0], "create_room inc-1-checkout-api-returns-500s");
@@ -173,6 +179,7 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
     let war_room = origin(room, "bob");
     let effects = engine.handle_text(&war_room, "ack").await;
     engine.dispatch(&chat, &war_room, effects).await;
+    assert_eq!(deliver(&engine, &chat).await, 2);
     let calls = chat.calls();
     assert_eq!(calls[6], format!("post {room} INC-1 · @bob acknowledged"));
     assert!(
@@ -197,12 +204,21 @@ async fn a_chat_that_refuses_the_room_is_reported_and_the_incident_is_kept() {
     let effects = engine
         .handle_text(&lobby, "declare p2 Search is slow")
         .await;
-    let failed = engine.dispatch(&chat, &lobby, effects).await;
-    assert_eq!(failed, 1, "only the room creation failed");
+    assert_eq!(engine.dispatch(&chat, &lobby, effects).await, 0);
+    let round = engine.deliver_due(&chat, "test").await.unwrap();
+    assert_eq!(round.refused, 1, "only the room creation failed: {round:?}");
+    // Refused for good: not tried again, told where the declaration came from, and on the
+    // timeline.
     let calls = chat.calls();
     assert!(
-        calls.contains(&"reply alice Warroom could not create the war room: the chat refused: restricted_action".to_owned()),
+        calls.contains(&"post C-GENERAL @alice: Warroom could not create the war room (INC-1): the chat refused: restricted_action".to_owned()),
         "{calls:?}"
+    );
+    assert!(engine.deliver_due(&chat, "test").await.unwrap() == Default::default());
+    let timeline = engine.store().timeline(IncidentNumber(1)).await.unwrap();
+    assert!(
+        timeline.iter().any(|e| matches!(&e.kind, EventKind::DeliveryFailed { what, .. } if what == "create the war room")),
+        "{timeline:?}"
     );
     let incident = engine.store().incident(IncidentNumber(1)).await.unwrap();
     assert!(
@@ -267,6 +283,7 @@ async fn pressing_a_stale_button_says_what_happened_instead() {
     engine.dispatch(&chat, &lobby, effects).await;
     let room = "R-inc-1-checkout-api-returns-500s";
     // b1 is the card's Acknowledge button.
+    deliver(&engine, &chat).await;
     let first = engine.press(&origin(room, "bob"), "b1").await;
     engine.dispatch(&chat, &origin(room, "bob"), first).await;
     let second = engine.press(&origin(room, "carol"), "b1").await;
@@ -294,7 +311,7 @@ async fn two_engines_on_one_database_see_each_others_changes() {
     for text in ["ack INC-1", "resolve INC-1", "reopen INC-1 errors are back"] {
         let effects = second.handle_text(&bob, text).await;
         assert!(
-            matches!(&effects[0], Effect::Post { .. }),
+            matches!(&effects[0], Effect::Reply { message } if message.plain_text().starts_with("INC-1 · @bob ")),
             "{text}: {effects:?}"
         );
     }
@@ -342,7 +359,10 @@ async fn two_engines_on_one_database_see_each_others_changes() {
     first.handle_text(&lobby, "resolve INC-2").await;
     second.handle_text(&bob, "reopen INC-2").await;
     let effects = first.handle_text(&lobby, "ack INC-2").await;
-    assert!(matches!(&effects[0], Effect::Post { .. }), "{effects:?}");
+    assert!(
+        matches!(&effects[0], Effect::Reply { message } if message.plain_text() == "INC-2 · @alice acknowledged"),
+        "{effects:?}"
+    );
     let incident = second
         .store()
         .incident(IncidentNumber(2))
@@ -386,10 +406,13 @@ async fn pages_go_to_the_chat_that_holds_the_war_room() {
         .handle_text(&lobby, "declare p1 Checkout API returns 500s")
         .await;
     assert_eq!(engine.dispatch(&second, &lobby, effects).await, 0);
+    deliver(&engine, &second).await;
     let before = second.calls().len();
     // The P1 policy pages level 1 at once.
     let fired = engine.fire_due(&[&first, &second], "test").await.unwrap();
     assert_eq!(fired, 1);
+    assert_eq!(deliver(&engine, &first).await, 0);
+    assert_eq!(deliver(&engine, &second).await, 2);
     assert!(first.calls().is_empty(), "{:?}", first.calls());
     let paged = &second.calls()[before..];
     assert!(
@@ -400,7 +423,8 @@ async fn pages_go_to_the_chat_that_holds_the_war_room() {
         paged[1].starts_with("dm carol You are paged for INC-1"),
         "{paged:?}"
     );
-    // An incident without a war room in any chat pages through the first: the DM only.
+    // An incident whose war room could not be made still pages through the chat it was
+    // declared in: the direct message reaches carol there.
     let effects = engine
         .handle_text(&lobby, "declare p1 Search is down")
         .await;
@@ -410,16 +434,28 @@ async fn pages_go_to_the_chat_that_holds_the_war_room() {
         refuse_rooms: true,
         ..Default::default()
     };
-    assert_eq!(engine.dispatch(&refusing, &lobby, effects).await, 1);
+    assert_eq!(engine.dispatch(&refusing, &lobby, effects).await, 0);
+    assert_eq!(
+        engine.deliver_due(&refusing, "test").await.unwrap().refused,
+        1
+    );
     assert_eq!(
         engine.fire_due(&[&first, &second], "test").await.unwrap(),
         1
     );
-    let calls = first.calls();
+    assert_eq!(deliver(&engine, &first).await, 0);
+    let before = second.calls().len();
+    deliver(&engine, &second).await;
+    let calls = &second.calls()[before..];
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert!(
         calls[0].starts_with("dm carol You are paged for INC-2"),
         "{calls:?}"
+    );
+    let timeline = engine.store().timeline(IncidentNumber(2)).await.unwrap();
+    assert!(
+        timeline.iter().any(|e| matches!(&e.kind, EventKind::PageDelivered { level: 1, person, .. } if person.as_str() == "carol")),
+        "{timeline:?}"
     );
 }
 
@@ -452,8 +488,11 @@ async fn only_the_people_listed_may_declare_and_a_refusal_records_nothing() {
     let effects = engine
         .handle_text(&lobby, "declare p1 Checkout API returns 500s")
         .await;
-    assert!(
-        matches!(effects[0], Effect::CreateWarRoom { .. }),
-        "{effects:?}"
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(engine.store().open_incidents().await.unwrap().len(), 1);
+    deliver(&engine, &chat).await;
+    assert_eq!(
+        chat.calls()[1],
+        "create_room inc-1-checkout-api-returns-500s"
     );
 }

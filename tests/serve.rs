@@ -169,7 +169,10 @@ fn serve_answers_healthz_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let server = Server::start(dir.path(), &sqlite_url(dir.path()));
     let body = wait_healthy(server.address);
-    assert_eq!(body, r#"{"status":"ok","database":"ok"}"#);
+    assert_eq!(
+        body,
+        r#"{"status":"ok","database":"ok","outbox":{"pending":0,"oldest_secs":0,"failing":{}}}"#
+    );
     let status = server.stop();
     assert!(status.success(), "warroom serve exited with {status}");
 }

@@ -14,6 +14,8 @@ mod timer_stories;
 mod delivery_stories;
 #[path = "store/matrix_stories.rs"]
 mod matrix_stories;
+#[path = "store/outbox_stories.rs"]
+mod outbox_stories;
 
 use std::collections::BTreeSet;
 
@@ -23,6 +25,7 @@ use warroom::store::{Store, StoreError};
 use chat_stories::*;
 use delivery_stories::*;
 use matrix_stories::*;
+use outbox_stories::*;
 use support::{at, title, user};
 use timer_stories::*;
 
@@ -75,6 +78,12 @@ stories!(
     emoji_keys_point_at_buttons_and_keep_the_bots_reaction,
     a_delivery_is_taken_once_by_twenty_concurrent_claimers,
     a_quoted_message_reads_back_with_its_author_and_time,
+    outbox_entries_are_written_with_their_change_and_not_without_it,
+    a_lane_gives_out_its_entries_one_at_a_time_in_order,
+    a_failed_head_holds_its_lane_until_its_retry_and_a_refusal_lets_it_move_on,
+    a_head_whose_lease_ran_out_is_taken_over_and_its_first_claimer_cannot_mark_it,
+    each_lane_head_goes_to_one_of_many_concurrent_claimers,
+    an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_repair,
 );
 
 async fn declare(store: &Store, text: &str) -> warroom::domain::Incident {

@@ -133,6 +133,7 @@ impl Application {
                 alerts,
                 // Over Socket Mode, Slack's HTTP endpoints stay closed.
                 slack: slack.clone().filter(|_| slack_socket.is_none()),
+                chats: chats.iter().map(|c| c.platform().to_owned()).collect(),
             }),
         )
         .with_graceful_shutdown(wait_for_stop(stopped.clone()));
@@ -150,9 +151,19 @@ impl Application {
                 eprintln!("warroom: Slack Socket Mode is not running: {e}");
             }
         };
+        // One delivery worker per chat carries out its outbox.
+        let deliveries = futures_util::future::join_all(chats.iter().map(|chat| {
+            crate::delivery::run(
+                engine.clone(),
+                chat.clone(),
+                owner.clone(),
+                wait_for_stop(stopped.clone()),
+            )
+        }));
         let scheduler = crate::scheduler::run(engine, chats, owner, wait_for_stop(stopped.clone()));
         let signals = tokio::spawn(signals);
-        let (served, (), (), ()) = tokio::join!(http.into_future(), scheduler, matrix, socket);
+        let (served, (), (), (), _) =
+            tokio::join!(http.into_future(), scheduler, matrix, socket, deliveries);
         signals.abort();
         served.context("the HTTP server failed")
     }

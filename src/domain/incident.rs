@@ -360,6 +360,8 @@ impl Incident {
             | EventKind::Note { .. }
             | EventKind::Quoted { .. }
             | EventKind::Paged { .. }
+            | EventKind::PageDelivered { .. }
+            | EventKind::DeliveryFailed { .. }
             | EventKind::AlertsFiring { .. }
             | EventKind::AlertsResolved { .. }
             | EventKind::ActionRequested { .. }

@@ -166,6 +166,22 @@ pub enum EventKind {
         #[serde(default)]
         timer: Option<i64>,
     },
+    /// A page reached the chat of the person paged (the event's time is when it did).
+    PageDelivered {
+        /// The level it paged.
+        level: u32,
+        /// Who was paged.
+        person: UserId,
+        /// How long after the page was decided it was delivered, in seconds.
+        delay_secs: i64,
+    },
+    /// Something Warroom had to tell a chat was refused for good (or given up on).
+    DeliveryFailed {
+        /// What it was (`create the war room`, `send the page to @bob`).
+        what: String,
+        /// Why, as the chat said it.
+        reason: String,
+    },
     /// Alerts of a monitoring group fired (the first ones, or new ones in the group).
     AlertsFiring {
         /// The alert group's key (Alertmanager's `groupKey`).
@@ -197,6 +213,15 @@ pub enum EventKind {
     },
 }
 
+/// `45 s`, `3 min 05 s`, `2 h 03 min`.
+fn seconds(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min {:02} s", s / 60, s % 60),
+        s => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
 impl EventKind {
     /// The event's type as stored and shown (`status_changed`).
     pub fn type_name(&self) -> &'static str {
@@ -213,6 +238,8 @@ impl EventKind {
             EventKind::StepDone { .. } => "step_done",
             EventKind::StepSkipped { .. } => "step_skipped",
             EventKind::Paged { .. } => "paged",
+            EventKind::PageDelivered { .. } => "page_delivered",
+            EventKind::DeliveryFailed { .. } => "delivery_failed",
             EventKind::ActionRequested { .. } => "action_requested",
             EventKind::ActionApproved { .. } => "action_approved",
             EventKind::ActionDenied { .. } => "action_denied",
@@ -303,6 +330,23 @@ impl EventKind {
                     text.push_str(&format!(" ({} min late)", late_secs / 60));
                 }
                 text
+            }
+            EventKind::PageDelivered {
+                level,
+                person,
+                delay_secs,
+            } => {
+                if *delay_secs >= 2 {
+                    format!(
+                        "delivered the level {level} page to {person} ({} after it was sent)",
+                        seconds(*delay_secs)
+                    )
+                } else {
+                    format!("delivered the level {level} page to {person}")
+                }
+            }
+            EventKind::DeliveryFailed { what, reason } => {
+                format!("could not {what}: {reason}")
             }
             EventKind::AlertsFiring { alerts, .. } => {
                 let n = alerts.len();

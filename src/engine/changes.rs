@@ -7,7 +7,7 @@ use crate::domain::{
     Action, EventKind, Incident, IncidentNumber, IncidentTitle, Role, Runbook, Severity, Status,
     StepOutcome, TimelineEvent, UserId,
 };
-use crate::store::StoreError;
+use crate::store::{OutboxEntry, StoreError};
 
 /// How often a command is tried again when another change to the same incident won the race.
 const CONFLICT_RETRIES: usize = 5;
@@ -29,50 +29,47 @@ impl Engine {
                 "this is the war room of {n}; declare a new incident from outside a war room, or change this one with sev or status"
             )));
         }
-        let (incident, _event) = self
-            .store
-            .declare(&title, severity, &origin.user, self.clock.now())
-            .await?;
+        let declarer = origin.user.clone();
+        let announce = self.settings.announce_room.clone();
+        let (incident, _event) = {
+            let effects_of = |incident: &Incident| {
+                let mut effects = self.opening_effects(incident, Some(&declarer));
+                let name = war_room_name(incident.number, incident.title.as_str());
+                let announcement = views::announcement(incident, &name);
+                effects.push(Effect::Post {
+                    room: RoomTarget::Origin,
+                    message: announcement.clone(),
+                });
+                if let Some(room) = &announce
+                    && *room != origin.room_id
+                {
+                    effects.push(Effect::Post {
+                        room: RoomTarget::Configured(room.clone()),
+                        message: announcement,
+                    });
+                }
+                let (entries, _) =
+                    self.outbox_entries(origin, &origin.platform, Some(incident.number), effects);
+                entries
+            };
+            self.store
+                .declare_told(
+                    &title,
+                    severity,
+                    &origin.user,
+                    self.clock.now(),
+                    &origin.platform,
+                    &effects_of,
+                )
+                .await?
+        };
         let n = incident.number;
         tracing::info!(incident = %n, %severity, "declared");
         self.memo.remember_incident(incident.clone());
-        // Before the timers: a page due at once must know its war room is on its way.
-        self.memo.expect_war_room(&origin.platform, n);
+        self.outbox_changed.notify_waiters();
+        // After the war room's effects: a page due at once waits behind them in the lane.
         self.plan_timers(&incident).await?;
-        let name = war_room_name(n, incident.title.as_str());
-        let mut invitees = vec![origin.user.clone()];
-        for user in &self.settings.responders {
-            if !invitees.contains(user) {
-                invitees.push(user.clone());
-            }
-        }
-        let announcement = views::announcement(&incident, &name);
-        let mut effects = vec![
-            Effect::CreateWarRoom {
-                incident: n,
-                name,
-                topic: views::topic(&incident),
-            },
-            Effect::Invite {
-                incident: n,
-                users: invitees,
-            },
-            Effect::PostCard { incident: n },
-            Effect::SuggestRunbooks { incident: n },
-            Effect::Post {
-                room: RoomTarget::Origin,
-                message: announcement.clone(),
-            },
-        ];
-        if let Some(room) = &self.settings.announce_room
-            && *room != origin.room_id
-        {
-            effects.push(Effect::Post {
-                room: RoomTarget::Configured(room.clone()),
-                message: announcement,
-            });
-        }
-        Ok(effects)
+        Ok(Vec::new())
     }
 
     /// A change to an incident (severity, status, roles, notes, runbooks and steps).
@@ -93,13 +90,23 @@ impl Engine {
             }
             _ => None,
         };
-        let (before, after, event) = self
-            .append(number, &origin.user, |incident| {
-                decide(incident, &action, runbook)
-            })
+        let chat = self.chat_of_incident(number, &origin.platform).await?;
+        let mut answers = Vec::new();
+        let (_, after, event) = self
+            .append_told(
+                number,
+                &origin.user,
+                |incident| decide(incident, &action, runbook),
+                |before, after, event| {
+                    let effects = self.change_effects(before, after, event, in_war_room);
+                    let (entries, now) = self.outbox_entries(origin, &chat, Some(number), effects);
+                    answers = now;
+                    entries
+                },
+            )
             .await?;
         self.replan_timers(&after, &event).await?;
-        Ok(self.change_effects(&before, &after, &event, in_war_room))
+        Ok(answers)
     }
 
     /// Appends the event that `decide` makes of the incident's current state, and returns the
@@ -110,6 +117,19 @@ impl Engine {
         number: IncidentNumber,
         actor: &UserId,
         decide: impl Fn(&Incident) -> Result<EventKind, EngineError>,
+    ) -> Result<(Incident, Incident, TimelineEvent), EngineError> {
+        self.append_told(number, actor, decide, |_, _, _| Vec::new())
+            .await
+    }
+
+    /// Like [`Engine::append`], and writes what `told` makes of the change (the incident
+    /// before, after, and the event) to the outbox in the same transaction.
+    pub(super) async fn append_told(
+        &self,
+        number: IncidentNumber,
+        actor: &UserId,
+        decide: impl Fn(&Incident) -> Result<EventKind, EngineError>,
+        mut told: impl FnMut(&Incident, &Incident, &TimelineEvent) -> Vec<OutboxEntry>,
     ) -> Result<(Incident, Incident, TimelineEvent), EngineError> {
         let _turn = self.turns[number.0 as usize % TURN_STRIPES].lock().await;
         let mut attempt = 0;
@@ -131,9 +151,13 @@ impl Engine {
             let event = incident.event(kind, actor.clone(), self.clock.now());
             let mut after = incident.clone();
             after.apply(&event);
-            match self.store.record(&after, &event).await {
+            let entries = told(&incident, &after, &event);
+            match self.store.record_told(&after, &event, &entries).await {
                 Ok(()) => {
                     self.memo.remember_incident(after.clone());
+                    if !entries.is_empty() {
+                        self.outbox_changed.notify_waiters();
+                    }
                     return Ok((incident, after, event));
                 }
                 Err(StoreError::Conflict(_)) if attempt < CONFLICT_RETRIES => {

@@ -9,7 +9,7 @@ use crate::store::{StoreError, StoredCard, StoredRoom};
 
 /// Why one effect could not be carried out.
 #[derive(Debug, thiserror::Error)]
-enum DispatchError {
+pub(super) enum DispatchError {
     #[error(transparent)]
     Chat(#[from] ChatError),
     #[error(transparent)]
@@ -17,8 +17,11 @@ enum DispatchError {
 }
 
 impl Engine {
-    /// Carries out effects in order through `port`. An effect that fails is logged and told to
-    /// the person who gave the command; the others still run. Returns how many failed.
+    /// Carries out what a command came to. Effects that must reach the chat whatever happens
+    /// (a change's messages, pages, war rooms) are written to the outbox for the chat's delivery
+    /// worker, unless the change wrote them there already; answers to the person who asked and
+    /// to the room they asked in are carried out at once through `port`. An answer that fails
+    /// is logged and told to the person; the others still run. Returns how many failed.
     pub async fn dispatch(
         &self,
         port: &dyn ChatPort,
@@ -26,40 +29,91 @@ impl Engine {
         effects: Vec<Effect>,
     ) -> usize {
         let mut failed = 0;
+        // What the change wrote to the outbox comes first.
+        self.deliver_inline(port).await;
+        let mut later = Vec::new();
         for effect in effects {
+            let answer = matches!(
+                effect,
+                Effect::Post {
+                    room: RoomTarget::Origin,
+                    ..
+                }
+            );
+            if super::delivery::durable(&effect) && !answer {
+                later.push(effect);
+                continue;
+            }
+            // In order: what was said before an answer (a request before its run) goes first.
+            failed += self
+                .write_down(port, origin, std::mem::take(&mut later))
+                .await;
             if let Err(e) = self.carry_out(port, origin, &effect).await {
                 failed += 1;
                 tracing::warn!(error = ?e, ?effect, "effect failed");
-                let what = describe(&effect);
+                let what = super::delivery::describe(&effect);
                 let notice = Message::text(format!("Warroom could not {what}: {e}"));
                 if let Err(e) = port.reply_privately(origin, &notice).await {
                     tracing::warn!(error = ?e, "could not report a failed effect");
                 }
             }
         }
+        failed += self.write_down(port, origin, later).await;
         failed
     }
 
-    async fn carry_out(
+    /// Writes effects to the outbox (and, for a chat without a worker, delivers them); a
+    /// failure is told to the person who asked. Returns how many failed (0 or 1).
+    async fn write_down(
+        &self,
+        port: &dyn ChatPort,
+        origin: &Origin,
+        effects: Vec<Effect>,
+    ) -> usize {
+        if effects.is_empty() {
+            return 0;
+        }
+        if let Err(e) = self.enqueue(origin, effects).await {
+            tracing::error!(error = ?e, "effects could not be written to the outbox");
+            let notice = Message::text(self.explain(super::EngineError::Store(e)));
+            if let Err(e) = port.reply_privately(origin, &notice).await {
+                tracing::warn!(error = ?e, "could not report a failed effect");
+            }
+            return 1;
+        }
+        self.deliver_inline(port).await;
+        0
+    }
+
+    /// Delivers the outbox now when `port` has no worker of its own (the console).
+    async fn deliver_inline(&self, port: &dyn ChatPort) {
+        if !port.delivers_inline() {
+            return;
+        }
+        if let Err(e) = self.deliver_due(port, port.platform()).await {
+            tracing::warn!(error = %e, "the outbox could not be delivered");
+        }
+    }
+
+    /// Carries out one effect through `port`; returns the id of what the chat made (a room, a
+    /// message), when it made something.
+    pub(super) async fn carry_out(
         &self,
         port: &dyn ChatPort,
         origin: &Origin,
         effect: &Effect,
-    ) -> Result<(), DispatchError> {
+    ) -> Result<Option<String>, DispatchError> {
         match effect {
             Effect::CreateWarRoom {
                 incident,
                 name,
                 topic,
             } => {
-                let created = port.create_room(name, topic).await;
-                let room = match created {
-                    Ok(room) => room,
-                    Err(e) => {
-                        self.memo.war_room_settled(port.platform(), *incident);
-                        return Err(e.into());
-                    }
-                };
+                // Made already: this is a repeat after a crash between making and marking.
+                if let Some(room) = self.war_room(port, *incident).await? {
+                    return Ok(Some(room.id));
+                }
+                let room = port.create_room(name, topic).await?;
                 let stored = StoredRoom {
                     id: room.id.clone(),
                     name: room.name.clone(),
@@ -67,21 +121,22 @@ impl Engine {
                 self.store
                     .bind_war_room(port.platform(), *incident, &stored)
                     .await?;
-                self.memo.remember_room_of(port.platform(), *incident, room);
-                self.memo.war_room_settled(port.platform(), *incident);
+                self.memo
+                    .remember_room_of(port.platform(), *incident, room.clone());
+                return Ok(Some(room.id));
             }
             Effect::Invite { incident, users } => {
                 if let Some(room) = self.war_room(port, *incident).await? {
                     port.invite(&room, users).await?;
                 }
             }
-            Effect::PostCard { incident } => self.post_card(port, *incident).await?,
+            Effect::PostCard { incident } => return self.post_card(port, *incident).await,
             Effect::UpdateCard { incident } => {
                 let Some(stored) = self.store.card(port.platform(), *incident).await? else {
-                    return Ok(());
+                    return Ok(None);
                 };
                 let Some(current) = self.store.incident(*incident).await? else {
-                    return Ok(());
+                    return Ok(None);
                 };
                 let card = self.card(&current).await?;
                 let target = MessageRef {
@@ -89,7 +144,9 @@ impl Engine {
                     id: stored.message_id,
                 };
                 match port.update(&target, &card).await {
-                    Err(ChatError::NotFound(_)) => self.post_card(port, *incident).await?,
+                    Err(ChatError::NotFound(_)) => {
+                        return self.post_card(port, *incident).await;
+                    }
                     other => other?,
                 }
             }
@@ -99,13 +156,12 @@ impl Engine {
                     .await
                     .map_err(|e| ChatError::Refused(self.explain(e)))?;
                 let Some(output) = ran else {
-                    return Ok(());
+                    return Ok(None);
                 };
                 // Under the runbook's message in a thread, where the chat has threads and the
                 // message is known; else in the war room, else where the command came from.
                 if let Some(parent) = self.runbook_message_of(port, *request).await? {
-                    port.reply_in_thread(&parent, &output).await?;
-                    return Ok(());
+                    return Ok(Some(port.reply_in_thread(&parent, &output).await?.id));
                 }
                 let war_room = match self.store.action_request(*request).await? {
                     Some(found) => self.war_room(port, found.incident).await?,
@@ -115,14 +171,14 @@ impl Engine {
                     id: origin.room_id.clone(),
                     name: origin.room_id.clone(),
                 });
-                port.post(&room, &output).await?;
+                return Ok(Some(port.post(&room, &output).await?.id));
             }
             Effect::SuggestRunbooks { incident } => {
                 let Some(room) = self.war_room(port, *incident).await? else {
-                    return Ok(());
+                    return Ok(None);
                 };
                 let Some(current) = self.store.incident(*incident).await? else {
-                    return Ok(());
+                    return Ok(None);
                 };
                 if let Some(message) = self.suggestions(&current).await? {
                     port.post(&room, &message).await?;
@@ -137,13 +193,13 @@ impl Engine {
                     .runbook_message(port.platform(), *incident, runbook)
                     .await?;
                 let Some(stored) = stored else {
-                    return Ok(());
+                    return Ok(None);
                 };
                 let Some(current) = self.store.incident(*incident).await? else {
-                    return Ok(());
+                    return Ok(None);
                 };
                 let Some(message) = self.runbook_message(&current, runbook).await? else {
-                    return Ok(());
+                    return Ok(None);
                 };
                 let target = MessageRef {
                     room_id: stored.room_id,
@@ -163,30 +219,32 @@ impl Engine {
             }
             Effect::Post { room, message } => {
                 if let Some(room) = self.room(port, origin, room).await? {
-                    port.post(&room, message).await?;
+                    return Ok(Some(port.post(&room, message).await?.id));
                 }
             }
             Effect::Reply { message } => port.reply_privately(origin, message).await?,
-            Effect::DirectMessage { user, message } => port.direct_message(user, message).await?,
+            Effect::DirectMessage { user, message, .. } => {
+                port.direct_message(user, message).await?
+            }
             Effect::Upload { room, file } => {
                 if let Some(room) = self.room(port, origin, room).await? {
                     port.upload(&room, file).await?;
                 }
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     async fn post_card(
         &self,
         port: &dyn ChatPort,
         incident: IncidentNumber,
-    ) -> Result<(), DispatchError> {
+    ) -> Result<Option<String>, DispatchError> {
         let Some(room) = self.war_room(port, incident).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let Some(current) = self.store.incident(incident).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let card = self.card(&current).await?;
         let posted = port.post(&room, &card).await?;
@@ -203,7 +261,7 @@ impl Engine {
         if let Err(e) = port.pin(&posted).await {
             tracing::warn!(error = ?e, %incident, "could not pin the card");
         }
-        Ok(())
+        Ok(Some(posted.id))
     }
 
     async fn post_runbook(
@@ -283,27 +341,6 @@ impl Engine {
         Ok(Some(room))
     }
 
-    /// The war room of an incident, waiting for one that a declaration here is creating: a
-    /// timer due at the declaration (a first page "at once") fires while the declaration's
-    /// own effects are still creating the room, and its message must not be lost.
-    async fn war_room_soon(
-        &self,
-        port: &dyn ChatPort,
-        incident: IncidentNumber,
-    ) -> Result<Option<RoomRef>, StoreError> {
-        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(15);
-        loop {
-            let room = self.war_room(port, incident).await?;
-            if room.is_some()
-                || !self.memo.war_room_expected(port.platform(), incident)
-                || std::time::Instant::now() > give_up
-            {
-                return Ok(room);
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    }
-
     async fn room(
         &self,
         port: &dyn ChatPort,
@@ -315,29 +352,11 @@ impl Engine {
                 id: origin.room_id.clone(),
                 name: origin.room_id.clone(),
             })),
-            RoomTarget::WarRoom(n) => self.war_room_soon(port, *n).await,
+            RoomTarget::WarRoom(n) => self.war_room(port, *n).await,
             RoomTarget::Configured(id) => Ok(Some(RoomRef {
                 id: id.clone(),
                 name: id.clone(),
             })),
         }
-    }
-}
-
-fn describe(effect: &Effect) -> &'static str {
-    match effect {
-        Effect::CreateWarRoom { .. } => "create the war room",
-        Effect::Invite { .. } => "invite people into the war room",
-        Effect::PostCard { .. } => "post the incident card",
-        Effect::UpdateCard { .. } => "update the incident card",
-        Effect::SetTopic { .. } => "set the war room's topic",
-        Effect::SuggestRunbooks { .. } => "suggest runbooks",
-        Effect::RunAction { .. } => "run the action",
-        Effect::PostRunbook { .. } => "post the runbook's steps",
-        Effect::UpdateRunbook { .. } => "update the runbook's progress",
-        Effect::Post { .. } => "post a message",
-        Effect::Reply { .. } => "answer you",
-        Effect::DirectMessage { .. } => "send a direct message",
-        Effect::Upload { .. } => "upload the file",
     }
 }

@@ -1,10 +1,13 @@
 //! Effects: what the engine asks the chat to do after applying a command.
 
+use serde::{Deserialize, Serialize};
+
 use super::message::{FileUpload, Message};
 use crate::domain::{IncidentNumber, RequestId, UserId};
 
 /// Which room an effect is for; resolved to a chat room when the effect is carried out.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RoomTarget {
     /// The room the command came from.
     Origin,
@@ -14,8 +17,10 @@ pub enum RoomTarget {
     Configured(String),
 }
 
-/// One thing for the chat to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One thing for the chat to do. Effects that follow a change go through the outbox as JSON
+/// (see `delivery`); the rest are carried out at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
 pub enum Effect {
     /// Create the war room of a new incident and remember it.
     CreateWarRoom {
@@ -92,8 +97,13 @@ pub enum Effect {
         user: UserId,
         /// What.
         message: Message,
+        /// The incident and escalation level, when the message is a page: its delivery goes
+        /// on the incident's timeline.
+        #[serde(default)]
+        page: Option<(IncidentNumber, u32)>,
     },
-    /// Post a file.
+    /// Post a file (an answer, carried out at once; never written to the outbox).
+    #[serde(skip)]
     Upload {
         /// Where.
         room: RoomTarget,

@@ -48,8 +48,6 @@ pub(super) struct Memo {
     rooms: Remembered<(String, String), IncidentNumber>,
     war_rooms: Remembered<(String, IncidentNumber), RoomRef>,
     incidents: Remembered<IncidentNumber, Incident>,
-    /// War rooms that a declaration in this process is creating.
-    expected: Remembered<(String, IncidentNumber), ()>,
 }
 
 impl Memo {
@@ -60,25 +58,7 @@ impl Memo {
             rooms: Remembered::new(),
             war_rooms: Remembered::new(),
             incidents: Remembered::new(),
-            expected: Remembered::new(),
         }
-    }
-
-    /// Notes that an incident's war room on a platform is being created.
-    pub(super) fn expect_war_room(&self, platform: &str, incident: IncidentNumber) {
-        self.expected.put((platform.to_owned(), incident), ());
-    }
-
-    /// Notes that creating the war room is over, made or failed.
-    pub(super) fn war_room_settled(&self, platform: &str, incident: IncidentNumber) {
-        self.expected.forget(&(platform.to_owned(), incident));
-    }
-
-    /// Whether an incident's war room on a platform is being created.
-    pub(super) fn war_room_expected(&self, platform: &str, incident: IncidentNumber) -> bool {
-        self.expected
-            .get(&(platform.to_owned(), incident))
-            .is_some()
     }
 
     /// The id of the button for a command, by the command's JSON.

@@ -4,17 +4,20 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
+
 use crate::domain::UserId;
 
 /// A message: blocks in order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Message {
     /// The blocks, top to bottom.
     pub blocks: Vec<Block>,
 }
 
 /// One part of a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Block {
     /// A bold title line.
     Header(String),
@@ -31,7 +34,8 @@ pub enum Block {
 }
 
 /// A run of text inside a block.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Span {
     /// Plain text.
     Text(String),
@@ -46,7 +50,8 @@ pub enum Span {
 }
 
 /// Something to press.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Control {
     /// One button.
     Button(Button),
@@ -60,7 +65,7 @@ pub enum Control {
 }
 
 /// A button: its id, what it says and how it looks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
     /// The id a press carries back.
     pub id: ButtonId,
@@ -74,7 +79,8 @@ pub struct Button {
 }
 
 /// How a button looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ButtonStyle {
     /// Neutral.
     Default,
@@ -85,7 +91,8 @@ pub enum ButtonStyle {
 }
 
 /// The id of a button, shown as `b12`. The same action always has the same id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct ButtonId(pub i64);
 
 impl fmt::Display for ButtonId {

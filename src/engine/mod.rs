@@ -8,6 +8,7 @@ mod cards;
 mod changes;
 mod chat_input;
 pub mod clock;
+mod delivery;
 mod dispatch;
 pub mod effect;
 mod escalation;
@@ -35,6 +36,7 @@ use postmortem::{PostmortemError, PostmortemRenderer};
 
 pub use actions::{ActionSettings, SecretReader};
 pub use alerts::{AlertOutcome, AlertSettings, alertmanager_actor};
+pub use delivery::{Delivered, Delivery};
 pub use views::war_room_name;
 
 /// What the engine needs from the configuration.
@@ -87,6 +89,8 @@ pub struct Engine {
     turns: Vec<tokio::sync::Mutex<()>>,
     /// Woken whenever timers are scheduled, so a sleeping scheduler looks again.
     timers_changed: tokio::sync::Notify,
+    /// Woken whenever effects are written to the outbox, so a sleeping delivery worker looks.
+    outbox_changed: tokio::sync::Notify,
     /// When runs cut short by a crash were last looked for (by the engine's clock).
     last_sweep: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
 }
@@ -112,6 +116,7 @@ impl Engine {
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
             timers_changed: tokio::sync::Notify::new(),
+            outbox_changed: tokio::sync::Notify::new(),
             last_sweep: std::sync::Mutex::new(None),
         }
     }

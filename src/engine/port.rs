@@ -7,7 +7,7 @@ use super::message::{FileUpload, Message};
 use crate::domain::UserId;
 
 /// Where a command came from: which chat, which room, which person.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
     /// The chat platform (`console`, `slack`, `matrix`).
     pub platform: String,
@@ -44,6 +44,14 @@ pub enum ChatError {
     /// The chat could not be reached.
     #[error("the chat cannot be reached right now: {0}")]
     Unavailable(String),
+    /// The chat asked to be called again later (HTTP 429 with `Retry-After`).
+    #[error("the chat asked to wait {}s: {reason}", wait.as_secs())]
+    Throttled {
+        /// How long it asked to wait.
+        wait: std::time::Duration,
+        /// What was throttled.
+        reason: String,
+    },
     /// The room or message is not known to the chat.
     #[error("{0} was not found in the chat")]
     NotFound(String),
@@ -54,6 +62,12 @@ pub enum ChatError {
 pub trait ChatPort: Send + Sync {
     /// The platform's name as the store keys rooms by it (`console`, `slack`, `matrix`).
     fn platform(&self) -> &str;
+
+    /// Whether the outbox of this chat is delivered in the request that wrote it (the console,
+    /// which has no worker of its own) rather than by a delivery worker.
+    fn delivers_inline(&self) -> bool {
+        false
+    }
 
     /// Creates a room with this name and topic; the chat may change the name when it is taken.
     async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError>;

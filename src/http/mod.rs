@@ -3,6 +3,7 @@
 
 pub mod alerts;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub alerts: Option<Arc<alerts::AlertWebhook>>,
     /// The Slack endpoints' adapter, when Slack is configured in HTTP mode.
     pub slack: Option<Arc<crate::chat::slack::SlackAdapter>>,
+    /// The chats whose outboxes this process delivers (`slack`, `matrix`), for `/healthz`.
+    pub chats: Vec<String>,
 }
 
 /// The routes of `warroom serve`.
@@ -49,32 +52,93 @@ pub fn router(state: AppState) -> Router {
 /// The body of `/healthz`.
 #[derive(Debug, Serialize)]
 struct Health {
+    /// `ok`; `degraded` while a chat fails (still 200); `failing` when the database does (503).
     status: &'static str,
     database: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outbox: Option<OutboxHealth>,
 }
 
-/// 200 when the database answers a cheap query, 503 with a plain reason when it does not.
+/// What waits to be told to the chats.
+#[derive(Debug, Serialize)]
+struct OutboxHealth {
+    /// Entries not delivered yet, over every chat.
+    pending: i64,
+    /// The age of the oldest of them, in seconds.
+    oldest_secs: i64,
+    /// Per chat that fails: its last failure, and since when it has been failing.
+    failing: BTreeMap<String, String>,
+    /// Entries refused for good in the last hour, per chat that had any.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    refused_last_hour: BTreeMap<String, i64>,
+}
+
+/// 200 when the database answers (`degraded` while a chat's deliveries fail), 503 with a plain
+/// reason when it does not.
 #[tracing::instrument(skip_all)]
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    match state.engine.store().ping().await {
-        Ok(()) => (
-            StatusCode::OK,
+    let store = state.engine.store();
+    let fail = |error: StoreError| {
+        tracing::warn!(error = ?error, "health check: the database does not answer");
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
             Json(Health {
-                status: "ok",
-                database: "ok".into(),
+                status: "failing",
+                database: plain_reason(&error).into(),
+                outbox: None,
             }),
-        ),
-        Err(error) => {
-            tracing::warn!(error = ?error, "health check: the database does not answer");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(Health {
-                    status: "degraded",
-                    database: plain_reason(&error).into(),
-                }),
-            )
+        )
+    };
+    if let Err(error) = store.ping().await {
+        return fail(error);
+    }
+    let now = state.engine.clock().now();
+    let mut outbox = OutboxHealth {
+        pending: 0,
+        oldest_secs: 0,
+        failing: BTreeMap::new(),
+        refused_last_hour: BTreeMap::new(),
+    };
+    for chat in &state.chats {
+        let backlog = match store
+            .outbox_backlog(chat, now - chrono::Duration::hours(1))
+            .await
+        {
+            Ok(b) => b,
+            Err(error) => return fail(error),
+        };
+        outbox.pending += backlog.pending;
+        if let Some(oldest) = backlog.oldest {
+            outbox.oldest_secs = outbox.oldest_secs.max((now - oldest).num_seconds().max(0));
+        }
+        if let Some((reason, since)) = backlog.failing {
+            outbox.failing.insert(
+                chat.clone(),
+                format!(
+                    "{reason} (waiting since {} UTC)",
+                    since.format("%Y-%m-%d %H:%M:%S")
+                ),
+            );
+        }
+        if backlog.refused > 0 {
+            outbox
+                .refused_last_hour
+                .insert(chat.clone(), backlog.refused);
         }
     }
+    let status = if outbox.failing.is_empty() {
+        "ok"
+    } else {
+        "degraded"
+    };
+    (
+        StatusCode::OK,
+        Json(Health {
+            status,
+            database: "ok".into(),
+            outbox: Some(outbox),
+        }),
+    )
 }
 
 /// A reason fit for a load balancer's log: no URL, no driver text.

@@ -20,6 +20,8 @@ pub struct TimerPage {
     pub incident: Incident,
     /// The page's timeline event.
     pub event: TimelineEvent,
+    /// What to tell chats about it, written with it.
+    pub outbox: Vec<super::OutboxEntry>,
 }
 
 impl Store {
@@ -107,7 +109,10 @@ impl Store {
                     .execute(&mut *tx)
                     .await;
                 match inserted {
-                    Ok(_) => fired.push(page.timer),
+                    Ok(_) => {
+                        super::outbox::insert_entries!(tx, &page.outbox, at).await?;
+                        fired.push(page.timer);
+                    }
                     // The row's version matched but the event's seq is taken: the data
                     // contradicts itself, so nothing of the batch is kept.
                     Err(e) if is_unique_violation(&e) => {

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::error::{classify, is_unique_violation};
+use super::outbox::{OutboxEntry, insert_entries, insert_incident_chat};
 use super::rows::{
     EventRow, IncidentRow, event_columns, incident_columns, number_from, stored_time,
 };
@@ -89,6 +90,13 @@ macro_rules! bind_event {
 }
 pub(super) use bind_event;
 
+/// What a declaration writes besides the incident: the chat it lives in, and what to tell
+/// chats about it (made from the incident once its number is known).
+pub(super) struct Told<'a> {
+    pub chat: Option<&'a str>,
+    pub effects: &'a (dyn Fn(&Incident) -> Vec<OutboxEntry> + Send + Sync),
+}
+
 /// See [`super::Store::declare`].
 pub(super) async fn declare(
     pool: &Pool,
@@ -96,12 +104,13 @@ pub(super) async fn declare(
     severity: Severity,
     by: &UserId,
     at: DateTime<Utc>,
+    told: &Told<'_>,
 ) -> Result<(Incident, TimelineEvent), StoreError> {
     // Cut to the stored precision first, so the incident returned equals the one read back.
     let at = stored_time(at);
     let mut attempt = 1;
     loop {
-        match try_declare(pool, title, severity, by, at).await {
+        match try_declare(pool, title, severity, by, at, told).await {
             Err(StoreError::Other(e))
                 if is_unique_violation(&e) && attempt < MAX_DECLARE_ATTEMPTS =>
             {
@@ -122,6 +131,7 @@ async fn try_declare(
     severity: Severity,
     by: &UserId,
     at: DateTime<Utc>,
+    told: &Told<'_>,
 ) -> Result<(Incident, TimelineEvent), StoreError> {
     // The domain, not SQL, decides the first state; the draft's number is replaced by the row's.
     let (draft, _) = Incident::declare(IncidentNumber(0), title.clone(), severity, by.clone(), at);
@@ -139,6 +149,11 @@ async fn try_declare(
             .execute(&mut *tx)
             .await
             .map_err(classify)?;
+        if let Some(chat) = told.chat {
+            insert_incident_chat!(tx, number, chat).await.map_err(classify)?;
+        }
+        let entries = (told.effects)(&incident);
+        insert_entries!(tx, &entries, at).await?;
         tx.commit().await.map_err(classify)?;
         Ok((incident, event))
     })
@@ -150,6 +165,7 @@ pub(super) async fn record(
     pool: &Pool,
     incident: &Incident,
     event: &TimelineEvent,
+    outbox: &[OutboxEntry],
 ) -> Result<(), StoreError> {
     let number = incident.number;
     let fits = event.incident == number && event.seq == incident.version;
@@ -181,6 +197,7 @@ pub(super) async fn record(
                     classify(e)
                 }
             })?;
+        insert_entries!(tx, outbox, event_row.at).await?;
         tx.commit().await.map_err(classify)
     })
 }

@@ -14,6 +14,7 @@ pub use alerts::{AlertGroupIncident, AlertGroupOpening};
 pub use deliveries::DeliveryKind;
 pub use firing::TimerPage;
 pub use matrix::{MatrixSession, ReactionKey};
+pub use outbox::{OutboxBacklog, OutboxEntry, OutboxItem};
 pub use timers::Cancel;
 
 use crate::domain::{
@@ -96,6 +97,7 @@ mod firing;
 mod health;
 mod incidents;
 mod matrix;
+mod outbox;
 mod rooms;
 mod rows;
 mod runbook_messages;
@@ -141,7 +143,30 @@ impl Store {
         by: &UserId,
         at: DateTime<Utc>,
     ) -> Result<(Incident, TimelineEvent), StoreError> {
-        incidents::declare(&self.pool, title, severity, by, at).await
+        let told = incidents::Told {
+            chat: None,
+            effects: &|_| Vec::new(),
+        };
+        incidents::declare(&self.pool, title, severity, by, at, &told).await
+    }
+
+    /// Like [`Store::declare`], and in the same transaction records the chat the incident
+    /// lives in and writes what `effects` makes of the new incident to the outbox.
+    #[tracing::instrument(skip_all, fields(severity = %severity, by = %by, chat))]
+    pub async fn declare_told(
+        &self,
+        title: &IncidentTitle,
+        severity: Severity,
+        by: &UserId,
+        at: DateTime<Utc>,
+        chat: &str,
+        effects: &(dyn Fn(&Incident) -> Vec<OutboxEntry> + Send + Sync),
+    ) -> Result<(Incident, TimelineEvent), StoreError> {
+        let told = incidents::Told {
+            chat: Some(chat),
+            effects,
+        };
+        incidents::declare(&self.pool, title, severity, by, at, &told).await
     }
 
     /// Appends `event` and saves `incident` (its state after the event), refusing with
@@ -152,7 +177,18 @@ impl Store {
         incident: &Incident,
         event: &TimelineEvent,
     ) -> Result<(), StoreError> {
-        incidents::record(&self.pool, incident, event).await
+        incidents::record(&self.pool, incident, event, &[]).await
+    }
+
+    /// Like [`Store::record`], and writes `outbox` in the same transaction.
+    #[tracing::instrument(skip_all, fields(incident = %incident.number, seq = event.seq, kind = event.kind.type_name(), told = outbox.len()))]
+    pub async fn record_told(
+        &self,
+        incident: &Incident,
+        event: &TimelineEvent,
+        outbox: &[OutboxEntry],
+    ) -> Result<(), StoreError> {
+        incidents::record(&self.pool, incident, event, outbox).await
     }
 
     /// One incident.

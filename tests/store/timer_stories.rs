@@ -137,6 +137,7 @@ fn page_of(incident: &Incident, timer: i64, level: u32) -> TimerPage {
         timer,
         incident: after,
         event,
+        outbox: Vec::new(),
     }
 }
 

@@ -51,4 +51,18 @@ impl HttpClient {
             body: String::from_utf8_lossy(&body).into_owned(),
         }
     }
+
+    /// GETs `url`.
+    pub async fn get(&self, url: &str) -> Answer {
+        let request = hyper::Request::get(url)
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let response = self.client.request(request).await.expect("Warroom answers");
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        Answer {
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
 }

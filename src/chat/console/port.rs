@@ -72,6 +72,10 @@ impl ChatPort for ConsoleChat {
         "console"
     }
 
+    fn delivers_inline(&self) -> bool {
+        true
+    }
+
     async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError> {
         let id = short_id(name);
         self.print(&format!("[#{id}] room #{name} created · topic: {topic}\n"))?;

@@ -25,6 +25,15 @@ const CONCURRENCY: usize = 16;
 /// How long a claim holds before another replica may take the timer over.
 const LEASE: Duration = Duration::seconds(60);
 
+/// Where what Warroom does on its own comes from: no room, the `warroom` actor, in `chat`.
+fn warroom_origin(chat: &str) -> Origin {
+    Origin {
+        platform: chat.to_owned(),
+        room_id: String::new(),
+        user: UserId::warroom(),
+    }
+}
+
 /// A future boxed so that a stream of them is `Send` for every lifetime.
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -69,6 +78,10 @@ impl Engine {
             })
             .collect();
         self.tell(chats, notices).await;
+        // A chat without a delivery worker (the console) is told now.
+        for chat in chats.iter().filter(|c| c.delivers_inline()) {
+            self.deliver_due(*chat, chat.platform()).await?;
+        }
         Ok(fired)
     }
 
@@ -77,6 +90,7 @@ impl Engine {
         chats: &[&dyn ChatPort],
         owner: &str,
     ) -> Result<usize, EngineError> {
+        let fallback = chats[0].platform();
         let mut fired = 0;
         loop {
             let now = self.clock.now();
@@ -91,10 +105,10 @@ impl Engine {
                 mut effects,
                 done,
                 alone,
-            } = self.fire_together(&due, owner, now).await?;
+            } = self.fire_together(&due, owner, now, fallback).await?;
             fired += done;
             if !alone.is_empty() {
-                let (one_by_one, done) = self.fire_one_by_one(&alone, owner, now).await?;
+                let (one_by_one, done) = self.fire_one_by_one(&alone, owner, now, fallback).await?;
                 fired += done;
                 effects.extend(one_by_one);
             }
@@ -109,6 +123,7 @@ impl Engine {
         due: &[Timer],
         owner: &str,
         now: DateTime<Utc>,
+        fallback: &str,
     ) -> Result<Fired, EngineError> {
         let (together, mut alone): (Vec<&Timer>, Vec<&Timer>) = due
             .iter()
@@ -124,6 +139,10 @@ impl Engine {
             .into_iter()
             .map(|i| (i.number, i))
             .collect();
+        let mut chats: HashMap<IncidentNumber, String> = HashMap::new();
+        for n in &numbers {
+            chats.insert(*n, self.chat_of_incident(*n, fallback).await?);
+        }
         let mut pages = Vec::new();
         let mut quiet = Vec::new();
         let mut effects = Vec::new();
@@ -141,14 +160,21 @@ impl Engine {
             let mut after = incident.clone();
             after.apply(&event);
             states.insert(after.number, after.clone());
+            let chat = chats.get(&timer.incident).map_or(fallback, String::as_str);
+            let (outbox, told) =
+                self.outbox_entries(&warroom_origin(chat), chat, Some(timer.incident), told);
             pages.push(TimerPage {
                 timer: timer.id,
                 incident: after,
                 event,
+                outbox,
             });
             effects.push((timer.id, timer.incident, told));
         }
         let conflicted = self.store.fire_timers(&pages, &quiet, owner, now).await?;
+        if pages.iter().any(|p| !p.outbox.is_empty()) {
+            self.outbox_changed.notify_waiters();
+        }
         for number in numbers {
             // Whatever the memory held is older than what was just written.
             self.memo.forget_incident(number);
@@ -173,12 +199,13 @@ impl Engine {
         timers: &[Timer],
         owner: &str,
         now: DateTime<Utc>,
+        fallback: &str,
     ) -> Result<(Vec<(IncidentNumber, Vec<Effect>)>, usize), EngineError> {
         let fires: Vec<Boxed<'_, FiredAlone>> = timers
             .iter()
             .map(|timer| -> Boxed<'_, _> {
                 Box::pin(async move {
-                    match self.fire(timer, now).await {
+                    match self.fire(timer, now, fallback).await {
                         Ok(effects) => (timer.id, timer.incident, Some(effects)),
                         Err(e) => {
                             tracing::error!(timer = timer.id, error = ?e, "timer failed; it will be tried again");
@@ -211,56 +238,24 @@ impl Engine {
         Ok((effects, done.len()))
     }
 
-    /// Carries out what fired: incidents side by side, each in the chat of its war room, each
-    /// incident's messages in order.
+    /// Writes what fired to the outbox, each incident's effects to the chat it lives in (the
+    /// first of `chats` when none is recorded), and wakes the delivery workers.
     async fn tell(&self, chats: &[&dyn ChatPort], effects: Vec<(IncidentNumber, Vec<Effect>)>) {
-        let mut by_incident: Vec<(IncidentNumber, Vec<Effect>)> = Vec::new();
+        let origin = warroom_origin(chats[0].platform());
         for (incident, told) in effects {
-            match by_incident.iter_mut().find(|(n, _)| *n == incident) {
-                Some((_, all)) => all.extend(told),
-                None => by_incident.push((incident, told)),
+            if told.is_empty() {
+                continue;
             }
-        }
-        let tells: Vec<Boxed<'_, usize>> = by_incident
-            .into_iter()
-            .filter(|(_, told)| !told.is_empty())
-            .map(|(incident, told)| -> Boxed<'_, usize> {
-                Box::pin(async move {
-                    let port = self.chat_of(chats, incident).await;
-                    let origin = Origin {
-                        platform: port.platform().to_owned(),
-                        room_id: String::new(),
-                        user: UserId::warroom(),
-                    };
-                    self.dispatch(port, &origin, told).await
-                })
-            })
-            .collect();
-        futures_util::stream::iter(tells)
-            .buffer_unordered(CONCURRENCY)
-            .collect::<Vec<usize>>()
-            .await;
-    }
-
-    /// The chat of `chats` that holds (or is creating) the incident's war room; the first when
-    /// none does (or the store cannot say).
-    async fn chat_of<'c>(
-        &self,
-        chats: &[&'c dyn ChatPort],
-        incident: IncidentNumber,
-    ) -> &'c dyn ChatPort {
-        if chats.len() > 1 {
-            for chat in chats {
-                // A war room being created right now (a page due at the declaration) counts.
-                if self.memo.war_room_expected(chat.platform(), incident) {
-                    return *chat;
+            match self.enqueue(&origin, told).await {
+                Ok(left) if !left.is_empty() => {
+                    tracing::warn!(%incident, ?left, "timer effects that are not deliverable later");
                 }
-                if let Ok(Some(_)) = self.war_room(*chat, incident).await {
-                    return *chat;
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(%incident, error = ?e, "what a timer fired could not be written to the outbox");
                 }
             }
         }
-        chats[0]
     }
 
     /// Fires one timer on its own: a reminder, or a page that could not go with its batch.
@@ -268,7 +263,12 @@ impl Engine {
     // crash between the two leaves the claim to run out, and whoever takes it over finds the
     // page recorded and does not page again. A crash before it leaves the timer to fire late:
     // late rather than never, and once.
-    async fn fire(&self, timer: &Timer, now: DateTime<Utc>) -> Result<Vec<Effect>, EngineError> {
+    async fn fire(
+        &self,
+        timer: &Timer,
+        now: DateTime<Utc>,
+        fallback: &str,
+    ) -> Result<Vec<Effect>, EngineError> {
         let Some(incident) = self.store.incident(timer.incident).await? else {
             return Ok(Vec::new());
         };
@@ -288,9 +288,26 @@ impl Engine {
                 let Some((kind, effects)) = self.page(&incident, timer, now) else {
                     return Ok(Vec::new());
                 };
-                self.append(incident.number, &UserId::warroom(), |_| Ok(kind.clone()))
-                    .await?;
-                Ok(effects)
+                let n = incident.number;
+                let chat = self.chat_of_incident(n, fallback).await?;
+                let mut left = Vec::new();
+                self.append_told(
+                    n,
+                    &UserId::warroom(),
+                    |_| Ok(kind.clone()),
+                    |_, _, _| {
+                        let (entries, now) = self.outbox_entries(
+                            &warroom_origin(&chat),
+                            &chat,
+                            Some(n),
+                            effects.clone(),
+                        );
+                        left = now;
+                        entries
+                    },
+                )
+                .await?;
+                Ok(left)
             }
             TimerKind::Remind => self.remind(&incident, timer, now).await,
         }
@@ -361,6 +378,7 @@ impl Engine {
                     "You are paged for {} ({}): {}. Acknowledge in its war room with: ack",
                     incident.number, incident.severity, incident.title
                 )),
+                page: Some((incident.number, level)),
             });
         }
         let kind = EventKind::Paged {

@@ -139,6 +139,9 @@ struct Shared {
     base: String,
     spec: Spec,
     world: Mutex<World>,
+    /// Whether Slack is down: new connections are refused, and calls on connections kept
+    /// alive from before get a 503 that closes them.
+    down: std::sync::atomic::AtomicBool,
 }
 
 /// The running fake; it stops when dropped.
@@ -148,12 +151,14 @@ pub struct FakeSlack {
     /// The server's base URL (`http://127.0.0.1:PORT`).
     pub base: String,
     shared: Arc<Shared>,
-    server: tokio::task::JoinHandle<()>,
+    server: Mutex<tokio::task::JoinHandle<()>>,
+    address: std::net::SocketAddr,
+    app: Router,
 }
 
 impl Drop for FakeSlack {
     fn drop(&mut self) {
-        self.server.abort();
+        self.server.lock().unwrap().abort();
     }
 }
 
@@ -177,23 +182,65 @@ impl FakeSlack {
             base: base.clone(),
             spec: Spec::load(),
             world: Mutex::new(World::default()),
+            down: std::sync::atomic::AtomicBool::new(false),
         });
+        let address = listener.local_addr().unwrap();
         let app = Router::new()
             .route("/api/{method}", any(server::api))
             .route("/upload/{id}", post(server::upload))
             .route("/response/{id}", post(server::response_url))
             .with_state(shared.clone());
         let for_sockets = shared.clone();
+        tokio::spawn(socket::serve(sockets, for_sockets));
+        let served = app.clone();
         let server = tokio::spawn(async move {
-            tokio::spawn(socket::serve(sockets, for_sockets));
-            axum::serve(listener, app).await.unwrap();
+            axum::serve(listener, served).await.unwrap();
         });
         FakeSlack {
             api_url: format!("{base}/api"),
             base,
             shared,
-            server,
+            server: Mutex::new(server),
+            address,
+            app,
         }
+    }
+
+    /// Slack goes down: its port refuses connections, and calls on connections kept alive get
+    /// a 503 that closes them, until [`FakeSlack::come_back`].
+    pub fn go_down(&self) {
+        self.shared
+            .down
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.server.lock().unwrap().abort();
+    }
+
+    /// Slack is back on the same port.
+    pub async fn come_back(&self) {
+        let listener = loop {
+            match tokio::net::TcpListener::bind(self.address).await {
+                Ok(l) => break l,
+                // The old listener may take a moment to let go of the port.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
+        let app = self.app.clone();
+        *self.server.lock().unwrap() = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        self.shared
+            .down
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Calls answered while Slack was down, by method.
+    pub fn refused_while_down(&self) -> usize {
+        self.world(|w| {
+            w.calls
+                .iter()
+                .filter(|c| c.error.as_deref() == Some("down"))
+                .count()
+        })
     }
 
     /// Sends a Socket Mode envelope of `kind` (`slash_commands`, `interactive`, `events_api`)

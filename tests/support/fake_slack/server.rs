@@ -70,6 +70,15 @@ pub(super) async fn api(
             at: Instant::now(),
         });
     };
+    if shared.down.load(std::sync::atomic::Ordering::SeqCst) {
+        record(&mut world, Some("down".into()));
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [("connection", "close")],
+            "Slack is down",
+        )
+            .into_response();
+    }
     let bearer = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())

@@ -1,0 +1,623 @@
+//! Delivery: both sides of the outbox. A change writes the effects it causes to the outbox in
+//! its own transaction ([`Engine::outbox_entries`]); a chat's delivery worker claims the head of
+//! each lane (one chat, one incident), carries it out through the chat port, records what the
+//! chat made, and retries what failed with backoff until the chat takes it. A refusal for good
+//! goes on the incident's timeline and is told to the commander; a page counts when delivered.
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use super::effect::{Effect, RoomTarget};
+use super::message::{Message, Span};
+use super::port::{ChatError, ChatPort, Origin};
+use super::{Engine, EngineError, views, war_room_name};
+use crate::domain::{EventKind, IncidentNumber, UserId};
+use crate::store::{OutboxEntry, OutboxItem, StoreError};
+
+/// How long a claim on a lane's head holds before another replica may take it over.
+const LEASE: Duration = Duration::seconds(60);
+/// How many lane heads one round claims at a time.
+const CLAIM_BATCH: i64 = 64;
+/// How many lanes are delivered side by side.
+const CONCURRENCY: usize = 16;
+/// The first wait before a failed delivery is tried again; it doubles with every attempt.
+const FIRST_RETRY: StdDuration = StdDuration::from_secs(1);
+/// The longest wait between two attempts.
+const MAX_RETRY: StdDuration = StdDuration::from_secs(60);
+/// How long an entry of a closed incident (or of none) is retried before it is given up on.
+const GIVE_UP_AFTER: Duration = Duration::hours(24);
+
+/// An effect as the outbox keeps it: the effect and who caused it, from where.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Outgoing {
+    origin: Origin,
+    effect: Effect,
+    /// A notice about another entry's failure: its own failure is not noticed again.
+    #[serde(default)]
+    notice: bool,
+}
+
+/// What one delivery attempt came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// The chat took it.
+    Delivered,
+    /// It failed for now and waits for another attempt.
+    Retrying,
+    /// The chat refused it for good, or it was given up on.
+    Refused,
+}
+
+/// What one round of delivery did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// Entries the chat took.
+    pub delivered: usize,
+    /// Entries that failed and wait for another attempt.
+    pub retrying: usize,
+    /// Entries refused for good.
+    pub refused: usize,
+}
+
+/// Whether an effect that follows a change goes through the outbox. Answers to the person who
+/// asked, files and action runs are carried out at once, in the request that caused them.
+pub(super) fn durable(effect: &Effect) -> bool {
+    !matches!(
+        effect,
+        Effect::Reply { .. } | Effect::RunAction { .. } | Effect::Upload { .. }
+    )
+}
+
+/// The incident an effect is about, if it names one.
+fn incident_of(effect: &Effect) -> Option<IncidentNumber> {
+    match effect {
+        Effect::CreateWarRoom { incident, .. }
+        | Effect::Invite { incident, .. }
+        | Effect::PostCard { incident }
+        | Effect::UpdateCard { incident }
+        | Effect::SuggestRunbooks { incident }
+        | Effect::PostRunbook { incident, .. }
+        | Effect::UpdateRunbook { incident, .. }
+        | Effect::SetTopic { incident, .. } => Some(*incident),
+        Effect::Post {
+            room: RoomTarget::WarRoom(n),
+            ..
+        } => Some(*n),
+        Effect::DirectMessage {
+            page: Some((n, _)), ..
+        } => Some(*n),
+        _ => None,
+    }
+}
+
+/// The outbox's name for an effect's kind.
+fn kind_of(effect: &Effect) -> &'static str {
+    match effect {
+        Effect::CreateWarRoom { .. } => "create_war_room",
+        Effect::Invite { .. } => "invite",
+        Effect::PostCard { .. } => "post_card",
+        Effect::UpdateCard { .. } => "update_card",
+        Effect::SuggestRunbooks { .. } => "suggest_runbooks",
+        Effect::PostRunbook { .. } => "post_runbook",
+        Effect::UpdateRunbook { .. } => "update_runbook",
+        Effect::RunAction { .. } => "run_action",
+        Effect::SetTopic { .. } => "set_topic",
+        Effect::Post { .. } => "post",
+        Effect::Reply { .. } => "reply",
+        Effect::DirectMessage { page: Some(_), .. } => "page",
+        Effect::DirectMessage { .. } => "direct_message",
+        Effect::Upload { .. } => "upload",
+    }
+}
+
+/// What an effect is, in words, for failures (`post the incident card`).
+pub(super) fn describe(effect: &Effect) -> String {
+    match effect {
+        Effect::CreateWarRoom { .. } => "create the war room".into(),
+        Effect::Invite { .. } => "invite people into the war room".into(),
+        Effect::PostCard { .. } => "post the incident card".into(),
+        Effect::UpdateCard { .. } => "update the incident card".into(),
+        Effect::SetTopic { .. } => "set the war room's topic".into(),
+        Effect::SuggestRunbooks { .. } => "suggest runbooks".into(),
+        Effect::RunAction { .. } => "run the action".into(),
+        Effect::PostRunbook { .. } => "post the runbook's steps".into(),
+        Effect::UpdateRunbook { .. } => "update the runbook's progress".into(),
+        Effect::Post { .. } => "post a message".into(),
+        Effect::Reply { .. } => "answer you".into(),
+        Effect::DirectMessage {
+            user,
+            page: Some((_, level)),
+            ..
+        } => format!("send the level {level} page to {user}"),
+        Effect::DirectMessage { user, .. } => format!("send a direct message to {user}"),
+        Effect::Upload { .. } => "upload the file".into(),
+    }
+}
+
+/// The wait before attempt `attempts + 1`: doubling from [`FIRST_RETRY`] up to [`MAX_RETRY`],
+/// at least what the chat asked for, spread by up to a fifth either way so that lanes that
+/// failed together do not retry together.
+fn retry_after(attempts: u32, asked: Option<StdDuration>, spread: u64) -> StdDuration {
+    let doubling = FIRST_RETRY.saturating_mul(1 << attempts.saturating_sub(1).min(16));
+    let base = doubling.min(MAX_RETRY);
+    // spread % 401 is 0..=400: a factor from 0.8 to 1.2.
+    let factor = 0.8 + (spread % 401) as f64 / 1000.0;
+    let jittered = base.mul_f64(factor);
+    match asked {
+        Some(asked) => jittered.max(asked),
+        None => jittered,
+    }
+}
+
+/// A number that differs between entries and attempts, for spreading retries.
+fn spread(id: i64, attempts: u32) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_i64(id);
+    h.write_u32(attempts);
+    h.finish()
+}
+
+impl Engine {
+    /// Notified whenever entries are written to the outbox, so that a sleeping delivery worker
+    /// looks again.
+    pub fn outbox_changed(&self) -> &tokio::sync::Notify {
+        &self.outbox_changed
+    }
+
+    /// The chat an incident lives in: the one recorded when it was declared, else `fallback`.
+    pub(super) async fn chat_of_incident(
+        &self,
+        incident: IncidentNumber,
+        fallback: &str,
+    ) -> Result<String, StoreError> {
+        Ok(self
+            .store
+            .incident_chat(incident)
+            .await?
+            .unwrap_or_else(|| fallback.to_owned()))
+    }
+
+    /// Splits effects into outbox entries and the effects to carry out at once. War-room
+    /// effects and pages go to `chat` (the chat the incident lives in); posts to the room a
+    /// command came from go to the origin's chat.
+    pub(super) fn outbox_entries(
+        &self,
+        origin: &Origin,
+        chat: &str,
+        context: Option<IncidentNumber>,
+        effects: Vec<Effect>,
+    ) -> (Vec<OutboxEntry>, Vec<Effect>) {
+        let mut entries = Vec::new();
+        let mut now = Vec::new();
+        for effect in effects {
+            if !durable(&effect) {
+                now.push(effect);
+                continue;
+            }
+            match entry(origin, chat, context, effect, false) {
+                Ok(e) => entries.push(e),
+                Err(e) => {
+                    tracing::error!(error = %e, "an effect could not be written down");
+                }
+            }
+        }
+        (entries, now)
+    }
+
+    /// Writes the durable ones of `effects` to the outbox in a transaction of their own, and
+    /// returns the rest. For effects that follow no recorded change (or whose change was
+    /// recorded before the outbox learned of them).
+    pub(super) async fn enqueue(
+        &self,
+        origin: &Origin,
+        effects: Vec<Effect>,
+    ) -> Result<Vec<Effect>, StoreError> {
+        if !effects.iter().any(durable) {
+            return Ok(effects);
+        }
+        // Effects are about one incident at most in every caller; its chat decides.
+        let context = effects.iter().find_map(incident_of);
+        let chat = match context {
+            Some(n) => self.chat_of_incident(n, &origin.platform).await?,
+            None => origin.platform.clone(),
+        };
+        let (entries, now) = self.outbox_entries(origin, &chat, context, effects);
+        self.store.enqueue(&entries, self.clock.now()).await?;
+        self.outbox_changed.notify_waiters();
+        Ok(now)
+    }
+
+    /// Delivers what is due in `port`'s outbox, lanes side by side and each lane in order, until
+    /// nothing more is due now; `owner` names this process in claims.
+    pub async fn deliver_due(&self, port: &dyn ChatPort, owner: &str) -> Result<Delivered, String> {
+        let mut round = Delivered::default();
+        loop {
+            let now = self.clock.now();
+            let items = self
+                .store
+                .claim_outbox(port.platform(), now, owner, now + LEASE, CLAIM_BATCH)
+                .await
+                .map_err(|e| self.explain(EngineError::Store(e)))?;
+            if items.is_empty() {
+                return Ok(round);
+            }
+            let outcomes: Vec<Delivery> = futures_util::stream::iter(items)
+                .map(|item| self.deliver_item(port, owner, item))
+                .buffer_unordered(CONCURRENCY)
+                .collect()
+                .await;
+            for outcome in outcomes {
+                match outcome {
+                    Delivery::Delivered => round.delivered += 1,
+                    Delivery::Retrying => round.retrying += 1,
+                    Delivery::Refused => round.refused += 1,
+                }
+            }
+        }
+    }
+
+    /// Carries out one claimed entry and records how it went.
+    #[tracing::instrument(skip_all, fields(id = item.id, kind = %item.kind, lane = %item.lane, attempt = item.attempts))]
+    async fn deliver_item(&self, port: &dyn ChatPort, owner: &str, item: OutboxItem) -> Delivery {
+        let outgoing: Outgoing = match serde_json::from_str(&item.body) {
+            Ok(o) => o,
+            Err(e) => {
+                let reason = format!("the outbox entry could not be read: {e}");
+                tracing::error!(%reason);
+                self.settle(owner, &item, Err(reason)).await;
+                return Delivery::Refused;
+            }
+        };
+        let attempt = self
+            .carry_out(port, &outgoing.origin, &outgoing.effect)
+            .await;
+        let failure = match attempt {
+            Ok(made) => {
+                self.delivered(owner, &item, &outgoing, made.as_deref())
+                    .await;
+                return Delivery::Delivered;
+            }
+            Err(e) => e,
+        };
+        let (reason, permanent, asked) = match &failure {
+            super::dispatch::DispatchError::Chat(ChatError::Unavailable(r)) => {
+                (r.clone(), false, None)
+            }
+            super::dispatch::DispatchError::Chat(ChatError::Throttled { wait, reason }) => {
+                (reason.clone(), false, Some(*wait))
+            }
+            super::dispatch::DispatchError::Chat(e) => (e.to_string(), true, None),
+            super::dispatch::DispatchError::Store(e) => (e.to_string(), false, None),
+        };
+        if permanent {
+            tracing::warn!(%reason, "the chat refused a delivery for good");
+            self.settle(owner, &item, Err(reason)).await;
+            self.notice_failure(&item, &outgoing, &failure.to_string())
+                .await;
+            return Delivery::Refused;
+        }
+        let now = self.clock.now();
+        if now - item.created_at > GIVE_UP_AFTER && !self.still_open(item.incident).await {
+            let reason = format!("given up after {} attempts: {reason}", item.attempts);
+            tracing::warn!(%reason, "a delivery of a closed incident was given up on");
+            self.settle(owner, &item, Err(reason.clone())).await;
+            self.notice_failure(&item, &outgoing, &reason).await;
+            return Delivery::Refused;
+        }
+        let wait = retry_after(item.attempts, asked, spread(item.id, item.attempts));
+        let next = now + Duration::from_std(wait).unwrap_or(LEASE);
+        tracing::info!(%reason, retry_in_ms = wait.as_millis() as u64, "delivery failed; it will be tried again");
+        if let Err(e) = self.store.outbox_retry(item.id, owner, next, &reason).await {
+            // The lease runs out and the entry is claimed again: later, but not lost.
+            tracing::warn!(error = %e, "could not note a failed delivery");
+        }
+        Delivery::Retrying
+    }
+
+    /// Whether an incident is open (an entry of none counts as closed).
+    async fn still_open(&self, incident: Option<IncidentNumber>) -> bool {
+        let Some(n) = incident else {
+            return false;
+        };
+        match self.store.incident(n).await {
+            Ok(Some(i)) => i.status.is_open(),
+            Ok(None) => false,
+            // When in doubt, keep trying.
+            Err(_) => true,
+        }
+    }
+
+    /// Marks a delivered entry and puts a delivered page on its incident's timeline.
+    async fn delivered(
+        &self,
+        owner: &str,
+        item: &OutboxItem,
+        outgoing: &Outgoing,
+        made: Option<&str>,
+    ) {
+        match self
+            .store
+            .outbox_delivered(item.id, owner, self.clock.now(), made)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!("the claim ran out before the delivery was marked; it may repeat");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not mark a delivery; it may repeat once");
+                return;
+            }
+        }
+        if let Effect::DirectMessage {
+            user,
+            page: Some((incident, level)),
+            ..
+        } = &outgoing.effect
+        {
+            let delay_secs = (self.clock.now() - item.created_at).num_seconds().max(0);
+            let kind = EventKind::PageDelivered {
+                level: *level,
+                person: user.clone(),
+                delay_secs,
+            };
+            if let Err(e) = self
+                .append(*incident, &UserId::warroom(), |_| Ok(kind.clone()))
+                .await
+            {
+                tracing::warn!(error = ?e, "could not put a delivered page on the timeline");
+            }
+        }
+    }
+
+    /// Marks an entry given up on; `reason` says why.
+    async fn settle(&self, owner: &str, item: &OutboxItem, reason: Result<(), String>) {
+        let Err(reason) = reason else {
+            return;
+        };
+        if let Err(e) = self
+            .store
+            .outbox_failed(item.id, owner, self.clock.now(), &reason)
+            .await
+        {
+            tracing::warn!(error = %e, "could not mark a delivery given up on");
+        }
+    }
+
+    /// Puts a refused delivery on the incident's timeline and tells the commander in the war
+    /// room (when the war room itself is not what failed).
+    async fn notice_failure(&self, item: &OutboxItem, outgoing: &Outgoing, reason: &str) {
+        let Some(incident) = item.incident.or_else(|| incident_of(&outgoing.effect)) else {
+            return;
+        };
+        if outgoing.notice {
+            return;
+        }
+        let what = describe(&outgoing.effect);
+        let kind = EventKind::DeliveryFailed {
+            what: what.clone(),
+            reason: reason.to_owned(),
+        };
+        // Told in the war room; when the war room itself could not be made, in the room the
+        // declaration came from (when it came from one).
+        let target = match outgoing.effect {
+            Effect::CreateWarRoom { .. } if outgoing.origin.room_id.is_empty() => None,
+            Effect::CreateWarRoom { .. } => Some(RoomTarget::Origin),
+            _ => Some(RoomTarget::WarRoom(incident)),
+        };
+        let origin = outgoing.origin.clone();
+        let chat = item.platform.clone();
+        let appended = self
+            .append_told(
+                incident,
+                &UserId::warroom(),
+                |_| Ok(kind.clone()),
+                |_, after, _| {
+                    let Some(room) = target.clone() else {
+                        return Vec::new();
+                    };
+                    let mut spans = Vec::new();
+                    if let Some(commander) = &after.commander {
+                        spans.push(Span::Mention(commander.clone()));
+                        spans.push(Span::Text(": ".into()));
+                    }
+                    spans.push(Span::Text(format!(
+                        "Warroom could not {what} ({incident}): {reason}"
+                    )));
+                    let notice = Effect::Post {
+                        room,
+                        message: Message::spans(spans),
+                    };
+                    entry(&origin, &chat, Some(incident), notice, true)
+                        .into_iter()
+                        .collect()
+                },
+            )
+            .await;
+        if let Err(e) = appended {
+            tracing::warn!(error = ?e, "could not put a refused delivery on the timeline");
+        }
+    }
+
+    /// Open incidents of `port`'s chat with no war room there and none on its way get the
+    /// effects that open one (room, invitations, card), as a declaration would.
+    pub async fn repair_war_rooms(&self, port: &dyn ChatPort) -> Result<usize, String> {
+        let now = self.clock.now();
+        let missing = self
+            .store
+            .incidents_without_war_room(port.platform(), now - Duration::minutes(10))
+            .await
+            .map_err(|e| self.explain(EngineError::Store(e)))?;
+        let mut repaired = 0;
+        for n in missing {
+            let Ok(Some(incident)) = self.store.incident(n).await else {
+                continue;
+            };
+            tracing::info!(incident = %n, chat = port.platform(), "an open incident has no war room; making one");
+            let origin = Origin {
+                platform: port.platform().to_owned(),
+                room_id: String::new(),
+                user: UserId::warroom(),
+            };
+            let effects = self.opening_effects(&incident, None);
+            let (entries, _) = self.outbox_entries(&origin, port.platform(), Some(n), effects);
+            if let Err(e) = self.store.enqueue(&entries, now).await {
+                return Err(self.explain(EngineError::Store(e)));
+            }
+            repaired += 1;
+        }
+        Ok(repaired)
+    }
+
+    /// What opens an incident's war room: the room, the invitations, the card and the runbook
+    /// suggestions; `declarer` is invited first.
+    pub(super) fn opening_effects(
+        &self,
+        incident: &crate::domain::Incident,
+        declarer: Option<&UserId>,
+    ) -> Vec<Effect> {
+        let n = incident.number;
+        let mut invitees: Vec<UserId> = declarer.into_iter().cloned().collect();
+        for user in incident.commander.iter().chain(&self.settings.responders) {
+            if !invitees.contains(user) && *user != UserId::warroom() {
+                invitees.push(user.clone());
+            }
+        }
+        vec![
+            Effect::CreateWarRoom {
+                incident: n,
+                name: war_room_name(n, incident.title.as_str()),
+                topic: views::topic(incident),
+            },
+            Effect::Invite {
+                incident: n,
+                users: invitees,
+            },
+            Effect::PostCard { incident: n },
+            Effect::SuggestRunbooks { incident: n },
+        ]
+    }
+}
+
+/// One effect as an outbox entry: to `chat`, or for posts to the room a command came from, to
+/// the origin's chat; in the lane of its incident, else of its room or person.
+fn entry(
+    origin: &Origin,
+    chat: &str,
+    context: Option<IncidentNumber>,
+    effect: Effect,
+    notice: bool,
+) -> Result<OutboxEntry, serde_json::Error> {
+    let incident = incident_of(&effect).or(context);
+    let platform = match &effect {
+        Effect::Post {
+            room: RoomTarget::Origin | RoomTarget::Configured(_),
+            ..
+        } => origin.platform.clone(),
+        _ => chat.to_owned(),
+    };
+    let lane = match (&effect, incident) {
+        (_, Some(n)) => format!("inc-{}", n.0),
+        (
+            Effect::Post {
+                room: RoomTarget::Configured(room),
+                ..
+            },
+            None,
+        ) => format!("room-{room}"),
+        (Effect::DirectMessage { user, .. }, None) => format!("user-{user}"),
+        _ => format!("room-{}", origin.room_id),
+    };
+    let kind = kind_of(&effect).to_owned();
+    let body = serde_json::to_string(&Outgoing {
+        origin: origin.clone(),
+        effect,
+        notice,
+    })?;
+    Ok(OutboxEntry {
+        platform,
+        lane,
+        incident,
+        kind,
+        body,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_double_up_to_a_minute_and_honour_what_the_chat_asked() {
+        let middle = 200; // a factor of exactly 1.0
+        assert_eq!(retry_after(1, None, middle), StdDuration::from_secs(1));
+        assert_eq!(retry_after(2, None, middle), StdDuration::from_secs(2));
+        assert_eq!(retry_after(5, None, middle), StdDuration::from_secs(16));
+        assert_eq!(retry_after(30, None, middle), MAX_RETRY);
+        let asked = StdDuration::from_secs(30);
+        assert_eq!(retry_after(1, Some(asked), middle), asked);
+        for s in 0..1000 {
+            let wait = retry_after(3, None, s);
+            assert!(
+                wait >= StdDuration::from_millis(3200) && wait <= StdDuration::from_millis(4800)
+            );
+        }
+    }
+
+    #[test]
+    fn effects_after_a_change_go_to_their_incidents_lane_in_its_chat() {
+        let origin = Origin {
+            platform: "matrix".into(),
+            room_id: "!lobby:x".into(),
+            user: UserId::parse("@alice:x").unwrap(),
+        };
+        let n = IncidentNumber(7);
+        let card = entry(
+            &origin,
+            "slack",
+            None,
+            Effect::PostCard { incident: n },
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            (card.platform.as_str(), card.lane.as_str(), card.incident),
+            ("slack", "inc-7", Some(n))
+        );
+        assert_eq!(card.kind, "post_card");
+        let here = Effect::Post {
+            room: RoomTarget::Origin,
+            message: Message::text("declared"),
+        };
+        let lobby = entry(&origin, "slack", None, here.clone(), false).unwrap();
+        assert_eq!(
+            (lobby.platform.as_str(), lobby.lane.as_str()),
+            ("matrix", "room-!lobby:x")
+        );
+        // The announcement of a declaration waits behind its war room, in its lane.
+        let announced = entry(&origin, "matrix", Some(n), here, false).unwrap();
+        assert_eq!(
+            (announced.platform.as_str(), announced.lane.as_str()),
+            ("matrix", "inc-7")
+        );
+        let back: Outgoing = serde_json::from_str(&card.body).unwrap();
+        assert_eq!(back.effect, Effect::PostCard { incident: n });
+        assert_eq!(back.origin, origin);
+    }
+
+    #[test]
+    fn answers_files_and_runs_are_not_written_down() {
+        assert!(!durable(&Effect::reply("ok")));
+        assert!(!durable(&Effect::RunAction {
+            request: crate::domain::RequestId(1)
+        }));
+        assert!(durable(&Effect::UpdateCard {
+            incident: IncidentNumber(1)
+        }));
+    }
+}

@@ -1,0 +1,421 @@
+//! The outbox: what Warroom must tell a chat, written in the transaction of the change that
+//! caused it and carried out later by the chat's delivery worker, in order per lane, once per
+//! lease, retried until the chat takes it.
+
+use chrono::{DateTime, Utc};
+
+use super::error::classify;
+use super::rows::{number_from, stored_time};
+use super::{Store, StoreError};
+use crate::domain::IncidentNumber;
+
+/// One thing to tell a chat, before it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// The chat that delivers it (`slack`, `matrix`, `console`).
+    pub platform: String,
+    /// What it waits behind: entries of one lane are delivered in the order they were written.
+    pub lane: String,
+    /// The incident it is about, if any.
+    pub incident: Option<IncidentNumber>,
+    /// What kind of effect it is, for the log and the backlog (`create_war_room`, `post`).
+    pub kind: String,
+    /// The effect, as the engine wrote it (JSON).
+    pub body: String,
+}
+
+/// A claimed entry, to be delivered by the claimer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    /// Its id; later entries of its lane have larger ones.
+    pub id: i64,
+    /// The chat that delivers it.
+    pub platform: String,
+    /// Its lane.
+    pub lane: String,
+    /// The incident it is about.
+    pub incident: Option<IncidentNumber>,
+    /// Its kind.
+    pub kind: String,
+    /// The effect.
+    pub body: String,
+    /// How often it was claimed, this claim included.
+    pub attempts: u32,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What waits in the outbox of one chat.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OutboxBacklog {
+    /// Entries not delivered yet.
+    pub pending: i64,
+    /// When the oldest of them was written.
+    pub oldest: Option<DateTime<Utc>>,
+    /// The last failure of an entry that is being retried, and since when its lane waits
+    /// (the oldest such entry's creation).
+    pub failing: Option<(String, DateTime<Utc>)>,
+    /// Entries given up on (refused for good) since `since`.
+    pub refused: i64,
+}
+
+/// The columns of an entry as it is read back.
+type ItemRow = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    String,
+    String,
+    i64,
+    DateTime<Utc>,
+);
+
+/// Writes entries inside an open transaction `$tx`, all at `$at`; evaluates to a
+/// `Result<(), StoreError>`.
+macro_rules! insert_entries {
+    ($tx:expr, $entries:expr, $at:expr) => {
+        async {
+            for entry in $entries {
+                sqlx::query(
+                    "INSERT INTO outbox (platform, lane, incident, kind, body, state, \
+                     created_at, next_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)",
+                )
+                .bind(&entry.platform)
+                .bind(&entry.lane)
+                .bind(entry.incident.map(|n| i64::from(n.0)))
+                .bind(&entry.kind)
+                .bind(&entry.body)
+                .bind($at)
+                .execute(&mut *$tx)
+                .await
+                .map_err($crate::store::error::classify)?;
+            }
+            Ok::<(), $crate::store::StoreError>(())
+        }
+    };
+}
+pub(super) use insert_entries;
+
+/// Records the chat an incident lives in, inside an open transaction (the first one stays).
+macro_rules! insert_incident_chat {
+    ($tx:expr, $number:expr, $platform:expr) => {
+        sqlx::query(
+            "INSERT INTO incident_chats (incident_number, platform) VALUES ($1, $2) \
+             ON CONFLICT (incident_number) DO NOTHING",
+        )
+        .bind($number)
+        .bind($platform)
+        .execute(&mut *$tx)
+    };
+}
+pub(super) use insert_incident_chat;
+
+/// An entry that can be claimed at `$1`: not under a live lease, due, and the oldest pending
+/// entry of its lane.
+const CLAIMABLE_HEAD: &str = "o.state = 'pending' AND o.next_at <= $1 \
+     AND (o.claimed_until IS NULL OR o.claimed_until < $1) \
+     AND o.id = (SELECT MIN(h.id) FROM outbox h \
+                 WHERE h.platform = o.platform AND h.lane = o.lane AND h.state = 'pending')";
+
+impl Store {
+    /// Writes entries in a transaction of their own (for effects that follow no change).
+    pub async fn enqueue(
+        &self,
+        entries: &[OutboxEntry],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let at = stored_time(at);
+        with_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(classify)?;
+            insert_entries!(tx, entries, at).await?;
+            tx.commit().await.map_err(classify)
+        })
+    }
+
+    /// Claims up to `limit` lane heads of `platform` that are due at `now`, for `owner` until
+    /// `lease_until`, oldest first. Of replicas asking at once, each entry goes to one; a lane
+    /// has at most one claimed entry, its oldest pending one.
+    pub async fn claim_outbox(
+        &self,
+        platform: &str,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        let claim = format!(
+            "UPDATE outbox SET claimed_by = $2, claimed_until = $3, attempts = attempts + 1 \
+             WHERE id IN (SELECT o.id FROM outbox o WHERE o.platform = $4 AND {CLAIMABLE_HEAD} \
+                          ORDER BY o.id LIMIT $5) \
+             AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < $1) \
+             RETURNING id, platform, lane, incident, kind, body, attempts, created_at"
+        );
+        let rows: Vec<ItemRow> = with_pool!(&self.pool, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(claim))
+                .bind(stored_time(now))
+                .bind(owner)
+                .bind(stored_time(lease_until))
+                .bind(platform)
+                .bind(limit)
+                .fetch_all(p)
+                .await
+        })
+        .map_err(classify)?;
+        let mut items = Vec::with_capacity(rows.len());
+        for (id, platform, lane, incident, kind, body, attempts, created_at) in rows {
+            items.push(OutboxItem {
+                id,
+                platform,
+                lane,
+                incident: incident.map(number_from).transpose()?,
+                kind,
+                body,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                created_at,
+            });
+        }
+        items.sort_by_key(|i| i.id);
+        Ok(items)
+    }
+
+    /// Marks a claimed entry delivered, with what the chat made (a room or message id). Only
+    /// the owner of a live or lapsed claim that nobody took over can; `false` otherwise.
+    pub async fn outbox_delivered(
+        &self,
+        id: i64,
+        owner: &str,
+        at: DateTime<Utc>,
+        platform_ref: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let done = with_pool!(&self.pool, p => {
+            sqlx::query(
+                "UPDATE outbox SET state = 'delivered', done_at = $1, platform_ref = $2, \
+                 claimed_until = NULL, last_error = NULL \
+                 WHERE id = $3 AND state = 'pending' AND claimed_by = $4",
+            )
+            .bind(stored_time(at))
+            .bind(platform_ref)
+            .bind(id)
+            .bind(owner)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })
+        .map_err(classify)?;
+        Ok(done == 1)
+    }
+
+    /// Leaves a claimed entry to be tried again at `next_at`, noting why it failed.
+    pub async fn outbox_retry(
+        &self,
+        id: i64,
+        owner: &str,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let done = with_pool!(&self.pool, p => {
+            sqlx::query(
+                "UPDATE outbox SET next_at = $1, last_error = $2, claimed_until = NULL \
+                 WHERE id = $3 AND state = 'pending' AND claimed_by = $4",
+            )
+            .bind(stored_time(next_at))
+            .bind(error)
+            .bind(id)
+            .bind(owner)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })
+        .map_err(classify)?;
+        Ok(done == 1)
+    }
+
+    /// Gives up on a claimed entry (the chat refused it for good), noting why; its lane moves on.
+    pub async fn outbox_failed(
+        &self,
+        id: i64,
+        owner: &str,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let done = with_pool!(&self.pool, p => {
+            sqlx::query(
+                "UPDATE outbox SET state = 'failed', done_at = $1, last_error = $2, \
+                 claimed_until = NULL \
+                 WHERE id = $3 AND state = 'pending' AND claimed_by = $4",
+            )
+            .bind(stored_time(at))
+            .bind(error)
+            .bind(id)
+            .bind(owner)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        })
+        .map_err(classify)?;
+        Ok(done == 1)
+    }
+
+    /// When the next entry of `platform` may be claimed: the earliest of the lane heads' due
+    /// times and the ends of live leases; `None` when nothing waits.
+    pub async fn outbox_next_due(
+        &self,
+        platform: &str,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let next: Option<DateTime<Utc>> = with_pool!(&self.pool, p => {
+            sqlx::query_scalar(
+                "SELECT MIN(CASE WHEN o.claimed_until IS NOT NULL AND o.claimed_until > o.next_at \
+                 THEN o.claimed_until ELSE o.next_at END) FROM outbox o \
+                 WHERE o.platform = $1 AND o.state = 'pending' \
+                 AND o.id = (SELECT MIN(h.id) FROM outbox h \
+                             WHERE h.platform = o.platform AND h.lane = o.lane \
+                             AND h.state = 'pending')",
+            )
+            .bind(platform)
+            .fetch_one(p)
+            .await
+        })
+        .map_err(classify)?;
+        Ok(next)
+    }
+
+    /// What waits in the outbox of `platform`; `refused_since` bounds the count of entries
+    /// given up on.
+    pub async fn outbox_backlog(
+        &self,
+        platform: &str,
+        refused_since: DateTime<Utc>,
+    ) -> Result<OutboxBacklog, StoreError> {
+        let (pending, oldest): (i64, Option<DateTime<Utc>>) = with_pool!(&self.pool, p => {
+            sqlx::query_as(
+                "SELECT COUNT(*), MIN(created_at) FROM outbox \
+                 WHERE platform = $1 AND state = 'pending'",
+            )
+            .bind(platform)
+            .fetch_one(p)
+            .await
+        })
+        .map_err(classify)?;
+        let failing: Option<(String, DateTime<Utc>)> = with_pool!(&self.pool, p => {
+            sqlx::query_as(
+                "SELECT last_error, created_at FROM outbox \
+                 WHERE platform = $1 AND state = 'pending' AND last_error IS NOT NULL \
+                 ORDER BY id LIMIT 1",
+            )
+            .bind(platform)
+            .fetch_optional(p)
+            .await
+        })
+        .map_err(classify)?;
+        let refused: i64 = with_pool!(&self.pool, p => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox WHERE platform = $1 AND state = 'failed' \
+                 AND done_at >= $2",
+            )
+            .bind(platform)
+            .bind(stored_time(refused_since))
+            .fetch_one(p)
+            .await
+        })
+        .map_err(classify)?;
+        Ok(OutboxBacklog {
+            pending,
+            oldest,
+            failing,
+            refused,
+        })
+    }
+
+    /// Every entry of a lane in order, with its state and what the chat made (for tests and
+    /// for looking back at what was told).
+    pub async fn outbox_lane(
+        &self,
+        platform: &str,
+        lane: &str,
+    ) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
+        with_pool!(&self.pool, p => {
+            sqlx::query_as(
+                "SELECT kind, state, platform_ref FROM outbox \
+                 WHERE platform = $1 AND lane = $2 ORDER BY id",
+            )
+            .bind(platform)
+            .bind(lane)
+            .fetch_all(p)
+            .await
+        })
+        .map_err(classify)
+    }
+
+    /// The chat an incident lives in, when one was recorded.
+    pub async fn incident_chat(
+        &self,
+        incident: IncidentNumber,
+    ) -> Result<Option<String>, StoreError> {
+        with_pool!(&self.pool, p => {
+            sqlx::query_scalar("SELECT platform FROM incident_chats WHERE incident_number = $1")
+                .bind(i64::from(incident.0))
+                .fetch_optional(p)
+                .await
+        })
+        .map_err(classify)
+    }
+
+    /// Records the chat an incident lives in, unless one is recorded already.
+    pub async fn set_incident_chat(
+        &self,
+        incident: IncidentNumber,
+        platform: &str,
+    ) -> Result<(), StoreError> {
+        with_pool!(&self.pool, p => {
+            sqlx::query(
+                "INSERT INTO incident_chats (incident_number, platform) VALUES ($1, $2) \
+                 ON CONFLICT (incident_number) DO NOTHING",
+            )
+            .bind(i64::from(incident.0))
+            .bind(platform)
+            .execute(p)
+            .await
+            .map(|_| ())
+        })
+        .map_err(classify)
+    }
+
+    /// Open incidents that live in `platform` but have no war room there and no entry waiting
+    /// to make one: their war room was never made, or its making was cut short or given up on
+    /// before `given_up_before` (a refusal is not asked again at once).
+    pub async fn incidents_without_war_room(
+        &self,
+        platform: &str,
+        given_up_before: DateTime<Utc>,
+    ) -> Result<Vec<IncidentNumber>, StoreError> {
+        let rows: Vec<i64> = with_pool!(&self.pool, p => {
+            sqlx::query_scalar(
+                "SELECT c.incident_number FROM incident_chats c \
+                 JOIN incidents i ON i.number = c.incident_number \
+                 WHERE c.platform = $1 AND i.status <> 'resolved' \
+                 AND NOT EXISTS (SELECT 1 FROM war_rooms w \
+                                 WHERE w.platform = c.platform \
+                                 AND w.incident_number = c.incident_number) \
+                 AND NOT EXISTS (SELECT 1 FROM outbox o \
+                                 WHERE o.platform = c.platform AND o.state = 'pending' \
+                                 AND o.incident = c.incident_number \
+                                 AND o.kind = 'create_war_room') \
+                 AND NOT EXISTS (SELECT 1 FROM outbox f \
+                                 WHERE f.platform = c.platform AND f.state = 'failed' \
+                                 AND f.incident = c.incident_number \
+                                 AND f.kind = 'create_war_room' AND f.done_at >= $2) \
+                 ORDER BY c.incident_number",
+            )
+            .bind(platform)
+            .bind(stored_time(given_up_before))
+            .fetch_all(p)
+            .await
+        })
+        .map_err(classify)?;
+        rows.into_iter().map(number_from).collect()
+    }
+}
