@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::effect::{Effect, RoomTarget};
 use super::message::{Message, Span};
-use super::port::{ChatError, ChatPort, Origin};
+use super::port::{ChatError, ChatPort, DeliveryKey, Origin};
 use super::{Engine, EngineError, views, war_room_name};
 use crate::domain::{EventKind, IncidentNumber, UserId};
 use crate::store::{OutboxEntry, OutboxItem, StoreError};
@@ -272,9 +272,11 @@ impl Engine {
                 return Delivery::Refused;
             }
         };
-        let attempt = self
-            .carry_out(port, &outgoing.origin, &outgoing.effect)
-            .await;
+        let attempt = DeliveryKey::scope(
+            item.id,
+            self.carry_out(port, &outgoing.origin, &outgoing.effect),
+        )
+        .await;
         let failure = match attempt {
             Ok(made) => {
                 self.delivered(owner, &item, &outgoing, made.as_deref())
@@ -608,6 +610,21 @@ mod tests {
         let back: Outgoing = serde_json::from_str(&card.body).unwrap();
         assert_eq!(back.effect, Effect::PostCard { incident: n });
         assert_eq!(back.origin, origin);
+    }
+
+    #[tokio::test]
+    async fn the_calls_of_one_entry_are_named_the_same_on_every_attempt() {
+        assert_eq!(DeliveryKey::next_call(), None);
+        for _ in 0..2 {
+            let names = DeliveryKey::scope(42, async {
+                [DeliveryKey::next_call(), DeliveryKey::next_call()]
+            })
+            .await;
+            assert_eq!(
+                names,
+                [Some("warroom-42-0".into()), Some("warroom-42-1".into())]
+            );
+        }
     }
 
     #[test]

@@ -57,6 +57,43 @@ pub enum ChatError {
     NotFound(String),
 }
 
+tokio::task_local! {
+    /// The outbox entry being delivered by the current task, for chats that can make a repeat
+    /// harmless (Matrix transaction ids).
+    static DELIVERY: DeliveryKey;
+}
+
+/// Names the chat calls of one outbox entry, so that a delivery repeated after a crash makes
+/// the same calls under the same names.
+#[derive(Debug)]
+pub struct DeliveryKey {
+    entry: i64,
+    next: std::sync::atomic::AtomicU32,
+}
+
+impl DeliveryKey {
+    /// Runs `delivery` (the carrying out of outbox entry `entry`) with the entry's key.
+    pub async fn scope<F: std::future::Future>(entry: i64, delivery: F) -> F::Output {
+        let key = DeliveryKey {
+            entry,
+            next: std::sync::atomic::AtomicU32::new(0),
+        };
+        DELIVERY.scope(key, delivery).await
+    }
+
+    /// A name for the next call a chat makes while delivering an outbox entry:
+    /// `warroom-<entry>-<n>`, the same for the n-th call of every attempt at the entry. `None`
+    /// outside a delivery (an answer carried out at once).
+    pub fn next_call() -> Option<String> {
+        DELIVERY
+            .try_with(|key| {
+                let n = key.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                format!("warroom-{}-{n}", key.entry)
+            })
+            .ok()
+    }
+}
+
 /// What the engine asks of a chat.
 #[async_trait]
 pub trait ChatPort: Send + Sync {
