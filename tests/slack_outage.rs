@@ -171,3 +171,92 @@ async fn a_declare_while_slack_is_down_arrives_whole_and_once_when_it_is_back() 
     let health = world.client.get(&format!("{}/healthz", world.url)).await;
     assert!(health.body.contains("\"ok\""), "{}", health.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_while_the_war_room_is_made_leaves_one_war_room_after_the_restart() {
+    // A claim of a process that died is taken over after 2 s instead of a minute.
+    let lease = [("WARROOM_DELIVERY_LEASE_SECS", "2")];
+    let Some(mut world) =
+        SlackWorld::start_with("slack_crash_before_room", PAGE_ONCALL, &lease).await
+    else {
+        return;
+    };
+    // Slack makes the channel but its answer never reaches the process that asked.
+    world.fake.hold("conversations.create");
+    world
+        .command(
+            "U0ALICE",
+            "C0GENERAL",
+            "declare p1 Checkout API returns 500s",
+        )
+        .await;
+    world
+        .fake
+        .wait_for("the channel to be made", WORK, |w| {
+            w.channels
+                .values()
+                .find(|c| c.name.starts_with("inc-1-"))
+                .map(|_| ())
+        })
+        .await;
+    world.crash();
+    world.fake.release("conversations.create");
+    assert!(world.fake.ok_calls("chat.postMessage").is_empty());
+
+    world.restart();
+    let page = world
+        .fake
+        .wait_for("the page after the restart", WORK, |w| {
+            w.channels
+                .values()
+                .filter(|c| c.is_im)
+                .flat_map(|c| c.messages.iter())
+                .find(|m| m.text.contains("You are paged"))
+                .map(|m| m.ts.clone())
+        })
+        .await;
+    assert!(!page.is_empty());
+    world.fake.world(|w| {
+        let rooms: Vec<&str> = w
+            .channels
+            .values()
+            .filter(|c| c.name.starts_with("inc-1"))
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(
+            rooms,
+            ["inc-1-checkout-api-returns-500s"],
+            "one war room, no -2"
+        );
+        let room = w
+            .channels
+            .values()
+            .find(|c| c.name.starts_with("inc-1"))
+            .unwrap();
+        assert!(room.topic.starts_with("INC-1 · P1"), "{}", room.topic);
+        let cards = room
+            .messages
+            .iter()
+            .filter(|m| m.blocks.to_string().contains("Acknowledge"))
+            .count();
+        assert_eq!(cards, 1, "cards");
+        assert!(w.violations.is_empty(), "{:?}", w.violations);
+    });
+    // The repeat asked Slack once more and found the channel instead of making another.
+    let creates = world.fake.world(|w| {
+        w.calls
+            .iter()
+            .filter(|c| c.method == "conversations.create")
+            .map(|c| c.error.clone())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(creates, [None, Some("name_taken".to_owned())]);
+    assert_eq!(world.fake.ok_calls("conversations.list").len(), 1);
+    let store = world.store().await;
+    let room = store
+        .war_room("slack", IncidentNumber(1))
+        .await
+        .unwrap()
+        .expect("the war room is recorded");
+    assert_eq!(room.name, "inc-1-checkout-api-returns-500s");
+}

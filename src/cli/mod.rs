@@ -204,6 +204,9 @@ pub(crate) async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyh
             severity: config.alerts.severity_rules().context("[alerts]")?,
             auto_resolve: config.alerts.auto_resolve,
         },
+        delivery_lease: chrono::Duration::seconds(
+            i64::try_from(config.delivery_lease_secs.clamp(1, 86_400)).unwrap_or(60),
+        ),
     };
     Ok(Engine::new(store, clock, settings, postmortem))
 }

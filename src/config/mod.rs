@@ -77,6 +77,9 @@ pub struct Config {
     pub permissions: PermissionsConfig,
     /// The Alertmanager webhook (`[alerts]`).
     pub alerts: AlertsConfig,
+    /// How long a delivery worker's claim on an outbox entry holds, in seconds: an entry in
+    /// flight when its process died is taken over after this long (once).
+    pub delivery_lease_secs: u64,
     /// Keys of the file that Warroom does not know, dotted (`slack.bot_tokn`); set by loading.
     #[serde(skip)]
     unknown_keys: Vec<String>,
@@ -125,6 +128,7 @@ impl Default for Config {
             rotations: Vec::new(),
             permissions: PermissionsConfig::default(),
             alerts: AlertsConfig::default(),
+            delivery_lease_secs: 60,
             unknown_keys: Vec::new(),
         }
     }
@@ -148,6 +152,7 @@ impl fmt::Debug for Config {
             .field("rotations", &self.rotations)
             .field("permissions", &self.permissions)
             .field("alerts", &self.alerts)
+            .field("delivery_lease_secs", &self.delivery_lease_secs)
             .field("unknown_keys", &self.unknown_keys)
             .finish()
     }

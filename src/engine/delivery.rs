@@ -17,8 +17,6 @@ use super::{Engine, EngineError, views, war_room_name};
 use crate::domain::{EventKind, IncidentNumber, UserId};
 use crate::store::{OutboxEntry, OutboxItem, StoreError};
 
-/// How long a claim on a lane's head holds before another replica may take it over.
-const LEASE: Duration = Duration::seconds(60);
 /// How many lane heads one round claims at a time.
 const CLAIM_BATCH: i64 = 64;
 /// How many lanes are delivered side by side.
@@ -239,7 +237,13 @@ impl Engine {
             let now = self.clock.now();
             let items = self
                 .store
-                .claim_outbox(port.platform(), now, owner, now + LEASE, CLAIM_BATCH)
+                .claim_outbox(
+                    port.platform(),
+                    now,
+                    owner,
+                    now + self.settings.delivery_lease,
+                    CLAIM_BATCH,
+                )
                 .await
                 .map_err(|e| self.explain(EngineError::Store(e)))?;
             if items.is_empty() {
@@ -311,7 +315,7 @@ impl Engine {
             return Delivery::Refused;
         }
         let wait = retry_after(item.attempts, asked, spread(item.id, item.attempts));
-        let next = now + Duration::from_std(wait).unwrap_or(LEASE);
+        let next = now + Duration::from_std(wait).unwrap_or(self.settings.delivery_lease);
         tracing::info!(%reason, retry_in_ms = wait.as_millis() as u64, "delivery failed; it will be tried again");
         if let Err(e) = self.store.outbox_retry(item.id, owner, next, &reason).await {
             // The lease runs out and the entry is claimed again: later, but not lost.

@@ -40,7 +40,7 @@ pub use delivery::{Delivered, Delivery};
 pub use views::war_room_name;
 
 /// What the engine needs from the configuration.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// People invited into every war room.
     pub responders: Vec<UserId>,
@@ -58,6 +58,24 @@ pub struct Settings {
     pub permissions: Permissions,
     /// How alerts from monitoring become incidents.
     pub alerts: AlertSettings,
+    /// How long a claim on an outbox entry holds before another process may take it over.
+    pub delivery_lease: chrono::Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            responders: Vec::new(),
+            announce_room: None,
+            runbooks: Arc::default(),
+            actions: None,
+            escalation: Policies::default(),
+            rotations: Vec::new(),
+            permissions: Permissions::default(),
+            alerts: AlertSettings::default(),
+            delivery_lease: chrono::Duration::seconds(60),
+        }
+    }
 }
 
 /// Why a command did nothing. The chat user sees [`Engine::explain`]'s sentence.

@@ -81,6 +81,12 @@ impl DeliveryKey {
         DELIVERY.scope(key, delivery).await
     }
 
+    /// Whether the current task is delivering an outbox entry (which is retried by the outbox
+    /// itself, so a chat need not wait out a rate limit in place).
+    pub fn active() -> bool {
+        DELIVERY.try_with(|_| ()).is_ok()
+    }
+
     /// A name for the next call a chat makes while delivering an outbox entry:
     /// `warroom-<entry>-<n>`, the same for the n-th call of every attempt at the entry. `None`
     /// outside a delivery (an answer carried out at once).

@@ -41,6 +41,7 @@ pub struct SlackWorld {
     pub url: String,
     pub database_url: String,
     server: Child,
+    launch: Launch,
     next_trigger: u64,
     _dir: tempfile::TempDir,
 }
@@ -60,6 +61,53 @@ fn fake_bin(dir: &Path) -> PathBuf {
     std::fs::write(&kubectl, FAKE_KUBECTL).unwrap();
     std::fs::set_permissions(&kubectl, std::fs::Permissions::from_mode(0o755)).unwrap();
     bin
+}
+
+/// How `warroom serve` is started, so that it can be started again.
+struct Launch {
+    dir: PathBuf,
+    config: PathBuf,
+    bin: PathBuf,
+    vars: Vec<(String, String)>,
+}
+
+impl Launch {
+    /// Starts `warroom serve` and waits until it says where it listens.
+    fn spawn(&self) -> (Child, String) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("WARROOM_") {
+                command.env_remove(key);
+            }
+        }
+        let mut server = command
+            .current_dir(&self.dir)
+            .env("WARROOM_SLACK__BOT_TOKEN", TOKEN)
+            .env("WARROOM_SLACK__SIGNING_SECRET", SECRET)
+            .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()))
+            .env("RUST_LOG", "warroom=info")
+            .envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .arg("--config")
+            .arg(&self.config)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the warroom binary starts");
+        let stderr = server.stderr.take().unwrap();
+        let (lines, received) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                eprintln!("[serve] {line}");
+                let _ = lines.send(line);
+            }
+        });
+        let address =
+            crate::serving::wait_until_serving(&mut server, &received, Duration::from_secs(60));
+        (server, address.to_string())
+    }
 }
 
 impl SlackWorld {
@@ -104,38 +152,16 @@ test = {{ namespace = "shop" }}
         let config_path = dir.path().join("warroom.toml");
         std::fs::write(&config_path, config).unwrap();
         let bin = fake_bin(dir.path());
-        let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("WARROOM_") {
-                command.env_remove(key);
-            }
-        }
-        let mut server = command
-            .current_dir(dir.path())
-            .env("WARROOM_SLACK__BOT_TOKEN", TOKEN)
-            .env("WARROOM_SLACK__SIGNING_SECRET", SECRET)
-            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
-            .env("RUST_LOG", "warroom=info")
-            .envs(vars.iter().copied())
-            .arg("--config")
-            .arg(&config_path)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the warroom binary starts");
-        let stderr = server.stderr.take().unwrap();
-        let (lines, received) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                eprintln!("[serve] {line}");
-                let _ = lines.send(line);
-            }
-        });
-        let address =
-            crate::serving::wait_until_serving(&mut server, &received, Duration::from_secs(60));
+        let launch = Launch {
+            dir: dir.path().to_owned(),
+            config: config_path,
+            bin,
+            vars: vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+        let (server, address) = launch.spawn();
         let url = format!("http://{address}");
         Some(SlackWorld {
             fake,
@@ -144,9 +170,23 @@ test = {{ namespace = "shop" }}
             url,
             database_url,
             server,
+            launch,
             next_trigger: 0,
             _dir: dir,
         })
+    }
+
+    /// Kills `warroom serve` at once (SIGKILL), as a crash would.
+    pub fn crash(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+
+    /// Starts `warroom serve` again on the same database and config (a new port).
+    pub fn restart(&mut self) {
+        let (server, address) = self.launch.spawn();
+        self.server = server;
+        self.url = format!("http://{address}");
     }
 
     /// A fresh trigger id.

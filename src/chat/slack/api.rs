@@ -91,7 +91,10 @@ impl SlackApi {
         tokio::time::sleep_until(slot).await;
     }
 
-    /// Runs a call, waiting out 429 answers up to the configured number of retries.
+    /// Runs a call, waiting out 429 answers up to the configured number of retries. Inside an
+    /// outbox delivery a 429 is not waited out here: it is returned (as `Throttled` with
+    /// Slack's Retry-After), and the outbox tries again when Slack asked, without holding its
+    /// claim meanwhile.
     pub async fn call<T, F, Fut>(
         &self,
         method: &'static str,
@@ -105,7 +108,10 @@ impl SlackApi {
         loop {
             match attempt().await {
                 Ok(v) => return Ok(v),
-                Err(SlackClientError::RateLimitError(e)) if retries < self.settings.max_retries => {
+                Err(SlackClientError::RateLimitError(e))
+                    if retries < self.settings.max_retries
+                        && !crate::engine::port::DeliveryKey::active() =>
+                {
                     retries += 1;
                     let wait = e.retry_after.unwrap_or(Duration::from_secs(1));
                     tracing::warn!(
@@ -150,11 +156,18 @@ impl From<SlackCallError> for ChatError {
                 | "user_not_found" | "users_not_found" => {
                     ChatError::NotFound(format!("{method}: {}", api.code))
                 }
+                // Slack's own trouble, not a refusal: worth another try.
+                code @ ("internal_error"
+                | "fatal_error"
+                | "service_unavailable"
+                | "request_timeout"
+                | "ratelimited") => ChatError::Unavailable(format!("Slack's {method} said {code}")),
                 code => ChatError::Refused(format!("Slack's {method} said {code}")),
             },
-            SlackClientError::RateLimitError(_) => ChatError::Unavailable(format!(
-                "Slack kept answering {method} with 429 (rate limited)"
-            )),
+            SlackClientError::RateLimitError(limit) => ChatError::Throttled {
+                wait: limit.retry_after.unwrap_or(Duration::from_secs(1)),
+                reason: format!("Slack answered {method} with 429 (rate limited)"),
+            },
             other => {
                 tracing::warn!(method, error = %other, "Slack call failed");
                 ChatError::Unavailable(format!("Slack's {method} could not be reached"))

@@ -20,12 +20,17 @@ const NAME_ATTEMPTS: u32 = 20;
 /// The engine's chat port on Slack.
 pub struct SlackChat {
     api: SlackApi,
+    /// The bot's user id, once asked.
+    bot_id: tokio::sync::OnceCell<String>,
 }
 
 impl SlackChat {
     /// A port over this client.
     pub fn new(api: SlackApi) -> Self {
-        SlackChat { api }
+        SlackChat {
+            api,
+            bot_id: tokio::sync::OnceCell::new(),
+        }
     }
 
     /// The Web API client.
@@ -99,6 +104,69 @@ impl SlackChat {
         Ok(())
     }
 
+    /// The bot's own user id (`auth.test`), asked once.
+    async fn bot_id(&self) -> Result<String, ChatError> {
+        self.bot_id
+            .get_or_try_init(|| async {
+                let tested = self
+                    .api
+                    .call("auth.test", || async {
+                        self.api.session().auth_test().await
+                    })
+                    .await?;
+                Ok::<_, ChatError>(tested.user_id.0)
+            })
+            .await
+            .cloned()
+    }
+
+    /// A channel named `name` that this bot made and that shows no other incident (an empty
+    /// topic, or `topic`): a war room whose creation was answered too late to be recorded.
+    async fn made_before(&self, name: &str, topic: &str) -> Result<Option<RoomRef>, ChatError> {
+        let bot = self.bot_id().await?;
+        let wanted = super::limits::fit(topic, TOPIC_CHARS);
+        let mut cursor: Option<SlackCursorId> = None;
+        // At most 20 pages of 1,000 channels.
+        for _ in 0..20 {
+            let mut request = SlackApiConversationsListRequest::new()
+                .with_types(vec![SlackConversationType::Public])
+                .with_exclude_archived(true)
+                .with_limit(1000);
+            request.cursor = cursor.take();
+            let request = &request;
+            let page = self
+                .api
+                .call("conversations.list", || async move {
+                    self.api.session().conversations_list(request).await
+                })
+                .await?;
+            let found = page
+                .channels
+                .into_iter()
+                .find(|c| c.name.as_deref() == Some(name));
+            if let Some(channel) = found {
+                let ours = channel.creator.as_ref().is_some_and(|c| c.0 == bot);
+                let shown = channel
+                    .topic
+                    .as_ref()
+                    .map(|t| t.value.as_str())
+                    .unwrap_or_default();
+                if ours && (shown.is_empty() || shown == wanted) {
+                    return Ok(Some(RoomRef {
+                        id: channel.id.0,
+                        name: name.to_owned(),
+                    }));
+                }
+                return Ok(None);
+            }
+            match page.response_metadata.and_then(|m| m.next_cursor) {
+                Some(next) if !next.0.is_empty() => cursor = Some(next),
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
     async fn create_named(&self, name: &str) -> Result<Option<SlackChannelInfo>, ChatError> {
         let request = SlackApiConversationsCreateRequest::new(name.to_owned());
         let request = &request;
@@ -145,6 +213,16 @@ impl ChatPort for SlackChat {
                     id: channel.id.0.clone(),
                     name: channel.name.unwrap_or(candidate),
                 };
+                self.set_topic(&room, topic).await?;
+                return Ok(room);
+            }
+            // A repeat of a creation whose answer was lost (the process died, the connection
+            // broke): the channel is there, made by this bot for this incident. Use it.
+            if attempt == 1
+                && crate::engine::port::DeliveryKey::active()
+                && let Some(room) = self.made_before(&base, topic).await?
+            {
+                tracing::info!(name = %base, "the war room was made before: using it");
                 self.set_topic(&room, topic).await?;
                 return Ok(room);
             }

@@ -123,6 +123,21 @@ pub fn call(
     args: &Map<String, Value>,
 ) -> Result<Value, Refusal> {
     match method {
+        "auth.test" => Ok(json!({
+            "url": "https://warroom-test.slack.com/", "team": "Warroom Test",
+            "user": "warroom", "team_id": "T0001", "user_id": BOT, "bot_id": "B0BOT",
+        })),
+        "conversations.list" => {
+            let types = list(args, "types");
+            let public_only = !types.is_empty() && types.iter().all(|t| t == "public_channel");
+            let channels: Vec<Value> = w
+                .channels
+                .values()
+                .filter(|c| !c.is_im || !public_only)
+                .map(channel_info)
+                .collect();
+            Ok(json!({"channels": channels, "response_metadata": {"next_cursor": ""}}))
+        }
         "conversations.create" => {
             let name = text(args, "name");
             check_name(&name)?;

@@ -116,6 +116,8 @@ pub struct World {
     pub acks: Vec<Value>,
     /// When each 429 was answered, per method.
     pub limited_at: Vec<(String, Instant)>,
+    /// Methods whose calls are carried out but not answered until released.
+    held: HashSet<String>,
     next: u64,
 }
 
@@ -306,6 +308,22 @@ impl FakeSlack {
         let mut w = self.shared.world.lock().unwrap();
         w.rate_limited
             .insert(method.to_owned(), (times, retry_after));
+    }
+
+    /// Calls of `method` are carried out (a channel is made, a message posted) but not
+    /// answered until [`FakeSlack::release`]: a client that dies meanwhile never learns of them.
+    pub fn hold(&self, method: &str) {
+        self.shared
+            .world
+            .lock()
+            .unwrap()
+            .held
+            .insert(method.to_owned());
+    }
+
+    /// Answers the held calls of `method`, and later ones at once.
+    pub fn release(&self, method: &str) {
+        self.shared.world.lock().unwrap().held.remove(method);
     }
 
     /// conversations.create answers name_taken for this name.
