@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use warroom::domain::{EventKind, IncidentNumber, UserId};
-use warroom::engine::clock::SimulatedClock;
+use warroom::engine::clock::{Clock, SimulatedClock};
 use warroom::engine::effect::Effect;
 use warroom::engine::message::{FileUpload, Message};
 use warroom::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
@@ -19,6 +19,8 @@ use warroom::store::Store;
 struct RecordingChat {
     calls: Mutex<Vec<String>>,
     refuse_rooms: bool,
+    /// Whether direct messages fail as if the chat could not be reached.
+    dms_down: std::sync::atomic::AtomicBool,
     /// The platform's name; `recording` when empty.
     platform: &'static str,
 }
@@ -84,6 +86,11 @@ impl ChatPort for RecordingChat {
         Ok(())
     }
     async fn direct_message(&self, user: &UserId, message: &Message) -> Result<(), ChatError> {
+        if self.dms_down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(ChatError::Unavailable(
+                "conversations.open timed out".into(),
+            ));
+        }
         self.log(format!("dm {user} {}", message.plain_text()));
         Ok(())
     }
@@ -494,5 +501,103 @@ async fn only_the_people_listed_may_declare_and_a_refusal_records_nothing() {
     assert_eq!(
         chat.calls()[1],
         "create_room inc-1-checkout-api-returns-500s"
+    );
+}
+
+#[tokio::test]
+async fn a_page_that_cannot_be_delivered_is_retried_and_the_war_room_is_told_it_is_late() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("warroom.db").display());
+    let store = Store::connect(&url).await.expect("store");
+    let start = Utc.with_ymd_and_hms(2026, 1, 5, 14, 0, 0).unwrap();
+    let clock = Arc::new(SimulatedClock::new(start));
+    let settings = Settings {
+        rotations: vec![warroom::domain::Rotation {
+            name: "primary".into(),
+            people: vec![UserId::parse("carol").unwrap()],
+            handoff_weekday: chrono::Weekday::Mon,
+            handoff_time: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            time_zone: chrono_tz::UTC,
+            start: chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(),
+            overrides: Vec::new(),
+        }],
+        ..Settings::default()
+    };
+    let engine = Engine::new(
+        store,
+        clock.clone(),
+        settings,
+        PostmortemRenderer::new(None).expect("template"),
+    );
+    let chat = RecordingChat::default();
+    chat.dms_down
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let lobby = origin("C-GENERAL", "alice");
+    engine
+        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
+        .await;
+    engine.fire_due(&[&chat], "test").await.unwrap();
+    // Four attempts fail quietly, each retried later than the one before.
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        let round = engine.deliver_due(&chat, "test").await.unwrap();
+        assert_eq!(round.retrying, 1, "{round:?}");
+        let next = engine
+            .store()
+            .outbox_next_due("recording")
+            .await
+            .unwrap()
+            .unwrap();
+        waits.push((next - clock.now()).num_milliseconds());
+        clock.set(next);
+    }
+    assert!(waits.windows(2).all(|w| w[1] > w[0]), "{waits:?}");
+    assert!(!chat.calls().iter().any(|c| c.contains("not delivered yet")));
+    // The fifth tells the war room, in a lane of its own, while the page keeps trying.
+    let round = engine.deliver_due(&chat, "test").await.unwrap();
+    assert_eq!((round.retrying, round.delivered), (1, 1), "{round:?}");
+    let late = chat.calls().last().unwrap().clone();
+    assert!(
+        late.starts_with("post R-inc-1-checkout-api-returns-500s The level 1 page to @carol is not delivered yet (5 attempts since 14:00:00 UTC): conversations.open timed out. Warroom keeps trying"),
+        "{late}"
+    );
+    let backlog = engine
+        .store()
+        .outbox_backlog("recording", start)
+        .await
+        .unwrap();
+    assert_eq!(backlog.undelivered_pages, 1);
+    // Back: the page arrives, and its delivery goes on the timeline with how late it was.
+    chat.dms_down
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    clock.set(
+        engine
+            .store()
+            .outbox_next_due("recording")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    engine.deliver_due(&chat, "test").await.unwrap();
+    assert!(
+        chat.calls()
+            .last()
+            .unwrap()
+            .starts_with("dm carol You are paged for INC-1")
+    );
+    let timeline = engine.store().timeline(IncidentNumber(1)).await.unwrap();
+    let delay = timeline.iter().find_map(|e| match &e.kind {
+        EventKind::PageDelivered { delay_secs, .. } => Some(*delay_secs),
+        _ => None,
+    });
+    assert!(delay.is_some_and(|d| d >= 15), "{timeline:?}");
+    assert_eq!(
+        engine
+            .store()
+            .outbox_backlog("recording", start)
+            .await
+            .unwrap()
+            .undelivered_pages,
+        0
     );
 }

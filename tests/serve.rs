@@ -171,7 +171,7 @@ fn serve_answers_healthz_and_stops_cleanly_on_sigterm() {
     let body = wait_healthy(server.address);
     assert_eq!(
         body,
-        r#"{"status":"ok","database":"ok","outbox":{"pending":0,"oldest_secs":0,"failing":{}}}"#
+        r#"{"status":"ok","database":"ok","outbox":{"pending":0,"oldest_secs":0,"failing":{},"undelivered_pages":0}}"#
     );
     let status = server.stop();
     assert!(status.success(), "warroom serve exited with {status}");

@@ -25,6 +25,8 @@ const CONCURRENCY: usize = 16;
 const FIRST_RETRY: StdDuration = StdDuration::from_secs(1);
 /// The longest wait between two attempts.
 const MAX_RETRY: StdDuration = StdDuration::from_secs(60);
+/// After how many failed attempts the war room is told that a page is late.
+const PAGE_LATE_AFTER: u32 = 5;
 /// How long an entry of a closed incident (or of none) is retried before it is given up on.
 const GIVE_UP_AFTER: Duration = Duration::hours(24);
 
@@ -36,6 +38,9 @@ struct Outgoing {
     /// A notice about another entry's failure: its own failure is not noticed again.
     #[serde(default)]
     notice: bool,
+    /// An entry whose delivery makes this one moot (a notice that a page is late).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unless_delivered: Option<i64>,
 }
 
 /// What one delivery attempt came to.
@@ -102,6 +107,7 @@ fn kind_of(effect: &Effect) -> &'static str {
         Effect::PostRunbook { .. } => "post_runbook",
         Effect::UpdateRunbook { .. } => "update_runbook",
         Effect::RunAction { .. } => "run_action",
+        Effect::PostOutput { .. } => "post_output",
         Effect::SetTopic { .. } => "set_topic",
         Effect::Post { .. } => "post",
         Effect::Reply { .. } => "reply",
@@ -121,6 +127,7 @@ pub(super) fn describe(effect: &Effect) -> String {
         Effect::SetTopic { .. } => "set the war room's topic".into(),
         Effect::SuggestRunbooks { .. } => "suggest runbooks".into(),
         Effect::RunAction { .. } => "run the action".into(),
+        Effect::PostOutput { request, .. } => format!("post the output of {request}"),
         Effect::PostRunbook { .. } => "post the runbook's steps".into(),
         Effect::UpdateRunbook { .. } => "update the runbook's progress".into(),
         Effect::Post { .. } => "post a message".into(),
@@ -276,6 +283,13 @@ impl Engine {
                 return Delivery::Refused;
             }
         };
+        if let Some(page) = outgoing.unless_delivered
+            && matches!(self.store.outbox_state(page).await, Ok(Some(s)) if s == "delivered")
+        {
+            // The late page arrived meanwhile: nothing to tell.
+            self.delivered(owner, &item, &outgoing, None).await;
+            return Delivery::Delivered;
+        }
         let attempt = DeliveryKey::scope(
             item.id,
             self.carry_out(port, &outgoing.origin, &outgoing.effect),
@@ -313,6 +327,16 @@ impl Engine {
             self.settle(owner, &item, Err(reason.clone())).await;
             self.notice_failure(&item, &outgoing, &reason).await;
             return Delivery::Refused;
+        }
+        if item.attempts == PAGE_LATE_AFTER
+            && let Effect::DirectMessage {
+                user,
+                page: Some((incident, level)),
+                ..
+            } = &outgoing.effect
+        {
+            self.tell_page_late(&item, &outgoing, user, *incident, *level, &reason)
+                .await;
         }
         let wait = retry_after(item.attempts, asked, spread(item.id, item.attempts));
         let next = now + Duration::from_std(wait).unwrap_or(self.settings.delivery_lease);
@@ -450,6 +474,54 @@ impl Engine {
         }
     }
 
+    /// Tells the war room that a page is still not delivered (in a lane of its own, so that it
+    /// does not wait behind the page); moot once the page is delivered.
+    async fn tell_page_late(
+        &self,
+        item: &OutboxItem,
+        outgoing: &Outgoing,
+        user: &UserId,
+        incident: IncidentNumber,
+        level: u32,
+        reason: &str,
+    ) {
+        let since = item.created_at.format("%H:%M:%S");
+        let message = Message::spans(vec![
+            Span::Bold(format!("The level {level} page to ")),
+            Span::Mention(user.clone()),
+            Span::Bold(format!(
+                " is not delivered yet ({} attempts since {since} UTC): ",
+                item.attempts
+            )),
+            Span::Text(format!(
+                "{reason}. Warroom keeps trying; reach them another way."
+            )),
+        ]);
+        let notice = Effect::Post {
+            room: RoomTarget::WarRoom(incident),
+            message,
+        };
+        let Ok(mut late) = entry(
+            &outgoing.origin,
+            &item.platform,
+            Some(incident),
+            notice,
+            true,
+        ) else {
+            return;
+        };
+        late.lane = format!("inc-{}-late", incident.0);
+        if let Ok(mut body) = serde_json::from_str::<Outgoing>(&late.body) {
+            body.unless_delivered = Some(item.id);
+            if let Ok(text) = serde_json::to_string(&body) {
+                late.body = text;
+            }
+        }
+        if let Err(e) = self.store.enqueue(&[late], self.clock.now()).await {
+            tracing::warn!(error = %e, "could not tell the war room that a page is late");
+        }
+    }
+
     /// Open incidents of `port`'s chat with no war room there and none on its way get the
     /// effects that open one (room, invitations, card), as a declaration would.
     pub async fn repair_war_rooms(&self, port: &dyn ChatPort) -> Result<usize, String> {
@@ -544,6 +616,7 @@ fn entry(
         origin: origin.clone(),
         effect,
         notice,
+        unless_delivered: None,
     })?;
     Ok(OutboxEntry {
         platform,

@@ -57,6 +57,8 @@ impl Engine {
                     tracing::warn!(error = ?e, "could not report a failed effect");
                 }
             }
+            // A run wrote its output to the outbox.
+            self.deliver_inline(port).await;
         }
         failed += self.write_down(port, origin, later).await;
         failed
@@ -151,17 +153,15 @@ impl Engine {
                 }
             }
             Effect::RunAction { request } => {
-                let ran = self
-                    .run_request(*request)
+                self.run_request(*request, origin)
                     .await
                     .map_err(|e| ChatError::Refused(self.explain(e)))?;
-                let Some(output) = ran else {
-                    return Ok(None);
-                };
+            }
+            Effect::PostOutput { request, message } => {
                 // Under the runbook's message in a thread, where the chat has threads and the
                 // message is known; else in the war room, else where the command came from.
                 if let Some(parent) = self.runbook_message_of(port, *request).await? {
-                    return Ok(Some(port.reply_in_thread(&parent, &output).await?.id));
+                    return Ok(Some(port.reply_in_thread(&parent, message).await?.id));
                 }
                 let war_room = match self.store.action_request(*request).await? {
                     Some(found) => self.war_room(port, found.incident).await?,
@@ -171,7 +171,7 @@ impl Engine {
                     id: origin.room_id.clone(),
                     name: origin.room_id.clone(),
                 });
-                return Ok(Some(port.post(&room, &output).await?.id));
+                return Ok(Some(port.post(&room, message).await?.id));
             }
             Effect::SuggestRunbooks { incident } => {
                 let Some(room) = self.war_room(port, *incident).await? else {

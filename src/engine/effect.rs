@@ -72,6 +72,15 @@ pub enum Effect {
         /// The request.
         request: RequestId,
     },
+    /// Post the output of a request's run: in the thread under its runbook's message where the
+    /// chat has threads and the message is known, else in the war room, else where the command
+    /// came from.
+    PostOutput {
+        /// The request.
+        request: RequestId,
+        /// What it printed, and how it ended.
+        message: Message,
+    },
     /// Set the war room's topic.
     SetTopic {
         /// The incident.

@@ -68,6 +68,8 @@ struct OutboxHealth {
     oldest_secs: i64,
     /// Per chat that fails: its last failure, and since when it has been failing.
     failing: BTreeMap<String, String>,
+    /// Pages tried and not delivered yet, over every chat.
+    undelivered_pages: i64,
     /// Entries refused for good in the last hour, per chat that had any.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     refused_last_hour: BTreeMap<String, i64>,
@@ -97,6 +99,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
         pending: 0,
         oldest_secs: 0,
         failing: BTreeMap::new(),
+        undelivered_pages: 0,
         refused_last_hour: BTreeMap::new(),
     };
     for chat in &state.chats {
@@ -108,6 +111,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
             Err(error) => return fail(error),
         };
         outbox.pending += backlog.pending;
+        outbox.undelivered_pages += backlog.undelivered_pages;
         if let Some(oldest) = backlog.oldest {
             outbox.oldest_secs = outbox.oldest_secs.max((now - oldest).num_seconds().max(0));
         }

@@ -57,6 +57,8 @@ pub struct OutboxBacklog {
     pub failing: Option<(String, DateTime<Utc>)>,
     /// Entries given up on (refused for good) since `since`.
     pub refused: i64,
+    /// Pages that were tried at least once and are not delivered yet.
+    pub undelivered_pages: i64,
 }
 
 /// The columns of an entry as it is read back.
@@ -322,11 +324,22 @@ impl Store {
             .await
         })
         .map_err(classify)?;
+        let undelivered_pages: i64 = with_pool!(&self.pool, p => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox WHERE platform = $1 AND state = 'pending' \
+                 AND kind = 'page' AND attempts > 0",
+            )
+            .bind(platform)
+            .fetch_one(p)
+            .await
+        })
+        .map_err(classify)?;
         Ok(OutboxBacklog {
             pending,
             oldest,
             failing,
             refused,
+            undelivered_pages,
         })
     }
 
@@ -346,6 +359,17 @@ impl Store {
             .bind(lane)
             .fetch_all(p)
             .await
+        })
+        .map_err(classify)
+    }
+
+    /// The state of an entry (`pending`, `delivered`, `failed`), if there is one.
+    pub async fn outbox_state(&self, id: i64) -> Result<Option<String>, StoreError> {
+        with_pool!(&self.pool, p => {
+            sqlx::query_scalar("SELECT state FROM outbox WHERE id = $1")
+                .bind(id)
+                .fetch_optional(p)
+                .await
         })
         .map_err(classify)
     }

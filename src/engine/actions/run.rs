@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use super::ActionSettings;
 use crate::domain::{ActionRequest, CommandTemplate, EventKind, RequestId, RequestState, UserId};
+use crate::engine::effect::Effect;
 use crate::engine::message::{Block, Message, Span};
+use crate::engine::port::Origin;
 use crate::engine::{Engine, EngineError};
 use crate::executor::{Job, Outcome};
 
@@ -25,21 +27,23 @@ fn tail(text: &str, max: usize) -> (&str, usize) {
 
 impl Engine {
     /// Runs an approved request, once: of all callers only the one that moves it to running
-    /// starts it. Returns the message with its output, or `None` when another caller runs it.
+    /// starts it. Its output goes to the outbox with the event that records its end. Returns
+    /// whether this caller ran it.
     pub(in crate::engine) async fn run_request(
         &self,
         id: RequestId,
-    ) -> Result<Option<Message>, EngineError> {
+        origin: &Origin,
+    ) -> Result<bool, EngineError> {
         let actions = self.actions()?;
         if !self
             .store
             .move_request(id, RequestState::Approved, RequestState::Running, None)
             .await?
         {
-            return Ok(None);
+            return Ok(false);
         }
         let Some(request) = self.store.action_request(id).await? else {
-            return Ok(None);
+            return Ok(false);
         };
         let outcome = match self.prepare(actions, &request) {
             Ok(job) => {
@@ -84,9 +88,29 @@ impl Engine {
                 )),
             ),
         };
-        self.append(request.incident, &UserId::warroom(), |_| Ok(kind.clone()))
+        let chat = self
+            .chat_of_incident(request.incident, &origin.platform)
             .await?;
-        Ok(Some(message))
+        let output = Effect::PostOutput {
+            request: id,
+            message,
+        };
+        self.append_told(
+            request.incident,
+            &UserId::warroom(),
+            |_| Ok(kind.clone()),
+            |_, _, _| {
+                let (entries, _) = self.outbox_entries(
+                    origin,
+                    &chat,
+                    Some(request.incident),
+                    vec![output.clone()],
+                );
+                entries
+            },
+        )
+        .await?;
+        Ok(true)
     }
 
     /// The argv of a request with every parameter filled in (secrets read now).
