@@ -24,7 +24,7 @@ const CONCURRENCY: usize = 16;
 /// The first wait before a failed delivery is tried again; it doubles with every attempt.
 const FIRST_RETRY: StdDuration = StdDuration::from_secs(1);
 /// The longest wait between two attempts.
-const MAX_RETRY: StdDuration = StdDuration::from_secs(60);
+const MAX_RETRY: StdDuration = StdDuration::from_secs(30);
 /// After how many failed attempts the war room is told that a page is late.
 const PAGE_LATE_AFTER: u32 = 5;
 /// How long an entry of a closed incident (or of none) is retried before it is given up on.
@@ -632,7 +632,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retries_double_up_to_a_minute_and_honour_what_the_chat_asked() {
+    fn retries_double_up_to_half_a_minute_and_honour_what_the_chat_asked() {
         let middle = 200; // a factor of exactly 1.0
         assert_eq!(retry_after(1, None, middle), StdDuration::from_secs(1));
         assert_eq!(retry_after(2, None, middle), StdDuration::from_secs(2));

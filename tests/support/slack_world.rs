@@ -42,14 +42,18 @@ pub struct SlackWorld {
     pub database_url: String,
     server: Child,
     launch: Launch,
+    /// More `warroom serve` processes on the same database.
+    replicas: Vec<Child>,
     next_trigger: u64,
     _dir: tempfile::TempDir,
 }
 
 impl Drop for SlackWorld {
     fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
+        for server in std::iter::once(&mut self.server).chain(&mut self.replicas) {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
     }
 }
 
@@ -119,12 +123,24 @@ impl SlackWorld {
 
     /// Like `start`, with more `WARROOM_*` variables for the server.
     pub async fn start_with(test: &str, extra: &str, vars: &[(&str, &str)]) -> Option<SlackWorld> {
+        Self::start_on(test, extra, vars, None).await
+    }
+
+    /// Like `start_with`, on the database `database_url` (a PostgreSQL one, for replicas)
+    /// instead of a SQLite file of its own.
+    pub async fn start_on(
+        test: &str,
+        extra: &str,
+        vars: &[(&str, &str)],
+        database_url: Option<String>,
+    ) -> Option<SlackWorld> {
         let sdk = SlackSdk::find(test)?;
         let fake = FakeSlack::start(TOKEN).await;
         fake.add_channel("C0GENERAL", "general", &["U0ALICE", "U0BOB", "U0DAVE"]);
         fake.add_channel("C0ANNOUNCE", "incidents", &[]);
         let dir = tempfile::tempdir().unwrap();
-        let database_url = format!("sqlite://{}", dir.path().join("warroom.db").display());
+        let database_url = database_url
+            .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("warroom.db").display()));
         let runbooks = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/action-runbooks");
         let config = format!(
             r#"database_url = {database_url:?}
@@ -171,9 +187,18 @@ test = {{ namespace = "shop" }}
             database_url,
             server,
             launch,
+            replicas: Vec::new(),
             next_trigger: 0,
             _dir: dir,
         })
+    }
+
+    /// Starts another `warroom serve` on the same database and config (a replica); returns its
+    /// base URL.
+    pub fn add_replica(&mut self) -> String {
+        let (server, address) = self.launch.spawn();
+        self.replicas.push(server);
+        format!("http://{address}")
     }
 
     /// Kills `warroom serve` at once (SIGKILL), as a crash would.

@@ -213,7 +213,11 @@ impl ChatPort for SlackChat {
                     id: channel.id.0.clone(),
                     name: channel.name.unwrap_or(candidate),
                 };
-                self.set_topic(&room, topic).await?;
+                // The channel is made: a topic that does not take must not make the creation
+                // count as failed (its repeat would find the channel, one more round trip).
+                if let Err(e) = self.set_topic(&room, topic).await {
+                    tracing::warn!(error = %e, channel = %room.id, "the war room has no topic");
+                }
                 return Ok(room);
             }
             // A repeat of a creation whose answer was lost (the process died, the connection

@@ -118,10 +118,34 @@ pub struct World {
     pub limited_at: Vec<(String, Instant)>,
     /// Methods whose calls are carried out but not answered until released.
     held: HashSet<String>,
+    /// The share of Web API calls, in percent, answered at random with 500 or 429 before
+    /// anything is done (a flapping Slack), and the state of the random numbers.
+    flaky: (u32, u64),
+    /// Calls answered with a random failure.
+    pub flaked: usize,
     next: u64,
 }
 
 impl World {
+    /// Whether this call should fail at random, and how: `Some(true)` a 500, `Some(false)` a
+    /// 429. A xorshift generator, seeded by `flap`, so a run is repeatable.
+    fn flake(&mut self) -> Option<bool> {
+        let (percent, state) = &mut self.flaky;
+        if *percent == 0 {
+            return None;
+        }
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        let roll = *state % 200;
+        if roll < u64::from(*percent) * 2 {
+            self.flaked += 1;
+            Some(roll % 2 == 0)
+        } else {
+            None
+        }
+    }
+
     fn next_id(&mut self, prefix: &str) -> String {
         self.next += 1;
         format!("{prefix}{:08}", self.next)
@@ -319,6 +343,13 @@ impl FakeSlack {
             .unwrap()
             .held
             .insert(method.to_owned());
+    }
+
+    /// From now on `percent` of the Web API calls fail at random, half of them with a 500 and
+    /// half with a 429 (Retry-After: 1), before anything is done; 0 ends it.
+    pub fn flap(&self, percent: u32) {
+        let mut w = self.shared.world.lock().unwrap();
+        w.flaky = (percent, 0x9E37_79B9_7F4A_7C15);
     }
 
     /// Answers the held calls of `method`, and later ones at once.

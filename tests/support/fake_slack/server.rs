@@ -117,6 +117,21 @@ fn respond(
         record(&mut world, Some(error.into()));
         return answer(StatusCode::OK, json!({"ok": false, "error": error}));
     }
+    if method != "apps.connections.open"
+        && let Some(server_error) = world.flake()
+    {
+        if server_error {
+            record(&mut world, Some("flaked_500".into()));
+            return (StatusCode::INTERNAL_SERVER_ERROR, "Slack had a moment").into_response();
+        }
+        record(&mut world, Some("flaked_429".into()));
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "1".to_owned())],
+            axum::Json(json!({"ok": false, "error": "ratelimited"})),
+        )
+            .into_response();
+    }
     if let Some((left, retry_after)) = world.rate_limited.get_mut(&method)
         && *left > 0
     {
