@@ -1,7 +1,9 @@
 //! The messages the engine shows: the incident card, announcements, lists, help, timelines.
 //! Pure functions from the domain to chat-neutral messages.
 
-use crate::domain::{Incident, IncidentNumber, Status, TimelineEvent, USAGE, UserId, slug};
+use crate::domain::{
+    EventKind, Incident, IncidentNumber, Status, TimelineEvent, USAGE, UserId, slug,
+};
 
 use super::message::{Block, Control, Message, Span};
 
@@ -162,12 +164,21 @@ pub fn help() -> Message {
 /// The whole timeline of an incident, one event a line.
 pub fn timeline(incident: &Incident, events: &[TimelineEvent]) -> Message {
     let mut lines = String::new();
-    for event in events {
+    for (i, event) in events.iter().enumerate() {
+        let mut said = event.kind.describe();
+        match &event.kind {
+            // Folded into the page's own line.
+            EventKind::PageDelivered { .. } => continue,
+            EventKind::Paged { level, people, .. } if !people.is_empty() => {
+                said.push_str(&page_deliveries(*level, people, &events[i + 1..]));
+            }
+            _ => {}
+        }
         lines.push_str(&format!(
             "{}  {}  {}\n",
             event.at.format("%Y-%m-%d %H:%M:%S"),
             event.actor,
-            event.kind.describe()
+            said
         ));
     }
     lines.pop();
@@ -179,6 +190,40 @@ pub fn timeline(incident: &Incident, events: &[TimelineEvent]) -> Message {
             )),
             Block::Code(lines),
         ],
+    }
+}
+
+/// When each person of a page got it, from the events after the page:
+/// ` (delivered 14:00:03)` for one person, ` (bob delivered 14:00:03; carol not delivered
+/// yet)` for several.
+fn page_deliveries(level: u32, people: &[UserId], later: &[TimelineEvent]) -> String {
+    let each: Vec<(String, String)> = people
+        .iter()
+        .map(|person| {
+            let delivered = later.iter().find_map(|e| match &e.kind {
+                EventKind::PageDelivered {
+                    level: l,
+                    person: p,
+                    ..
+                } if *l == level && p == person => Some(e.at),
+                _ => None,
+            });
+            let when = match delivered {
+                Some(at) => format!("delivered {}", at.format("%H:%M:%S")),
+                None => "not delivered yet".to_owned(),
+            };
+            (person.to_string(), when)
+        })
+        .collect();
+    match each.as_slice() {
+        [(_, when)] => format!(" ({when})"),
+        _ => {
+            let parts: Vec<String> = each
+                .iter()
+                .map(|(who, when)| format!("{who} {when}"))
+                .collect();
+            format!(" ({})", parts.join("; "))
+        }
     }
 }
 
@@ -195,6 +240,52 @@ pub fn offered_statuses(incident: &Incident) -> Vec<Status> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_line_says_when_each_person_got_it() {
+        use chrono::TimeZone;
+        let at = |s| chrono::Utc.with_ymd_and_hms(2026, 1, 5, 14, 0, s).unwrap();
+        let bob = UserId::parse("bob").unwrap();
+        let carol = UserId::parse("carol").unwrap();
+        let (incident, declared) = Incident::declare(
+            IncidentNumber(1),
+            crate::domain::IncidentTitle::parse("Checkout down").unwrap(),
+            crate::domain::Severity::P1,
+            bob.clone(),
+            at(0),
+        );
+        let paged = incident.event(
+            EventKind::Paged {
+                level: 1,
+                people: vec![bob.clone(), carol.clone()],
+                groups: Vec::new(),
+                unresolved: Vec::new(),
+                late_secs: 0,
+                timer: None,
+            },
+            UserId::warroom(),
+            at(1),
+        );
+        let mut after = incident.clone();
+        after.apply(&paged);
+        let got = after.event(
+            EventKind::PageDelivered {
+                level: 1,
+                person: carol,
+                delay_secs: 2,
+            },
+            UserId::warroom(),
+            at(3),
+        );
+        let shown = timeline(&after, &[declared, paged, got]).plain_text();
+        assert!(
+            shown.contains(
+                "paged level 1: bob, carol (bob not delivered yet; carol delivered 14:00:03)"
+            ),
+            "{shown}"
+        );
+        assert!(!shown.contains("delivered the level 1 page"), "{shown}");
+    }
 
     #[test]
     fn war_room_names_fit_slack_rules() {
