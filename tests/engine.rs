@@ -11,7 +11,7 @@ use warroom::engine::effect::Effect;
 use warroom::engine::message::{FileUpload, Message};
 use warroom::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
 use warroom::engine::postmortem::PostmortemRenderer;
-use warroom::engine::{Engine, Settings};
+use warroom::engine::{Engine, Input, Settings};
 use warroom::store::Store;
 
 /// A chat that writes down each call as a line, and refuses to create rooms when told to.
@@ -122,6 +122,13 @@ async fn engine(dir: &std::path::Path, settings: Settings) -> Engine {
     )
 }
 
+/// `press BUTTON`, as typed in any chat.
+fn press(button: &str) -> Input {
+    Input::Said {
+        text: format!("press {button}"),
+    }
+}
+
 fn origin(room: &str, user: &str) -> Origin {
     Origin {
         platform: "recording".into(),
@@ -165,7 +172,7 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
         "{calls:?}"
     );
     // The card's Runbooks button (b5) looks for runbooks that fit the incident.
-    let pressed = engine.press(&origin(room, "carol"), "b5").await;
+    let pressed = engine.take(&origin(room, "carol"), press("b5")).await;
     let shown = format!("{pressed:?}");
     assert!(
         shown.contains("no runbooks are loaded; see runbook_dirs"),
@@ -291,9 +298,9 @@ async fn pressing_a_stale_button_says_what_happened_instead() {
     let room = "R-inc-1-checkout-api-returns-500s";
     // b1 is the card's Acknowledge button.
     deliver(&engine, &chat).await;
-    let first = engine.press(&origin(room, "bob"), "b1").await;
+    let first = engine.take(&origin(room, "bob"), press("b1")).await;
     engine.dispatch(&chat, &origin(room, "bob"), first).await;
-    let second = engine.press(&origin(room, "carol"), "b1").await;
+    let second = engine.take(&origin(room, "carol"), press("b1")).await;
     assert_eq!(second.len(), 1);
     let Effect::Reply { message } = &second[0] else {
         panic!("{second:?}")

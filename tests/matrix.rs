@@ -13,7 +13,7 @@ use serde_json::json;
 use warroom::domain::EventKind;
 
 use matrix::{body, says};
-use scene::{Scene, direct_room_with_bot, notes};
+use scene::{Scene, direct_room_with_bot};
 
 #[tokio::test]
 async fn declaring_from_the_lobby_opens_a_named_war_room_and_a_check_mark_acknowledges() {
@@ -291,21 +291,22 @@ async fn a_pin_resolve_and_the_post_mortem_file_land_in_the_war_room() {
         .say(&room, "the pool is at 100/100 connections")
         .await;
     scene.alice.react(&room, &said, "📌").await;
+    // The same event as a Slack pin: bob's words, with bob as author and alice as actor.
     let events = scene
         .timeline_until("the pinned message", |t| {
-            notes(t).iter().any(|n| n.contains("100/100"))
+            t.iter().any(|e| matches!(&e.kind, EventKind::Quoted { text, .. } if text.as_str().contains("100/100")))
         })
         .await;
-    let note = notes(&events)
-        .into_iter()
-        .find(|n| n.contains("100/100"))
-        .expect("a note");
-    assert!(note.starts_with("📌 @bob:localhost at "), "{note}");
-    let pinned_by = events
+    let pinned = events
         .iter()
-        .find(|e| matches!(&e.kind, EventKind::Note { text } if text.as_str() == note))
-        .expect("the note");
-    assert_eq!(pinned_by.actor.as_str(), "@alice:localhost");
+        .find(|e| matches!(e.kind, EventKind::Quoted { .. }))
+        .expect("the pinned message");
+    let EventKind::Quoted { author, text, .. } = &pinned.kind else {
+        unreachable!()
+    };
+    assert_eq!(author.as_str(), "@bob:localhost");
+    assert_eq!(text.as_str(), "the pool is at 100/100 connections");
+    assert_eq!(pinned.actor.as_str(), "@alice:localhost");
 
     // Text commands: press a button by id, resolve, then the post-mortem.
     let card = scene.card(&room).await;

@@ -279,29 +279,40 @@ fn step_number(word: &str) -> Result<u32, String> {
 pub fn parameters(text: &str) -> Result<BTreeMap<String, String>, String> {
     let mut out = BTreeMap::new();
     for word in text.split_whitespace() {
+        let shown = || -> String { word.chars().take(30).filter(|c| !c.is_control()).collect() };
         let Some((name, value)) = word.split_once('=') else {
-            let shown: String = word.chars().take(30).filter(|c| !c.is_control()).collect();
             return Err(format!(
-                "'{shown}' is not a parameter like pod_name=api-7f9c"
+                "'{}' is not a parameter like pod_name=api-7f9c",
+                shown()
             ));
         };
-        let name_ok = !name.is_empty()
-            && name.len() <= 64
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !name_ok || value.is_empty() {
-            let shown: String = word.chars().take(30).filter(|c| !c.is_control()).collect();
-            return Err(format!(
-                "'{shown}' is not a parameter like pod_name=api-7f9c"
-            ));
-        }
-        out.insert(
-            name.to_ascii_lowercase().replace('-', "_"),
-            value.to_owned(),
-        );
+        let (name, value) = parameter(name, value)
+            .map_err(|_| format!("'{}' is not a parameter like pod_name=api-7f9c", shown()))?;
+        out.insert(name, value);
     }
     Ok(out)
+}
+
+/// One parameter given apart from any text (a field of a chat's form): its name normalised
+/// (lowercase, `-` as `_`), its value as given. The name is letters, digits, `_` and `-`, at
+/// most 64 of them; the value must not be empty (spaces are fine: its rule decides).
+pub fn parameter(name: &str, value: &str) -> Result<(String, String), String> {
+    let name_ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !name_ok {
+        let shown: String = name.chars().take(30).filter(|c| !c.is_control()).collect();
+        return Err(format!("'{shown}' is not a parameter name like pod_name"));
+    }
+    if value.is_empty() {
+        return Err(format!("{name} needs a value"));
+    }
+    Ok((
+        name.to_ascii_lowercase().replace('-', "_"),
+        value.to_owned(),
+    ))
 }
 
 /// Parses the words of a command (after `/incident` or `!incident`). Never panics.

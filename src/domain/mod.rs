@@ -21,7 +21,8 @@ mod timer;
 pub use action::{ActionRequest, ApprovalRefusal, RequestId, RequestState};
 pub use alert::{ALERTNAME_LABEL, AlertRecord, describe_alerts};
 pub use command::{
-    Action, Command, MAX_COMMAND_CHARS, ParseError, USAGE, parameters, parse, strip_invocation,
+    Action, Command, MAX_COMMAND_CHARS, ParseError, USAGE, parameter, parameters, parse,
+    strip_invocation,
 };
 pub use escalation::{
     EscalationPolicy, InvalidTarget, Level, Override, Policies, Resolved, Rotation, Target, resolve,

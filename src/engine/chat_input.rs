@@ -12,7 +12,7 @@ use crate::domain::{Action, CommandTemplate, EventKind, NoteText, UserId};
 impl Engine {
     /// Puts a chat message on the timeline of the war room it was written in, with its author
     /// and its time; `origin.user` is whoever pinned it. Outside a war room it does nothing.
-    pub async fn quote(
+    pub(super) async fn quote(
         &self,
         origin: &Origin,
         author: UserId,

@@ -12,9 +12,9 @@ mod delivery;
 mod dispatch;
 pub mod effect;
 mod escalation;
+mod input;
 mod memo;
 pub mod message;
-mod pinned;
 pub mod port;
 pub mod postmortem;
 mod runbooks;
@@ -37,6 +37,7 @@ use postmortem::{PostmortemError, PostmortemRenderer};
 pub use actions::{ActionSettings, SecretReader};
 pub use alerts::{AlertOutcome, AlertSettings, alertmanager_actor};
 pub use delivery::{Delivered, Delivery};
+pub use input::Input;
 pub use views::war_room_name;
 
 /// What the engine needs from the configuration.
@@ -155,7 +156,8 @@ impl Engine {
         self.clock.as_ref()
     }
 
-    /// Parses and applies the words of a command (what follows `/incident`).
+    /// Parses and applies the words of a command (what follows `/incident`); the same as
+    /// [`Engine::take`] with [`Input::Said`] for words that are not a press.
     pub async fn handle_text(&self, origin: &Origin, words: &str) -> Vec<Effect> {
         match crate::domain::parse(words) {
             Ok(command) => self.apply(origin, command).await,
@@ -163,9 +165,9 @@ impl Engine {
         }
     }
 
-    /// Presses a button: `b3`, or `b3 pod_name=api-7f9c` for a Run button whose command
-    /// takes parameters. Applies the command behind it as the presser.
-    pub async fn press(&self, origin: &Origin, text: &str) -> Vec<Effect> {
+    /// Presses a button given as words: `b3`, or `b3 pod_name=api-7f9c` for a Run button
+    /// whose command takes parameters.
+    async fn press(&self, origin: &Origin, text: &str) -> Vec<Effect> {
         let (button, rest) = text
             .trim()
             .split_once(char::is_whitespace)
@@ -180,10 +182,20 @@ impl Engine {
                 "'{shown}' is not a button id; buttons look like [b3]"
             ))];
         };
-        let given = match crate::domain::parameters(rest) {
-            Ok(given) => given,
-            Err(e) => return vec![Effect::reply(e)],
-        };
+        match crate::domain::parameters(rest) {
+            Ok(given) => self.press_button(origin, id, given).await,
+            Err(e) => vec![Effect::reply(e)],
+        }
+    }
+
+    /// Applies the command behind a button as the presser, with `given` parameter values for a
+    /// Run button.
+    async fn press_button(
+        &self,
+        origin: &Origin,
+        id: ButtonId,
+        given: std::collections::BTreeMap<String, String>,
+    ) -> Vec<Effect> {
         match self.store.button(id.0).await {
             Ok(Some(mut command)) => {
                 if !given.is_empty() {

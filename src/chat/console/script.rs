@@ -6,9 +6,9 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use super::ConsoleChat;
 use crate::domain::{UserId, strip_invocation};
-use crate::engine::Engine;
 use crate::engine::clock::{SimulatedClock, parse_duration};
 use crate::engine::port::{ChatError, ChatPort, Origin};
+use crate::engine::{Engine, Input};
 
 /// How the console runs.
 pub struct ConsoleOptions {
@@ -175,15 +175,14 @@ async fn say(
         user,
     };
     let words = strip_invocation(text).unwrap_or(text);
-    let (verb, rest) = words
-        .trim_start()
-        .split_once(char::is_whitespace)
-        .unwrap_or((words.trim(), ""));
-    let effects = if verb.eq_ignore_ascii_case("press") {
-        engine.press(&origin, rest.trim()).await
-    } else {
-        engine.handle_text(&origin, words).await
-    };
+    let effects = engine
+        .take(
+            &origin,
+            Input::Said {
+                text: words.to_owned(),
+            },
+        )
+        .await;
     engine.dispatch(chat, &origin, effects).await;
 }
 

@@ -6,8 +6,9 @@ use super::bot::{MatrixBot, RoundError};
 use super::events::Incoming;
 use super::keys::PIN_KEY;
 use crate::domain::{UserId, strip_invocation};
+use crate::engine::Input;
 use crate::engine::effect::Effect;
-use crate::engine::message::Message;
+use crate::engine::message::{ButtonId, Message};
 use crate::engine::port::{ChatError, ChatPort, Origin};
 
 /// What a person asked for.
@@ -110,11 +111,14 @@ impl MatrixBot {
             return Ok(());
         }
         let effects = match ask {
-            Ask::Words(words) => match press_words(&words) {
-                Some(button) => self.engine.press(&origin, button).await,
-                None => self.engine.handle_text(&origin, &words).await,
-            },
-            Ask::Press(button) => self.engine.press(&origin, &format!("b{button}")).await,
+            Ask::Words(text) => self.engine.take(&origin, Input::Said { text }).await,
+            Ask::Press(button) => {
+                let input = Input::Pressed {
+                    button: ButtonId(button),
+                    params: Default::default(),
+                };
+                self.engine.take(&origin, input).await
+            }
             Ask::Pin(target) => self.pin(&origin, &target).await,
         };
         self.engine
@@ -153,10 +157,13 @@ impl MatrixBot {
             .and_then(DateTime::<Utc>::from_timestamp_millis);
         let body = event["content"]["body"].as_str();
         match (author, said_at, body) {
-            (Some(author), Some(said_at), Some(body)) => {
-                self.engine
-                    .pin_to_timeline(origin, &author, said_at, body)
-                    .await
+            (Some(author), Some(at), Some(body)) => {
+                let input = Input::Pinned {
+                    author,
+                    at,
+                    text: body.to_owned(),
+                };
+                self.engine.take(origin, input).await
             }
             _ => vec![Effect::reply(
                 "only text messages can be added to the timeline with 📌",
@@ -174,33 +181,5 @@ impl MatrixBot {
         if let Err(e) = self.chat.direct_message(user, &notice).await {
             tracing::warn!(error = %e, %user, "could not tell the sender by direct message");
         }
-    }
-}
-
-/// `press b3 …`: the button part, when the words are a press.
-fn press_words(words: &str) -> Option<&str> {
-    let trimmed = words.trim_start();
-    let rest = trimmed.strip_prefix("press")?;
-    if rest.is_empty() || rest.starts_with(char::is_whitespace) {
-        Some(rest.trim())
-    } else {
-        None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::press_words;
-
-    #[test]
-    fn press_takes_the_button_and_its_parameters() {
-        assert_eq!(press_words(" press b3"), Some("b3"));
-        assert_eq!(
-            press_words("press b3 pod_name=api-1"),
-            Some("b3 pod_name=api-1")
-        );
-        assert_eq!(press_words("press"), Some(""));
-        assert_eq!(press_words("pressure p1"), None);
-        assert_eq!(press_words("declare p1 x"), None);
     }
 }

@@ -134,14 +134,16 @@ pub enum Interaction {
         /// Where to answer.
         response_url: Option<String>,
     },
-    /// The parameters modal was submitted: `press` is `b12 name=value …`.
+    /// The parameters modal was submitted: the Run button, and the values typed for it.
     Submit {
         /// Who submitted it.
         user: String,
         /// The channel the button was in.
         channel: String,
-        /// The button and the values, as the engine's press takes them.
-        press: String,
+        /// The Run button.
+        button: ButtonId,
+        /// The values typed, by parameter name (a value may hold spaces).
+        params: std::collections::BTreeMap<String, String>,
         /// The delivery's id.
         trigger_id: String,
     },
@@ -217,29 +219,25 @@ pub fn interaction_payload(payload: &str) -> Result<Interaction, InboundError> {
                 .as_deref()
                 .and_then(|m| serde_json::from_str(m).ok())
                 .ok_or_else(malformed)?;
-            context
+            let button = context
                 .button
                 .parse::<ButtonId>()
                 .map_err(|_| malformed())?;
-            let mut values: Vec<(String, String)> = view
+            let params: std::collections::BTreeMap<String, String> = view
                 .state
                 .map(|s| s.values)
                 .unwrap_or_default()
                 .into_iter()
                 .filter_map(|(block, inputs)| {
                     let value = inputs.into_values().find_map(|i| i.value)?;
-                    Some((block, value))
+                    Some((block, value.trim().to_owned()))
                 })
                 .collect();
-            values.sort();
-            let mut press = context.button.clone();
-            for (name, value) in values {
-                press.push_str(&format!(" {name}={}", value.trim()));
-            }
             Ok(Interaction::Submit {
                 user: raw.user.id,
                 channel: context.channel,
-                press,
+                button,
+                params,
                 trigger_id: raw.trigger_id,
             })
         }

@@ -78,7 +78,11 @@ fn a_submitted_modal_becomes_a_press_with_parameters() {
         Interaction::Submit {
             user: "U2".into(),
             channel: "C1".into(),
-            press: "b4 namespace=shop pod_name=api-7f9c".into(),
+            button: crate::engine::message::ButtonId(4),
+            params: [("namespace", "shop"), ("pod_name", "api-7f9c")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
             trigger_id: "t.3".into(),
         }
     );

@@ -10,6 +10,7 @@ use super::inbound::{Event, Interaction, SlashCommand};
 use super::reply::RequestPort;
 use super::{PLATFORM, SlackAdapter, modal};
 use crate::domain::UserId;
+use crate::engine::Input;
 use crate::engine::message::Message;
 use crate::engine::port::{ChatPort, Origin};
 
@@ -34,7 +35,8 @@ pub async fn command(adapter: Arc<SlackAdapter>, command: SlashCommand) {
         return;
     };
     let port = RequestPort::new(adapter.chat.clone(), command.response_url.as_deref());
-    let effects = adapter.engine.handle_text(&origin, &command.text).await;
+    let input = Input::Said { text: command.text };
+    let effects = adapter.engine.take(&origin, input).await;
     adapter.engine.dispatch(&port, &origin, effects).await;
 }
 
@@ -69,20 +71,28 @@ pub async fn interaction(adapter: Arc<SlackAdapter>, interaction: Interaction) {
                     }
                 }
             }
-            let effects = adapter.engine.press(&origin, &button.to_string()).await;
+            let input = Input::Pressed {
+                button,
+                params: Default::default(),
+            };
+            let effects = adapter.engine.take(&origin, input).await;
             adapter.engine.dispatch(&port, &origin, effects).await;
         }
         Interaction::Submit {
             user,
             channel,
-            press,
+            button,
+            params,
             ..
         } => {
             let Some(origin) = origin(&user, &channel) else {
                 return;
             };
             let port = RequestPort::new(adapter.chat.clone(), None);
-            let effects = adapter.engine.press(&origin, &press).await;
+            let effects = adapter
+                .engine
+                .take(&origin, Input::Pressed { button, params })
+                .await;
             adapter.engine.dispatch(&port, &origin, effects).await;
         }
     }
@@ -119,7 +129,12 @@ pub async fn event(adapter: Arc<SlackAdapter>, event: Event) {
         }
     };
     let (author, said_at, text) = found;
-    let effects = adapter.engine.quote(&origin, author, said_at, &text).await;
+    let input = Input::Pinned {
+        author,
+        at: said_at,
+        text,
+    };
+    let effects = adapter.engine.take(&origin, input).await;
     // A reaction has no response_url: answers go ephemerally to whoever pinned.
     let port = RequestPort::new(adapter.chat.clone(), None);
     adapter.engine.dispatch(&port, &origin, effects).await;
