@@ -6,7 +6,7 @@
 #   export WARROOM_TEST_SYNAPSE_URL=$(scripts/start-synapse.sh)
 #
 # It registers the people the tests act as (alice, bob, carol) and one bot account per test
-# (warroom-bot1 … warroom-bot9), each with the password "<name>-password".
+# (warroom-bot1 … warroom-bot12), each with the password "<name>-password".
 # Settings: SYNAPSE_PORT (58008), SYNAPSE_BASE (${TMPDIR:-/tmp}/warroom-synapse),
 # SYNAPSE_VERSION (1.163.2).
 set -euo pipefail
@@ -19,7 +19,7 @@ data=$base/data
 config=$data/homeserver.yaml
 url="http://127.0.0.1:$port"
 users="alice bob carol"
-for i in 1 2 3 4 5 6 7 8 9; do users="$users warroom-bot$i"; done
+for i in $(seq 1 12); do users="$users warroom-bot$i"; done
 
 say() { echo "start-synapse: $*" >&2; }
 

@@ -360,3 +360,68 @@ async fn a_pin_resolve_and_the_post_mortem_file_land_in_the_war_room() {
         })
         .await;
 }
+
+#[tokio::test]
+async fn a_delivery_repeated_under_the_same_outbox_entry_posts_once() {
+    use secrecy::SecretString;
+    use warroom::chat::matrix::{Credentials, connect};
+    use warroom::engine::message::Message;
+    use warroom::engine::port::{ChatPort, DeliveryKey, RoomRef};
+
+    let test = "a_delivery_repeated_under_the_same_outbox_entry_posts_once";
+    let Some(url) = matrix::synapse(test).await else {
+        return;
+    };
+    let name = "warroom-bot10";
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = warroom::store::Store::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("warroom.db").display()
+    ))
+    .await
+    .expect("the database");
+    let password = Credentials::Password(SecretString::from(format!("{name}-password")));
+    let chat = connect(&url, &matrix::mxid(name), &password, store)
+        .await
+        .expect("the bot logs in");
+    let tag = matrix::nonce();
+    let room: RoomRef = chat
+        .create_room(&format!("txn-{tag}"), "transaction ids")
+        .await
+        .expect("a room");
+    let message = Message::text(format!("said once {tag}"));
+    // Entry ids of this run: a fresh device, but unlike any other run's all the same.
+    let entry = i64::from(std::process::id()) << 20;
+
+    // The same entry delivered twice (as after a crash before it was marked): one event.
+    let first = DeliveryKey::scope(entry, chat.post(&room, &message))
+        .await
+        .expect("the first attempt");
+    let again = DeliveryKey::scope(entry, chat.post(&room, &message))
+        .await
+        .expect("the repeated attempt");
+    assert_eq!(
+        first.id, again.id,
+        "the repeat was not recognised as the same event"
+    );
+    // Another entry with the same content: a second event.
+    let other = DeliveryKey::scope(entry + 1, chat.post(&room, &message))
+        .await
+        .expect("another entry");
+    assert_ne!(first.id, other.id);
+    // Outside a delivery each call is new.
+    let loose = chat.post(&room, &message).await.expect("a loose post");
+    assert!(loose.id != first.id && loose.id != other.id);
+
+    let reader = matrix::Human::login(&url, name).await;
+    let said = reader
+        .events(&room.id)
+        .await
+        .into_iter()
+        .filter(|e| body(e) == format!("said once {tag}"))
+        .count();
+    assert_eq!(
+        said, 3,
+        "the room should hold the entry, the other and the loose post"
+    );
+}

@@ -1,5 +1,6 @@
 //! The Matrix flow across restarts, against a real Synapse: the homeserver restarting mid-
-//! incident, and Warroom restarting without replaying a command. In their own test binary (cargo
+//! incident, the homeserver down when an incident is declared, and Warroom restarting without
+//! replaying a command. In their own test binary (cargo
 //! runs test binaries one after another), one test at a time, because restarting the
 //! homeserver would disturb any other test using it.
 
@@ -11,10 +12,11 @@ mod scene;
 mod serving;
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use warroom::domain::{EventKind, IncidentNumber, Status};
 
-use matrix::says;
+use matrix::{Human, says};
 use scene::{Scene, notes};
 
 /// One test at a time in this binary.
@@ -187,4 +189,210 @@ async fn no_command_is_handled_twice_after_warroom_restarts() {
         kept.device_id, device,
         "the restart logged in as a new device"
     );
+}
+
+#[tokio::test]
+async fn a_declaration_while_the_homeserver_is_down_gets_one_war_room_card_and_page_once_it_is_back()
+ {
+    let _one = SERIAL.lock().await;
+    let test = "a_declaration_while_the_homeserver_is_down_gets_one_war_room_card_and_page_once_it_is_back";
+    let Some(scene) = Scene::new(test, "warroom-bot11", &[]).await else {
+        return;
+    };
+    let title = format!("Checkout outage {}", scene.tag);
+    let store = scene.store().await;
+    scene
+        .alice
+        .say(&scene.lobby, &format!("!incident declare p1 {title}"))
+        .await;
+
+    // The homeserver goes down as soon as the declaration is recorded: Warroom's delivery is
+    // then making the war room, or about to.
+    let deadline = Instant::now() + matrix::DEADLINE;
+    while store
+        .incident(IncidentNumber(1))
+        .await
+        .expect("incidents are read")
+        .is_none()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the declaration was not recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let stopped_at = Instant::now();
+    script("stop-synapse.sh", &scene.url);
+    assert!(
+        matrix::synapse_answers(&scene.url).await.is_none(),
+        "the homeserver still answers after stop-synapse.sh: was it started with another SYNAPSE_BASE?"
+    );
+    let room_before = store
+        .war_room("matrix", IncidentNumber(1))
+        .await
+        .expect("war rooms are read");
+    let delivered_before = outbox(&scene).await;
+    println!(
+        "{test}: Synapse stopped {} ms after the declaration was seen; war room made then: {}; outbox then: {delivered_before:?}",
+        stopped_at.elapsed().as_millis(),
+        room_before.is_some(),
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let again = script("start-synapse.sh", &scene.url);
+    assert_eq!(again, scene.url, "the homeserver came back elsewhere");
+    let back_at = Instant::now();
+
+    // Once it is back: the war room, with the card and the page in it, and the page by
+    // direct message.
+    let deadline = Instant::now() + matrix::DEADLINE;
+    let room = loop {
+        if let Some(room) = store
+            .war_room("matrix", IncidentNumber(1))
+            .await
+            .expect("war rooms are read")
+        {
+            break room.id;
+        }
+        assert!(Instant::now() < deadline, "no war room after the restart");
+        tokio::time::sleep(matrix::POLL).await;
+    };
+    for human in [&scene.alice, &scene.bob] {
+        scene::join_when_invited(human, &room).await;
+    }
+    let card = scene.card(&room).await;
+    let paged = scene
+        .alice
+        .wait_for(&room, "the level 1 page in the war room", |e| {
+            says(e, &scene.bot, "Paging level 1")
+        })
+        .await;
+    let dm = scene::direct_room_with_bot(&scene, &scene.bob).await;
+    let dm_page = scene
+        .bob
+        .wait_for(&dm, "the page by direct message", |e| {
+            says(e, &scene.bot, "You are paged for INC-1")
+        })
+        .await;
+    let events = scene
+        .timeline_until("bob's delivered page", |t| {
+            t.iter().any(|e| {
+                matches!(&e.kind, EventKind::PageDelivered { level: 1, person, .. }
+                    if person.as_str() == "@bob:localhost")
+            })
+        })
+        .await;
+    println!(
+        "{test}: everything arrived {} ms after Synapse was back; outbox: {:?}",
+        back_at.elapsed().as_millis(),
+        outbox(&scene).await
+    );
+
+    // Once each: one room of that name for the bot, one card, one page in the room and one by
+    // direct message, one announcement in the lobby.
+    let display = format!("INC-1 [P1] {title}");
+    let bot = Human::login(&scene.url, &scene.bot_name).await;
+    let joined = bot
+        .call("GET", "/_matrix/client/v3/joined_rooms", None)
+        .await;
+    let mut named = Vec::new();
+    for id in joined["joined_rooms"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let id = id.as_str().unwrap_or_default().to_owned();
+        if bot
+            .state(&id, "m.room.name")
+            .await
+            .is_some_and(|n| n["name"] == display)
+        {
+            named.push(id);
+        }
+    }
+    assert_eq!(
+        named,
+        std::slice::from_ref(&room),
+        "not exactly one war room"
+    );
+    let in_room = scene.alice.events(&room).await;
+    let cards = in_room
+        .iter()
+        .filter(|e| says(e, &scene.bot, "INC-1 · P1") && e["content"]["m.relates_to"].is_null())
+        .count();
+    assert_eq!(cards, 1, "the card was posted {cards} times");
+    let pages = in_room
+        .iter()
+        .filter(|e| says(e, &scene.bot, "Paging level 1"))
+        .count();
+    assert_eq!(
+        pages, 1,
+        "the page was posted {pages} times in the war room"
+    );
+    let dm_pages = scene
+        .bob
+        .events(&dm)
+        .await
+        .iter()
+        .filter(|e| says(e, &scene.bot, "You are paged for INC-1"))
+        .count();
+    assert_eq!(dm_pages, 1, "bob was sent the page {dm_pages} times");
+    let announced = scene
+        .alice
+        .events(&scene.lobby)
+        .await
+        .iter()
+        .filter(|e| says(e, &scene.bot, "INC-1 (P1) declared"))
+        .count();
+    assert_eq!(announced, 1, "the lobby was told {announced} times");
+    let delivered = events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::PageDelivered { level: 1, .. }))
+        .count();
+    assert_eq!(delivered, 1, "the page counted {delivered} times");
+
+    // In order: the room, then the card, then the page.
+    let position = |id: &serde_json::Value| {
+        in_room
+            .iter()
+            .position(|e| e["event_id"] == *id)
+            .expect("the event is in the room")
+    };
+    let created = in_room
+        .iter()
+        .position(|e| e["type"] == "m.room.create")
+        .expect("the room's creation");
+    assert!(
+        created < position(&card["event_id"])
+            && position(&card["event_id"]) < position(&paged["event_id"]),
+        "the room, the card and the page came out of order"
+    );
+    let ts = |e: &serde_json::Value| e["origin_server_ts"].as_i64().unwrap_or_default();
+    assert!(
+        ts(&card) <= ts(&dm_page),
+        "the direct page came before the card"
+    );
+
+    // The sync loop came through the outage too: bob's ✅ acknowledges.
+    let card_id = card["event_id"].as_str().expect("an id");
+    scene.bob.react(&room, card_id, "✅").await;
+    scene
+        .timeline_until("the acknowledgement after the outage", |t| {
+            t.iter().any(|e| e.kind == EventKind::Acknowledged)
+        })
+        .await;
+}
+
+/// Each outbox entry of INC-1: kind, state, attempts.
+async fn outbox(scene: &Scene) -> Vec<(String, String, i64)> {
+    let path = scene.dir.path().join("warroom.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("the database");
+    let rows =
+        sqlx::query_as("SELECT kind, state, attempts FROM outbox WHERE incident = 1 ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .expect("the outbox is read");
+    pool.close().await;
+    rows
 }

@@ -3,7 +3,7 @@
 //!
 //! The homeserver comes from `scripts/start-synapse.sh` (`WARROOM_TEST_SYNAPSE_URL`, default
 //! http://127.0.0.1:58008), which registers alice, bob, carol and the bots
-//! warroom-bot1 … warroom-bot9, each with the password `<name>-password`.
+//! warroom-bot1 … warroom-bot12, each with the password `<name>-password`.
 
 #![allow(dead_code)]
 

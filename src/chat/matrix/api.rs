@@ -4,6 +4,7 @@
 //! anything it sent there would be plaintext.
 
 use matrix_sdk::HttpError;
+use matrix_sdk::reqwest::StatusCode;
 use matrix_sdk::ruma::api::client::alias::get_alias;
 use matrix_sdk::ruma::api::client::media::create_content;
 use matrix_sdk::ruma::api::client::membership::{invite_user, join_room_by_id};
@@ -11,22 +12,63 @@ use matrix_sdk::ruma::api::client::message::send_message_event;
 use matrix_sdk::ruma::api::client::redact::redact_event;
 use matrix_sdk::ruma::api::client::room::get_room_event;
 use matrix_sdk::ruma::api::client::state::{get_state_events, send_state_event};
-use matrix_sdk::ruma::api::error::ErrorKind;
+use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
 use matrix_sdk::ruma::events::{MessageLikeEventType, StateEventType};
 use matrix_sdk::ruma::serde::Raw;
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomAliasId, OwnedRoomId, OwnedUserId, TransactionId};
+use matrix_sdk::ruma::{
+    OwnedEventId, OwnedRoomAliasId, OwnedRoomId, OwnedTransactionId, OwnedUserId, TransactionId,
+};
 use serde_json::Value;
+use std::time::Duration;
 
 use super::MatrixChat;
-use crate::engine::port::ChatError;
+use crate::engine::port::{ChatError, DeliveryKey};
 
-/// A homeserver error as a chat error: unknown rooms and events are `NotFound`, refusals
-/// `Refused`, everything else (connection lost, server down) `Unavailable`.
+/// How long to wait when the homeserver limits the rate without saying for how long.
+const DEFAULT_THROTTLE: Duration = Duration::from_secs(5);
+
+/// A homeserver error as a chat error: unknown rooms and events are `NotFound`; a rate limit
+/// (`M_LIMIT_EXCEEDED`, HTTP 429) is `Throttled` for as long as it asks; a server error (5xx,
+/// whatever its errcode) and anything that is no answer at all (connection lost, server down)
+/// are `Unavailable`; other refusals are `Refused`.
 pub(super) fn chat_error(what: &str, e: HttpError) -> ChatError {
-    match e.client_api_error_kind() {
+    let Some(answer) = e.as_client_api_error() else {
+        return ChatError::Unavailable(format!("{what}: {e}"));
+    };
+    let status = answer.status_code;
+    match answer.error_kind() {
         Some(ErrorKind::NotFound) => ChatError::NotFound(what.to_owned()),
-        Some(_) => ChatError::Refused(format!("{what}: {e}")),
-        None => ChatError::Unavailable(format!("{what}: {e}")),
+        Some(ErrorKind::LimitExceeded(limit)) => ChatError::Throttled {
+            wait: wait_asked(limit.retry_after.as_ref()),
+            reason: format!("{what}: {e}"),
+        },
+        _ if status == StatusCode::TOO_MANY_REQUESTS => ChatError::Throttled {
+            wait: DEFAULT_THROTTLE,
+            reason: format!("{what}: {e}"),
+        },
+        _ if status.is_server_error() => ChatError::Unavailable(format!("{what}: {e}")),
+        _ => ChatError::Refused(format!("{what}: {e}")),
+    }
+}
+
+/// The wait a rate limit asks for (`retry_after_ms` or a `Retry-After` time).
+fn wait_asked(retry_after: Option<&RetryAfter>) -> Duration {
+    match retry_after {
+        Some(RetryAfter::Delay(wait)) => *wait,
+        Some(RetryAfter::DateTime(at)) => at
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+        None => DEFAULT_THROTTLE,
+    }
+}
+
+/// The transaction id of an event the bot sends: inside an outbox delivery the delivery's name
+/// for this call (the same on every attempt at the entry, so that the homeserver drops a repeat
+/// of an event it already has), else a fresh one.
+fn transaction_id() -> OwnedTransactionId {
+    match DeliveryKey::next_call() {
+        Some(name) => OwnedTransactionId::from(name),
+        None => TransactionId::new(),
     }
 }
 
@@ -83,7 +125,7 @@ impl MatrixChat {
         }
         let request = send_message_event::v3::Request::new_raw(
             room_id(room)?,
-            TransactionId::new(),
+            transaction_id(),
             MessageLikeEventType::from(event_type),
             raw(content)?,
         );
@@ -165,7 +207,7 @@ impl MatrixChat {
     /// Takes back an event the bot sent (one of its reactions).
     pub(super) async fn redact(&self, room: &str, event: &str) -> Result<(), ChatError> {
         let request =
-            redact_event::v3::Request::new(room_id(room)?, event_id(event)?, TransactionId::new());
+            redact_event::v3::Request::new(room_id(room)?, event_id(event)?, transaction_id());
         self.client
             .send(request)
             .await
@@ -225,5 +267,87 @@ impl MatrixChat {
             .await
             .map_err(|e| chat_error(&format!("uploading {name}"), e))?;
         Ok(uploaded.content_uri.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use matrix_sdk::RumaApiError;
+    use matrix_sdk::ruma::api::EndpointError;
+    use matrix_sdk::ruma::api::error::FromHttpResponseError;
+    use matrix_sdk::ruma::exports::http;
+
+    use super::*;
+
+    /// The error matrix-sdk gives for a homeserver's answer with this status and JSON body.
+    fn answer(status: u16, body: &str) -> HttpError {
+        let response = http::Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(body.as_bytes().to_vec())
+            .expect("a response");
+        let error = RumaApiError::from_http_response(response);
+        HttpError::Api(Box::new(FromHttpResponseError::Server(error)))
+    }
+
+    #[test]
+    fn a_rate_limit_is_throttled_for_as_long_as_the_homeserver_asks() {
+        let limited = answer(
+            429,
+            r#"{"errcode":"M_LIMIT_EXCEEDED","error":"Too Many Requests","retry_after_ms":2500}"#,
+        );
+        match chat_error("room !a:x", limited) {
+            ChatError::Throttled { wait, reason } => {
+                assert_eq!(wait, Duration::from_millis(2500));
+                assert!(reason.contains("room !a:x"), "{reason}");
+            }
+            other => panic!("not throttled: {other:?}"),
+        }
+        // No wait given, or a 429 with another errcode: throttled for a default wait.
+        let unsaid = answer(429, r#"{"errcode":"M_LIMIT_EXCEEDED","error":"slow down"}"#);
+        assert!(matches!(
+            chat_error("x", unsaid),
+            ChatError::Throttled { wait, .. } if wait == DEFAULT_THROTTLE
+        ));
+        let proxy = answer(429, "<html>Too Many Requests</html>");
+        assert!(matches!(
+            chat_error("x", proxy),
+            ChatError::Throttled { .. }
+        ));
+    }
+
+    #[test]
+    fn a_struggling_homeserver_is_unavailable_and_a_refusal_is_for_good() {
+        for (status, body) in [
+            (
+                500,
+                r#"{"errcode":"M_UNKNOWN","error":"Internal server error"}"#,
+            ),
+            (502, "<html>Bad Gateway</html>"),
+            (503, r#"{"errcode":"M_UNKNOWN","error":"starting"}"#),
+        ] {
+            let error = chat_error("x", answer(status, body));
+            assert!(
+                matches!(error, ChatError::Unavailable(_)),
+                "{status}: {error:?}"
+            );
+        }
+        let forbidden = answer(
+            403,
+            r#"{"errcode":"M_FORBIDDEN","error":"not in the room"}"#,
+        );
+        assert!(matches!(chat_error("x", forbidden), ChatError::Refused(_)));
+        let unknown = answer(404, r#"{"errcode":"M_NOT_FOUND","error":"no such event"}"#);
+        assert!(matches!(chat_error("x", unknown), ChatError::NotFound(_)));
+        let bad = answer(400, r#"{"errcode":"M_UNKNOWN","error":"bad"}"#);
+        assert!(matches!(chat_error("x", bad), ChatError::Refused(_)));
+    }
+
+    #[tokio::test]
+    async fn inside_a_delivery_events_are_sent_under_the_deliverys_names() {
+        assert_ne!(transaction_id(), transaction_id());
+        let names = DeliveryKey::scope(7, async { [transaction_id(), transaction_id()] }).await;
+        assert_eq!(names[0].as_str(), "warroom-7-0");
+        assert_eq!(names[1].as_str(), "warroom-7-1");
     }
 }

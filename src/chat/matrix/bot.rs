@@ -162,11 +162,14 @@ impl MatrixBot {
                 joined.timeline.prev_batch.as_deref(),
                 since.as_deref(),
             ) {
-                // A homeserver that cannot be reached fails the round, so that it is tried
-                // again; a refusal (the bot left the room meanwhile) cannot be retried away.
+                // A homeserver that cannot be reached (or asks to wait) fails the round, so
+                // that it is tried again; a refusal (the bot left the room meanwhile) cannot
+                // be retried away.
                 timeline = match self.chat.gap(room, prev, since).await {
                     Ok(events) => events,
-                    Err(e @ ChatError::Unavailable(_)) => return Err(e.into()),
+                    Err(e @ (ChatError::Unavailable(_) | ChatError::Throttled { .. })) => {
+                        return Err(e.into());
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, room, "a gap in the timeline could not be fetched");
                         Vec::new()

@@ -71,7 +71,9 @@ impl MatrixBot {
         // looked at again, rather than claimed and lost.
         let encrypted = match self.chat.is_encrypted(room).await {
             Ok(encrypted) => encrypted,
-            Err(e @ ChatError::Unavailable(_)) => return Err(e.into()),
+            Err(e @ (ChatError::Unavailable(_) | ChatError::Throttled { .. })) => {
+                return Err(e.into());
+            }
             Err(e) => {
                 // Refused (the bot was removed meanwhile): nothing can be done there.
                 tracing::warn!(error = %e, room, "cannot tell whether the room is encrypted; left alone");
