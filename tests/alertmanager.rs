@@ -240,6 +240,6 @@ async fn alertmanager_declares_once_adds_new_alerts_and_notes_the_resolve() {
         .expect("read")
         .expect("INC-1");
     assert_eq!(incident.status, Status::Investigating);
-    let chat = std::fs::read_to_string(dir.path().join("chat.txt")).expect("the chat");
+    let chat = webhook::chat_with(dir.path(), &["Resolve incident]"]);
     assert!(chat.contains("Resolve incident]"), "{chat}");
 }

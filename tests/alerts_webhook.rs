@@ -159,7 +159,15 @@ async fn fixtures_story(url: &str) {
     assert!(markdown.contains("1 alert resolved"), "{markdown}");
 
     // The chat (the console port on stdout) got the war room, the alerts and the offer.
-    let chat = std::fs::read_to_string(dir.path().join("chat.txt")).expect("the chat");
+    let chat = webhook::chat_with(
+        dir.path(),
+        &[
+            "room #inc-1-db-connection-pool-exhausted-on-api-server created",
+            "description: All 50 connections in use",
+            "Runbook: Database connection pool exhausted",
+            "Resolve incident]",
+        ],
+    );
     assert!(
         chat.contains("room #inc-1-db-connection-pool-exhausted-on-api-server created"),
         "{chat}"
@@ -342,7 +350,14 @@ async fn a_worse_alert_joining_the_group_offers_a_higher_severity_and_changes_no
     let store = Store::connect(&url).await.expect("the database");
     let one = store.incident(IncidentNumber(1)).await.unwrap().unwrap();
     assert_eq!(one.severity, Severity::P2, "responders decide the severity");
-    let chat = std::fs::read_to_string(dir.path().join("chat.txt")).expect("the chat");
+    let chat = webhook::chat_with(
+        dir.path(),
+        &[
+            "the alerts now map to P1",
+            "Raise to P1]",
+            "1 more alert firing in this group",
+        ],
+    );
     assert!(chat.contains("the alerts now map to P1"), "{chat}");
     assert!(chat.contains("Raise to P1]"), "{chat}");
     assert!(chat.contains("1 more alert firing in this group"), "{chat}");

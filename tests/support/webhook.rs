@@ -129,3 +129,17 @@ pub fn deliver(address: SocketAddr, body: &[u8]) -> Answer {
     let auth = format!("Authorization: Bearer {TOKEN}");
     post(address, "/alerts/alertmanager", &[&auth], body)
 }
+
+/// The chat (the console port `warroom serve` writes to `chat.txt` in `dir`) once it holds
+/// every one of `needles`, or as it is after 20 s: what a delivery tells the chat arrives
+/// from the outbox shortly after the webhook answered.
+pub fn chat_with(dir: &Path, needles: &[&str]) -> String {
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let chat = std::fs::read_to_string(dir.join("chat.txt")).unwrap_or_default();
+        if needles.iter().all(|n| chat.contains(n)) || std::time::Instant::now() > until {
+            return chat;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
