@@ -71,7 +71,10 @@ pub async fn run(
 /// Delivers what is due, then says how long to sleep until the next entry is (at most
 /// [`MAX_IDLE`]).
 async fn round(engine: &Engine, chat: &dyn ChatPort, owner: &str) -> Result<Duration, String> {
-    let done = engine.deliver_due(chat, owner).await?;
+    let done = engine
+        .deliver_due(chat, owner)
+        .await
+        .map_err(|e| e.to_string())?;
     if done.delivered + done.refused + done.retrying > 0 {
         tracing::debug!(
             chat = chat.platform(),

@@ -62,7 +62,10 @@ pub async fn run(
 
 /// Fires what is due, then says how long to sleep until the next timer (at most [`MAX_IDLE`]).
 async fn round(engine: &Engine, chats: &[&dyn ChatPort], owner: &str) -> Result<Duration, String> {
-    let fired = engine.fire_due(chats, owner).await?;
+    let fired = engine
+        .fire_due(chats, owner)
+        .await
+        .map_err(|e| e.to_string())?;
     if fired > 0 {
         tracing::info!(fired, "timers fired");
     }

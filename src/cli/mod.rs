@@ -298,7 +298,7 @@ async fn postmortem(
     let markdown = engine
         .postmortem_markdown(number)
         .await
-        .map_err(anyhow::Error::msg)?;
+        .map_err(|e| anyhow::anyhow!(e.sentence()))?;
     match out {
         Some(path) => {
             tokio::fs::write(path, markdown)

@@ -60,10 +60,12 @@ impl Engine {
         &self,
         origin: &Origin,
         notification: &Notification,
-    ) -> Result<(AlertOutcome, Vec<Effect>), String> {
-        self.try_receive(origin, notification)
-            .await
-            .map_err(|e| self.explain(e))
+    ) -> Result<(AlertOutcome, Vec<Effect>), EngineError> {
+        let received = self.try_receive(origin, notification).await;
+        if let Err(e @ (EngineError::Store(_) | EngineError::Postmortem(_))) = &received {
+            tracing::error!(error = ?e, "an alert delivery failed");
+        }
+        received
     }
 
     async fn try_receive(

@@ -238,7 +238,11 @@ impl Engine {
 
     /// Delivers what is due in `port`'s outbox, lanes side by side and each lane in order, until
     /// nothing more is due now; `owner` names this process in claims.
-    pub async fn deliver_due(&self, port: &dyn ChatPort, owner: &str) -> Result<Delivered, String> {
+    pub async fn deliver_due(
+        &self,
+        port: &dyn ChatPort,
+        owner: &str,
+    ) -> Result<Delivered, EngineError> {
         let mut round = Delivered::default();
         loop {
             let now = self.clock.now();
@@ -251,8 +255,7 @@ impl Engine {
                     now + self.settings.delivery_lease,
                     CLAIM_BATCH,
                 )
-                .await
-                .map_err(|e| self.explain(EngineError::Store(e)))?;
+                .await?;
             if items.is_empty() {
                 return Ok(round);
             }
@@ -524,13 +527,12 @@ impl Engine {
 
     /// Open incidents of `port`'s chat with no war room there and none on its way get the
     /// effects that open one (room, invitations, card), as a declaration would.
-    pub async fn repair_war_rooms(&self, port: &dyn ChatPort) -> Result<usize, String> {
+    pub async fn repair_war_rooms(&self, port: &dyn ChatPort) -> Result<usize, EngineError> {
         let now = self.clock.now();
         let missing = self
             .store
             .incidents_without_war_room(port.platform(), now - Duration::minutes(10))
-            .await
-            .map_err(|e| self.explain(EngineError::Store(e)))?;
+            .await?;
         let mut repaired = 0;
         for n in missing {
             let Ok(Some(incident)) = self.store.incident(n).await else {
@@ -544,9 +546,7 @@ impl Engine {
             };
             let effects = self.opening_effects(&incident, None);
             let (entries, _) = self.outbox_entries(&origin, port.platform(), Some(n), effects);
-            if let Err(e) = self.store.enqueue(&entries, now).await {
-                return Err(self.explain(EngineError::Store(e)));
-            }
+            self.store.enqueue(&entries, now).await?;
             repaired += 1;
         }
         Ok(repaired)

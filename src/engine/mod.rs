@@ -38,6 +38,7 @@ pub use actions::{ActionSettings, SecretReader};
 pub use alerts::{AlertOutcome, AlertSettings, alertmanager_actor};
 pub use delivery::{Delivered, Delivery};
 pub use input::Input;
+
 pub use views::war_room_name;
 
 /// What the engine needs from the configuration.
@@ -79,9 +80,10 @@ impl Default for Settings {
     }
 }
 
-/// Why a command did nothing. The chat user sees [`Engine::explain`]'s sentence.
+/// Why the engine did nothing. A person sees [`EngineError::sentence`]; callers decide by
+/// the variant (HTTP maps them to status codes).
 #[derive(Debug, thiserror::Error)]
-enum EngineError {
+pub enum EngineError {
     /// A domain rule said no.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -94,6 +96,39 @@ enum EngineError {
     /// The post-mortem template failed.
     #[error(transparent)]
     Postmortem(#[from] PostmortemError),
+    /// There is no chat to tell (timers fired with no chat configured at all).
+    #[error("no chat to page through")]
+    NoChat,
+}
+
+impl EngineError {
+    /// The sentence a person sees: the rule or usage that said no, or what failed in plain
+    /// words (a database's own text only where it means something to them).
+    pub fn sentence(&self) -> String {
+        match self {
+            EngineError::Refused(r) => r.to_string(),
+            EngineError::Usage(s) => s.clone(),
+            EngineError::Store(
+                e @ (StoreError::ReadOnly | StoreError::Unavailable(_) | StoreError::Conflict(_)),
+            ) => e.to_string(),
+            EngineError::Store(_) => {
+                "the database failed, so nothing was recorded; the log has the details".to_owned()
+            }
+            EngineError::Postmortem(e) => format!("the post-mortem could not be written: {e}"),
+            EngineError::NoChat => self.to_string(),
+        }
+    }
+
+    /// Whether trying the same again later may work (the database or a chat was away), as
+    /// opposed to a request that is wrong as it is.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Store(
+                StoreError::Unavailable(_) | StoreError::ReadOnly | StoreError::Conflict(_)
+            )
+        )
+    }
 }
 
 /// The incident engine.
@@ -222,24 +257,12 @@ impl Engine {
 
     /// The sentence a person sees for a failure; causes that are not theirs go to the log.
     fn explain(&self, err: EngineError) -> String {
-        match err {
-            EngineError::Refused(r) => r.to_string(),
-            EngineError::Usage(s) => s,
-            EngineError::Store(e) => {
-                tracing::error!(error = ?e, "store failed");
-                match e {
-                    StoreError::ReadOnly | StoreError::Unavailable(_) | StoreError::Conflict(_) => {
-                        e.to_string()
-                    }
-                    _ => "the database failed, so nothing was recorded; the log has the details"
-                        .to_owned(),
-                }
-            }
-            EngineError::Postmortem(e) => {
-                tracing::error!(error = ?e, "post-mortem failed");
-                format!("the post-mortem could not be written: {e}")
-            }
+        match &err {
+            EngineError::Store(e) => tracing::error!(error = ?e, "store failed"),
+            EngineError::Postmortem(e) => tracing::error!(error = ?e, "post-mortem failed"),
+            _ => {}
         }
+        err.sentence()
     }
 
     async fn try_apply(
@@ -329,16 +352,12 @@ impl Engine {
     }
 
     /// Renders the post-mortem draft of an incident as Markdown.
-    pub async fn postmortem_markdown(&self, number: IncidentNumber) -> Result<String, String> {
-        let render = async {
-            let incident = self.load(number).await?;
-            let events = self.store.timeline(number).await?;
-            Ok::<_, EngineError>(
-                self.postmortem
-                    .render(&incident, &events, self.clock.now())?,
-            )
-        };
-        render.await.map_err(|e| self.explain(e))
+    pub async fn postmortem_markdown(&self, number: IncidentNumber) -> Result<String, EngineError> {
+        let incident = self.load(number).await?;
+        let events = self.store.timeline(number).await?;
+        Ok(self
+            .postmortem
+            .render(&incident, &events, self.clock.now())?)
     }
 
     async fn postmortem(&self, number: IncidentNumber) -> Result<Vec<Effect>, EngineError> {
@@ -378,5 +397,31 @@ impl Engine {
                 .remember_war_room(&origin.platform, &origin.room_id, n);
         }
         Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_say_plainly_what_failed_and_whether_to_try_again() {
+        let away = EngineError::Store(StoreError::ReadOnly);
+        assert!(away.is_transient());
+        assert_eq!(
+            away.sentence(),
+            "the database is read-only, so nothing could be recorded"
+        );
+        let broken = EngineError::Store(StoreError::Decode("column 7: bad JSON".into()));
+        assert!(!broken.is_transient());
+        assert!(
+            !broken.sentence().contains("column 7"),
+            "{}",
+            broken.sentence()
+        );
+        let usage = EngineError::Usage("name the incident, as in `ack INC-7`".into());
+        assert!(!usage.is_transient());
+        assert_eq!(usage.sentence(), "name the incident, as in `ack INC-7`");
+        assert_eq!(EngineError::NoChat.sentence(), "no chat to page through");
     }
 }

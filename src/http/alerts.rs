@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::AppState;
 use crate::config::AlertSecrets;
+use crate::engine::EngineError;
 use crate::engine::alertmanager_actor;
 use crate::engine::port::{ChatPort, Origin};
 
@@ -163,7 +164,16 @@ async fn receive(
             });
             (StatusCode::OK, Json(body)).into_response()
         }
-        Err(reason) => refuse(StatusCode::SERVICE_UNAVAILABLE, &reason),
+        Err(e) => {
+            // Alertmanager sends again after a 5xx: right when the database was away, useless
+            // (but harmless) otherwise.
+            let status = match &e {
+                e if e.is_transient() => StatusCode::SERVICE_UNAVAILABLE,
+                EngineError::Refused(_) | EngineError::Usage(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            refuse(status, &e.sentence())
+        }
     }
 }
 

@@ -153,7 +153,7 @@ async fn wait(
 /// Fires the timers that are due now.
 async fn fire(engine: &Engine, chat: &ConsoleChat) {
     if let Err(e) = engine.fire_due(&[chat], "console").await {
-        let _ = chat.print(&format!("! timers: {e}\n"));
+        let _ = chat.print(&format!("! timers: {}\n", e.sentence()));
     }
 }
 

@@ -54,19 +54,17 @@ impl Engine {
     /// Fires every timer due now; `owner` names this process in claims. Each incident's pages
     /// and reminders go to the chat of `chats` that holds its war room (the first when none
     /// does). Returns how many fired, or what went wrong in words.
-    pub async fn fire_due(&self, chats: &[&dyn ChatPort], owner: &str) -> Result<usize, String> {
+    pub async fn fire_due(
+        &self,
+        chats: &[&dyn ChatPort],
+        owner: &str,
+    ) -> Result<usize, EngineError> {
         if chats.is_empty() {
-            return Err("no chat to page through".to_owned());
+            return Err(EngineError::NoChat);
         }
-        let fired = self
-            .fire_all_due(chats, owner)
-            .await
-            .map_err(|e| self.explain(e))?;
+        let fired = self.fire_all_due(chats, owner).await?;
         // Runs cut short by a crash are settled on the same beat.
-        let notices = self
-            .finish_interrupted()
-            .await
-            .map_err(|e| self.explain(e))?;
+        let notices = self.finish_interrupted().await?;
         let notices = notices
             .into_iter()
             .filter_map(|effect| match &effect {
