@@ -381,9 +381,14 @@ async fn a_delivery_repeated_under_the_same_outbox_entry_posts_once() {
     .await
     .expect("the database");
     let password = Credentials::Password(SecretString::from(format!("{name}-password")));
-    let chat = connect(&url, &matrix::mxid(name), &password, store)
-        .await
-        .expect("the bot logs in");
+    let chat = connect(
+        &url,
+        &matrix::mxid(name),
+        &password,
+        std::sync::Arc::new(store),
+    )
+    .await
+    .expect("the bot logs in");
     let tag = matrix::nonce();
     let room: RoomRef = chat
         .create_room(&format!("txn-{tag}"), "transaction ids")

@@ -37,7 +37,7 @@ pub(super) async fn bot(
             "[matrix] needs the bot's password or an access token: set WARROOM_MATRIX__PASSWORD or WARROOM_MATRIX__ACCESS_TOKEN, or password_file / access_token_file"
         ),
     };
-    let chat = connect(homeserver, user, &credentials, engine.store().clone())
+    let chat = connect(homeserver, user, &credentials, engine.ledger())
         .await
         .map_err(anyhow::Error::msg)
         .context("[matrix]")?;

@@ -13,6 +13,7 @@ mod dispatch;
 pub mod effect;
 mod escalation;
 mod input;
+pub mod ledger;
 mod memo;
 pub mod message;
 pub mod port;
@@ -175,9 +176,61 @@ impl Engine {
         }
     }
 
-    /// The store the engine records into.
+    /// The store the engine records into (for the command line and tests; chat adapters get
+    /// [`Engine::ledger`] and ask the engine for everything else).
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The incident whose war room `room_id` is on `platform`, if it is one.
+    pub async fn incident_of_room(
+        &self,
+        platform: &str,
+        room_id: &str,
+    ) -> Result<Option<IncidentNumber>, EngineError> {
+        let origin = Origin {
+            platform: platform.to_owned(),
+            room_id: room_id.to_owned(),
+            user: UserId::warroom(),
+        };
+        Ok(self.war_room_incident(&origin).await?)
+    }
+
+    /// The war room (its id) of the newest open incident on `platform`, if it has one there.
+    pub async fn newest_war_room(&self, platform: &str) -> Result<Option<String>, EngineError> {
+        let open = self.store.open_incidents().await?;
+        let Some(newest) = open.first() else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .war_room(platform, newest.number)
+            .await?
+            .map(|room| room.id))
+    }
+
+    /// When the next timer is due (a claim in progress counts at its lease's end).
+    pub async fn next_timer(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, EngineError> {
+        Ok(self.store.next_due().await?)
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), EngineError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// What waits in `chat`'s outbox; `refused_since` bounds the count of refusals.
+    pub async fn outbox_backlog(
+        &self,
+        chat: &str,
+        refused_since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::store::OutboxBacklog, EngineError> {
+        Ok(self.store.outbox_backlog(chat, refused_since).await?)
+    }
+
+    /// The adapters' bookkeeping, kept in this engine's database.
+    pub fn ledger(&self) -> Arc<dyn ledger::Ledger> {
+        Arc::new(self.store.clone())
     }
 
     /// Notified whenever this engine schedules timers: a scheduler sleeping until the next due

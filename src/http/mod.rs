@@ -14,7 +14,8 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use crate::engine::Engine;
-use crate::store::StoreError;
+use crate::engine::EngineError;
+use crate::engine::ledger::StoreError;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -79,8 +80,8 @@ struct OutboxHealth {
 /// reason when it does not.
 #[tracing::instrument(skip_all)]
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let store = state.engine.store();
-    let fail = |error: StoreError| {
+    let engine = &state.engine;
+    let fail = |error: EngineError| {
         tracing::warn!(error = ?error, "health check: the database does not answer");
         (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -91,7 +92,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
             }),
         )
     };
-    if let Err(error) = store.ping().await {
+    if let Err(error) = engine.ping().await {
         return fail(error);
     }
     let now = state.engine.clock().now();
@@ -103,7 +104,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
         refused_last_hour: BTreeMap::new(),
     };
     for chat in &state.chats {
-        let backlog = match store
+        let backlog = match engine
             .outbox_backlog(chat, now - chrono::Duration::hours(1))
             .await
         {
@@ -146,11 +147,11 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
 }
 
 /// A reason fit for a load balancer's log: no URL, no driver text.
-fn plain_reason(error: &StoreError) -> &'static str {
+fn plain_reason(error: &EngineError) -> &'static str {
     match error {
-        StoreError::Unavailable(_) => "unreachable",
-        StoreError::ReadOnly => "read-only",
-        StoreError::Corrupt(_) => "damaged",
+        EngineError::Store(StoreError::Unavailable(_)) => "unreachable",
+        EngineError::Store(StoreError::ReadOnly) => "read-only",
+        EngineError::Store(StoreError::Corrupt(_)) => "damaged",
         _ => "failing",
     }
 }

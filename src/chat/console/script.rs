@@ -135,13 +135,13 @@ async fn wait(
     };
     let target = engine.clock().now() + by;
     loop {
-        match engine.store().next_due().await {
+        match engine.next_timer().await {
             Ok(Some(next)) if next <= target && next > engine.clock().now() => {
                 clock.set(next);
                 fire(engine, chat).await;
             }
             Ok(_) => break,
-            Err(e) => return Some(e.to_string()),
+            Err(e) => return Some(e.sentence()),
         }
     }
     clock.set(target);
@@ -188,20 +188,14 @@ async fn say(
 
 /// The war room of the newest open incident, or the lobby when none is open here.
 async fn default_room(engine: &Engine, chat: &ConsoleChat, lobby: &str) -> String {
-    let store = engine.store();
-    let newest = match store.open_incidents().await {
-        Ok(open) => open.first().map(|i| i.number),
+    match engine.newest_war_room(chat.platform()).await {
+        Ok(Some(room)) => room,
+        Ok(None) => lobby.to_owned(),
         Err(e) => {
-            tracing::warn!(error = ?e, "could not list open incidents");
-            None
+            tracing::warn!(error = ?e, "could not find the newest war room");
+            lobby.to_owned()
         }
-    };
-    if let Some(n) = newest
-        && let Ok(Some(room)) = store.war_room(chat.platform(), n).await
-    {
-        return room.id;
     }
-    lobby.to_owned()
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::MatrixChat;
 use super::events::{self, Incoming};
 use crate::engine::Engine;
+use crate::engine::ledger::Ledger;
 use crate::engine::port::ChatError;
 
 /// How long one sync waits for new events on the homeserver.
@@ -35,6 +36,8 @@ pub struct MatrixSettings {
 pub struct MatrixBot {
     pub(super) chat: Arc<MatrixChat>,
     pub(super) engine: Arc<Engine>,
+    /// The bot's bookkeeping (sync token, handled events, reaction keys, direct rooms).
+    pub(super) ledger: Arc<dyn Ledger>,
     pub(super) settings: MatrixSettings,
 }
 
@@ -46,7 +49,10 @@ pub(super) enum RoundError {
     Sync(#[from] matrix_sdk::HttpError),
     /// The database failed, so the events were not (all) handled.
     #[error("the database failed: {0}")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::engine::ledger::StoreError),
+    /// The engine could not answer a question the round needs (whose war room a room is).
+    #[error("{0}")]
+    Engine(#[from] crate::engine::EngineError),
     /// The homeserver failed a call the round needs (a timeline gap, a room's state).
     #[error("{0}")]
     Chat(#[from] ChatError),
@@ -78,6 +84,7 @@ impl MatrixBot {
         }
         Ok(MatrixBot {
             chat,
+            ledger: engine.ledger(),
             engine,
             settings: MatrixSettings {
                 allowed_users: allowed_users.iter().cloned().collect(),
@@ -99,7 +106,7 @@ impl MatrixBot {
         let mut backoff = FIRST_BACKOFF;
         loop {
             let round = async {
-                let since = self.engine.store().matrix_sync_token(&bot).await?;
+                let since = self.ledger.matrix_sync_token(&bot).await?;
                 self.round(since).await
             };
             let outcome = tokio::select! {
@@ -205,8 +212,7 @@ impl MatrixBot {
                 self.on_event(room, incoming).await?;
             }
         }
-        self.engine
-            .store()
+        self.ledger
             .save_matrix_sync_token(&bot, &response.next_batch)
             .await?;
         Ok(())

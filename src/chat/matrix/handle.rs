@@ -43,10 +43,11 @@ impl MatrixBot {
                 if sender == self.chat.bot().as_str() {
                     return Ok(());
                 }
-                let store = self.engine.store();
                 if key == PIN_KEY {
                     (event_id, sender, Ask::Pin(target))
-                } else if let Some(button) = store.matrix_reaction_button(&target, &key).await? {
+                } else if let Some(button) =
+                    self.ledger.matrix_reaction_button(&target, &key).await?
+                {
                     (event_id, sender, Ask::Press(button))
                 } else {
                     return Ok(());
@@ -81,12 +82,7 @@ impl MatrixBot {
             }
         };
         let now = Utc::now().timestamp_millis();
-        if !self
-            .engine
-            .store()
-            .claim_matrix_event(&event_id, now)
-            .await?
-        {
+        if !self.ledger.claim_matrix_event(&event_id, now).await? {
             tracing::info!(event_id, "already handled");
             return Ok(());
         }
@@ -134,11 +130,16 @@ impl MatrixBot {
         if self.settings.rooms.contains(room) {
             return Ok(true);
         }
-        let store = self.engine.store();
-        if store.incident_for_room("matrix", room).await?.is_some() {
+        if self
+            .engine
+            .incident_of_room(self.chat.platform(), room)
+            .await?
+            .is_some()
+        {
             return Ok(true);
         }
-        Ok(store
+        Ok(self
+            .ledger
             .is_matrix_direct_room(self.chat.bot().as_str(), room)
             .await?)
     }

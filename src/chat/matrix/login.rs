@@ -11,7 +11,8 @@ use matrix_sdk::{Client, SessionMeta, SessionTokens};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::MatrixChat;
-use crate::store::{MatrixSession as StoredSession, Store};
+use crate::engine::ledger::{Ledger, MatrixSession as StoredSession};
+use std::sync::Arc;
 
 /// How long one request may take (a sync asks for less: see the bot's sync timeout).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -31,13 +32,13 @@ pub async fn connect(
     homeserver: &str,
     user: &str,
     credentials: &Credentials,
-    store: Store,
+    ledger: Arc<dyn Ledger>,
 ) -> Result<MatrixChat, String> {
     let user_id = OwnedUserId::try_from(user)
         .map_err(|_| format!("[matrix] user '{user}' is not a Matrix user id (@name:server)"))?;
     let client = match credentials {
         Credentials::AccessToken(token) => {
-            let stored = store
+            let stored = ledger
                 .matrix_session(user)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -53,7 +54,7 @@ pub async fn connect(
             client
         }
         Credentials::Password(password) => {
-            let kept = store
+            let kept = ledger
                 .matrix_session(user)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -71,7 +72,7 @@ pub async fn connect(
             }
             match resumed {
                 Some(client) => client,
-                None => password_login(homeserver, user, password, &store).await?,
+                None => password_login(homeserver, user, password, ledger.as_ref()).await?,
             }
         }
     };
@@ -81,7 +82,7 @@ pub async fn connect(
             client.user_id()
         ));
     }
-    MatrixChat::new(client, store)
+    MatrixChat::new(client, ledger)
 }
 
 async fn build(homeserver: &str) -> Result<Client, String> {
@@ -127,7 +128,7 @@ async fn password_login(
     homeserver: &str,
     user: &str,
     password: &SecretString,
-    store: &Store,
+    ledger: &dyn Ledger,
 ) -> Result<Client, String> {
     let client = build(homeserver).await?;
     let response = client
@@ -142,7 +143,7 @@ async fn password_login(
         device_id: response.device_id.to_string(),
         access_token: response.access_token.clone(),
     };
-    store
+    ledger
         .save_matrix_session(&session)
         .await
         .map_err(|e| format!("the Matrix session could not be kept: {e}"))?;

@@ -2,9 +2,9 @@
 //! are emoji reactions, and `!incident …` messages are commands. It talks to the homeserver's
 //! client-server API through matrix-sdk's client (login, retries) with ruma's request types.
 //!
-//! Besides the engine, the adapter keeps its own bookkeeping in the store's Matrix tables
-//! (session, sync token, direct rooms, emoji keys, handled events); incidents change only
-//! through the engine.
+//! Besides the engine, the adapter keeps its own bookkeeping through the engine's
+//! [`Ledger`](crate::engine::ledger::Ledger) (session, sync token, direct rooms, emoji keys,
+//! handled events); incidents change only through the engine.
 
 mod api;
 mod bot;
@@ -18,12 +18,12 @@ pub mod render;
 mod send;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use matrix_sdk::Client;
 use matrix_sdk::ruma::OwnedUserId;
 
-use crate::store::Store;
+use crate::engine::ledger::Ledger;
 
 pub use bot::{MatrixBot, MatrixSettings};
 pub use login::{Credentials, connect};
@@ -32,15 +32,16 @@ pub use login::{Credentials, connect};
 pub struct MatrixChat {
     client: Client,
     bot: OwnedUserId,
-    store: Store,
+    /// Reaction keys and direct rooms.
+    ledger: Arc<dyn Ledger>,
     /// Rooms known to be encrypted (`true`, for good: encryption cannot be turned off) or
     /// unencrypted (`false`, until an `m.room.encryption` event says otherwise).
     encrypted: Mutex<HashMap<String, bool>>,
 }
 
 impl MatrixChat {
-    /// A port over a logged-in client; `store` keeps the adapter's bookkeeping.
-    pub fn new(client: Client, store: Store) -> Result<MatrixChat, String> {
+    /// A port over a logged-in client; `ledger` keeps the adapter's bookkeeping.
+    pub fn new(client: Client, ledger: Arc<dyn Ledger>) -> Result<MatrixChat, String> {
         let bot = client
             .user_id()
             .ok_or("the Matrix client is not logged in")?
@@ -48,7 +49,7 @@ impl MatrixChat {
         Ok(MatrixChat {
             client,
             bot,
-            store,
+            ledger,
             encrypted: Mutex::new(HashMap::new()),
         })
     }

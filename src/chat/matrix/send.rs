@@ -9,9 +9,9 @@ use super::MatrixChat;
 use super::api::{chat_error, user_id};
 use super::keys::keys_of;
 use super::render::{self, Rendered};
+use crate::engine::ledger::ReactionKey;
 use crate::engine::message::Message;
 use crate::engine::port::{ChatError, RoomRef};
-use crate::store::ReactionKey;
 
 /// How many numbered aliases (`#inc-7-slug-2` …) are tried when the plain one is taken.
 const ALIAS_TRIES: u32 = 9;
@@ -74,7 +74,7 @@ impl MatrixChat {
         event: &str,
         keys: &[(String, crate::engine::message::ButtonId)],
     ) {
-        let known = match self.store.matrix_reaction_keys(event).await {
+        let known = match self.ledger.matrix_reaction_keys(event).await {
             Ok(known) => known,
             Err(e) => {
                 tracing::warn!(error = %e, event, "could not read the message's keys");
@@ -90,7 +90,11 @@ impl MatrixChat {
             {
                 tracing::warn!(error = %e, event, key = old.key, "could not take back a reaction");
             }
-            if let Err(e) = self.store.delete_matrix_reaction_key(event, &old.key).await {
+            if let Err(e) = self
+                .ledger
+                .delete_matrix_reaction_key(event, &old.key)
+                .await
+            {
                 tracing::warn!(error = %e, event, "could not forget a key");
             }
         }
@@ -102,7 +106,7 @@ impl MatrixChat {
             };
             // Saved before reacting, so that a quick person's reaction already finds it.
             if let Err(e) = self
-                .store
+                .ledger
                 .save_matrix_reaction_key(room, event, &entry)
                 .await
             {
@@ -122,7 +126,7 @@ impl MatrixChat {
                 Ok(id) => {
                     entry.bot_reaction_id = Some(id);
                     if let Err(e) = self
-                        .store
+                        .ledger
                         .save_matrix_reaction_key(room, event, &entry)
                         .await
                     {
@@ -177,7 +181,7 @@ impl MatrixChat {
     pub(super) async fn direct_room(&self, user: &str) -> Result<String, ChatError> {
         let bot = self.bot.as_str();
         let remembered = self
-            .store
+            .ledger
             .matrix_direct_room(bot, user)
             .await
             .map_err(|e| ChatError::Unavailable(format!("the database: {e}")))?;
@@ -196,7 +200,7 @@ impl MatrixChat {
             .map_err(|e| chat_error(&format!("a direct room with {user}"), e))?;
         let room = created.room_id.to_string();
         self.remember_encryption(&room, false);
-        self.store
+        self.ledger
             .save_matrix_direct_room(bot, user, &room)
             .await
             .map_err(|e| ChatError::Unavailable(format!("the database: {e}")))?;

@@ -18,7 +18,7 @@ use chrono::Utc;
 use super::inbound::{self, Event, InboundError, Interaction, SlashCommand};
 use super::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use super::{PLATFORM, SlackAdapter, work};
-use crate::store::DeliveryKind;
+use crate::engine::ledger::DeliveryKind;
 
 /// Old claims are forgotten once every this many claims.
 const FORGET_EVERY: u64 = 1000;
@@ -67,16 +67,15 @@ impl SlackAdapter {
             .claimed
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if n.is_multiple_of(FORGET_EVERY) {
-            let store = self.engine.store().clone();
+            let ledger = self.ledger.clone();
             tokio::spawn(async move {
                 let before = Utc::now() - chrono::Duration::days(1);
-                if let Err(e) = store.forget_deliveries(before).await {
+                if let Err(e) = ledger.forget_deliveries(before).await {
                     tracing::warn!(error = ?e, "could not forget old Slack deliveries");
                 }
             });
         }
-        self.engine
-            .store()
+        self.ledger
             .claim_delivery(PLATFORM, id, kind, Utc::now())
             .await
             .map_err(|e| {

@@ -38,6 +38,8 @@ pub struct SlackAdapter {
     verifier: Option<SignatureVerifier>,
     /// Deliveries claimed by this process, to forget old claims now and then.
     claimed: std::sync::atomic::AtomicU64,
+    /// Where delivery claims are kept.
+    ledger: Arc<dyn crate::engine::ledger::Ledger>,
 }
 
 impl SlackAdapter {
@@ -48,6 +50,7 @@ impl SlackAdapter {
         verifier: Option<SignatureVerifier>,
     ) -> Self {
         SlackAdapter {
+            ledger: engine.ledger(),
             engine,
             chat,
             verifier,
