@@ -122,6 +122,19 @@ async fn engine(dir: &std::path::Path, settings: Settings) -> Engine {
     )
 }
 
+/// The primary rotation, with carol on call all the time.
+fn carol_on_call() -> warroom::domain::Rotation {
+    warroom::domain::Rotation {
+        name: "primary".into(),
+        people: vec![UserId::parse("carol").unwrap()],
+        handoff_weekday: chrono::Weekday::Mon,
+        handoff_time: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+        time_zone: chrono_tz::UTC,
+        start: chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(),
+        overrides: Vec::new(),
+    }
+}
+
 /// `press BUTTON`, as typed in any chat.
 fn press(button: &str) -> Input {
     Input::Said {
@@ -389,15 +402,7 @@ async fn two_engines_on_one_database_see_each_others_changes() {
 #[tokio::test]
 async fn pages_go_to_the_chat_that_holds_the_war_room() {
     let dir = tempfile::tempdir().unwrap();
-    let primary = warroom::domain::Rotation {
-        name: "primary".into(),
-        people: vec![UserId::parse("carol").unwrap()],
-        handoff_weekday: chrono::Weekday::Mon,
-        handoff_time: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-        time_zone: chrono_tz::UTC,
-        start: chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(),
-        overrides: Vec::new(),
-    };
+    let primary = carol_on_call();
     let settings = Settings {
         rotations: vec![primary],
         ..Settings::default()
@@ -519,15 +524,7 @@ async fn a_page_that_cannot_be_delivered_is_retried_and_the_war_room_is_told_it_
     let start = Utc.with_ymd_and_hms(2026, 1, 5, 14, 0, 0).unwrap();
     let clock = Arc::new(SimulatedClock::new(start));
     let settings = Settings {
-        rotations: vec![warroom::domain::Rotation {
-            name: "primary".into(),
-            people: vec![UserId::parse("carol").unwrap()],
-            handoff_weekday: chrono::Weekday::Mon,
-            handoff_time: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-            time_zone: chrono_tz::UTC,
-            start: chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(),
-            overrides: Vec::new(),
-        }],
+        rotations: vec![carol_on_call()],
         ..Settings::default()
     };
     let engine = Engine::new(

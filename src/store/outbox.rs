@@ -193,22 +193,9 @@ impl Store {
         at: DateTime<Utc>,
         platform_ref: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let done = with_pool!(&self.pool, p => {
-            sqlx::query(
-                "UPDATE outbox SET state = 'delivered', done_at = $1, platform_ref = $2, \
-                 claimed_until = NULL, last_error = NULL \
-                 WHERE id = $3 AND state = 'pending' AND claimed_by = $4",
-            )
-            .bind(stored_time(at))
-            .bind(platform_ref)
-            .bind(id)
-            .bind(owner)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
-        })
-        .map_err(classify)?;
-        Ok(done == 1)
+        const SET: &str = "state = 'delivered', done_at = $1, platform_ref = $2, \
+                           claimed_until = NULL, last_error = NULL";
+        self.settle_claim(id, owner, SET, at, platform_ref).await
     }
 
     /// Leaves a claimed entry to be tried again at `next_at`, noting why it failed.
@@ -219,21 +206,9 @@ impl Store {
         next_at: DateTime<Utc>,
         error: &str,
     ) -> Result<bool, StoreError> {
-        let done = with_pool!(&self.pool, p => {
-            sqlx::query(
-                "UPDATE outbox SET next_at = $1, last_error = $2, claimed_until = NULL \
-                 WHERE id = $3 AND state = 'pending' AND claimed_by = $4",
-            )
-            .bind(stored_time(next_at))
-            .bind(error)
-            .bind(id)
-            .bind(owner)
-            .execute(p)
+        const SET: &str = "next_at = $1, last_error = $2, claimed_until = NULL";
+        self.settle_claim(id, owner, SET, next_at, Some(error))
             .await
-            .map(|r| r.rows_affected())
-        })
-        .map_err(classify)?;
-        Ok(done == 1)
     }
 
     /// Gives up on a claimed entry (the chat refused it for good), noting why; its lane moves on.
@@ -244,19 +219,32 @@ impl Store {
         at: DateTime<Utc>,
         error: &str,
     ) -> Result<bool, StoreError> {
+        const SET: &str = "state = 'failed', done_at = $1, last_error = $2, claimed_until = NULL";
+        self.settle_claim(id, owner, SET, at, Some(error)).await
+    }
+
+    /// Ends `owner`'s claim on a pending entry with `set` (which binds `$1` to `at` and `$2` to
+    /// `text`); `false` when the claim is not `owner`'s (any more).
+    async fn settle_claim(
+        &self,
+        id: i64,
+        owner: &str,
+        set: &'static str,
+        at: DateTime<Utc>,
+        text: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let update = format!(
+            "UPDATE outbox SET {set} WHERE id = $3 AND state = 'pending' AND claimed_by = $4"
+        );
         let done = with_pool!(&self.pool, p => {
-            sqlx::query(
-                "UPDATE outbox SET state = 'failed', done_at = $1, last_error = $2, \
-                 claimed_until = NULL \
-                 WHERE id = $3 AND state = 'pending' AND claimed_by = $4",
-            )
-            .bind(stored_time(at))
-            .bind(error)
-            .bind(id)
-            .bind(owner)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
+            sqlx::query(sqlx::AssertSqlSafe(update))
+                .bind(stored_time(at))
+                .bind(text)
+                .bind(id)
+                .bind(owner)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
         })
         .map_err(classify)?;
         Ok(done == 1)

@@ -43,13 +43,7 @@ impl HttpClient {
             request = request.header(*k, v);
         }
         let request = request.body(Full::new(Bytes::from(body))).unwrap();
-        let response = self.client.request(request).await.expect("Warroom answers");
-        let status = response.status().as_u16();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
+        self.send(request).await
     }
 
     /// GETs `url`.
@@ -57,6 +51,10 @@ impl HttpClient {
         let request = hyper::Request::get(url)
             .body(Full::new(Bytes::new()))
             .unwrap();
+        self.send(request).await
+    }
+
+    async fn send(&self, request: hyper::Request<Full<Bytes>>) -> Answer {
         let response = self.client.request(request).await.expect("Warroom answers");
         let status = response.status().as_u16();
         let body = response.into_body().collect().await.unwrap().to_bytes();
