@@ -2,11 +2,17 @@
 //! - the acknowledgement latency of signed slash commands, 200 sent at once, in rounds:
 //!   p50, p99, max (Slack wants an answer within 3 s; the target here is p99 <= 20 ms), for
 //!   `help` (light work behind each) and for `declare` (a war room made behind each);
+//! - the latency from a slash command to the chat call it causes: `note` typed in a war room
+//!   until the fake Slack receives the note's `chat.postMessage` there (which the outbox's
+//!   delivery worker makes), p50, p99, max, one note at a time and 100 at once (in 100 rooms);
 //! - declares per second end to end: from the first request of a round until every war room
-//!   of the round exists with its card posted and pinned in the fake Slack.
+//!   of the round exists with its card posted and pinned in the fake Slack, and each
+//!   declaration is announced in the lobby it came from (a lobby per request);
+//! - the same burst of declares typed in one channel: until every war room and pinned card.
 //!
 //! Warroom runs in this process on a SQLite file (or PostgreSQL when `WARROOM_BENCH_POSTGRES_URL`
-//! names a fresh database), against the strict fake Slack of the tests. `WARROOM_BENCH_ROUNDS`
+//! names a fresh database), against the strict fake Slack of the tests, with the delivery worker
+//! of `warroom serve` (`warroom::delivery::run`) carrying out the outbox. `WARROOM_BENCH_ROUNDS`
 //! (default 5) and `WARROOM_BENCH_CONCURRENCY` (default 200) change the load.
 
 #[path = "../tests/support/fake_slack/mod.rs"]
@@ -64,15 +70,30 @@ struct Bench<'a> {
 impl Bench<'_> {
     /// Sends `concurrency` commands at once; their latencies (ms) and when the first left.
     async fn round(&self, tag: &str, text: impl Fn(usize) -> String) -> (Vec<f64>, Instant) {
-        let barrier = Arc::new(Barrier::new(self.concurrency));
+        let (took, starts) = self
+            .round_in(tag, self.concurrency, |_| "C0GENERAL".to_owned(), text)
+            .await;
+        (took, starts.into_iter().min().unwrap())
+    }
+
+    /// Sends `n` commands at once, the i-th typed in `channel(i)`; their latencies (ms) and
+    /// when each left.
+    async fn round_in(
+        &self,
+        tag: &str,
+        n: usize,
+        channel: impl Fn(usize) -> String,
+        text: impl Fn(usize) -> String,
+    ) -> (Vec<f64>, Vec<Instant>) {
+        let barrier = Arc::new(Barrier::new(n));
         let ts = chrono::Utc::now().timestamp().to_string();
         let mut tasks = Vec::new();
-        for i in 0..self.concurrency {
+        for i in 0..n {
             let body = serde_urlencoded::to_string([
                 ("command", "/incident".to_owned()),
                 ("text", text(i)),
                 ("user_id", format!("U0B{i:04}")),
-                ("channel_id", "C0GENERAL".to_owned()),
+                ("channel_id", channel(i)),
                 (
                     "response_url",
                     self.fake.response_url(&format!("{tag}-{i}")),
@@ -102,16 +123,75 @@ impl Bench<'_> {
                 (start, start.elapsed())
             }));
         }
-        let mut first = None::<Instant>;
+        let mut starts = Vec::new();
         let mut took = Vec::new();
         for t in tasks {
             let (start, elapsed) = t.await.unwrap();
             took.push(elapsed.as_secs_f64() * 1000.0);
-            first = Some(first.map_or(start, |f| f.min(start)));
+            starts.push(start);
         }
-        (took, first.unwrap())
+        (took, starts)
+    }
+
+    /// When the fake Slack received the first successful `chat.postMessage` in `channel`
+    /// whose arguments contain `marker`, looking at calls from index `from` on.
+    fn posted_at(&self, from: usize, channel: &str, marker: &str) -> Option<Instant> {
+        self.fake.world(|w| {
+            w.calls.iter().skip(from).find_map(|c| {
+                let hit = c.method == "chat.postMessage"
+                    && c.error.is_none()
+                    && c.args.get("channel").and_then(|v| v.as_str()) == Some(channel)
+                    && serde_json::Value::Object(c.args.clone())
+                        .to_string()
+                        .contains(marker);
+                hit.then_some(c.at)
+            })
+        })
+    }
+
+    /// Waits for the `chat.postMessage` of each `(channel, marker)`; the time (ms) from each
+    /// `start` to it.
+    async fn posted_after(
+        &self,
+        from: usize,
+        wanted: &[(String, String)],
+        starts: &[Instant],
+    ) -> Vec<f64> {
+        let deadline = Instant::now() + Duration::from_secs(600);
+        let mut took = Vec::new();
+        for ((channel, marker), start) in wanted.iter().zip(starts) {
+            let at = loop {
+                if let Some(at) = self.posted_at(from, channel, marker) {
+                    break at;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "no post of {marker} in {channel}"
+                );
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            };
+            took.push(at.duration_since(*start).as_secs_f64() * 1000.0);
+        }
+        took
     }
 }
+
+fn report_delivery(what: &str, latencies: &mut [f64]) {
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "{what} over {} notes: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        latencies.len(),
+        percentile(latencies, 0.5),
+        percentile(latencies, 0.99),
+        latencies.last().copied().unwrap_or(0.0)
+    );
+}
+
+/// How many war rooms the latency figures spread their notes over, each declared from a lobby
+/// channel of its own (so that no room waits for Slack's one message a second per channel).
+const LATENCY_ROOMS: usize = 100;
+/// Notes sent one at a time for the latency figure.
+const LATENCY_NOTES: usize = 300;
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
@@ -139,9 +219,17 @@ async fn main() {
         &SecretString::from(TOKEN),
     )
     .unwrap();
+    let chat = Arc::new(SlackChat::new(api));
+    // The delivery worker of `warroom serve` carries out the outbox, as in production.
+    tokio::spawn(warroom::delivery::run(
+        engine.clone(),
+        chat.clone(),
+        "bench".to_owned(),
+        std::future::pending::<()>(),
+    ));
     let adapter = Arc::new(SlackAdapter::new(
         engine.clone(),
-        Arc::new(SlackChat::new(api)),
+        chat,
         Some(SignatureVerifier::new(SecretString::from(SECRET))),
     ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -197,25 +285,134 @@ async fn main() {
     }
     report("acknowledgement latency, `help`", &mut latencies);
 
-    // Declares: the acknowledgements while 200 war rooms are being made, and the rate.
+    // From a command to the chat call it causes: `note` typed in a war room until its line is
+    // posted there. The war rooms are declared first, each from a lobby of its own.
+    for i in 0..LATENCY_ROOMS {
+        fake.add_channel(&format!("C0LOBBY{i:03}"), &format!("lobby-{i:03}"), &[]);
+    }
+    bench
+        .round_in(
+            "l",
+            LATENCY_ROOMS,
+            |i| format!("C0LOBBY{i:03}"),
+            |i| format!("declare p3 latency room {i}"),
+        )
+        .await;
+    let rooms: Vec<String> = fake
+        .wait_for(
+            "every latency war room, its card pinned and its announcement posted",
+            Duration::from_secs(600),
+            |w| {
+                let mut rooms = Vec::new();
+                for i in 0..LATENCY_ROOMS {
+                    let lobby = w.channels.get(&format!("C0LOBBY{i:03}"))?;
+                    if lobby.messages.is_empty() {
+                        return None;
+                    }
+                    let name = format!("latency-room-{i}");
+                    let room = w
+                        .channels
+                        .values()
+                        .find(|c| !c.pins.is_empty() && c.name.ends_with(&name))?;
+                    rooms.push(room.id.clone());
+                }
+                Some(rooms)
+            },
+        )
+        .await;
+    // Past Slack's one message a second in each room (the cards and suggestions just posted).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let mut acks = Vec::new();
+    let mut delivered = Vec::new();
+    let mut last_in_room = vec![None::<Instant>; LATENCY_ROOMS];
+    for k in 0..LATENCY_NOTES {
+        let r = k % LATENCY_ROOMS;
+        if let Some(last) = last_in_room[r] {
+            let free = last + Duration::from_millis(1100);
+            tokio::time::sleep_until(free.into()).await;
+        }
+        let from = fake.world(|w| w.calls.len());
+        let marker = format!("probe{k:05}x");
+        let room = rooms[r].clone();
+        let (took, starts) = bench
+            .round_in(
+                &format!("n{k}"),
+                1,
+                |_| room.clone(),
+                |_| format!("note latency {marker}"),
+            )
+            .await;
+        acks.extend(took);
+        delivered.extend(
+            bench
+                .posted_after(from, &[(room.clone(), marker)], &starts)
+                .await,
+        );
+        last_in_room[r] = Some(Instant::now());
+    }
+    report("acknowledgement latency, `note` in a war room", &mut acks);
+    report_delivery(
+        "from a `note` request to its chat.postMessage, one at a time",
+        &mut delivered,
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let mut burst = Vec::new();
+    for b in 0..3 {
+        let from = fake.world(|w| w.calls.len());
+        let (_, starts) = bench
+            .round_in(
+                &format!("b{b}"),
+                LATENCY_ROOMS,
+                |i| rooms[i].clone(),
+                |i| format!("note burst b{b}r{i:03}x"),
+            )
+            .await;
+        let wanted: Vec<(String, String)> = (0..LATENCY_ROOMS)
+            .map(|i| (rooms[i].clone(), format!("b{b}r{i:03}x")))
+            .collect();
+        burst.extend(bench.posted_after(from, &wanted, &starts).await);
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+    }
+    report_delivery(
+        &format!(
+            "from a `note` request to its chat.postMessage, {LATENCY_ROOMS} at once in {LATENCY_ROOMS} rooms (3 bursts)"
+        ),
+        &mut burst,
+    );
+
+    // Declares: the acknowledgements while 200 war rooms are being made, and the rate. Each
+    // request of a round comes from a lobby of its own, where its announcement is posted.
+    for i in LATENCY_ROOMS..concurrency {
+        fake.add_channel(&format!("C0LOBBY{i:03}"), &format!("lobby-{i:03}"), &[]);
+    }
+    let lobby = |i: usize| format!("C0LOBBY{i:03}");
     let mut latencies = Vec::new();
     let mut rates = Vec::new();
-    let mut declared = 0usize;
+    let mut declared = LATENCY_ROOMS;
     for round in 0..rounds {
-        let (took, first) = bench
-            .round(&format!("d{round}"), |i| {
+        // Past Slack's one message a second in each lobby.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let (took, starts) = bench
+            .round_in(&format!("d{round}"), concurrency, lobby, |i| {
                 format!("declare p3 bench round {round} request {i}")
             })
             .await;
+        let first = starts.into_iter().min().unwrap();
         latencies.extend(took);
         declared += concurrency;
         let target = declared;
         fake.wait_for(
-            "every war room with its pinned card",
+            "every war room with its pinned card, and every announcement",
             Duration::from_secs(600),
             |w| {
                 let pinned = w.channels.values().filter(|c| !c.pins.is_empty()).count();
-                (pinned >= target).then_some(())
+                let announced = (0..concurrency).all(|i| {
+                    let before = usize::from(i < LATENCY_ROOMS);
+                    w.channels
+                        .get(&lobby(i))
+                        .is_some_and(|c| c.messages.len() > round as usize + before)
+                });
+                (pinned >= target && announced).then_some(())
             },
         )
         .await;
@@ -230,9 +427,32 @@ async fn main() {
     report("acknowledgement latency, `declare`", &mut latencies);
     rates.sort_by(f64::total_cmp);
     println!(
-        "declares per second end to end (war room created, topic set, card posted and pinned): median {:.0}/s, worst round {:.0}/s",
+        "declares per second end to end (war room created, topic set, invited, card posted and pinned, announced in its lobby): median {:.0}/s, worst round {:.0}/s",
         percentile(&rates, 0.5),
         rates[0]
+    );
+
+    // The same burst typed in one channel: its announcements there go out one a second (the
+    // pace Slack allows per channel), so only the war rooms and cards are waited for.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (_, first) = bench
+        .round("g", |i| format!("declare p3 bench general request {i}"))
+        .await;
+    declared += concurrency;
+    let target = declared;
+    fake.wait_for(
+        "every war room of the burst with its pinned card",
+        Duration::from_secs(900),
+        |w| {
+            let pinned = w.channels.values().filter(|c| !c.pins.is_empty()).count();
+            (pinned >= target).then_some(())
+        },
+    )
+    .await;
+    let took = first.elapsed().as_secs_f64();
+    println!(
+        "{concurrency} declares at once from one channel: every war room made and its card pinned after {took:.2} s ({:.0}/s; the announcements there follow at one a second)",
+        concurrency as f64 / took
     );
     let violations = fake.world(|w| w.violations.clone());
     assert!(
