@@ -54,6 +54,15 @@ pub enum Delivery {
     Refused,
 }
 
+/// An entry the chat took, to be marked with the others of its round.
+struct Taken {
+    item: OutboxItem,
+    /// What the chat made (a room or message id).
+    made: Option<String>,
+    /// The page it delivered: incident, level, person.
+    page: Option<(IncidentNumber, u32, UserId)>,
+}
+
 /// What one round of delivery did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Delivered {
@@ -142,19 +151,18 @@ pub(super) fn describe(effect: &Effect) -> String {
     }
 }
 
-/// The wait before attempt `attempts + 1`: doubling from [`FIRST_RETRY`] up to [`MAX_RETRY`],
-/// at least what the chat asked for, spread by up to a fifth either way so that lanes that
-/// failed together do not retry together.
+/// The wait before attempt `attempts + 1`: what the chat asked for (a rate limit, its own
+/// pacing) and up to a fifth more; otherwise doubling from [`FIRST_RETRY`] up to
+/// [`MAX_RETRY`], spread by up to a fifth either way, so that lanes that failed together do
+/// not retry together.
 fn retry_after(attempts: u32, asked: Option<StdDuration>, spread: u64) -> StdDuration {
-    let doubling = FIRST_RETRY.saturating_mul(1 << attempts.saturating_sub(1).min(16));
-    let base = doubling.min(MAX_RETRY);
-    // spread % 401 is 0..=400: a factor from 0.8 to 1.2.
-    let factor = 0.8 + (spread % 401) as f64 / 1000.0;
-    let jittered = base.mul_f64(factor);
-    match asked {
-        Some(asked) => jittered.max(asked),
-        None => jittered,
+    // spread % 401 is 0..=400.
+    let jitter = (spread % 401) as f64 / 1000.0;
+    if let Some(asked) = asked {
+        return asked.mul_f64(1.0 + jitter / 2.0).min(MAX_RETRY.max(asked));
     }
+    let doubling = FIRST_RETRY.saturating_mul(1 << attempts.saturating_sub(1).min(16));
+    doubling.min(MAX_RETRY).mul_f64(0.8 + jitter)
 }
 
 /// A number that differs between entries and attempts, for spreading retries.
@@ -259,39 +267,89 @@ impl Engine {
             if items.is_empty() {
                 return Ok(round);
             }
-            let outcomes: Vec<Delivery> = futures_util::stream::iter(items)
+            let outcomes: Vec<Result<Taken, Delivery>> = futures_util::stream::iter(items)
                 .map(|item| self.deliver_item(port, owner, item))
                 .buffer_unordered(CONCURRENCY)
                 .collect()
                 .await;
+            let mut taken = Vec::new();
             for outcome in outcomes {
                 match outcome {
-                    Delivery::Delivered => round.delivered += 1,
-                    Delivery::Retrying => round.retrying += 1,
-                    Delivery::Refused => round.refused += 1,
+                    Ok(t) => taken.push(t),
+                    Err(Delivery::Retrying) => round.retrying += 1,
+                    Err(_) => round.refused += 1,
                 }
             }
+            round.delivered += taken.len();
+            self.mark_taken(owner, taken).await?;
         }
+    }
+
+    /// Marks a round's delivered entries in one transaction (only then may their lanes' next
+    /// entries be claimed), and puts delivered pages on their incidents' timelines.
+    async fn mark_taken(&self, owner: &str, taken: Vec<Taken>) -> Result<(), EngineError> {
+        if taken.is_empty() {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let marks: Vec<(i64, Option<&str>)> = taken
+            .iter()
+            .map(|t| (t.item.id, t.made.as_deref()))
+            .collect();
+        let marked = self.store.outbox_delivered_all(&marks, owner, now).await?;
+        for t in taken {
+            if !marked.contains(&t.item.id) {
+                tracing::warn!(
+                    id = t.item.id,
+                    "the claim ran out before the delivery was marked; it may repeat"
+                );
+                continue;
+            }
+            let Some((incident, level, person)) = t.page else {
+                continue;
+            };
+            let delay_secs = (now - t.item.created_at).num_seconds().max(0);
+            let kind = EventKind::PageDelivered {
+                level,
+                person,
+                delay_secs,
+            };
+            if let Err(e) = self
+                .append(incident, &UserId::warroom(), |_| Ok(kind.clone()))
+                .await
+            {
+                tracing::warn!(error = ?e, "could not put a delivered page on the timeline");
+            }
+        }
+        Ok(())
     }
 
     /// Carries out one claimed entry and records how it went.
     #[tracing::instrument(skip_all, fields(id = item.id, kind = %item.kind, lane = %item.lane, attempt = item.attempts))]
-    async fn deliver_item(&self, port: &dyn ChatPort, owner: &str, item: OutboxItem) -> Delivery {
+    async fn deliver_item(
+        &self,
+        port: &dyn ChatPort,
+        owner: &str,
+        item: OutboxItem,
+    ) -> Result<Taken, Delivery> {
         let outgoing: Outgoing = match serde_json::from_str(&item.body) {
             Ok(o) => o,
             Err(e) => {
                 let reason = format!("the outbox entry could not be read: {e}");
                 tracing::error!(%reason);
                 self.settle(owner, &item, Err(reason)).await;
-                return Delivery::Refused;
+                return Err(Delivery::Refused);
             }
         };
         if let Some(page) = outgoing.unless_delivered
             && matches!(self.store.outbox_state(page).await, Ok(Some(s)) if s == "delivered")
         {
             // The late page arrived meanwhile: nothing to tell.
-            self.delivered(owner, &item, &outgoing, None).await;
-            return Delivery::Delivered;
+            return Ok(Taken {
+                item,
+                made: None,
+                page: None,
+            });
         }
         let attempt = DeliveryKey::scope(
             item.id,
@@ -300,9 +358,15 @@ impl Engine {
         .await;
         let failure = match attempt {
             Ok(made) => {
-                self.delivered(owner, &item, &outgoing, made.as_deref())
-                    .await;
-                return Delivery::Delivered;
+                let page = match outgoing.effect {
+                    Effect::DirectMessage {
+                        user,
+                        page: Some((incident, level)),
+                        ..
+                    } => Some((incident, level, user)),
+                    _ => None,
+                };
+                return Ok(Taken { item, made, page });
             }
             Err(e) => e,
         };
@@ -321,7 +385,7 @@ impl Engine {
             self.settle(owner, &item, Err(reason)).await;
             self.notice_failure(&item, &outgoing, &failure.to_string())
                 .await;
-            return Delivery::Refused;
+            return Err(Delivery::Refused);
         }
         let now = self.clock.now();
         if now - item.created_at > GIVE_UP_AFTER && !self.still_open(item.incident).await {
@@ -329,9 +393,10 @@ impl Engine {
             tracing::warn!(%reason, "a delivery of a closed incident was given up on");
             self.settle(owner, &item, Err(reason.clone())).await;
             self.notice_failure(&item, &outgoing, &reason).await;
-            return Delivery::Refused;
+            return Err(Delivery::Refused);
         }
         if item.attempts == PAGE_LATE_AFTER
+            && asked.is_none()
             && let Effect::DirectMessage {
                 user,
                 page: Some((incident, level)),
@@ -343,12 +408,19 @@ impl Engine {
         }
         let wait = retry_after(item.attempts, asked, spread(item.id, item.attempts));
         let next = now + Duration::from_std(wait).unwrap_or(self.settings.delivery_lease);
-        tracing::info!(%reason, retry_in_ms = wait.as_millis() as u64, "delivery failed; it will be tried again");
-        if let Err(e) = self.store.outbox_retry(item.id, owner, next, &reason).await {
+        let noted = if asked.is_some() {
+            // The chat asked to slow down: later, but not a failure.
+            tracing::debug!(%reason, retry_in_ms = wait.as_millis() as u64, "delivery paced");
+            self.store.outbox_later(item.id, owner, next).await
+        } else {
+            tracing::info!(%reason, retry_in_ms = wait.as_millis() as u64, "delivery failed; it will be tried again");
+            self.store.outbox_retry(item.id, owner, next, &reason).await
+        };
+        if let Err(e) = noted {
             // The lease runs out and the entry is claimed again: later, but not lost.
             tracing::warn!(error = %e, "could not note a failed delivery");
         }
-        Delivery::Retrying
+        Err(Delivery::Retrying)
     }
 
     /// Whether an incident is open (an entry of none counts as closed).
@@ -361,50 +433,6 @@ impl Engine {
             Ok(None) => false,
             // When in doubt, keep trying.
             Err(_) => true,
-        }
-    }
-
-    /// Marks a delivered entry and puts a delivered page on its incident's timeline.
-    async fn delivered(
-        &self,
-        owner: &str,
-        item: &OutboxItem,
-        outgoing: &Outgoing,
-        made: Option<&str>,
-    ) {
-        match self
-            .store
-            .outbox_delivered(item.id, owner, self.clock.now(), made)
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!("the claim ran out before the delivery was marked; it may repeat");
-                return;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "could not mark a delivery; it may repeat once");
-                return;
-            }
-        }
-        if let Effect::DirectMessage {
-            user,
-            page: Some((incident, level)),
-            ..
-        } = &outgoing.effect
-        {
-            let delay_secs = (self.clock.now() - item.created_at).num_seconds().max(0);
-            let kind = EventKind::PageDelivered {
-                level: *level,
-                person: user.clone(),
-                delay_secs,
-            };
-            if let Err(e) = self
-                .append(*incident, &UserId::warroom(), |_| Ok(kind.clone()))
-                .await
-            {
-                tracing::warn!(error = ?e, "could not put a delivered page on the timeline");
-            }
         }
     }
 
@@ -638,8 +666,13 @@ mod tests {
         assert_eq!(retry_after(2, None, middle), StdDuration::from_secs(2));
         assert_eq!(retry_after(5, None, middle), StdDuration::from_secs(16));
         assert_eq!(retry_after(30, None, middle), MAX_RETRY);
-        let asked = StdDuration::from_secs(30);
-        assert_eq!(retry_after(1, Some(asked), middle), asked);
+        // What the chat asked for, however often it failed before, and at most a fifth more.
+        let asked = StdDuration::from_millis(300);
+        assert_eq!(retry_after(9, Some(asked), 0), asked);
+        assert_eq!(
+            retry_after(9, Some(asked), 400),
+            StdDuration::from_millis(360)
+        );
         for s in 0..1000 {
             let wait = retry_after(3, None, s);
             assert!(

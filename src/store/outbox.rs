@@ -198,6 +198,41 @@ impl Store {
         self.settle_claim(id, owner, SET, at, platform_ref).await
     }
 
+    /// Marks delivered, in one transaction, the claimed entries `(id, what the chat made)` that
+    /// `owner` still holds; returns the ids it marked.
+    pub async fn outbox_delivered_all(
+        &self,
+        entries: &[(i64, Option<&str>)],
+        owner: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let at = stored_time(at);
+        with_pool!(&self.pool, p => {
+            let mut tx = p.begin().await.map_err(classify)?;
+            let mut marked = Vec::with_capacity(entries.len());
+            for (id, made) in entries {
+                let done = sqlx::query(
+                    "UPDATE outbox SET state = 'delivered', done_at = $1, platform_ref = $2, \
+                     claimed_until = NULL, last_error = NULL \
+                     WHERE id = $3 AND state = 'pending' AND claimed_by = $4",
+                )
+                .bind(at)
+                .bind(*made)
+                .bind(*id)
+                .bind(owner)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?
+                .rows_affected();
+                if done == 1 {
+                    marked.push(*id);
+                }
+            }
+            tx.commit().await.map_err(classify)?;
+            Ok(marked)
+        })
+    }
+
     /// Leaves a claimed entry to be tried again at `next_at`, noting why it failed.
     pub async fn outbox_retry(
         &self,
@@ -209,6 +244,19 @@ impl Store {
         const SET: &str = "next_at = $1, last_error = $2, claimed_until = NULL";
         self.settle_claim(id, owner, SET, next_at, Some(error))
             .await
+    }
+
+    /// Leaves a claimed entry for later, at `next_at`, because the chat asked to slow down (a
+    /// rate limit, its pacing): not a failure, so nothing is noted.
+    pub async fn outbox_later(
+        &self,
+        id: i64,
+        owner: &str,
+        next_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        const SET: &str =
+            "next_at = $1, claimed_until = NULL, last_error = COALESCE($2, last_error)";
+        self.settle_claim(id, owner, SET, next_at, None).await
     }
 
     /// Gives up on a claimed entry (the chat refused it for good), noting why; its lane moves on.

@@ -91,6 +91,24 @@ impl SlackApi {
         tokio::time::sleep_until(slot).await;
     }
 
+    /// Books the next slot of `channel` when it is free now; otherwise says how long until it
+    /// is, and books nothing (a delivery is tried again then instead of holding its claim).
+    pub fn try_pace(&self, channel: &str) -> Result<(), Duration> {
+        let interval = self.settings.post_interval;
+        if interval.is_zero() {
+            return Ok(());
+        }
+        let mut next = self.next_post.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        match next.get(channel) {
+            Some(slot) if *slot > now => Err(*slot - now),
+            _ => {
+                next.insert(channel.to_owned(), now + interval);
+                Ok(())
+            }
+        }
+    }
+
     /// Runs a call, waiting out 429 answers up to the configured number of retries. Inside an
     /// outbox delivery a 429 is not waited out here: it is returned (as `Throttled` with
     /// Slack's Retry-After), and the outbox tries again when Slack asked, without holding its

@@ -45,8 +45,21 @@ impl SlackChat {
         text: &str,
         blocks: &[Value],
         thread: Option<&str>,
+        first: bool,
     ) -> Result<MessageRef, ChatError> {
-        self.api.pace(channel).await;
+        // A delivery's first page does not wait for the channel's next slot while it holds a
+        // claim and one of the worker's places: the outbox tries it again when the slot is
+        // free. Later pages of a message wait, so that a retry never posts the first twice.
+        if first && crate::engine::port::DeliveryKey::active() {
+            if let Err(wait) = self.api.try_pace(channel) {
+                return Err(ChatError::Throttled {
+                    wait,
+                    reason: format!("Slack takes one message a second in {channel}"),
+                });
+            }
+        } else {
+            self.api.pace(channel).await;
+        }
         let mut request =
             SlackApiChatPostMessageRequest::new(channel.into(), content(text, blocks));
         request.thread_ts = thread.map(|t| SlackTs(t.to_owned()));
@@ -73,7 +86,7 @@ impl SlackChat {
         let mut first = None;
         for page in &rendered.pages {
             let posted = self
-                .post_page(channel, &rendered.text, page, thread)
+                .post_page(channel, &rendered.text, page, thread, first.is_none())
                 .await?;
             first.get_or_insert(posted);
         }
