@@ -25,6 +25,8 @@ const CONCURRENCY: usize = 16;
 const FIRST_RETRY: StdDuration = StdDuration::from_secs(1);
 /// The longest wait between two attempts.
 const MAX_RETRY: StdDuration = StdDuration::from_secs(30);
+/// How often marking a round's deliveries is tried before the round fails.
+const MARK_ATTEMPTS: u32 = 5;
 /// After how many failed attempts the war room is told that a page is late.
 const PAGE_LATE_AFTER: u32 = 5;
 /// How long an entry of a closed incident (or of none) is retried before it is given up on.
@@ -296,7 +298,20 @@ impl Engine {
             .iter()
             .map(|t| (t.item.id, t.made.as_deref()))
             .collect();
-        let marked = self.store.outbox_delivered_all(&marks, owner, now).await?;
+        // Delivered already: marking must not be lost to a passing database hiccup, or the
+        // entries are delivered again when their claims run out.
+        let mut attempt = 0;
+        let marked = loop {
+            match self.store.outbox_delivered_all(&marks, owner, now).await {
+                Ok(marked) => break marked,
+                Err(e) if attempt < MARK_ATTEMPTS => {
+                    attempt += 1;
+                    tracing::warn!(error = %e, attempt, "could not mark deliveries; trying again");
+                    tokio::time::sleep(StdDuration::from_millis(50 * u64::from(attempt))).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         for t in taken {
             if !marked.contains(&t.item.id) {
                 tracing::warn!(

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::error::{classify, is_unique_violation};
-use super::incidents::{INSERT_EVENT, INSERT_INCIDENT, bind_event, bind_state};
+use super::incidents::{INSERT_EVENT, INSERT_INCIDENT, NUMBERING_LOCK, bind_event, bind_state};
 use super::rows::{EventRow, IncidentRow, number_from, stored_time};
 use super::{Store, StoreError};
 use crate::domain::{Incident, IncidentNumber, IncidentTitle, Severity, UserId};
@@ -161,6 +161,12 @@ impl Store {
                 if taken == 0 {
                     return Ok(None);
                 }
+            }
+            if matches!(self.pool, super::Pool::Postgres(_)) {
+                sqlx::query(NUMBERING_LOCK)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
             }
             let number: i64 = bind_state!(sqlx::query_scalar(INSERT_INCIDENT), state)
                 .fetch_one(&mut *tx)

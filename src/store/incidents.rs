@@ -24,6 +24,12 @@ pub(super) const INSERT_INCIDENT: &str = concat!(
      $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM incidents RETURNING number"
 );
 
+/// Takes the next incident number in turn on PostgreSQL: two transactions computing
+/// `MAX(number) + 1` at once collide on the key, and under a burst of declarations a loser
+/// can lose again and again. The lock is the transaction's (released at commit or rollback).
+/// SQLite has one writer at a time, so there it is not needed.
+pub(super) const NUMBERING_LOCK: &str = "SELECT pg_advisory_xact_lock(7340001)";
+
 /// Saves the state after an event, only if the row is still at the version before it.
 pub(super) const UPDATE_INCIDENT: &str = "UPDATE incidents SET title = $1, severity = $2, status = $3, \
      commander = $4, comms = $5, scribe = $6, declared_by = $7, declared_at = $8, \
@@ -136,8 +142,15 @@ async fn try_declare(
     // The domain, not SQL, decides the first state; the draft's number is replaced by the row's.
     let (draft, _) = Incident::declare(IncidentNumber(0), title.clone(), severity, by.clone(), at);
     let state = IncidentRow::from(&draft);
+    let postgres = matches!(pool, Pool::Postgres(_));
     with_pool!(pool, p => {
         let mut tx = p.begin().await.map_err(classify)?;
+        if postgres {
+            sqlx::query(NUMBERING_LOCK)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+        }
         let number: i64 = bind_state!(sqlx::query_scalar(INSERT_INCIDENT), state)
             .fetch_one(&mut *tx)
             .await

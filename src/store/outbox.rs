@@ -149,10 +149,17 @@ impl Store {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxItem>, StoreError> {
+        // On PostgreSQL, replicas claiming at once lock the rows they pick in one order and
+        // skip rows another claimer holds: without that, two claims can lock overlapping rows
+        // in opposite orders and deadlock. SQLite has one writer at a time.
+        let skip_locked = match self.pool {
+            super::Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+            super::Pool::Sqlite(_) => "",
+        };
         let claim = format!(
             "UPDATE outbox SET claimed_by = $2, claimed_until = $3, attempts = attempts + 1 \
              WHERE id IN (SELECT o.id FROM outbox o WHERE o.platform = $4 AND {CLAIMABLE_HEAD} \
-                          ORDER BY o.id LIMIT $5) \
+                          ORDER BY o.id LIMIT $5 {skip_locked}) \
              AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < $1) \
              RETURNING id, platform, lane, incident, kind, body, attempts, created_at"
         );
@@ -207,10 +214,13 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<Vec<i64>, StoreError> {
         let at = stored_time(at);
+        // In id order, so that transactions touching the same rows lock them in one order.
+        let mut entries = entries.to_vec();
+        entries.sort_by_key(|(id, _)| *id);
         with_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(classify)?;
             let mut marked = Vec::with_capacity(entries.len());
-            for (id, made) in entries {
+            for (id, made) in &entries {
                 let done = sqlx::query(
                     "UPDATE outbox SET state = 'delivered', done_at = $1, platform_ref = $2, \
                      claimed_until = NULL, last_error = NULL \
