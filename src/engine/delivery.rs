@@ -17,10 +17,10 @@ use super::{Engine, EngineError, views, war_room_name};
 use crate::domain::{EventKind, IncidentNumber, UserId};
 use crate::store::{OutboxEntry, OutboxItem, StoreError};
 
-/// How many lane heads one round claims at a time.
-const CLAIM_BATCH: i64 = 64;
-/// How many lanes are delivered side by side.
-const CONCURRENCY: usize = 16;
+/// How many lane heads one round claims at a time (one claim statement, one mark transaction).
+const CLAIM_BATCH: i64 = 256;
+/// How many lanes are delivered side by side (chat calls in flight).
+const CONCURRENCY: usize = 32;
 /// The first wait before a failed delivery is tried again; it doubles with every attempt.
 const FIRST_RETRY: StdDuration = StdDuration::from_secs(1);
 /// The longest wait between two attempts.
