@@ -574,7 +574,7 @@ impl Engine {
         let now = self.clock.now();
         let missing = self
             .store
-            .incidents_without_war_room(port.platform(), now - Duration::minutes(10))
+            .incidents_without_war_room(port.platform())
             .await?;
         let mut repaired = 0;
         for n in missing {

@@ -455,12 +455,12 @@ impl Store {
     }
 
     /// Open incidents that live in `platform` but have no war room there and no entry waiting
-    /// to make one: their war room was never made, or its making was cut short or given up on
-    /// before `given_up_before` (a refusal is not asked again at once).
+    /// to make one: their war room was never made (the process died before writing it down)
+    /// or its making was cut short. One the chat refused for good is not asked again: the
+    /// refusal is on the timeline and was told.
     pub async fn incidents_without_war_room(
         &self,
         platform: &str,
-        given_up_before: DateTime<Utc>,
     ) -> Result<Vec<IncidentNumber>, StoreError> {
         let rows: Vec<i64> = with_pool!(&self.pool, p => {
             sqlx::query_scalar(
@@ -477,11 +477,10 @@ impl Store {
                  AND NOT EXISTS (SELECT 1 FROM outbox f \
                                  WHERE f.platform = c.platform AND f.state = 'failed' \
                                  AND f.incident = c.incident_number \
-                                 AND f.kind = 'create_war_room' AND f.done_at >= $2) \
+                                 AND f.kind = 'create_war_room') \
                  ORDER BY c.incident_number",
             )
             .bind(platform)
-            .bind(stored_time(given_up_before))
             .fetch_all(p)
             .await
         })

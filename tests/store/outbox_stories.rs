@@ -313,16 +313,28 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
     let mut create = entry("inc-2", Some(waiting.number), "{}");
     create.kind = "create_war_room".into();
     store.enqueue(&[create], at(0)).await.unwrap();
-    let found = store
-        .incidents_without_war_room("slack", at(0))
-        .await
-        .unwrap();
+    let found = store.incidents_without_war_room("slack").await.unwrap();
     assert_eq!(found, vec![lost.number]);
     assert!(
         store
-            .incidents_without_war_room("matrix", at(0))
+            .incidents_without_war_room("matrix")
             .await
             .unwrap()
             .is_empty()
     );
+    // A creation the chat refused for good is not asked again.
+    let claimed = store
+        .claim_outbox("slack", at(1), "me", at(61), 10)
+        .await
+        .unwrap();
+    let create = claimed
+        .iter()
+        .find(|i| i.incident == Some(waiting.number))
+        .expect("the waiting creation");
+    store
+        .outbox_failed(create.id, "me", at(2), "restricted_action")
+        .await
+        .unwrap();
+    let found = store.incidents_without_war_room("slack").await.unwrap();
+    assert_eq!(found, vec![lost.number]);
 }
