@@ -66,6 +66,7 @@ impl Engine {
         let n = incident.number;
         tracing::info!(incident = %n, %severity, "declared");
         self.memo.remember_incident(incident.clone());
+        self.memo.remember_incident_chat(n, &origin.platform);
         self.outbox_changed.notify_waiters();
         // After the war room's effects: a page due at once waits behind them in the lane.
         self.plan_timers(&incident).await?;

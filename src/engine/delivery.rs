@@ -189,11 +189,16 @@ impl Engine {
         incident: IncidentNumber,
         fallback: &str,
     ) -> Result<String, StoreError> {
-        Ok(self
-            .store
-            .incident_chat(incident)
-            .await?
-            .unwrap_or_else(|| fallback.to_owned()))
+        if let Some(chat) = self.memo.incident_chat(incident) {
+            return Ok(chat);
+        }
+        match self.store.incident_chat(incident).await? {
+            Some(chat) => {
+                self.memo.remember_incident_chat(incident, &chat);
+                Ok(chat)
+            }
+            None => Ok(fallback.to_owned()),
+        }
     }
 
     /// Splits effects into outbox entries and the effects to carry out at once. War-room

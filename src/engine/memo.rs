@@ -48,6 +48,8 @@ pub(super) struct Memo {
     rooms: Remembered<(String, String), IncidentNumber>,
     war_rooms: Remembered<(String, IncidentNumber), RoomRef>,
     incidents: Remembered<IncidentNumber, Incident>,
+    /// The chat each incident lives in, which never changes once recorded.
+    chats: Remembered<IncidentNumber, String>,
 }
 
 impl Memo {
@@ -58,6 +60,7 @@ impl Memo {
             rooms: Remembered::new(),
             war_rooms: Remembered::new(),
             incidents: Remembered::new(),
+            chats: Remembered::new(),
         }
     }
 
@@ -92,6 +95,16 @@ impl Memo {
     pub(super) fn remember_room_of(&self, platform: &str, incident: IncidentNumber, room: RoomRef) {
         self.remember_war_room(platform, &room.id, incident);
         self.war_rooms.put((platform.to_owned(), incident), room);
+    }
+
+    /// The chat an incident lives in, when known.
+    pub(super) fn incident_chat(&self, incident: IncidentNumber) -> Option<String> {
+        self.chats.get(&incident)
+    }
+
+    /// Remembers the chat an incident lives in.
+    pub(super) fn remember_incident_chat(&self, incident: IncidentNumber, chat: &str) {
+        self.chats.put(incident, chat.to_owned());
     }
 
     /// The last state of an incident this engine saw; it may be stale.
