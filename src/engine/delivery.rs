@@ -357,7 +357,7 @@ impl Engine {
             Err(e) => {
                 let reason = format!("the outbox entry could not be read: {e}");
                 tracing::error!(%reason);
-                self.settle(owner, &item, Err(reason)).await;
+                self.give_up(owner, &item, &reason).await;
                 return Err(Delivery::Refused);
             }
         };
@@ -402,7 +402,7 @@ impl Engine {
         };
         if permanent {
             tracing::warn!(%reason, "the chat refused a delivery for good");
-            self.settle(owner, &item, Err(reason)).await;
+            self.give_up(owner, &item, &reason).await;
             self.notice_failure(&item, &outgoing, &failure.to_string())
                 .await;
             return Err(Delivery::Refused);
@@ -411,7 +411,7 @@ impl Engine {
         if now - item.created_at > GIVE_UP_AFTER && !self.still_open(item.incident).await {
             let reason = format!("given up after {} attempts: {reason}", item.attempts);
             tracing::warn!(%reason, "a delivery of a closed incident was given up on");
-            self.settle(owner, &item, Err(reason.clone())).await;
+            self.give_up(owner, &item, &reason).await;
             self.notice_failure(&item, &outgoing, &reason).await;
             return Err(Delivery::Refused);
         }
@@ -457,13 +457,10 @@ impl Engine {
     }
 
     /// Marks an entry given up on; `reason` says why.
-    async fn settle(&self, owner: &str, item: &OutboxItem, reason: Result<(), String>) {
-        let Err(reason) = reason else {
-            return;
-        };
+    async fn give_up(&self, owner: &str, item: &OutboxItem, reason: &str) {
         if let Err(e) = self
             .store
-            .outbox_failed(item.id, owner, self.clock.now(), &reason)
+            .outbox_failed(item.id, owner, self.clock.now(), reason)
             .await
         {
             tracing::warn!(error = %e, "could not mark a delivery given up on");

@@ -200,9 +200,10 @@ impl Store {
         at: DateTime<Utc>,
         platform_ref: Option<&str>,
     ) -> Result<bool, StoreError> {
-        const SET: &str = "state = 'delivered', done_at = $1, platform_ref = $2, \
-                           claimed_until = NULL, last_error = NULL";
-        self.settle_claim(id, owner, SET, at, platform_ref).await
+        let marked = self
+            .outbox_delivered_all(&[(id, platform_ref)], owner, at)
+            .await?;
+        Ok(marked == [id])
     }
 
     /// Marks delivered, in one transaction, the claimed entries `(id, what the chat made)` that
