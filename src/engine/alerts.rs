@@ -4,20 +4,33 @@
 
 use std::collections::BTreeMap;
 
+use super::changes::CONFLICT_RETRIES;
 use super::effect::{Effect, RoomTarget};
 use super::port::Origin;
-use super::{Engine, EngineError, alerts_view, views, war_room_name};
+use super::{Engine, EngineError, TURN_STRIPES, alerts_view, views, war_room_name};
 use crate::alerts::{
     AlertStatus, GroupDecision, Notification, SeverityRules, decide, label_params, runbook_query,
     states, title,
 };
 use crate::domain::{
-    Action, AlertRecord, CommandTemplate, EventKind, Incident, IncidentNumber, NoteText, UserId,
+    Action, AlertRecord, CommandTemplate, EventKind, Incident, IncidentNumber, NoteText, Status,
+    TimelineEvent, UserId,
 };
 use crate::runbook::MatchReason;
-use crate::store::AlertGroupOpening;
+use crate::store::{
+    AlertFound, AlertIntake, AlertIntakeOutcome, AlertPlan, AlertTarget, StoreError,
+};
 
 use super::ActionSettings;
+
+/// The buttons a delivery may offer, made before its transaction.
+#[derive(Debug, Clone, Copy, Default)]
+struct OfferButtons {
+    /// Raise the severity to the alerts'.
+    severity: Option<super::message::ButtonId>,
+    /// Resolve the incident.
+    resolve: Option<super::message::ButtonId>,
+}
 
 /// How many runbooks are suggested when no runbook lists the alert.
 const SUGGESTED: usize = 3;
@@ -75,54 +88,215 @@ impl Engine {
     ) -> Result<(AlertOutcome, Vec<Effect>), EngineError> {
         let rules = &self.settings.alerts.severity;
         let params = label_params(n, &rules.label);
-        let known = self.store.alert_group(&n.group_key).await?;
-        let open = known.filter(|g| g.open).map(|g| g.incident);
-        let mut outcome = AlertOutcome::default();
-        let mut effects = Vec::new();
-        let number = match decide(n.status, open) {
-            GroupDecision::Ignore => {
-                tracing::info!(
-                    "resolved alerts of a group without an open incident: nothing to do"
-                );
-                return Ok((outcome, effects));
-            }
-            GroupDecision::AddTo(number) => number,
-            GroupDecision::Open => {
-                let title = title(n);
-                let severity = rules.of_group(n);
-                let opening = self
-                    .store
-                    .open_alert_incident(
-                        &n.group_key,
-                        &params,
-                        &title,
-                        severity,
-                        &origin.user,
-                        self.clock.now(),
-                    )
-                    .await?;
-                match opening {
-                    AlertGroupOpening::Opened(incident) => {
-                        outcome.opened = true;
-                        tracing::info!(incident = %incident.number, %severity, "declared from alerts");
-                        effects.extend(self.opened(&incident).await?);
-                        incident.number
-                    }
-                    AlertGroupOpening::Existing(number) => number,
-                }
-            }
-        };
-        outcome.incident = Some(number);
-        if !outcome.opened && n.status == AlertStatus::Firing {
-            self.store
-                .set_alert_params(&n.group_key, &params, self.clock.now())
-                .await?;
-        }
         let reported: Vec<(String, bool)> = states(n)
             .into_iter()
             .map(|(fp, status)| (fp, status == AlertStatus::Firing))
             .collect();
-        let news = self.store.note_alert_states(number, &reported).await?;
+        let known = self.store.alert_group(&n.group_key).await?;
+        let open = known.filter(|g| g.open).map(|g| g.incident);
+        let mut number = match decide(n.status, open) {
+            GroupDecision::Ignore => {
+                tracing::info!(
+                    "resolved alerts of a group without an open incident: nothing to do"
+                );
+                return Ok((AlertOutcome::default(), Vec::new()));
+            }
+            GroupDecision::AddTo(number) => Some(number),
+            GroupDecision::Open => None,
+        };
+        let title = title(n);
+        let severity = rules.of_group(n);
+        let mut attempt = 0;
+        loop {
+            // What planning needs from outside the transaction: the buttons it may offer (the
+            // same command always has the same button) and the chat the incident lives in.
+            let buttons = match number {
+                Some(number) => self.alert_buttons(number, n).await?,
+                None => OfferButtons::default(),
+            };
+            let chat = match number {
+                Some(number) => self.chat_of_incident(number, &origin.platform).await?,
+                None => origin.platform.clone(),
+            };
+            let _turn = match number {
+                Some(number) => Some(self.turns[number.0 as usize % TURN_STRIPES].lock().await),
+                None => None,
+            };
+            let intake = AlertIntake {
+                group_key: &n.group_key,
+                params: &params,
+                firing: n.status == AlertStatus::Firing,
+                target: match number {
+                    Some(number) => AlertTarget::AddTo(number),
+                    None => AlertTarget::Open {
+                        title: &title,
+                        severity,
+                        by: &origin.user,
+                    },
+                },
+                states: &reported,
+                chat: &chat,
+                at: self.clock.now(),
+            };
+            let answers = std::sync::Mutex::new(Vec::new());
+            let planner = |found: AlertFound<'_>| {
+                let (plan, now) = self.plan_alerts(origin, &chat, n, &reported, &buttons, found);
+                *answers.lock().unwrap_or_else(|e| e.into_inner()) = now;
+                plan
+            };
+            let recorded = self.store.receive_alert_group(&intake, &planner).await;
+            match recorded {
+                Ok(AlertIntakeOutcome::OpenElsewhere(found)) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    number = Some(found);
+                }
+                Ok(AlertIntakeOutcome::OpenElsewhere(found)) => {
+                    return Err(EngineError::Store(StoreError::Conflict(found)));
+                }
+                Ok(AlertIntakeOutcome::Missing) => {
+                    return Err(EngineError::Store(StoreError::Decode(format!(
+                        "alert group {} points at an incident that does not exist",
+                        n.group_key
+                    ))));
+                }
+                Ok(AlertIntakeOutcome::Recorded {
+                    before,
+                    opened,
+                    plan,
+                    ..
+                }) => {
+                    let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
+                    return self
+                        .recorded(before.as_ref(), opened, *plan, answers, &chat)
+                        .await;
+                }
+                Err(StoreError::Conflict(n)) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    self.memo.forget_incident(n);
+                    tracing::debug!(incident = %n, attempt, "the incident moved on elsewhere; trying again");
+                }
+                Err(e) => {
+                    if let Some(number) = number {
+                        self.memo.forget_incident(number);
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+
+    /// After a delivery was recorded: remembers the incident, wakes the delivery worker and
+    /// the scheduler, and stops the timers of an incident the alerts resolved.
+    async fn recorded(
+        &self,
+        before: &Incident,
+        opened: bool,
+        plan: AlertPlan,
+        answers: Vec<Effect>,
+        chat: &str,
+    ) -> Result<(AlertOutcome, Vec<Effect>), EngineError> {
+        let number = plan.after.number;
+        let mut outcome = AlertOutcome {
+            incident: Some(number),
+            opened,
+            ..AlertOutcome::default()
+        };
+        if opened {
+            tracing::info!(incident = %number, severity = %plan.after.severity, "declared from alerts");
+        }
+        for event in &plan.events {
+            match &event.kind {
+                EventKind::AlertsFiring { alerts, .. } => outcome.firing += alerts.len(),
+                EventKind::AlertsResolved { alerts, .. } => outcome.resolved += alerts.len(),
+                EventKind::StatusChanged {
+                    to: Status::Resolved,
+                    ..
+                } => outcome.resolved_incident = true,
+                EventKind::RunbookAttached { runbook } => {
+                    tracing::info!(incident = %number, runbook = %runbook.id, "attached the runbook the alert names");
+                }
+                _ => {}
+            }
+        }
+        if plan.events.is_empty() && !opened {
+            self.memo.remember_incident(before.clone());
+        } else {
+            self.memo.remember_incident(plan.after.clone());
+        }
+        if opened {
+            self.memo.remember_incident_chat(number, chat);
+        }
+        if !plan.outbox.is_empty() {
+            self.outbox_changed.notify_waiters();
+        }
+        if !plan.timers.is_empty() {
+            self.timers_changed.notify_waiters();
+        }
+        if let Some(resolved) = plan.events.iter().find(|e| {
+            matches!(
+                e.kind,
+                EventKind::StatusChanged {
+                    to: Status::Resolved,
+                    ..
+                }
+            )
+        }) {
+            self.replan_timers(&plan.after, resolved).await?;
+        }
+        Ok((outcome, answers))
+    }
+
+    /// The buttons a delivery to an existing incident may offer: the alerts' severity, and
+    /// resolving.
+    async fn alert_buttons(
+        &self,
+        number: IncidentNumber,
+        n: &Notification,
+    ) -> Result<OfferButtons, EngineError> {
+        let mut buttons = OfferButtons::default();
+        if n.status == AlertStatus::Firing {
+            let severity = self.settings.alerts.severity.of_group(n);
+            buttons.severity = Some(
+                self.button(crate::domain::Command {
+                    incident: Some(number),
+                    action: Action::Severity {
+                        severity,
+                        reason: NoteText::parse("the alerts are worse").ok(),
+                    },
+                })
+                .await?,
+            );
+        } else if !self.settings.alerts.auto_resolve {
+            buttons.resolve = Some(
+                self.button(crate::domain::Command {
+                    incident: Some(number),
+                    action: Action::Resolve {
+                        note: NoteText::parse("the alerts resolved").ok(),
+                    },
+                })
+                .await?,
+            );
+        }
+        Ok(buttons)
+    }
+
+    /// What one delivery makes of the incident as the store found it: the events (alerts
+    /// firing, the runbook the alerts name, alerts resolved, the resolve), the messages that
+    /// tell them, and a new incident's war room and timers. Pure: called inside the store's
+    /// transaction. Returns the plan and the effects that are not written to the outbox.
+    fn plan_alerts(
+        &self,
+        origin: &Origin,
+        chat: &str,
+        n: &Notification,
+        reported: &[(String, bool)],
+        buttons: &OfferButtons,
+        found: AlertFound<'_>,
+    ) -> (AlertPlan, Vec<Effect>) {
+        let incident = found.incident;
+        let number = incident.number;
+        let now = self.clock.now();
+        let actor = origin.user.clone();
         let pick = |status: AlertStatus| -> Vec<AlertRecord> {
             let mut picked: Vec<AlertRecord> = Vec::new();
             for alert in n.alerts.iter().filter(|a| a.status == status) {
@@ -131,7 +305,7 @@ impl Engine {
                     .iter()
                     .find(|(f, _)| f == fp)
                     .map(|(_, firing)| *firing);
-                if news.contains(fp)
+                if found.news.contains(fp)
                     && last == Some(status == AlertStatus::Firing)
                     && !picked.iter().any(|p| &p.fingerprint == fp)
                 {
@@ -140,52 +314,86 @@ impl Engine {
             }
             picked
         };
+        let mut after = incident.clone();
+        let mut events: Vec<TimelineEvent> = Vec::new();
+        let mut effects = Vec::new();
+        let mut push = |after: &mut Incident, kind: EventKind| {
+            let event = after.event(kind, actor.clone(), now);
+            after.apply(&event);
+            events.push(event.clone());
+            event
+        };
+        if found.opened {
+            effects.extend(self.opened(incident));
+        }
         let firing = pick(AlertStatus::Firing);
-        let resolved = pick(AlertStatus::Resolved);
-        outcome.firing = firing.len();
-        outcome.resolved = resolved.len();
-        let actor = origin.user.clone();
         if !firing.is_empty() {
-            let kind = EventKind::AlertsFiring {
-                group: n.group_key.clone(),
-                alerts: firing.clone(),
-            };
-            let (_, after, _) = self.append_or_forget(number, &actor, kind, &firing).await?;
+            push(
+                &mut after,
+                EventKind::AlertsFiring {
+                    group: n.group_key.clone(),
+                    alerts: firing.clone(),
+                },
+            );
             effects.push(Effect::Post {
                 room: RoomTarget::WarRoom(number),
-                message: alerts_view::firing(&after, &firing, n, outcome.opened),
+                message: alerts_view::firing(&after, &firing, n, found.opened),
             });
             // Worse alerts joined: offer the higher severity; the responders decide.
-            let suggested = rules.of_group(n);
-            if !outcome.opened && suggested < after.severity && after.status.is_open() {
-                let button = self
-                    .button(crate::domain::Command {
-                        incident: Some(number),
-                        action: Action::Severity {
-                            severity: suggested,
-                            reason: NoteText::parse("the alerts are worse").ok(),
-                        },
-                    })
-                    .await?;
+            let suggested = self.settings.alerts.severity.of_group(n);
+            if let Some(button) = buttons.severity
+                && !found.opened
+                && suggested < after.severity
+                && after.status.is_open()
+            {
                 effects.push(Effect::Post {
                     room: RoomTarget::WarRoom(number),
                     message: alerts_view::offer_severity(&after, suggested, button),
                 });
             }
         }
-        if outcome.opened {
-            effects.extend(self.attach_for_alerts(&actor, number, n).await?);
+        if found.opened {
+            let library = &self.settings.runbooks;
+            if !library.runbooks().is_empty() {
+                let query = runbook_query(n, &after.title);
+                let matches = library.best(&query, SUGGESTED);
+                let listed = matches
+                    .first()
+                    .filter(|m| matches!(m.reason, MatchReason::Alert(_)))
+                    .and_then(|m| library.get(&m.id));
+                match listed.map(|runbook| (runbook, after.attach_runbook(runbook))) {
+                    Some((runbook, Ok(kind))) => {
+                        let event = push(&mut after, kind);
+                        effects.push(Effect::Post {
+                            room: RoomTarget::WarRoom(number),
+                            message: views::event_line(&event),
+                        });
+                        effects.push(Effect::PostRunbook {
+                            incident: number,
+                            runbook: runbook.id.clone(),
+                        });
+                    }
+                    Some((runbook, Err(refusal))) => {
+                        tracing::warn!(incident = %number, runbook = %runbook.id, %refusal, "the runbook the alert names was not attached");
+                    }
+                    None => effects.push(Effect::SuggestRunbooks {
+                        incident: number,
+                        query: Some(query),
+                    }),
+                }
+            }
         }
+        let resolved = pick(AlertStatus::Resolved);
         if !resolved.is_empty() {
             let all = n.status == AlertStatus::Resolved;
-            let kind = EventKind::AlertsResolved {
-                group: n.group_key.clone(),
-                alerts: resolved.clone(),
-                all,
-            };
-            let (_, after, event) = self
-                .append_or_forget(number, &actor, kind, &resolved)
-                .await?;
+            let event = push(
+                &mut after,
+                EventKind::AlertsResolved {
+                    group: n.group_key.clone(),
+                    alerts: resolved.clone(),
+                    all,
+                },
+            );
             effects.push(Effect::Post {
                 room: RoomTarget::WarRoom(number),
                 message: views::event_line(&event),
@@ -193,29 +401,17 @@ impl Engine {
             if all && after.status.is_open() {
                 if self.settings.alerts.auto_resolve {
                     let note = NoteText::parse("every alert of the group resolved").ok();
-                    match self
-                        .change(origin, number, true, Action::Resolve { note })
-                        .await
-                    {
-                        Ok(more) => {
-                            effects.extend(more);
-                            outcome.resolved_incident = true;
+                    match super::changes::decide(&after, &Action::Resolve { note }, None) {
+                        Ok(kind) => {
+                            let before = after.clone();
+                            let event = push(&mut after, kind);
+                            effects.extend(self.change_effects(&before, &after, &event, true));
                         }
-                        // Someone resolved it a moment ago: nothing left to do.
-                        Err(EngineError::Refused(why)) => {
-                            tracing::info!(incident = %number, %why, "not resolved by the alerts");
+                        Err(why) => {
+                            tracing::info!(incident = %number, why = %why.sentence(), "not resolved by the alerts");
                         }
-                        Err(e) => return Err(e),
                     }
-                } else {
-                    let button = self
-                        .button(crate::domain::Command {
-                            incident: Some(number),
-                            action: Action::Resolve {
-                                note: NoteText::parse("the alerts resolved").ok(),
-                            },
-                        })
-                        .await?;
+                } else if let Some(button) = buttons.resolve {
                     effects.push(Effect::Post {
                         room: RoomTarget::WarRoom(number),
                         message: alerts_view::offer_resolve(&after, button),
@@ -223,37 +419,26 @@ impl Engine {
                 }
             }
         }
-        Ok((outcome, effects))
+        let timers = if found.opened {
+            self.timers_for(incident)
+        } else {
+            Vec::new()
+        };
+        let (outbox, now_effects) = self.outbox_entries(origin, chat, Some(number), effects);
+        (
+            AlertPlan {
+                after,
+                events,
+                outbox,
+                timers,
+            },
+            now_effects,
+        )
     }
 
-    /// Appends alerts that were news to the timeline. When that fails, the alerts' states are
-    /// forgotten again, so that the sender's retry finds them news and nothing is lost (only a
-    /// crash between the two steps can lose them).
-    async fn append_or_forget(
-        &self,
-        number: IncidentNumber,
-        actor: &UserId,
-        kind: EventKind,
-        alerts: &[AlertRecord],
-    ) -> Result<(Incident, Incident, crate::domain::TimelineEvent), EngineError> {
-        match self.append(number, actor, |_| Ok(kind.clone())).await {
-            Ok(done) => Ok(done),
-            Err(e) => {
-                let fingerprints: Vec<String> =
-                    alerts.iter().map(|a| a.fingerprint.clone()).collect();
-                if let Err(forget) = self.store.forget_alert_states(number, &fingerprints).await {
-                    tracing::error!(error = ?forget, incident = %number, "could not forget alert states after a failed append; a retry will not note them");
-                }
-                Err(e)
-            }
-        }
-    }
-
-    /// What follows a new incident from alerts: timers, the war room, the card, the announcement.
-    async fn opened(&self, incident: &Incident) -> Result<Vec<Effect>, EngineError> {
+    /// What follows a new incident from alerts: the war room, the card, the announcement.
+    fn opened(&self, incident: &Incident) -> Vec<Effect> {
         let n = incident.number;
-        self.memo.remember_incident(incident.clone());
-        self.plan_timers(incident).await?;
         let name = war_room_name(n, incident.title.as_str());
         let mut effects = vec![Effect::CreateWarRoom {
             incident: n,
@@ -273,53 +458,7 @@ impl Engine {
                 message: views::announcement(incident, &name),
             });
         }
-        Ok(effects)
-    }
-
-    /// Attaches the runbook that lists one of the group's alerts; without one, suggests the
-    /// runbooks that fit the title and labels best.
-    async fn attach_for_alerts(
-        &self,
-        actor: &UserId,
-        number: IncidentNumber,
-        n: &Notification,
-    ) -> Result<Vec<Effect>, EngineError> {
-        let library = &self.settings.runbooks;
-        if library.runbooks().is_empty() {
-            return Ok(Vec::new());
-        }
-        let incident = self.load(number).await?;
-        let query = runbook_query(n, &incident.title);
-        let matches = library.best(&query, SUGGESTED);
-        let listed = matches
-            .first()
-            .filter(|m| matches!(m.reason, MatchReason::Alert(_)))
-            .and_then(|m| library.get(&m.id));
-        let Some(runbook) = listed else {
-            let message = self
-                .matches_message(Some(number), &matches, incident.title.as_str())
-                .await?;
-            return Ok(vec![Effect::Post {
-                room: RoomTarget::WarRoom(number),
-                message,
-            }]);
-        };
-        let (_, _, event) = self
-            .append(number, actor, |incident| {
-                Ok(incident.attach_runbook(runbook)?)
-            })
-            .await?;
-        tracing::info!(incident = %number, runbook = %runbook.id, "attached the runbook the alert names");
-        Ok(vec![
-            Effect::Post {
-                room: RoomTarget::WarRoom(number),
-                message: views::event_line(&event),
-            },
-            Effect::PostRunbook {
-                incident: number,
-                runbook: runbook.id.clone(),
-            },
-        ])
+        effects
     }
 
     /// Values for a step's parameters from the labels of the alerts that opened the incident,

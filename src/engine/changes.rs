@@ -7,10 +7,10 @@ use crate::domain::{
     Action, EventKind, Incident, IncidentNumber, IncidentTitle, Role, Runbook, Severity, Status,
     StepOutcome, TimelineEvent, UserId,
 };
-use crate::store::{OutboxEntry, StoreError};
+use crate::store::{OutboxEntry, StoreError, Told};
 
 /// How often a command is tried again when another change to the same incident won the race.
-const CONFLICT_RETRIES: usize = 5;
+pub(super) const CONFLICT_RETRIES: usize = 5;
 
 impl Engine {
     /// `declare <severity> <title…>`: opens an incident and its war room.
@@ -58,8 +58,11 @@ impl Engine {
                     severity,
                     &origin.user,
                     self.clock.now(),
-                    &origin.platform,
-                    &effects_of,
+                    &Told {
+                        chat: Some(&origin.platform),
+                        effects: &effects_of,
+                        timers: &|incident| self.timers_for(incident),
+                    },
                 )
                 .await?
         };
@@ -68,8 +71,9 @@ impl Engine {
         self.memo.remember_incident(incident.clone());
         self.memo.remember_incident_chat(n, &origin.platform);
         self.outbox_changed.notify_waiters();
-        // After the war room's effects: a page due at once waits behind them in the lane.
-        self.plan_timers(&incident).await?;
+        // The timers were scheduled with the incident; a page due at once is written to the
+        // outbox when it fires, after the war room's effects, so it waits behind them.
+        self.timers_changed.notify_waiters();
         Ok(Vec::new())
     }
 
@@ -174,7 +178,7 @@ impl Engine {
         }
     }
 
-    fn change_effects(
+    pub(super) fn change_effects(
         &self,
         before: &Incident,
         after: &Incident,
@@ -236,7 +240,7 @@ fn card_changes(before: &Incident, after: &Incident) -> bool {
 
 /// Decides what a change does to an incident, by the domain's rules. `runbook` is the library's
 /// runbook that an attach names.
-fn decide(
+pub(super) fn decide(
     incident: &Incident,
     action: &Action,
     runbook: Option<&Runbook>,

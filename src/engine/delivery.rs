@@ -92,7 +92,7 @@ fn incident_of(effect: &Effect) -> Option<IncidentNumber> {
         | Effect::Invite { incident, .. }
         | Effect::PostCard { incident }
         | Effect::UpdateCard { incident }
-        | Effect::SuggestRunbooks { incident }
+        | Effect::SuggestRunbooks { incident, .. }
         | Effect::PostRunbook { incident, .. }
         | Effect::UpdateRunbook { incident, .. }
         | Effect::SetTopic { incident, .. } => Some(*incident),
@@ -622,7 +622,10 @@ impl Engine {
                 users: invitees,
             },
             Effect::PostCard { incident: n },
-            Effect::SuggestRunbooks { incident: n },
+            Effect::SuggestRunbooks {
+                incident: n,
+                query: None,
+            },
         ]
     }
 }

@@ -173,14 +173,14 @@ impl Engine {
                 });
                 return Ok(Some(port.post(&room, message).await?.id));
             }
-            Effect::SuggestRunbooks { incident } => {
+            Effect::SuggestRunbooks { incident, query } => {
                 let Some(room) = self.war_room(port, *incident).await? else {
                     return Ok(None);
                 };
                 let Some(current) = self.store.incident(*incident).await? else {
                     return Ok(None);
                 };
-                if let Some(message) = self.suggestions(&current).await? {
+                if let Some(message) = self.suggestions(&current, query.as_ref()).await? {
                     port.post(&room, &message).await?;
                 }
             }

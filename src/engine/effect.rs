@@ -52,6 +52,10 @@ pub enum Effect {
     SuggestRunbooks {
         /// The incident.
         incident: IncidentNumber,
+        /// What to match: the incident's title when absent; an alert's names and labels too
+        /// for an incident the alerts opened.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        query: Option<crate::runbook::Query>,
     },
     /// Post the steps of an attached runbook in the war room and remember the message.
     PostRunbook {

@@ -22,15 +22,19 @@ impl Engine {
     pub(super) async fn suggestions(
         &self,
         incident: &Incident,
+        query: Option<&Query>,
     ) -> Result<Option<Message>, StoreError> {
         if self.settings.runbooks.runbooks().is_empty() {
             return Ok(None);
         }
-        let query = Query {
+        let by_title = Query {
             text: incident.title.as_str().to_owned(),
             ..Query::default()
         };
-        let matches = self.settings.runbooks.best(&query, SHOWN_MATCHES);
+        let matches = self
+            .settings
+            .runbooks
+            .best(query.unwrap_or(&by_title), SHOWN_MATCHES);
         self.matches_message(Some(incident.number), &matches, incident.title.as_str())
             .await
             .map(Some)

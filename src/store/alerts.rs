@@ -1,29 +1,29 @@
-//! Alert groups and the alerts each incident has heard of: how a webhook delivery finds the
-//! incident its group opened, opens one exactly once under concurrent deliveries and replicas,
-//! and learns which of its alerts are news.
+//! Alert groups and the alerts each incident has heard of. One webhook delivery is one
+//! transaction: it finds the incident its group opened (or opens one, exactly once under
+//! concurrent deliveries and replicas), learns which of its alerts are news, and records the
+//! events, outbox entries and timers the engine makes of them, all or nothing. A delivery that
+//! failed anywhere left nothing behind, so the sender's retry does the whole of it again.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
 use super::error::{classify, is_unique_violation};
-use super::incidents::{INSERT_EVENT, INSERT_INCIDENT, NUMBERING_LOCK, bind_event, bind_state};
+use super::incidents::{
+    INSERT_EVENT, INSERT_INCIDENT, NUMBERING_LOCK, SELECT_INCIDENT, UPDATE_INCIDENT, bind_event,
+    bind_state,
+};
+use super::outbox::{OutboxEntry, insert_entries, insert_incident_chat};
 use super::rows::{EventRow, IncidentRow, number_from, stored_time};
+use super::timers::insert_timers;
 use super::{Store, StoreError};
-use crate::domain::{Incident, IncidentNumber, IncidentTitle, Severity, UserId};
+use crate::domain::{
+    Incident, IncidentNumber, IncidentTitle, Severity, TimelineEvent, TimerKind, UserId,
+};
 
-/// How often opening is tried again after losing a race (an incident number taken by a
+/// How often a delivery is tried again after losing a race (an incident number taken by a
 /// concurrent declare on PostgreSQL, or the group taken over by another delivery).
-const MAX_OPEN_ATTEMPTS: u32 = 50;
-
-/// What opening an incident for an alert group gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AlertGroupOpening {
-    /// This call opened a new incident for the group (its declaration is on its timeline).
-    Opened(Box<Incident>),
-    /// The group already has an open incident (another delivery opened it first).
-    Existing(IncidentNumber),
-}
+const MAX_INTAKE_ATTEMPTS: u32 = 50;
 
 /// The incident an alert group points at, and whether it is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +33,88 @@ pub struct AlertGroupIncident {
     /// Whether that incident is still open (not resolved).
     pub open: bool,
 }
+
+/// Where a delivery's alerts go.
+#[derive(Debug, Clone, Copy)]
+pub enum AlertTarget<'a> {
+    /// Open an incident for the group, unless it has an open one by now.
+    Open {
+        title: &'a IncidentTitle,
+        severity: Severity,
+        by: &'a UserId,
+    },
+    /// The group's incident, known to the caller.
+    AddTo(IncidentNumber),
+}
+
+/// One webhook delivery, as the store records it.
+#[derive(Debug, Clone, Copy)]
+pub struct AlertIntake<'a> {
+    /// The group's key.
+    pub group_key: &'a str,
+    /// Action parameters from the group's labels.
+    pub params: &'a BTreeMap<String, String>,
+    /// Whether the group fires (its parameters are then replaced by these).
+    pub firing: bool,
+    /// Where the alerts go.
+    pub target: AlertTarget<'a>,
+    /// Each alert's fingerprint and whether it fires (the last report of one wins).
+    pub states: &'a [(String, bool)],
+    /// The chat an incident opened here lives in.
+    pub chat: &'a str,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// What the engine makes of the delivery, inside its transaction: the events that follow the
+/// incident's current state, what they tell the chats, and the timers they start.
+#[derive(Debug, Clone)]
+pub struct AlertPlan {
+    /// The incident after the events.
+    pub after: Incident,
+    /// The events, in order, numbered after the incident's current version.
+    pub events: Vec<TimelineEvent>,
+    /// What to tell the chats.
+    pub outbox: Vec<OutboxEntry>,
+    /// Timers to schedule (a new incident's pages and reminder).
+    pub timers: Vec<(TimerKind, DateTime<Utc>)>,
+}
+
+/// What the engine is given to plan from.
+#[derive(Debug, Clone, Copy)]
+pub struct AlertFound<'a> {
+    /// The incident as it is now (just declared, when `opened`).
+    pub incident: &'a Incident,
+    /// Whether this delivery opened it.
+    pub opened: bool,
+    /// The fingerprints whose state is news to the incident.
+    pub news: &'a [String],
+}
+
+/// What a recorded delivery did.
+#[derive(Debug, Clone)]
+pub enum AlertIntakeOutcome {
+    /// Recorded: the incident before the events, whether it was opened, the news, the plan.
+    Recorded {
+        before: Box<Incident>,
+        opened: bool,
+        news: Vec<String>,
+        plan: Box<AlertPlan>,
+    },
+    /// Nothing was written: the group has an open incident already (opened by another
+    /// delivery a moment ago); deliver to it with [`AlertTarget::AddTo`].
+    OpenElsewhere(IncidentNumber),
+    /// Nothing was written: the incident named by [`AlertTarget::AddTo`] does not exist.
+    Missing,
+}
+
+/// The engine's planning, called inside the transaction.
+pub type PlanAlerts<'p> = dyn Fn(AlertFound<'_>) -> AlertPlan + Send + Sync + 'p;
+
+const UPSERT_STATE: &str = "INSERT INTO alert_fingerprints (incident_number, fingerprint, state) \
+     VALUES ($1, $2, $3) ON CONFLICT (incident_number, fingerprint) \
+     DO UPDATE SET state = excluded.state \
+     WHERE alert_fingerprints.state <> excluded.state RETURNING fingerprint";
 
 impl Store {
     /// The incident an alert group opened last, if any.
@@ -57,157 +139,6 @@ impl Store {
             })),
             _ => Ok(None),
         }
-    }
-
-    /// Opens an incident for an alert group and records its declaration, unless the group has
-    /// an open incident already: then that one is returned. However many deliveries of the
-    /// group arrive at once, on however many replicas, one incident is opened; the group's row
-    /// and the incident are written in one transaction. `params` are the action parameters
-    /// from the group's labels.
-    #[tracing::instrument(skip_all, fields(severity = %severity))]
-    pub async fn open_alert_incident(
-        &self,
-        group_key: &str,
-        params: &BTreeMap<String, String>,
-        title: &IncidentTitle,
-        severity: Severity,
-        by: &UserId,
-        at: DateTime<Utc>,
-    ) -> Result<AlertGroupOpening, StoreError> {
-        let at = stored_time(at);
-        let params = params_json(params)?;
-        let mut attempt = 1;
-        loop {
-            match self
-                .try_open(group_key, &params, title, severity, by, at)
-                .await
-            {
-                Ok(Some(opening)) => return Ok(opening),
-                Ok(None) if attempt < MAX_OPEN_ATTEMPTS => {}
-                Err(StoreError::Other(e))
-                    if is_unique_violation(&e) && attempt < MAX_OPEN_ATTEMPTS => {}
-                Ok(None) => {
-                    return Err(StoreError::Decode(format!(
-                        "alert group {group_key} kept changing while an incident was opened"
-                    )));
-                }
-                Err(e) => return Err(e),
-            }
-            tracing::debug!(
-                attempt,
-                "lost a race opening an alert group's incident; again"
-            );
-            attempt += 1;
-        }
-    }
-
-    /// One attempt; `None` when another delivery changed the group meanwhile.
-    async fn try_open(
-        &self,
-        group_key: &str,
-        params: &str,
-        title: &IncidentTitle,
-        severity: Severity,
-        by: &UserId,
-        at: DateTime<Utc>,
-    ) -> Result<Option<AlertGroupOpening>, StoreError> {
-        let (draft, _) =
-            Incident::declare(IncidentNumber(0), title.clone(), severity, by.clone(), at);
-        let state = IncidentRow::from(&draft);
-        with_pool!(&self.pool, p => {
-            let mut tx = p.begin().await.map_err(classify)?;
-            // A write first: on SQLite it takes the write lock, so the checks below hold.
-            let claimed = sqlx::query(
-                "INSERT INTO alert_groups (group_key, incident_number, params, updated_at) \
-                 VALUES ($1, NULL, $2, $3) ON CONFLICT (group_key) DO NOTHING",
-            )
-            .bind(group_key)
-            .bind(params)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(classify)?
-            .rows_affected();
-            if claimed == 0 {
-                let row: (Option<i64>, Option<String>) = sqlx::query_as(
-                    "SELECT g.incident_number, i.status FROM alert_groups g \
-                     LEFT JOIN incidents i ON i.number = g.incident_number \
-                     WHERE g.group_key = $1",
-                )
-                .bind(group_key)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(classify)?;
-                if let (Some(n), Some(status)) = &row
-                    && status != "resolved"
-                {
-                    tx.commit().await.map_err(classify)?;
-                    return Ok(Some(AlertGroupOpening::Existing(number_from(*n)?)));
-                }
-                // The group's incident is resolved: take the group over, if nobody did first.
-                let taken = sqlx::query(
-                    "UPDATE alert_groups SET incident_number = NULL, params = $2, updated_at = $3 \
-                     WHERE group_key = $1 \
-                     AND (incident_number = $4 OR (incident_number IS NULL AND $4 IS NULL))",
-                )
-                .bind(group_key)
-                .bind(params)
-                .bind(at)
-                .bind(row.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(classify)?
-                .rows_affected();
-                if taken == 0 {
-                    return Ok(None);
-                }
-            }
-            if matches!(self.pool, super::Pool::Postgres(_)) {
-                sqlx::query(NUMBERING_LOCK)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(classify)?;
-            }
-            let number: i64 = bind_state!(sqlx::query_scalar(INSERT_INCIDENT), state)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(classify)?;
-            let (incident, event) =
-                Incident::declare(number_from(number)?, title.clone(), severity, by.clone(), at);
-            let event_row = EventRow::from_event(&event)?;
-            bind_event!(sqlx::query(INSERT_EVENT), event_row)
-                .execute(&mut *tx)
-                .await
-                .map_err(classify)?;
-            sqlx::query("UPDATE alert_groups SET incident_number = $2 WHERE group_key = $1")
-                .bind(group_key)
-                .bind(number)
-                .execute(&mut *tx)
-                .await
-                .map_err(classify)?;
-            tx.commit().await.map_err(classify)?;
-            Ok(Some(AlertGroupOpening::Opened(Box::new(incident))))
-        })
-    }
-
-    /// Replaces the action parameters an alert group's labels give.
-    pub async fn set_alert_params(
-        &self,
-        group_key: &str,
-        params: &BTreeMap<String, String>,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let params = params_json(params)?;
-        with_pool!(&self.pool, p => {
-            sqlx::query("UPDATE alert_groups SET params = $2, updated_at = $3 WHERE group_key = $1")
-                .bind(group_key)
-                .bind(&params)
-                .bind(stored_time(at))
-                .execute(p)
-                .await
-                .map(|_| ())
-        })
-        .map_err(classify)
     }
 
     /// The action parameters from the labels of the alert groups that opened an incident
@@ -235,28 +166,172 @@ impl Store {
         Ok(params)
     }
 
-    /// Records the state each alert (fingerprint, firing or not) has now in an incident, and
-    /// returns the fingerprints whose state is news: never seen in the incident, or changed.
-    /// Of concurrent calls reporting the same change, exactly one gets it.
-    pub async fn note_alert_states(
+    /// Records one alert delivery in one transaction: the group's incident (opened here when
+    /// the target says so and the group has no open one), its parameters, which alert states
+    /// are news, and what `plan` makes of them (events, outbox entries, timers). On any error
+    /// nothing is written. A conflict with a concurrent change to the incident is
+    /// `StoreError::Conflict`; the caller plans afresh.
+    #[tracing::instrument(skip_all, fields(group = %intake.group_key))]
+    pub async fn receive_alert_group(
         &self,
-        incident: IncidentNumber,
-        states: &[(String, bool)],
-    ) -> Result<Vec<String>, StoreError> {
-        const UPSERT: &str = "INSERT INTO alert_fingerprints (incident_number, fingerprint, state) \
-             VALUES ($1, $2, $3) ON CONFLICT (incident_number, fingerprint) \
-             DO UPDATE SET state = excluded.state \
-             WHERE alert_fingerprints.state <> excluded.state RETURNING fingerprint";
-        let number = i64::from(incident.0);
-        // In one order on every caller, so that two transactions never wait on each other.
-        let mut states: Vec<&(String, bool)> = states.iter().collect();
-        states.sort();
+        intake: &AlertIntake<'_>,
+        plan: &PlanAlerts<'_>,
+    ) -> Result<AlertIntakeOutcome, StoreError> {
+        let params = params_json(intake.params)?;
+        let mut attempt = 1;
+        loop {
+            match self.try_intake(intake, &params, plan).await {
+                Ok(Some(outcome)) => return Ok(outcome),
+                Ok(None) if attempt < MAX_INTAKE_ATTEMPTS => {}
+                Err(StoreError::Other(e))
+                    if is_unique_violation(&e) && attempt < MAX_INTAKE_ATTEMPTS => {}
+                Ok(None) => {
+                    return Err(StoreError::Decode(format!(
+                        "alert group {} kept changing while its delivery was recorded",
+                        intake.group_key
+                    )));
+                }
+                Err(e) => return Err(e),
+            }
+            tracing::debug!(attempt, "lost a race recording an alert delivery; again");
+            attempt += 1;
+        }
+    }
+
+    /// One try: `None` when a race was lost before anything could be decided.
+    async fn try_intake(
+        &self,
+        intake: &AlertIntake<'_>,
+        params: &str,
+        plan: &PlanAlerts<'_>,
+    ) -> Result<Option<AlertIntakeOutcome>, StoreError> {
+        let at = stored_time(intake.at);
+        let postgres = matches!(self.pool, super::Pool::Postgres(_));
         with_pool!(&self.pool, p => {
             let mut tx = p.begin().await.map_err(classify)?;
+            // Each branch writes first, so that SQLite takes its write lock at once rather than
+            // upgrading a read lock (which fails without waiting when another writer came in).
+            let (incident, opened) = match intake.target {
+                AlertTarget::Open { title, severity, by } => {
+                    let claimed = sqlx::query(
+                        "INSERT INTO alert_groups (group_key, incident_number, params, updated_at) \
+                         VALUES ($1, NULL, $2, $3) ON CONFLICT (group_key) DO NOTHING",
+                    )
+                    .bind(intake.group_key)
+                    .bind(params)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?
+                    .rows_affected();
+                    if claimed == 0 {
+                        let row: (Option<i64>, Option<String>) = sqlx::query_as(
+                            "SELECT g.incident_number, i.status FROM alert_groups g \
+                             LEFT JOIN incidents i ON i.number = g.incident_number \
+                             WHERE g.group_key = $1",
+                        )
+                        .bind(intake.group_key)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(classify)?;
+                        if let (Some(n), Some(status)) = &row
+                            && status != "resolved"
+                        {
+                            return Ok(Some(AlertIntakeOutcome::OpenElsewhere(number_from(*n)?)));
+                        }
+                        // The group's last incident is resolved (or was never made): take the
+                        // group over, unless another delivery just did.
+                        let taken = sqlx::query(
+                            "UPDATE alert_groups SET incident_number = NULL, params = $2, updated_at = $3 \
+                             WHERE group_key = $1 \
+                             AND (incident_number = $4 OR (incident_number IS NULL AND $4 IS NULL))",
+                        )
+                        .bind(intake.group_key)
+                        .bind(params)
+                        .bind(at)
+                        .bind(row.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(classify)?
+                        .rows_affected();
+                        if taken == 0 {
+                            return Ok(None);
+                        }
+                    }
+                    if postgres {
+                        sqlx::query(NUMBERING_LOCK)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(classify)?;
+                    }
+                    let (draft, _) =
+                        Incident::declare(IncidentNumber(0), title.clone(), severity, by.clone(), at);
+                    let state = IncidentRow::from(&draft);
+                    let number: i64 = bind_state!(sqlx::query_scalar(INSERT_INCIDENT), state)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(classify)?;
+                    let (incident, event) = Incident::declare(
+                        number_from(number)?,
+                        title.clone(),
+                        severity,
+                        by.clone(),
+                        at,
+                    );
+                    let event_row = EventRow::from_event(&event)?;
+                    bind_event!(sqlx::query(INSERT_EVENT), event_row)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(classify)?;
+                    sqlx::query("UPDATE alert_groups SET incident_number = $2 WHERE group_key = $1")
+                        .bind(intake.group_key)
+                        .bind(number)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(classify)?;
+                    insert_incident_chat!(tx, number, intake.chat)
+                        .await
+                        .map_err(classify)?;
+                    (incident, true)
+                }
+                AlertTarget::AddTo(number) => {
+                    // A firing delivery's labels replace the group's; a resolved one's stay
+                    // (the no-op write takes the write lock all the same).
+                    if intake.firing {
+                        sqlx::query(
+                            "UPDATE alert_groups SET params = $2, updated_at = $3 WHERE group_key = $1",
+                        )
+                        .bind(intake.group_key)
+                        .bind(params)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(classify)?;
+                    } else {
+                        sqlx::query("UPDATE alert_groups SET group_key = group_key WHERE group_key = $1")
+                            .bind(intake.group_key)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(classify)?;
+                    }
+                    let row: Option<IncidentRow> = sqlx::query_as(SELECT_INCIDENT)
+                        .bind(i64::from(number.0))
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(classify)?;
+                    let Some(row) = row else {
+                        return Ok(Some(AlertIntakeOutcome::Missing));
+                    };
+                    (row.into_incident()?, false)
+                }
+            };
+            let number = i64::from(incident.number.0);
+            let mut states: Vec<&(String, bool)> = intake.states.iter().collect();
+            states.sort();
             let mut news = Vec::new();
             for (fingerprint, firing) in &states {
                 let state = if *firing { "firing" } else { "resolved" };
-                let changed: Option<String> = sqlx::query_scalar(UPSERT)
+                let changed: Option<String> = sqlx::query_scalar(UPSERT_STATE)
                     .bind(number)
                     .bind(fingerprint)
                     .bind(state)
@@ -265,33 +340,52 @@ impl Store {
                     .map_err(classify)?;
                 news.extend(changed);
             }
-            tx.commit().await.map_err(classify)?;
-            Ok(news)
-        })
-    }
-}
-
-impl Store {
-    /// Forgets what an incident knew of these alerts, so that their next report is news again.
-    pub async fn forget_alert_states(
-        &self,
-        incident: IncidentNumber,
-        fingerprints: &[String],
-    ) -> Result<(), StoreError> {
-        let number = i64::from(incident.0);
-        with_pool!(&self.pool, p => {
-            let mut tx = p.begin().await.map_err(classify)?;
-            for fingerprint in fingerprints {
-                sqlx::query(
-                    "DELETE FROM alert_fingerprints WHERE incident_number = $1 AND fingerprint = $2",
-                )
-                .bind(number)
-                .bind(fingerprint)
-                .execute(&mut *tx)
-                .await
-                .map_err(classify)?;
+            let planned = plan(AlertFound {
+                incident: &incident,
+                opened,
+                news: &news,
+            });
+            let fits = planned.events.iter().enumerate().all(|(i, event)| {
+                event.incident == incident.number
+                    && u64::from(event.seq) == u64::from(incident.version) + 1 + i as u64
+            }) && planned.after.number == incident.number
+                && u64::from(planned.after.version)
+                    == u64::from(incident.version) + planned.events.len() as u64;
+            if !fits {
+                return Err(StoreError::Conflict(incident.number));
             }
-            tx.commit().await.map_err(classify)
+            if !planned.events.is_empty() {
+                let state = IncidentRow::from(&planned.after);
+                let updated = bind_state!(sqlx::query(UPDATE_INCIDENT), state)
+                    .bind(state.number)
+                    .bind(i64::from(incident.version))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?
+                    .rows_affected();
+                if updated == 0 {
+                    return Err(StoreError::Conflict(incident.number));
+                }
+                for event in &planned.events {
+                    let row = EventRow::from_event(event)?;
+                    match bind_event!(sqlx::query(INSERT_EVENT), row).execute(&mut *tx).await {
+                        Ok(_) => {}
+                        Err(e) if is_unique_violation(&e) => {
+                            return Err(StoreError::Conflict(incident.number));
+                        }
+                        Err(e) => return Err(classify(e)),
+                    }
+                }
+            }
+            insert_entries!(tx, &planned.outbox, at).await?;
+            insert_timers!(tx, incident.number, &planned.timers).await?;
+            tx.commit().await.map_err(classify)?;
+            Ok(Some(AlertIntakeOutcome::Recorded {
+                before: Box::new(incident),
+                opened,
+                news,
+                plan: Box::new(planned),
+            }))
         })
     }
 }

@@ -7,8 +7,11 @@ use super::outbox::{OutboxEntry, insert_entries, insert_incident_chat};
 use super::rows::{
     EventRow, IncidentRow, event_columns, incident_columns, number_from, stored_time,
 };
+use super::timers::insert_timers;
 use super::{Pool, StoreError};
-use crate::domain::{Incident, IncidentNumber, IncidentTitle, Severity, TimelineEvent, UserId};
+use crate::domain::{
+    Incident, IncidentNumber, IncidentTitle, Severity, TimelineEvent, TimerKind, UserId,
+};
 
 /// How often a declare is retried when a concurrent declare took the same number (PostgreSQL).
 /// Every lost race means another declare committed, so this bounds the concurrent declares one
@@ -42,7 +45,7 @@ pub(super) const INSERT_EVENT: &str = concat!(
     ") VALUES ($1, $2, $3, $4, $5, $6)"
 );
 
-const SELECT_INCIDENT: &str = concat!(
+pub(super) const SELECT_INCIDENT: &str = concat!(
     "SELECT ",
     incident_columns!(),
     " FROM incidents WHERE number = $1"
@@ -96,11 +99,21 @@ macro_rules! bind_event {
 }
 pub(super) use bind_event;
 
-/// What a declaration writes besides the incident: the chat it lives in, and what to tell
-/// chats about it (made from the incident once its number is known).
-pub(super) struct Told<'a> {
+/// What makes a new incident's outbox entries, once its number is known.
+pub type OpeningEffects<'f> = dyn Fn(&Incident) -> Vec<OutboxEntry> + Send + Sync + 'f;
+/// What makes a new incident's first timers (its pages and reminder).
+pub type OpeningTimers<'f> =
+    dyn Fn(&Incident) -> Vec<(TimerKind, DateTime<Utc>)> + Send + Sync + 'f;
+
+/// What a declaration writes besides the incident, in its transaction: the chat it lives in,
+/// what to tell chats about it, and the timers it starts with.
+pub struct Told<'a> {
+    /// The chat the incident lives in.
     pub chat: Option<&'a str>,
-    pub effects: &'a (dyn Fn(&Incident) -> Vec<OutboxEntry> + Send + Sync),
+    /// Its outbox entries.
+    pub effects: &'a OpeningEffects<'a>,
+    /// Its first timers.
+    pub timers: &'a OpeningTimers<'a>,
 }
 
 /// See [`super::Store::declare`].
@@ -167,6 +180,7 @@ async fn try_declare(
         }
         let entries = (told.effects)(&incident);
         insert_entries!(tx, &entries, at).await?;
+        insert_timers!(tx, incident.number, &(told.timers)(&incident)).await?;
         tx.commit().await.map_err(classify)?;
         Ok((incident, event))
     })

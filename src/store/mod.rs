@@ -10,11 +10,15 @@
 use chrono::{DateTime, Utc};
 
 pub use actions::Created;
-pub use alerts::{AlertGroupIncident, AlertGroupOpening};
+pub use alerts::{
+    AlertFound, AlertGroupIncident, AlertIntake, AlertIntakeOutcome, AlertPlan, AlertTarget,
+    PlanAlerts,
+};
 pub use deliveries::DeliveryKind;
 pub use firing::TimerPage;
 pub use matrix::{MatrixSession, ReactionKey};
 pub use outbox::{OutboxBacklog, OutboxEntry, OutboxItem};
+pub use incidents::{OpeningEffects, OpeningTimers, Told};
 pub use timers::Cancel;
 
 use crate::domain::{
@@ -146,27 +150,24 @@ impl Store {
         let told = incidents::Told {
             chat: None,
             effects: &|_| Vec::new(),
+            timers: &|_| Vec::new(),
         };
         incidents::declare(&self.pool, title, severity, by, at, &told).await
     }
 
     /// Like [`Store::declare`], and in the same transaction records the chat the incident
-    /// lives in and writes what `effects` makes of the new incident to the outbox.
-    #[tracing::instrument(skip_all, fields(severity = %severity, by = %by, chat))]
+    /// lives in, writes what `told.effects` makes of the new incident to the outbox and
+    /// schedules the timers it starts with.
+    #[tracing::instrument(skip_all, fields(severity = %severity, by = %by))]
     pub async fn declare_told(
         &self,
         title: &IncidentTitle,
         severity: Severity,
         by: &UserId,
         at: DateTime<Utc>,
-        chat: &str,
-        effects: &(dyn Fn(&Incident) -> Vec<OutboxEntry> + Send + Sync),
+        told: &Told<'_>,
     ) -> Result<(Incident, TimelineEvent), StoreError> {
-        let told = incidents::Told {
-            chat: Some(chat),
-            effects,
-        };
-        incidents::declare(&self.pool, title, severity, by, at, &told).await
+        incidents::declare(&self.pool, title, severity, by, at, told).await
     }
 
     /// Appends `event` and saves `incident` (its state after the event), refusing with

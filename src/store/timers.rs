@@ -19,7 +19,31 @@ pub enum Cancel {
     All,
 }
 
-fn kind_columns(kind: TimerKind) -> (&'static str, i64) {
+/// Schedules timers inside an open transaction (with the change that makes them due).
+macro_rules! insert_timers {
+    ($tx:expr, $incident:expr, $timers:expr) => {
+        async {
+            for (kind, due) in $timers {
+                let (name, level) = $crate::store::timers::kind_columns(*kind);
+                sqlx::query(
+                    "INSERT INTO timers (incident_number, kind, level, due_at, state) \
+                     VALUES ($1, $2, $3, $4, 'pending')",
+                )
+                .bind(i64::from($incident.0))
+                .bind(name)
+                .bind(level)
+                .bind($crate::store::rows::stored_time(*due))
+                .execute(&mut *$tx)
+                .await
+                .map_err($crate::store::error::classify)?;
+            }
+            Ok::<(), $crate::store::StoreError>(())
+        }
+    };
+}
+pub(super) use insert_timers;
+
+pub(super) fn kind_columns(kind: TimerKind) -> (&'static str, i64) {
     match kind {
         TimerKind::Page { level } => ("page", i64::from(level)),
         TimerKind::Remind => ("remind", 0),

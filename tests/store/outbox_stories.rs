@@ -35,11 +35,24 @@ pub async fn outbox_entries_are_written_with_their_change_and_not_without_it(sto
             Severity::P1,
             &user("alice"),
             at(0),
-            "slack",
-            &made,
+            &warroom::store::Told {
+                chat: Some("slack"),
+                effects: &made,
+                timers: &|incident| {
+                    vec![(
+                        warroom::domain::TimerKind::Page { level: 1 },
+                        incident.declared_at + chrono::Duration::minutes(5),
+                    )]
+                },
+            },
         )
         .await
         .unwrap();
+    // The timers the incident starts with are written with it.
+    assert_eq!(
+        store.next_due().await.unwrap(),
+        Some(at(0) + chrono::Duration::minutes(5))
+    );
     assert_eq!(
         store
             .incident_chat(incident.number)
@@ -294,8 +307,11 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
             Severity::P1,
             &user("alice"),
             at(0),
-            "slack",
-            &nothing,
+            &warroom::store::Told {
+                chat: Some("slack"),
+                effects: &nothing,
+                timers: &|_| Vec::new(),
+            },
         )
         .await
         .unwrap();
@@ -305,8 +321,11 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
             Severity::P1,
             &user("alice"),
             at(0),
-            "slack",
-            &nothing,
+            &warroom::store::Told {
+                chat: Some("slack"),
+                effects: &nothing,
+                timers: &|_| Vec::new(),
+            },
         )
         .await
         .unwrap();

@@ -21,8 +21,9 @@ fn span(d: Duration) -> String {
 }
 
 impl Engine {
-    /// The timers of a new incident: its pages and its first reminder.
-    pub(super) async fn plan_timers(&self, incident: &Incident) -> Result<(), StoreError> {
+    /// The timers a new incident starts with: a page per escalation level of its severity,
+    /// and the first reminder.
+    pub(super) fn timers_for(&self, incident: &Incident) -> Vec<(TimerKind, DateTime<Utc>)> {
         let mut timers = Vec::new();
         let policy = self.settings.escalation.policy(incident.severity);
         for (i, level) in policy.levels.iter().enumerate() {
@@ -35,9 +36,7 @@ impl Engine {
         if let Some(every) = self.settings.escalation.reminder(incident.severity) {
             timers.push((TimerKind::Remind, incident.declared_at + every));
         }
-        self.store.schedule_timers(incident.number, &timers).await?;
-        self.timers_changed.notify_waiters();
-        Ok(())
+        timers
     }
 
     /// Changes the timers after an event: acknowledging stops the pages, resolving stops

@@ -43,7 +43,7 @@ const ROUTING_LABELS: &[&str] = &[
 ];
 
 /// What to match runbooks against.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Query {
     /// Free text: the incident title, a responder's search words, alert summaries.
     pub text: String,
