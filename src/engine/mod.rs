@@ -110,7 +110,11 @@ impl EngineError {
             EngineError::Refused(r) => r.to_string(),
             EngineError::Usage(s) => s.clone(),
             EngineError::Store(
-                e @ (StoreError::ReadOnly | StoreError::Unavailable(_) | StoreError::Conflict(_)),
+                e @ (StoreError::ReadOnly
+                | StoreError::Unavailable(_)
+                | StoreError::Locked(_)
+                | StoreError::Full
+                | StoreError::Conflict(_)),
             ) => e.to_string(),
             EngineError::Store(_) => {
                 "the database failed, so nothing was recorded; the log has the details".to_owned()
@@ -126,7 +130,11 @@ impl EngineError {
         matches!(
             self,
             EngineError::Store(
-                StoreError::Unavailable(_) | StoreError::ReadOnly | StoreError::Conflict(_)
+                StoreError::Unavailable(_)
+                    | StoreError::Locked(_)
+                    | StoreError::Full
+                    | StoreError::ReadOnly
+                    | StoreError::Conflict(_)
             )
         )
     }
@@ -217,6 +225,11 @@ impl Engine {
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), EngineError> {
         Ok(self.store.ping().await?)
+    }
+
+    /// Whether the database takes a write (`/healthz`): see [`Store::probe_write`].
+    pub async fn probe_write(&self) -> Result<(), EngineError> {
+        Ok(self.store.probe_write().await?)
     }
 
     /// What waits in `chat`'s outbox; `refused_since` bounds the count of refusals.

@@ -92,7 +92,9 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
             }),
         )
     };
-    if let Err(error) = engine.ping().await {
+    // A write, not only `SELECT 1`: a read-only, damaged, locked or full database answers
+    // reads but cannot record an incident.
+    if let Err(error) = engine.probe_write().await {
         return fail(error);
     }
     let now = state.engine.clock().now();
@@ -151,6 +153,8 @@ fn plain_reason(error: &EngineError) -> &'static str {
     match error {
         EngineError::Store(StoreError::Unavailable(_)) => "unreachable",
         EngineError::Store(StoreError::ReadOnly) => "read-only",
+        EngineError::Store(StoreError::Locked(_)) => "locked",
+        EngineError::Store(StoreError::Full) => "disk full",
         EngineError::Store(StoreError::Corrupt(_)) => "damaged",
         _ => "failing",
     }

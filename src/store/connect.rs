@@ -17,7 +17,7 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 /// dead server is reported at once instead of hanging a chat command.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long SQLite waits for another writer before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// SQLite has one writer at a time; a few connections serve concurrent readers.
 const SQLITE_CONNECTIONS: u32 = 4;
 /// Enough for one replica; PostgreSQL allows 100 by default.
@@ -63,6 +63,7 @@ pub(super) async fn open(url: &str) -> Result<Pool, StoreError> {
             let pool = SqlitePoolOptions::new()
                 .max_connections(SQLITE_CONNECTIONS)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
+                .after_release(|conn, _| Box::pin(sqlite_fit_to_reuse(conn)))
                 .connect_with(sqlite_options(url).map_err(open_failed)?)
                 .await
                 .map_err(open_failed)?;
@@ -90,6 +91,30 @@ pub(super) async fn open(url: &str) -> Result<Pool, StoreError> {
         }
         None => Err(StoreError::UnsupportedUrl(shown)),
     }
+}
+
+/// Whether a SQLite connection may go back to the pool. A transaction dropped without a
+/// commit queues its rollback; that rollback is waited for here. When it failed (after a
+/// failed COMMIT on a full disk SQLite has already ended the transaction itself, and sqlx's
+/// ROLLBACK then errs and leaves its count of open transactions at one, so the connection's
+/// next "transaction" would be a savepoint whose rollback keeps the write lock), the
+/// connection is closed instead of being handed out again.
+async fn sqlite_fit_to_reuse(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    if let Err(e) = conn.ping().await {
+        tracing::warn!(error = %e, "a database connection failed after a transaction; closed");
+        return Ok(false);
+    }
+    let fit = !conn.is_in_transaction();
+    if !fit {
+        tracing::warn!(
+            "a database connection was left inside a transaction (its rollback failed); closed"
+        );
+    }
+    Ok(fit)
 }
 
 /// SQLite settings for a server: WAL so that readers never wait for the writer, NORMAL

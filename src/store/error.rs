@@ -10,11 +10,14 @@ const SQLITE_BUSY: i32 = 5;
 const SQLITE_LOCKED: i32 = 6;
 const SQLITE_READONLY: i32 = 8;
 const SQLITE_CORRUPT: i32 = 11;
+const SQLITE_FULL: i32 = 13;
 const SQLITE_NOTADB: i32 = 26;
 
 /// What kind of failure an error is, decided before the error is moved into a variant.
 enum Kind {
     ReadOnly,
+    Locked,
+    Full,
     Corrupt(String),
     Unavailable,
     Decode,
@@ -25,6 +28,8 @@ enum Kind {
 pub(super) fn classify(e: sqlx::Error) -> StoreError {
     match kind(&e) {
         Kind::ReadOnly => StoreError::ReadOnly,
+        Kind::Locked => StoreError::Locked(e),
+        Kind::Full => StoreError::Full,
         Kind::Corrupt(message) => StoreError::Corrupt(message),
         Kind::Unavailable => StoreError::Unavailable(e),
         Kind::Decode => StoreError::Decode(e.to_string()),
@@ -80,7 +85,8 @@ fn database_kind(db: &dyn DatabaseError) -> Kind {
         match code.parse::<i32>().map(|c| c & 0xff) {
             Ok(SQLITE_READONLY) => Kind::ReadOnly,
             Ok(SQLITE_CORRUPT | SQLITE_NOTADB) => Kind::Corrupt(db.message().to_owned()),
-            Ok(SQLITE_BUSY | SQLITE_LOCKED) => Kind::Unavailable,
+            Ok(SQLITE_BUSY | SQLITE_LOCKED) => Kind::Locked,
+            Ok(SQLITE_FULL) => Kind::Full,
             _ => Kind::Other,
         }
     } else {
@@ -90,6 +96,10 @@ fn database_kind(db: &dyn DatabaseError) -> Kind {
             "25006" => Kind::ReadOnly,
             // data_corrupted, index_corrupted.
             "XX001" | "XX002" => Kind::Corrupt(db.message().to_owned()),
+            // lock_not_available (lock_timeout ran out).
+            "55P03" => Kind::Locked,
+            // disk_full.
+            "53100" => Kind::Full,
             // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections.
             "57P01" | "57P02" | "57P03" | "53300" => Kind::Unavailable,
             // Class 08: connection exceptions.

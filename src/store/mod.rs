@@ -16,9 +16,9 @@ pub use alerts::{
 };
 pub use deliveries::DeliveryKind;
 pub use firing::TimerPage;
+pub use incidents::{OpeningEffects, OpeningTimers, Told};
 pub use matrix::{MatrixSession, ReactionKey};
 pub use outbox::{OutboxBacklog, OutboxEntry, OutboxItem};
-pub use incidents::{OpeningEffects, OpeningTimers, Told};
 pub use timers::Cancel;
 
 use crate::domain::{
@@ -49,6 +49,13 @@ pub enum StoreError {
     /// The database went away (server down, network gone, pool exhausted).
     #[error("the database cannot be reached right now, so nothing was recorded")]
     Unavailable(#[source] sqlx::Error),
+    /// Another writer holds the database (SQLite's lock, PostgreSQL's lock timeout) for longer
+    /// than Warroom waits.
+    #[error("the database is locked by another writer right now, so nothing was recorded")]
+    Locked(#[source] sqlx::Error),
+    /// The disk holding the database is full.
+    #[error("the disk holding the database is full, so nothing was recorded")]
+    Full,
     /// Someone else changed the incident between reading and writing it.
     #[error("{0} was changed by someone else at the same moment")]
     Conflict(IncidentNumber),
