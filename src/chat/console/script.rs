@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
-/// The longest input line, in bytes: a longer one is skipped as it is read, never held whole.
-pub const LONGEST_LINE: usize = 64 * 1024;
-
 use super::ConsoleChat;
 use crate::domain::{UserId, strip_invocation};
 use crate::engine::clock::{Clock, SimulatedClock, parse_duration, simulated_end};
 use crate::engine::port::{ChatError, ChatPort, Origin};
 use crate::engine::{Engine, Input};
+
+/// The longest input line, in bytes: a longer one is skipped as it is read, never held whole.
+pub const LONGEST_LINE: usize = 64 * 1024;
 
 /// How the console runs.
 pub struct ConsoleOptions {
