@@ -237,3 +237,262 @@ fn an_unsupported_database_url_is_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("use sqlite://PATH or postgres://"), "{err}");
 }
+
+/// Runs `warroom console --simulated-clock [START]` on `stdin` given as bytes (it need not be
+/// UTF-8). A console that has not finished after 120 s is killed and the test fails: it hung.
+fn rehearse_bytes(dir: &Path, start: Option<&str>, stdin: Vec<u8>) -> (String, String, bool) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("WARROOM_") {
+            command.env_remove(key);
+        }
+    }
+    let mut args = vec!["console", "--simulated-clock"];
+    args.extend(start);
+    let mut child = command
+        .current_dir(dir)
+        .env("WARROOM_DATABASE_URL", sqlite_url(dir))
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the warroom binary starts");
+    let mut input = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        // A console that stops early closes its stdin unread.
+        let _ = input.write_all(&stdin);
+    });
+    let pid = child.id();
+    let (done, finished) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let out = child.wait_with_output().expect("warroom finishes");
+        let _ = done.send(());
+        out
+    });
+    if finished
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .is_err()
+    {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+        panic!("the console did not finish within 120 s: it hangs");
+    }
+    let out = waiter.join().expect("the waiter");
+    writer.join().expect("the writer");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.success(),
+    )
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_refused_and_the_console_goes_on() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut script = b"alice: /incident declare p1 Checkout down\n".to_vec();
+    script.extend_from_slice(b"bob: /incident note caf\xe9 \xff\xfe\n");
+    script.extend_from_slice(b"bob: /incident note after the bad bytes\n");
+    let (out, err, ok) = rehearse_bytes(dir.path(), None, script);
+    assert!(!ok, "a refused line makes the exit status fail");
+    assert!(
+        answers(&out).contains(&"! line 2: the line is not valid UTF-8 (at byte 24); skipped"),
+        "{out}{err}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| !l.starts_with("> ") && l.contains("after the bad bytes")),
+        "the console went on: {out}{err}"
+    );
+    assert!(!out.contains("cannot be reached"), "{out}");
+    assert!(
+        !out.contains('\u{fffd}'),
+        "the bad bytes are not echoed: {out}"
+    );
+}
+
+#[test]
+fn a_wait_too_long_for_the_clock_is_refused_without_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Before any incident, so that the longest wait has no timers to fire on the way.
+    let script = "wait 1m\n\
+                  wait 99999999d\n\
+                  wait 367d\n\
+                  wait 366d\n\
+                  alice: /incident declare p1 Checkout down\n\
+                  bob: /incident note still here\n\
+                  bob: /incident timeline\n";
+    let (out, err, ok) = rehearse_bytes(dir.path(), None, script.as_bytes().to_vec());
+    assert!(!ok);
+    assert!(!err.contains("panicked"), "{err}");
+    let answers = answers(&out);
+    for (line, wait) in [(2, "99999999d"), (3, "367d")] {
+        let refusal = format!("! line {line}: '{wait}' is longer than the longest wait, 366d");
+        assert!(answers.contains(&refusal.as_str()), "{out}{err}");
+    }
+    assert!(
+        !answers.iter().any(|a| a.starts_with("! line 4")),
+        "366d is allowed: {out}"
+    );
+    assert!(
+        out.contains("      2027-01-06 14:01"),
+        "the clock moved 366 days and a minute: {out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| !l.starts_with("> ") && l.contains("still here")),
+        "{out}{err}"
+    );
+}
+
+#[test]
+fn the_simulated_clock_never_goes_past_the_year_9999() {
+    // A wait that would take the clock past its last time is refused, and the console goes on.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = "alice: /incident declare p1 Checkout down\n\
+                  wait 30d\n\
+                  wait 10m\n\
+                  bob: /incident note still here\n";
+    let (out, err, _) = rehearse_bytes(
+        dir.path(),
+        Some("9998-12-15T00:00:00Z"),
+        script.as_bytes().to_vec(),
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        answers(&out).contains(
+            &"! line 2: the simulated clock stops at 9999-01-01 00:00:00 UTC; wait at most 17d"
+        ),
+        "{out}{err}"
+    );
+    assert!(
+        !answers(&out).iter().any(|a| a.starts_with("! line 3")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| !l.starts_with("> ") && l.contains("still here")),
+        "{out}{err}"
+    );
+
+    // A start past the last time (here 10000-01-01 in UTC) is refused before any line is read.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (out, err, ok) = rehearse_bytes(
+        dir.path(),
+        Some("9999-12-31T23:00:00-23:00"),
+        b"alice: /incident declare p1 Checkout down\nwait 10m\n".to_vec(),
+    );
+    assert!(!ok);
+    assert!(
+        out.contains(
+            "! the simulated clock cannot start after 9999-01-01 00:00:00 UTC \
+             (it was told +10000-01-01 22:00:00 UTC); give an earlier --simulated-clock"
+        ),
+        "{out}{err}"
+    );
+    assert!(!out.contains("room #inc-1"), "{out}");
+}
+
+/// The most memory the process `pid` has used so far, in KiB (`VmHWM`).
+fn peak_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_line_longer_than_64_kib_is_refused_without_being_held_in_memory() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    const LONG: usize = 512 << 20;
+
+    // Just over the limit: refused, and the next line is read.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut script = b"alice: /incident declare p1 Checkout down\nbob: /incident note ".to_vec();
+    script.resize(script.len() + (64 << 10), b'x');
+    script.extend_from_slice(b"\nbob: /incident note after the long line\n");
+    let (out, err, ok) = rehearse_bytes(dir.path(), None, script);
+    assert!(!ok);
+    assert!(
+        answers(&out).contains(&"! line 2: the line is longer than 65536 bytes; skipped"),
+        "{err}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| !l.starts_with("> ") && l.contains("after the long line")),
+        "{err}"
+    );
+
+    // 256 MiB in one line: the console's peak memory stays far below the line's size.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("WARROOM_") {
+            command.env_remove(key);
+        }
+    }
+    let mut child = command
+        .current_dir(dir.path())
+        .env("WARROOM_DATABASE_URL", sqlite_url(dir.path()))
+        .args(["console", "--simulated-clock"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the warroom binary starts");
+    let pid = child.id();
+    let mut input = child.stdin.take().expect("stdin");
+    let (close, closing) = std::sync::mpsc::channel::<()>();
+    let writer = std::thread::spawn(move || {
+        input.write_all(b"alice: /incident declare p1 Checkout down\nbob: ")?;
+        let chunk = vec![b'y'; 1 << 20];
+        for _ in 0..LONG >> 20 {
+            input.write_all(&chunk)?;
+        }
+        input.write_all(b"\nbob: /incident note after the long line\n")?;
+        input.flush()?;
+        // Keep stdin open until the peak is read, so the process is still there.
+        let _ = closing.recv();
+        Ok::<_, std::io::Error>(())
+    });
+    let (seen, saw) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut seen_once = false;
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if !seen_once && !line.starts_with("> ") && line.contains("after the long line") {
+                seen_once = true;
+                let _ = seen.send(());
+            }
+        }
+    });
+    let answered = saw.recv_timeout(std::time::Duration::from_secs(120));
+    let peak = peak_kib(pid);
+    drop(close);
+    if answered.is_err() {
+        let _ = child.kill();
+    }
+    let status = child.wait().expect("warroom finishes");
+    writer.join().expect("the writer").expect("stdin written");
+    reader.join().expect("the reader");
+    assert!(
+        answered.is_ok(),
+        "the line after the long one was never answered"
+    );
+    println!(
+        "peak memory with a {} MiB line: {} MiB",
+        LONG >> 20,
+        peak >> 10
+    );
+    assert!(!status.success());
+    assert!(
+        peak < (LONG as u64 >> 10) / 4,
+        "the console held the line: peak {peak} KiB"
+    );
+}

@@ -1,6 +1,9 @@
 //! The command parser takes any text a chat can send without panicking, and its answers stay
 //! one line of bounded length.
 
+#[path = "support/fuzz.rs"]
+mod fuzz;
+
 use proptest::prelude::*;
 use warroom::domain::{parse, strip_invocation};
 
@@ -42,7 +45,7 @@ fn words() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4000))]
+    #![proptest_config(ProptestConfig::with_cases(fuzz::cases(4000)))]
 
     #[test]
     fn arbitrary_strings_never_panic(text in any::<String>()) {

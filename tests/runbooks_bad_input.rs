@@ -1,6 +1,9 @@
 //! The runbook importer on bad input: every case gives a problem with its file and line, the
 //! runbooks that could be read still load, and nothing panics.
 
+#[path = "support/fuzz.rs"]
+mod fuzz;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -325,7 +328,7 @@ fn markdownish() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(fuzz::cases(256)))]
 
     #[test]
     fn the_importer_never_panics_on_any_string(text in any::<String>()) {

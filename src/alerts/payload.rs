@@ -138,7 +138,7 @@ struct RawAlert {
 /// Reads and checks a webhook body.
 pub fn parse(body: &[u8]) -> Result<Notification, PayloadError> {
     let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| PayloadError::NotJson(e.to_string()))?;
+        serde_json::from_slice(body).map_err(|e| PayloadError::NotJson(brief(&e.to_string())))?;
     let Some(object) = value.as_object() else {
         return Err(PayloadError::NotJson(format!(
             "it is {}",
@@ -151,7 +151,7 @@ pub fn parse(body: &[u8]) -> Result<Notification, PayloadError> {
         None => return Err(PayloadError::Version("(missing)".into())),
     }
     let raw: RawNotification =
-        serde_json::from_value(value).map_err(|e| PayloadError::Field(e.to_string()))?;
+        serde_json::from_value(value).map_err(|e| PayloadError::Field(brief(&e.to_string())))?;
     check(raw)
 }
 
@@ -241,6 +241,77 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
 }
 
 /// A value from outside, cut short and without control characters, for an error message.
+/// The longest quoted value kept in an error, in characters.
+const QUOTED_CHARS: usize = 40;
+/// The longest text of serde's kept in an error, in characters (with the prefix, under 300).
+const ERROR_CHARS: usize = 260;
+
+/// serde's error text made fit to send back: on one line, without control characters, each
+/// quoted value (serde quotes the sender's own text, as in ``unknown variant `…` ``) cut to
+/// [`QUOTED_CHARS`], the whole to [`ERROR_CHARS`].
+fn brief(text: &str) -> String {
+    let mut out = String::new();
+    let mut quote: Option<(char, usize)> = None;
+    for c in text.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        match quote {
+            Some((q, _)) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            Some((q, n)) => {
+                if n < QUOTED_CHARS {
+                    out.push(c);
+                } else if n == QUOTED_CHARS {
+                    out.push('…');
+                }
+                quote = Some((q, n + 1));
+            }
+            None => {
+                if c == '`' || c == '"' {
+                    quote = Some((c, 0));
+                }
+                out.push(c);
+            }
+        }
+    }
+    if out.chars().count() > ERROR_CHARS {
+        out = out.chars().take(ERROR_CHARS - 1).collect();
+        out.push('…');
+    }
+    out
+}
+
 fn shown(raw: &str) -> String {
     raw.chars().filter(|c| !c.is_control()).take(40).collect()
+}
+
+#[cfg(test)]
+mod brief_tests {
+    use super::*;
+
+    #[test]
+    fn errors_keep_their_shape_but_not_the_senders_long_values() {
+        let long = format!(
+            "unknown variant `{}\nz`, expected `firing` or `resolved`",
+            "y".repeat(5000)
+        );
+        assert_eq!(
+            brief(&long),
+            format!(
+                "unknown variant `{}…`, expected `firing` or `resolved`",
+                "y".repeat(40)
+            )
+        );
+        assert_eq!(
+            brief("missing field `groupKey`"),
+            "missing field `groupKey`"
+        );
+        let unclosed = format!("invalid type: string \"{}", "q".repeat(1000));
+        assert_eq!(
+            brief(&unclosed),
+            format!("invalid type: string \"{}…", "q".repeat(40))
+        );
+        assert_eq!(brief(&"w ".repeat(1000)).chars().count(), ERROR_CHARS);
+    }
 }

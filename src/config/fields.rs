@@ -1,9 +1,11 @@
-//! How the fields that need more than serde's defaults are read: user id lists and paths.
+//! How the fields that need more than serde's defaults are read: user id lists, paths and
+//! secrets given by value.
 
 use std::fmt;
 use std::path::PathBuf;
 
 use figment::value::magic::RelativePathBuf;
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
@@ -72,6 +74,28 @@ pub(super) fn user_ids<'de, D: Deserializer<'de>>(
     deserializer.deserialize_any(UserIds)
 }
 
+/// What a blank secret is told; the same words whether it came by value or from a file.
+pub(super) const BLANK_SECRET: &str =
+    "it is empty (or only white space): give the secret, or leave the key out";
+
+/// Reads a secret given by value, refusing one that is empty or only white space: a signing
+/// secret of `""` would make any request signed with the empty key pass. The error never
+/// shows the value. (An empty environment variable still means "not set".)
+pub(super) fn secret<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<SecretString>, D::Error> {
+    match Option::<SecretString>::deserialize(deserializer)? {
+        Some(value)
+            if secrecy::ExposeSecret::expose_secret(&value)
+                .trim()
+                .is_empty() =>
+        {
+            Err(de::Error::custom(BLANK_SECRET))
+        }
+        other => Ok(other),
+    }
+}
+
 /// Reads a path, taking a relative one from the folder of the file that gave it.
 pub(super) fn relative_path<'de, D: Deserializer<'de>>(
     deserializer: D,
@@ -111,4 +135,30 @@ pub(super) fn relative_paths<'de, D: Deserializer<'de>>(
     }
 
     deserializer.deserialize_any(Paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::config::testing::{env, file, no_env};
+
+    #[test]
+    fn a_blank_matrix_password_or_token_is_refused_at_load_by_name() {
+        for key in ["password", "access_token"] {
+            let (_d, path) = file(&format!("[matrix]\n{key} = \"\"\n"));
+            let err = Config::load_from(Some(&path), no_env())
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(&format!("`matrix.{key}` in ")), "{err}");
+            assert!(err.contains("empty"), "{err}");
+            let var = format!("WARROOM_MATRIX__{}", key.to_ascii_uppercase());
+            let err = Config::load_from(None, env(&[(&var, "  ")]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("`matrix.{key}` in environment variable {var}")),
+                "{err}"
+            );
+        }
+    }
 }

@@ -94,8 +94,10 @@ pub struct MatrixConfig {
     /// The bot's user id (`@warroom:example.org`).
     pub user: Option<String>,
     /// The bot's password, for a password login.
+    #[serde(deserialize_with = "fields::secret")]
     pub password: Option<SecretString>,
     /// An access token, instead of a password.
+    #[serde(deserialize_with = "fields::secret")]
     pub access_token: Option<SecretString>,
     /// A file holding the password (a mounted secret), read at start-up.
     #[serde(deserialize_with = "fields::relative_path")]

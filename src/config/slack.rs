@@ -29,16 +29,19 @@ pub enum SlackMode {
 #[serde(default)]
 pub struct SlackConfig {
     /// The bot's OAuth token (`xoxb-…`).
+    #[serde(deserialize_with = "super::fields::secret")]
     pub bot_token: Option<SecretString>,
     /// A file holding the bot token, instead of `bot_token`.
     #[serde(deserialize_with = "super::fields::relative_path")]
     pub bot_token_file: Option<PathBuf>,
     /// The secret that signs Slack's requests to Warroom.
+    #[serde(deserialize_with = "super::fields::secret")]
     pub signing_secret: Option<SecretString>,
     /// A file holding the signing secret, instead of `signing_secret`.
     #[serde(deserialize_with = "super::fields::relative_path")]
     pub signing_secret_file: Option<PathBuf>,
     /// The app-level token (`xapp-…`) that opens Socket Mode connections.
+    #[serde(deserialize_with = "super::fields::secret")]
     pub app_token: Option<SecretString>,
     /// A file holding the app token, instead of `app_token`.
     #[serde(deserialize_with = "super::fields::relative_path")]
@@ -231,6 +234,46 @@ mod tests {
         let config = Config::load_from(None, vars).unwrap();
         let err = config.slack.secrets().unwrap_err().to_string();
         assert!(err.contains("WARROOM_SLACK__SIGNING_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_or_blank_secret_is_refused_at_load_by_name() {
+        // In the file: refused however it is blank.
+        for blank in ["", " ", "\\t\\n "] {
+            for key in ["signing_secret", "bot_token", "app_token"] {
+                let (_d, path) = file(&format!("[slack]\n{key} = \"{blank}\"\n"));
+                let err = Config::load_from(Some(&path), env(&[]))
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.starts_with(&format!("`slack.{key}` in ")), "{err}");
+                assert!(err.contains("empty"), "{err}");
+            }
+        }
+        // From the environment: a single space is refused and the variable is named.
+        let vars = env(&[
+            ("WARROOM_SLACK__BOT_TOKEN", "xoxb-1"),
+            ("WARROOM_SLACK__SIGNING_SECRET", " "),
+        ]);
+        let err = Config::load_from(None, vars).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "`slack.signing_secret` in environment variable WARROOM_SLACK__SIGNING_SECRET"
+            ),
+            "{err}"
+        );
+        // From a file: a file holding only white space is refused by name.
+        let dir = tempfile::tempdir().unwrap();
+        let secret_file = dir.path().join("signing");
+        std::fs::write(&secret_file, " \n").unwrap();
+        let (_d, path) = file(&format!(
+            "[slack]\nsigning_secret_file = {:?}\n",
+            secret_file.display().to_string()
+        ));
+        let config =
+            Config::load_from(Some(&path), env(&[("WARROOM_SLACK__BOT_TOKEN", "xoxb-9")])).unwrap();
+        let err = config.slack.secrets().unwrap_err().to_string();
+        assert!(err.starts_with("`slack.signing_secret` in "), "{err}");
+        assert!(err.contains("empty"), "{err}");
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! The console's input: `USER: TEXT` lines, `USER@ROOM: TEXT`, `wait 10m`, `# comments`.
+//! The console's input: `USER: TEXT` lines, `USER@ROOM: TEXT`, `wait 10m`, `# comments`. A
+//! line is at most [`LONGEST_LINE`] bytes of UTF-8; a longer one or one that is not UTF-8 is
+//! refused with a line of its own and skipped, and the console goes on.
 
 use std::sync::Arc;
 
@@ -6,9 +8,12 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use super::ConsoleChat;
 use crate::domain::{UserId, strip_invocation};
-use crate::engine::clock::{SimulatedClock, parse_duration};
+use crate::engine::clock::{Clock, SimulatedClock, parse_duration, simulated_end};
 use crate::engine::port::{ChatError, ChatPort, Origin};
 use crate::engine::{Engine, Input};
+
+/// The longest input line, in bytes: a longer one is skipped as it is read, never held whole.
+pub const LONGEST_LINE: usize = 64 * 1024;
 
 /// How the console runs.
 pub struct ConsoleOptions {
@@ -69,23 +74,109 @@ fn read_line(line: &str) -> Line<'_> {
     }
 }
 
-/// Plays console input until it ends. Returns how many lines were not understood.
+/// One line of input as it came: text, or why it is refused.
+#[derive(Debug, PartialEq, Eq)]
+enum Raw {
+    Text(String),
+    /// Longer than [`LONGEST_LINE`] bytes; its bytes were skipped as they came.
+    TooLong,
+    /// Not UTF-8: the 1-based position of the first bad byte.
+    NotUtf8(usize),
+}
+
+/// Reads the next line (without its `\n` or `\r\n`), keeping at most [`LONGEST_LINE`] bytes
+/// of it in `buf`; `None` at the end of the input.
+async fn next_line(
+    input: &mut (impl AsyncBufRead + Unpin),
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<Raw>> {
+    buf.clear();
+    let mut too_long = false;
+    let mut any = false;
+    loop {
+        let available = input.fill_buf().await?;
+        if available.is_empty() {
+            if !any {
+                return Ok(None);
+            }
+            break;
+        }
+        any = true;
+        let newline = available.iter().position(|&b| b == b'\n');
+        let part = &available[..newline.unwrap_or(available.len())];
+        if !too_long {
+            if buf.len() + part.len() > LONGEST_LINE + 1 {
+                // One byte more than the limit is kept for a `\r` before the newline.
+                too_long = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(part);
+            }
+        }
+        let used = part.len() + usize::from(newline.is_some());
+        input.consume(used);
+        if newline.is_some() {
+            break;
+        }
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    if too_long || buf.len() > LONGEST_LINE {
+        return Ok(Some(Raw::TooLong));
+    }
+    Ok(Some(match std::str::from_utf8(buf) {
+        Ok(text) => Raw::Text(text.to_owned()),
+        Err(e) => Raw::NotUtf8(e.valid_up_to() + 1),
+    }))
+}
+
+/// Plays console input until it ends. Returns how many lines were not understood (a simulated
+/// clock that starts past its end counts as one, and no line is read).
 pub async fn run(
     engine: &Engine,
     chat: &ConsoleChat,
-    input: impl AsyncBufRead + Unpin,
+    mut input: impl AsyncBufRead + Unpin,
     options: &ConsoleOptions,
 ) -> Result<usize, ChatError> {
-    let mut lines = input.lines();
+    if let Some(clock) = &options.simulated {
+        let end = simulated_end();
+        if clock.now() > end {
+            chat.print(&format!(
+                "! the simulated clock cannot start after {} (it was told {}); give an earlier --simulated-clock\n",
+                end.format("%Y-%m-%d %H:%M:%S UTC"),
+                clock.now().format("%Y-%m-%d %H:%M:%S UTC"),
+            ))?;
+            return Ok(1);
+        }
+    }
+    let mut buf = Vec::new();
     let mut number = 0usize;
     let mut bad = 0usize;
     loop {
-        let line = match lines.next_line().await {
-            Ok(Some(line)) => line,
+        let raw = match next_line(&mut input, &mut buf).await {
+            Ok(Some(raw)) => raw,
             Ok(None) => break,
             Err(e) => return Err(ChatError::Unavailable(format!("reading input: {e}"))),
         };
         number += 1;
+        let line = match raw {
+            Raw::Text(line) => line,
+            Raw::TooLong => {
+                bad += 1;
+                chat.print(&format!(
+                    "! line {number}: the line is longer than {LONGEST_LINE} bytes; skipped\n"
+                ))?;
+                continue;
+            }
+            Raw::NotUtf8(at) => {
+                bad += 1;
+                chat.print(&format!(
+                    "! line {number}: the line is not valid UTF-8 (at byte {at}); skipped\n"
+                ))?;
+                continue;
+            }
+        };
         let parsed = read_line(&line);
         if options.echo && parsed != Line::Skip {
             chat.print(&format!("> {}\n", line.trim()))?;
@@ -133,7 +224,10 @@ async fn wait(
             ));
         }
     };
-    let target = engine.clock().now() + by;
+    let target = match clock.after_wait(by, &text.chars().take(20).collect::<String>()) {
+        Ok(target) => target,
+        Err(why) => return Some(why),
+    };
     loop {
         match engine.next_timer().await {
             Ok(Some(next)) if next <= target && next > engine.clock().now() => {
@@ -225,5 +319,44 @@ mod tests {
         assert!(matches!(read_line("no colon here"), Line::Bad(_)));
         assert!(matches!(read_line("two words: hi"), Line::Bad(_)));
         assert!(matches!(read_line("@room: hi"), Line::Bad(_)));
+    }
+
+    async fn all_lines(bytes: &[u8]) -> Vec<Raw> {
+        // A tiny buffer, so that lines arrive in many pieces.
+        let mut input = tokio::io::BufReader::with_capacity(7, bytes);
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        while let Some(raw) = next_line(&mut input, &mut buf).await.unwrap() {
+            assert!(
+                buf.capacity() <= 2 * LONGEST_LINE + 16,
+                "{}",
+                buf.capacity()
+            );
+            out.push(raw);
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn lines_too_long_or_not_utf8_are_refused_and_the_next_line_is_read() {
+        let text = |s: &str| Raw::Text(s.to_owned());
+        assert_eq!(
+            all_lines(b"a: one\r\nb: two\n\nlast").await,
+            [text("a: one"), text("b: two"), text(""), text("last")]
+        );
+        assert_eq!(all_lines(b"").await, []);
+        assert_eq!(
+            all_lines(b"ok\ncaf\xe9\n\xff\nok\n").await,
+            [text("ok"), Raw::NotUtf8(4), Raw::NotUtf8(1), text("ok")]
+        );
+        let mut long = vec![b'x'; LONGEST_LINE];
+        long.extend_from_slice(b"\r\n");
+        long.extend(std::iter::repeat_n(b'y', LONGEST_LINE + 1));
+        long.extend_from_slice(b"\nafter\n");
+        long.extend(std::iter::repeat_n(b'z', 3 * LONGEST_LINE));
+        let lines = all_lines(&long).await;
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[0], text(&"x".repeat(LONGEST_LINE)));
+        assert_eq!(lines[1..], [Raw::TooLong, text("after"), Raw::TooLong]);
     }
 }

@@ -137,7 +137,7 @@ impl SlackChat {
     /// topic, or `topic`): a war room whose creation was answered too late to be recorded.
     async fn made_before(&self, name: &str, topic: &str) -> Result<Option<RoomRef>, ChatError> {
         let bot = self.bot_id().await?;
-        let wanted = super::limits::fit(topic, TOPIC_CHARS);
+        let wanted = topic_text(topic);
         let mut cursor: Option<SlackCursorId> = None;
         // At most 20 pages of 1,000 channels.
         for _ in 0..20 {
@@ -197,6 +197,12 @@ impl SlackChat {
     }
 }
 
+/// A topic as Slack gets it: escaped (Slack reads `<!channel>` and `<@U…>` in a topic, and
+/// a topic is made of titles people and alerts wrote), and cut to Slack's 250 characters.
+fn topic_text(topic: &str) -> String {
+    render::fit_escaped(&render::escape(topic), TOPIC_CHARS)
+}
+
 /// The content of a message: fallback text and blocks.
 pub(super) fn content(text: &str, blocks: &[Value]) -> SlackMessageContent {
     let blocks: Vec<SlackBlock> = blocks
@@ -252,10 +258,8 @@ impl ChatPort for SlackChat {
     }
 
     async fn set_topic(&self, room: &RoomRef, topic: &str) -> Result<(), ChatError> {
-        let request = SlackApiConversationsSetTopicRequest::new(
-            room.id.as_str().into(),
-            super::limits::fit(topic, TOPIC_CHARS),
-        );
+        let request =
+            SlackApiConversationsSetTopicRequest::new(room.id.as_str().into(), topic_text(topic));
         let request = &request;
         self.api
             .call("conversations.setTopic", || async move {

@@ -31,7 +31,7 @@ pub fn render(message: &Message) -> Rendered {
             .collect()
     };
     Rendered {
-        text: fit(&fallback(message), limits::FALLBACK_TEXT),
+        text: fallback(message),
         pages,
     }
 }
@@ -52,10 +52,13 @@ pub fn render_one(message: &Message) -> (String, Vec<Value>) {
     (rendered.text, blocks)
 }
 
+/// The `text` of a message: one line per text block, in Slack's markup like the blocks, so
+/// that text from people or alerts is escaped (a title of `<!channel>` pings nobody) while
+/// Warroom's own mentions stay mentions. Code and buttons are left to the blocks.
 fn fallback(message: &Message) -> String {
     let mut out = String::new();
     for block in &message.blocks {
-        if let Some(line) = block.plain_line() {
+        if let Some(line) = fallback_line(block) {
             if !out.is_empty() {
                 out.push('\n');
             }
@@ -63,8 +66,63 @@ fn fallback(message: &Message) -> String {
         }
     }
     if out.is_empty() {
-        out = message.plain_text();
+        out = escape(&message.plain_text());
     }
+    fit_escaped(&out, limits::FALLBACK_TEXT)
+}
+
+/// A text block as one line of escaped text with Slack mentions; `None` for code and actions.
+fn fallback_line(block: &Block) -> Option<String> {
+    fn spans(out: &mut String, spans: &[Span]) {
+        for span in spans {
+            match span {
+                Span::Text(t) | Span::Bold(t) => out.push_str(&escape(t)),
+                Span::Code(c) => {
+                    out.push('`');
+                    out.push_str(&escape(c));
+                    out.push('`');
+                }
+                Span::Mention(_) | Span::Group(_) => out.push_str(&mention(span)),
+            }
+        }
+    }
+    let mut out = String::new();
+    match block {
+        Block::Header(h) => out.push_str(&escape(h)),
+        Block::Text(s) | Block::Context(s) => spans(&mut out, s),
+        Block::Fields(fields) => {
+            for (i, (label, value)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(" · ");
+                }
+                out.push_str(&escape(label));
+                out.push_str(": ");
+                spans(&mut out, value);
+            }
+        }
+        Block::Code(_) | Block::Actions(_) => return None,
+    }
+    Some(out)
+}
+
+/// Escaped text cut to at most `max` characters, ending in `…` when it was cut, and never
+/// inside an entity (`&amp;`) or a mention (`<@U…>`), which would leave a stray `&` or `<`.
+pub fn fit_escaped(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    if let Some(open) = out.rfind('<')
+        && !out[open..].contains('>')
+    {
+        out.truncate(open);
+    }
+    if let Some(amp) = out.rfind('&')
+        && !out[amp..].contains(';')
+    {
+        out.truncate(amp);
+    }
+    out.push('…');
     out
 }
 
@@ -188,26 +246,33 @@ pub fn mrkdwn(spans: &[Span]) -> String {
                 out.push_str(&escape(&c.replace('`', "'")));
                 out.push('`');
             }
-            Span::Mention(user) => {
-                let id = user.as_str();
-                if is_slack_id(id, &['U', 'W']) {
-                    out.push_str(&format!("<@{id}>"));
-                } else {
-                    out.push('@');
-                    out.push_str(&escape(id.trim_start_matches('@')));
-                }
-            }
-            Span::Group(group) => {
-                if is_slack_id(group, &['S']) {
-                    out.push_str(&format!("<!subteam^{group}>"));
-                } else {
-                    out.push('@');
-                    out.push_str(&escape(group));
-                }
-            }
+            Span::Mention(_) | Span::Group(_) => out.push_str(&mention(span)),
         }
     }
     out
+}
+
+/// A person as `<@U…>` and a group as `<!subteam^S…>` when they are Slack ids, else as
+/// escaped `@name` text; any other span as escaped text.
+fn mention(span: &Span) -> String {
+    match span {
+        Span::Mention(user) => {
+            let id = user.as_str();
+            if is_slack_id(id, &['U', 'W']) {
+                format!("<@{id}>")
+            } else {
+                format!("@{}", escape(id.trim_start_matches('@')))
+            }
+        }
+        Span::Group(group) => {
+            if is_slack_id(group, &['S']) {
+                format!("<!subteam^{group}>")
+            } else {
+                format!("@{}", escape(group))
+            }
+        }
+        Span::Text(t) | Span::Bold(t) | Span::Code(t) => escape(t),
+    }
 }
 
 /// Whether `id` looks like a Slack id starting with one of `first` (`U024BE7LH`).
@@ -258,6 +323,58 @@ mod tests {
             mrkdwn(&spans),
             "<@U024BE7LH> &amp; &lt;b&gt; <!subteam^S0614TZR7> @sre @alice`a'b`"
         );
+    }
+
+    #[test]
+    fn the_fallback_text_escapes_what_people_wrote_and_keeps_warrooms_mentions() {
+        let msg = Message {
+            blocks: vec![
+                Block::Header("INC-1 — <!channel> db down <!subteam^S123>".into()),
+                Block::Text(vec![
+                    Span::Text("paging ".into()),
+                    Span::Mention(UserId::parse("U024BE7LH").unwrap()),
+                    Span::Text(" ".into()),
+                    Span::Group("S0614TZR7".into()),
+                    Span::Text(" <!here> & <@U0EVE>".into()),
+                    Span::Code("<!everyone>".into()),
+                ]),
+                Block::Fields(vec![(
+                    "<!here>".into(),
+                    vec![Span::Bold("<@U0BOB>".into())],
+                )]),
+                Block::Code("<!channel>".into()),
+            ],
+        };
+        assert_eq!(
+            render(&msg).text,
+            "INC-1 — &lt;!channel&gt; db down &lt;!subteam^S123&gt;\n\
+             paging <@U024BE7LH> <!subteam^S0614TZR7> &lt;!here&gt; &amp; &lt;@U0EVE&gt;\
+             `&lt;!everyone&gt;`\n\
+             &lt;!here&gt;: &lt;@U0BOB&gt;"
+        );
+        // Only code: the plain text, escaped.
+        let code = Message {
+            blocks: vec![Block::Code("<!channel>".into())],
+        };
+        assert_eq!(render(&code).text, "&lt;!channel&gt;");
+    }
+
+    #[test]
+    fn escaped_text_is_never_cut_inside_an_entity_or_a_mention() {
+        assert_eq!(fit_escaped("a &amp; b", 20), "a &amp; b");
+        assert_eq!(fit_escaped("ab &amp; c", 6), "ab …");
+        assert_eq!(fit_escaped("ab <@U024BE7LH> c", 8), "ab …");
+        assert_eq!(fit_escaped("ab &lt;!here&gt;", 9), "ab &lt;!…");
+        for max in 1..40 {
+            let cut = fit_escaped(&escape("x <!channel> & <@U1> y"), max);
+            assert!(cut.chars().count() <= max, "{cut}");
+            assert!(!cut.contains('<') && !cut.contains('>'), "{cut}");
+            let amps = cut.matches('&').count();
+            let entities = cut.matches("&lt;").count()
+                + cut.matches("&gt;").count()
+                + cut.matches("&amp;").count();
+            assert_eq!(amps, entities, "{cut}");
+        }
     }
 
     #[test]

@@ -71,8 +71,8 @@ impl SecretSource {
         };
         let text = text.strip_suffix('\n').unwrap_or(&text);
         let text = text.strip_suffix('\r').unwrap_or(text);
-        if text.is_empty() {
-            return Err(fail(origin, "it is empty"));
+        if text.trim().is_empty() {
+            return Err(fail(origin, crate::config::fields::BLANK_SECRET));
         }
         Ok(SecretString::from(text.to_owned()))
     }
@@ -123,5 +123,43 @@ impl<'de> Deserialize<'de> for SecretSource {
         }
 
         deserializer.deserialize_any(Source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn a_blank_secret_from_a_variable_or_a_file_is_refused_by_name() {
+        let env = |value: &'static str| move |_: &str| Some(OsString::from(value));
+        for blank in ["", " ", "\t", " \r\n"] {
+            let err = SecretSource::Env("AM_TOKEN".into())
+                .read("alerts.token", env(blank))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("`alerts.token` in environment variable AM_TOKEN"),
+                "{err}"
+            );
+            assert!(err.contains("empty"), "{err}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "  \n").unwrap();
+        let err = SecretSource::File(path.clone())
+            .read("actions.secrets.pg_url", |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("`actions.secrets.pg_url` in "), "{err}");
+        assert!(err.contains("empty"), "{err}");
+        // A secret that merely has spaces inside is kept as it is.
+        std::fs::write(&path, "a b\n").unwrap();
+        let read = SecretSource::File(path).read("k", |_| None).unwrap();
+        assert_eq!(read.expose_secret(), "a b");
     }
 }
