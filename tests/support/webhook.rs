@@ -27,6 +27,17 @@ impl Server {
     /// from environment variables), runbooks from `runbooks`, and `alerts` added to the
     /// `[alerts]` table.
     pub fn start(dir: &Path, database_url: &str, runbooks: &Path, alerts: &str) -> Server {
+        Server::start_with(dir, database_url, runbooks, alerts, &[])
+    }
+
+    /// Like [`Server::start`], with more `WARROOM_*` settings from the environment.
+    pub fn start_with(
+        dir: &Path,
+        database_url: &str,
+        runbooks: &Path,
+        alerts: &str,
+        env: &[(&str, &str)],
+    ) -> Server {
         let config = format!(
             "runbook_dirs = [{runbooks:?}]\n[alerts]\nenabled = true\n\
              token = {{ env = \"TEST_ALERTS_TOKEN\" }}\n\
@@ -45,6 +56,7 @@ impl Server {
             .env("TEST_ALERTS_TOKEN", TOKEN)
             .env("TEST_ALERTS_PATH", PATH_SECRET)
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(dir.join("chat.txt")).expect("a chat file"))
