@@ -316,10 +316,12 @@ async fn a_write_action_waits_for_an_approver_who_is_not_the_requester() {
         asked.contains("r1 · approval needed: step 3 — Restart the API"),
         "{asked}"
     );
+    // The card shows what will run: the configured namespace filled in.
     assert!(
-        asked.contains("kubectl rollout restart deployment/api -n <namespace>"),
+        asked.contains("kubectl rollout restart deployment/api -n shop"),
         "{asked}"
     );
+    assert!(!asked.contains("<namespace>"), "{asked}");
     assert!(asked.contains("Approvers: @alice, @dave"), "{asked}");
     assert_eq!(w.count("action_started").await, 0);
 

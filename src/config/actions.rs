@@ -56,6 +56,11 @@ pub struct ActionsConfig {
     /// Validation patterns for values people type, by parameter (anchored regular expressions).
     #[serde(deserialize_with = "fields::patterns")]
     pub patterns: BTreeMap<String, String>,
+    /// The only values a parameter may take from people and alert labels, by parameter:
+    /// exact hosts and `*.suffix` patterns, each with an optional `:port`. Required for a
+    /// parameter that forms a host, URL or path in a command that also sends a secret.
+    #[serde(deserialize_with = "fields::hosts")]
+    pub hosts: BTreeMap<String, Vec<String>>,
     /// Risks raised by action name (the runbook's `action=` annotation); never lowered.
     pub risk: BTreeMap<String, Risk>,
 }
@@ -116,6 +121,7 @@ impl Default for ActionsConfig {
             environments: BTreeMap::new(),
             secrets: BTreeMap::new(),
             patterns: BTreeMap::new(),
+            hosts: BTreeMap::new(),
             risk: BTreeMap::new(),
         }
     }
@@ -153,12 +159,14 @@ impl ActionsConfig {
             .map(Some)
     }
 
-    /// The rules for parameter values: the configured patterns, with the chosen environment's
-    /// values trusted and the secrets trusted and hidden (see [`ParamRules`]).
+    /// The rules for parameter values: the configured patterns and allowed hosts, with the
+    /// chosen environment's values trusted and the secrets trusted and hidden (see
+    /// [`ParamRules`]).
     pub fn param_rules(&self) -> Result<ParamRules, ParamError> {
-        Ok(ParamRules::new(&self.patterns)?
+        ParamRules::new(&self.patterns)?
             .with_trusted(self.values().keys())
-            .with_secrets(self.secrets.keys()))
+            .with_secrets(self.secrets.keys())
+            .with_hosts(&self.hosts)
     }
 
     /// `risk` raised to what the config says for `action`, never lowered.
@@ -230,6 +238,10 @@ impl ActionsConfig {
         out.push_str("\n[actions.patterns]\n");
         for (name, pattern) in &self.patterns {
             key_line(out, name, Some(quoted(pattern)));
+        }
+        out.push_str("\n[actions.hosts]\n");
+        for (name, hosts) in &self.hosts {
+            key_line(out, name, list(hosts));
         }
         out.push_str("\n[actions.risk]\n");
         for (action, risk) in &self.risk {
@@ -309,6 +321,8 @@ mod tests {
             redis-url = { file = "secrets/redis_url" }
             [actions.patterns]
             pod-name = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+            [actions.hosts]
+            payments-admin-host = ["payments-admin.internal", "*.pay.internal:8443"]
             [actions.risk]
             restart-api = "dangerous"
             "#,
@@ -350,6 +364,50 @@ mod tests {
         assert!(rules.is_trusted("namespace") && !rules.is_secret("namespace"));
         assert!(rules.is_secret("database_url") && rules.is_trusted("redis_url"));
         assert!(rules.check("pod_name", "API").is_err());
+        assert_eq!(
+            a.hosts["payments_admin_host"],
+            ["payments-admin.internal", "*.pay.internal:8443"]
+        );
+        assert!(rules.has_hosts("payments_admin_host"));
+        assert!(
+            rules
+                .check("payments_admin_host", "eu.pay.internal:8443")
+                .is_ok()
+        );
+        assert!(
+            rules
+                .check("payments_admin_host", "127.0.0.1:58399")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn allowed_hosts_are_checked_when_read_and_come_from_the_environment_too() {
+        let err = load("[actions.hosts]\napi_host = [\"a.*.internal\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`a.*.internal`") && err.contains("`*` may only start"),
+            "{err}"
+        );
+        let err = load("[actions.hosts]\napi_host = \"a.internal\"\nAPI-HOST = [\"b\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("another spelling"), "{err}");
+        let vars = env(&[(
+            "WARROOM_ACTIONS__HOSTS__API_HOST",
+            "api.internal, *.api.internal:8443",
+        )]);
+        let a = Config::load_from(None, vars).unwrap().actions;
+        assert_eq!(a.hosts["api_host"], ["api.internal", "*.api.internal:8443"]);
+        let mut shown = String::new();
+        a.describe(&mut shown);
+        assert!(
+            shown.contains(
+                "[actions.hosts]\napi_host = [\"api.internal\", \"*.api.internal:8443\"]"
+            ),
+            "{shown}"
+        );
     }
 
     #[test]

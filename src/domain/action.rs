@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{IncidentNumber, Risk, UserId};
+use super::{IncidentNumber, PreparedCommand, Risk, UserId};
 
 /// The id of an action request, shown as `r12`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -104,6 +104,11 @@ pub struct ActionRequest {
     pub command: String,
     /// Parameter values given for it (never secrets: those are read when it runs).
     pub params: BTreeMap<String, String>,
+    /// The argv decided when it was asked for, as the approver saw it: every value in place,
+    /// secrets named (their values are read when it runs). This, and nothing recomputed, is
+    /// what runs. `None` for a request recorded before Warroom kept it; such a request does
+    /// not run.
+    pub argv: Option<PreparedCommand>,
     /// Its risk.
     pub risk: Risk,
     /// The action's time limit, in seconds.
@@ -193,6 +198,7 @@ mod tests {
             title: "Restart the API".into(),
             command: "kubectl rollout restart deployment/api".into(),
             params: BTreeMap::new(),
+            argv: None,
             risk: Risk::Write,
             timeout_secs: 30,
             requested_by: UserId::parse("bob").unwrap(),

@@ -29,7 +29,8 @@ pub use escalation::{
 };
 pub use incident::{Incident, IncidentNumber, Refusal, Role};
 pub use params::{
-    CommandTemplate, DEFAULT_PATTERN, ParamError, ParamRules, TemplateError, normalize_param_name,
+    CommandTemplate, DEFAULT_PATTERN, HIDDEN, HostPattern, ParamError, ParamRules, PreparedCommand,
+    TemplateError, normalize_param_name,
 };
 pub use permissions::{NotPermitted, Permissions};
 pub use progress::{AttachedRunbook, NumberedStep, StepOutcome, StepState};

@@ -110,7 +110,8 @@ pub enum EventKind {
         step: u32,
         /// The step's title.
         title: String,
-        /// The command as shown (placeholders as written).
+        /// The command as approved and run: values filled in, secrets as `***` (in events
+        /// recorded by older versions, the runbook's text with its placeholders).
         command: String,
         /// Its risk.
         risk: Risk,

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use super::{ExecError, Executor, Job, Outcome};
+use super::{ExecError, Executor, Job, Outcome, Redactor};
 
 /// For drills and demos: every job "succeeds" without starting a process, and its output
-/// says what would have run.
+/// says what would have run (its secrets as `***`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DryRunExecutor;
 
@@ -16,12 +16,14 @@ impl Executor for DryRunExecutor {
             return Err(ExecError::Empty);
         }
         let line: Vec<String> = job.argv.iter().map(|arg| shell_quote(arg)).collect();
-        let output = format!("dry run: would run {}", line.join(" "));
+        let output =
+            Redactor::new(&job.secrets).scrub(&format!("dry run: would run {}", line.join(" ")));
         Ok(Outcome {
             exit_code: Some(0),
             signal: None,
             timed_out: false,
             output_bytes: 0,
+            dropped_bytes: 0,
             output,
             truncated: false,
             duration: Duration::ZERO,
@@ -49,6 +51,19 @@ pub fn shell_quote(arg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_drill_never_shows_a_secret() {
+        let mut job = Job::new([
+            "psql",
+            "postgres://app:hunter2-pw@db/shop",
+            "-c",
+            "SELECT 1",
+        ]);
+        job.secrets = vec!["postgres://app:hunter2-pw@db/shop".into()];
+        let outcome = DryRunExecutor.run(&job).await.unwrap();
+        assert_eq!(outcome.output, "dry run: would run psql *** -c 'SELECT 1'");
+    }
 
     #[test]
     fn plain_arguments_stay_bare_and_others_are_single_quoted() {

@@ -11,6 +11,7 @@ mod group;
 mod output;
 mod process;
 mod program;
+mod redact;
 mod settings;
 
 use std::fmt;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 pub use dry_run::{DryRunExecutor, shell_quote};
 pub use process::ProcessExecutor;
+pub use redact::{MIN_CORE, Redactor};
 pub use settings::ExecutorSettings;
 
 /// One process to run: argv (never a shell line), extra environment, and a time limit.
@@ -30,6 +32,9 @@ pub struct Job {
     pub env: Vec<(String, String)>,
     /// How long the process may run; zero means the executor's default.
     pub timeout: Duration,
+    /// Values of the secrets the job carries: each, and its base64 forms, become `***` in
+    /// the output (see [`Redactor`]).
+    pub secrets: Vec<String>,
 }
 
 impl Job {
@@ -43,11 +48,12 @@ impl Job {
             argv: argv.into_iter().map(Into::into).collect(),
             env: Vec::new(),
             timeout: Duration::ZERO,
+            secrets: Vec::new(),
         }
     }
 }
 
-// By hand, because `env` may carry credentials: only the names are shown.
+// By hand, because `env` and `secrets` carry credentials: only names and a count are shown.
 impl fmt::Debug for Job {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let env: Vec<&str> = self.env.iter().map(|(name, _)| name.as_str()).collect();
@@ -55,6 +61,7 @@ impl fmt::Debug for Job {
             .field("argv", &self.argv)
             .field("env", &env)
             .field("timeout", &self.timeout)
+            .field("secrets", &self.secrets.len())
             .finish()
     }
 }
@@ -69,10 +76,12 @@ pub struct Outcome {
     /// The time limit ran out and the process group was killed.
     pub timed_out: bool,
     /// Stdout and stderr interleaved as they arrived (best effort), lossy UTF-8, only the
-    /// last `output_cap` bytes.
+    /// last `output_cap` bytes, the job's secrets replaced by `***`.
     pub output: String,
     /// How many bytes the process wrote in all.
     pub output_bytes: u64,
+    /// How many of them, from the start, `output` leaves out (0 unless `truncated`).
+    pub dropped_bytes: u64,
     /// True when `output` lost its beginning.
     pub truncated: bool,
     /// From start to reaping (time spent waiting for a free slot not included).
@@ -131,11 +140,13 @@ mod tests {
     fn a_job_shows_its_variable_names_but_never_their_values() {
         let mut job = Job::new(["psql", "-c", "SELECT 1"]);
         job.env = vec![("PGPASSWORD".into(), "hunter2".into())];
+        job.secrets = vec!["correct-horse".into()];
         let shown = format!("{job:?}");
         assert!(
             shown.contains("PGPASSWORD") && shown.contains("SELECT 1"),
             "{shown}"
         );
         assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("correct-horse"), "{shown}");
     }
 }

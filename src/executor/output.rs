@@ -5,37 +5,60 @@ use std::collections::VecDeque;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{ChildStderr, ChildStdout};
 
+use super::Redactor;
+
 /// Bytes read from a pipe at a time.
 const CHUNK: usize = 16 * 1024;
 
-/// The last `cap` bytes a process wrote, and how many it wrote in all. Memory stays below
-/// twice the cap however much the process writes.
+/// The last `cap` bytes a process wrote, and how many it wrote in all, with secrets hidden.
+/// Memory stays below twice what is kept however much the process writes.
+///
+/// With secrets to hide, a margin more is kept (as long as the longest text to hide, see
+/// [`Redactor::margin`]) and searched with the rest, so that a secret cut in half by the
+/// start of the kept output is still found; the margin itself is never shown.
 #[derive(Debug)]
 pub(super) struct OutputTail {
     kept: VecDeque<u8>,
+    /// How many bytes are shown.
     cap: usize,
+    /// How many bytes are kept: `cap` and the margin.
+    keep: usize,
     total: u64,
+    redactor: Redactor,
 }
 
 impl OutputTail {
     /// An empty tail keeping at most `cap` bytes.
+    #[cfg(test)]
     pub(super) fn new(cap: usize) -> Self {
+        Self::hiding(cap, Redactor::default())
+    }
+
+    /// An empty tail showing at most `cap` bytes, with what `redactor` hides as `***`.
+    pub(super) fn hiding(cap: usize, redactor: Redactor) -> Self {
+        let keep = if redactor.is_empty() {
+            cap
+        } else {
+            cap + redactor.margin()
+        };
         Self {
-            kept: VecDeque::with_capacity(cap.min(CHUNK)),
+            kept: VecDeque::with_capacity(keep.min(CHUNK)),
             cap,
+            keep,
             total: 0,
+            redactor,
         }
     }
 
     /// Appends what the process wrote, dropping the oldest bytes beyond the cap.
     pub(super) fn push(&mut self, bytes: &[u8]) {
         self.total += bytes.len() as u64;
-        if bytes.len() >= self.cap {
+        if bytes.len() >= self.keep {
             self.kept.clear();
-            self.kept.extend(&bytes[bytes.len() - self.cap..]);
+            self.kept.extend(&bytes[bytes.len() - self.keep..]);
             return;
         }
-        let overflow = (self.kept.len() + bytes.len()).saturating_sub(self.cap);
+        let overflow = (self.kept.len() + bytes.len()).saturating_sub(self.keep);
         self.kept.drain(..overflow);
         self.kept.extend(bytes);
     }
@@ -45,13 +68,19 @@ impl OutputTail {
         self.total
     }
 
-    /// True when the beginning of the output was dropped.
-    pub(super) fn truncated(&self) -> bool {
-        self.total > self.kept.len() as u64
+    /// How many bytes from the start are not shown.
+    pub(super) fn dropped(&self) -> u64 {
+        self.total - self.cap.min(self.kept.len()) as u64
     }
 
-    /// The kept bytes as text (invalid UTF-8 replaced). When the beginning was dropped the
-    /// cut may fall inside a character; its leftover continuation bytes are skipped.
+    /// True when the beginning of the output is not shown.
+    pub(super) fn truncated(&self) -> bool {
+        self.total > self.cap.min(self.kept.len()) as u64
+    }
+
+    /// The last `cap` kept bytes as text (invalid UTF-8 replaced), secrets hidden. When the
+    /// beginning was dropped the cut may fall inside a character; its leftover continuation
+    /// bytes are skipped.
     pub(super) fn text(&mut self) -> String {
         let bytes = self.kept.make_contiguous();
         let start = if self.total > bytes.len() as u64 {
@@ -63,7 +92,13 @@ impl OutputTail {
         } else {
             0
         };
-        String::from_utf8_lossy(&bytes[start..]).into_owned()
+        let text = String::from_utf8_lossy(&bytes[start..]);
+        if self.redactor.is_empty() {
+            return text.into_owned();
+        }
+        // The margin is searched, not shown.
+        let shown_from = text.len().saturating_sub(self.cap);
+        self.redactor.scrub_from(&text, shown_from)
     }
 }
 
@@ -188,6 +223,33 @@ mod tests {
         let mut tail = OutputTail::new(4);
         tail.push("aé€".as_bytes()); // 1 + 2 + 3 bytes: the cut falls inside 'é'
         assert_eq!(tail.text(), "€");
+    }
+
+    #[test]
+    fn a_secret_cut_by_the_start_of_the_kept_output_is_still_hidden() {
+        let secret = "hunter2-correct-horse";
+        let redactor = Redactor::new(&[secret]);
+        let mut tail = OutputTail::hiding(16, redactor.clone());
+        tail.push(b"a lot of output before it, then token=");
+        tail.push(secret.as_bytes());
+        tail.push(b" and 9 more");
+        // The last 16 bytes are "horse and 9 more": the end of the secret.
+        assert_eq!(tail.text(), "*** and 9 more");
+        assert!(tail.truncated());
+        assert_eq!(tail.dropped(), 38 + 21 + 11 - 16);
+        // The cut at every place in the secret, and after it.
+        for after in 0..12 {
+            let mut tail = OutputTail::hiding(8, redactor.clone());
+            tail.push("x".repeat(40).as_bytes());
+            tail.push(secret.as_bytes());
+            tail.push("y".repeat(after).as_bytes());
+            let expected = if after < 8 {
+                format!("***{}", "y".repeat(after))
+            } else {
+                "y".repeat(8)
+            };
+            assert_eq!(tail.text(), expected, "{after} bytes after the secret");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::environment::BaseEnvironment;
 use super::group::ProcessGroup;
 use super::output::{OutputTail, Pipes};
 use super::program::ProgramPolicy;
-use super::{ExecError, Executor, ExecutorSettings, Job, Outcome};
+use super::{ExecError, Executor, ExecutorSettings, Job, Outcome, Redactor};
 
 /// How long output is still read once the process group is dead: only a process that
 /// left the group can hold the pipes open past that, and it is not waited for.
@@ -108,7 +108,7 @@ impl Executor for ProcessExecutor {
 
         let (stdout, stderr) = group.take_pipes();
         let mut pipes = Pipes::new(stdout, stderr);
-        let mut tail = OutputTail::new(self.output_cap);
+        let mut tail = OutputTail::hiding(self.output_cap, Redactor::new(&job.secrets));
         let mut leader_exit = group.leader_exit();
         // `sleep`, not `sleep_until(started + timeout)`: a huge limit must not overflow.
         let deadline = tokio::time::sleep(timeout);
@@ -134,6 +134,7 @@ impl Executor for ProcessExecutor {
             timed_out,
             truncated: tail.truncated(),
             output_bytes: tail.total(),
+            dropped_bytes: tail.dropped(),
             output: tail.text(),
             duration: started.elapsed(),
             dry_run: false,

@@ -7,15 +7,17 @@ use chrono::{DateTime, Utc};
 use super::error::{classify, is_unique_violation};
 use super::rows::{number_from, stored_time};
 use super::{Store, StoreError};
-use crate::domain::{ActionRequest, IncidentNumber, RequestId, RequestState, Risk, UserId};
+use crate::domain::{
+    ActionRequest, IncidentNumber, PreparedCommand, RequestId, RequestState, Risk, UserId,
+};
 
-const COLUMNS: &str = "id, incident_number, step, title, command, params, risk, timeout_secs, \
-     requested_by, requested_at, expires_at, state, decided_by";
+const COLUMNS: &str = "id, incident_number, step, title, command, params, argv, risk, \
+     timeout_secs, requested_by, requested_at, expires_at, state, decided_by";
 
 /// The id is left out: both databases assign it.
 const INSERT: &str = "INSERT INTO action_requests (incident_number, step, title, command, params, \
-     risk, timeout_secs, requested_by, requested_at, expires_at, state, decided_by) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
+     argv, risk, timeout_secs, requested_by, requested_at, expires_at, state, decided_by) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id";
 
 /// One row of `action_requests`.
 #[derive(Debug, sqlx::FromRow)]
@@ -26,6 +28,7 @@ struct RequestRow {
     title: String,
     command: String,
     params: String,
+    argv: Option<String>,
     risk: String,
     timeout_secs: i64,
     requested_by: String,
@@ -48,6 +51,12 @@ impl RequestRow {
             command: self.command,
             params: serde_json::from_str::<BTreeMap<String, String>>(&self.params)
                 .map_err(|_| bad("params"))?,
+            argv: self
+                .argv
+                .as_deref()
+                .map(serde_json::from_str::<PreparedCommand>)
+                .transpose()
+                .map_err(|_| bad("argv"))?,
             risk: self.risk.parse::<Risk>().map_err(|()| bad("risk"))?,
             timeout_secs: u64::try_from(self.timeout_secs).map_err(|_| bad("timeout"))?,
             requested_by: user(&self.requested_by, "requester")?,
@@ -81,6 +90,12 @@ impl Store {
     ) -> Result<Created, StoreError> {
         let params = serde_json::to_string(&request.params)
             .map_err(|e| StoreError::Decode(format!("action parameters: {e}")))?;
+        let argv = request
+            .argv
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::Decode(format!("action argv: {e}")))?;
         let decider = request.decided_by.as_ref().map(|u| u.as_str().to_owned());
         let inserted: Result<i64, sqlx::Error> = with_pool!(&self.pool, p => {
             sqlx::query_scalar(INSERT)
@@ -89,6 +104,7 @@ impl Store {
                 .bind(&request.title)
                 .bind(&request.command)
                 .bind(&params)
+                .bind(&argv)
                 .bind(request.risk.to_string())
                 .bind(i64::try_from(request.timeout_secs).unwrap_or(i64::MAX))
                 .bind(request.requested_by.as_str())

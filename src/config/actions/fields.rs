@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, SeqAccess, Visitor};
 
-use crate::domain::{ParamRules, normalize_param_name};
+use crate::domain::{HostPattern, ParamRules, normalize_param_name};
 use crate::domain::{format_span, parse_span};
 
 /// Reads a duration: `"30s"`, `"2m"`, `"1h30m"`, `"500ms"`, or a number of seconds.
@@ -152,6 +152,29 @@ pub(super) fn patterns<'de, D: Deserializer<'de>>(
     let raw = BTreeMap::<String, String>::deserialize(deserializer)?;
     ParamRules::new(&raw).map_err(de::Error::custom)?;
     normalize_keys(raw)
+}
+
+/// Reads `[actions.hosts]`: per parameter, a list of allowed values (a TOML array, or one
+/// string separated by commas for environment variables), each checked now so that a bad
+/// entry stops start-up naming its parameter.
+pub(super) fn hosts<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, Vec<String>>, D::Error> {
+    struct Hosts(Vec<String>);
+
+    impl<'de> Deserialize<'de> for Hosts {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            fn checked(raw: &str) -> Result<String, String> {
+                let entry = raw.trim();
+                HostPattern::parse(entry).map_err(|e| format!("`{entry}`: {e}"))?;
+                Ok(entry.to_owned())
+            }
+            deserializer.deserialize_any(List(',', checked)).map(Hosts)
+        }
+    }
+
+    let raw = BTreeMap::<String, Hosts>::deserialize(deserializer)?;
+    normalize_keys(raw.into_iter().map(|(k, v)| (k, v.0)).collect())
 }
 
 /// Reads `[actions.environments]`: per environment, parameter values keyed by parameter name.

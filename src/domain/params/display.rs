@@ -5,6 +5,15 @@ use super::Piece;
 
 /// One argv element as a person would type it.
 pub(super) fn show_element(element: &[Piece]) -> String {
+    show_element_as(element, |name, out| {
+        out.push('<');
+        out.push_str(name);
+        out.push('>');
+    })
+}
+
+/// One argv element as a person would type it, each parameter written by `param`.
+pub(super) fn show_element_as(element: &[Piece], param: impl Fn(&str, &mut String)) -> String {
     let literal: String = element
         .iter()
         .filter_map(|p| match p {
@@ -19,11 +28,11 @@ pub(super) fn show_element(element: &[Piece]) -> String {
         return "\"\"".to_owned();
     }
     if literal.chars().all(is_plain) {
-        return pieces(element, |t, out| out.push_str(t));
+        return pieces(element, &param, |t, out| out.push_str(t));
     }
     if looks_like_placeholder(&literal) {
         // Only backslashes keep `\<name>` from reading back as a placeholder.
-        return pieces(element, |t, out| {
+        return pieces(element, &param, |t, out| {
             for c in t.chars() {
                 match c {
                     '\n' => out.push_str("'\n'"),
@@ -38,7 +47,7 @@ pub(super) fn show_element(element: &[Piece]) -> String {
     }
     let needs_escape = |c: char| matches!(c, '"' | '\\' | '$' | '`');
     if !literal.contains(needs_escape) || literal.contains('\'') {
-        let body = pieces(element, |t, out| {
+        let body = pieces(element, &param, |t, out| {
             for c in t.chars() {
                 if needs_escape(c) {
                     out.push('\\');
@@ -48,20 +57,20 @@ pub(super) fn show_element(element: &[Piece]) -> String {
         });
         return format!("\"{body}\"");
     }
-    format!("'{}'", pieces(element, |t, out| out.push_str(t)))
+    format!("'{}'", pieces(element, &param, |t, out| out.push_str(t)))
 }
 
-/// The element's pieces with parameters as `<name>` and text written by `text`.
-fn pieces(element: &[Piece], text: impl Fn(&str, &mut String)) -> String {
+/// The element's pieces, parameters written by `param` and text by `text`.
+fn pieces(
+    element: &[Piece],
+    param: impl Fn(&str, &mut String),
+    text: impl Fn(&str, &mut String),
+) -> String {
     let mut out = String::new();
     for piece in element {
         match piece {
             Piece::Text(t) => text(t, &mut out),
-            Piece::Param(name) => {
-                out.push('<');
-                out.push_str(name);
-                out.push('>');
-            }
+            Piece::Param(name) => param(name, &mut out),
         }
     }
     out

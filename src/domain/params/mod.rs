@@ -8,9 +8,12 @@
 //! `$(…)`, backticks) makes the command unparsable instead of being passed on as text. Globs
 //! (`*`), `~` and brace expansion are not expanded: they reach the program as written.
 
+mod destination;
 mod display;
+mod hosts;
 mod name;
 mod parse;
+mod prepared;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -18,7 +21,9 @@ mod tests;
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use hosts::HostPattern;
 pub use name::normalize_param_name;
+pub use prepared::{HIDDEN, PreparedCommand};
 pub use rules::{DEFAULT_PATTERN, ParamError, ParamRules};
 
 /// A runbook command split into argv elements (shell-words rules, backslash-newline joined), each
@@ -102,38 +107,87 @@ impl CommandTemplate {
         }
     }
 
-    /// The argv with every parameter's value in place. Keys of `values` are normalised names
-    /// (as [`CommandTemplate::params`] gives them). All missing parameters are reported
-    /// together; then each value is checked: a trusted parameter's (see [`ParamRules`]) for
-    /// control characters only, any other's against its pattern. The result may hold secrets:
-    /// never log it; log [`CommandTemplate::preview`] instead.
-    pub fn render(
+    /// The parameters that form a host, URL or path here (see the `destination` module for
+    /// the positions that count), in order of first appearance.
+    pub fn destinations(&self) -> Vec<String> {
+        destination::destinations(&self.elements)
+    }
+
+    /// The argv with every value in place but the secrets' (see [`ParamRules::with_secrets`]),
+    /// which stay named: what an approver approves and what later runs. Keys of `values` are
+    /// normalised names (as [`CommandTemplate::params`] gives them); secrets need no value.
+    ///
+    /// All missing parameters are reported together; then each value is checked: a trusted
+    /// parameter's for control characters only, any other's against its allowed values
+    /// (`[actions.hosts]`) or its pattern. A parameter that forms a host, URL or path
+    /// ([`CommandTemplate::destinations`]) and is not trusted may, by default, hold neither `@`
+    /// nor `:`; and when the command also sends a secret, it must have allowed values, so that
+    /// no person or alert label decides where the secret goes.
+    pub fn prepare(
         &self,
         values: &BTreeMap<String, String>,
         rules: &ParamRules,
-    ) -> Result<Vec<String>, ParamError> {
+    ) -> Result<PreparedCommand, ParamError> {
         let params = self.params();
+        let secrets: Vec<&String> = params.iter().filter(|n| rules.is_secret(n)).collect();
         let missing: Vec<String> = params
             .iter()
-            .filter(|name| !values.contains_key(*name))
+            .filter(|name| !rules.is_secret(name) && !values.contains_key(*name))
             .cloned()
             .collect();
         if !missing.is_empty() {
             return Err(ParamError::Missing(missing));
         }
-        for name in &params {
-            rules.check_rendered(name, &values[name])?;
+        let destinations = self.destinations();
+        for name in params.iter().filter(|n| !rules.is_secret(n)) {
+            let value = &values[name];
+            rules.check_rendered(name, value)?;
+            if rules.is_trusted(name) || !destinations.contains(name) {
+                continue;
+            }
+            if let Some(secret) = secrets.first()
+                && !rules.has_hosts(name)
+            {
+                return Err(ParamError::NeedsAllowList {
+                    name: name.clone(),
+                    secret: (*secret).clone(),
+                });
+            }
+            rules.check_destination(name, value)?;
         }
-        let argv = self.elements.iter().map(|element| {
-            element
-                .iter()
-                .map(|piece| match piece {
-                    Piece::Text(text) => text.as_str(),
-                    Piece::Param(name) => values[name].as_str(),
-                })
-                .collect()
-        });
-        Ok(argv.collect())
+        let elements = self
+            .elements
+            .iter()
+            .map(|element| {
+                element
+                    .iter()
+                    .map(|piece| match piece {
+                        Piece::Param(name) if !rules.is_secret(name) => {
+                            Piece::Text(values[name].clone())
+                        }
+                        other => other.clone(),
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(PreparedCommand::from_elements(elements))
+    }
+
+    /// The argv with every parameter's value in place, secrets' too (from `values`): as
+    /// [`CommandTemplate::prepare`] and then [`PreparedCommand::argv`]. The result may hold
+    /// secrets: never log it; log [`CommandTemplate::preview`] instead.
+    pub fn render(
+        &self,
+        values: &BTreeMap<String, String>,
+        rules: &ParamRules,
+    ) -> Result<Vec<String>, ParamError> {
+        let prepared = self.prepare(values, rules)?;
+        let secrets = prepared
+            .secrets()
+            .into_iter()
+            .filter_map(|name| values.get(&name).map(|v| (name, v.clone())))
+            .collect();
+        prepared.argv(&secrets)
     }
 
     /// The command as shown to people, on one line, placeholders as `<name>`. Parsing it

@@ -2,17 +2,20 @@
 //! taken from alert labels must match a pattern (the default one, or the parameter's own from
 //! the config); values of trusted parameters (set by the config itself, or secrets) are only
 //! kept free of control characters, because they are URLs and the like that no narrow pattern
-//! fits.
+//! fits. A parameter listed in `[actions.hosts]` takes only the values listed there.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use regex::Regex;
 
+use super::hosts::HostPattern;
 use super::name::normalize_param_name;
 
 /// The pattern a value typed by a person or taken from an alert label must match when its
 /// parameter has none of its own: no leading `-` (no option injection), no whitespace, no shell
-/// or quoting characters, at most 253 characters (a DNS name's limit).
+/// or quoting characters, at most 253 characters (a DNS name's limit). On top of it, the
+/// default rule refuses a `..` path segment (`x/../../etc`), and, for a parameter that forms a
+/// host, URL or path in its command, `@` and `:` (see [`super::CommandTemplate::destinations`]).
 pub const DEFAULT_PATTERN: &str = r"^[A-Za-z0-9][A-Za-z0-9._:/@+=,%-]{0,252}$";
 
 /// The most characters of a refused value shown in an error.
@@ -34,6 +37,30 @@ pub enum ParamError {
         shown: Option<String>,
         /// What is wrong with it, as a clause (`it starts with '-', …`).
         rule: String,
+    },
+    /// A parameter that decides where a command connects (a host, URL or path) in a command
+    /// that also sends a secret, with no allowed values configured for it.
+    #[error(
+        "<{name}> decides where the secret <{secret}> is sent (it forms a host, URL or path \
+         in this command), so Warroom takes its value only from the configuration or from the \
+         values allowed for it in [actions.hosts] ({name} = [\"host.example.internal\"]); \
+         none are configured"
+    )]
+    NeedsAllowList {
+        /// The parameter.
+        name: String,
+        /// A secret the command sends.
+        secret: String,
+    },
+    /// A configured allowed value (`[actions.hosts]`) that cannot be used.
+    #[error("the allowed value `{entry}` for <{name}> in [actions.hosts] cannot be used: {reason}")]
+    BadHost {
+        /// The parameter, as configured.
+        name: String,
+        /// The entry.
+        entry: String,
+        /// What is wrong with it.
+        reason: String,
     },
     /// A configured pattern that is not a regular expression, or is for a name that cannot
     /// be a parameter.
@@ -74,6 +101,7 @@ pub struct ParamRules {
     patterns: BTreeMap<String, Pattern>,
     trusted: BTreeSet<String>,
     secrets: BTreeSet<String>,
+    hosts: BTreeMap<String, Vec<HostPattern>>,
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +156,39 @@ impl ParamRules {
         self
     }
 
+    /// These rules with allowed values (`[actions.hosts]`) for parameters, keyed by parameter
+    /// name (normalised here): a listed parameter takes only a value that one of its entries
+    /// matches (see [`HostPattern`]), whatever its pattern says.
+    pub fn with_hosts(
+        mut self,
+        hosts: &BTreeMap<String, Vec<String>>,
+    ) -> Result<ParamRules, ParamError> {
+        for (raw, entries) in hosts {
+            let bad = |entry: &str, reason: String| ParamError::BadHost {
+                name: raw.clone(),
+                entry: entry.to_owned(),
+                reason,
+            };
+            let name = normalize_param_name(raw).ok_or_else(|| {
+                bad(
+                    raw,
+                    "it is not a parameter name (letters, digits, `_` and `-`)".to_owned(),
+                )
+            })?;
+            let parsed = entries
+                .iter()
+                .map(|e| HostPattern::parse(e).map_err(|reason| bad(e, reason)))
+                .collect::<Result<Vec<_>, _>>()?;
+            self.hosts.entry(name).or_default().extend(parsed);
+        }
+        Ok(self)
+    }
+
+    /// Whether `name` has allowed values in `[actions.hosts]`.
+    pub fn has_hosts(&self, name: &str) -> bool {
+        self.hosts.contains_key(&normalized(name))
+    }
+
     /// Whether `name`'s value comes from the config and so is checked for control characters only.
     pub fn is_trusted(&self, name: &str) -> bool {
         self.trusted.contains(&normalized(name))
@@ -171,6 +232,16 @@ impl ParamRules {
         if trusted {
             return Ok(());
         }
+        if let Some(allowed) = self.hosts.get(&name) {
+            if allowed.iter().any(|h| h.matches(value)) {
+                return Ok(());
+            }
+            let listed: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+            return Err(refuse(format!(
+                "it is not one of the values [actions.hosts] allows for it ({})",
+                listed.join(", ")
+            )));
+        }
         match self.patterns.get(&name) {
             Some(pattern) if pattern.regex.is_match(value) => Ok(()),
             Some(pattern) => Err(refuse(format!(
@@ -178,6 +249,29 @@ impl ParamRules {
                 pattern.source
             ))),
             None => default_rule(value).map_err(refuse),
+        }
+    }
+}
+
+impl ParamRules {
+    /// Checks a value from a person or an alert label for a parameter that forms a host, URL
+    /// or path in its command: unless the parameter has allowed values or a pattern of its own,
+    /// it may hold neither `@` (a user, or another host) nor `:` (a port, or a scheme).
+    pub(super) fn check_destination(&self, name: &str, value: &str) -> Result<(), ParamError> {
+        let name = normalized(name);
+        if self.hosts.contains_key(&name) || self.patterns.contains_key(&name) {
+            return Ok(());
+        }
+        match value.chars().find(|c| matches!(c, '@' | ':')) {
+            None => Ok(()),
+            Some(c) => Err(ParamError::Invalid {
+                shown: Some(shown(value)),
+                rule: format!(
+                    "it contains '{c}', which a parameter that forms a host, URL or path may \
+                     not hold; list the values it may take in [actions.hosts] ({name} = [\"…\"])"
+                ),
+                name,
+            }),
         }
     }
 }
@@ -198,6 +292,9 @@ fn default_rule(value: &str) -> Result<(), String> {
         Some(_) => match chars.find(|&c| !c.is_ascii_alphanumeric() && !"._:/@+=,%-".contains(c)) {
             Some(c) => format!("it contains {}", describe(c)),
             None if value.len() > 253 => "it is longer than 253 characters".to_owned(),
+            None if value.split('/').any(|segment| segment == "..") => {
+                "it has a `..` path segment, which could leave the folder it names".to_owned()
+            }
             None => return Ok(()),
         },
     };

@@ -66,7 +66,11 @@ fn placeholders_inside_words_keep_the_word_whole() {
         ("deployment", "api-server"),
         ("redis_url", "redis://:pw@cache:6379/0"),
     ]);
-    let rules = ParamRules::default().with_secrets(["REDIS_URL"]);
+    let hosts = BTreeMap::from([("host".to_owned(), vec!["api.example.org".to_owned()])]);
+    let rules = ParamRules::default()
+        .with_secrets(["REDIS_URL"])
+        .with_hosts(&hosts)
+        .unwrap();
     let argv = t.render(&values, &rules).unwrap();
     assert_eq!(
         argv,
@@ -342,6 +346,174 @@ fn long_values_are_cut_short_in_errors() {
     assert!(ParamRules::default().check("x", "").is_err());
 }
 
+#[test]
+fn a_dot_dot_path_segment_is_refused_by_the_default_rule() {
+    let rules = ParamRules::default();
+    for value in ["x/../../etc", "logs/..", "a/../b"] {
+        let err = rules.check("file", value).unwrap_err().to_string();
+        assert!(err.contains("`..` path segment"), "{value}: {err}");
+    }
+    for value in ["a..b", "v1.2..3", "x/...y", "api-7f9c"] {
+        assert!(rules.check("file", value).is_ok(), "{value}");
+    }
+    let t = template("cat /var/log/app/<file>");
+    assert!(
+        t.render(&typed(&[("file", "x/../../etc")]), &rules)
+            .is_err()
+    );
+}
+
+const REPLAY: &str = r#"curl -sS -X POST -H "Authorization: Bearer $PAYMENTS_ADMIN_TOKEN" "https://<payments-admin-host>/admin/charges/replay?since=<timestamp>""#;
+
+fn payment_values(host: &str) -> BTreeMap<String, String> {
+    typed(&[
+        ("payments_admin_host", host),
+        ("timestamp", "2026-01-05T14:00:00Z"),
+    ])
+}
+
+#[test]
+fn a_prepared_command_shows_every_value_and_hides_the_secret() {
+    let t = template(REPLAY);
+    let hosts = BTreeMap::from([(
+        "payments-admin-host".to_owned(),
+        vec![
+            "payments-admin.internal".to_owned(),
+            "*.pay.internal:8443".to_owned(),
+        ],
+    )]);
+    let rules = ParamRules::default()
+        .with_secrets(["payments_admin_token"])
+        .with_hosts(&hosts)
+        .unwrap();
+    let prepared = t
+        .prepare(&payment_values("payments-admin.internal"), &rules)
+        .unwrap();
+    assert_eq!(
+        prepared.shown(),
+        r#"curl -sS -X POST -H "Authorization: Bearer ***" "https://payments-admin.internal/admin/charges/replay?since=2026-01-05T14:00:00Z""#
+    );
+    assert_eq!(prepared.secrets(), ["payments_admin_token"]);
+    assert_eq!(prepared.arg_count(), t.arg_count());
+    // Stored and read back, it is the same argv.
+    let json = serde_json::to_string(&prepared).unwrap();
+    assert!(!json.contains("hunter2"));
+    let back: PreparedCommand = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, prepared);
+    let argv = back
+        .argv(&typed(&[("payments_admin_token", "hunter2")]))
+        .unwrap();
+    assert_eq!(argv[5], "Authorization: Bearer hunter2");
+    assert_eq!(
+        argv[6],
+        "https://payments-admin.internal/admin/charges/replay?since=2026-01-05T14:00:00Z"
+    );
+    assert_eq!(
+        back.argv(&BTreeMap::new()),
+        Err(ParamError::Missing(vec!["payments_admin_token".into()]))
+    );
+    let err = back
+        .argv(&typed(&[("payments_admin_token", "a\nb")]))
+        .unwrap_err();
+    assert!(
+        matches!(err, ParamError::Invalid { shown: None, .. }),
+        "{err:?}"
+    );
+
+    // A wildcard entry with its port.
+    assert!(
+        t.prepare(&payment_values("eu.pay.internal:8443"), &rules)
+            .is_ok()
+    );
+    for refused in [
+        "127.0.0.1:58399",
+        "eu.pay.internal",
+        "evil.example",
+        "payments-admin.internal@evil.example",
+    ] {
+        let err = t
+            .prepare(&payment_values(refused), &rules)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("is not one of the values [actions.hosts] allows for it"),
+            "{refused}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_host_parameter_without_allowed_values_never_decides_where_a_secret_goes() {
+    let t = template(REPLAY);
+    let rules = ParamRules::default().with_secrets(["payments_admin_token"]);
+    for host in ["127.0.0.1:58399", "payments-admin.internal", "evil.example"] {
+        let err = t.prepare(&payment_values(host), &rules).unwrap_err();
+        assert_eq!(
+            err,
+            ParamError::NeedsAllowList {
+                name: "payments_admin_host".into(),
+                secret: "payments_admin_token".into(),
+            }
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "<payments_admin_host> decides where the secret <payments_admin_token> is sent"
+            ) && text.contains("[actions.hosts] (payments_admin_host = ["),
+            "{text}"
+        );
+    }
+    // From the configuration, the value is trusted: no allow-list is needed.
+    let trusting = rules.clone().with_trusted(["payments_admin_host"]);
+    assert!(
+        t.prepare(&payment_values("127.0.0.1:58399"), &trusting)
+            .is_ok()
+    );
+}
+
+#[test]
+fn without_a_secret_a_host_parameter_still_refuses_at_and_colon() {
+    let t = template("curl -sS https://<host>/healthz");
+    let rules = ParamRules::default();
+    assert!(
+        t.prepare(&typed(&[("host", "api.internal")]), &rules)
+            .is_ok()
+    );
+    for value in ["evil.example:8080", "user@evil.example"] {
+        let err = t
+            .prepare(&typed(&[("host", value)]), &rules)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("a parameter that forms a host, URL or path may not hold")
+                && err.contains("[actions.hosts] (host = "),
+            "{value}: {err}"
+        );
+    }
+    // The same value elsewhere in a command is fine, and a pattern of its own decides.
+    let t2 = template("printf '%s\\n' <host>");
+    assert!(t2.prepare(&typed(&[("host", "a:b@c")]), &rules).is_ok());
+    let own = rules_with(&[("host", ".*")]);
+    assert!(
+        t.prepare(&typed(&[("host", "evil.example:8080")]), &own)
+            .is_ok()
+    );
+}
+
+fn rules_with(pairs: &[(&str, &str)]) -> ParamRules {
+    rules(pairs)
+}
+
+#[test]
+fn bad_allowed_values_name_the_parameter_and_the_entry() {
+    let hosts = BTreeMap::from([("api-host".to_owned(), vec!["a b".to_owned()])]);
+    let err = ParamRules::default().with_hosts(&hosts).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the allowed value `a b` for <api-host> in [actions.hosts] cannot be used: it contains whitespace or a control character"
+    );
+}
+
 /// The commands of the `sh` blocks of a runbook, comments left out, continuations joined.
 fn shell_commands(markdown: &str) -> Vec<String> {
     let mut commands = Vec::new();
@@ -472,7 +644,11 @@ proptest! {
     fn the_default_rule_is_the_default_pattern(value in any::<String>(), ascii in "[ -~]{0,8}") {
         let pattern = regex::Regex::new(DEFAULT_PATTERN).unwrap();
         for v in [value, ascii] {
-            prop_assert_eq!(ParamRules::default().check("x", &v).is_ok(), pattern.is_match(&v));
+            let segment = v.split('/').any(|s| s == "..");
+            prop_assert_eq!(
+                ParamRules::default().check("x", &v).is_ok(),
+                pattern.is_match(&v) && !segment
+            );
         }
     }
 }

@@ -19,7 +19,7 @@ use super::message::{Block, Button, ButtonStyle, Control, Message, Span};
 use super::{Engine, EngineError};
 use crate::domain::{
     Action, ActionRequest, Command, CommandTemplate, EventKind, Incident, IncidentNumber,
-    ParamRules, Refusal, RequestId, RequestState, Risk, Status, UserId, classify,
+    ParamRules, PreparedCommand, Refusal, RequestId, RequestState, Risk, Status, UserId, classify,
 };
 use crate::executor::Executor;
 use crate::store::Created;
@@ -191,6 +191,14 @@ impl Engine {
                 example.join(" ")
             )));
         }
+        // The argv is decided now, and what is approved is what runs: values from the
+        // configuration, the responder and the labels, checked in the places they stand;
+        // secrets only named.
+        let mut values = actions.values.clone();
+        values.extend(given.clone());
+        let prepared = template
+            .prepare(&values, &actions.rules)
+            .map_err(|e| EngineError::Usage(format!("step {step} cannot run: {e}")))?;
         let now = self.clock.now();
         let request = ActionRequest {
             id: RequestId(0),
@@ -199,6 +207,7 @@ impl Engine {
             title: the_step.title.clone(),
             command: command.clone(),
             params: given,
+            argv: Some(prepared.clone()),
             risk,
             timeout_secs: the_step
                 .timeout_secs
@@ -226,7 +235,11 @@ impl Engine {
             }
             Created::Existing(r) => return Err(already(step, &r)),
         };
-        let shown = template.display();
+        // The argv was set above; the runbook's text is only a fallback of the type.
+        let shown = request
+            .argv
+            .as_ref()
+            .map_or_else(|| template.display(), PreparedCommand::shown);
         let (_, _, event) = self
             .append(number, &origin.user, |_| {
                 Ok(EventKind::ActionRequested {

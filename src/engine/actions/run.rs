@@ -1,14 +1,15 @@
 //! Running an approved request and showing its output.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::ActionSettings;
-use crate::domain::{ActionRequest, CommandTemplate, EventKind, RequestId, RequestState, UserId};
+use crate::domain::{ActionRequest, EventKind, RequestId, RequestState, UserId};
 use crate::engine::effect::Effect;
 use crate::engine::message::{Block, Message, Span};
 use crate::engine::port::Origin;
 use crate::engine::{Engine, EngineError};
-use crate::executor::{Job, Outcome};
+use crate::executor::{Job, Outcome, Redactor};
 
 /// The most characters of output kept on the timeline for one run.
 const TIMELINE_OUTPUT_CHARS: usize = 1_000;
@@ -45,8 +46,10 @@ impl Engine {
         let Some(request) = self.store.action_request(id).await? else {
             return Ok(false);
         };
+        let mut hidden = Vec::new();
         let outcome = match self.prepare(actions, &request) {
-            Ok(job) => {
+            Ok((job, secrets)) => {
+                hidden = secrets;
                 let dry_run = actions.executor.name() == "dry-run";
                 self.append(request.incident, &UserId::warroom(), |_| {
                     Ok(EventKind::ActionStarted {
@@ -62,6 +65,16 @@ impl Engine {
         self.store
             .move_request(id, RequestState::Running, RequestState::Finished, None)
             .await?;
+        // The executor already scrubbed the output; this is for executors that do not, and for
+        // error messages.
+        let scrub = Redactor::new(&hidden);
+        let outcome = match outcome {
+            Ok(mut outcome) => {
+                outcome.output = scrub.scrub(&outcome.output);
+                Ok(outcome)
+            }
+            Err(why) => Err(scrub.scrub(&why)),
+        };
         let (kind, message) = match outcome {
             Ok(outcome) => {
                 let (kept, _) = tail(&outcome.output, TIMELINE_OUTPUT_CHARS);
@@ -113,29 +126,43 @@ impl Engine {
         Ok(true)
     }
 
-    /// The argv of a request with every parameter filled in (secrets read now).
-    fn prepare(&self, actions: &ActionSettings, request: &ActionRequest) -> Result<Job, String> {
-        let template = CommandTemplate::parse(&request.command).map_err(|e| e.to_string())?;
-        let mut values = actions.values.clone();
-        values.extend(request.params.clone());
-        for name in template.params() {
-            if actions.secrets.contains(&name) {
-                match (actions.read_secret)(&name)? {
-                    Some(secret) => {
-                        values.insert(name, secret);
-                    }
-                    None => return Err(format!("the secret {name} is not set")),
+    /// The argv the request was approved with, its secrets read now, and their values (to
+    /// scrub from its output).
+    fn prepare(
+        &self,
+        actions: &ActionSettings,
+        request: &ActionRequest,
+    ) -> Result<(Job, Vec<String>), String> {
+        let Some(prepared) = &request.argv else {
+            return Err(format!(
+                "{} was asked for by an older Warroom that did not record the command it would \
+                 run; ask again with: run {}",
+                request.id, request.step
+            ));
+        };
+        let mut secrets = BTreeMap::new();
+        for name in prepared.secrets() {
+            if !actions.secrets.contains(&name) {
+                return Err(format!("{name} is no longer a configured secret"));
+            }
+            match (actions.read_secret)(&name)? {
+                Some(secret) => {
+                    secrets.insert(name, secret);
                 }
+                None => return Err(format!("the secret {name} is not set")),
             }
         }
-        let argv = template
-            .render(&values, &actions.rules)
-            .map_err(|e| e.to_string())?;
-        Ok(Job {
-            argv,
-            env: Vec::new(),
-            timeout: Duration::from_secs(request.timeout_secs),
-        })
+        let argv = prepared.argv(&secrets).map_err(|e| e.to_string())?;
+        let values: Vec<String> = secrets.into_values().collect();
+        Ok((
+            Job {
+                argv,
+                env: Vec::new(),
+                timeout: Duration::from_secs(request.timeout_secs),
+                secrets: values.clone(),
+            },
+            values,
+        ))
     }
 }
 
@@ -165,10 +192,7 @@ fn output_message(request: &ActionRequest, outcome: &Outcome) -> Message {
     } else {
         shown.trim_end().to_owned()
     }));
-    let dropped = outcome
-        .output_bytes
-        .saturating_sub(outcome.output.len() as u64)
-        + cut as u64;
+    let dropped = outcome.dropped_bytes + cut as u64;
     if dropped > 0 {
         blocks.push(Block::Context(vec![Span::Text(format!(
             "The first {dropped} bytes of {} are cut; the end is shown.",
