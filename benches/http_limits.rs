@@ -2,9 +2,9 @@
 //! started under `prlimit --nofile=1024:1024` (as the report that found it did), with the
 //! default `[http]` settings:
 //!
-//! - stalling: how many idle (or half-sent) connections from one address it takes before
-//!   `GET /healthz` from another address misses a 1 s deadline, adding 100 at a time up to
-//!   2,000;
+//! - stalling: how many idle (or half-sent) connections from one address (and, for the cap
+//!   over all clients, from 40) it takes before `GET /healthz` from another address misses a
+//!   1 s deadline, adding 100 at a time up to 2,000;
 //! - memory: the server's resident memory (VmRSS now, VmHWM the peak) after 400 connections
 //!   without credentials each send the head of a 1 MiB Alertmanager delivery and 1 MiB − 1
 //!   byte of it, from one address and spread over eight; and after 200 stale unsigned Slack
@@ -147,15 +147,17 @@ fn pid(server: &Server) -> u32 {
     server.child.id()
 }
 
-/// Connections needed before `/healthz` misses 1 s, or `None` when it never did up to 2,000.
-fn stall(half_sent: bool) -> Option<usize> {
+/// Connections needed before `/healthz` misses 1 s, or `None` when it never did up to 2,000;
+/// opened from `sources` addresses (127.0.2.1 and on), 100 at a time, round robin.
+fn stall(half_sent: bool, sources: u8) -> Option<usize> {
     let server = start();
-    let hostile = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
     let mut held = Vec::new();
     while held.len() < 2000 {
         for _ in 0..100 {
+            let i = held.len() % usize::from(sources);
+            let source = IpAddr::V4(Ipv4Addr::new(127, 0, 2, 1 + i as u8));
             // A full backlog refuses (or times out) new ones: the server stopped accepting.
-            let Ok(mut stream) = connect_from(hostile, server.address) else {
+            let Ok(mut stream) = connect_from(source, server.address) else {
                 break;
             };
             if half_sent {
@@ -227,13 +229,15 @@ fn main() {
     // `cargo bench` passes `--bench`; nothing else is read from the command line.
     println!("binary: {}", binary().display());
     for (what, half_sent) in [("idle", false), ("half-sent GETs", true)] {
-        match stall(half_sent) {
-            Some(n) => {
-                println!("stall: {what} from one address: /healthz missed 1 s at {n} connections")
+        for sources in [1u8, 40] {
+            match stall(half_sent, sources) {
+                Some(n) => println!(
+                    "stall: {what} from {sources} address(es): /healthz missed 1 s at {n} connections"
+                ),
+                None => println!(
+                    "stall: {what} from {sources} address(es): /healthz answered within 1 s up to 2,000 connections"
+                ),
             }
-            None => println!(
-                "stall: {what} from one address: /healthz answered within 1 s up to 2,000 connections"
-            ),
         }
     }
     let alert_head = "POST /alerts/alertmanager HTTP/1.1\r\nHost: x\r\n\
