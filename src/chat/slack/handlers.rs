@@ -29,10 +29,10 @@ use crate::engine::ledger::DeliveryKind;
 const FORGET_EVERY: u64 = 1000;
 
 /// The largest body read from Slack, in bytes. Commands and events are a few KiB; the largest
-/// payloads are interactions, which carry the whole message the button sits on (Slack caps a
-/// message at 50 blocks, and Warroom's cards keep far below that). 256 KiB holds such a card
-/// form-encoded with room to spare, and is an eighth of axum's default (2 MiB): a signed
-/// request is never this large, and one that is not signed is refused before it is read.
+/// payloads are interactions, which carry the whole message the button sits on. Slack caps a
+/// message at 50 blocks of at most 3,000 characters (150,000 characters); 256 KiB holds that
+/// as JSON with room for the form encoding of its punctuation, and is an eighth of axum's
+/// default (2 MiB). A request whose head is not Slack's is refused before any of it is read.
 pub const MAX_BODY: usize = 256 * 1024;
 /// How long a body may take to arrive once its head passed. Slack sends the body with the
 /// head and gives up on an answer after three seconds.
