@@ -1,8 +1,9 @@
 //! `warroom serve`: the HTTP endpoints and the timer scheduler in one process, until SIGTERM or
-//! Ctrl-C, then a graceful stop.
+//! Ctrl-C, then a graceful stop that waits at most `http.shutdown_timeout`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use secrecy::SecretString;
@@ -12,12 +13,17 @@ use tokio::sync::watch;
 
 use crate::chat::console::ConsoleChat;
 use crate::chat::slack::SlackAdapter;
-use crate::config::{Config, SlackMode};
+use crate::config::{Config, HttpConfig, SlackMode};
 use crate::engine::Engine;
 use crate::engine::clock::SystemClock;
 use crate::engine::port::ChatPort;
 use crate::http::alerts::AlertWebhook;
-use crate::http::{AppState, router};
+use crate::http::server::Limits;
+use crate::http::{AppState, limited, router};
+
+/// What the rest of the process (scheduler, deliveries, Matrix, Socket Mode) gets after the
+/// HTTP connections' stop deadline before the process exits anyway.
+const STOP_GRACE: Duration = Duration::from_secs(2);
 
 /// A running `warroom serve`: its listener is bound, its engine built, its signals handled.
 pub struct Application {
@@ -33,6 +39,7 @@ pub struct Application {
     owner: String,
     terminate: Signal,
     matrix: Option<crate::chat::matrix::MatrixBot>,
+    http: HttpConfig,
 }
 
 impl Application {
@@ -86,6 +93,7 @@ impl Application {
             owner: owner_id(),
             terminate,
             matrix,
+            http: config.http.clone(),
         })
     }
 
@@ -100,7 +108,9 @@ impl Application {
     }
 
     /// Serves HTTP and fires timers until SIGTERM or Ctrl-C; then lets requests in flight
-    /// finish, stops the scheduler after its current round, and returns.
+    /// finish for at most `http.shutdown_timeout` (their connections are dropped after it),
+    /// stops the scheduler after its current round, and returns. Whatever is still running
+    /// a little after that deadline is dropped.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let Application {
             listener,
@@ -112,6 +122,7 @@ impl Application {
             owner,
             mut terminate,
             matrix,
+            http: http_config,
             ..
         } = self;
         let (stop, stopped) = watch::channel(false);
@@ -126,8 +137,7 @@ impl Application {
             // An error means the sender is gone, which also means stop.
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        let http = axum::serve(
-            listener,
+        let app = limited(
             router(AppState {
                 engine: engine.clone(),
                 alerts,
@@ -135,8 +145,12 @@ impl Application {
                 slack: slack.clone().filter(|_| slack_socket.is_none()),
                 chats: chats.iter().map(|c| c.platform().to_owned()).collect(),
             }),
-        )
-        .with_graceful_shutdown(wait_for_stop(stopped.clone()));
+            &http_config,
+        );
+        let limits = Limits::fitted(&http_config);
+        let http_stop = wait_for_stop(stopped.clone());
+        let http =
+            async move { crate::http::server::serve(listener, app, &limits, http_stop).await };
         let matrix = async {
             if let Some(bot) = matrix {
                 bot.run(wait_for_stop(stopped.clone())).await;
@@ -162,8 +176,18 @@ impl Application {
         }));
         let scheduler = crate::scheduler::run(engine, chats, owner, wait_for_stop(stopped.clone()));
         let signals = tokio::spawn(signals);
-        let (served, (), (), (), _) =
-            tokio::join!(http.into_future(), scheduler, matrix, socket, deliveries);
+        let everything = async { tokio::join!(http, scheduler, matrix, socket, deliveries) };
+        let deadline = async {
+            wait_for_stop(stopped.clone()).await;
+            tokio::time::sleep(http_config.shutdown_timeout + STOP_GRACE).await;
+        };
+        let served = tokio::select! {
+            (served, (), (), (), _) = everything => served,
+            () = deadline => {
+                tracing::warn!("still stopping after http.shutdown_timeout; exiting anyway");
+                Ok(())
+            }
+        };
         signals.abort();
         served.context("the HTTP server failed")
     }

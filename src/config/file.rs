@@ -9,7 +9,7 @@ use figment::{Metadata, Profile, Provider, Source};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
 use super::{
-    ActionsConfig, AlertsConfig, Config, ConfigError, EscalationConfig, MatrixConfig,
+    ActionsConfig, AlertsConfig, Config, ConfigError, EscalationConfig, HttpConfig, MatrixConfig,
     PermissionsConfig, RotationConfig, SeverityEscalation, SlackConfig,
 };
 
@@ -67,6 +67,7 @@ impl TomlFile {
             ("escalation", fields_of::<EscalationConfig>()),
             ("permissions", fields_of::<PermissionsConfig>()),
             ("alerts", fields_of::<AlertsConfig>()),
+            ("http", fields_of::<HttpConfig>()),
         ];
         let top = fields_of::<Config>();
         let mut unknown = Vec::new();

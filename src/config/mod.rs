@@ -8,6 +8,7 @@ mod error;
 mod escalation;
 mod fields;
 mod file;
+mod http;
 mod permissions;
 mod redact;
 mod slack;
@@ -29,6 +30,7 @@ pub use error::ConfigError;
 pub use escalation::{
     EscalationConfig, LevelConfig, OverrideConfig, RotationConfig, SeverityEscalation, rotations,
 };
+pub use http::HttpConfig;
 pub use permissions::PermissionsConfig;
 pub use slack::{SlackConfig, SlackMode, SlackSecrets};
 
@@ -77,6 +79,8 @@ pub struct Config {
     pub permissions: PermissionsConfig,
     /// The Alertmanager webhook (`[alerts]`).
     pub alerts: AlertsConfig,
+    /// How `warroom serve` treats HTTP clients: timeouts and limits (`[http]`).
+    pub http: HttpConfig,
     /// How long a delivery worker's claim on an outbox entry holds, in seconds: an entry in
     /// flight when its process died is taken over after this long (once).
     pub delivery_lease_secs: u64,
@@ -130,6 +134,7 @@ impl Default for Config {
             rotations: Vec::new(),
             permissions: PermissionsConfig::default(),
             alerts: AlertsConfig::default(),
+            http: HttpConfig::default(),
             delivery_lease_secs: 60,
             unknown_keys: Vec::new(),
         }
@@ -154,6 +159,7 @@ impl fmt::Debug for Config {
             .field("rotations", &self.rotations)
             .field("permissions", &self.permissions)
             .field("alerts", &self.alerts)
+            .field("http", &self.http)
             .field("delivery_lease_secs", &self.delivery_lease_secs)
             .field("unknown_keys", &self.unknown_keys)
             .finish()
@@ -215,6 +221,7 @@ impl Config {
         config.escalation.policies()?;
         rotations(&config.rotations)?;
         config.alerts.check()?;
+        config.http.check()?;
         config.unknown_keys = file.map(|f| f.unknown_keys()).unwrap_or_default();
         Ok(config)
     }
@@ -283,6 +290,7 @@ impl Config {
         escalation::describe_rotations(&self.rotations, out);
         self.permissions.describe(out);
         self.alerts.describe(out);
+        self.http.describe(out);
         std::mem::take(out)
     }
 }
@@ -495,6 +503,12 @@ mod tests {
             "[[rotations]]",
             "time_zone",
             "overrides",
+            "[http]",
+            "header_read_timeout",
+            "request_timeout",
+            "shutdown_timeout",
+            "max_connections_per_peer",
+            "max_concurrent_requests",
         ] {
             assert!(example().contains(key), "the example lacks {key}");
         }

@@ -1,14 +1,15 @@
 //! `POST /alerts/alertmanager`: Alertmanager's webhook. Checks the secret (a bearer token or a
-//! secret path segment, compared in constant time) before it reads the body, refuses bodies
-//! over 1 MiB (413) and payloads it cannot use (400, with the reason, logged), records through
+//! secret path segment, compared in constant time) from the head alone, before a byte of the
+//! body is read; then refuses bodies over 1 MiB (413: a declared length at once, a longer body
+//! as soon as it passes the limit) and payloads it cannot use (400, with the reason, logged),
+//! records through
 //! the engine, carries the effects out through the chat port, and answers 503 when nothing
 //! could be recorded, so that Alertmanager tries again (deliveries are idempotent).
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -81,11 +82,12 @@ fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     diff == 0
 }
 
-/// `POST /alerts/alertmanager` (secret in the Authorization header).
+/// `POST /alerts/alertmanager` (secret in the Authorization header). The body is taken as a
+/// stream, not as an extractor that reads it, so that the secret is checked first.
 pub(super) async fn without_path(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     receive(state, &headers, None, body).await
 }
@@ -95,9 +97,39 @@ pub(super) async fn with_path(
     State(state): State<AppState>,
     Path(secret): Path<String>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     receive(state, &headers, Some(&secret), body).await
+}
+
+/// Reads a body of at most [`MAX_BODY`] bytes; a declared length over it is refused before
+/// anything is read. The refusal is the status and its reason.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, (StatusCode, String)> {
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {MAX_BODY} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
+        let over = std::error::Error::source(&e)
+            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        if over {
+            too_large()
+        } else {
+            (
+                StatusCode::BAD_REQUEST,
+                format!("the body could not be read: {e}"),
+            )
+        }
+    })
 }
 
 #[tracing::instrument(skip_all, name = "alertmanager_webhook")]
@@ -105,7 +137,7 @@ async fn receive(
     state: AppState,
     headers: &HeaderMap,
     path_secret: Option<&str>,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     let Some(webhook) = state.alerts.as_ref() else {
         return refuse(
@@ -120,16 +152,10 @@ async fn receive(
             "missing or wrong credentials: send the configured bearer token or secret path",
         );
     }
-    let body = match body {
+    let body = match read_body(headers, body).await {
         Ok(body) => body,
-        Err(rejection) => {
-            let status = rejection.status();
-            tracing::warn!(%status, reason = %rejection.body_text(), "refused an Alertmanager delivery's body");
-            let reason = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                format!("the body is larger than {MAX_BODY} bytes")
-            } else {
-                rejection.body_text()
-            };
+        Err((status, reason)) => {
+            tracing::warn!(%status, %reason, "refused an Alertmanager delivery's body");
             return refuse(status, &reason);
         }
     };

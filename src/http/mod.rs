@@ -1,17 +1,26 @@
 //! The HTTP side of `warroom serve`: an axum router with `GET /healthz`, the Alertmanager
-//! webhook (`alerts.rs`) and, when Slack is configured, Slack's endpoints (src/chat/slack).
+//! webhook (`alerts.rs`) and, when Slack is configured, Slack's endpoints (src/chat/slack);
+//! the limits every request gets ([`limited`]); and the accept loop (`server.rs`).
 
 pub mod alerts;
+pub mod server;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{BoxError, Json, Router};
 use serde::Serialize;
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::config::HttpConfig;
 
 use crate::engine::Engine;
 use crate::engine::EngineError;
@@ -35,19 +44,45 @@ pub fn router(state: AppState) -> Router {
     let slack = state.slack.clone();
     let router = Router::new()
         .route("/healthz", get(healthz))
-        .route(
-            "/alerts/alertmanager",
-            post(alerts::without_path).layer(DefaultBodyLimit::max(alerts::MAX_BODY)),
-        )
-        .route(
-            "/alerts/alertmanager/{secret}",
-            post(alerts::with_path).layer(DefaultBodyLimit::max(alerts::MAX_BODY)),
-        )
+        // The body limit (1 MiB) is applied by the handler once the secret is checked, so
+        // that nothing about the body is looked at before.
+        .route("/alerts/alertmanager", post(alerts::without_path))
+        .route("/alerts/alertmanager/{secret}", post(alerts::with_path))
         .with_state(state);
     match slack {
         Some(adapter) => router.merge(crate::chat::slack::routes(adapter)),
         None => router,
     }
+}
+
+/// `router` with the limits every request gets: at most `http.request_timeout` from its head
+/// to its answer (408 after, body reading included), and at most
+/// `http.max_concurrent_requests` at once over all routes (more are answered 503 at once
+/// rather than queued, so a flood of slow requests cannot delay the others further).
+pub fn limited(router: Router, http: &HttpConfig) -> Router {
+    router.layer(
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(overloaded))
+            .layer(LoadShedLayer::new())
+            .layer(GlobalConcurrencyLimitLayer::new(
+                http.max_concurrent_requests,
+            ))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                http.request_timeout,
+            )),
+    )
+}
+
+/// The answer when `http.max_concurrent_requests` are in flight already.
+async fn overloaded(error: BoxError) -> axum::response::Response {
+    tracing::warn!(error = %error, "refused a request: http.max_concurrent_requests are in flight");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, "1")],
+        "too many requests in flight; try again\n",
+    )
+        .into_response()
 }
 
 /// The body of `/healthz`.

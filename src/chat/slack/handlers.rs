@@ -1,19 +1,24 @@
 //! The HTTP endpoints Slack calls: `/slack/commands`, `/slack/interactions`, `/slack/events`.
-//! Each checks the signature before reading the body (401 otherwise), reads it (400 when it
+//! Each refuses a request whose head shows it cannot be Slack's (no signing secret, a missing
+//! signature or timestamp, a timestamp more than five minutes away: 401) before a byte of its
+//! body is read; reads the body with a small limit ([`MAX_BODY`], 413) and a deadline
+//! ([`BODY_DEADLINE`], 408); checks the signature over it (401); parses it (400 when it
 //! cannot), answers at once and leaves the work to a task, because Slack gives up after three
 //! seconds. Each delivery is claimed in the database by its id, so a repeat acts once: events
 //! (which Slack retries) before the answer, so that a failing database gets a 503 and a retry;
 //! commands and interactions (which Slack does not retry) in their task.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::Utc;
+use tower_http::limit::RequestBodyLimitLayer;
 
 use super::inbound::{self, Event, InboundError, Interaction, SlashCommand};
 use super::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
@@ -23,36 +28,50 @@ use crate::engine::ledger::DeliveryKind;
 /// Old claims are forgotten once every this many claims.
 const FORGET_EVERY: u64 = 1000;
 
-/// The Slack routes, for the router of `warroom serve`.
+/// The largest body read from Slack, in bytes. Commands and events are a few KiB; the largest
+/// payloads are interactions, which carry the whole message the button sits on. Slack caps a
+/// message at 50 blocks of at most 3,000 characters (150,000 characters); 256 KiB holds that
+/// as JSON with room for the form encoding of its punctuation, and is an eighth of axum's
+/// default (2 MiB). A request whose head is not Slack's is refused before any of it is read.
+pub const MAX_BODY: usize = 256 * 1024;
+/// How long a body may take to arrive once its head passed. Slack sends the body with the
+/// head and gives up on an answer after three seconds.
+pub const BODY_DEADLINE: Duration = Duration::from_secs(5);
+
+/// The Slack routes, for the router of `warroom serve`. A declared length over [`MAX_BODY`]
+/// is refused (413) before the handler runs; a longer body, as soon as it passes the limit.
 pub fn routes(adapter: Arc<SlackAdapter>) -> Router {
     Router::new()
         .route("/slack/commands", post(commands))
         .route("/slack/interactions", post(interactions))
         .route("/slack/events", post(events))
         .with_state(adapter)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
 }
 
 impl SlackAdapter {
-    /// Checks the signature of a request; the refusal is a 401 with a plain reason.
-    fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), (StatusCode, String)> {
+    /// Reads a request Slack signed: the head is checked before the body is read, the
+    /// signature over the body after. The refusal is a response with a plain reason.
+    async fn verified(&self, headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let unauthorized = |reason: String| {
+            tracing::warn!(%reason, "refused a Slack request");
+            (StatusCode::UNAUTHORIZED, format!("refused: {reason}\n")).into_response()
+        };
         let Some(verifier) = &self.verifier else {
-            return Err((
-                StatusCode::UNAUTHORIZED,
-                "refused: no signing secret is configured (slack.signing_secret)\n".to_owned(),
+            return Err(unauthorized(
+                "no signing secret is configured (slack.signing_secret)".to_owned(),
             ));
         };
+        let (timestamp, signature) = (header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER));
         verifier
-            .verify(
-                header(TIMESTAMP_HEADER),
-                header(SIGNATURE_HEADER),
-                body,
-                Utc::now().timestamp(),
-            )
-            .map_err(|e| {
-                tracing::warn!(reason = %e, "refused a Slack request: bad signature");
-                (StatusCode::UNAUTHORIZED, format!("refused: {e}\n"))
-            })
+            .check_head(timestamp, signature, Utc::now().timestamp())
+            .map_err(|e| unauthorized(e.to_string()))?;
+        let body = read_body(body).await?;
+        verifier
+            .verify(timestamp, signature, &body, Utc::now().timestamp())
+            .map_err(|e| unauthorized(e.to_string()))?;
+        Ok(body)
     }
 
     /// Claims a delivery: `Ok(true)` the first time. A database that fails is a 503, so that
@@ -148,6 +167,39 @@ impl SlackAdapter {
     }
 }
 
+/// Reads a body of at most [`MAX_BODY`] bytes within [`BODY_DEADLINE`].
+async fn read_body(body: Body) -> Result<Bytes, Response> {
+    let refuse = |status: StatusCode, reason: String| {
+        tracing::warn!(%status, %reason, "refused a Slack request's body");
+        (status, format!("{reason}\n")).into_response()
+    };
+    match tokio::time::timeout(BODY_DEADLINE, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(e)) => {
+            let over = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            Err(if over {
+                refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the body is larger than {MAX_BODY} bytes"),
+                )
+            } else {
+                refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("the body could not be read: {e}"),
+                )
+            })
+        }
+        Err(_) => Err(refuse(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the body did not arrive within {} s",
+                BODY_DEADLINE.as_secs()
+            ),
+        )),
+    }
+}
+
 fn refused(e: &InboundError) -> Response {
     tracing::warn!(reason = %e, "refused a Slack request");
     (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response()
@@ -157,11 +209,12 @@ fn refused(e: &InboundError) -> Response {
 async fn commands(
     State(adapter): State<Arc<SlackAdapter>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    if let Err(r) = adapter.verify(&headers, &body) {
-        return r.into_response();
-    }
+    let body = match adapter.verified(&headers, body).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
     let command = match inbound::slash_command(&body) {
         Ok(c) => c,
         Err(e) => return refused(&e),
@@ -174,11 +227,12 @@ async fn commands(
 async fn interactions(
     State(adapter): State<Arc<SlackAdapter>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    if let Err(r) = adapter.verify(&headers, &body) {
-        return r.into_response();
-    }
+    let body = match adapter.verified(&headers, body).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
     let interaction = match inbound::interaction(&body) {
         Ok(i) => i,
         Err(e) => return refused(&e),
@@ -191,11 +245,12 @@ async fn interactions(
 async fn events(
     State(adapter): State<Arc<SlackAdapter>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    if let Err(r) = adapter.verify(&headers, &body) {
-        return r.into_response();
-    }
+    let body = match adapter.verified(&headers, body).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
     if let Some(retry) = headers
         .get("x-slack-retry-num")
         .and_then(|v| v.to_str().ok())

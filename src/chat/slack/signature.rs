@@ -1,6 +1,6 @@
 //! Slack's request signatures (v0): `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{raw body}` with
-//! the signing secret, and a timestamp within five minutes of now. Checked before the body is
-//! parsed at all.
+//! the signing secret, and a timestamp within five minutes of now. The headers are checked
+//! before the body is read, the signature before it is parsed.
 
 use hmac::{Hmac, KeyInit, Mac};
 use secrecy::{ExposeSecret, SecretString};
@@ -60,8 +60,19 @@ impl SignatureVerifier {
         format!("v0={}", hex::encode(mac.finalize().into_bytes()))
     }
 
-    /// Checks a request's signature and timestamp against `now` (Unix seconds). The timestamp is
-    /// checked first, so that a stale request costs no HMAC.
+    /// Checks what the head of a request shows, before its body is read: both headers are
+    /// there and the timestamp is within five minutes of `now` (Unix seconds).
+    pub fn check_head(
+        &self,
+        timestamp: Option<&str>,
+        signature: Option<&str>,
+        now: i64,
+    ) -> Result<(), SignatureError> {
+        head(timestamp, signature, now).map(|_| ())
+    }
+
+    /// Checks a request's signature and timestamp against `now` (Unix seconds). The head is
+    /// checked first ([`Self::check_head`]), so that a stale request costs no HMAC.
     pub fn verify(
         &self,
         timestamp: Option<&str>,
@@ -69,16 +80,7 @@ impl SignatureVerifier {
         body: &[u8],
         now: i64,
     ) -> Result<(), SignatureError> {
-        let timestamp = timestamp.ok_or(SignatureError::Missing(TIMESTAMP_HEADER))?;
-        let signature = signature.ok_or(SignatureError::Missing(SIGNATURE_HEADER))?;
-        let at: i64 = timestamp
-            .trim()
-            .parse()
-            .map_err(|_| SignatureError::BadTimestamp)?;
-        let away = now.saturating_sub(at).saturating_abs();
-        if away > MAX_AGE_SECS {
-            return Err(SignatureError::Stale(away));
-        }
+        let (timestamp, signature) = head(timestamp, signature, now)?;
         let expected = self.sign(timestamp.trim(), body);
         if bool::from(expected.as_bytes().ct_eq(signature.trim().as_bytes())) {
             Ok(())
@@ -86,6 +88,25 @@ impl SignatureVerifier {
             Err(SignatureError::Mismatch)
         }
     }
+}
+
+/// The timestamp and signature of a request whose head passes [`SignatureVerifier::check_head`].
+fn head<'a>(
+    timestamp: Option<&'a str>,
+    signature: Option<&'a str>,
+    now: i64,
+) -> Result<(&'a str, &'a str), SignatureError> {
+    let timestamp = timestamp.ok_or(SignatureError::Missing(TIMESTAMP_HEADER))?;
+    let signature = signature.ok_or(SignatureError::Missing(SIGNATURE_HEADER))?;
+    let at: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| SignatureError::BadTimestamp)?;
+    let away = now.saturating_sub(at).saturating_abs();
+    if away > MAX_AGE_SECS {
+        return Err(SignatureError::Stale(away));
+    }
+    Ok((timestamp, signature))
 }
 
 #[cfg(test)]
@@ -145,6 +166,28 @@ mod tests {
         assert_eq!(
             verifier().verify(None, Some(SIGNATURE), BODY.as_bytes(), at),
             Err(SignatureError::Missing(TIMESTAMP_HEADER))
+        );
+    }
+
+    #[test]
+    fn the_head_alone_refuses_missing_headers_and_stale_timestamps() {
+        let at: i64 = TIMESTAMP.parse().unwrap();
+        let v = verifier();
+        assert_eq!(
+            v.check_head(Some(TIMESTAMP), Some("v0=00"), at + 299),
+            Ok(())
+        );
+        assert_eq!(
+            v.check_head(Some(TIMESTAMP), None, at),
+            Err(SignatureError::Missing(SIGNATURE_HEADER))
+        );
+        assert_eq!(
+            v.check_head(None, Some("v0=00"), at),
+            Err(SignatureError::Missing(TIMESTAMP_HEADER))
+        );
+        assert_eq!(
+            v.check_head(Some(TIMESTAMP), Some("v0=00"), at + 3600),
+            Err(SignatureError::Stale(3600))
         );
     }
 
