@@ -107,10 +107,19 @@ async fn a_title_or_an_alert_summary_cannot_ping_a_channel_or_a_group() {
         .await;
     let room = world
         .fake
-        .wait_for("the war room with its topic and card", WORK, |w| {
-            let c = w.channels.values().find(|c| c.name.starts_with("inc-1-"))?;
-            (!c.topic.is_empty() && !c.pins.is_empty()).then(|| c.id.clone())
-        })
+        .wait_for(
+            "the war room with its topic and card, and the announcement",
+            WORK,
+            |w| {
+                let c = w.channels.values().find(|c| c.name.starts_with("inc-1-"))?;
+                // The announcement goes to another channel, in a lane of its own.
+                let announced = w.channels["C0ANNOUNCE"]
+                    .messages
+                    .iter()
+                    .any(|m| m.text.contains("INC-1"));
+                (!c.topic.is_empty() && !c.pins.is_empty() && announced).then(|| c.id.clone())
+            },
+        )
         .await;
     let (topic, announced) = world.fake.world(|w| {
         let announced = w.channels["C0ANNOUNCE"]
