@@ -246,8 +246,8 @@ impl Engine {
         Ok((outcome, answers))
     }
 
-    /// The buttons a delivery to an existing incident may offer: the alerts' severity, and
-    /// resolving.
+    /// The buttons a delivery to an existing incident may offer: the alerts' severity (when
+    /// they are worse than the incident), and resolving.
     async fn alert_buttons(
         &self,
         number: IncidentNumber,
@@ -256,6 +256,15 @@ impl Engine {
         let mut buttons = OfferButtons::default();
         if n.status == AlertStatus::Firing {
             let severity = self.settings.alerts.severity.of_group(n);
+            // Only when the alerts are worse than the incident as last seen (the plan checks
+            // again against the incident in its transaction).
+            let current = match self.memo.incident(number) {
+                Some(current) => current,
+                None => self.load(number).await?,
+            };
+            if severity >= current.severity || !current.status.is_open() {
+                return Ok(buttons);
+            }
             buttons.severity = Some(
                 self.button(crate::domain::Command {
                     incident: Some(number),
