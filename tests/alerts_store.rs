@@ -87,6 +87,7 @@ async fn deliver(store: &Store, states: &[(String, bool)]) -> (IncidentNumber, b
             Ok(AlertIntakeOutcome::Recorded {
                 plan, opened, news, ..
             }) => return (plan.after.number, opened, news),
+            Ok(AlertIntakeOutcome::Unchanged(n)) => return (n, false, Vec::new()),
             Ok(AlertIntakeOutcome::OpenElsewhere(n)) => target = AlertTarget::AddTo(n),
             Ok(AlertIntakeOutcome::Missing) => panic!("the group's incident is missing"),
             Err(StoreError::Conflict(_)) => {}

@@ -153,6 +153,13 @@ impl Engine {
                 Ok(AlertIntakeOutcome::OpenElsewhere(found)) => {
                     return Err(EngineError::Store(StoreError::Conflict(found)));
                 }
+                Ok(AlertIntakeOutcome::Unchanged(number)) => {
+                    let outcome = AlertOutcome {
+                        incident: Some(number),
+                        ..AlertOutcome::default()
+                    };
+                    return Ok((outcome, Vec::new()));
+                }
                 Ok(AlertIntakeOutcome::Missing) => {
                     return Err(EngineError::Store(StoreError::Decode(format!(
                         "alert group {} points at an incident that does not exist",

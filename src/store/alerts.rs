@@ -101,6 +101,9 @@ pub enum AlertIntakeOutcome {
         news: Vec<String>,
         plan: Box<AlertPlan>,
     },
+    /// Recorded: no alert was news to the incident (a repeat), so no event was planned; only
+    /// the group's parameters were written.
+    Unchanged(IncidentNumber),
     /// Nothing was written: the group has an open incident already (opened by another
     /// delivery a moment ago); deliver to it with [`AlertTarget::AddTo`].
     OpenElsewhere(IncidentNumber),
@@ -211,7 +214,7 @@ impl Store {
             let mut tx = p.begin().await.map_err(classify)?;
             // Each branch writes first, so that SQLite takes its write lock at once rather than
             // upgrading a read lock (which fails without waiting when another writer came in).
-            let (incident, opened) = match intake.target {
+            let (incident, target) = match intake.target {
                 AlertTarget::Open { title, severity, by } => {
                     let claimed = sqlx::query(
                         "INSERT INTO alert_groups (group_key, incident_number, params, updated_at) \
@@ -292,7 +295,8 @@ impl Store {
                     insert_incident_chat!(tx, number, intake.chat)
                         .await
                         .map_err(classify)?;
-                    (incident, true)
+                    let target = incident.number;
+                    (Some(incident), target)
                 }
                 AlertTarget::AddTo(number) => {
                     // A firing delivery's labels replace the group's; a resolved one's stay
@@ -314,18 +318,12 @@ impl Store {
                             .await
                             .map_err(classify)?;
                     }
-                    let row: Option<IncidentRow> = sqlx::query_as(SELECT_INCIDENT)
-                        .bind(i64::from(number.0))
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(classify)?;
-                    let Some(row) = row else {
-                        return Ok(Some(AlertIntakeOutcome::Missing));
-                    };
-                    (row.into_incident()?, false)
+                    // Read once it is known that some alert is news.
+                    (None, number)
                 }
             };
-            let number = i64::from(incident.number.0);
+            let opened = incident.is_some();
+            let number = i64::from(target.0);
             let mut states: Vec<&(String, bool)> = intake.states.iter().collect();
             states.sort();
             let mut news = Vec::new();
@@ -340,6 +338,25 @@ impl Store {
                     .map_err(classify)?;
                 news.extend(changed);
             }
+            let incident = match incident {
+                Some(incident) => incident,
+                // A repeat: nothing is news, so nothing changes but the group's parameters.
+                None if news.is_empty() => {
+                    tx.commit().await.map_err(classify)?;
+                    return Ok(Some(AlertIntakeOutcome::Unchanged(target)));
+                }
+                None => {
+                    let row: Option<IncidentRow> = sqlx::query_as(SELECT_INCIDENT)
+                        .bind(number)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(classify)?;
+                    let Some(row) = row else {
+                        return Ok(Some(AlertIntakeOutcome::Missing));
+                    };
+                    row.into_incident()?
+                }
+            };
             let planned = plan(AlertFound {
                 incident: &incident,
                 opened,
