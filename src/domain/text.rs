@@ -206,15 +206,32 @@ impl fmt::Display for UserId {
     }
 }
 
-/// A lowercase, hyphenated form of a title for channel names: letters and digits only, at
-/// most `max` characters, cut at a word boundary when it can be.
-pub fn slug(title: &str, max: usize) -> String {
-    let mut out = String::new();
-    for c in title.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
+/// A lowercase, hyphenated ASCII form of a text, for war-room names and runbook ids: letters
+/// of every script are transliterated (`Überweisungen hängen` → `uberweisungen-hangen`,
+/// `障害` → `zhang-hai`), everything else (spaces, punctuation, emoji) separates words; at most
+/// `max` characters, cut at a word boundary when it can be.
+pub fn slug(text: &str, max: usize) -> String {
+    fn separate(out: &mut String) {
+        if !out.is_empty() && !out.ends_with('-') {
             out.push('-');
+        }
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() {
+            // One letter may read as several words (`障害` → `Zhang Hai `).
+            let plain = deunicode::deunicode_char(c).unwrap_or("");
+            for p in plain.chars() {
+                if p.is_ascii_alphanumeric() {
+                    out.push(p.to_ascii_lowercase());
+                } else {
+                    separate(&mut out);
+                }
+            }
+        } else {
+            separate(&mut out);
         }
     }
     while out.ends_with('-') {
@@ -279,7 +296,11 @@ mod tests {
             slug("Checkout API returns 500s!", 80),
             "checkout-api-returns-500s"
         );
-        assert_eq!(slug("ðŸš¨ DB — down", 80), "db-down");
+        assert_eq!(slug("🚨 DB — down", 80), "db-down");
+        assert_eq!(slug("Überweisungen hängen", 80), "uberweisungen-hangen");
+        assert_eq!(slug("Café Menu Timeout", 80), "cafe-menu-timeout");
+        assert_eq!(slug("Straße Œuvre Ærø", 80), "strasse-oeuvre-aero");
+        assert_eq!(slug("障害 対応", 80), "zhang-hai-dui-ying");
         let long = slug(&"word ".repeat(40), 20);
         assert!(long.len() <= 20, "{long}");
         assert!(!long.ends_with('-'));

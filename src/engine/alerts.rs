@@ -452,23 +452,12 @@ impl Engine {
         )
     }
 
-    /// What follows a new incident from alerts: the war room, the card, the announcement.
+    /// What follows a new incident from alerts: its war room (opened as every war room is),
+    /// and the announcement.
     fn opened(&self, incident: &Incident) -> Vec<Effect> {
-        let n = incident.number;
-        let name = war_room_name(n, incident.title.as_str());
-        let mut effects = vec![Effect::CreateWarRoom {
-            incident: n,
-            name: name.clone(),
-            topic: views::topic(incident),
-        }];
-        if !self.settings.responders.is_empty() {
-            effects.push(Effect::Invite {
-                incident: n,
-                users: self.settings.responders.clone(),
-            });
-        }
-        effects.push(Effect::PostCard { incident: n });
+        let mut effects = self.opening_effects(incident, None, false);
         if let Some(room) = &self.settings.announce_room {
+            let name = war_room_name(incident.number, incident.title.as_str());
             effects.push(Effect::Post {
                 room: RoomTarget::Configured(room.clone()),
                 message: views::announcement(incident, &name),

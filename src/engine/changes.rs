@@ -33,7 +33,7 @@ impl Engine {
         let announce = self.settings.announce_room.clone();
         let (incident, _event) = {
             let effects_of = |incident: &Incident| {
-                let mut effects = self.opening_effects(incident, Some(&declarer));
+                let mut effects = self.opening_effects(incident, Some(&declarer), true);
                 let name = war_room_name(incident.number, incident.title.as_str());
                 let announcement = views::announcement(incident, &name);
                 effects.push(Effect::Post {

@@ -589,7 +589,7 @@ impl Engine {
                 room_id: String::new(),
                 user: UserId::warroom(),
             };
-            let effects = self.opening_effects(&incident, None);
+            let effects = self.opening_effects(&incident, None, true);
             let (entries, _) = self.outbox_entries(&origin, port.platform(), Some(n), effects);
             self.store.enqueue(&entries, now).await?;
             repaired += 1;
@@ -597,36 +597,47 @@ impl Engine {
         Ok(repaired)
     }
 
-    /// What opens an incident's war room: the room, the invitations, the card and the runbook
-    /// suggestions; `declarer` is invited first.
+    /// The one way a war room opens, for a declaration, an alert group and a repair: the room,
+    /// the invitations (`declarer` first, then the commander and the configured responders;
+    /// never Warroom or Alertmanager themselves), the card, and with `suggest` the runbooks
+    /// that fit the title. Alerts suggest from their own labels, after their alerts.
     pub(super) fn opening_effects(
         &self,
         incident: &crate::domain::Incident,
         declarer: Option<&UserId>,
+        suggest: bool,
     ) -> Vec<Effect> {
         let n = incident.number;
-        let mut invitees: Vec<UserId> = declarer.into_iter().cloned().collect();
-        for user in incident.commander.iter().chain(&self.settings.responders) {
-            if !invitees.contains(user) && *user != UserId::warroom() {
+        let machines = [UserId::warroom(), super::alertmanager_actor()];
+        let mut invitees: Vec<UserId> = Vec::new();
+        for user in declarer
+            .into_iter()
+            .chain(incident.commander.iter())
+            .chain(&self.settings.responders)
+        {
+            if !invitees.contains(user) && !machines.contains(user) {
                 invitees.push(user.clone());
             }
         }
-        vec![
-            Effect::CreateWarRoom {
-                incident: n,
-                name: war_room_name(n, incident.title.as_str()),
-                topic: views::topic(incident),
-            },
-            Effect::Invite {
+        let mut effects = vec![Effect::CreateWarRoom {
+            incident: n,
+            name: war_room_name(n, incident.title.as_str()),
+            topic: views::topic(incident),
+        }];
+        if !invitees.is_empty() {
+            effects.push(Effect::Invite {
                 incident: n,
                 users: invitees,
-            },
-            Effect::PostCard { incident: n },
-            Effect::SuggestRunbooks {
+            });
+        }
+        effects.push(Effect::PostCard { incident: n });
+        if suggest {
+            effects.push(Effect::SuggestRunbooks {
                 incident: n,
                 query: None,
-            },
-        ]
+            });
+        }
+        effects
     }
 }
 

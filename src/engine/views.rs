@@ -297,5 +297,9 @@ mod tests {
         assert!(long.len() <= 80, "{long}");
         assert!(long.starts_with("inc-123456-"));
         assert_eq!(war_room_name(IncidentNumber(3), "🔥🔥"), "inc-3");
+        assert_eq!(
+            war_room_name(IncidentNumber(4), "Überweisungen hängen"),
+            "inc-4-uberweisungen-hangen"
+        );
     }
 }

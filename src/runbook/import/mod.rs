@@ -31,7 +31,7 @@ use crate::domain::Runbook;
 use blocks::Block;
 use front_matter::FrontMatter;
 use outline::Span;
-use text::{clean_title, slug, strip_decoration, tag_id};
+use text::{clean_title, strip_decoration, tag_id};
 
 /// The largest runbook file read: 2 MiB.
 pub const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
@@ -165,7 +165,7 @@ fn build(
     let id = fm
         .and_then(|f| f.id.clone())
         .or_else(|| heading.and_then(|(t, _)| tag_id(t)))
-        .or_else(|| Some(slug(&title)).filter(|s| !s.is_empty()))
+        .or_else(|| Some(crate::domain::slug(&title, usize::MAX)).filter(|s| !s.is_empty()))
         .unwrap_or_else(|| format!("runbook-{line}"));
 
     let mut seen = HashSet::new();

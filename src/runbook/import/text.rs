@@ -1,4 +1,5 @@
-//! Text as shown: decoration-free titles, step titles, ids and slugs, words for matching.
+//! Text as shown: decoration-free titles, step titles, ids, words for matching (slugs are the
+//! domain's [`crate::domain::slug`]).
 
 /// Whether a character is an emoji or pictograph, which titles drop.
 fn is_decoration(c: char) -> bool {
@@ -138,48 +139,6 @@ fn clean_title_and_tag(raw: &str) -> (String, Option<String>) {
     (title, first_tag)
 }
 
-/// The plain letters for an accented Latin letter (`é` → `e`), so that ids stay ASCII.
-fn fold_accent(c: char) -> Option<&'static str> {
-    Some(match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => "a",
-        'ç' | 'č' | 'ć' => "c",
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' | 'ě' => "e",
-        'ì' | 'í' | 'î' | 'ï' | 'ī' => "i",
-        'ñ' | 'ń' | 'ň' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => "u",
-        'ý' | 'ÿ' => "y",
-        'š' | 'ś' => "s",
-        'ž' | 'ź' | 'ż' => "z",
-        'ł' => "l",
-        'ř' => "r",
-        'ß' => "ss",
-        'æ' => "ae",
-        'œ' => "oe",
-        _ => return None,
-    })
-}
-
-/// A lowercase slug of letters and digits joined by `-` (accents folded: `café` → `cafe`).
-pub fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for word in text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push('-');
-        }
-        for c in word.chars().flat_map(char::to_lowercase) {
-            match fold_accent(c) {
-                Some(plain) => out.push_str(plain),
-                None => out.push(c),
-            }
-        }
-    }
-    out
-}
-
 /// Lowercase words of letters and digits, for matching headings and labels.
 pub fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
@@ -250,6 +209,7 @@ pub fn sentences(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::slug;
 
     #[test]
     fn titles_lose_decoration_but_keep_their_words() {
@@ -277,9 +237,9 @@ mod tests {
         assert_eq!(tag_id("[see below] Database"), None);
         assert_eq!(tag_id("🧰 Runbook: [RB-042] CDN"), Some("rb-042".into()));
         assert_eq!(
-            slug("Out of Memory (OOM) Errors"),
+            slug("Out of Memory (OOM) Errors", usize::MAX),
             "out-of-memory-oom-errors"
         );
-        assert_eq!(slug("Café Menu Timeout"), "cafe-menu-timeout");
+        assert_eq!(slug("Café Menu Timeout", usize::MAX), "cafe-menu-timeout");
     }
 }
