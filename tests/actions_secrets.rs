@@ -161,9 +161,23 @@ async fn world(options: Options) -> World {
         std::fs::write(&script, ENCODE_TOKEN).expect("the script");
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
             .expect("executable");
+        // A tool that prints its own configuration, which holds a credential that is also a
+        // configured secret of Warroom (the step itself passes no secret).
+        let script = bin.join("print-config");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho endpoint=https://payments-admin.internal\necho admin_token={ADMIN_TOKEN}\n"
+            ),
+        )
+        .expect("the script");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+            .expect("executable");
     }
     let executor = ProcessExecutor::new(ExecutorSettings {
-        allowed_programs: ["curl", "echo", "encode-token"].map(String::from).to_vec(),
+        allowed_programs: ["curl", "echo", "encode-token", "print-config"]
+            .map(String::from)
+            .to_vec(),
         search_path: vec![bin, PathBuf::from("/usr/bin"), PathBuf::from("/bin")],
         env_allowlist: vec!["PATH".to_owned()],
         ..ExecutorSettings::default()
@@ -185,7 +199,11 @@ async fn world(options: Options) -> World {
         approvers: vec![UserId::parse("dave").expect("a user")],
         request_expiry: chrono::Duration::minutes(15),
         default_timeout: Duration::from_secs(10),
-        dangerous_allowlist: vec![replay_command(), "encode-token \"$API_TOKEN\"".to_owned()],
+        dangerous_allowlist: vec![
+            replay_command(),
+            "encode-token \"$API_TOKEN\"".to_owned(),
+            "print-config".to_owned(),
+        ],
         raised: BTreeMap::new(),
         values: BTreeMap::new(),
         secrets,
@@ -494,6 +512,28 @@ async fn a_secret_printed_by_a_command_never_reaches_the_war_room_or_the_timelin
         assert!(!timeline.contains(&form), "{form} is on the timeline");
         assert!(!contains(&database, &form), "{form} is in the database");
     }
+}
+
+#[tokio::test]
+async fn a_configured_secret_the_step_did_not_use_is_scrubbed_from_its_output_too() {
+    let w = world(Options::default()).await;
+    let n = w.declare("secret-output").await;
+    let step = w.step_of(n, "print-config").await;
+    let mut seen = w.say("carol", "inc-1", &format!("run {step}")).await;
+    seen.push_str(&w.say("dave", "inc-1", "approve r1").await);
+    assert!(seen.contains("exit code 0"), "{seen}");
+    assert!(seen.contains("admin_token=***"), "{seen}");
+    let timeline = w.timeline_text(n).await;
+    let database = w.database_bytes();
+    assert!(!seen.contains(ADMIN_TOKEN), "{seen}");
+    assert!(
+        !timeline.contains(ADMIN_TOKEN),
+        "the admin token is on the timeline"
+    );
+    assert!(
+        !contains(&database, ADMIN_TOKEN),
+        "the admin token is in the database"
+    );
 }
 
 /// The token and the base64 text that the script prints for it, the parts that depend on

@@ -65,8 +65,16 @@ impl Engine {
         self.store
             .move_request(id, RequestState::Running, RequestState::Finished, None)
             .await?;
-        // The executor already scrubbed the output; this is for executors that do not, and for
-        // error messages.
+        // The executor already scrubbed the secrets the step used; this is for executors that
+        // do not, for error messages, and for every other configured secret, which a program
+        // could print from somewhere else (its own configuration, a file it read).
+        for name in &actions.secrets {
+            if let Ok(Some(value)) = (actions.read_secret)(name)
+                && !hidden.contains(&value)
+            {
+                hidden.push(value);
+            }
+        }
         let scrub = Redactor::new(&hidden);
         let outcome = match outcome {
             Ok(mut outcome) => {
