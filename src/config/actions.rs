@@ -5,6 +5,9 @@
 mod fields;
 mod secrets;
 
+/// Durations of more than zero (`"30s"`, `"500ms"`, a number of seconds), for other tables too.
+pub(super) use fields::duration;
+
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::time::Duration;

@@ -155,7 +155,8 @@ impl AlertsConfig {
     }
 }
 
-fn invalid(key: &str, problem: &str) -> ConfigError {
+/// A value that is the wrong kind for its key (shared by the config's tables).
+pub(super) fn invalid(key: &str, problem: &str) -> ConfigError {
     ConfigError::InvalidValue {
         key: key.to_owned(),
         origin: "in the configuration".to_owned(),

@@ -2,14 +2,14 @@
 //! and for the whole request, how many connections it keeps (in all and per client address),
 //! how many requests it works on at once, and how long a stop waits for requests in flight.
 
-use std::fmt;
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
 
+use super::actions::duration;
+use super::alerts::invalid;
 use super::{ConfigError, key_line, quoted};
-use crate::domain::{format_span, parse_span};
+use crate::domain::format_span;
 
 /// The `[http]` table.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -85,51 +85,6 @@ impl HttpConfig {
             "max_concurrent_requests",
             Some(self.max_concurrent_requests.to_string()),
         );
-    }
-}
-
-/// Reads a duration of more than zero: `"10s"`, `"500ms"`, `"1m"`, or a number of seconds.
-fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    struct Span;
-
-    impl Visitor<'_> for Span {
-        type Value = Duration;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a duration such as \"10s\", \"500ms\" or \"1m\"")
-        }
-
-        fn visit_str<E: de::Error>(self, s: &str) -> Result<Duration, E> {
-            match parse_span(s) {
-                Some(span) if !span.is_zero() => Ok(span),
-                Some(_) => Err(E::custom("expected a duration of more than zero")),
-                None => Err(E::custom(
-                    "expected a duration such as \"10s\", \"500ms\" or \"1m\"",
-                )),
-            }
-        }
-
-        fn visit_u64<E: de::Error>(self, n: u64) -> Result<Duration, E> {
-            if n == 0 {
-                return Err(E::custom("expected a duration of more than zero"));
-            }
-            Ok(Duration::from_secs(n))
-        }
-
-        fn visit_i64<E: de::Error>(self, n: i64) -> Result<Duration, E> {
-            let n = u64::try_from(n).map_err(|_| E::custom("expected a positive duration"))?;
-            self.visit_u64(n)
-        }
-    }
-
-    deserializer.deserialize_any(Span)
-}
-
-fn invalid(key: &str, problem: &str) -> ConfigError {
-    ConfigError::InvalidValue {
-        key: key.to_owned(),
-        origin: "in the configuration".to_owned(),
-        problem: problem.to_owned(),
     }
 }
 

@@ -13,7 +13,9 @@ use crate::domain::{HostPattern, ParamRules, normalize_param_name};
 use crate::domain::{format_span, parse_span};
 
 /// Reads a duration: `"30s"`, `"2m"`, `"1h30m"`, `"500ms"`, or a number of seconds.
-pub(super) fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+pub(in crate::config) fn duration<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Duration, D::Error> {
     struct Span;
 
     impl Visitor<'_> for Span {
