@@ -2,13 +2,16 @@
 //! second person approves, dangerous ones never; parameters that try to inject are refused or
 //! arrive as one literal argument; a request runs once however often it is pressed.
 
+#[path = "support/screen.rs"]
+mod screen;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
+use screen::Screen;
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::{Action, Command, EventKind, IncidentNumber, ParamRules, UserId};
 use warroom::engine::clock::SimulatedClock;
@@ -19,26 +22,6 @@ use warroom::engine::{ActionSettings, Engine, Settings};
 use warroom::executor::{DryRunExecutor, Executor, ExecutorSettings, ProcessExecutor};
 use warroom::runbook::{Library, load_paths};
 use warroom::store::Store;
-
-/// Console output collected for assertions.
-#[derive(Clone, Default)]
-struct Screen(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Screen {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Screen {
-    fn take(&self) -> String {
-        String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
-    }
-}
 
 /// A fake kubectl (no cluster runs here) that accepts only the restart the runbook asks for.
 const FAKE_KUBECTL: &str = r#"#!/bin/sh

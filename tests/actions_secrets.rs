@@ -7,6 +7,8 @@
 
 #[path = "support/postgres.rs"]
 mod postgres;
+#[path = "support/screen.rs"]
+mod screen;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
@@ -16,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use screen::Screen;
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::{EventKind, IncidentNumber, ParamRules, UserId};
 use warroom::engine::clock::SystemClock;
@@ -102,26 +105,6 @@ impl Listener {
 
     fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
-    }
-}
-
-/// Console output collected for assertions.
-#[derive(Clone, Default)]
-struct Screen(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Screen {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("the screen").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Screen {
-    fn take(&self) -> String {
-        String::from_utf8(std::mem::take(&mut *self.0.lock().expect("the screen"))).expect("UTF-8")
     }
 }
 

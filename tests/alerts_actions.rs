@@ -3,12 +3,15 @@
 //! processes. A responder's value wins over a label, the configuration wins over both, and a
 //! label value that would be unsafe as an argument is not used.
 
+#[path = "support/screen.rs"]
+mod screen;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use screen::Screen;
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::{IncidentNumber, ParamRules, UserId};
 use warroom::engine::clock::SystemClock;
@@ -20,26 +23,6 @@ use warroom::runbook::{Library, load_paths};
 use warroom::store::Store;
 
 const FIRING: &[u8] = include_bytes!("fixtures/alertmanager/alertmanager-firing.json");
-
-/// Console output collected for assertions.
-#[derive(Clone, Default)]
-struct Screen(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Screen {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("the screen").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Screen {
-    fn take(&self) -> String {
-        String::from_utf8(std::mem::take(&mut *self.0.lock().expect("the screen"))).expect("UTF-8")
-    }
-}
 
 struct World {
     engine: Engine,
