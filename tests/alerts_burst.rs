@@ -25,27 +25,14 @@ const SENDERS: usize = 16;
 
 /// The body of group `group` firing the alerts `fingerprints`.
 fn body(group: usize, fingerprints: &[String]) -> Vec<u8> {
-    let template: serde_json::Value = serde_json::from_slice(FIRING).expect("the fixture");
     let name = format!("BurstAlert{group}");
-    let mut n = template.clone();
-    n["groupKey"] = format!("{{}}:{{alertname=\"{name}\"}}").into();
-    n["groupLabels"] = serde_json::json!({ "alertname": name });
-    n["commonLabels"] = serde_json::json!({ "alertname": name, "severity": "warning" });
-    n["commonAnnotations"] = serde_json::json!({ "summary": format!("Burst {group}") });
-    let alerts: Vec<serde_json::Value> = fingerprints
-        .iter()
-        .map(|fp| {
-            let mut alert = template["alerts"][0].clone();
-            alert["fingerprint"] = fp.clone().into();
-            alert["labels"] = serde_json::json!({
-                "alertname": name, "severity": "warning", "pod": fp,
-            });
-            alert["annotations"] = serde_json::json!({ "summary": format!("Burst {group}") });
-            alert
-        })
-        .collect();
-    n["alerts"] = alerts.into();
-    n.to_string().into_bytes()
+    webhook::group_body(
+        FIRING,
+        &[("alertname", &name)],
+        &[("severity", "warning")],
+        &format!("Burst {group}"),
+        fingerprints,
+    )
 }
 
 fn fingerprint(group: usize, which: char) -> String {

@@ -14,8 +14,7 @@ mod serving;
 mod webhook;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -41,27 +40,14 @@ fn fingerprint(group: usize, which: char) -> String {
 /// Group `group` firing `fingerprints`; every group's alert is `HighErrorRate`, which the
 /// shipped runbook `high-error-rate` lists.
 fn body(group: usize, fingerprints: &[String]) -> Vec<u8> {
-    let template: serde_json::Value = serde_json::from_slice(TEMPLATE).expect("the fixture");
-    let mut n = template.clone();
     let instance = format!("web-{group}");
-    n["groupKey"] = format!("{{}}:{{alertname=\"HighErrorRate\", instance=\"{instance}\"}}").into();
-    n["groupLabels"] = serde_json::json!({ "alertname": "HighErrorRate", "instance": instance });
-    n["commonLabels"] = serde_json::json!({ "alertname": "HighErrorRate", "severity": "critical", "instance": instance });
-    n["commonAnnotations"] = serde_json::json!({ "summary": format!("Faults {group}") });
-    let alerts: Vec<serde_json::Value> = fingerprints
-        .iter()
-        .map(|fp| {
-            let mut alert = template["alerts"][0].clone();
-            alert["fingerprint"] = fp.clone().into();
-            alert["labels"] = serde_json::json!({
-                "alertname": "HighErrorRate", "severity": "critical", "instance": instance, "pod": fp,
-            });
-            alert["annotations"] = serde_json::json!({ "summary": format!("Faults {group}") });
-            alert
-        })
-        .collect();
-    n["alerts"] = alerts.into();
-    n.to_string().into_bytes()
+    webhook::group_body(
+        TEMPLATE,
+        &[("alertname", "HighErrorRate"), ("instance", &instance)],
+        &[("severity", "critical")],
+        &format!("Faults {group}"),
+        fingerprints,
+    )
 }
 
 /// The generator's seed: `WARROOM_FAULT_SEED` when set (to measure over more runs), else
@@ -108,24 +94,8 @@ fn deliveries(rng: &mut Rng) -> Vec<Vec<u8>> {
 
 /// One try: the status, or `None` when the server could not be reached or hung up.
 fn try_deliver(address: SocketAddr, body: &[u8]) -> Option<u16> {
-    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(15)))
-        .ok()?;
-    let head = format!(
-        "POST /alerts/alertmanager HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
-         Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).ok()?;
-    stream.write_all(body).ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).ok()?;
-    String::from_utf8_lossy(&raw)
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
+    let auth = format!("Authorization: Bearer {TOKEN}");
+    webhook::try_post(address, "/alerts/alertmanager", &[&auth], body).map(|a| a.status)
 }
 
 /// What the senders saw.

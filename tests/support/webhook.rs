@@ -126,11 +126,17 @@ pub struct Answer {
 
 /// `POST path` with `body` and extra header lines; the connection is closed after the answer.
 pub fn post(address: SocketAddr, path: &str, headers: &[&str], body: &[u8]) -> Answer {
-    let mut stream =
-        TcpStream::connect_timeout(&address, Duration::from_secs(5)).expect("connects");
+    try_post(address, path, headers, body)
+        .unwrap_or_else(|| panic!("no answer from {address}{path}"))
+}
+
+/// Like [`post`], but `None` when the server cannot be reached, hangs up or says nothing that
+/// reads as HTTP (a server killed mid-request).
+pub fn try_post(address: SocketAddr, path: &str, headers: &[&str], body: &[u8]) -> Option<Answer> {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("a read timeout");
+        .ok()?;
     let mut head = format!(
         "POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\n",
@@ -141,7 +147,7 @@ pub fn post(address: SocketAddr, path: &str, headers: &[&str], body: &[u8]) -> A
         head.push_str("\r\n");
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).expect("the head is sent");
+    stream.write_all(head.as_bytes()).ok()?;
     // A server that refuses a huge body may close before reading it all.
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
@@ -150,13 +156,12 @@ pub fn post(address: SocketAddr, path: &str, headers: &[&str], body: &[u8]) -> A
     let status = text
         .split_whitespace()
         .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {text:?}"));
+        .and_then(|s| s.parse().ok())?;
     let body = text
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
-    Answer { status, body }
+    Some(Answer { status, body })
 }
 
 /// Posts to the webhook with the bearer token.
@@ -177,4 +182,45 @@ pub fn chat_with(dir: &Path, needles: &[&str]) -> String {
         }
         std::thread::sleep(Duration::from_millis(25));
     }
+}
+
+/// A notification made from the fixture `template`: the group whose labels are `group` (its
+/// key is made from them, as Alertmanager makes it), the common labels `group` plus `common`,
+/// the summary `summary`, and one firing alert per fingerprint (its `pod` label is the
+/// fingerprint).
+pub fn group_body(
+    template: &[u8],
+    group: &[(&str, &str)],
+    common: &[(&str, &str)],
+    summary: &str,
+    fingerprints: &[String],
+) -> Vec<u8> {
+    let template: serde_json::Value = serde_json::from_slice(template).expect("the fixture");
+    let labels = |extra: &[(&str, &str)]| {
+        let mut map = serde_json::Map::new();
+        for (k, v) in group.iter().chain(extra) {
+            map.insert((*k).to_owned(), (*v).into());
+        }
+        serde_json::Value::Object(map)
+    };
+    let key: Vec<String> = group.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+    let mut n = template.clone();
+    n["groupKey"] = format!("{{}}:{{{}}}", key.join(", ")).into();
+    n["groupLabels"] = labels(&[]);
+    n["commonLabels"] = labels(common);
+    n["commonAnnotations"] = serde_json::json!({ "summary": summary });
+    let alerts: Vec<serde_json::Value> = fingerprints
+        .iter()
+        .map(|fp| {
+            let mut alert = template["alerts"][0].clone();
+            alert["fingerprint"] = fp.clone().into();
+            let mut own = common.to_vec();
+            own.push(("pod", fp));
+            alert["labels"] = labels(&own);
+            alert["annotations"] = serde_json::json!({ "summary": summary });
+            alert
+        })
+        .collect();
+    n["alerts"] = alerts.into();
+    n.to_string().into_bytes()
 }
