@@ -10,12 +10,13 @@
 //! On PostgreSQL too when `WARROOM_TEST_POSTGRES_URL` names a server (a fresh database is made).
 //! `WARROOM_BENCH_ALERTS` changes the number of deliveries per figure (default 500).
 
-#[path = "../tests/support/postgres.rs"]
-mod postgres;
-#[path = "../tests/support/serving.rs"]
-mod serving;
-#[path = "../tests/support/webhook.rs"]
-mod webhook;
+// The integration tests' support; a bench uses a part of it.
+#[allow(dead_code)]
+#[path = "../tests/it/support/mod.rs"]
+mod support;
+
+use support::postgres;
+use support::webhook;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -6,12 +6,13 @@
 //!     export WARROOM_TEST_SYNAPSE_URL=$(scripts/start-synapse.sh)
 //!     cargo bench --bench matrix
 
-#[path = "../tests/support/matrix.rs"]
-mod matrix;
-#[path = "../tests/support/matrix_scene.rs"]
-mod scene;
-#[path = "../tests/support/serving.rs"]
-mod serving;
+// The integration tests' support; a bench uses a part of it.
+#[allow(dead_code)]
+#[path = "../tests/it/support/mod.rs"]
+mod support;
+
+use support::matrix;
+use support::matrix_scene as scene;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

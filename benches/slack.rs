@@ -15,10 +15,13 @@
 //! of `warroom serve` (`warroom::delivery::run`) carrying out the outbox. `WARROOM_BENCH_ROUNDS`
 //! (default 5) and `WARROOM_BENCH_CONCURRENCY` (default 200) change the load.
 
-#[path = "../tests/support/fake_slack/mod.rs"]
-mod fake_slack;
-#[path = "../tests/support/http_client.rs"]
-mod http_client;
+// The integration tests' support; a bench uses a part of it.
+#[allow(dead_code)]
+#[path = "../tests/it/support/mod.rs"]
+mod support;
+
+use support::fake_slack;
+use support::http_client;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

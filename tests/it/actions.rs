@@ -1,0 +1,576 @@
+//! Running runbook steps with real processes: read actions on a click, write actions after a
+//! second person approves, dangerous ones never; parameters that try to inject are refused or
+//! arrive as one literal argument; a request runs once however often it is pressed.
+
+use crate::support::screen;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use screen::Screen;
+use warroom::chat::console::ConsoleChat;
+use warroom::domain::{Action, Command, EventKind, IncidentNumber, ParamRules, UserId};
+use warroom::engine::clock::SimulatedClock;
+use warroom::engine::effect::Effect;
+use warroom::engine::port::Origin;
+use warroom::engine::postmortem::PostmortemRenderer;
+use warroom::engine::{ActionSettings, Engine, Settings};
+use warroom::executor::{DryRunExecutor, Executor, ExecutorSettings, ProcessExecutor};
+use warroom::runbook::{Library, load_paths};
+use warroom::store::Store;
+
+/// A fake kubectl (no cluster runs here) that accepts only the restart the runbook asks for.
+const FAKE_KUBECTL: &str = r#"#!/bin/sh
+if [ "$#" -eq 5 ] && [ "$1" = rollout ] && [ "$2" = restart ] && [ "$3" = deployment/api ] \
+   && [ "$4" = -n ] && [ "$5" = shop ]; then
+  echo "deployment.apps/api restarted"
+  exit 0
+fi
+echo "fake kubectl: unexpected arguments: $*" >&2
+exit 2
+"#;
+
+struct World {
+    engine: Arc<Engine>,
+    chat: Arc<ConsoleChat>,
+    screen: Screen,
+    clock: Arc<SimulatedClock>,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Default)]
+struct Options {
+    patterns: BTreeMap<String, String>,
+    database_url: Option<String>,
+    dry_run: bool,
+    /// Who may run steps; empty: anyone.
+    may_run: Vec<&'static str>,
+}
+
+fn fake_bin(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let kubectl = bin.join("kubectl");
+    std::fs::write(&kubectl, FAKE_KUBECTL).unwrap();
+    std::fs::set_permissions(&kubectl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+async fn world(options: Options) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("warroom.db").display()
+    ))
+    .await
+    .unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/action-runbooks");
+    let imported = load_paths(&[fixtures]);
+    assert!(imported.problems.is_empty(), "{:?}", imported.problems);
+    let clock = Arc::new(SimulatedClock::new(
+        Utc.with_ymd_and_hms(2026, 1, 5, 14, 0, 0).unwrap(),
+    ));
+    let executor: Arc<dyn Executor> = if options.dry_run {
+        Arc::new(DryRunExecutor)
+    } else {
+        Arc::new(ProcessExecutor::new(ExecutorSettings {
+            allowed_programs: ["printf", "kubectl", "sleep", "psql", "redis-cli"]
+                .map(String::from)
+                .to_vec(),
+            search_path: vec![
+                fake_bin(dir.path()),
+                PathBuf::from("/usr/bin"),
+                PathBuf::from("/bin"),
+            ],
+            ..ExecutorSettings::default()
+        }))
+    };
+    let database_url = options.database_url.clone();
+    let secrets: BTreeSet<String> = ["database_url", "redis_url"].map(String::from).into();
+    let rules = ParamRules::new(&options.patterns)
+        .unwrap()
+        .with_trusted(["namespace"])
+        .with_secrets(secrets.iter());
+    let actions = ActionSettings {
+        approvers: vec![UserId::parse("dave").unwrap()],
+        request_expiry: chrono::Duration::minutes(15),
+        default_timeout: Duration::from_secs(20),
+        dangerous_allowlist: Vec::new(),
+        raised: BTreeMap::new(),
+        values: BTreeMap::from([("namespace".to_owned(), "shop".to_owned())]),
+        secrets,
+        read_secret: Arc::new(move |name: &str| {
+            Ok(match name {
+                "database_url" => database_url.clone(),
+                _ => None,
+            })
+        }),
+        rules: Arc::new(rules),
+        executor,
+    };
+    let settings = Settings {
+        runbooks: Arc::new(Library::new(imported.runbooks)),
+        actions: Some(actions),
+        permissions: warroom::domain::Permissions {
+            declare: Vec::new(),
+            run: options
+                .may_run
+                .iter()
+                .map(|u| UserId::parse(u).unwrap())
+                .collect(),
+        },
+        ..Settings::default()
+    };
+    let engine = Arc::new(Engine::new(
+        store,
+        clock.clone(),
+        settings,
+        PostmortemRenderer::new(None).unwrap(),
+    ));
+    let screen = Screen::default();
+    let chat = Arc::new(ConsoleChat::new(Box::new(screen.clone()), "warroom"));
+    let world = World {
+        engine,
+        chat,
+        screen,
+        clock,
+        _dir: dir,
+    };
+    world
+        .say("alice", "lobby", "declare p1 API returns 500s")
+        .await;
+    world
+        .say("alice", "inc-1", "runbook attach api-actions")
+        .await;
+    world.screen.take();
+    world
+}
+
+fn origin(user: &str, room: &str) -> Origin {
+    Origin {
+        platform: "console".into(),
+        room_id: room.into(),
+        user: UserId::parse(user).unwrap(),
+    }
+}
+
+impl World {
+    async fn say(&self, user: &str, room: &str, text: &str) -> String {
+        let origin = origin(user, room);
+        let effects = self.engine.handle_text(&origin, text).await;
+        self.engine
+            .dispatch(self.chat.as_ref(), &origin, effects)
+            .await;
+        self.screen.take()
+    }
+
+    async fn run_with(&self, user: &str, step: u32, params: &[(&str, &str)]) -> String {
+        let origin = origin(user, "inc-1");
+        let command = Command {
+            incident: None,
+            action: Action::Run {
+                step,
+                params: params
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            },
+        };
+        let effects = self.engine.apply(&origin, command).await;
+        self.engine
+            .dispatch(self.chat.as_ref(), &origin, effects)
+            .await;
+        self.screen.take()
+    }
+
+    async fn kinds(&self) -> Vec<EventKind> {
+        self.engine
+            .store()
+            .timeline(IncidentNumber(1))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
+    }
+
+    async fn count(&self, type_name: &str) -> usize {
+        self.kinds()
+            .await
+            .iter()
+            .filter(|k| k.type_name() == type_name)
+            .count()
+    }
+}
+
+#[tokio::test]
+async fn a_read_action_runs_when_any_participant_asks() {
+    let w = world(Options::default()).await;
+    let out = w.say("carol", "inc-1", "run 1 pod_name=api-7f9c").await;
+    assert!(
+        out.contains("r1 · step 1 — Show the pod argument · exit code 0"),
+        "{out}"
+    );
+    assert!(out.contains("      pod\n      api-7f9c\n"), "{out}");
+    // The output is a thread reply under the runbook's message.
+    assert!(out.contains("[#inc-1 thread m"), "{out}");
+    assert_eq!(w.count("action_requested").await, 1);
+    assert_eq!(w.count("action_started").await, 1);
+    let finished = w.kinds().await.into_iter().find_map(|k| match k {
+        EventKind::ActionFinished {
+            exit_code, output, ..
+        } => Some((exit_code, output)),
+        _ => None,
+    });
+    assert_eq!(finished, Some((Some(0), "pod\napi-7f9c\n".to_owned())));
+}
+
+#[tokio::test]
+async fn a_missing_parameter_is_asked_for_by_name() {
+    let w = world(Options::default()).await;
+    let out = w.say("carol", "inc-1", "run 1").await;
+    assert!(
+        out.contains("step 1 needs pod_name: run 1 pod_name=…"),
+        "{out}"
+    );
+    assert_eq!(w.count("action_requested").await, 0);
+}
+
+const INJECTIONS: &[&str] = &[
+    "; rm -rf /",
+    "$(id)",
+    "`id`",
+    "api\nrm -rf /",
+    "--kubeconfig=/etc/x",
+];
+
+#[tokio::test]
+async fn injection_attempts_are_refused_by_the_default_rule() {
+    let w = world(Options::default()).await;
+    for value in INJECTIONS {
+        let out = w.run_with("carol", 1, &[("pod_name", value)]).await;
+        assert!(out.contains("pod_name"), "{value:?}: {out}");
+        assert!(!out.contains("exit code"), "{value:?} must not run: {out}");
+    }
+    assert_eq!(w.count("action_requested").await, 0);
+}
+
+#[tokio::test]
+async fn with_a_permissive_rule_an_injection_reaches_the_program_as_one_literal_argument() {
+    let patterns = BTreeMap::from([("pod_name".to_owned(), ".*".to_owned())]);
+    let w = world(Options {
+        patterns,
+        ..Options::default()
+    })
+    .await;
+    for (i, value) in INJECTIONS.iter().enumerate() {
+        let out = w.run_with("carol", 1, &[("pod_name", value)]).await;
+        if value.contains('\n') {
+            // No rule lets a control character through.
+            assert!(!out.contains("exit code"), "{out}");
+            continue;
+        }
+        assert!(out.contains("exit code 0"), "{value:?}: {out}");
+        let finished: Vec<String> = w
+            .kinds()
+            .await
+            .into_iter()
+            .filter_map(|k| match k {
+                EventKind::ActionFinished { output, .. } => Some(output),
+                _ => None,
+            })
+            .collect();
+        // printf prints each argument on its own line: "pod", then the value, whole.
+        let last = finished.last().expect("a finished run");
+        assert_eq!(last, &format!("pod\n{value}\n"), "attempt {i}");
+    }
+}
+
+#[tokio::test]
+async fn a_write_action_waits_for_an_approver_who_is_not_the_requester() {
+    let w = world(Options::default()).await;
+    let asked = w.say("bob", "inc-1", "run 3").await;
+    assert!(
+        asked.contains("r1 · approval needed: step 3 — Restart the API"),
+        "{asked}"
+    );
+    // The card shows what will run: the configured namespace filled in.
+    assert!(
+        asked.contains("kubectl rollout restart deployment/api -n shop"),
+        "{asked}"
+    );
+    assert!(!asked.contains("<namespace>"), "{asked}");
+    assert!(asked.contains("Approvers: @alice, @dave"), "{asked}");
+    assert_eq!(w.count("action_started").await, 0);
+
+    let own = w.say("bob", "inc-1", "approve r1").await;
+    assert!(
+        own.contains("r1 was requested by you; another approver must decide it"),
+        "{own}"
+    );
+    let stranger = w.say("carol", "inc-1", "approve r1").await;
+    assert!(
+        stranger.contains("only the commander or a configured approver may decide r1"),
+        "{stranger}"
+    );
+    assert_eq!(w.count("action_started").await, 0);
+
+    let approved = w.say("dave", "inc-1", "approve r1").await;
+    assert!(approved.contains("@dave approved r1"), "{approved}");
+    assert!(approved.contains("exit code 0"), "{approved}");
+    assert!(
+        approved.contains("deployment.apps/api restarted"),
+        "{approved}"
+    );
+    let again = w.say("alice", "inc-1", "approve r1").await;
+    assert!(again.contains("r1 is already finished"), "{again}");
+    assert_eq!(w.count("action_started").await, 1);
+}
+
+#[tokio::test]
+async fn a_denied_request_never_runs() {
+    let w = world(Options::default()).await;
+    w.say("bob", "inc-1", "run 3").await;
+    let denied = w.say("alice", "inc-1", "deny r1 not during peak").await;
+    assert!(
+        denied.contains("@alice denied r1: not during peak"),
+        "{denied}"
+    );
+    let late = w.say("dave", "inc-1", "approve r1").await;
+    assert!(late.contains("r1 is already denied"), "{late}");
+    assert_eq!(w.count("action_started").await, 0);
+}
+
+#[tokio::test]
+async fn an_approval_after_expiry_is_refused() {
+    let w = world(Options::default()).await;
+    w.say("bob", "inc-1", "run 3").await;
+    w.clock.advance(chrono::Duration::minutes(16));
+    let out = w.say("alice", "inc-1", "approve r1").await;
+    assert!(
+        out.contains("r1 expired at 14:15 UTC; run the step again to ask anew"),
+        "{out}"
+    );
+    assert_eq!(w.count("action_expired").await, 1);
+    assert_eq!(w.count("action_started").await, 0);
+    // The step is free again.
+    let again = w.say("bob", "inc-1", "run 3").await;
+    assert!(again.contains("r2 · approval needed"), "{again}");
+}
+
+#[tokio::test]
+async fn a_request_left_undecided_past_its_expiry_gives_the_step_back() {
+    let w = world(Options::default()).await;
+    w.say("bob", "inc-1", "run 3").await;
+    let early = w.say("carol", "inc-1", "run 3").await;
+    assert!(early.contains("step 3 already has r1 (pending)"), "{early}");
+    w.clock.advance(chrono::Duration::minutes(15));
+    let later = w.say("carol", "inc-1", "run 3").await;
+    assert!(later.contains("r2 · approval needed"), "{later}");
+    assert_eq!(w.count("action_expired").await, 1);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_presses_of_run_give_one_execution() {
+    let w = world(Options::default()).await;
+    let mut presses = Vec::new();
+    for i in 0..50 {
+        let engine = w.engine.clone();
+        presses.push(tokio::spawn(async move {
+            let who = origin(&format!("responder{i}"), "inc-1");
+            let command = Command {
+                incident: None,
+                action: Action::Run {
+                    step: 4,
+                    params: BTreeMap::new(),
+                },
+            };
+            (who.clone(), engine.apply(&who, command).await)
+        }));
+    }
+    let mut runs = Vec::new();
+    for press in presses {
+        let (who, effects) = press.await.unwrap();
+        // Carry out every press's effects at once, twice over, to try to start it again.
+        for _ in 0..2 {
+            let engine = w.engine.clone();
+            let chat = w.chat.clone();
+            let who = who.clone();
+            let effects = effects.clone();
+            runs.push(tokio::spawn(async move {
+                engine.dispatch(chat.as_ref(), &who, effects).await
+            }));
+        }
+    }
+    for run in runs {
+        run.await.unwrap();
+    }
+    assert_eq!(w.count("action_requested").await, 1);
+    assert_eq!(w.count("action_started").await, 1);
+    assert_eq!(w.count("action_finished").await, 1);
+}
+
+#[tokio::test]
+async fn a_command_past_its_time_limit_is_killed() {
+    let w = world(Options::default()).await;
+    let out = w.say("carol", "inc-1", "run 4").await;
+    assert!(out.contains("killed after its 1 s limit"), "{out}");
+    let timed_out = w.kinds().await.into_iter().any(|k| {
+        matches!(
+            k,
+            EventKind::ActionFinished {
+                timed_out: true,
+                ..
+            }
+        )
+    });
+    assert!(timed_out);
+}
+
+#[tokio::test]
+async fn a_dangerous_action_is_shown_and_never_run() {
+    let w = world(Options::default()).await;
+    let out = w.say("alice", "inc-1", "run 5").await;
+    assert!(out.contains("Step 5 is dangerous"), "{out}");
+    assert!(out.contains("Warroom will not run it"), "{out}");
+    assert!(out.contains("redis-cli -u <redis_url> FLUSHALL"), "{out}");
+    assert_eq!(w.count("action_requested").await, 0);
+}
+
+#[tokio::test]
+async fn a_drill_starts_nothing_and_says_so() {
+    let w = world(Options {
+        dry_run: true,
+        ..Options::default()
+    })
+    .await;
+    let out = w.say("carol", "inc-1", "run 1 pod_name=api-7f9c").await;
+    assert!(out.contains("drill, nothing started"), "{out}");
+    assert!(out.contains("dry run: would run"), "{out}");
+    let drill = w
+        .kinds()
+        .await
+        .into_iter()
+        .any(|k| matches!(k, EventKind::ActionStarted { dry_run: true, .. }));
+    assert!(drill);
+}
+
+#[tokio::test]
+async fn a_read_action_queries_the_test_postgresql() {
+    let Ok(url) = std::env::var("WARROOM_TEST_POSTGRES_URL") else {
+        println!("skipped: set WARROOM_TEST_POSTGRES_URL to run psql against PostgreSQL");
+        return;
+    };
+    let w = world(Options {
+        database_url: Some(url.clone()),
+        ..Options::default()
+    })
+    .await;
+    let out = w.say("carol", "inc-1", "run 2").await;
+    assert!(
+        out.contains("r1 · step 2 — Ask the database · exit code 0"),
+        "{out}"
+    );
+    assert!(out.contains("  42\n"), "{out}");
+    assert!(!out.contains(&url), "the secret URL is not shown");
+}
+
+#[tokio::test]
+async fn the_post_mortem_tells_who_asked_approved_and_what_came_of_it() {
+    let w = world(Options::default()).await;
+    w.say("bob", "inc-1", "run 3").await;
+    w.say("dave", "inc-1", "approve r1").await;
+    let markdown = w
+        .engine
+        .postmortem_markdown(IncidentNumber(1))
+        .await
+        .unwrap();
+    assert!(
+        markdown.contains("| bob | asked to run step 3 (Restart the API), a write action, as r1"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| dave | approved r1 |"), "{markdown}");
+    assert!(
+        markdown.contains("r1 finished with exit code 0"),
+        "{markdown}"
+    );
+    let effects = w
+        .engine
+        .handle_text(&origin("bob", "inc-1"), "approve r1")
+        .await;
+    assert!(matches!(&effects[0], Effect::Reply { .. }));
+}
+
+#[tokio::test]
+async fn a_run_cut_short_by_a_crash_is_settled_once_it_is_surely_over_and_frees_its_step() {
+    let w = world(Options::default()).await;
+    w.say("bob", "inc-1", "run 3").await;
+    // Approved, moved to running, and then the process died before the command ended.
+    let store = w.engine.store();
+    let r1 = warroom::domain::RequestId(1);
+    use warroom::domain::RequestState::{Approved, Pending, Running};
+    assert!(
+        store
+            .move_request(r1, Pending, Approved, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .move_request(r1, Approved, Running, None)
+            .await
+            .unwrap()
+    );
+
+    // Not yet surely over: approved by 14:15 at the latest, a 20 s limit, a minute's grace.
+    w.clock.advance(chrono::Duration::minutes(16));
+    w.engine.fire_due(&[w.chat.as_ref()], "test").await.unwrap();
+    let still = w.say("carol", "inc-1", "run 3").await;
+    assert!(still.contains("step 3 already has r1 (running)"), "{still}");
+    assert_eq!(w.count("action_finished").await, 0);
+
+    w.clock.advance(chrono::Duration::minutes(1));
+    w.engine.fire_due(&[w.chat.as_ref()], "test").await.unwrap();
+    let told = w.screen.take();
+    assert!(
+        told.contains("r1 · step 3 — Restart the API · interrupted: Warroom stopped while it ran"),
+        "{told}"
+    );
+    let finished = w.kinds().await.into_iter().find_map(|k| match k {
+        EventKind::ActionFinished {
+            exit_code, output, ..
+        } => Some((exit_code, output)),
+        _ => None,
+    });
+    let (code, output) = finished.expect("an ActionFinished event");
+    assert_eq!(code, None);
+    assert!(output.starts_with("interrupted:"), "{output}");
+    // Settled once: the next look, a minute later, finds nothing to settle.
+    w.clock.advance(chrono::Duration::minutes(1));
+    w.engine.fire_due(&[w.chat.as_ref()], "test").await.unwrap();
+    assert!(!w.screen.take().contains("interrupted"));
+    assert_eq!(w.count("action_finished").await, 1);
+    let again = w.say("bob", "inc-1", "run 3").await;
+    assert!(again.contains("r2 · approval needed"), "{again}");
+}
+
+#[tokio::test]
+async fn only_the_people_listed_may_run_steps() {
+    let w = world(Options {
+        may_run: vec!["alice", "dave"],
+        ..Options::default()
+    })
+    .await;
+    let refused = w.say("carol", "inc-1", "run 1 pod_name=api-7f9c").await;
+    assert!(
+        refused.contains("only @alice, @dave may run runbook steps here"),
+        "{refused}"
+    );
+    assert_eq!(w.count("action_requested").await, 0);
+    let ran = w.say("dave", "inc-1", "run 1 pod_name=api-7f9c").await;
+    assert!(ran.contains("exit code 0"), "{ran}");
+}

@@ -1,0 +1,243 @@
+//! The console, run as a user runs it: the `warroom` binary fed a script on a simulated clock.
+//! The golden transcript of a whole incident is compared line by line; set
+//! `WARROOM_UPDATE_GOLDEN=1` to rewrite it after an intended change.
+
+use crate::support::binary;
+use crate::support::postgres;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use binary::{sqlite_url, warroom};
+
+fn transcripts() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("utf-8 output")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn rehearse(dir: &Path, database_url: &str, script: &str) -> Output {
+    warroom(dir, database_url, &["console", "--simulated-clock"], script)
+}
+
+fn assert_golden(name: &str, actual: &str) {
+    let path = transcripts().join(name);
+    if std::env::var_os("WARROOM_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).expect("golden file written");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (set WARROOM_UPDATE_GOLDEN=1 to create it)",
+            path.display()
+        )
+    });
+    for (i, (want, got)) in expected.lines().zip(actual.lines()).enumerate() {
+        assert_eq!(got, want, "{name} differs at line {}", i + 1);
+    }
+    assert_eq!(
+        actual.lines().count(),
+        expected.lines().count(),
+        "{name} has a different number of lines"
+    );
+}
+
+fn full_incident_script() -> String {
+    std::fs::read_to_string(transcripts().join("full_incident.txt")).expect("the script")
+}
+
+fn plays_the_whole_incident(database_url: &str, dir: &Path) -> String {
+    let output = rehearse(dir, database_url, &full_incident_script());
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    stdout(&output)
+}
+
+#[test]
+fn a_whole_incident_plays_from_a_script_as_the_golden_transcript_says() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = plays_the_whole_incident(&sqlite_url(dir.path()), dir.path());
+    assert_golden("full_incident.out", &out);
+    // The three durations of the script: ack after 4m30s, mitigated after 25m, resolved after 41m.
+    assert!(out.contains("| Acknowledged | 4m 30s |"), "{out}");
+    assert!(out.contains("| Mitigated | 25m 00s |"), "{out}");
+    assert!(out.contains("| Resolved | 41m 00s |"), "{out}");
+}
+
+#[tokio::test]
+async fn the_same_script_gives_the_same_transcript_on_postgresql() {
+    let Some((_, _, url)) = postgres::fresh_postgres(
+        "the_same_script_gives_the_same_transcript_on_postgresql",
+        "console",
+    )
+    .await
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = plays_the_whole_incident(&url, dir.path());
+    assert_golden("full_incident.out", &out);
+}
+
+#[test]
+fn state_persists_between_console_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = sqlite_url(dir.path());
+    let first = rehearse(
+        dir.path(),
+        &url,
+        "alice: /incident declare p2 Search is slow\n",
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let second = rehearse(
+        dir.path(),
+        &url,
+        "bob: /incident ack\nbob@lobby: /incident list\n",
+    );
+    let out = stdout(&second);
+    assert!(out.contains("INC-1 · @bob acknowledged"), "{out}");
+    assert!(
+        out.contains("INC-1 · P2 · Investigating — Search is slow"),
+        "{out}"
+    );
+    // The second run's clock starts after the first run's last event.
+    assert!(out.contains("14:01 UTC"), "{out}");
+}
+
+#[test]
+fn postmortem_command_writes_markdown_to_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = sqlite_url(dir.path());
+    plays_the_whole_incident(&url, dir.path());
+    let out = warroom(
+        dir.path(),
+        &url,
+        &["postmortem", "INC-1", "--out", "pm.md"],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let markdown = std::fs::read_to_string(dir.path().join("pm.md")).expect("pm.md written");
+    assert!(
+        markdown.starts_with("# INC-1: Checkout API returns 500s"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| Resolved | 41m 00s |"), "{markdown}");
+
+    let missing = warroom(dir.path(), &url, &["postmortem", "INC-9"], "");
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("there is no INC-9"),
+        "{}",
+        stderr(&missing)
+    );
+    let malformed = warroom(dir.path(), &url, &["postmortem", "seven"], "");
+    assert!(
+        stderr(&malformed).contains("'seven' is not an incident number like INC-7"),
+        "{}",
+        stderr(&malformed)
+    );
+}
+
+/// A folder with the console fixture runbooks as `runbooks/`, the default place Warroom reads.
+fn with_runbooks(dir: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/console-runbooks");
+    let to = dir.join("runbooks");
+    std::fs::create_dir_all(&to).expect("runbooks folder");
+    for entry in std::fs::read_dir(from).expect("fixtures") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, to.join(path.file_name().expect("name"))).expect("copied");
+    }
+}
+
+#[test]
+fn a_runbook_is_suggested_attached_and_worked_through_as_the_golden_transcript_says() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    with_runbooks(dir.path());
+    let script =
+        std::fs::read_to_string(transcripts().join("runbook_incident.txt")).expect("the script");
+    let output = rehearse(dir.path(), &sqlite_url(dir.path()), &script);
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert_golden("runbook_incident.out", &out);
+    assert!(out.contains("1. Checkout API errors · 5 steps"), "{out}");
+    assert!(
+        out.contains("| 4 | Fix | Tell support what customers see and when it should end. | skipped by alice at 14:06: support already knows |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| 2 | Diagnose | Read the last errors | done by bob at 14:03: pods crashlooping since the 14:00 deploy |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("- [ ] Canary every checkout deploy behind the error-rate alert _(suggested by the runbooks' prevention lists)_"),
+        "{out}"
+    );
+}
+
+const ROTATIONS: &str = r#"
+[[rotations]]
+name = "primary"
+people = ["dave", "erin"]
+handoff = "monday 09:00"
+time_zone = "Europe/Berlin"
+start = "2025-12-29"
+
+[[rotations]]
+name = "secondary"
+people = ["frank"]
+handoff = "monday 09:00"
+time_zone = "UTC"
+start = "2025-12-29"
+"#;
+
+#[test]
+fn escalation_pages_each_level_until_acknowledged_and_reminds_until_resolved() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("warroom.toml"), ROTATIONS).expect("config");
+    let script = std::fs::read_to_string(transcripts().join("escalation.txt")).expect("script");
+    let output = rehearse(dir.path(), &sqlite_url(dir.path()), &script);
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert_golden("escalation.out", &out);
+    let pages: Vec<&str> = out.lines().filter(|l| l.contains("Paging level")).collect();
+    assert_eq!(
+        pages.len(),
+        3,
+        "levels 1, 2 and 3, then the ack stops them:\n{out}"
+    );
+    assert!(
+        pages[0].contains("Paging level 1 for INC-1 (P1, not acknowledged after 0m): @erin"),
+        "{out}"
+    );
+    assert!(
+        pages[1].contains("Paging level 2 for INC-1 (P1, not acknowledged after 5m): @frank"),
+        "{out}"
+    );
+    assert!(
+        pages[2].contains(
+            "Paging level 3 for INC-1 (P1, not acknowledged after 15m): @engineering-managers"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("[dm erin] warroom: You are paged for INC-1 (P1)"),
+        "{out}"
+    );
+    let reminders = out
+        .lines()
+        .filter(|l| l.contains("Status update due"))
+        .count();
+    assert_eq!(
+        reminders, 2,
+        "at 14:30 (P1, every 30m) and 15:00 (P0, every 15m):\n{out}"
+    );
+    assert!(
+        out.contains("14:05:00  warroom  paged level 2: frank"),
+        "{out}"
+    );
+}

@@ -1,0 +1,99 @@
+//! Slack's rules that Warroom keeps on its side: a taken channel name gets a suffix, a 429 is
+//! waited out as long as Retry-After says, and a page mentions people and user groups in the
+//! war room and sends each paged person a direct message.
+
+use crate::support::slack_world;
+
+use std::time::Duration;
+
+use slack_world::{SlackWorld, WORK};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_name_gets_a_suffix_and_a_429_is_waited_out() {
+    let Some(mut world) = SlackWorld::start("slack rules", "").await else {
+        return;
+    };
+    world.fake.take_name("inc-1-checkout-is-down");
+    world.fake.rate_limit("chat.postMessage", 1, 1);
+    world
+        .command("U0ALICE", "C0GENERAL", "declare p1 Checkout is down")
+        .await;
+    let room = world
+        .fake
+        .wait_for("the war room, its card pinned", WORK, |w| {
+            let room = w.channels.values().find(|c| c.name.starts_with("inc-1"))?;
+            (!room.pins.is_empty()).then(|| (room.id.clone(), room.name.clone()))
+        })
+        .await;
+    assert_eq!(room.1, "inc-1-checkout-is-down-2");
+    let creates = world.fake.world(|w| {
+        w.calls
+            .iter()
+            .filter(|c| c.method == "conversations.create")
+            .map(|c| (c.args["name"].clone(), c.error.clone()))
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(creates.len(), 2);
+    assert_eq!(creates[0].1.as_deref(), Some("name_taken"));
+    // The 429 came, and the same post was tried again after the second it asked for.
+    let (limited, retried) = world
+        .fake
+        .wait_for("the rate-limited post, tried again", WORK, |w| {
+            let limited = w
+                .calls
+                .iter()
+                .find(|c| c.error.as_deref() == Some("ratelimited"))?;
+            let retried = w
+                .calls
+                .iter()
+                .find(|c| c.error.is_none() && c.at > limited.at && c.args == limited.args)?;
+            Some((limited.at, retried.at))
+        })
+        .await;
+    assert!(
+        retried - limited >= Duration::from_secs(1),
+        "{:?}",
+        retried - limited
+    );
+    let violations = world.fake.world(|w| w.violations.clone());
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_mentions_people_and_groups_and_messages_each_person_directly() {
+    let paging = r#"
+[escalation.p1]
+levels = [{ after = "0m", targets = ["@U0ONCALL", "group:S0SRE"] }]
+"#;
+    let Some(mut world) = SlackWorld::start("slack pages", paging).await else {
+        return;
+    };
+    world
+        .command("U0ALICE", "C0GENERAL", "declare p1 Payments fail")
+        .await;
+    let page = world
+        .fake
+        .wait_for("the page in the war room", WORK, |w| {
+            let room = w.channels.values().find(|c| c.name.starts_with("inc-1"))?;
+            room.messages
+                .iter()
+                .find(|m| m.blocks.to_string().contains("Paging level 1"))
+                .map(|m| m.blocks.to_string())
+        })
+        .await;
+    assert!(page.contains("<@U0ONCALL>"), "{page}");
+    assert!(page.contains("<!subteam^S0SRE>"), "{page}");
+    let dm = world
+        .fake
+        .wait_for("the direct message", WORK, |w| {
+            let im = w
+                .channels
+                .values()
+                .find(|c| c.is_im && c.members == ["U0ONCALL"])?;
+            im.messages.first().map(|m| m.text.clone())
+        })
+        .await;
+    assert!(dm.contains("You are paged for INC-1"), "{dm}");
+    let violations = world.fake.world(|w| w.violations.clone());
+    assert!(violations.is_empty(), "{violations:#?}");
+}

@@ -1,0 +1,223 @@
+//! Stories about what the chats need remembered: war rooms, cards and buttons.
+
+use std::collections::BTreeSet;
+
+use warroom::domain::{Action, Command, IncidentNumber, NoteText};
+use warroom::store::{Store, StoredCard, StoredRoom};
+
+use super::declare;
+
+pub async fn a_war_room_is_found_from_its_incident_and_the_incident_from_its_room(store: Store) {
+    let one = declare(&store, "Checkout API returns 500s").await.number;
+    let two = declare(&store, "Search is slow").await.number;
+    let room = StoredRoom {
+        id: "C024BE91L".into(),
+        name: "inc-1-checkout-api-returns-500s".into(),
+    };
+
+    store
+        .bind_war_room("slack", one, &room)
+        .await
+        .expect("bound");
+    store
+        .bind_war_room("slack", one, &room)
+        .await
+        .expect("binding again changes nothing");
+    assert_eq!(
+        store.war_room("slack", one).await.unwrap(),
+        Some(room.clone())
+    );
+    assert_eq!(
+        store.incident_for_room("slack", &room.id).await.unwrap(),
+        Some(one)
+    );
+    assert_eq!(store.war_room("matrix", one).await.unwrap(), None);
+    assert_eq!(store.war_room("slack", two).await.unwrap(), None);
+    assert_eq!(
+        store
+            .incident_for_room("slack", "C0NOTAROOM")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.incident_for_room("matrix", &room.id).await.unwrap(),
+        None
+    );
+
+    // A room serves one incident, and an incident has one room per platform.
+    assert!(store.bind_war_room("slack", two, &room).await.is_err());
+    let other = StoredRoom {
+        id: "C0OTHER".into(),
+        name: "inc-1-again".into(),
+    };
+    assert!(store.bind_war_room("slack", one, &other).await.is_err());
+    assert_eq!(
+        store.incident_for_room("slack", &room.id).await.unwrap(),
+        Some(one)
+    );
+    assert_eq!(
+        store.incident_for_room("slack", &other.id).await.unwrap(),
+        None
+    );
+
+    // The same room id on another platform is another room.
+    store
+        .bind_war_room("matrix", two, &room)
+        .await
+        .expect("bound on matrix");
+    assert_eq!(
+        store.incident_for_room("matrix", &room.id).await.unwrap(),
+        Some(two)
+    );
+}
+
+pub async fn saving_a_card_again_replaces_where_it_was_posted(store: Store) {
+    let one = declare(&store, "Checkout API returns 500s").await.number;
+    assert_eq!(store.card("slack", one).await.unwrap(), None);
+    let card = StoredCard {
+        room_id: "C024BE91L".into(),
+        message_id: "1700000000.000100".into(),
+    };
+    store.save_card("slack", one, &card).await.unwrap();
+    assert_eq!(store.card("slack", one).await.unwrap(), Some(card));
+
+    let moved = StoredCard {
+        room_id: "C0NEWROOM".into(),
+        message_id: "1700000099.000200".into(),
+    };
+    store.save_card("slack", one, &moved).await.unwrap();
+    assert_eq!(store.card("slack", one).await.unwrap(), Some(moved));
+    assert_eq!(store.card("matrix", one).await.unwrap(), None);
+}
+
+pub async fn the_same_command_always_gets_the_same_button(store: Store) {
+    let ack = Command {
+        incident: Some(IncidentNumber(7)),
+        action: Action::Ack,
+    };
+    let resolve = Command {
+        incident: Some(IncidentNumber(7)),
+        action: Action::Resolve {
+            note: Some(NoteText::parse("fixed by rollback").unwrap()),
+        },
+    };
+    let ack_id = store.button_for(&ack).await.unwrap();
+    assert_eq!(store.button_for(&ack).await.unwrap(), ack_id);
+    let resolve_id = store.button_for(&resolve).await.unwrap();
+    assert_ne!(resolve_id, ack_id);
+    assert_eq!(store.button(ack_id).await.unwrap(), Some(ack));
+    assert_eq!(store.button(resolve_id).await.unwrap(), Some(resolve));
+
+    // Many replicas showing a new button at once still agree on its id.
+    let list = Command {
+        incident: None,
+        action: Action::List,
+    };
+    let asks: Vec<_> = (0..10)
+        .map(|_| {
+            let (store, list) = (store.clone(), list.clone());
+            tokio::spawn(async move { store.button_for(&list).await })
+        })
+        .collect();
+    let mut ids = BTreeSet::new();
+    for ask in asks {
+        ids.insert(ask.await.expect("the task finished").expect("an id"));
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+}
+
+pub async fn an_unknown_button_is_none(store: Store) {
+    assert_eq!(store.button(999_999).await.unwrap(), None);
+    assert_eq!(store.button(-1).await.unwrap(), None);
+}
+
+fn runbook() -> warroom::domain::Runbook {
+    use warroom::domain::{Risk, Runbook, Section, Step};
+    Runbook {
+        id: "checkout-errors".into(),
+        title: "Checkout API errors".into(),
+        source: "runbooks/checkout-errors.md:9".into(),
+        alerts: vec!["CheckoutErrorRateHigh".into()],
+        keywords: vec!["checkout".into()],
+        symptoms: vec!["Checkout returns 500s".into()],
+        severity: Some(warroom::domain::Severity::P1),
+        services: vec!["checkout".into()],
+        owner: Some("payments-team".into()),
+        steps: vec![
+            Step {
+                title: "List the checkout pods".into(),
+                section: Section::Diagnosis,
+                command: Some("kubectl get pods -n shop -l app=checkout".into()),
+                risk: Some(Risk::Read),
+                action: Some("checkout-pods".into()),
+                timeout_secs: Some(30),
+                line: 14,
+            },
+            Step {
+                title: "Roll back the last deploy".into(),
+                section: Section::Mitigation,
+                command: Some("kubectl rollout undo deployment/checkout -n shop".into()),
+                risk: Some(Risk::Write),
+                action: None,
+                timeout_secs: None,
+                line: 20,
+            },
+        ],
+        prevention: vec!["Canary every deploy".into()],
+    }
+}
+
+pub async fn attached_runbooks_and_their_progress_read_back_the_same(store: Store) {
+    use warroom::domain::StepOutcome;
+    let mut incident = declare(&store, "Checkout API returns 500s").await;
+    let attach = incident.attach_runbook(&runbook()).expect("attachable");
+    let skip = NoteText::parse("not needed").ok();
+    let event = incident.event(attach, super::user("alice"), super::at(1));
+    incident.apply(&event);
+    store.record(&incident, &event).await.expect("recorded");
+    let skipped = incident
+        .finish_step(2, StepOutcome::Skipped(skip))
+        .expect("skippable");
+    let event = incident.event(skipped, super::user("bob"), super::at(2));
+    incident.apply(&event);
+    store.record(&incident, &event).await.expect("recorded");
+
+    let read = store.incident(incident.number).await.unwrap().unwrap();
+    assert_eq!(read, incident);
+    assert_eq!(read.runbooks[0].progress(), (0, 1));
+    let timeline = store.timeline(incident.number).await.unwrap();
+    assert_eq!(
+        warroom::domain::Incident::from_timeline(&timeline),
+        Some(incident)
+    );
+
+    let message = StoredCard {
+        room_id: "C024BE91L".into(),
+        message_id: "1700000000.000200".into(),
+    };
+    let n = IncidentNumber(1);
+    store
+        .save_runbook_message("slack", n, "checkout-errors", &message)
+        .await
+        .unwrap();
+    let moved = StoredCard {
+        message_id: "1700000001.000300".into(),
+        ..message
+    };
+    store
+        .save_runbook_message("slack", n, "checkout-errors", &moved)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .runbook_message("slack", n, "checkout-errors")
+            .await
+            .unwrap(),
+        Some(moved)
+    );
+    assert_eq!(
+        store.runbook_message("slack", n, "other").await.unwrap(),
+        None
+    );
+}
