@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use warroom::chat::console::ConsoleChat;
+use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber, ParamRules, UserId};
 use warroom::engine::clock::SystemClock;
 use warroom::engine::port::Origin;
@@ -21,7 +22,7 @@ const RUNBOOK: &str = "---\nid: bench\ntitle: Bench actions\nalerts: [BenchAlert
 
 fn origin(user: &str, room: &str) -> Origin {
     Origin {
-        platform: "console".into(),
+        platform: Platform::Console,
         room_id: room.into(),
         user: UserId::parse(user).expect("user"),
     }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use sqlx::{AssertSqlSafe, Connection, Executor};
 use warroom::chat::console::ConsoleChat;
+use warroom::domain::Platform;
 use warroom::domain::{
     EventKind, Incident, IncidentNumber, IncidentTitle, NoteText, Severity, UserId,
 };
@@ -34,7 +35,7 @@ async fn engine(url: &str) -> Engine {
 
 fn origin(room: &str, user: &str) -> Origin {
     Origin {
-        platform: "console".into(),
+        platform: Platform::Console,
         room_id: room.into(),
         user: UserId::parse(user).expect("user"),
     }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use sqlx::{AssertSqlSafe, Connection, Executor};
-use warroom::domain::UserId;
+use warroom::domain::{Platform, UserId};
 use warroom::engine::clock::{Clock, SimulatedClock};
 use warroom::engine::message::{FileUpload, Message};
 use warroom::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
@@ -32,7 +32,7 @@ use warroom::store::Store;
 const INCIDENTS: usize = 100;
 const OUTAGE: chrono::Duration = chrono::Duration::seconds(60);
 const STEP: chrono::Duration = chrono::Duration::milliseconds(100);
-const PLATFORM: &str = "bench";
+const PLATFORM: Platform = Platform::Console;
 
 /// A chat that refuses every call while down and answers at once (or after `delay`) otherwise.
 struct FlakyChat {
@@ -57,7 +57,7 @@ impl FlakyChat {
 
 #[async_trait]
 impl ChatPort for FlakyChat {
-    fn platform(&self) -> &str {
+    fn platform(&self) -> Platform {
         PLATFORM
     }
     async fn create_room(&self, name: &str, _topic: &str) -> Result<RoomRef, ChatError> {
@@ -145,7 +145,7 @@ async fn outage(url: &str, delay: Duration, jump: bool) -> Outage {
         refused: AtomicUsize::new(0),
     };
     let origin = Origin {
-        platform: PLATFORM.into(),
+        platform: PLATFORM,
         room_id: "lobby".into(),
         user: UserId::parse("alice").expect("user"),
     };

@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 use secrecy::SecretString;
 use tokio::sync::Barrier;
 use warroom::chat::slack::{ApiSettings, SignatureVerifier, SlackAdapter, SlackApi, SlackChat};
+use warroom::domain::Platform;
 use warroom::engine::clock::SystemClock;
 use warroom::engine::postmortem::PostmortemRenderer;
 use warroom::engine::{Engine, Settings};
@@ -241,7 +242,7 @@ async fn main() {
         engine: engine.clone(),
         alerts: None,
         slack: Some(adapter),
-        chats: vec!["slack".into()],
+        chats: vec![Platform::Slack],
     });
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let endpoint = format!("http://{address}/slack/commands");

@@ -41,7 +41,9 @@ pub async fn run(
             last_repair = Some(Instant::now());
             match engine.repair_war_rooms(chat.as_ref()).await {
                 Ok(0) => {}
-                Ok(n) => tracing::info!(chat = chat.platform(), incidents = n, "war rooms to make"),
+                Ok(n) => {
+                    tracing::info!(chat = %chat.platform(), incidents = n, "war rooms to make")
+                }
                 Err(error) => tracing::warn!(%error, "could not look for missing war rooms"),
             }
         }
@@ -51,7 +53,7 @@ pub async fn run(
                 wait
             }
             Err(error) => {
-                tracing::error!(%error, chat = chat.platform(), retry_in_secs = backoff.as_secs(), "the outbox could not be delivered");
+                tracing::error!(%error, chat = %chat.platform(), retry_in_secs = backoff.as_secs(), "the outbox could not be delivered");
                 let wait = backoff;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
                 wait
@@ -59,7 +61,7 @@ pub async fn run(
         };
         tokio::select! {
             () = &mut shutdown => {
-                tracing::info!(chat = chat.platform(), "delivery stopped");
+                tracing::info!(chat = %chat.platform(), "delivery stopped");
                 return;
             }
             () = tokio::time::sleep(wait) => {}
@@ -77,7 +79,7 @@ async fn round(engine: &Engine, chat: &dyn ChatPort, owner: &str) -> Result<Dura
         .map_err(|e| e.to_string())?;
     if done.delivered + done.refused + done.retrying > 0 {
         tracing::debug!(
-            chat = chat.platform(),
+            chat = %chat.platform(),
             delivered = done.delivered,
             retrying = done.retrying,
             refused = done.refused,

@@ -143,7 +143,7 @@ impl Application {
                 alerts,
                 // Over Socket Mode, Slack's HTTP endpoints stay closed.
                 slack: slack.clone().filter(|_| slack_socket.is_none()),
-                chats: chats.iter().map(|c| c.platform().to_owned()).collect(),
+                chats: chats.iter().map(|c| c.platform()).collect(),
             }),
             &http_config,
         );

@@ -8,6 +8,8 @@ use figment::value::{Dict, Map, Value};
 use figment::{Metadata, Profile, Provider, Source};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
+use crate::domain::Platform;
+
 use super::{
     ActionsConfig, AlertsConfig, Config, ConfigError, EscalationConfig, HttpConfig, MatrixConfig,
     PermissionsConfig, RotationConfig, SeverityEscalation, SlackConfig,
@@ -61,8 +63,8 @@ impl TomlFile {
     /// keys of tables named freely (`actions.environments.*`, `actions.secrets.*`, …).
     pub(super) fn unknown_keys(&self) -> Vec<String> {
         let sections = [
-            ("slack", fields_of::<SlackConfig>()),
-            ("matrix", fields_of::<MatrixConfig>()),
+            (Platform::Slack.name(), fields_of::<SlackConfig>()),
+            (Platform::Matrix.name(), fields_of::<MatrixConfig>()),
             ("actions", fields_of::<ActionsConfig>()),
             ("escalation", fields_of::<EscalationConfig>()),
             ("permissions", fields_of::<PermissionsConfig>()),

@@ -24,6 +24,8 @@ use env::EnvVars;
 use error::invalid_value;
 use file::{TomlFile, read_file};
 
+use crate::domain::Platform;
+
 pub use actions::{ActionsConfig, SecretSource};
 pub use alerts::{AlertSecrets, AlertsConfig};
 pub use error::ConfigError;
@@ -152,8 +154,8 @@ impl fmt::Debug for Config {
             .field("responders", &self.responders)
             .field("postmortem_template", &self.postmortem_template)
             .field("runbook_dirs", &self.runbook_dirs)
-            .field("slack", &self.slack)
-            .field("matrix", &self.matrix)
+            .field(Platform::Slack.name(), &self.slack)
+            .field(Platform::Matrix.name(), &self.matrix)
             .field("actions", &self.actions)
             .field("escalation", &self.escalation)
             .field("rotations", &self.rotations)

@@ -8,6 +8,7 @@ mod escalation;
 mod incident;
 mod params;
 mod permissions;
+mod platform;
 mod progress;
 mod risk;
 mod runbook;
@@ -33,6 +34,7 @@ pub use params::{
     TemplateError, normalize_param_name,
 };
 pub use permissions::{NotPermitted, Permissions};
+pub use platform::{Platform, UnknownPlatform};
 pub use progress::{AttachedRunbook, NumberedStep, StepOutcome, StepState};
 pub use risk::{Classification, classify};
 pub use runbook::{Risk, Runbook, Section, Step};

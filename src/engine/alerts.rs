@@ -13,8 +13,8 @@ use crate::alerts::{
     states, title,
 };
 use crate::domain::{
-    Action, AlertRecord, CommandTemplate, EventKind, Incident, IncidentNumber, NoteText, Status,
-    TimelineEvent, UserId,
+    Action, AlertRecord, CommandTemplate, EventKind, Incident, IncidentNumber, NoteText, Platform,
+    Status, TimelineEvent, UserId,
 };
 use crate::runbook::MatchReason;
 use crate::store::{
@@ -115,8 +115,8 @@ impl Engine {
                 None => OfferButtons::default(),
             };
             let chat = match number {
-                Some(number) => self.chat_of_incident(number, &origin.platform).await?,
-                None => origin.platform.clone(),
+                Some(number) => self.chat_of_incident(number, origin.platform).await?,
+                None => origin.platform,
             };
             let _turn = match number {
                 Some(number) => Some(self.turns[number.0 as usize % TURN_STRIPES].lock().await),
@@ -135,12 +135,12 @@ impl Engine {
                     },
                 },
                 states: &reported,
-                chat: &chat,
+                chat,
                 at: self.clock.now(),
             };
             let answers = std::sync::Mutex::new(Vec::new());
             let planner = |found: AlertFound<'_>| {
-                let (plan, now) = self.plan_alerts(origin, &chat, n, &reported, &buttons, found);
+                let (plan, now) = self.plan_alerts(origin, chat, n, &reported, &buttons, found);
                 *answers.lock().unwrap_or_else(|e| e.into_inner()) = now;
                 plan
             };
@@ -174,7 +174,7 @@ impl Engine {
                 }) => {
                     let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
                     return self
-                        .recorded(before.as_ref(), opened, *plan, answers, &chat)
+                        .recorded(before.as_ref(), opened, *plan, answers, chat)
                         .await;
                 }
                 Err(StoreError::Conflict(n)) if attempt < CONFLICT_RETRIES => {
@@ -200,7 +200,7 @@ impl Engine {
         opened: bool,
         plan: AlertPlan,
         answers: Vec<Effect>,
-        chat: &str,
+        chat: Platform,
     ) -> Result<(AlertOutcome, Vec<Effect>), EngineError> {
         let number = plan.after.number;
         let mut outcome = AlertOutcome {
@@ -303,7 +303,7 @@ impl Engine {
     fn plan_alerts(
         &self,
         origin: &Origin,
-        chat: &str,
+        chat: Platform,
         n: &Notification,
         reported: &[(String, bool)],
         buttons: &OfferButtons,

@@ -49,7 +49,7 @@ impl Engine {
                     });
                 }
                 let (entries, _) =
-                    self.outbox_entries(origin, &origin.platform, Some(incident.number), effects);
+                    self.outbox_entries(origin, origin.platform, Some(incident.number), effects);
                 entries
             };
             self.store
@@ -59,7 +59,7 @@ impl Engine {
                     &origin.user,
                     self.clock.now(),
                     &Told {
-                        chat: Some(&origin.platform),
+                        chat: Some(origin.platform),
                         effects: &effects_of,
                         timers: &|incident| self.timers_for(incident),
                     },
@@ -69,7 +69,7 @@ impl Engine {
         let n = incident.number;
         tracing::info!(incident = %n, %severity, "declared");
         self.memo.remember_incident(incident.clone());
-        self.memo.remember_incident_chat(n, &origin.platform);
+        self.memo.remember_incident_chat(n, origin.platform);
         self.outbox_changed.notify_waiters();
         // The timers were scheduled with the incident; a page due at once is written to the
         // outbox when it fires, after the war room's effects, so it waits behind them.
@@ -95,7 +95,7 @@ impl Engine {
             }
             _ => None,
         };
-        let chat = self.chat_of_incident(number, &origin.platform).await?;
+        let chat = self.chat_of_incident(number, origin.platform).await?;
         let mut answers = Vec::new();
         let (_, after, event) = self
             .append_told(
@@ -104,7 +104,7 @@ impl Engine {
                 |incident| decide(incident, &action, runbook),
                 |before, after, event| {
                     let effects = self.change_effects(before, after, event, in_war_room);
-                    let (entries, now) = self.outbox_entries(origin, &chat, Some(number), effects);
+                    let (entries, now) = self.outbox_entries(origin, chat, Some(number), effects);
                     answers = now;
                     entries
                 },

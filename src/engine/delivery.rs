@@ -14,7 +14,7 @@ use super::effect::{Effect, RoomTarget};
 use super::message::{Message, Span};
 use super::port::{ChatError, ChatPort, DeliveryKey, Origin};
 use super::{Engine, EngineError, views, war_room_name};
-use crate::domain::{EventKind, IncidentNumber, UserId};
+use crate::domain::{EventKind, IncidentNumber, Platform, UserId};
 use crate::store::{OutboxEntry, OutboxItem, StoreError};
 
 /// How many lane heads one round claims at a time (one claim statement, one mark transaction).
@@ -187,17 +187,17 @@ impl Engine {
     pub(super) async fn chat_of_incident(
         &self,
         incident: IncidentNumber,
-        fallback: &str,
-    ) -> Result<String, StoreError> {
+        fallback: Platform,
+    ) -> Result<Platform, StoreError> {
         if let Some(chat) = self.memo.incident_chat(incident) {
             return Ok(chat);
         }
         match self.store.incident_chat(incident).await? {
             Some(chat) => {
-                self.memo.remember_incident_chat(incident, &chat);
+                self.memo.remember_incident_chat(incident, chat);
                 Ok(chat)
             }
-            None => Ok(fallback.to_owned()),
+            None => Ok(fallback),
         }
     }
 
@@ -207,7 +207,7 @@ impl Engine {
     pub(super) fn outbox_entries(
         &self,
         origin: &Origin,
-        chat: &str,
+        chat: Platform,
         context: Option<IncidentNumber>,
         effects: Vec<Effect>,
     ) -> (Vec<OutboxEntry>, Vec<Effect>) {
@@ -242,10 +242,10 @@ impl Engine {
         // Effects are about one incident at most in every caller; its chat decides.
         let context = effects.iter().find_map(incident_of);
         let chat = match context {
-            Some(n) => self.chat_of_incident(n, &origin.platform).await?,
-            None => origin.platform.clone(),
+            Some(n) => self.chat_of_incident(n, origin.platform).await?,
+            None => origin.platform,
         };
-        let (entries, now) = self.outbox_entries(origin, &chat, context, effects);
+        let (entries, now) = self.outbox_entries(origin, chat, context, effects);
         self.store.enqueue(&entries, self.clock.now()).await?;
         self.outbox_changed.notify_waiters();
         Ok(now)
@@ -489,7 +489,7 @@ impl Engine {
             _ => Some(RoomTarget::WarRoom(incident)),
         };
         let origin = outgoing.origin.clone();
-        let chat = item.platform.clone();
+        let chat = item.platform;
         let appended = self
             .append_told(
                 incident,
@@ -511,7 +511,7 @@ impl Engine {
                         room,
                         message: Message::spans(spans),
                     };
-                    entry(&origin, &chat, Some(incident), notice, true)
+                    entry(&origin, chat, Some(incident), notice, true)
                         .into_iter()
                         .collect()
                 },
@@ -551,7 +551,7 @@ impl Engine {
         };
         let Ok(mut late) = entry(
             &outgoing.origin,
-            &item.platform,
+            item.platform,
             Some(incident),
             notice,
             true,
@@ -583,9 +583,9 @@ impl Engine {
             let Ok(Some(incident)) = self.store.incident(n).await else {
                 continue;
             };
-            tracing::info!(incident = %n, chat = port.platform(), "an open incident has no war room; making one");
+            tracing::info!(incident = %n, chat = %port.platform(), "an open incident has no war room; making one");
             let origin = Origin {
-                platform: port.platform().to_owned(),
+                platform: port.platform(),
                 room_id: String::new(),
                 user: UserId::warroom(),
             };
@@ -645,7 +645,7 @@ impl Engine {
 /// the origin's chat; in the lane of its incident, else of its room or person.
 fn entry(
     origin: &Origin,
-    chat: &str,
+    chat: Platform,
     context: Option<IncidentNumber>,
     effect: Effect,
     notice: bool,
@@ -655,8 +655,8 @@ fn entry(
         Effect::Post {
             room: RoomTarget::Origin | RoomTarget::Configured(_),
             ..
-        } => origin.platform.clone(),
-        _ => chat.to_owned(),
+        } => origin.platform,
+        _ => chat,
     };
     let lane = match (&effect, incident) {
         (_, Some(n)) => format!("inc-{}", n.0),
@@ -715,38 +715,38 @@ mod tests {
     #[test]
     fn effects_after_a_change_go_to_their_incidents_lane_in_its_chat() {
         let origin = Origin {
-            platform: "matrix".into(),
+            platform: Platform::Matrix,
             room_id: "!lobby:x".into(),
             user: UserId::parse("@alice:x").unwrap(),
         };
         let n = IncidentNumber(7);
         let card = entry(
             &origin,
-            "slack",
+            Platform::Slack,
             None,
             Effect::PostCard { incident: n },
             false,
         )
         .unwrap();
         assert_eq!(
-            (card.platform.as_str(), card.lane.as_str(), card.incident),
-            ("slack", "inc-7", Some(n))
+            (card.platform, card.lane.as_str(), card.incident),
+            (Platform::Slack, "inc-7", Some(n))
         );
         assert_eq!(card.kind, "post_card");
         let here = Effect::Post {
             room: RoomTarget::Origin,
             message: Message::text("declared"),
         };
-        let lobby = entry(&origin, "slack", None, here.clone(), false).unwrap();
+        let lobby = entry(&origin, Platform::Slack, None, here.clone(), false).unwrap();
         assert_eq!(
-            (lobby.platform.as_str(), lobby.lane.as_str()),
-            ("matrix", "room-!lobby:x")
+            (lobby.platform, lobby.lane.as_str()),
+            (Platform::Matrix, "room-!lobby:x")
         );
         // The announcement of a declaration waits behind its war room, in its lane.
-        let announced = entry(&origin, "matrix", Some(n), here, false).unwrap();
+        let announced = entry(&origin, Platform::Matrix, Some(n), here, false).unwrap();
         assert_eq!(
-            (announced.platform.as_str(), announced.lane.as_str()),
-            ("matrix", "inc-7")
+            (announced.platform, announced.lane.as_str()),
+            (Platform::Matrix, "inc-7")
         );
         let back: Outgoing = serde_json::from_str(&card.body).unwrap();
         assert_eq!(back.effect, Effect::PostCard { incident: n });

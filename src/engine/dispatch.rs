@@ -92,7 +92,7 @@ impl Engine {
         if !port.delivers_inline() {
             return;
         }
-        if let Err(e) = self.deliver_due(port, port.platform()).await {
+        if let Err(e) = self.deliver_due(port, port.platform().name()).await {
             tracing::warn!(error = %e, "the outbox could not be delivered");
         }
     }

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 
 pub use crate::store::{DeliveryKind, MatrixSession, ReactionKey, StoreError};
 
+use crate::domain::Platform;
+
 /// What adapters remember, each method one question or one fact.
 #[async_trait]
 pub trait Ledger: Send + Sync {
@@ -15,7 +17,7 @@ pub trait Ledger: Send + Sync {
     /// whichever replica it arrives (Slack's retried events and replayed requests).
     async fn claim_delivery(
         &self,
-        platform: &str,
+        platform: Platform,
         id: &str,
         kind: DeliveryKind,
         at: DateTime<Utc>,
@@ -72,7 +74,7 @@ pub trait Ledger: Send + Sync {
 impl Ledger for crate::store::Store {
     async fn claim_delivery(
         &self,
-        platform: &str,
+        platform: Platform,
         id: &str,
         kind: DeliveryKind,
         at: DateTime<Utc>,

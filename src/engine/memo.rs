@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use super::message::ButtonId;
 use super::port::RoomRef;
-use crate::domain::{Incident, IncidentNumber};
+use crate::domain::{Incident, IncidentNumber, Platform};
 
 /// How many entries a map keeps before it starts over; enough for every live incident.
 const MAX_ENTRIES: usize = 4096;
@@ -45,11 +45,11 @@ impl<K: Eq + Hash, V: Clone> Remembered<K, V> {
 /// The engine's memory.
 pub(super) struct Memo {
     buttons: Remembered<String, ButtonId>,
-    rooms: Remembered<(String, String), IncidentNumber>,
-    war_rooms: Remembered<(String, IncidentNumber), RoomRef>,
+    rooms: Remembered<(Platform, String), IncidentNumber>,
+    war_rooms: Remembered<(Platform, IncidentNumber), RoomRef>,
     incidents: Remembered<IncidentNumber, Incident>,
     /// The chat each incident lives in, which never changes once recorded.
-    chats: Remembered<IncidentNumber, String>,
+    chats: Remembered<IncidentNumber, Platform>,
 }
 
 impl Memo {
@@ -76,35 +76,48 @@ impl Memo {
 
     /// The incident whose war room this is, when known. Only bindings are remembered: a room
     /// that is not a war room yet may become one.
-    pub(super) fn war_room_incident(&self, platform: &str, room: &str) -> Option<IncidentNumber> {
-        self.rooms.get(&(platform.to_owned(), room.to_owned()))
+    pub(super) fn war_room_incident(
+        &self,
+        platform: Platform,
+        room: &str,
+    ) -> Option<IncidentNumber> {
+        self.rooms.get(&(platform, room.to_owned()))
     }
 
     /// Remembers that a room is an incident's war room; a room serves one incident for good.
-    pub(super) fn remember_war_room(&self, platform: &str, room: &str, incident: IncidentNumber) {
-        self.rooms
-            .put((platform.to_owned(), room.to_owned()), incident);
+    pub(super) fn remember_war_room(
+        &self,
+        platform: Platform,
+        room: &str,
+        incident: IncidentNumber,
+    ) {
+        self.rooms.put((platform, room.to_owned()), incident);
     }
 
     /// The war room of an incident on a platform, when known.
-    pub(super) fn war_room(&self, platform: &str, incident: IncidentNumber) -> Option<RoomRef> {
-        self.war_rooms.get(&(platform.to_owned(), incident))
+    pub(super) fn war_room(&self, platform: Platform, incident: IncidentNumber) -> Option<RoomRef> {
+        self.war_rooms.get(&(platform, incident))
     }
 
     /// Remembers an incident's war room on a platform, both ways.
-    pub(super) fn remember_room_of(&self, platform: &str, incident: IncidentNumber, room: RoomRef) {
+    pub(super) fn remember_room_of(
+        &self,
+        platform: Platform,
+        incident: IncidentNumber,
+        room: RoomRef,
+    ) {
         self.remember_war_room(platform, &room.id, incident);
-        self.war_rooms.put((platform.to_owned(), incident), room);
+        self.war_rooms.put((platform, incident), room);
     }
 
     /// The chat an incident lives in, when known.
-    pub(super) fn incident_chat(&self, incident: IncidentNumber) -> Option<String> {
+    pub(super) fn incident_chat(&self, incident: IncidentNumber) -> Option<Platform> {
         self.chats.get(&incident)
     }
 
     /// Remembers the chat an incident lives in.
-    pub(super) fn remember_incident_chat(&self, incident: IncidentNumber, chat: &str) {
-        self.chats.put(incident, chat.to_owned());
+    pub(super) fn remember_incident_chat(&self, incident: IncidentNumber, chat: Platform) {
+        self.chats.put(incident, chat);
     }
 
     /// The last state of an incident this engine saw; it may be stale.

@@ -24,7 +24,8 @@ mod views;
 use std::sync::Arc;
 
 use crate::domain::{
-    Action, Command, Incident, IncidentNumber, Permissions, Policies, Refusal, Rotation, UserId,
+    Action, Command, Incident, IncidentNumber, Permissions, Platform, Policies, Refusal, Rotation,
+    UserId,
 };
 use crate::runbook::Library;
 use crate::store::{Store, StoreError};
@@ -193,11 +194,11 @@ impl Engine {
     /// The incident whose war room `room_id` is on `platform`, if it is one.
     pub async fn incident_of_room(
         &self,
-        platform: &str,
+        platform: Platform,
         room_id: &str,
     ) -> Result<Option<IncidentNumber>, EngineError> {
         let origin = Origin {
-            platform: platform.to_owned(),
+            platform,
             room_id: room_id.to_owned(),
             user: UserId::warroom(),
         };
@@ -205,7 +206,7 @@ impl Engine {
     }
 
     /// The war room (its id) of the newest open incident on `platform`, if it has one there.
-    pub async fn newest_war_room(&self, platform: &str) -> Result<Option<String>, EngineError> {
+    pub async fn newest_war_room(&self, platform: Platform) -> Result<Option<String>, EngineError> {
         let open = self.store.open_incidents().await?;
         let Some(newest) = open.first() else {
             return Ok(None);
@@ -235,7 +236,7 @@ impl Engine {
     /// What waits in `chat`'s outbox; `refused_since` bounds the count of refusals.
     pub async fn outbox_backlog(
         &self,
-        chat: &str,
+        chat: Platform,
         refused_since: chrono::DateTime<chrono::Utc>,
     ) -> Result<crate::store::OutboxBacklog, EngineError> {
         Ok(self.store.outbox_backlog(chat, refused_since).await?)
@@ -450,17 +451,17 @@ impl Engine {
     ) -> Result<Option<IncidentNumber>, StoreError> {
         if let Some(n) = self
             .memo
-            .war_room_incident(&origin.platform, &origin.room_id)
+            .war_room_incident(origin.platform, &origin.room_id)
         {
             return Ok(Some(n));
         }
         let found = self
             .store
-            .incident_for_room(&origin.platform, &origin.room_id)
+            .incident_for_room(origin.platform, &origin.room_id)
             .await?;
         if let Some(n) = found {
             self.memo
-                .remember_war_room(&origin.platform, &origin.room_id, n);
+                .remember_war_room(origin.platform, &origin.room_id, n);
         }
         Ok(found)
     }

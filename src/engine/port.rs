@@ -4,13 +4,13 @@
 use async_trait::async_trait;
 
 use super::message::{FileUpload, Message};
-use crate::domain::UserId;
+use crate::domain::{Platform, UserId};
 
 /// Where a command came from: which chat, which room, which person.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
-    /// The chat platform (`console`, `slack`, `matrix`).
-    pub platform: String,
+    /// The chat it came from.
+    pub platform: Platform,
     /// The chat's id of the room the command was typed in.
     pub room_id: String,
     /// Who typed it.
@@ -103,8 +103,8 @@ impl DeliveryKey {
 /// What the engine asks of a chat.
 #[async_trait]
 pub trait ChatPort: Send + Sync {
-    /// The platform's name as the store keys rooms by it (`console`, `slack`, `matrix`).
-    fn platform(&self) -> &str;
+    /// Which chat this is.
+    fn platform(&self) -> Platform;
 
     /// Whether the outbox of this chat is delivered in the request that wrote it (the console,
     /// which has no worker of its own) rather than by a delivery worker.

@@ -37,7 +37,7 @@ impl AlertWebhook {
     /// failed effect is reported in (the announcements room or the lobby).
     pub fn new(secrets: AlertSecrets, port: Arc<dyn ChatPort>, room: String) -> AlertWebhook {
         let origin = Origin {
-            platform: port.platform().to_owned(),
+            platform: port.platform(),
             room_id: room,
             user: alertmanager_actor(),
         };

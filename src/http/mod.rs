@@ -21,6 +21,7 @@ use tower::load_shed::LoadShedLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::config::HttpConfig;
+use crate::domain::Platform;
 
 use crate::engine::Engine;
 use crate::engine::EngineError;
@@ -35,8 +36,8 @@ pub struct AppState {
     pub alerts: Option<Arc<alerts::AlertWebhook>>,
     /// The Slack endpoints' adapter, when Slack is configured in HTTP mode.
     pub slack: Option<Arc<crate::chat::slack::SlackAdapter>>,
-    /// The chats whose outboxes this process delivers (`slack`, `matrix`), for `/healthz`.
-    pub chats: Vec<String>,
+    /// The chats whose outboxes this process delivers , for `/healthz`.
+    pub chats: Vec<Platform>,
 }
 
 /// The routes of `warroom serve`.
@@ -142,7 +143,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     };
     for chat in &state.chats {
         let backlog = match engine
-            .outbox_backlog(chat, now - chrono::Duration::hours(1))
+            .outbox_backlog(*chat, now - chrono::Duration::hours(1))
             .await
         {
             Ok(b) => b,
@@ -155,7 +156,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
         }
         if let Some((reason, since)) = backlog.failing {
             outbox.failing.insert(
-                chat.clone(),
+                chat.to_string(),
                 format!(
                     "{reason} (waiting since {} UTC)",
                     since.format("%Y-%m-%d %H:%M:%S")
@@ -165,7 +166,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
         if backlog.refused > 0 {
             outbox
                 .refused_last_hour
-                .insert(chat.clone(), backlog.refused);
+                .insert(chat.to_string(), backlog.refused);
         }
     }
     let status = if outbox.failing.is_empty() {

@@ -18,7 +18,7 @@ use super::rows::{EventRow, IncidentRow, number_from, stored_time};
 use super::timers::insert_timers;
 use super::{Store, StoreError};
 use crate::domain::{
-    Incident, IncidentNumber, IncidentTitle, Severity, TimelineEvent, TimerKind, UserId,
+    Incident, IncidentNumber, IncidentTitle, Platform, Severity, TimelineEvent, TimerKind, UserId,
 };
 
 /// How often a delivery is tried again after losing a race (an incident number taken by a
@@ -61,7 +61,7 @@ pub struct AlertIntake<'a> {
     /// Each alert's fingerprint and whether it fires (the last report of one wins).
     pub states: &'a [(String, bool)],
     /// The chat an incident opened here lives in.
-    pub chat: &'a str,
+    pub chat: Platform,
     /// When.
     pub at: DateTime<Utc>,
 }
@@ -292,7 +292,7 @@ impl Store {
                         .execute(&mut *tx)
                         .await
                         .map_err(classify)?;
-                    insert_incident_chat!(tx, number, intake.chat)
+                    insert_incident_chat!(tx, number, intake.chat.name())
                         .await
                         .map_err(classify)?;
                     let target = incident.number;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use super::StoreError;
 use super::error::classify;
 use super::rows::stored_time;
+use crate::domain::Platform;
 
 /// What kind of delivery an id belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +33,7 @@ impl super::Store {
     /// whichever replica it arrives.
     pub async fn claim_delivery(
         &self,
-        platform: &str,
+        platform: Platform,
         id: &str,
         kind: DeliveryKind,
         at: DateTime<Utc>,
@@ -42,7 +43,7 @@ impl super::Store {
                 "INSERT INTO chat_deliveries (platform, delivery_id, kind, received_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (platform, delivery_id) DO NOTHING",
             )
-            .bind(platform)
+            .bind(platform.name())
             .bind(id)
             .bind(kind.as_str())
             .bind(stored_time(at))

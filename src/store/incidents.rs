@@ -10,7 +10,7 @@ use super::rows::{
 use super::timers::insert_timers;
 use super::{Pool, StoreError};
 use crate::domain::{
-    Incident, IncidentNumber, IncidentTitle, Severity, TimelineEvent, TimerKind, UserId,
+    Incident, IncidentNumber, IncidentTitle, Platform, Severity, TimelineEvent, TimerKind, UserId,
 };
 
 /// How often a declare is retried when a concurrent declare took the same number (PostgreSQL).
@@ -109,7 +109,7 @@ pub type OpeningTimers<'f> =
 /// what to tell chats about it, and the timers it starts with.
 pub struct Told<'a> {
     /// The chat the incident lives in.
-    pub chat: Option<&'a str>,
+    pub chat: Option<Platform>,
     /// Its outbox entries.
     pub effects: &'a OpeningEffects<'a>,
     /// Its first timers.
@@ -176,7 +176,7 @@ async fn try_declare(
             .await
             .map_err(classify)?;
         if let Some(chat) = told.chat {
-            insert_incident_chat!(tx, number, chat).await.map_err(classify)?;
+            insert_incident_chat!(tx, number, chat.name()).await.map_err(classify)?;
         }
         let entries = (told.effects)(&incident);
         insert_entries!(tx, &entries, at).await?;

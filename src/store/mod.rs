@@ -22,7 +22,7 @@ pub use outbox::{OutboxBacklog, OutboxEntry, OutboxItem};
 pub use timers::Cancel;
 
 use crate::domain::{
-    Command, Incident, IncidentNumber, IncidentTitle, Severity, TimelineEvent, UserId,
+    Command, Incident, IncidentNumber, IncidentTitle, Platform, Severity, TimelineEvent, UserId,
 };
 
 /// Why the store could not do what was asked. Each reads as a plain sentence; the cause is kept
@@ -220,7 +220,7 @@ impl Store {
     #[tracing::instrument(skip_all, fields(incident = %incident, platform, room = %room.id))]
     pub async fn bind_war_room(
         &self,
-        platform: &str,
+        platform: Platform,
         incident: IncidentNumber,
         room: &StoredRoom,
     ) -> Result<(), StoreError> {
@@ -230,7 +230,7 @@ impl Store {
     /// The incident whose war room this is, if it is one.
     pub async fn incident_for_room(
         &self,
-        platform: &str,
+        platform: Platform,
         room_id: &str,
     ) -> Result<Option<IncidentNumber>, StoreError> {
         rooms::incident_for_room(&self.pool, platform, room_id).await
@@ -239,7 +239,7 @@ impl Store {
     /// The war room of an incident on a platform.
     pub async fn war_room(
         &self,
-        platform: &str,
+        platform: Platform,
         incident: IncidentNumber,
     ) -> Result<Option<StoredRoom>, StoreError> {
         rooms::war_room(&self.pool, platform, incident).await
@@ -249,7 +249,7 @@ impl Store {
     #[tracing::instrument(skip_all, fields(incident = %incident, platform))]
     pub async fn save_card(
         &self,
-        platform: &str,
+        platform: Platform,
         incident: IncidentNumber,
         card: &StoredCard,
     ) -> Result<(), StoreError> {
@@ -259,7 +259,7 @@ impl Store {
     /// Where the incident's card was posted on a platform.
     pub async fn card(
         &self,
-        platform: &str,
+        platform: Platform,
         incident: IncidentNumber,
     ) -> Result<Option<StoredCard>, StoreError> {
         rooms::card(&self.pool, platform, incident).await

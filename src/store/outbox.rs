@@ -5,15 +5,15 @@
 use chrono::{DateTime, Utc};
 
 use super::error::classify;
-use super::rows::{number_from, stored_time};
+use super::rows::{number_from, platform_from, stored_time};
 use super::{Store, StoreError};
-use crate::domain::IncidentNumber;
+use crate::domain::{IncidentNumber, Platform};
 
 /// One thing to tell a chat, before it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEntry {
-    /// The chat that delivers it (`slack`, `matrix`, `console`).
-    pub platform: String,
+    /// The chat that delivers it.
+    pub platform: Platform,
     /// What it waits behind: entries of one lane are delivered in the order they were written.
     pub lane: String,
     /// The incident it is about, if any.
@@ -30,7 +30,7 @@ pub struct OutboxItem {
     /// Its id; later entries of its lane have larger ones.
     pub id: i64,
     /// The chat that delivers it.
-    pub platform: String,
+    pub platform: Platform,
     /// Its lane.
     pub lane: String,
     /// The incident it is about.
@@ -83,7 +83,7 @@ macro_rules! insert_entries {
                     "INSERT INTO outbox (platform, lane, incident, kind, body, state, \
                      created_at, next_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)",
                 )
-                .bind(&entry.platform)
+                .bind(entry.platform.name())
                 .bind(&entry.lane)
                 .bind(entry.incident.map(|n| i64::from(n.0)))
                 .bind(&entry.kind)
@@ -143,7 +143,7 @@ impl Store {
     /// has at most one claimed entry, its oldest pending one.
     pub async fn claim_outbox(
         &self,
-        platform: &str,
+        platform: Platform,
         now: DateTime<Utc>,
         owner: &str,
         lease_until: DateTime<Utc>,
@@ -168,7 +168,7 @@ impl Store {
                 .bind(stored_time(now))
                 .bind(owner)
                 .bind(stored_time(lease_until))
-                .bind(platform)
+                .bind(platform.name())
                 .bind(limit)
                 .fetch_all(p)
                 .await
@@ -178,7 +178,7 @@ impl Store {
         for (id, platform, lane, incident, kind, body, attempts, created_at) in rows {
             items.push(OutboxItem {
                 id,
-                platform,
+                platform: platform_from(&platform)?,
                 lane,
                 incident: incident.map(number_from).transpose()?,
                 kind,
@@ -313,7 +313,7 @@ impl Store {
     /// times and the ends of live leases; `None` when nothing waits.
     pub async fn outbox_next_due(
         &self,
-        platform: &str,
+        platform: Platform,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let next: Option<DateTime<Utc>> = with_pool!(&self.pool, p => {
             sqlx::query_scalar(
@@ -324,7 +324,7 @@ impl Store {
                              WHERE h.platform = o.platform AND h.lane = o.lane \
                              AND h.state = 'pending')",
             )
-            .bind(platform)
+            .bind(platform.name())
             .fetch_one(p)
             .await
         })
@@ -336,7 +336,7 @@ impl Store {
     /// given up on.
     pub async fn outbox_backlog(
         &self,
-        platform: &str,
+        platform: Platform,
         refused_since: DateTime<Utc>,
     ) -> Result<OutboxBacklog, StoreError> {
         let (pending, oldest): (i64, Option<DateTime<Utc>>) = with_pool!(&self.pool, p => {
@@ -344,7 +344,7 @@ impl Store {
                 "SELECT COUNT(*), MIN(created_at) FROM outbox \
                  WHERE platform = $1 AND state = 'pending'",
             )
-            .bind(platform)
+            .bind(platform.name())
             .fetch_one(p)
             .await
         })
@@ -355,7 +355,7 @@ impl Store {
                  WHERE platform = $1 AND state = 'pending' AND last_error IS NOT NULL \
                  ORDER BY id LIMIT 1",
             )
-            .bind(platform)
+            .bind(platform.name())
             .fetch_optional(p)
             .await
         })
@@ -365,7 +365,7 @@ impl Store {
                 "SELECT COUNT(*) FROM outbox WHERE platform = $1 AND state = 'failed' \
                  AND done_at >= $2",
             )
-            .bind(platform)
+            .bind(platform.name())
             .bind(stored_time(refused_since))
             .fetch_one(p)
             .await
@@ -376,7 +376,7 @@ impl Store {
                 "SELECT COUNT(*) FROM outbox WHERE platform = $1 AND state = 'pending' \
                  AND kind = 'page' AND attempts > 0",
             )
-            .bind(platform)
+            .bind(platform.name())
             .fetch_one(p)
             .await
         })
@@ -394,7 +394,7 @@ impl Store {
     /// for looking back at what was told).
     pub async fn outbox_lane(
         &self,
-        platform: &str,
+        platform: Platform,
         lane: &str,
     ) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
         with_pool!(&self.pool, p => {
@@ -402,7 +402,7 @@ impl Store {
                 "SELECT kind, state, platform_ref FROM outbox \
                  WHERE platform = $1 AND lane = $2 ORDER BY id",
             )
-            .bind(platform)
+            .bind(platform.name())
             .bind(lane)
             .fetch_all(p)
             .await
@@ -425,21 +425,22 @@ impl Store {
     pub async fn incident_chat(
         &self,
         incident: IncidentNumber,
-    ) -> Result<Option<String>, StoreError> {
-        with_pool!(&self.pool, p => {
+    ) -> Result<Option<Platform>, StoreError> {
+        let platform: Option<String> = with_pool!(&self.pool, p => {
             sqlx::query_scalar("SELECT platform FROM incident_chats WHERE incident_number = $1")
                 .bind(i64::from(incident.0))
                 .fetch_optional(p)
                 .await
         })
-        .map_err(classify)
+        .map_err(classify)?;
+        platform.as_deref().map(platform_from).transpose()
     }
 
     /// Records the chat an incident lives in, unless one is recorded already.
     pub async fn set_incident_chat(
         &self,
         incident: IncidentNumber,
-        platform: &str,
+        platform: Platform,
     ) -> Result<(), StoreError> {
         with_pool!(&self.pool, p => {
             sqlx::query(
@@ -447,7 +448,7 @@ impl Store {
                  ON CONFLICT (incident_number) DO NOTHING",
             )
             .bind(i64::from(incident.0))
-            .bind(platform)
+            .bind(platform.name())
             .execute(p)
             .await
             .map(|_| ())
@@ -461,7 +462,7 @@ impl Store {
     /// refusal is on the timeline and was told.
     pub async fn incidents_without_war_room(
         &self,
-        platform: &str,
+        platform: Platform,
     ) -> Result<Vec<IncidentNumber>, StoreError> {
         let rows: Vec<i64> = with_pool!(&self.pool, p => {
             sqlx::query_scalar(
@@ -481,7 +482,7 @@ impl Store {
                                  AND f.kind = 'create_war_room') \
                  ORDER BY c.incident_number",
             )
-            .bind(platform)
+            .bind(platform.name())
             .fetch_all(p)
             .await
         })

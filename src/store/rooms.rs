@@ -3,14 +3,14 @@
 use super::error::{classify, is_unique_violation};
 use super::rows::{command_from_json, command_json, number_from};
 use super::{Pool, StoreError, StoredCard, StoredRoom};
-use crate::domain::{Command, IncidentNumber};
+use crate::domain::{Command, IncidentNumber, Platform};
 
 /// See [`super::Store::bind_war_room`]. Binding the same room to the same incident again is
 /// accepted; a room that serves another incident, or an incident that has another room on the
 /// platform, is refused with the database's unique violation.
 pub(super) async fn bind_war_room(
     pool: &Pool,
-    platform: &str,
+    platform: Platform,
     incident: IncidentNumber,
     room: &StoredRoom,
 ) -> Result<(), StoreError> {
@@ -19,7 +19,7 @@ pub(super) async fn bind_war_room(
             "INSERT INTO war_rooms (platform, room_id, room_name, incident_number) \
              VALUES ($1, $2, $3, $4)",
         )
-        .bind(platform)
+        .bind(platform.name())
         .bind(&room.id)
         .bind(&room.name)
         .bind(i64::from(incident.0))
@@ -43,14 +43,14 @@ pub(super) async fn bind_war_room(
 /// See [`super::Store::incident_for_room`].
 pub(super) async fn incident_for_room(
     pool: &Pool,
-    platform: &str,
+    platform: Platform,
     room_id: &str,
 ) -> Result<Option<IncidentNumber>, StoreError> {
     let number: Option<i64> = with_pool!(pool, p => {
         sqlx::query_scalar(
             "SELECT incident_number FROM war_rooms WHERE platform = $1 AND room_id = $2",
         )
-        .bind(platform)
+        .bind(platform.name())
         .bind(room_id)
         .fetch_optional(p)
         .await
@@ -62,7 +62,7 @@ pub(super) async fn incident_for_room(
 /// See [`super::Store::war_room`].
 pub(super) async fn war_room(
     pool: &Pool,
-    platform: &str,
+    platform: Platform,
     incident: IncidentNumber,
 ) -> Result<Option<StoredRoom>, StoreError> {
     let room: Option<(String, String)> = with_pool!(pool, p => {
@@ -70,7 +70,7 @@ pub(super) async fn war_room(
             "SELECT room_id, room_name FROM war_rooms \
              WHERE platform = $1 AND incident_number = $2",
         )
-        .bind(platform)
+        .bind(platform.name())
         .bind(i64::from(incident.0))
         .fetch_optional(p)
         .await
@@ -82,7 +82,7 @@ pub(super) async fn war_room(
 /// See [`super::Store::save_card`].
 pub(super) async fn save_card(
     pool: &Pool,
-    platform: &str,
+    platform: Platform,
     incident: IncidentNumber,
     card: &StoredCard,
 ) -> Result<(), StoreError> {
@@ -93,7 +93,7 @@ pub(super) async fn save_card(
              ON CONFLICT (platform, incident_number) \
              DO UPDATE SET room_id = excluded.room_id, message_id = excluded.message_id",
         )
-        .bind(platform)
+        .bind(platform.name())
         .bind(i64::from(incident.0))
         .bind(&card.room_id)
         .bind(&card.message_id)
@@ -108,14 +108,14 @@ pub(super) async fn save_card(
 /// See [`super::Store::card`].
 pub(super) async fn card(
     pool: &Pool,
-    platform: &str,
+    platform: Platform,
     incident: IncidentNumber,
 ) -> Result<Option<StoredCard>, StoreError> {
     let card: Option<(String, String)> = with_pool!(pool, p => {
         sqlx::query_as(
             "SELECT room_id, message_id FROM cards WHERE platform = $1 AND incident_number = $2",
         )
-        .bind(platform)
+        .bind(platform.name())
         .bind(i64::from(incident.0))
         .fetch_optional(p)
         .await

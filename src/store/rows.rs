@@ -7,7 +7,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use super::StoreError;
 use crate::domain::{
-    Command, EventKind, Incident, IncidentNumber, IncidentTitle, TimelineEvent, UserId,
+    Command, EventKind, Incident, IncidentNumber, IncidentTitle, Platform, TimelineEvent,
+    UnknownPlatform, UserId,
 };
 
 /// The columns of `incidents`, in the order of [`IncidentRow`]'s fields.
@@ -178,6 +179,12 @@ pub(super) fn number_from(raw: i64) -> Result<IncidentNumber, StoreError> {
         .filter(|n| *n > 0)
         .map(IncidentNumber)
         .ok_or_else(|| StoreError::Decode(format!("incident number {raw} is out of range")))
+}
+
+/// A chat's name as stored.
+pub(super) fn platform_from(raw: &str) -> Result<Platform, StoreError> {
+    raw.parse()
+        .map_err(|e: UnknownPlatform| StoreError::Decode(e.to_string()))
 }
 
 /// The text a command is stored under; equal commands give equal text.

@@ -2,13 +2,13 @@
 
 use super::error::classify;
 use super::{StoreError, StoredCard};
-use crate::domain::IncidentNumber;
+use crate::domain::{IncidentNumber, Platform};
 
 impl super::Store {
     /// Remembers (or replaces) where a runbook's message was posted for an incident.
     pub async fn save_runbook_message(
         &self,
-        platform: &str,
+        platform: Platform,
         incident: IncidentNumber,
         runbook_id: &str,
         message: &StoredCard,
@@ -21,7 +21,7 @@ impl super::Store {
                  ON CONFLICT (platform, incident_number, runbook_id) \
                  DO UPDATE SET room_id = excluded.room_id, message_id = excluded.message_id",
             )
-            .bind(platform)
+            .bind(platform.name())
             .bind(i64::from(incident.0))
             .bind(runbook_id)
             .bind(&message.room_id)
@@ -36,7 +36,7 @@ impl super::Store {
     /// Where a runbook's message was posted for an incident on a platform.
     pub async fn runbook_message(
         &self,
-        platform: &str,
+        platform: Platform,
         incident: IncidentNumber,
         runbook_id: &str,
     ) -> Result<Option<StoredCard>, StoreError> {
@@ -45,7 +45,7 @@ impl super::Store {
                 "SELECT room_id, message_id FROM runbook_messages \
                  WHERE platform = $1 AND incident_number = $2 AND runbook_id = $3",
             )
-            .bind(platform)
+            .bind(platform.name())
             .bind(i64::from(incident.0))
             .bind(runbook_id)
             .fetch_optional(p)

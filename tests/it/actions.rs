@@ -12,6 +12,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use screen::Screen;
 use warroom::chat::console::ConsoleChat;
+use warroom::domain::Platform;
 use warroom::domain::{Action, Command, EventKind, IncidentNumber, ParamRules, UserId};
 use warroom::engine::clock::SimulatedClock;
 use warroom::engine::effect::Effect;
@@ -152,7 +153,7 @@ async fn world(options: Options) -> World {
 
 fn origin(user: &str, room: &str) -> Origin {
     Origin {
-        platform: "console".into(),
+        platform: Platform::Console,
         room_id: room.into(),
         user: UserId::parse(user).unwrap(),
     }

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use screen::Screen;
 use warroom::chat::console::ConsoleChat;
+use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber, ParamRules, UserId};
 use warroom::engine::clock::SystemClock;
 use warroom::engine::port::Origin;
@@ -222,7 +223,7 @@ async fn world(options: Options) -> World {
 impl World {
     async fn say(&self, user: &str, room: &str, text: &str) -> String {
         let origin = Origin {
-            platform: "console".into(),
+            platform: Platform::Console,
             room_id: room.into(),
             user: UserId::parse(user).expect("a user"),
         };
@@ -253,7 +254,7 @@ impl World {
         let notification =
             warroom::alerts::parse(body.to_string().as_bytes()).expect("a notification");
         let origin = Origin {
-            platform: "console".into(),
+            platform: Platform::Console,
             room_id: "lobby".into(),
             user: alertmanager_actor(),
         };

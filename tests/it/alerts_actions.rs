@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use screen::Screen;
 use warroom::chat::console::ConsoleChat;
+use warroom::domain::Platform;
 use warroom::domain::{IncidentNumber, ParamRules, UserId};
 use warroom::engine::clock::SystemClock;
 use warroom::engine::port::Origin;
@@ -94,7 +95,7 @@ impl World {
         let notification =
             warroom::alerts::parse(body.to_string().as_bytes()).expect("a notification");
         let origin = Origin {
-            platform: "console".into(),
+            platform: Platform::Console,
             room_id: "lobby".into(),
             user: alertmanager_actor(),
         };
@@ -109,7 +110,7 @@ impl World {
 
     async fn say(&self, user: &str, text: &str) -> String {
         let origin = Origin {
-            platform: "console".into(),
+            platform: Platform::Console,
             room_id: "inc-1".into(),
             user: UserId::parse(user).expect("a user"),
         };

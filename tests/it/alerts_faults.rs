@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sqlx::Connection;
+use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber};
 use warroom::store::Store;
 use webhook::{Server, TOKEN};
@@ -185,7 +186,7 @@ async fn half_built(
         ));
     }
     if store
-        .war_room("console", n)
+        .war_room(Platform::Console, n)
         .await
         .map_err(|e| e.to_string())?
         .is_none()

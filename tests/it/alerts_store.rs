@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
+use warroom::domain::Platform;
 use warroom::domain::{
     Incident, IncidentNumber, IncidentTitle, NoteText, Severity, Status, TimerKind, UserId,
 };
@@ -79,7 +80,7 @@ async fn deliver(store: &Store, states: &[(String, bool)]) -> (IncidentNumber, b
             firing: true,
             target,
             states,
-            chat: "console",
+            chat: Platform::Console,
             at: Utc::now(),
         };
         match store.receive_alert_group(&intake, &noting).await {
@@ -179,7 +180,7 @@ async fn story(store: Store) {
         firing: true,
         target: AlertTarget::AddTo(first),
         states: &again,
-        chat: "console",
+        chat: Platform::Console,
         at: Utc::now(),
     };
     let refused = store.receive_alert_group(&intake, &misnumbered).await;

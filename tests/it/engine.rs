@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
-use warroom::domain::{EventKind, IncidentNumber, UserId};
+use warroom::domain::{EventKind, IncidentNumber, Platform, UserId};
 use warroom::engine::clock::{Clock, SimulatedClock};
 use warroom::engine::effect::Effect;
 use warroom::engine::message::{FileUpload, Message};
@@ -21,8 +21,8 @@ struct RecordingChat {
     refuse_rooms: bool,
     /// Whether direct messages fail as if the chat could not be reached.
     dms_down: std::sync::atomic::AtomicBool,
-    /// The platform's name; `recording` when empty.
-    platform: &'static str,
+    /// Which chat it plays; the console when `None`.
+    platform: Option<Platform>,
 }
 
 impl RecordingChat {
@@ -36,12 +36,8 @@ impl RecordingChat {
 
 #[async_trait]
 impl ChatPort for RecordingChat {
-    fn platform(&self) -> &str {
-        if self.platform.is_empty() {
-            "recording"
-        } else {
-            self.platform
-        }
+    fn platform(&self) -> Platform {
+        self.platform.unwrap_or(Platform::Console)
     }
     async fn create_room(&self, name: &str, _topic: &str) -> Result<RoomRef, ChatError> {
         if self.refuse_rooms {
@@ -144,7 +140,7 @@ fn press(button: &str) -> Input {
 
 fn origin(room: &str, user: &str) -> Origin {
     Origin {
-        platform: "recording".into(),
+        platform: Platform::Console,
         room_id: room.into(),
         user: UserId::parse(user).unwrap(),
     }
@@ -409,15 +405,15 @@ async fn pages_go_to_the_chat_that_holds_the_war_room() {
     };
     let engine = engine(dir.path(), settings).await;
     let first = RecordingChat {
-        platform: "first",
+        platform: Some(Platform::Matrix),
         ..Default::default()
     };
     let second = RecordingChat {
-        platform: "second",
+        platform: Some(Platform::Slack),
         ..Default::default()
     };
     let lobby = Origin {
-        platform: "second".into(),
+        platform: Platform::Slack,
         room_id: "C-GENERAL".into(),
         user: UserId::parse("alice").unwrap(),
     };
@@ -449,7 +445,7 @@ async fn pages_go_to_the_chat_that_holds_the_war_room() {
         .await;
     // The chat refuses to create its room this time.
     let refusing = RecordingChat {
-        platform: "second",
+        platform: Some(Platform::Slack),
         refuse_rooms: true,
         ..Default::default()
     };
@@ -548,7 +544,7 @@ async fn a_page_that_cannot_be_delivered_is_retried_and_the_war_room_is_told_it_
         assert_eq!(round.retrying, 1, "{round:?}");
         let next = engine
             .store()
-            .outbox_next_due("recording")
+            .outbox_next_due(Platform::Console)
             .await
             .unwrap()
             .unwrap();
@@ -567,7 +563,7 @@ async fn a_page_that_cannot_be_delivered_is_retried_and_the_war_room_is_told_it_
     );
     let backlog = engine
         .store()
-        .outbox_backlog("recording", start)
+        .outbox_backlog(Platform::Console, start)
         .await
         .unwrap();
     assert_eq!(backlog.undelivered_pages, 1);
@@ -577,7 +573,7 @@ async fn a_page_that_cannot_be_delivered_is_retried_and_the_war_room_is_told_it_
     clock.set(
         engine
             .store()
-            .outbox_next_due("recording")
+            .outbox_next_due(Platform::Console)
             .await
             .unwrap()
             .unwrap(),
@@ -598,7 +594,7 @@ async fn a_page_that_cannot_be_delivered_is_retried_and_the_war_room_is_told_it_
     assert_eq!(
         engine
             .store()
-            .outbox_backlog("recording", start)
+            .outbox_backlog(Platform::Console, start)
             .await
             .unwrap()
             .undelivered_pages,

@@ -10,6 +10,7 @@ use crate::support::matrix_scene as scene;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber, Status};
 
 use matrix::{Human, says};
@@ -221,7 +222,7 @@ async fn a_declaration_while_the_homeserver_is_down_gets_one_war_room_card_and_p
         "the homeserver still answers after stop-synapse.sh: was it started with another SYNAPSE_BASE?"
     );
     let room_before = store
-        .war_room("matrix", IncidentNumber(1))
+        .war_room(Platform::Matrix, IncidentNumber(1))
         .await
         .expect("war rooms are read");
     let delivered_before = outbox(&scene).await;
@@ -240,7 +241,7 @@ async fn a_declaration_while_the_homeserver_is_down_gets_one_war_room_card_and_p
     let deadline = Instant::now() + matrix::DEADLINE;
     let room = loop {
         if let Some(room) = store
-            .war_room("matrix", IncidentNumber(1))
+            .war_room(Platform::Matrix, IncidentNumber(1))
             .await
             .expect("war rooms are read")
         {

@@ -8,6 +8,7 @@ use crate::support::slack_world;
 use std::time::Duration;
 
 use slack_world::{SlackWorld, WORK};
+use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber, UserId};
 
 /// Pages U0ONCALL at once for a P1.
@@ -60,7 +61,10 @@ async fn a_declare_while_slack_is_down_arrives_whole_and_once_when_it_is_back() 
     }
     tokio::time::sleep(Duration::from_secs(5)).await;
     let waiting = store
-        .outbox_backlog("slack", chrono::Utc::now() - chrono::Duration::hours(1))
+        .outbox_backlog(
+            Platform::Slack,
+            chrono::Utc::now() - chrono::Duration::hours(1),
+        )
         .await
         .unwrap();
     assert!(waiting.pending >= 7, "{waiting:?}");
@@ -155,7 +159,10 @@ async fn a_declare_while_slack_is_down_arrives_whole_and_once_when_it_is_back() 
     };
     assert!(delay >= 5, "delivered {delay} s after it was sent");
     let backlog = store
-        .outbox_backlog("slack", chrono::Utc::now() - chrono::Duration::hours(1))
+        .outbox_backlog(
+            Platform::Slack,
+            chrono::Utc::now() - chrono::Duration::hours(1),
+        )
         .await
         .unwrap();
     assert_eq!((backlog.pending, backlog.refused), (0, 0), "{backlog:?}");
@@ -245,7 +252,7 @@ async fn a_crash_while_the_war_room_is_made_leaves_one_war_room_after_the_restar
     assert_eq!(world.fake.ok_calls("conversations.list").len(), 1);
     let store = world.store().await;
     let room = store
-        .war_room("slack", IncidentNumber(1))
+        .war_room(Platform::Slack, IncidentNumber(1))
         .await
         .unwrap()
         .expect("the war room is recorded");

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use slack_world::{SECRET, SlackWorld};
+use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber};
 
 const INCIDENTS: usize = 200;
@@ -106,7 +107,10 @@ async fn two_replicas_deliver_every_effect_once_and_in_order_while_slack_flaps()
     }
     let a_while_ago = chrono::Utc::now() - chrono::Duration::hours(1);
     loop {
-        let backlog = store.outbox_backlog("slack", a_while_ago).await.unwrap();
+        let backlog = store
+            .outbox_backlog(Platform::Slack, a_while_ago)
+            .await
+            .unwrap();
         if backlog.pending == 0 {
             assert_eq!(backlog.refused, 0, "{backlog:?}");
             break;
@@ -125,7 +129,7 @@ async fn two_replicas_deliver_every_effect_once_and_in_order_while_slack_flaps()
     for n in 1..=INCIDENTS {
         let number = IncidentNumber(n as u32);
         let room = store
-            .war_room("slack", number)
+            .war_room(Platform::Slack, number)
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("INC-{n} has no war room"));

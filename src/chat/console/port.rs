@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::render;
-use crate::domain::UserId;
+use crate::domain::{Platform, UserId};
 use crate::engine::message::{FileUpload, Message};
 use crate::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
 
@@ -68,8 +68,8 @@ impl ConsoleChat {
 
 #[async_trait]
 impl ChatPort for ConsoleChat {
-    fn platform(&self) -> &str {
-        "console"
+    fn platform(&self) -> Platform {
+        Platform::Console
     }
 
     fn delivers_inline(&self) -> bool {

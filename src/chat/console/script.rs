@@ -264,7 +264,7 @@ async fn say(
         None => default_room(engine, chat, &options.lobby).await,
     };
     let origin = Origin {
-        platform: chat.platform().to_owned(),
+        platform: chat.platform(),
         room_id,
         user,
     };

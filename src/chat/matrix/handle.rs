@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::bot::{MatrixBot, RoundError};
 use super::events::Incoming;
 use super::keys::PIN_KEY;
-use crate::domain::{UserId, strip_invocation};
+use crate::domain::{Platform, UserId, strip_invocation};
 use crate::engine::Input;
 use crate::engine::effect::Effect;
 use crate::engine::message::{ButtonId, Message};
@@ -94,7 +94,7 @@ impl MatrixBot {
             return Ok(());
         }
         let origin = Origin {
-            platform: "matrix".to_owned(),
+            platform: Platform::Matrix,
             room_id: room.to_owned(),
             user,
         };

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::MatrixChat;
 use super::render::{escape, is_matrix_id};
-use crate::domain::UserId;
+use crate::domain::{Platform, UserId};
 use crate::engine::message::{FileUpload, Message, Span};
 use crate::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
 
@@ -14,8 +14,8 @@ const SUMMARY_LINES: usize = 12;
 
 #[async_trait]
 impl ChatPort for MatrixChat {
-    fn platform(&self) -> &str {
-        "matrix"
+    fn platform(&self) -> Platform {
+        Platform::Matrix
     }
 
     async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError> {

@@ -23,11 +23,12 @@ pub use port::SlackChat;
 pub use signature::SignatureVerifier;
 
 use crate::config::{SlackConfig, SlackSecrets};
+use crate::domain::Platform;
 use crate::engine::Engine;
 use crate::engine::port::ChatError;
 
 /// The platform name Slack's rooms are stored under.
-pub const PLATFORM: &str = "slack";
+pub const PLATFORM: Platform = Platform::Slack;
 
 /// Everything the Slack endpoints share: the engine, the Web API port and the verifier.
 pub struct SlackAdapter {

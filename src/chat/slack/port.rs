@@ -8,7 +8,7 @@ use slack_morphism::prelude::*;
 use super::api::SlackApi;
 use super::channel_name;
 use super::render::{self, Rendered};
-use crate::domain::UserId;
+use crate::domain::{Platform, UserId};
 use crate::engine::message::{FileUpload, Message};
 use crate::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
 
@@ -219,8 +219,8 @@ pub(super) fn content(text: &str, blocks: &[Value]) -> SlackMessageContent {
 
 #[async_trait]
 impl ChatPort for SlackChat {
-    fn platform(&self) -> &str {
-        "slack"
+    fn platform(&self) -> Platform {
+        Platform::Slack
     }
 
     async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError> {

@@ -8,7 +8,7 @@ use slack_morphism::prelude::*;
 
 use super::port::{SlackChat, content};
 use super::render;
-use crate::domain::UserId;
+use crate::domain::{Platform, UserId};
 use crate::engine::message::{FileUpload, Message};
 use crate::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
 
@@ -50,7 +50,7 @@ impl RequestPort {
 
 #[async_trait]
 impl ChatPort for RequestPort {
-    fn platform(&self) -> &str {
+    fn platform(&self) -> Platform {
         self.chat.platform()
     }
 

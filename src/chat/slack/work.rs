@@ -17,7 +17,7 @@ use crate::engine::port::{ChatPort, Origin};
 fn origin(user: &str, channel: &str) -> Option<Origin> {
     match UserId::parse(user) {
         Ok(user) => Some(Origin {
-            platform: PLATFORM.to_owned(),
+            platform: PLATFORM,
             room_id: channel.to_owned(),
             user,
         }),

@@ -110,7 +110,7 @@ impl Engine {
             ),
         };
         let chat = self
-            .chat_of_incident(request.incident, &origin.platform)
+            .chat_of_incident(request.incident, origin.platform)
             .await?;
         let output = Effect::PostOutput {
             request: id,
@@ -121,12 +121,8 @@ impl Engine {
             &UserId::warroom(),
             |_| Ok(kind.clone()),
             |_, _, _| {
-                let (entries, _) = self.outbox_entries(
-                    origin,
-                    &chat,
-                    Some(request.incident),
-                    vec![output.clone()],
-                );
+                let (entries, _) =
+                    self.outbox_entries(origin, chat, Some(request.incident), vec![output.clone()]);
                 entries
             },
         )

@@ -11,7 +11,9 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 
 use super::span;
-use crate::domain::{EventKind, Incident, IncidentNumber, Timer, TimerKind, UserId, resolve};
+use crate::domain::{
+    EventKind, Incident, IncidentNumber, Platform, Timer, TimerKind, UserId, resolve,
+};
 use crate::engine::effect::{Effect, RoomTarget};
 use crate::engine::message::{Block, Message, Span};
 use crate::engine::port::{ChatPort, Origin};
@@ -26,9 +28,9 @@ const CONCURRENCY: usize = 16;
 const LEASE: Duration = Duration::seconds(60);
 
 /// Where what Warroom does on its own comes from: no room, the `warroom` actor, in `chat`.
-fn warroom_origin(chat: &str) -> Origin {
+fn warroom_origin(chat: Platform) -> Origin {
     Origin {
-        platform: chat.to_owned(),
+        platform: chat,
         room_id: String::new(),
         user: UserId::warroom(),
     }
@@ -78,7 +80,7 @@ impl Engine {
         self.tell(chats, notices).await;
         // A chat without a delivery worker (the console) is told now.
         for chat in chats.iter().filter(|c| c.delivers_inline()) {
-            self.deliver_due(*chat, chat.platform()).await?;
+            self.deliver_due(*chat, chat.platform().name()).await?;
         }
         Ok(fired)
     }
@@ -121,7 +123,7 @@ impl Engine {
         due: &[Timer],
         owner: &str,
         now: DateTime<Utc>,
-        fallback: &str,
+        fallback: Platform,
     ) -> Result<Fired, EngineError> {
         let (together, mut alone): (Vec<&Timer>, Vec<&Timer>) = due
             .iter()
@@ -137,7 +139,7 @@ impl Engine {
             .into_iter()
             .map(|i| (i.number, i))
             .collect();
-        let mut chats: HashMap<IncidentNumber, String> = HashMap::new();
+        let mut chats: HashMap<IncidentNumber, Platform> = HashMap::new();
         for n in &numbers {
             chats.insert(*n, self.chat_of_incident(*n, fallback).await?);
         }
@@ -158,7 +160,7 @@ impl Engine {
             let mut after = incident.clone();
             after.apply(&event);
             states.insert(after.number, after.clone());
-            let chat = chats.get(&timer.incident).map_or(fallback, String::as_str);
+            let chat = chats.get(&timer.incident).copied().unwrap_or(fallback);
             let (outbox, told) =
                 self.outbox_entries(&warroom_origin(chat), chat, Some(timer.incident), told);
             pages.push(TimerPage {
@@ -197,7 +199,7 @@ impl Engine {
         timers: &[Timer],
         owner: &str,
         now: DateTime<Utc>,
-        fallback: &str,
+        fallback: Platform,
     ) -> Result<(Vec<(IncidentNumber, Vec<Effect>)>, usize), EngineError> {
         let fires: Vec<Boxed<'_, FiredAlone>> = timers
             .iter()
@@ -265,7 +267,7 @@ impl Engine {
         &self,
         timer: &Timer,
         now: DateTime<Utc>,
-        fallback: &str,
+        fallback: Platform,
     ) -> Result<Vec<Effect>, EngineError> {
         let Some(incident) = self.store.incident(timer.incident).await? else {
             return Ok(Vec::new());
@@ -295,8 +297,8 @@ impl Engine {
                     |_| Ok(kind.clone()),
                     |_, _, _| {
                         let (entries, now) = self.outbox_entries(
-                            &warroom_origin(&chat),
-                            &chat,
+                            &warroom_origin(chat),
+                            chat,
                             Some(n),
                             effects.clone(),
                         );

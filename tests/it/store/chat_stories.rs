@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use warroom::domain::Platform;
 use warroom::domain::{Action, Command, IncidentNumber, NoteText};
 use warroom::store::{Store, StoredCard, StoredRoom};
 
@@ -16,79 +17,104 @@ pub async fn a_war_room_is_found_from_its_incident_and_the_incident_from_its_roo
     };
 
     store
-        .bind_war_room("slack", one, &room)
+        .bind_war_room(Platform::Slack, one, &room)
         .await
         .expect("bound");
     store
-        .bind_war_room("slack", one, &room)
+        .bind_war_room(Platform::Slack, one, &room)
         .await
         .expect("binding again changes nothing");
     assert_eq!(
-        store.war_room("slack", one).await.unwrap(),
+        store.war_room(Platform::Slack, one).await.unwrap(),
         Some(room.clone())
     );
     assert_eq!(
-        store.incident_for_room("slack", &room.id).await.unwrap(),
+        store
+            .incident_for_room(Platform::Slack, &room.id)
+            .await
+            .unwrap(),
         Some(one)
     );
-    assert_eq!(store.war_room("matrix", one).await.unwrap(), None);
-    assert_eq!(store.war_room("slack", two).await.unwrap(), None);
+    assert_eq!(store.war_room(Platform::Matrix, one).await.unwrap(), None);
+    assert_eq!(store.war_room(Platform::Slack, two).await.unwrap(), None);
     assert_eq!(
         store
-            .incident_for_room("slack", "C0NOTAROOM")
+            .incident_for_room(Platform::Slack, "C0NOTAROOM")
             .await
             .unwrap(),
         None
     );
     assert_eq!(
-        store.incident_for_room("matrix", &room.id).await.unwrap(),
+        store
+            .incident_for_room(Platform::Matrix, &room.id)
+            .await
+            .unwrap(),
         None
     );
 
     // A room serves one incident, and an incident has one room per platform.
-    assert!(store.bind_war_room("slack", two, &room).await.is_err());
+    assert!(
+        store
+            .bind_war_room(Platform::Slack, two, &room)
+            .await
+            .is_err()
+    );
     let other = StoredRoom {
         id: "C0OTHER".into(),
         name: "inc-1-again".into(),
     };
-    assert!(store.bind_war_room("slack", one, &other).await.is_err());
+    assert!(
+        store
+            .bind_war_room(Platform::Slack, one, &other)
+            .await
+            .is_err()
+    );
     assert_eq!(
-        store.incident_for_room("slack", &room.id).await.unwrap(),
+        store
+            .incident_for_room(Platform::Slack, &room.id)
+            .await
+            .unwrap(),
         Some(one)
     );
     assert_eq!(
-        store.incident_for_room("slack", &other.id).await.unwrap(),
+        store
+            .incident_for_room(Platform::Slack, &other.id)
+            .await
+            .unwrap(),
         None
     );
 
     // The same room id on another platform is another room.
     store
-        .bind_war_room("matrix", two, &room)
+        .bind_war_room(Platform::Matrix, two, &room)
         .await
         .expect("bound on matrix");
     assert_eq!(
-        store.incident_for_room("matrix", &room.id).await.unwrap(),
+        store
+            .incident_for_room(Platform::Matrix, &room.id)
+            .await
+            .unwrap(),
         Some(two)
     );
 }
 
 pub async fn saving_a_card_again_replaces_where_it_was_posted(store: Store) {
     let one = declare(&store, "Checkout API returns 500s").await.number;
-    assert_eq!(store.card("slack", one).await.unwrap(), None);
+    assert_eq!(store.card(Platform::Slack, one).await.unwrap(), None);
     let card = StoredCard {
         room_id: "C024BE91L".into(),
         message_id: "1700000000.000100".into(),
     };
-    store.save_card("slack", one, &card).await.unwrap();
-    assert_eq!(store.card("slack", one).await.unwrap(), Some(card));
+    store.save_card(Platform::Slack, one, &card).await.unwrap();
+    assert_eq!(store.card(Platform::Slack, one).await.unwrap(), Some(card));
 
     let moved = StoredCard {
         room_id: "C0NEWROOM".into(),
         message_id: "1700000099.000200".into(),
     };
-    store.save_card("slack", one, &moved).await.unwrap();
-    assert_eq!(store.card("slack", one).await.unwrap(), Some(moved));
-    assert_eq!(store.card("matrix", one).await.unwrap(), None);
+    store.save_card(Platform::Slack, one, &moved).await.unwrap();
+    assert_eq!(store.card(Platform::Slack, one).await.unwrap(), Some(moved));
+    assert_eq!(store.card(Platform::Matrix, one).await.unwrap(), None);
 }
 
 pub async fn the_same_command_always_gets_the_same_button(store: Store) {
@@ -198,7 +224,7 @@ pub async fn attached_runbooks_and_their_progress_read_back_the_same(store: Stor
     };
     let n = IncidentNumber(1);
     store
-        .save_runbook_message("slack", n, "checkout-errors", &message)
+        .save_runbook_message(Platform::Slack, n, "checkout-errors", &message)
         .await
         .unwrap();
     let moved = StoredCard {
@@ -206,18 +232,21 @@ pub async fn attached_runbooks_and_their_progress_read_back_the_same(store: Stor
         ..message
     };
     store
-        .save_runbook_message("slack", n, "checkout-errors", &moved)
+        .save_runbook_message(Platform::Slack, n, "checkout-errors", &moved)
         .await
         .unwrap();
     assert_eq!(
         store
-            .runbook_message("slack", n, "checkout-errors")
+            .runbook_message(Platform::Slack, n, "checkout-errors")
             .await
             .unwrap(),
         Some(moved)
     );
     assert_eq!(
-        store.runbook_message("slack", n, "other").await.unwrap(),
+        store
+            .runbook_message(Platform::Slack, n, "other")
+            .await
+            .unwrap(),
         None
     );
 }

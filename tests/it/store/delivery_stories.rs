@@ -1,6 +1,7 @@
 //! Stories about Slack's deliveries and quoted messages: a delivery id is taken once however
 //! many claim it at the same moment, old claims are forgotten, and a quote reads back whole.
 
+use warroom::domain::Platform;
 use warroom::domain::{EventKind, NoteText};
 use warroom::store::{DeliveryKind, Store};
 
@@ -13,7 +14,7 @@ pub async fn a_delivery_is_taken_once_by_twenty_concurrent_claimers(store: Store
         let store = store.clone();
         claims.push(tokio::spawn(async move {
             store
-                .claim_delivery("slack", "Ev0123", DeliveryKind::Event, at(0))
+                .claim_delivery(Platform::Slack, "Ev0123", DeliveryKind::Event, at(0))
                 .await
                 .unwrap()
         }));
@@ -26,13 +27,13 @@ pub async fn a_delivery_is_taken_once_by_twenty_concurrent_claimers(store: Store
     // The same id on another platform, or another id, is another delivery.
     assert!(
         store
-            .claim_delivery("matrix", "Ev0123", DeliveryKind::Event, at(0))
+            .claim_delivery(Platform::Matrix, "Ev0123", DeliveryKind::Event, at(0))
             .await
             .unwrap()
     );
     assert!(
         store
-            .claim_delivery("slack", "13345.1", DeliveryKind::Command, at(1))
+            .claim_delivery(Platform::Slack, "13345.1", DeliveryKind::Command, at(1))
             .await
             .unwrap()
     );
@@ -41,7 +42,7 @@ pub async fn a_delivery_is_taken_once_by_twenty_concurrent_claimers(store: Store
     assert_eq!(store.delivery_count().await.unwrap(), 1);
     assert!(
         store
-            .claim_delivery("slack", "Ev0123", DeliveryKind::Event, at(2))
+            .claim_delivery(Platform::Slack, "Ev0123", DeliveryKind::Event, at(2))
             .await
             .unwrap()
     );

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber, NoteText, Severity};
 use warroom::store::{OutboxEntry, Store, StoreError};
 
@@ -13,7 +14,7 @@ use super::support::{at, title, user};
 
 fn entry(lane: &str, incident: Option<IncidentNumber>, body: &str) -> OutboxEntry {
     OutboxEntry {
-        platform: "slack".into(),
+        platform: Platform::Slack,
         lane: lane.into(),
         incident,
         kind: "post".into(),
@@ -36,7 +37,7 @@ pub async fn outbox_entries_are_written_with_their_change_and_not_without_it(sto
             &user("alice"),
             at(0),
             &warroom::store::Told {
-                chat: Some("slack"),
+                chat: Some(Platform::Slack),
                 effects: &made,
                 timers: &|incident| {
                     vec![(
@@ -54,12 +55,8 @@ pub async fn outbox_entries_are_written_with_their_change_and_not_without_it(sto
         Some(at(0) + chrono::Duration::minutes(5))
     );
     assert_eq!(
-        store
-            .incident_chat(incident.number)
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("slack")
+        store.incident_chat(incident.number).await.unwrap(),
+        Some(Platform::Slack)
     );
     let note = incident.event(
         EventKind::Note {
@@ -81,14 +78,18 @@ pub async fn outbox_entries_are_written_with_their_change_and_not_without_it(sto
         )
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
-    let lane = store.outbox_lane("slack", "inc-1").await.unwrap();
+    let lane = store.outbox_lane(Platform::Slack, "inc-1").await.unwrap();
     assert_eq!(lane.len(), 2, "{lane:?}");
     assert!(lane.iter().all(|(_, state, _)| state == "pending"));
-    let backlog = store.outbox_backlog("slack", at(0)).await.unwrap();
+    let backlog = store.outbox_backlog(Platform::Slack, at(0)).await.unwrap();
     assert_eq!(backlog.pending, 2);
     assert_eq!(backlog.oldest, Some(at(0)));
     assert_eq!(
-        store.outbox_backlog("matrix", at(0)).await.unwrap().pending,
+        store
+            .outbox_backlog(Platform::Matrix, at(0))
+            .await
+            .unwrap()
+            .pending,
         0
     );
 }
@@ -108,13 +109,13 @@ pub async fn a_lane_gives_out_its_entries_one_at_a_time_in_order(store: Store) {
     let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for round in 0..3 {
         let claimed = store
-            .claim_outbox("slack", at(10), "me", at(70), 100)
+            .claim_outbox(Platform::Slack, at(10), "me", at(70), 100)
             .await
             .unwrap();
         // The head of each lane, and nothing behind a head that is not delivered.
         assert_eq!(claimed.len(), 2, "round {round}: {claimed:?}");
         let again = store
-            .claim_outbox("slack", at(10), "other", at(70), 100)
+            .claim_outbox(Platform::Slack, at(10), "other", at(70), 100)
             .await
             .unwrap();
         assert!(again.is_empty(), "a claimed head was given out twice");
@@ -133,11 +134,15 @@ pub async fn a_lane_gives_out_its_entries_one_at_a_time_in_order(store: Store) {
     assert_eq!(seen["inc-1"], ["a0", "a1", "a2"]);
     assert_eq!(seen["inc-2"], ["b0", "b1", "b2"]);
     assert_eq!(
-        store.outbox_backlog("slack", at(0)).await.unwrap().pending,
+        store
+            .outbox_backlog(Platform::Slack, at(0))
+            .await
+            .unwrap()
+            .pending,
         0
     );
-    assert_eq!(store.outbox_next_due("slack").await.unwrap(), None);
-    let lane = store.outbox_lane("slack", "inc-1").await.unwrap();
+    assert_eq!(store.outbox_next_due(Platform::Slack).await.unwrap(), None);
+    let lane = store.outbox_lane(Platform::Slack, "inc-1").await.unwrap();
     assert!(
         lane.iter()
             .all(|(_, s, made)| s == "delivered" && made.as_deref() == Some("1712.0001"))
@@ -155,7 +160,7 @@ pub async fn a_failed_head_holds_its_lane_until_its_retry_and_a_refusal_lets_it_
     ];
     store.enqueue(&entries, at(0)).await.unwrap();
     let head = store
-        .claim_outbox("slack", at(1), "me", at(61), 10)
+        .claim_outbox(Platform::Slack, at(1), "me", at(61), 10)
         .await
         .unwrap();
     assert_eq!(head.len(), 1);
@@ -172,18 +177,21 @@ pub async fn a_failed_head_holds_its_lane_until_its_retry_and_a_refusal_lets_it_
     // Before its retry is due nothing of the lane is given out, not even what is behind it.
     assert!(
         store
-            .claim_outbox("slack", at(29), "me", at(89), 10)
+            .claim_outbox(Platform::Slack, at(29), "me", at(89), 10)
             .await
             .unwrap()
             .is_empty()
     );
-    assert_eq!(store.outbox_next_due("slack").await.unwrap(), Some(at(30)));
-    let backlog = store.outbox_backlog("slack", at(0)).await.unwrap();
+    assert_eq!(
+        store.outbox_next_due(Platform::Slack).await.unwrap(),
+        Some(at(30))
+    );
+    let backlog = store.outbox_backlog(Platform::Slack, at(0)).await.unwrap();
     let (reason, since) = backlog.failing.expect("a failing entry");
     assert!(reason.contains("could not be reached"));
     assert_eq!(since, at(0));
     let again = store
-        .claim_outbox("slack", at(30), "me", at(90), 10)
+        .claim_outbox(Platform::Slack, at(30), "me", at(90), 10)
         .await
         .unwrap();
     assert_eq!((again[0].body.as_str(), again[0].attempts), ("first", 2));
@@ -192,12 +200,16 @@ pub async fn a_failed_head_holds_its_lane_until_its_retry_and_a_refusal_lets_it_
         .await
         .unwrap();
     let next = store
-        .claim_outbox("slack", at(31), "me", at(91), 10)
+        .claim_outbox(Platform::Slack, at(31), "me", at(91), 10)
         .await
         .unwrap();
     assert_eq!(next[0].body, "second");
     assert_eq!(
-        store.outbox_backlog("slack", at(0)).await.unwrap().refused,
+        store
+            .outbox_backlog(Platform::Slack, at(0))
+            .await
+            .unwrap()
+            .refused,
         1
     );
 }
@@ -211,19 +223,19 @@ pub async fn a_head_whose_lease_ran_out_is_taken_over_and_its_first_claimer_cann
         .await
         .unwrap();
     let first = store
-        .claim_outbox("slack", at(1), "dead", at(61), 10)
+        .claim_outbox(Platform::Slack, at(1), "dead", at(61), 10)
         .await
         .unwrap();
     assert_eq!(first.len(), 1);
     assert!(
         store
-            .claim_outbox("slack", at(60), "alive", at(120), 10)
+            .claim_outbox(Platform::Slack, at(60), "alive", at(120), 10)
             .await
             .unwrap()
             .is_empty()
     );
     let taken = store
-        .claim_outbox("slack", at(62), "alive", at(122), 10)
+        .claim_outbox(Platform::Slack, at(62), "alive", at(122), 10)
         .await
         .unwrap();
     assert_eq!((taken[0].id, taken[0].attempts), (first[0].id, 2));
@@ -262,7 +274,7 @@ pub async fn each_lane_head_goes_to_one_of_many_concurrent_claimers(store: Store
             racers.push(tokio::spawn(async move {
                 let owner = format!("replica-{r}");
                 let got = store
-                    .claim_outbox("slack", at(5), &owner, at(65), 7)
+                    .claim_outbox(Platform::Slack, at(5), &owner, at(65), 7)
                     .await
                     .unwrap();
                 for item in &got {
@@ -308,7 +320,7 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
             &user("alice"),
             at(0),
             &warroom::store::Told {
-                chat: Some("slack"),
+                chat: Some(Platform::Slack),
                 effects: &nothing,
                 timers: &|_| Vec::new(),
             },
@@ -322,7 +334,7 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
             &user("alice"),
             at(0),
             &warroom::store::Told {
-                chat: Some("slack"),
+                chat: Some(Platform::Slack),
                 effects: &nothing,
                 timers: &|_| Vec::new(),
             },
@@ -332,18 +344,21 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
     let mut create = entry("inc-2", Some(waiting.number), "{}");
     create.kind = "create_war_room".into();
     store.enqueue(&[create], at(0)).await.unwrap();
-    let found = store.incidents_without_war_room("slack").await.unwrap();
+    let found = store
+        .incidents_without_war_room(Platform::Slack)
+        .await
+        .unwrap();
     assert_eq!(found, vec![lost.number]);
     assert!(
         store
-            .incidents_without_war_room("matrix")
+            .incidents_without_war_room(Platform::Matrix)
             .await
             .unwrap()
             .is_empty()
     );
     // A creation the chat refused for good is not asked again.
     let claimed = store
-        .claim_outbox("slack", at(1), "me", at(61), 10)
+        .claim_outbox(Platform::Slack, at(1), "me", at(61), 10)
         .await
         .unwrap();
     let create = claimed
@@ -354,6 +369,9 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
         .outbox_failed(create.id, "me", at(2), "restricted_action")
         .await
         .unwrap();
-    let found = store.incidents_without_war_room("slack").await.unwrap();
+    let found = store
+        .incidents_without_war_room(Platform::Slack)
+        .await
+        .unwrap();
     assert_eq!(found, vec![lost.number]);
 }

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::ConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
+use warroom::domain::Platform;
 use warroom::domain::{Command, IncidentNumber, Severity};
 use warroom::store::{Store, StoreError, StoredRoom};
 
@@ -101,7 +102,7 @@ async fn a_read_only_database_refuses_writes_but_still_reads() {
         name: "inc-1".into(),
     };
     let bind = read_only
-        .bind_war_room("slack", incident.number, &room)
+        .bind_war_room(Platform::Slack, incident.number, &room)
         .await;
     assert!(matches!(bind, Err(StoreError::ReadOnly)), "{bind:?}");
     let button = read_only

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
+use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber, TimelineEvent};
 use warroom::store::Store;
 
@@ -212,7 +213,7 @@ reminder = "off"
         let deadline = std::time::Instant::now() + DEADLINE;
         let room = loop {
             if let Some(room) = store
-                .war_room("matrix", IncidentNumber(1))
+                .war_room(Platform::Matrix, IncidentNumber(1))
                 .await
                 .expect("the war room is read")
             {
