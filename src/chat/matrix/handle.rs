@@ -1,9 +1,9 @@
 //! Acting on one event: a command or a reaction from a person, in a room the bot serves, once.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use super::bot::{MatrixBot, RoundError};
-use super::events::Incoming;
+use super::events::{self, Incoming};
 use super::keys::PIN_KEY;
 use crate::domain::{UserId, strip_invocation};
 use crate::engine::Input;
@@ -63,7 +63,9 @@ impl MatrixBot {
                 }
                 return Ok(());
             }
-            Incoming::EncryptionEnabled | Incoming::Other => return Ok(()),
+            Incoming::Joined { .. } | Incoming::EncryptionEnabled | Incoming::Other => {
+                return Ok(());
+            }
         };
         if sender == self.chat.bot().as_str() || !self.serves(room).await? {
             return Ok(());
@@ -154,17 +156,12 @@ impl MatrixBot {
                 ))];
             }
         };
-        let author = event["sender"].as_str().and_then(|s| UserId::parse(s).ok());
-        let said_at = event["origin_server_ts"]
-            .as_i64()
-            .and_then(DateTime::<Utc>::from_timestamp_millis);
-        let body = event["content"]["body"].as_str();
-        match (author, said_at, body) {
-            (Some(author), Some(at), Some(body)) => {
+        match events::said(&event) {
+            Some(said) => {
                 let input = Input::Pinned {
-                    author,
-                    at,
-                    text: body.to_owned(),
+                    author: said.author,
+                    at: said.at,
+                    text: said.body,
                 };
                 self.engine.take(origin, input).await
             }
