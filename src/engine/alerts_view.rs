@@ -1,7 +1,7 @@
 //! The messages alerts post in a war room: the alerts with their labels and annotations, and
 //! the offer to resolve once they all resolved. Pure functions.
 
-use super::message::{Block, Button, ButtonId, ButtonStyle, Control, Message, Span};
+use super::message::{Block, Button, ButtonId, ButtonRole, ButtonStyle, Control, Message, Span};
 use crate::alerts::Notification;
 use crate::domain::{ALERTNAME_LABEL, AlertRecord, Incident, Severity};
 
@@ -110,15 +110,14 @@ pub fn offer_resolve(incident: &Incident, button: ButtonId) -> Message {
                         .into(),
                 ),
             ]),
-            Block::Actions(vec![Control::Button(Button {
-                id: button,
-                label: "Resolve incident".into(),
-                style: ButtonStyle::Primary,
-                confirm: Some(format!(
-                    "Resolve {}? This stops its reminders and paging.",
-                    incident.number
-                )),
-            })]),
+            Block::Actions(vec![Control::Button(
+                Button::new(button, ButtonRole::Resolve, "Resolve incident")
+                    .styled(ButtonStyle::Primary)
+                    .confirming(format!(
+                        "Resolve {}? This stops its reminders and paging.",
+                        incident.number
+                    )),
+            )]),
         ],
     }
 }
@@ -135,15 +134,18 @@ pub fn offer_severity(incident: &Incident, suggested: Severity, button: ButtonId
                     incident.severity
                 )),
             ]),
-            Block::Actions(vec![Control::Button(Button {
-                id: button,
-                label: format!("Raise to {suggested}"),
-                style: ButtonStyle::Danger,
-                confirm: Some(format!(
+            Block::Actions(vec![Control::Button(
+                Button::new(
+                    button,
+                    ButtonRole::Severity(suggested),
+                    format!("Raise to {suggested}"),
+                )
+                .styled(ButtonStyle::Danger)
+                .confirming(format!(
                     "Raise {} to {suggested}? Escalation is planned anew for {suggested}.",
                     incident.number
                 )),
-            })]),
+            )]),
         ],
     }
 }

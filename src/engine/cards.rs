@@ -1,6 +1,6 @@
 //! The incident card and the buttons on it.
 
-use super::message::{Button, ButtonId, ButtonStyle, Control, Message};
+use super::message::{Button, ButtonId, ButtonRole, ButtonStyle, Control, Message};
 use super::{Engine, views};
 use crate::domain::{Action, Command, Incident, Severity, Status};
 use crate::store::StoreError;
@@ -15,46 +15,41 @@ impl Engine {
         };
         let mut controls = Vec::new();
         if incident.status == Status::Resolved {
-            let id = self.button(cmd(Action::Reopen { reason: None })).await?;
-            controls.push(button(id, "Reopen", ButtonStyle::Default));
+            let reopen = self
+                .command_button(cmd(Action::Reopen { reason: None }), "Reopen")
+                .await?;
+            controls.push(Control::Button(reopen));
         } else {
             if incident.acknowledged.is_none() {
-                let id = self.button(cmd(Action::Ack)).await?;
-                controls.push(button(id, "Acknowledge", ButtonStyle::Primary));
+                let ack = self.command_button(cmd(Action::Ack), "Acknowledge").await?;
+                controls.push(Control::Button(ack.styled(ButtonStyle::Primary)));
             }
             for status in views::offered_statuses(incident) {
-                let id = self
-                    .button(cmd(Action::Status { status, note: None }))
-                    .await?;
-                controls.push(button(id, &status.to_string(), ButtonStyle::Default));
+                let command = cmd(Action::Status { status, note: None });
+                let button = self.command_button(command, status.to_string()).await?;
+                controls.push(Control::Button(button));
             }
-            let id = self.button(cmd(Action::Resolve { note: None })).await?;
-            controls.push(Control::Button(Button {
-                id,
-                label: "Resolve".into(),
-                style: ButtonStyle::Danger,
-                confirm: Some(format!(
+            let resolve = self
+                .command_button(cmd(Action::Resolve { note: None }), "Resolve")
+                .await?;
+            controls.push(Control::Button(
+                resolve.styled(ButtonStyle::Danger).confirming(format!(
                     "Resolve {}? Paging and reminders stop.",
                     incident.number
                 )),
-            }));
-            let id = self.button(cmd(Action::Runbook { query: None })).await?;
-            controls.push(button(id, "Runbooks", ButtonStyle::Default));
+            ));
+            let runbooks = self
+                .command_button(cmd(Action::Runbook { query: None }), "Runbooks")
+                .await?;
+            controls.push(Control::Button(runbooks));
             let mut options = Vec::new();
             for severity in Severity::ALL {
                 if severity != incident.severity {
-                    let id = self
-                        .button(cmd(Action::Severity {
-                            severity,
-                            reason: None,
-                        }))
-                        .await?;
-                    options.push(Button {
-                        id,
-                        label: severity.to_string(),
-                        style: ButtonStyle::Default,
-                        confirm: None,
+                    let command = cmd(Action::Severity {
+                        severity,
+                        reason: None,
                     });
+                    options.push(self.command_button(command, severity.to_string()).await?);
                 }
             }
             controls.push(Control::Select {
@@ -75,13 +70,21 @@ impl Engine {
         self.memo.remember_button(key, id);
         Ok(id)
     }
-}
 
-fn button(id: ButtonId, label: &str, style: ButtonStyle) -> Control {
-    Control::Button(Button {
-        id,
-        label: label.to_owned(),
-        style,
-        confirm: None,
-    })
+    /// A neutral button that carries `command`, with the role the command gives it
+    /// ([`ButtonRole::of`]).
+    pub(super) async fn command_button(
+        &self,
+        command: Command,
+        label: impl Into<String>,
+    ) -> Result<Button, StoreError> {
+        let role = ButtonRole::of(&command.action);
+        Ok(Button {
+            id: self.button(command).await?,
+            role,
+            label: label.into(),
+            style: ButtonStyle::Default,
+            confirm: None,
+        })
+    }
 }

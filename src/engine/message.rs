@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::UserId;
+use crate::domain::{Action, Severity, Status, UserId};
 
 /// A message: blocks in order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -64,11 +64,16 @@ pub enum Control {
     },
 }
 
-/// A button: its id, what it says and how it looks.
+/// A button: its id, what it does, what it says and how it looks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
     /// The id a press carries back.
     pub id: ButtonId,
+    /// What pressing it does, for chats that offer buttons their own way (Matrix gives each
+    /// role its emoji key). The views always set it; `None` only in a message written to the
+    /// outbox before buttons had roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<ButtonRole>,
     /// What it says.
     pub label: String,
     /// How it looks.
@@ -76,6 +81,105 @@ pub struct Button {
     /// A question to ask before acting, for buttons that change much (chats that can ask it in
     /// a dialog do; the others just act).
     pub confirm: Option<String>,
+}
+
+/// What a button does, whatever its label says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ButtonRole {
+    /// Acknowledge the incident.
+    Acknowledge,
+    /// Move the incident to a status.
+    Status(Status),
+    /// Resolve the incident.
+    Resolve,
+    /// Open a resolved incident again.
+    Reopen,
+    /// Change the incident's severity.
+    Severity(Severity),
+    /// Show the runbooks that fit the incident.
+    Runbooks,
+    /// Attach the suggested runbook of this rank (1 is the best match).
+    Attach {
+        /// Its place among the suggestions, from 1.
+        rank: u32,
+    },
+    /// Run a runbook step's command.
+    Run {
+        /// The step's number.
+        step: u32,
+    },
+    /// Mark a runbook step done.
+    Done {
+        /// The step's number.
+        step: u32,
+    },
+    /// Skip a runbook step.
+    Skip {
+        /// The step's number.
+        step: u32,
+    },
+    /// Approve an action request.
+    Approve {
+        /// The request's id (`r5`).
+        request: String,
+    },
+    /// Deny an action request.
+    Deny {
+        /// The request's id (`r5`).
+        request: String,
+    },
+}
+
+impl ButtonRole {
+    /// The role of a button that carries `action`. `None` for an attach, whose role needs the
+    /// suggestion's rank ([`ButtonRole::Attach`]), and for actions no view offers as a button.
+    pub fn of(action: &Action) -> Option<ButtonRole> {
+        Some(match action {
+            Action::Ack => ButtonRole::Acknowledge,
+            Action::Status { status, .. } => ButtonRole::Status(*status),
+            Action::Resolve { .. } => ButtonRole::Resolve,
+            Action::Reopen { .. } => ButtonRole::Reopen,
+            Action::Severity { severity, .. } => ButtonRole::Severity(*severity),
+            Action::Runbook { .. } => ButtonRole::Runbooks,
+            Action::Run { step, .. } => ButtonRole::Run { step: *step },
+            Action::StepDone { step, .. } => ButtonRole::Done { step: *step },
+            Action::StepSkip { step, .. } => ButtonRole::Skip { step: *step },
+            Action::Approve { request } => ButtonRole::Approve {
+                request: request.clone(),
+            },
+            Action::Deny { request, .. } => ButtonRole::Deny {
+                request: request.clone(),
+            },
+            _ => return None,
+        })
+    }
+}
+
+impl Button {
+    /// A neutral button that asks nothing before acting.
+    pub fn new(id: ButtonId, role: ButtonRole, label: impl Into<String>) -> Button {
+        Button {
+            id,
+            role: Some(role),
+            label: label.into(),
+            style: ButtonStyle::Default,
+            confirm: None,
+        }
+    }
+
+    /// The button in another style.
+    pub fn styled(self, style: ButtonStyle) -> Button {
+        Button { style, ..self }
+    }
+
+    /// The button asking `question` before it acts.
+    pub fn confirming(self, question: impl Into<String>) -> Button {
+        Button {
+            confirm: Some(question.into()),
+            ..self
+        }
+    }
 }
 
 /// How a button looks.
@@ -245,6 +349,16 @@ mod tests {
         assert!("b".parse::<ButtonId>().is_err());
         assert!("12".parse::<ButtonId>().is_err());
         assert!("b99999999999999999999".parse::<ButtonId>().is_err());
+    }
+
+    #[test]
+    fn a_button_written_before_roles_reads_back_without_one() {
+        let old = r#"{"id":3,"label":"Acknowledge","style":"primary","confirm":null}"#;
+        let button: Button = serde_json::from_str(old).unwrap();
+        assert_eq!(button.role, None);
+        let new = Button::new(ButtonId(4), ButtonRole::Run { step: 2 }, "Run");
+        let back: Button = serde_json::from_str(&serde_json::to_string(&new).unwrap()).unwrap();
+        assert_eq!(back, new);
     }
 
     #[test]

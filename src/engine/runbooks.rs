@@ -2,7 +2,7 @@
 //! their steps with Done and Skip buttons.
 
 use super::effect::{Effect, RoomTarget};
-use super::message::{Block, Button, ButtonStyle, Control, Message, Span};
+use super::message::{Block, Button, ButtonRole, ButtonStyle, Control, Message, Span};
 use super::{Engine, EngineError};
 use chrono::{DateTime, Utc};
 
@@ -126,15 +126,16 @@ impl Engine {
                             runbook: m.id.clone(),
                         },
                     };
-                    controls.push(Control::Button(Button {
-                        id: self.button(command).await?,
-                        label: format!("Attach {}", i + 1),
-                        confirm: None,
-                        style: if i == 0 {
-                            ButtonStyle::Primary
-                        } else {
-                            ButtonStyle::Default
-                        },
+                    let rank = i as u32 + 1;
+                    let attach = Button::new(
+                        self.button(command).await?,
+                        ButtonRole::Attach { rank },
+                        format!("Attach {rank}"),
+                    );
+                    controls.push(Control::Button(if rank == 1 {
+                        attach.styled(ButtonStyle::Primary)
+                    } else {
+                        attach
                     }));
                 }
                 blocks.push(Block::Actions(controls));
@@ -185,21 +186,14 @@ impl Engine {
                     StepState::Pending => {
                         let mut controls = Vec::new();
                         if step.command.is_some() && self.settings.actions.is_some() {
-                            let id = self
-                                .button(Command {
-                                    incident: Some(incident.number),
-                                    action: Action::Run {
-                                        step: number,
-                                        params: Default::default(),
-                                    },
-                                })
-                                .await?;
-                            controls.push(Control::Button(Button {
-                                id,
-                                label: "Run".into(),
-                                style: ButtonStyle::Default,
-                                confirm: None,
-                            }));
+                            let run = Command {
+                                incident: Some(incident.number),
+                                action: Action::Run {
+                                    step: number,
+                                    params: Default::default(),
+                                },
+                            };
+                            controls.push(Control::Button(self.command_button(run, "Run").await?));
                         }
                         controls.push(self.step_button(incident.number, number, true).await?);
                         controls.push(self.step_button(incident.number, number, false).await?);
@@ -233,21 +227,17 @@ impl Engine {
         } else {
             Action::StepSkip { step, reason: None }
         };
-        let id = self
-            .button(Command {
-                incident: Some(incident),
-                action,
-            })
+        let command = Command {
+            incident: Some(incident),
+            action,
+        };
+        let button = self
+            .command_button(command, if done { "Done" } else { "Skip" })
             .await?;
-        Ok(Control::Button(Button {
-            id,
-            label: if done { "Done" } else { "Skip" }.to_owned(),
-            confirm: None,
-            style: if done {
-                ButtonStyle::Primary
-            } else {
-                ButtonStyle::Default
-            },
+        Ok(Control::Button(if done {
+            button.styled(ButtonStyle::Primary)
+        } else {
+            button
         }))
     }
 }

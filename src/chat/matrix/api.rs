@@ -13,7 +13,9 @@ use matrix_sdk::ruma::api::client::redact::redact_event;
 use matrix_sdk::ruma::api::client::room::get_room_event;
 use matrix_sdk::ruma::api::client::state::{get_state_events, send_state_event};
 use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
-use matrix_sdk::ruma::events::{MessageLikeEventType, StateEventType};
+use matrix_sdk::ruma::events::{
+    AnyStateEvent, AnyTimelineEvent, MessageLikeEventType, StateEvent, StateEventType,
+};
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{
     OwnedEventId, OwnedRoomAliasId, OwnedRoomId, OwnedTransactionId, OwnedUserId, TransactionId,
@@ -101,11 +103,12 @@ impl MatrixChat {
         if let Some(known) = self.known_encryption(room) {
             return Ok(known);
         }
+        let encryption = Some(StateEventType::RoomEncryption);
         let encrypted = self
             .full_state(room)
             .await?
             .iter()
-            .any(|e| e["type"] == "m.room.encryption");
+            .any(|raw| raw.get_field::<StateEventType>("type").ok().flatten() == encryption);
         self.remember_encryption(room, encrypted);
         Ok(encrypted)
     }
@@ -162,46 +165,50 @@ impl MatrixChat {
         Ok(())
     }
 
-    /// The room's current state events, as JSON. (Asking for the whole state rather than one
-    /// event that may not be set keeps "not found" errors out of the log.)
-    pub(super) async fn full_state(&self, room: &str) -> Result<Vec<Value>, ChatError> {
+    /// The room's current state events. (Asking for the whole state rather than one event
+    /// that may not be set keeps "not found" errors out of the log.)
+    pub(super) async fn full_state(
+        &self,
+        room: &str,
+    ) -> Result<Vec<Raw<AnyStateEvent>>, ChatError> {
         let request = get_state_events::v3::Request::new(room_id(room)?);
         let found = self
             .client
             .send(request)
             .await
             .map_err(|e| chat_error(&format!("room {room}"), e))?;
-        Ok(found
-            .room_state
-            .iter()
-            .filter_map(|raw| serde_json::from_str(raw.json().get()).ok())
-            .collect())
+        Ok(found.room_state)
     }
 
-    /// The content of a state event (empty state key), `None` when it is not set.
-    pub(super) async fn state(
-        &self,
-        room: &str,
-        event_type: &str,
-    ) -> Result<Option<Value>, ChatError> {
-        Ok(self
+    /// The events pinned in a room (`m.room.pinned_events`), none when it is not set.
+    pub(super) async fn pinned_events(&self, room: &str) -> Result<Vec<String>, ChatError> {
+        let pinned = self
             .full_state(room)
             .await?
-            .into_iter()
-            .find(|e| e["type"] == event_type && e["state_key"] == "")
-            .map(|e| e["content"].clone()))
+            .iter()
+            .find_map(|raw| match raw.deserialize() {
+                Ok(AnyStateEvent::RoomPinnedEvents(StateEvent::Original(event))) => {
+                    Some(event.content.pinned)
+                }
+                _ => None,
+            })
+            .unwrap_or_default();
+        Ok(pinned.iter().map(ToString::to_string).collect())
     }
 
-    /// One event of a room, as JSON.
-    pub(super) async fn event(&self, room: &str, event: &str) -> Result<Value, ChatError> {
+    /// One event of a room.
+    pub(super) async fn event(
+        &self,
+        room: &str,
+        event: &str,
+    ) -> Result<Raw<AnyTimelineEvent>, ChatError> {
         let request = get_room_event::v3::Request::new(room_id(room)?, event_id(event)?);
         let found = self
             .client
             .send(request)
             .await
             .map_err(|e| chat_error(&format!("message {event}"), e))?;
-        serde_json::from_str(found.event.json().get())
-            .map_err(|e| ChatError::Unavailable(format!("message {event}: {e}")))
+        Ok(found.event)
     }
 
     /// Takes back an event the bot sent (one of its reactions).

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use matrix_sdk::config::RequestConfig;
 use matrix_sdk::ruma::api::client::sync::sync_events::v3 as sync;
-use serde_json::Value;
+use matrix_sdk::ruma::events::{AnySyncStateEvent, AnySyncTimelineEvent, StateEventType};
+use matrix_sdk::ruma::serde::Raw;
 
 use super::MatrixChat;
 use super::events::{self, Incoming};
@@ -133,88 +134,126 @@ impl MatrixBot {
     /// One sync and the handling of what it brought; the token is kept only after.
     async fn round(&self, since: Option<String>) -> Result<(), RoundError> {
         let first = since.is_none();
+        let response = self.sync(since.as_deref()).await?;
+        for room in response.rooms.invite.keys() {
+            self.on_invite(room.as_str()).await;
+        }
+        for (room, joined) in &response.rooms.join {
+            let room = room.as_str();
+            self.note_encryption(room, &joined.state);
+            let events = self
+                .new_events(room, &joined.timeline, since.as_deref())
+                .await?;
+            self.act_on(room, &events, first).await?;
+        }
+        let bot = self.chat.bot().to_string();
+        self.ledger
+            .save_matrix_sync_token(&bot, &response.next_batch)
+            .await?;
+        Ok(())
+    }
+
+    /// One sync from `since`: at once on the first, else waiting up to [`SYNC_WAIT`] for news.
+    async fn sync(&self, since: Option<&str>) -> Result<sync::Response, RoundError> {
         let mut request = sync::Request::new();
         request.filter = Some(super::gap::filter());
-        request.since = since.clone();
-        request.timeout = Some(if first { Duration::ZERO } else { SYNC_WAIT });
+        request.since = since.map(str::to_owned);
+        request.timeout = Some(if since.is_none() {
+            Duration::ZERO
+        } else {
+            SYNC_WAIT
+        });
         let config = RequestConfig::new()
             .timeout(SYNC_WAIT + Duration::from_secs(30))
             .disable_retry();
-        let response = self
+        Ok(self
             .chat
             .client()
             .send(request)
             .with_request_config(config)
-            .await?;
-        for room in response.rooms.invite.keys() {
-            self.on_invite(room.as_str()).await;
+            .await?)
+    }
+
+    /// Marks the room encrypted when its state, as sync gives it, says so.
+    fn note_encryption(&self, room: &str, state: &sync::State) {
+        let events: &[Raw<AnySyncStateEvent>] = match state {
+            sync::State::Before(s) | sync::State::After(s) => &s.events,
+            _ => &[],
+        };
+        let encryption = Some(StateEventType::RoomEncryption);
+        if events
+            .iter()
+            .any(|raw| raw.get_field::<StateEventType>("type").ok().flatten() == encryption)
+        {
+            self.chat.mark_encrypted(room);
         }
-        let bot = self.chat.bot().to_string();
-        for (room, joined) in &response.rooms.join {
-            let room = room.as_str();
-            let state: &[_] = match &joined.state {
-                sync::State::Before(s) | sync::State::After(s) => &s.events,
-                _ => &[],
-            };
-            for raw in state {
-                if raw.get_field::<String>("type").ok().flatten().as_deref()
-                    == Some("m.room.encryption")
-                {
-                    self.chat.mark_encrypted(room);
-                }
+    }
+
+    /// A room's events since the last sync, oldest first: those of a timeline that was cut
+    /// short are fetched back first.
+    async fn new_events(
+        &self,
+        room: &str,
+        timeline: &sync::Timeline,
+        since: Option<&str>,
+    ) -> Result<Vec<Raw<AnySyncTimelineEvent>>, RoundError> {
+        let mut events = match (timeline.limited, timeline.prev_batch.as_deref(), since) {
+            (true, Some(prev), Some(since)) => self.fill_gap(room, prev, since).await?,
+            _ => Vec::new(),
+        };
+        events.extend(timeline.events.iter().cloned());
+        Ok(events)
+    }
+
+    /// The events of a gap in a room's timeline. A homeserver that cannot be reached (or asks
+    /// to wait) fails the round, so that it is tried again; a refusal (the bot left the room
+    /// meanwhile) cannot be retried away, so the gap stays unfilled.
+    async fn fill_gap(
+        &self,
+        room: &str,
+        prev: &str,
+        since: &str,
+    ) -> Result<Vec<Raw<AnySyncTimelineEvent>>, RoundError> {
+        let events = match self.chat.gap(room, prev, since).await {
+            Ok(events) => events,
+            Err(e @ (ChatError::Unavailable(_) | ChatError::Throttled { .. })) => {
+                return Err(e.into());
             }
-            let mut timeline: Vec<Value> = Vec::new();
-            if let (true, Some(prev), Some(since)) = (
-                joined.timeline.limited,
-                joined.timeline.prev_batch.as_deref(),
-                since.as_deref(),
-            ) {
-                // A homeserver that cannot be reached (or asks to wait) fails the round, so
-                // that it is tried again; a refusal (the bot left the room meanwhile) cannot
-                // be retried away.
-                timeline = match self.chat.gap(room, prev, since).await {
-                    Ok(events) => events,
-                    Err(e @ (ChatError::Unavailable(_) | ChatError::Throttled { .. })) => {
-                        return Err(e.into());
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, room, "a gap in the timeline could not be fetched");
-                        Vec::new()
-                    }
-                };
-                if !timeline.is_empty() {
-                    tracing::info!(
-                        room,
-                        fetched = timeline.len(),
-                        "filled a gap in the timeline"
-                    );
-                }
+            Err(e) => {
+                tracing::warn!(error = %e, room, "a gap in the timeline could not be fetched");
+                Vec::new()
             }
-            timeline.extend(
-                joined
-                    .timeline
-                    .events
-                    .iter()
-                    .filter_map(|raw| serde_json::from_str::<Value>(raw.json().get()).ok()),
-            );
-            // In a room the bot just joined, what was said before it joined is history.
-            let joined_at = timeline.iter().rposition(|e| events::is_join_of(e, &bot));
-            for (i, event) in timeline.iter().enumerate() {
-                let incoming = events::read(event);
-                if incoming == Incoming::EncryptionEnabled {
-                    self.chat.mark_encrypted(room);
-                    continue;
-                }
-                if first || joined_at.is_some_and(|j| i <= j) {
-                    // What was said before the bot's first sync is history, not commands.
-                    continue;
-                }
-                self.on_event(room, incoming).await?;
-            }
+        };
+        if !events.is_empty() {
+            tracing::info!(room, fetched = events.len(), "filled a gap in the timeline");
         }
-        self.ledger
-            .save_matrix_sync_token(&bot, &response.next_batch)
-            .await?;
+        Ok(events)
+    }
+
+    /// Acts on a room's new events in order. On the bot's first sync, and in a room it just
+    /// joined up to its joining, what was said is history, not commands; encryption is
+    /// noted all the same.
+    async fn act_on(
+        &self,
+        room: &str,
+        events: &[Raw<AnySyncTimelineEvent>],
+        first: bool,
+    ) -> Result<(), RoundError> {
+        let bot = self.chat.bot().as_str();
+        let incoming: Vec<Incoming> = events.iter().map(events::read).collect();
+        let joined_at = incoming
+            .iter()
+            .rposition(|e| matches!(e, Incoming::Joined { user } if user == bot));
+        for (i, incoming) in incoming.into_iter().enumerate() {
+            if incoming == Incoming::EncryptionEnabled {
+                self.chat.mark_encrypted(room);
+                continue;
+            }
+            if first || joined_at.is_some_and(|j| i <= j) {
+                continue;
+            }
+            self.on_event(room, incoming).await?;
+        }
         Ok(())
     }
 

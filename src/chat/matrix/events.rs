@@ -1,6 +1,18 @@
-//! Reading the room events a sync brings into what the bot acts on.
+//! Reading the room events a sync brings into what the bot acts on, with ruma's typed events.
 
-use serde_json::Value;
+use chrono::{DateTime, Utc};
+use matrix_sdk::ruma::UserId;
+use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+use matrix_sdk::ruma::events::relation::RelationType;
+use matrix_sdk::ruma::events::room::member::MembershipState;
+use matrix_sdk::ruma::events::room::member::RoomMemberEventContent;
+use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
+use matrix_sdk::ruma::events::{
+    AnyMessageLikeEvent, AnySyncMessageLikeEvent, AnySyncStateEvent, AnySyncTimelineEvent,
+    AnyTimelineEvent, MessageLikeEvent, OriginalSyncMessageLikeEvent, OriginalSyncStateEvent,
+    SyncMessageLikeEvent, SyncStateEvent, TimelineEventType,
+};
+use matrix_sdk::ruma::serde::Raw;
 
 /// One timeline event, as far as the bot cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +37,11 @@ pub enum Incoming {
         /// The emoji.
         key: String,
     },
+    /// Someone joined the room (not a change of name or avatar of someone already in it).
+    Joined {
+        /// Who joined.
+        user: String,
+    },
     /// The room turned encryption on.
     EncryptionEnabled,
     /// A message the bot cannot read: it was encrypted.
@@ -36,72 +53,138 @@ pub enum Incoming {
     Other,
 }
 
-fn text(value: &Value, field: &str) -> Option<String> {
-    value.get(field).and_then(Value::as_str).map(str::to_owned)
+/// Reads one event of a room's timeline or state.
+pub fn read(raw: &Raw<AnySyncTimelineEvent>) -> Incoming {
+    match raw.deserialize() {
+        Ok(AnySyncTimelineEvent::MessageLike(event)) => message_like(event),
+        Ok(AnySyncTimelineEvent::State(event)) => state(event),
+        Err(_) => unreadable(raw),
+    }
 }
 
-/// Reads one event of a room's timeline or state.
-pub fn read(event: &Value) -> Incoming {
-    let kind = event
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let content = event.get("content").cloned().unwrap_or(Value::Null);
-    let (Some(event_id), Some(sender)) = (text(event, "event_id"), text(event, "sender")) else {
-        return if kind == "m.room.encryption" {
-            Incoming::EncryptionEnabled
-        } else {
-            Incoming::Other
-        };
-    };
-    match kind {
-        "m.room.encryption" => Incoming::EncryptionEnabled,
-        "m.room.encrypted" => Incoming::Encrypted { sender },
-        "m.room.message" => {
-            let relation = content["m.relates_to"]["rel_type"].as_str();
-            if relation == Some("m.replace") {
-                return Incoming::Other;
-            }
-            let Some(body) = content.get("body").and_then(Value::as_str) else {
-                return Incoming::Other;
-            };
-            let body = strip_reply_fallback(body);
-            if crate::domain::strip_invocation(body).is_none() {
-                return Incoming::Other;
-            }
-            Incoming::Command {
-                event_id,
-                sender,
-                body: body.to_owned(),
-            }
+/// A message, a reaction or an encrypted message.
+fn message_like(event: AnySyncMessageLikeEvent) -> Incoming {
+    match event {
+        AnySyncMessageLikeEvent::RoomMessage(SyncMessageLikeEvent::Original(message)) => {
+            command(message)
         }
-        "m.reaction" => {
-            let relates = &content["m.relates_to"];
-            match (
-                relates["rel_type"].as_str(),
-                relates["event_id"].as_str(),
-                relates["key"].as_str(),
-            ) {
-                (Some("m.annotation"), Some(target), Some(key)) => Incoming::Reaction {
-                    event_id,
-                    sender,
-                    target: target.to_owned(),
-                    key: key.to_owned(),
-                },
-                _ => Incoming::Other,
+        AnySyncMessageLikeEvent::Reaction(SyncMessageLikeEvent::Original(reaction)) => {
+            self::reaction(reaction)
+        }
+        AnySyncMessageLikeEvent::RoomEncrypted(SyncMessageLikeEvent::Original(secret)) => {
+            Incoming::Encrypted {
+                sender: secret.sender.to_string(),
             }
         }
         _ => Incoming::Other,
     }
 }
 
-/// Whether an event is `user` joining the room (not a change of name or avatar of someone
-/// already in it).
-pub fn is_join_of(event: &Value, user: &str) -> bool {
-    event["type"] == "m.room.member"
-        && event["state_key"] == user
-        && event["content"]["membership"] == "join"
-        && event["unsigned"]["prev_content"]["membership"] != "join"
+/// An `!incident …` message; edits and other messages are nothing to act on.
+fn command(message: OriginalSyncMessageLikeEvent<RoomMessageEventContent>) -> Incoming {
+    let relation = message
+        .content
+        .relates_to
+        .as_ref()
+        .and_then(|r| r.rel_type());
+    if relation == Some(RelationType::Replacement) {
+        return Incoming::Other;
+    }
+    let body = strip_reply_fallback(message.content.body());
+    if crate::domain::strip_invocation(body).is_none() {
+        return Incoming::Other;
+    }
+    Incoming::Command {
+        event_id: message.event_id.to_string(),
+        sender: message.sender.to_string(),
+        body: body.to_owned(),
+    }
+}
+
+fn reaction(reaction: OriginalSyncMessageLikeEvent<ReactionEventContent>) -> Incoming {
+    let annotation = reaction.content.relates_to;
+    Incoming::Reaction {
+        event_id: reaction.event_id.to_string(),
+        sender: reaction.sender.to_string(),
+        target: annotation.event_id.to_string(),
+        key: annotation.key,
+    }
+}
+
+/// A state event in the timeline: encryption turned on, or someone joining.
+fn state(event: AnySyncStateEvent) -> Incoming {
+    match event {
+        AnySyncStateEvent::RoomEncryption(_) => Incoming::EncryptionEnabled,
+        AnySyncStateEvent::RoomMember(SyncStateEvent::Original(member)) => {
+            joined(&member).map_or(Incoming::Other, |user| Incoming::Joined {
+                user: user.to_string(),
+            })
+        }
+        _ => Incoming::Other,
+    }
+}
+
+/// Who a membership event says joined; `None` for a change of name or avatar of someone who
+/// was in the room already, and for other memberships.
+fn joined(member: &OriginalSyncStateEvent<RoomMemberEventContent>) -> Option<&UserId> {
+    let was_in = member
+        .unsigned
+        .prev_content
+        .as_ref()
+        .is_some_and(|before| before.membership == MembershipState::Join);
+    (member.content.membership == MembershipState::Join && !was_in)
+        .then_some(member.state_key.as_ref())
+}
+
+/// An event ruma cannot read as its type says (fields missing, content of another shape).
+/// Only encryption still counts, so that a room is never taken for unencrypted because one
+/// of its events was odd.
+fn unreadable(raw: &Raw<AnySyncTimelineEvent>) -> Incoming {
+    match raw.get_field::<TimelineEventType>("type").ok().flatten() {
+        Some(TimelineEventType::RoomEncryption) => Incoming::EncryptionEnabled,
+        Some(TimelineEventType::RoomEncrypted) => match raw.get_field("sender") {
+            Ok(Some(sender)) => Incoming::Encrypted { sender },
+            _ => Incoming::Other,
+        },
+        _ => Incoming::Other,
+    }
+}
+
+/// What a message said, for 📌.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    /// Who said it.
+    pub author: crate::domain::UserId,
+    /// When the homeserver received it.
+    pub at: DateTime<Utc>,
+    /// Its text (a file's name).
+    pub body: String,
+}
+
+/// What a room message or sticker said; `None` for other events and deleted messages.
+pub fn said(raw: &Raw<AnyTimelineEvent>) -> Option<Said> {
+    let (sender, ts, body) = match raw.deserialize().ok()? {
+        AnyTimelineEvent::MessageLike(AnyMessageLikeEvent::RoomMessage(
+            MessageLikeEvent::Original(message),
+        )) => (
+            message.sender,
+            message.origin_server_ts,
+            message.content.body().to_owned(),
+        ),
+        AnyTimelineEvent::MessageLike(AnyMessageLikeEvent::Sticker(
+            MessageLikeEvent::Original(sticker),
+        )) => (
+            sticker.sender,
+            sticker.origin_server_ts,
+            sticker.content.body,
+        ),
+        _ => return None,
+    };
+    Some(Said {
+        author: crate::domain::UserId::parse(sender.as_str()).ok()?,
+        at: DateTime::from_timestamp_millis(i64::from(ts.get()))?,
+        body,
+    })
 }
 
 /// A reply's body starts with the quoted message (`> <@bob:hs> …` lines and a blank line);
@@ -118,9 +201,16 @@ fn strip_reply_fallback(body: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
+
+    /// An event as sync brings it (every timeline event has a time).
+    fn read(mut event: Value) -> Incoming {
+        event["origin_server_ts"] = json!(1_767_621_600_000_u64);
+        let raw = serde_json::value::to_raw_value(&event).unwrap();
+        super::read(&Raw::from_json(raw))
+    }
 
     #[test]
     fn an_incident_message_is_a_command() {
@@ -129,7 +219,7 @@ mod tests {
             "content": { "msgtype": "m.text", "body": "!incident declare p1 checkout down" }
         });
         assert_eq!(
-            read(&event),
+            read(event),
             Incoming::Command {
                 event_id: "$1".into(),
                 sender: "@alice:hs".into(),
@@ -144,17 +234,27 @@ mod tests {
             "type": "m.room.message", "event_id": "$2", "sender": "@alice:hs",
             "content": { "msgtype": "m.text", "body": "!incidents are fun" }
         });
-        assert_eq!(read(&chatter), Incoming::Other);
+        assert_eq!(read(chatter), Incoming::Other);
         let edit = json!({
             "type": "m.room.message", "event_id": "$3", "sender": "@alice:hs",
             "content": { "body": "* !incident ack", "m.relates_to": { "rel_type": "m.replace", "event_id": "$2" } }
         });
-        assert_eq!(read(&edit), Incoming::Other);
+        assert_eq!(read(edit), Incoming::Other);
+        // An edit is no command even when its body reads like one.
+        let edit = json!({
+            "type": "m.room.message", "event_id": "$3", "sender": "@alice:hs",
+            "content": {
+                "msgtype": "m.text", "body": "!incident ack",
+                "m.new_content": { "msgtype": "m.text", "body": "!incident ack" },
+                "m.relates_to": { "rel_type": "m.replace", "event_id": "$2" }
+            }
+        });
+        assert_eq!(read(edit), Incoming::Other);
         let reply = json!({
             "type": "m.room.message", "event_id": "$4", "sender": "@bob:hs",
-            "content": { "body": "> <@alice:hs> hi\n\n!incident ack" }
+            "content": { "msgtype": "m.text", "body": "> <@alice:hs> hi\n\n!incident ack" }
         });
-        assert!(matches!(read(&reply), Incoming::Command { body, .. } if body == "!incident ack"));
+        assert!(matches!(read(reply), Incoming::Command { body, .. } if body == "!incident ack"));
     }
 
     #[test]
@@ -164,14 +264,18 @@ mod tests {
             "content": { "membership": "join" },
             "unsigned": { "prev_content": { "membership": "invite" } }
         });
-        assert!(is_join_of(&join, "@bot:hs"));
-        assert!(!is_join_of(&join, "@alice:hs"));
+        assert_eq!(
+            read(join),
+            Incoming::Joined {
+                user: "@bot:hs".into()
+            }
+        );
         let renamed = json!({
             "type": "m.room.member", "state_key": "@bot:hs", "sender": "@bot:hs", "event_id": "$n",
             "content": { "membership": "join", "displayname": "Warroom" },
             "unsigned": { "prev_content": { "membership": "join" } }
         });
-        assert!(!is_join_of(&renamed, "@bot:hs"));
+        assert_eq!(read(renamed), Incoming::Other);
     }
 
     #[test]
@@ -181,7 +285,7 @@ mod tests {
             "content": { "m.relates_to": { "rel_type": "m.annotation", "event_id": "$card", "key": "✅" } }
         });
         assert_eq!(
-            read(&reaction),
+            read(reaction),
             Incoming::Reaction {
                 event_id: "$5".into(),
                 sender: "@bob:hs".into(),
@@ -190,13 +294,33 @@ mod tests {
             }
         );
         let state = json!({ "type": "m.room.encryption", "state_key": "", "content": { "algorithm": "m.megolm.v1.aes-sha2" } });
-        assert_eq!(read(&state), Incoming::EncryptionEnabled);
+        assert_eq!(read(state), Incoming::EncryptionEnabled);
         let secret = json!({ "type": "m.room.encrypted", "event_id": "$6", "sender": "@bob:hs", "content": {} });
         assert_eq!(
-            read(&secret),
+            read(secret),
             Incoming::Encrypted {
                 sender: "@bob:hs".into()
             }
         );
+    }
+
+    #[test]
+    fn a_pinned_message_gives_its_author_time_and_text() {
+        let message = json!({
+            "type": "m.room.message", "event_id": "$7", "sender": "@bob:hs", "room_id": "!r:hs",
+            "origin_server_ts": 1_767_621_787_000_u64,
+            "content": { "msgtype": "m.text", "body": "error rate at 38%" }
+        });
+        let raw = |v: &Value| Raw::from_json(serde_json::value::to_raw_value(v).unwrap());
+        let said = said(&raw(&message)).unwrap();
+        assert_eq!(said.author.as_str(), "@bob:hs");
+        assert_eq!(said.at.to_rfc3339(), "2026-01-05T14:03:07+00:00");
+        assert_eq!(said.body, "error rate at 38%");
+        let reaction = json!({
+            "type": "m.reaction", "event_id": "$8", "sender": "@bob:hs", "room_id": "!r:hs",
+            "origin_server_ts": 1_767_621_787_000_u64,
+            "content": { "m.relates_to": { "rel_type": "m.annotation", "event_id": "$7", "key": "👀" } }
+        });
+        assert_eq!(super::said(&raw(&reaction)), None);
     }
 }

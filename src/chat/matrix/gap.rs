@@ -7,7 +7,8 @@ use matrix_sdk::ruma::api::Direction;
 use matrix_sdk::ruma::api::client::filter::{FilterDefinition, RoomEventFilter};
 use matrix_sdk::ruma::api::client::message::get_message_events;
 use matrix_sdk::ruma::api::client::sync::sync_events::v3 as sync;
-use serde_json::Value;
+use matrix_sdk::ruma::events::AnySyncTimelineEvent;
+use matrix_sdk::ruma::serde::Raw;
 
 use super::MatrixChat;
 use super::api::{chat_error, room_id};
@@ -38,7 +39,7 @@ impl MatrixChat {
         room: &str,
         prev_batch: &str,
         since: &str,
-    ) -> Result<Vec<Value>, ChatError> {
+    ) -> Result<Vec<Raw<AnySyncTimelineEvent>>, ChatError> {
         let mut events = Vec::new();
         let mut from = prev_batch.to_owned();
         for _ in 0..MAX_PAGES {
@@ -52,11 +53,8 @@ impl MatrixChat {
                 .send(request)
                 .await
                 .map_err(|e| chat_error(&format!("the history of {room}"), e))?;
-            events.extend(
-                page.chunk
-                    .iter()
-                    .filter_map(|raw| serde_json::from_str::<Value>(raw.json().get()).ok()),
-            );
+            // A page's events carry their room id besides what sync gives; read alike.
+            events.extend(page.chunk.iter().map(|raw| raw.clone().cast()));
             match page.end {
                 Some(end) if !page.chunk.is_empty() && end != from => from = end,
                 _ => break,

@@ -1,9 +1,9 @@
 //! Acting on one event: a command or a reaction from a person, in a room the bot serves, once.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use super::bot::{MatrixBot, RoundError};
-use super::events::Incoming;
+use super::events::{self, Incoming};
 use super::keys::PIN_KEY;
 use crate::domain::{Platform, UserId, strip_invocation};
 use crate::engine::Input;
@@ -25,61 +25,16 @@ impl MatrixBot {
     /// Acts on one event of a room. Errors of the database end the round (it is retried);
     /// everything else is told to the person or logged.
     pub(super) async fn on_event(&self, room: &str, incoming: Incoming) -> Result<(), RoundError> {
-        let (event_id, sender, ask) = match incoming {
-            Incoming::Command {
-                event_id,
-                sender,
-                body,
-            } => {
-                let words = strip_invocation(&body).unwrap_or_default().to_owned();
-                (event_id, sender, Ask::Words(words))
-            }
-            Incoming::Reaction {
-                event_id,
-                sender,
-                target,
-                key,
-            } => {
-                if sender == self.chat.bot().as_str() {
-                    return Ok(());
-                }
-                if key == PIN_KEY {
-                    (event_id, sender, Ask::Pin(target))
-                } else if let Some(button) =
-                    self.ledger.matrix_reaction_button(&target, &key).await?
-                {
-                    (event_id, sender, Ask::Press(button))
-                } else {
-                    return Ok(());
-                }
-            }
-            Incoming::Encrypted { sender } => {
-                if self.serves(room).await? {
-                    tracing::warn!(
-                        room,
-                        sender,
-                        "an encrypted message: Warroom cannot read encrypted rooms"
-                    );
-                }
-                return Ok(());
-            }
-            Incoming::EncryptionEnabled | Incoming::Other => return Ok(()),
+        let Some((event_id, sender, ask)) = self.ask_of(room, incoming).await? else {
+            return Ok(());
         };
         if sender == self.chat.bot().as_str() || !self.serves(room).await? {
             return Ok(());
         }
         // Asked before the claim: when it cannot be told, the round fails and the event is
         // looked at again, rather than claimed and lost.
-        let encrypted = match self.chat.is_encrypted(room).await {
-            Ok(encrypted) => encrypted,
-            Err(e @ (ChatError::Unavailable(_) | ChatError::Throttled { .. })) => {
-                return Err(e.into());
-            }
-            Err(e) => {
-                // Refused (the bot was removed meanwhile): nothing can be done there.
-                tracing::warn!(error = %e, room, "cannot tell whether the room is encrypted; left alone");
-                return Ok(());
-            }
+        let Some(encrypted) = self.encryption_of(room).await? else {
+            return Ok(());
         };
         let now = Utc::now().timestamp_millis();
         if !self.ledger.claim_matrix_event(&event_id, now).await? {
@@ -98,31 +53,110 @@ impl MatrixBot {
             room_id: room.to_owned(),
             user,
         };
-        if !self.settings.allowed_users.is_empty() && !self.settings.allowed_users.contains(&sender)
-        {
-            let refusal = Message::text(format!(
-                "{sender} may not give Warroom commands; ask an operator to add you to [matrix] allowed_users"
-            ));
-            if let Err(e) = self.chat.reply_privately(&origin, &refusal).await {
-                tracing::warn!(error = %e, "could not answer a refused command");
-            }
+        if !self.may_command(&origin).await {
             return Ok(());
         }
-        let effects = match ask {
-            Ask::Words(text) => self.engine.take(&origin, Input::Said { text }).await,
+        let effects = self.answer(&origin, ask).await;
+        self.engine
+            .dispatch(self.chat.as_ref(), &origin, effects)
+            .await;
+        Ok(())
+    }
+
+    /// What an event asks for, with its id and sender; `None` for events that ask nothing (a
+    /// reaction that is no key, the bot's own reactions, an encrypted message, which is only
+    /// logged).
+    async fn ask_of(
+        &self,
+        room: &str,
+        incoming: Incoming,
+    ) -> Result<Option<(String, String, Ask)>, RoundError> {
+        match incoming {
+            Incoming::Command {
+                event_id,
+                sender,
+                body,
+            } => {
+                let words = strip_invocation(&body).unwrap_or_default().to_owned();
+                Ok(Some((event_id, sender, Ask::Words(words))))
+            }
+            Incoming::Reaction {
+                event_id,
+                sender,
+                target,
+                key,
+            } => {
+                if sender == self.chat.bot().as_str() {
+                    return Ok(None);
+                }
+                let ask = self.reaction_ask(target, &key).await?;
+                Ok(ask.map(|ask| (event_id, sender, ask)))
+            }
+            Incoming::Encrypted { sender } => {
+                if self.serves(room).await? {
+                    tracing::warn!(
+                        room,
+                        sender,
+                        "an encrypted message: Warroom cannot read encrypted rooms"
+                    );
+                }
+                Ok(None)
+            }
+            Incoming::Joined { .. } | Incoming::EncryptionEnabled | Incoming::Other => Ok(None),
+        }
+    }
+
+    /// What a reaction asks for: 📌 pins, a button's key presses it, other emoji nothing.
+    async fn reaction_ask(&self, target: String, key: &str) -> Result<Option<Ask>, RoundError> {
+        if key == PIN_KEY {
+            return Ok(Some(Ask::Pin(target)));
+        }
+        let button = self.ledger.matrix_reaction_button(&target, key).await?;
+        Ok(button.map(Ask::Press))
+    }
+
+    /// Whether a room is encrypted; `None` when the homeserver refuses to say (the bot was
+    /// removed meanwhile: nothing can be done there). A homeserver that cannot be reached
+    /// fails the round.
+    async fn encryption_of(&self, room: &str) -> Result<Option<bool>, RoundError> {
+        match self.chat.is_encrypted(room).await {
+            Ok(encrypted) => Ok(Some(encrypted)),
+            Err(e @ (ChatError::Unavailable(_) | ChatError::Throttled { .. })) => Err(e.into()),
+            Err(e) => {
+                tracing::warn!(error = %e, room, "cannot tell whether the room is encrypted; left alone");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Whether the person may command the bot (`allowed_users`); one who may not is told so.
+    async fn may_command(&self, origin: &Origin) -> bool {
+        let sender = origin.user.as_str();
+        if self.settings.allowed_users.is_empty() || self.settings.allowed_users.contains(sender) {
+            return true;
+        }
+        let refusal = Message::text(format!(
+            "{sender} may not give Warroom commands; ask an operator to add you to [matrix] allowed_users"
+        ));
+        if let Err(e) = self.chat.reply_privately(origin, &refusal).await {
+            tracing::warn!(error = %e, "could not answer a refused command");
+        }
+        false
+    }
+
+    /// The engine's answer to what a person asked for.
+    async fn answer(&self, origin: &Origin, ask: Ask) -> Vec<Effect> {
+        match ask {
+            Ask::Words(text) => self.engine.take(origin, Input::Said { text }).await,
             Ask::Press(button) => {
                 let input = Input::Pressed {
                     button: ButtonId(button),
                     params: Default::default(),
                 };
-                self.engine.take(&origin, input).await
+                self.engine.take(origin, input).await
             }
-            Ask::Pin(target) => self.pin(&origin, &target).await,
-        };
-        self.engine
-            .dispatch(self.chat.as_ref(), &origin, effects)
-            .await;
-        Ok(())
+            Ask::Pin(target) => self.pin(origin, &target).await,
+        }
     }
 
     /// Whether the bot serves a room: configured, or a war room or direct room it made.
@@ -154,17 +188,12 @@ impl MatrixBot {
                 ))];
             }
         };
-        let author = event["sender"].as_str().and_then(|s| UserId::parse(s).ok());
-        let said_at = event["origin_server_ts"]
-            .as_i64()
-            .and_then(DateTime::<Utc>::from_timestamp_millis);
-        let body = event["content"]["body"].as_str();
-        match (author, said_at, body) {
-            (Some(author), Some(at), Some(body)) => {
+        match events::said(&event) {
+            Some(said) => {
                 let input = Input::Pinned {
-                    author,
-                    at,
-                    text: body.to_owned(),
+                    author: said.author,
+                    at: said.at,
+                    text: said.body,
                 };
                 self.engine.take(origin, input).await
             }

@@ -1,8 +1,9 @@
 //! Buttons as reactions: which emoji key stands for which button of a message. Matrix has no
 //! buttons, so each actionable message lists its choices with a key, and the bot reacts with
-//! the keys first so that a person only has to click one.
+//! the keys first so that a person only has to click one. A key follows from what a button
+//! does (its [`ButtonRole`]), never from what its label says.
 
-use crate::engine::message::{Block, Button, ButtonId, Control, Message, Span};
+use crate::engine::message::{Block, Button, ButtonId, ButtonRole, Control, Message};
 
 /// The key that adds a message to the incident's timeline.
 pub const PIN_KEY: &str = "📌";
@@ -10,44 +11,41 @@ pub const PIN_KEY: &str = "📌";
 /// The keycaps for steps and choices 1 to 10.
 const DIGITS: [&str; 10] = ["1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟"];
 
-/// The emoji key of each button of a message that has one, in the order they appear.
+/// The emoji key of each button of a message that has one, in the order they appear; a key
+/// two buttons would share goes to the first.
 pub fn keys_of(message: &Message) -> Vec<(String, ButtonId)> {
     let mut out: Vec<(String, ButtonId)> = Vec::new();
-    let mut step: Option<u32> = None;
-    for block in &message.blocks {
-        match block {
-            Block::Text(spans) => step = step_number(spans).or(step),
-            Block::Actions(controls) => {
-                for control in controls {
-                    if let Control::Button(button) = control
-                        && let Some(key) = key_for(button, step)
-                        && !out.iter().any(|(k, _)| k == key)
-                    {
-                        out.push((key.to_owned(), button.id));
-                    }
-                }
-            }
-            _ => {}
+    let buttons = message.blocks.iter().flat_map(|block| match block {
+        Block::Actions(controls) => controls.as_slice(),
+        _ => &[],
+    });
+    for control in buttons {
+        if let Control::Button(button) = control
+            && let Some(key) = key_for(button)
+            && !out.iter().any(|(k, _)| k == key)
+        {
+            out.push((key.to_owned(), button.id));
         }
     }
     out
 }
 
-/// The key of one button: by what it does, or for a step's Run by the step's number.
-fn key_for(button: &Button, step: Option<u32>) -> Option<&'static str> {
-    let label = button.label.as_str();
-    match label {
-        "Acknowledge" => Some("✅"),
-        "Approve" => Some("👍"),
-        "Deny" => Some("👎"),
-        "Resolve" => Some("🏁"),
-        "Reopen" => Some("🔁"),
-        "Runbooks" => Some("📖"),
-        "Run" | "Request approval" => step.and_then(digit),
-        _ => label
-            .strip_prefix("Attach ")
-            .and_then(|n| n.parse::<u32>().ok())
-            .and_then(digit),
+/// The key of one button, by its role: a step's Run takes the keycap of the step's number,
+/// a suggested runbook's Attach that of its rank.
+fn key_for(button: &Button) -> Option<&'static str> {
+    match button.role.as_ref()? {
+        ButtonRole::Acknowledge => Some("✅"),
+        ButtonRole::Approve { .. } => Some("👍"),
+        ButtonRole::Deny { .. } => Some("👎"),
+        ButtonRole::Resolve => Some("🏁"),
+        ButtonRole::Reopen => Some("🔁"),
+        ButtonRole::Runbooks => Some("📖"),
+        ButtonRole::Run { step } => digit(*step),
+        ButtonRole::Attach { rank } => digit(*rank),
+        ButtonRole::Status(_)
+        | ButtonRole::Severity(_)
+        | ButtonRole::Done { .. }
+        | ButtonRole::Skip { .. } => None,
     }
 }
 
@@ -56,27 +54,14 @@ fn digit(n: u32) -> Option<&'static str> {
     DIGITS.get(i).copied()
 }
 
-/// The step number a runbook line starts with (`3. Restart API servers`).
-fn step_number(spans: &[Span]) -> Option<u32> {
-    let Some(Span::Text(first)) = spans.first() else {
-        return None;
-    };
-    let (number, _) = first.split_once(". ")?;
-    number.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::message::ButtonStyle;
+    use crate::domain::Status;
+    use crate::engine::message::Span;
 
-    fn button(id: i64, label: &str) -> Control {
-        Control::Button(Button {
-            id: ButtonId(id),
-            label: label.into(),
-            style: ButtonStyle::Default,
-            confirm: None,
-        })
+    fn button(id: i64, role: ButtonRole, label: &str) -> Control {
+        Control::Button(Button::new(ButtonId(id), role, label))
     }
 
     #[test]
@@ -85,9 +70,9 @@ mod tests {
             blocks: vec![
                 Block::Header("INC-1".into()),
                 Block::Actions(vec![
-                    button(1, "Acknowledge"),
-                    button(2, "Identified"),
-                    button(3, "Resolve"),
+                    button(1, ButtonRole::Acknowledge, "Acknowledge"),
+                    button(2, ButtonRole::Status(Status::Identified), "Identified"),
+                    button(3, ButtonRole::Resolve, "Resolve"),
                 ]),
             ],
         };
@@ -105,11 +90,15 @@ mod tests {
         let runbook = Message {
             blocks: vec![
                 Block::Text(vec![Span::Text("2. Check pods".into())]),
-                Block::Actions(vec![button(7, "Run"), button(8, "Done"), button(9, "Skip")]),
+                Block::Actions(vec![
+                    button(7, ButtonRole::Run { step: 2 }, "Run"),
+                    button(8, ButtonRole::Done { step: 2 }, "Done"),
+                    button(9, ButtonRole::Skip { step: 2 }, "Skip"),
+                ]),
                 Block::Text(vec![Span::Text("3. Restart".into())]),
-                Block::Actions(vec![button(10, "Run")]),
+                Block::Actions(vec![button(10, ButtonRole::Run { step: 3 }, "Run")]),
                 Block::Text(vec![Span::Text("12. Far away".into())]),
-                Block::Actions(vec![button(11, "Run")]),
+                Block::Actions(vec![button(11, ButtonRole::Run { step: 12 }, "Run")]),
             ],
         };
         assert_eq!(
@@ -123,10 +112,11 @@ mod tests {
 
     #[test]
     fn approvals_are_thumbs_and_suggestions_are_numbered() {
+        let request = || "r5".to_owned();
         let approval = Message {
             blocks: vec![Block::Actions(vec![
-                button(4, "Approve"),
-                button(5, "Deny"),
+                button(4, ButtonRole::Approve { request: request() }, "Approve"),
+                button(5, ButtonRole::Deny { request: request() }, "Deny"),
             ])],
         };
         assert_eq!(
@@ -138,8 +128,8 @@ mod tests {
         );
         let suggestions = Message {
             blocks: vec![Block::Actions(vec![
-                button(6, "Attach 1"),
-                button(7, "Attach 2"),
+                button(6, ButtonRole::Attach { rank: 1 }, "Attach 1"),
+                button(7, ButtonRole::Attach { rank: 2 }, "Attach 2"),
             ])],
         };
         assert_eq!(
@@ -149,5 +139,56 @@ mod tests {
                 ("2️⃣".to_owned(), ButtonId(7))
             ]
         );
+    }
+
+    #[test]
+    fn a_key_follows_the_role_whatever_the_label_says() {
+        let relabelled = Message {
+            blocks: vec![
+                // The step's line says nothing of its number any more.
+                Block::Text(vec![Span::Text("Restart the API servers".into())]),
+                Block::Actions(vec![
+                    button(1, ButtonRole::Acknowledge, "I'm on it"),
+                    button(2, ButtonRole::Resolve, "Resolve incident"),
+                    button(3, ButtonRole::Run { step: 4 }, "Execute"),
+                    button(4, ButtonRole::Attach { rank: 2 }, "Use this runbook"),
+                    button(
+                        5,
+                        ButtonRole::Approve {
+                            request: "r1".into(),
+                        },
+                        "LGTM",
+                    ),
+                ]),
+            ],
+        };
+        assert_eq!(
+            keys_of(&relabelled),
+            vec![
+                ("✅".to_owned(), ButtonId(1)),
+                ("🏁".to_owned(), ButtonId(2)),
+                ("4️⃣".to_owned(), ButtonId(3)),
+                ("2️⃣".to_owned(), ButtonId(4)),
+                ("👍".to_owned(), ButtonId(5)),
+            ]
+        );
+        // And a label that reads like another button's does not take its key.
+        let misleading = Message {
+            blocks: vec![Block::Actions(vec![
+                button(6, ButtonRole::Status(Status::Mitigated), "Acknowledge"),
+                button(7, ButtonRole::Done { step: 1 }, "Run"),
+            ])],
+        };
+        assert!(keys_of(&misleading).is_empty());
+    }
+
+    #[test]
+    fn a_button_without_a_role_has_no_key() {
+        let mut old = Button::new(ButtonId(1), ButtonRole::Acknowledge, "Acknowledge");
+        old.role = None;
+        let message = Message {
+            blocks: vec![Block::Actions(vec![Control::Button(old)])],
+        };
+        assert!(keys_of(&message).is_empty());
     }
 }

@@ -114,10 +114,7 @@ impl ChatPort for MatrixChat {
     }
 
     async fn pin(&self, target: &MessageRef) -> Result<(), ChatError> {
-        let current = self.state(&target.room_id, "m.room.pinned_events").await?;
-        let mut pinned: Vec<String> = current
-            .and_then(|c| serde_json::from_value(c["pinned"].clone()).ok())
-            .unwrap_or_default();
+        let mut pinned = self.pinned_events(&target.room_id).await?;
         if pinned.contains(&target.id) {
             return Ok(());
         }

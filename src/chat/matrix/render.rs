@@ -182,7 +182,8 @@ pub fn edit(event_id: &str, msgtype: &str, rendered: &Rendered) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::message::{Button, ButtonStyle};
+    use crate::domain::Severity;
+    use crate::engine::message::{Button, ButtonRole, ButtonStyle};
 
     fn alice() -> UserId {
         UserId::parse("@alice:localhost").unwrap()
@@ -220,20 +221,17 @@ mod tests {
                 Block::Header("INC-1 · P1".into()),
                 Block::Code("kubectl get pods".into()),
                 Block::Actions(vec![
-                    Control::Button(Button {
-                        id: ButtonId(3),
-                        label: "Acknowledge".into(),
-                        style: ButtonStyle::Primary,
-                        confirm: None,
-                    }),
+                    Control::Button(
+                        Button::new(ButtonId(3), ButtonRole::Acknowledge, "Acknowledge")
+                            .styled(ButtonStyle::Primary),
+                    ),
                     Control::Select {
                         label: "Severity".into(),
-                        options: vec![Button {
-                            id: ButtonId(7),
-                            label: "P0".into(),
-                            style: ButtonStyle::Default,
-                            confirm: None,
-                        }],
+                        options: vec![Button::new(
+                            ButtonId(7),
+                            ButtonRole::Severity(Severity::P0),
+                            "P0",
+                        )],
                     },
                 ]),
             ],

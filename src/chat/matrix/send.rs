@@ -10,7 +10,7 @@ use super::api::{chat_error, user_id};
 use super::keys::keys_of;
 use super::render::{self, Rendered};
 use crate::engine::ledger::ReactionKey;
-use crate::engine::message::Message;
+use crate::engine::message::{ButtonId, Message};
 use crate::engine::port::{ChatError, RoomRef};
 
 /// How many numbered aliases (`#inc-7-slug-2` …) are tried when the plain one is taken.
@@ -68,73 +68,87 @@ impl MatrixChat {
 
     /// Remembers each key of a message, reacts with the new ones and takes back the bot's
     /// reactions whose buttons are gone. Failures are logged: the ids in the text still work.
-    async fn apply_keys(
-        &self,
-        room: &str,
-        event: &str,
-        keys: &[(String, crate::engine::message::ButtonId)],
-    ) {
-        let known = match self.ledger.matrix_reaction_keys(event).await {
+    async fn apply_keys(&self, room: &str, event: &str, keys: &[(String, ButtonId)]) {
+        let known = self.known_keys(event).await;
+        for old in known
+            .iter()
+            .filter(|old| !keys.iter().any(|(k, _)| *k == old.key))
+        {
+            self.withdraw_key(room, event, old).await;
+        }
+        for (key, button) in keys {
+            let reacted = known
+                .iter()
+                .any(|k| k.key == *key && k.bot_reaction_id.is_some());
+            self.offer_key(room, event, key, *button, reacted).await;
+        }
+    }
+
+    /// The keys remembered for a message (none when the database cannot say).
+    async fn known_keys(&self, event: &str) -> Vec<ReactionKey> {
+        match self.ledger.matrix_reaction_keys(event).await {
             Ok(known) => known,
             Err(e) => {
                 tracing::warn!(error = %e, event, "could not read the message's keys");
                 Vec::new()
             }
-        };
-        for old in &known {
-            if keys.iter().any(|(k, _)| *k == old.key) {
-                continue;
-            }
-            if let Some(reaction) = &old.bot_reaction_id
-                && let Err(e) = self.redact(room, reaction).await
-            {
-                tracing::warn!(error = %e, event, key = old.key, "could not take back a reaction");
-            }
-            if let Err(e) = self
-                .ledger
-                .delete_matrix_reaction_key(event, &old.key)
-                .await
-            {
-                tracing::warn!(error = %e, event, "could not forget a key");
-            }
         }
-        for (key, button) in keys {
-            let mut entry = ReactionKey {
-                key: key.clone(),
-                button_id: button.0,
-                bot_reaction_id: None,
-            };
-            // Saved before reacting, so that a quick person's reaction already finds it.
-            if let Err(e) = self
-                .ledger
-                .save_matrix_reaction_key(room, event, &entry)
-                .await
-            {
-                tracing::warn!(error = %e, event, "could not remember a key");
-                continue;
-            }
-            let reacted = known
-                .iter()
-                .any(|k| k.key == *key && k.bot_reaction_id.is_some());
-            if reacted {
-                continue;
-            }
-            let reaction = json!({
-                "m.relates_to": { "rel_type": "m.annotation", "event_id": event, "key": key }
-            });
-            match self.send_event(room, "m.reaction", &reaction).await {
-                Ok(id) => {
-                    entry.bot_reaction_id = Some(id);
-                    if let Err(e) = self
-                        .ledger
-                        .save_matrix_reaction_key(room, event, &entry)
-                        .await
-                    {
-                        tracing::warn!(error = %e, event, "could not remember a reaction");
-                    }
+    }
+
+    /// A key whose button is gone: the bot's reaction taken back, the key forgotten.
+    async fn withdraw_key(&self, room: &str, event: &str, old: &ReactionKey) {
+        if let Some(reaction) = &old.bot_reaction_id
+            && let Err(e) = self.redact(room, reaction).await
+        {
+            tracing::warn!(error = %e, event, key = old.key, "could not take back a reaction");
+        }
+        if let Err(e) = self
+            .ledger
+            .delete_matrix_reaction_key(event, &old.key)
+            .await
+        {
+            tracing::warn!(error = %e, event, "could not forget a key");
+        }
+    }
+
+    /// A key of the message: remembered, and pre-reacted unless the bot `reacted` already.
+    async fn offer_key(&self, room: &str, event: &str, key: &str, button: ButtonId, reacted: bool) {
+        let entry = ReactionKey {
+            key: key.to_owned(),
+            button_id: button.0,
+            bot_reaction_id: None,
+        };
+        // Saved before reacting, so that a quick person's reaction already finds it.
+        if let Err(e) = self
+            .ledger
+            .save_matrix_reaction_key(room, event, &entry)
+            .await
+        {
+            tracing::warn!(error = %e, event, "could not remember a key");
+            return;
+        }
+        if !reacted {
+            self.pre_react(room, event, entry).await;
+        }
+    }
+
+    /// The bot's own reaction with a key, remembered so that it can be taken back.
+    async fn pre_react(&self, room: &str, event: &str, mut entry: ReactionKey) {
+        let reaction = json!({
+            "m.relates_to": { "rel_type": "m.annotation", "event_id": event, "key": entry.key }
+        });
+        match self.send_event(room, "m.reaction", &reaction).await {
+            Ok(id) => {
+                entry.bot_reaction_id = Some(id);
+                if let Err(e) = self
+                    .ledger
+                    .save_matrix_reaction_key(room, event, &entry)
+                    .await
+                {
+                    tracing::warn!(error = %e, event, "could not remember a reaction");
                 }
-                Err(e) => tracing::warn!(error = %e, event, key, "could not pre-react"),
             }
+            Err(e) => tracing::warn!(error = %e, event, key = entry.key, "could not pre-react"),
         }
     }
 

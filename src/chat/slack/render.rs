@@ -301,6 +301,7 @@ mod tests {
     fn button(id: i64, label: &str, style: ButtonStyle) -> Control {
         Control::Button(Button {
             id: ButtonId(id),
+            role: None,
             label: label.into(),
             style,
             confirm: (style == ButtonStyle::Danger).then(|| "q".repeat(400)),

@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::Duration as TimeSpan;
 
 use super::effect::{Effect, RoomTarget};
-use super::message::{Block, Button, ButtonStyle, Control, Message, Span};
+use super::message::{Block, ButtonStyle, Control, Message, Span};
 use super::{Engine, EngineError};
 use crate::domain::{
     Action, ActionRequest, Command, CommandTemplate, EventKind, Incident, IncidentNumber,
@@ -283,23 +283,21 @@ impl Engine {
         shown: &str,
         why: &str,
     ) -> Result<Message, crate::store::StoreError> {
-        let approve = self
-            .button(Command {
-                incident: None,
-                action: Action::Approve {
-                    request: request.id.to_string(),
-                },
-            })
-            .await?;
-        let deny = self
-            .button(Command {
-                incident: None,
-                action: Action::Deny {
-                    request: request.id.to_string(),
-                    reason: None,
-                },
-            })
-            .await?;
+        let approve = Command {
+            incident: None,
+            action: Action::Approve {
+                request: request.id.to_string(),
+            },
+        };
+        let approve = self.command_button(approve, "Approve").await?;
+        let deny = Command {
+            incident: None,
+            action: Action::Deny {
+                request: request.id.to_string(),
+                reason: None,
+            },
+        };
+        let deny = self.command_button(deny, "Deny").await?;
         let mut who = vec![Span::Text("Approvers: ".into())];
         let mut approvers: Vec<&UserId> = incident.commander.iter().collect();
         if let Ok(actions) = self.actions() {
@@ -330,21 +328,11 @@ impl Engine {
                 ]),
                 Block::Context(who),
                 Block::Actions(vec![
-                    Control::Button(Button {
-                        id: approve,
-                        label: "Approve".into(),
-                        style: ButtonStyle::Primary,
-                        confirm: Some(format!(
-                            "Approving runs step {} now, a {} action: {shown}",
-                            request.step, request.risk
-                        )),
-                    }),
-                    Control::Button(Button {
-                        id: deny,
-                        label: "Deny".into(),
-                        style: ButtonStyle::Danger,
-                        confirm: None,
-                    }),
+                    Control::Button(approve.styled(ButtonStyle::Primary).confirming(format!(
+                        "Approving runs step {} now, a {} action: {shown}",
+                        request.step, request.risk
+                    ))),
+                    Control::Button(deny.styled(ButtonStyle::Danger)),
                 ]),
             ],
         })
