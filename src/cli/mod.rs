@@ -194,7 +194,7 @@ pub(crate) async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyh
     let library = runbooks::load_with_warnings(&runbooks::runbook_paths(config, &[]));
     let settings = Settings {
         responders,
-        announce_room: config.announce_room.clone(),
+        announce_rooms: config.announce_rooms()?,
         runbooks: Arc::new(library),
         actions: Some(actions::action_settings(config)?),
         escalation: config.escalation.policies().context("[escalation]")?,

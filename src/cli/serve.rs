@@ -77,7 +77,11 @@ impl Application {
         }
         let alerts = if config.alerts.enabled {
             let secrets = config.alerts.secrets().context("[alerts]")?;
-            let room = config.announce_room.clone().unwrap_or(config.lobby.clone());
+            let rooms = config.announce_rooms()?;
+            let room = rooms
+                .get(&chats[0].platform())
+                .unwrap_or(&config.lobby)
+                .clone();
             Some(Arc::new(AlertWebhook::new(secrets, chats[0].clone(), room)))
         } else {
             None

@@ -13,6 +13,7 @@ mod permissions;
 mod redact;
 mod slack;
 
+use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
@@ -54,7 +55,8 @@ pub struct Config {
     pub bot_name: String,
     /// The console's room for commands given outside a war room.
     pub lobby: String,
-    /// A room that gets a one-line announcement of each new incident; `None`: no announcements.
+    /// The console's room for a one-line announcement of each new incident, and the one chat's
+    /// when a single chat is configured and names none ([`Config::announce_rooms`]).
     pub announce_room: Option<String>,
     /// People invited to every war room.
     #[serde(deserialize_with = "fields::user_ids")]
@@ -117,6 +119,9 @@ pub struct MatrixConfig {
     /// Rooms (ids `!…` or aliases `#…`) the bot serves besides the war rooms it creates.
     #[serde(deserialize_with = "fields::user_ids")]
     pub rooms: Vec<String>,
+    /// The room (its id, `!abc:example.org`) that gets a one-line announcement of each
+    /// incident that lives in Matrix.
+    pub announce_room: Option<String>,
 }
 
 impl Default for Config {
@@ -239,6 +244,58 @@ impl Config {
         redact::redact_url(&self.database_url)
     }
 
+    /// Where each chat announces its new incidents: `[slack] announce_room` and `[matrix]
+    /// announce_room`; the top-level `announce_room` is the console's, and also the chat's
+    /// when exactly one of Slack and Matrix is configured and names no room of its own. With
+    /// both configured a top-level room would be a room of one of them only, so it must be
+    /// named per chat.
+    pub fn announce_rooms(&self) -> Result<BTreeMap<Platform, String>, ConfigError> {
+        let mut rooms = BTreeMap::new();
+        let chats = [
+            (
+                Platform::Slack,
+                self.slack.enabled(),
+                &self.slack.announce_room,
+            ),
+            (
+                Platform::Matrix,
+                self.matrix.homeserver.is_some(),
+                &self.matrix.announce_room,
+            ),
+        ];
+        let running: Vec<_> = chats.iter().filter(|(_, on, _)| *on).collect();
+        for (platform, _, room) in &chats {
+            if let Some(room) = room.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+                rooms.insert(*platform, room.to_owned());
+            }
+        }
+        let Some(shared) = self
+            .announce_room
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        else {
+            return Ok(rooms);
+        };
+        rooms.insert(Platform::Console, shared.to_owned());
+        match running.as_slice() {
+            [(platform, _, _)] => {
+                rooms.entry(*platform).or_insert_with(|| shared.to_owned());
+            }
+            [_, _]
+                if !rooms.contains_key(&Platform::Slack)
+                    || !rooms.contains_key(&Platform::Matrix) =>
+            {
+                return Err(alerts::invalid(
+                    "announce_room",
+                    "Slack and Matrix are both configured, and a room id names a room in one of them only: set [slack] announce_room and [matrix] announce_room instead",
+                ));
+            }
+            _ => {}
+        }
+        Ok(rooms)
+    }
+
     /// The effective configuration as TOML-like text, secrets shown as `"***"` when set and
     /// action secrets as their source (`{ env = "DATABASE_URL" }`), never their values.
     pub fn describe(&self) -> String {
@@ -287,6 +344,7 @@ impl Config {
         };
         key_line(out, "allowed_users", list(&self.matrix.allowed_users));
         key_line(out, "rooms", list(&self.matrix.rooms));
+        key_line(out, "announce_room", text(&self.matrix.announce_room));
         self.actions.describe(out);
         self.escalation.describe(out);
         escalation::describe_rotations(&self.rotations, out);
@@ -359,6 +417,59 @@ mod tests {
 
     use super::testing::{env, example_uncommented, file, no_env};
     use super::*;
+
+    fn announce_rooms_of(text: &str) -> Result<BTreeMap<Platform, String>, ConfigError> {
+        let (_dir, path) = file(text);
+        Config::load_from(Some(&path), no_env())
+            .unwrap()
+            .announce_rooms()
+    }
+
+    #[test]
+    fn each_chat_announces_in_its_own_room_and_a_shared_one_is_refused_with_two_chats() {
+        const SLACK: &str = "[slack]\nbot_token = \"xoxb-1\"\n";
+        const MATRIX: &str = "[matrix]\nhomeserver = \"http://127.0.0.1:9\"\n";
+        // One chat: the top-level room is its room, and the console's.
+        let rooms = announce_rooms_of(&format!("announce_room = \"C0INC\"\n{SLACK}")).unwrap();
+        assert_eq!(
+            rooms.get(&Platform::Slack).map(String::as_str),
+            Some("C0INC")
+        );
+        assert_eq!(
+            rooms.get(&Platform::Console).map(String::as_str),
+            Some("C0INC")
+        );
+        assert_eq!(rooms.get(&Platform::Matrix), None);
+        // Two chats and only a shared room: it would be a room of one of them only.
+        let refused =
+            announce_rooms_of(&format!("announce_room = \"C0INC\"\n{SLACK}{MATRIX}")).unwrap_err();
+        let text = refused.to_string();
+        assert!(
+            text.contains("[slack] announce_room and [matrix] announce_room"),
+            "{text}"
+        );
+        // Two chats, a room each.
+        let rooms = announce_rooms_of(&format!(
+            "{SLACK}announce_room = \"C0INC\"\n{MATRIX}announce_room = \"!inc:example.org\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            rooms.get(&Platform::Slack).map(String::as_str),
+            Some("C0INC")
+        );
+        assert_eq!(
+            rooms.get(&Platform::Matrix).map(String::as_str),
+            Some("!inc:example.org")
+        );
+        assert_eq!(rooms.get(&Platform::Console), None);
+        // No room anywhere: no announcements; a blank one is none.
+        assert!(announce_rooms_of(SLACK).unwrap().is_empty());
+        assert!(
+            announce_rooms_of("announce_room = \" \"\n")
+                .unwrap()
+                .is_empty()
+        );
+    }
 
     #[test]
     fn no_file_and_no_variables_give_the_defaults() {

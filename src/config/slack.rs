@@ -54,6 +54,9 @@ pub struct SlackConfig {
     pub max_retries: Option<u32>,
     /// The least time between two messages in one channel, in milliseconds (Slack: about 1 s).
     pub post_interval_ms: Option<u64>,
+    /// The channel (its id, `C0123ABC`) that gets a one-line announcement of each incident
+    /// that lives in Slack.
+    pub announce_room: Option<String>,
 }
 
 /// Slack's settings with every secret read: what `warroom serve` needs to start the adapter.
@@ -148,6 +151,8 @@ impl SlackConfig {
             "post_interval_ms = {}",
             self.post_interval_ms.unwrap_or(1000)
         );
+        let room = self.announce_room.as_deref().map(super::quoted);
+        super::key_line(out, "announce_room", room);
     }
 }
 

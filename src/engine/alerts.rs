@@ -340,7 +340,7 @@ impl Engine {
             event
         };
         if found.opened {
-            effects.extend(self.opened(incident));
+            effects.extend(self.opened(incident, chat));
         }
         let firing = pick(AlertStatus::Firing);
         if !firing.is_empty() {
@@ -454,9 +454,9 @@ impl Engine {
 
     /// What follows a new incident from alerts: its war room (opened as every war room is),
     /// and the announcement.
-    fn opened(&self, incident: &Incident) -> Vec<Effect> {
+    fn opened(&self, incident: &Incident, chat: Platform) -> Vec<Effect> {
         let mut effects = self.opening_effects(incident, None, false);
-        if let Some(room) = &self.settings.announce_room {
+        if let Some(room) = self.settings.announce_rooms.get(&chat) {
             let name = war_room_name(incident.number, incident.title.as_str());
             effects.push(Effect::Post {
                 room: RoomTarget::Configured(room.clone()),

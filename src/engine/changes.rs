@@ -30,7 +30,7 @@ impl Engine {
             )));
         }
         let declarer = origin.user.clone();
-        let announce = self.settings.announce_room.clone();
+        let announce = self.settings.announce_rooms.get(&origin.platform);
         let (incident, _event) = {
             let effects_of = |incident: &Incident| {
                 let mut effects = self.opening_effects(incident, Some(&declarer), true);
@@ -40,7 +40,7 @@ impl Engine {
                     room: RoomTarget::Origin,
                     message: announcement.clone(),
                 });
-                if let Some(room) = &announce
+                if let Some(room) = announce
                     && *room != origin.room_id
                 {
                     effects.push(Effect::Post {

@@ -21,6 +21,7 @@ pub mod postmortem;
 mod runbooks;
 mod views;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::domain::{
@@ -48,8 +49,8 @@ pub use views::war_room_name;
 pub struct Settings {
     /// People invited into every war room.
     pub responders: Vec<UserId>,
-    /// The chat's id of a room where new incidents are announced.
-    pub announce_room: Option<String>,
+    /// Per chat, its id of the room where the incidents that live in it are announced.
+    pub announce_rooms: BTreeMap<Platform, String>,
     /// The runbooks to suggest and attach.
     pub runbooks: Arc<Library>,
     /// How runbook steps run; `None` when running them is not configured.
@@ -70,7 +71,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             responders: Vec::new(),
-            announce_room: None,
+            announce_rooms: BTreeMap::new(),
             runbooks: Arc::default(),
             actions: None,
             escalation: Policies::default(),

@@ -36,7 +36,7 @@ pub struct AppState {
     pub alerts: Option<Arc<alerts::AlertWebhook>>,
     /// The Slack endpoints' adapter, when Slack is configured in HTTP mode.
     pub slack: Option<Arc<crate::chat::slack::SlackAdapter>>,
-    /// The chats whose outboxes this process delivers , for `/healthz`.
+    /// The chats whose outboxes this process delivers, for `/healthz`.
     pub chats: Vec<Platform>,
 }
 

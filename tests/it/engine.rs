@@ -154,7 +154,7 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
             UserId::parse("oncall-bob").unwrap(),
             UserId::parse("alice").unwrap(),
         ],
-        announce_room: Some("C-INCIDENTS".into()),
+        announce_rooms: [(Platform::Console, "C-INCIDENTS".to_owned())].into(),
         ..Settings::default()
     };
     let engine = engine(dir.path(), settings).await;
@@ -393,6 +393,59 @@ async fn two_engines_on_one_database_see_each_others_changes() {
         .unwrap()
         .unwrap();
     assert!(incident.acknowledged.is_some());
+}
+
+#[tokio::test]
+async fn each_chat_announces_its_incidents_in_its_own_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        announce_rooms: [
+            (Platform::Slack, "C-INCIDENTS".to_owned()),
+            (Platform::Matrix, "!incidents:x".to_owned()),
+        ]
+        .into(),
+        ..Settings::default()
+    };
+    let engine = engine(dir.path(), settings).await;
+    let slack = RecordingChat {
+        platform: Some(Platform::Slack),
+        ..Default::default()
+    };
+    let matrix = RecordingChat {
+        platform: Some(Platform::Matrix),
+        ..Default::default()
+    };
+    for (platform, room) in [
+        (Platform::Matrix, "!lobby:x"),
+        (Platform::Slack, "C-GENERAL"),
+    ] {
+        let origin = Origin {
+            platform,
+            room_id: room.into(),
+            user: UserId::parse("alice").unwrap(),
+        };
+        let now = engine
+            .handle_text(&origin, "declare p2 Search is slow")
+            .await;
+        assert!(now.is_empty(), "{now:?}");
+    }
+    deliver(&engine, &matrix).await;
+    deliver(&engine, &slack).await;
+    let announced = |chat: &RecordingChat| -> Vec<String> {
+        chat.calls()
+            .into_iter()
+            .filter(|c| c.contains("declared by @alice"))
+            .map(|c| c.split(' ').take(3).collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    assert_eq!(
+        announced(&matrix),
+        ["post !lobby:x INC-1", "post !incidents:x INC-1"]
+    );
+    assert_eq!(
+        announced(&slack),
+        ["post C-GENERAL INC-2", "post C-INCIDENTS INC-2"]
+    );
 }
 
 #[tokio::test]
