@@ -1,0 +1,322 @@
+//! The producer side of the outbox: which effects are written down, in which chat and lane,
+//! as what JSON; the chat an incident lives in; and the one way a war room opens.
+
+use serde::{Deserialize, Serialize};
+
+use super::super::effect::{Effect, RoomTarget};
+use super::super::port::Origin;
+use super::super::{Engine, views, war_room_name};
+use crate::domain::{IncidentNumber, Platform, UserId};
+use crate::store::{OutboxEntry, StoreError};
+
+/// An effect as the outbox keeps it: the effect and who caused it, from where.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Outgoing {
+    pub(super) origin: Origin,
+    pub(super) effect: Effect,
+    /// A notice about another entry's failure: its own failure is not noticed again.
+    #[serde(default)]
+    pub(super) notice: bool,
+    /// An entry whose delivery makes this one moot (a notice that a page is late).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) unless_delivered: Option<i64>,
+}
+
+/// Whether an effect that follows a change goes through the outbox. Answers to the person who
+/// asked, files and action runs are carried out at once, in the request that caused them.
+pub(in crate::engine) fn durable(effect: &Effect) -> bool {
+    !matches!(
+        effect,
+        Effect::Reply { .. } | Effect::RunAction { .. } | Effect::Upload { .. }
+    )
+}
+
+/// The incident an effect is about, if it names one.
+pub(super) fn incident_of(effect: &Effect) -> Option<IncidentNumber> {
+    match effect {
+        Effect::CreateWarRoom { incident, .. }
+        | Effect::Invite { incident, .. }
+        | Effect::PostCard { incident }
+        | Effect::UpdateCard { incident }
+        | Effect::SuggestRunbooks { incident, .. }
+        | Effect::PostRunbook { incident, .. }
+        | Effect::UpdateRunbook { incident, .. }
+        | Effect::SetTopic { incident, .. } => Some(*incident),
+        Effect::Post {
+            room: RoomTarget::WarRoom(n),
+            ..
+        } => Some(*n),
+        Effect::DirectMessage {
+            page: Some((n, _)), ..
+        } => Some(*n),
+        _ => None,
+    }
+}
+
+/// The outbox's name for an effect's kind.
+fn kind_of(effect: &Effect) -> &'static str {
+    match effect {
+        Effect::CreateWarRoom { .. } => "create_war_room",
+        Effect::Invite { .. } => "invite",
+        Effect::PostCard { .. } => "post_card",
+        Effect::UpdateCard { .. } => "update_card",
+        Effect::SuggestRunbooks { .. } => "suggest_runbooks",
+        Effect::PostRunbook { .. } => "post_runbook",
+        Effect::UpdateRunbook { .. } => "update_runbook",
+        Effect::RunAction { .. } => "run_action",
+        Effect::PostOutput { .. } => "post_output",
+        Effect::SetTopic { .. } => "set_topic",
+        Effect::Post { .. } => "post",
+        Effect::Reply { .. } => "reply",
+        Effect::DirectMessage { page: Some(_), .. } => "page",
+        Effect::DirectMessage { .. } => "direct_message",
+        Effect::Upload { .. } => "upload",
+    }
+}
+
+/// What an effect is, in words, for failures (`post the incident card`).
+pub(in crate::engine) fn describe(effect: &Effect) -> String {
+    match effect {
+        Effect::CreateWarRoom { .. } => "create the war room".into(),
+        Effect::Invite { .. } => "invite people into the war room".into(),
+        Effect::PostCard { .. } => "post the incident card".into(),
+        Effect::UpdateCard { .. } => "update the incident card".into(),
+        Effect::SetTopic { .. } => "set the war room's topic".into(),
+        Effect::SuggestRunbooks { .. } => "suggest runbooks".into(),
+        Effect::RunAction { .. } => "run the action".into(),
+        Effect::PostOutput { request, .. } => format!("post the output of {request}"),
+        Effect::PostRunbook { .. } => "post the runbook's steps".into(),
+        Effect::UpdateRunbook { .. } => "update the runbook's progress".into(),
+        Effect::Post { .. } => "post a message".into(),
+        Effect::Reply { .. } => "answer you".into(),
+        Effect::DirectMessage {
+            user,
+            page: Some((_, level)),
+            ..
+        } => format!("send the level {level} page to {user}"),
+        Effect::DirectMessage { user, .. } => format!("send a direct message to {user}"),
+        Effect::Upload { .. } => "upload the file".into(),
+    }
+}
+
+impl Engine {
+    /// Notified whenever entries are written to the outbox, so that a sleeping delivery worker
+    /// looks again.
+    pub fn outbox_changed(&self) -> &tokio::sync::Notify {
+        &self.outbox_changed
+    }
+
+    /// The chat an incident lives in: the one recorded when it was declared, else `fallback`.
+    pub(in crate::engine) async fn chat_of_incident(
+        &self,
+        incident: IncidentNumber,
+        fallback: Platform,
+    ) -> Result<Platform, StoreError> {
+        if let Some(chat) = self.memo.incident_chat(incident) {
+            return Ok(chat);
+        }
+        match self.store.incident_chat(incident).await? {
+            Some(chat) => {
+                self.memo.remember_incident_chat(incident, chat);
+                Ok(chat)
+            }
+            None => Ok(fallback),
+        }
+    }
+
+    /// Splits effects into outbox entries and the effects to carry out at once. War-room
+    /// effects and pages go to `chat` (the chat the incident lives in); posts to the room a
+    /// command came from go to the origin's chat.
+    pub(in crate::engine) fn outbox_entries(
+        &self,
+        origin: &Origin,
+        chat: Platform,
+        context: Option<IncidentNumber>,
+        effects: Vec<Effect>,
+    ) -> (Vec<OutboxEntry>, Vec<Effect>) {
+        let mut entries = Vec::new();
+        let mut now = Vec::new();
+        for effect in effects {
+            if !durable(&effect) {
+                now.push(effect);
+                continue;
+            }
+            match entry(origin, chat, context, effect, false) {
+                Ok(e) => entries.push(e),
+                Err(e) => {
+                    tracing::error!(error = %e, "an effect could not be written down");
+                }
+            }
+        }
+        (entries, now)
+    }
+
+    /// Writes the durable ones of `effects` to the outbox in a transaction of their own, and
+    /// returns the rest. For effects that follow no recorded change (or whose change was
+    /// recorded before the outbox learned of them).
+    pub(in crate::engine) async fn enqueue(
+        &self,
+        origin: &Origin,
+        effects: Vec<Effect>,
+    ) -> Result<Vec<Effect>, StoreError> {
+        if !effects.iter().any(durable) {
+            return Ok(effects);
+        }
+        // Effects are about one incident at most in every caller; its chat decides.
+        let context = effects.iter().find_map(incident_of);
+        let chat = match context {
+            Some(n) => self.chat_of_incident(n, origin.platform).await?,
+            None => origin.platform,
+        };
+        let (entries, now) = self.outbox_entries(origin, chat, context, effects);
+        self.store.enqueue(&entries, self.clock.now()).await?;
+        self.outbox_changed.notify_waiters();
+        Ok(now)
+    }
+
+    /// The one way a war room opens, for a declaration, an alert group and a repair: the room,
+    /// the invitations (`declarer` first, then the commander and the configured responders;
+    /// never Warroom or Alertmanager themselves), the card, and with `suggest` the runbooks
+    /// that fit the title. Alerts suggest from their own labels, after their alerts.
+    pub(in crate::engine) fn opening_effects(
+        &self,
+        incident: &crate::domain::Incident,
+        declarer: Option<&UserId>,
+        suggest: bool,
+    ) -> Vec<Effect> {
+        let n = incident.number;
+        let machines = [UserId::warroom(), super::super::alertmanager_actor()];
+        let mut invitees: Vec<UserId> = Vec::new();
+        for user in declarer
+            .into_iter()
+            .chain(incident.commander.iter())
+            .chain(&self.settings.responders)
+        {
+            if !invitees.contains(user) && !machines.contains(user) {
+                invitees.push(user.clone());
+            }
+        }
+        let mut effects = vec![Effect::CreateWarRoom {
+            incident: n,
+            name: war_room_name(n, incident.title.as_str()),
+            topic: views::topic(incident),
+        }];
+        if !invitees.is_empty() {
+            effects.push(Effect::Invite {
+                incident: n,
+                users: invitees,
+            });
+        }
+        effects.push(Effect::PostCard { incident: n });
+        if suggest {
+            effects.push(Effect::SuggestRunbooks {
+                incident: n,
+                query: None,
+            });
+        }
+        effects
+    }
+}
+
+/// One effect as an outbox entry: to `chat`, or for posts to the room a command came from, to
+/// the origin's chat; in the lane of its incident, else of its room or person.
+pub(super) fn entry(
+    origin: &Origin,
+    chat: Platform,
+    context: Option<IncidentNumber>,
+    effect: Effect,
+    notice: bool,
+) -> Result<OutboxEntry, serde_json::Error> {
+    let incident = incident_of(&effect).or(context);
+    let platform = match &effect {
+        Effect::Post {
+            room: RoomTarget::Origin | RoomTarget::Configured(_),
+            ..
+        } => origin.platform,
+        _ => chat,
+    };
+    let lane = match (&effect, incident) {
+        (_, Some(n)) => format!("inc-{}", n.0),
+        (
+            Effect::Post {
+                room: RoomTarget::Configured(room),
+                ..
+            },
+            None,
+        ) => format!("room-{room}"),
+        (Effect::DirectMessage { user, .. }, None) => format!("user-{user}"),
+        _ => format!("room-{}", origin.room_id),
+    };
+    let kind = kind_of(&effect).to_owned();
+    let body = serde_json::to_string(&Outgoing {
+        origin: origin.clone(),
+        effect,
+        notice,
+        unless_delivered: None,
+    })?;
+    Ok(OutboxEntry {
+        platform,
+        lane,
+        incident,
+        kind,
+        body,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::message::Message;
+
+    #[test]
+    fn effects_after_a_change_go_to_their_incidents_lane_in_its_chat() {
+        let origin = Origin {
+            platform: Platform::Matrix,
+            room_id: "!lobby:x".into(),
+            user: UserId::parse("@alice:x").unwrap(),
+        };
+        let n = IncidentNumber(7);
+        let card = entry(
+            &origin,
+            Platform::Slack,
+            None,
+            Effect::PostCard { incident: n },
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            (card.platform, card.lane.as_str(), card.incident),
+            (Platform::Slack, "inc-7", Some(n))
+        );
+        assert_eq!(card.kind, "post_card");
+        let here = Effect::Post {
+            room: RoomTarget::Origin,
+            message: Message::text("declared"),
+        };
+        let lobby = entry(&origin, Platform::Slack, None, here.clone(), false).unwrap();
+        assert_eq!(
+            (lobby.platform, lobby.lane.as_str()),
+            (Platform::Matrix, "room-!lobby:x")
+        );
+        // The announcement of a declaration waits behind its war room, in its lane.
+        let announced = entry(&origin, Platform::Matrix, Some(n), here, false).unwrap();
+        assert_eq!(
+            (announced.platform, announced.lane.as_str()),
+            (Platform::Matrix, "inc-7")
+        );
+        let back: Outgoing = serde_json::from_str(&card.body).unwrap();
+        assert_eq!(back.effect, Effect::PostCard { incident: n });
+        assert_eq!(back.origin, origin);
+    }
+
+    #[test]
+    fn answers_files_and_runs_are_not_written_down() {
+        assert!(!durable(&Effect::reply("ok")));
+        assert!(!durable(&Effect::RunAction {
+            request: crate::domain::RequestId(1)
+        }));
+        assert!(durable(&Effect::UpdateCard {
+            incident: IncidentNumber(1)
+        }));
+    }
+}
