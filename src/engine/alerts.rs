@@ -5,18 +5,16 @@
 use std::collections::BTreeMap;
 
 use super::changes::CONFLICT_RETRIES;
-use super::effect::{Effect, RoomTarget};
+use super::effect::Effect;
 use super::port::Origin;
-use super::{Engine, EngineError, TURN_STRIPES, alerts_view, views, war_room_name};
+use super::{Engine, EngineError, TURN_STRIPES};
 use crate::alerts::{
-    AlertStatus, GroupDecision, Notification, SeverityRules, decide, label_params, runbook_query,
-    states, title,
+    AlertStatus, GroupDecision, Notification, SeverityRules, decide, label_params, states, title,
 };
 use crate::domain::{
-    Action, AlertRecord, CommandTemplate, EventKind, Incident, IncidentNumber, NoteText, Platform,
-    Status, TimelineEvent, UserId,
+    Action, CommandTemplate, EventKind, Incident, IncidentNumber, NoteText, Platform, Status,
+    UserId,
 };
-use crate::runbook::MatchReason;
 use crate::store::{
     AlertFound, AlertIntake, AlertIntakeOutcome, AlertPlan, AlertTarget, StoreError,
 };
@@ -25,15 +23,15 @@ use super::ActionSettings;
 
 /// The buttons a delivery may offer, made before its transaction.
 #[derive(Debug, Clone, Copy, Default)]
-struct OfferButtons {
+pub(super) struct OfferButtons {
     /// Raise the severity to the alerts'.
-    severity: Option<super::message::ButtonId>,
+    pub(super) severity: Option<super::message::ButtonId>,
     /// Resolve the incident.
-    resolve: Option<super::message::ButtonId>,
+    pub(super) resolve: Option<super::message::ButtonId>,
 }
 
 /// How many runbooks are suggested when no runbook lists the alert.
-const SUGGESTED: usize = 3;
+pub(super) const SUGGESTED: usize = 3;
 
 /// What the engine needs to know about alerts, from the configuration.
 #[derive(Debug, Clone, Default)]
@@ -294,176 +292,6 @@ impl Engine {
             );
         }
         Ok(buttons)
-    }
-
-    /// What one delivery makes of the incident as the store found it: the events (alerts
-    /// firing, the runbook the alerts name, alerts resolved, the resolve), the messages that
-    /// tell them, and a new incident's war room and timers. Pure: called inside the store's
-    /// transaction. Returns the plan and the effects that are not written to the outbox.
-    fn plan_alerts(
-        &self,
-        origin: &Origin,
-        chat: Platform,
-        n: &Notification,
-        reported: &[(String, bool)],
-        buttons: &OfferButtons,
-        found: AlertFound<'_>,
-    ) -> (AlertPlan, Vec<Effect>) {
-        let incident = found.incident;
-        let number = incident.number;
-        let now = self.clock.now();
-        let actor = origin.user.clone();
-        let pick = |status: AlertStatus| -> Vec<AlertRecord> {
-            let mut picked: Vec<AlertRecord> = Vec::new();
-            for alert in n.alerts.iter().filter(|a| a.status == status) {
-                let fp = &alert.record.fingerprint;
-                let last = reported
-                    .iter()
-                    .find(|(f, _)| f == fp)
-                    .map(|(_, firing)| *firing);
-                if found.news.contains(fp)
-                    && last == Some(status == AlertStatus::Firing)
-                    && !picked.iter().any(|p| &p.fingerprint == fp)
-                {
-                    picked.push(alert.record.clone());
-                }
-            }
-            picked
-        };
-        let mut after = incident.clone();
-        let mut events: Vec<TimelineEvent> = Vec::new();
-        let mut effects = Vec::new();
-        let mut push = |after: &mut Incident, kind: EventKind| {
-            let event = after.event(kind, actor.clone(), now);
-            after.apply(&event);
-            events.push(event.clone());
-            event
-        };
-        if found.opened {
-            effects.extend(self.opened(incident, chat));
-        }
-        let firing = pick(AlertStatus::Firing);
-        if !firing.is_empty() {
-            push(
-                &mut after,
-                EventKind::AlertsFiring {
-                    group: n.group_key.clone(),
-                    alerts: firing.clone(),
-                },
-            );
-            effects.push(Effect::Post {
-                room: RoomTarget::WarRoom(number),
-                message: alerts_view::firing(&after, &firing, n, found.opened),
-            });
-            // Worse alerts joined: offer the higher severity; the responders decide.
-            let suggested = self.settings.alerts.severity.of_group(n);
-            if let Some(button) = buttons.severity
-                && !found.opened
-                && suggested < after.severity
-                && after.status.is_open()
-            {
-                effects.push(Effect::Post {
-                    room: RoomTarget::WarRoom(number),
-                    message: alerts_view::offer_severity(&after, suggested, button),
-                });
-            }
-        }
-        if found.opened {
-            let library = &self.settings.runbooks;
-            if !library.runbooks().is_empty() {
-                let query = runbook_query(n, &after.title);
-                let matches = library.best(&query, SUGGESTED);
-                let listed = matches
-                    .first()
-                    .filter(|m| matches!(m.reason, MatchReason::Alert(_)))
-                    .and_then(|m| library.get(&m.id));
-                match listed.map(|runbook| (runbook, after.attach_runbook(runbook))) {
-                    Some((runbook, Ok(kind))) => {
-                        let event = push(&mut after, kind);
-                        effects.push(Effect::Post {
-                            room: RoomTarget::WarRoom(number),
-                            message: views::event_line(&event),
-                        });
-                        effects.push(Effect::PostRunbook {
-                            incident: number,
-                            runbook: runbook.id.clone(),
-                        });
-                    }
-                    Some((runbook, Err(refusal))) => {
-                        tracing::warn!(incident = %number, runbook = %runbook.id, %refusal, "the runbook the alert names was not attached");
-                    }
-                    None => effects.push(Effect::SuggestRunbooks {
-                        incident: number,
-                        query: Some(query),
-                    }),
-                }
-            }
-        }
-        let resolved = pick(AlertStatus::Resolved);
-        if !resolved.is_empty() {
-            let all = n.status == AlertStatus::Resolved;
-            let event = push(
-                &mut after,
-                EventKind::AlertsResolved {
-                    group: n.group_key.clone(),
-                    alerts: resolved.clone(),
-                    all,
-                },
-            );
-            effects.push(Effect::Post {
-                room: RoomTarget::WarRoom(number),
-                message: views::event_line(&event),
-            });
-            if all && after.status.is_open() {
-                if self.settings.alerts.auto_resolve {
-                    let note = NoteText::parse("every alert of the group resolved").ok();
-                    match super::changes::decide(&after, &Action::Resolve { note }, None) {
-                        Ok(kind) => {
-                            let before = after.clone();
-                            let event = push(&mut after, kind);
-                            effects.extend(self.change_effects(&before, &after, &event, true));
-                        }
-                        Err(why) => {
-                            tracing::info!(incident = %number, why = %why.sentence(), "not resolved by the alerts");
-                        }
-                    }
-                } else if let Some(button) = buttons.resolve {
-                    effects.push(Effect::Post {
-                        room: RoomTarget::WarRoom(number),
-                        message: alerts_view::offer_resolve(&after, button),
-                    });
-                }
-            }
-        }
-        let timers = if found.opened {
-            self.timers_for(incident)
-        } else {
-            Vec::new()
-        };
-        let (outbox, now_effects) = self.outbox_entries(origin, chat, Some(number), effects);
-        (
-            AlertPlan {
-                after,
-                events,
-                outbox,
-                timers,
-            },
-            now_effects,
-        )
-    }
-
-    /// What follows a new incident from alerts: its war room (opened as every war room is),
-    /// and the announcement.
-    fn opened(&self, incident: &Incident, chat: Platform) -> Vec<Effect> {
-        let mut effects = self.opening_effects(incident, None, false);
-        if let Some(room) = self.settings.announce_rooms.get(&chat) {
-            let name = war_room_name(incident.number, incident.title.as_str());
-            effects.push(Effect::Post {
-                room: RoomTarget::Configured(room.clone()),
-                message: views::announcement(incident, &name),
-            });
-        }
-        effects
     }
 
     /// Values for a step's parameters from the labels of the alerts that opened the incident,

@@ -1,10 +1,11 @@
 //! Carrying out effects through a chat port, and remembering what the chat made (rooms, cards).
 
 use super::Engine;
+use super::delivery::{describe, durable};
 use super::effect::{Effect, RoomTarget};
 use super::message::Message;
 use super::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
-use crate::domain::IncidentNumber;
+use crate::domain::{IncidentNumber, RequestId};
 use crate::store::{StoreError, StoredCard, StoredRoom};
 
 /// Why one effect could not be carried out.
@@ -40,7 +41,7 @@ impl Engine {
                     ..
                 }
             );
-            if super::delivery::durable(&effect) && !answer {
+            if durable(&effect) && !answer {
                 later.push(effect);
                 continue;
             }
@@ -48,20 +49,27 @@ impl Engine {
             failed += self
                 .write_down(port, origin, std::mem::take(&mut later))
                 .await;
-            if let Err(e) = self.carry_out(port, origin, &effect).await {
-                failed += 1;
-                tracing::warn!(error = ?e, ?effect, "effect failed");
-                let what = super::delivery::describe(&effect);
-                let notice = Message::text(format!("Warroom could not {what}: {e}"));
-                if let Err(e) = port.reply_privately(origin, &notice).await {
-                    tracing::warn!(error = ?e, "could not report a failed effect");
-                }
-            }
+            failed += self.answer(port, origin, &effect).await;
             // A run wrote its output to the outbox.
             self.deliver_inline(port).await;
         }
         failed += self.write_down(port, origin, later).await;
         failed
+    }
+
+    /// Carries out an answer at once; a failure is logged and told to the person who asked.
+    /// Returns how many failed (0 or 1).
+    async fn answer(&self, port: &dyn ChatPort, origin: &Origin, effect: &Effect) -> usize {
+        let Err(e) = self.carry_out(port, origin, effect).await else {
+            return 0;
+        };
+        tracing::warn!(error = ?e, ?effect, "effect failed");
+        let what = describe(effect);
+        let notice = Message::text(format!("Warroom could not {what}: {e}"));
+        if let Err(e) = port.reply_privately(origin, &notice).await {
+            tracing::warn!(error = ?e, "could not report a failed effect");
+        }
+        1
     }
 
     /// Writes effects to the outbox (and, for a chat without a worker, delivers them); a
@@ -110,68 +118,21 @@ impl Engine {
                 incident,
                 name,
                 topic,
-            } => {
-                // Made already: this is a repeat after a crash between making and marking.
-                if let Some(room) = self.war_room(port, *incident).await? {
-                    return Ok(Some(room.id));
-                }
-                let room = port.create_room(name, topic).await?;
-                let stored = StoredRoom {
-                    id: room.id.clone(),
-                    name: room.name.clone(),
-                };
-                self.store
-                    .bind_war_room(port.platform(), *incident, &stored)
-                    .await?;
-                self.memo
-                    .remember_room_of(port.platform(), *incident, room.clone());
-                return Ok(Some(room.id));
-            }
+            } => return self.create_war_room(port, *incident, name, topic).await,
             Effect::Invite { incident, users } => {
                 if let Some(room) = self.war_room(port, *incident).await? {
                     port.invite(&room, users).await?;
                 }
             }
             Effect::PostCard { incident } => return self.post_card(port, *incident).await,
-            Effect::UpdateCard { incident } => {
-                let Some(stored) = self.store.card(port.platform(), *incident).await? else {
-                    return Ok(None);
-                };
-                let Some(current) = self.store.incident(*incident).await? else {
-                    return Ok(None);
-                };
-                let card = self.card(&current).await?;
-                let target = MessageRef {
-                    room_id: stored.room_id,
-                    id: stored.message_id,
-                };
-                match port.update(&target, &card).await {
-                    Err(ChatError::NotFound(_)) => {
-                        return self.post_card(port, *incident).await;
-                    }
-                    other => other?,
-                }
-            }
+            Effect::UpdateCard { incident } => return self.update_card(port, *incident).await,
             Effect::RunAction { request } => {
                 self.run_request(*request, origin)
                     .await
                     .map_err(|e| ChatError::Refused(self.explain(e)))?;
             }
             Effect::PostOutput { request, message } => {
-                // Under the runbook's message in a thread, where the chat has threads and the
-                // message is known; else in the war room, else where the command came from.
-                if let Some(parent) = self.runbook_message_of(port, *request).await? {
-                    return Ok(Some(port.reply_in_thread(&parent, message).await?.id));
-                }
-                let war_room = match self.store.action_request(*request).await? {
-                    Some(found) => self.war_room(port, found.incident).await?,
-                    None => None,
-                };
-                let room = war_room.unwrap_or_else(|| RoomRef {
-                    id: origin.room_id.clone(),
-                    name: origin.room_id.clone(),
-                });
-                return Ok(Some(port.post(&room, message).await?.id));
+                return self.post_output(port, origin, *request, message).await;
             }
             Effect::SuggestRunbooks { incident, query } => {
                 let Some(room) = self.war_room(port, *incident).await? else {
@@ -188,29 +149,7 @@ impl Engine {
                 self.post_runbook(port, *incident, runbook).await?;
             }
             Effect::UpdateRunbook { incident, runbook } => {
-                let stored = self
-                    .store
-                    .runbook_message(port.platform(), *incident, runbook)
-                    .await?;
-                let Some(stored) = stored else {
-                    return Ok(None);
-                };
-                let Some(current) = self.store.incident(*incident).await? else {
-                    return Ok(None);
-                };
-                let Some(message) = self.runbook_message(&current, runbook).await? else {
-                    return Ok(None);
-                };
-                let target = MessageRef {
-                    room_id: stored.room_id,
-                    id: stored.message_id,
-                };
-                match port.update(&target, &message).await {
-                    Err(ChatError::NotFound(_)) => {
-                        self.post_runbook(port, *incident, runbook).await?;
-                    }
-                    other => other?,
-                }
+                self.update_runbook(port, *incident, runbook).await?;
             }
             Effect::SetTopic { incident, topic } => {
                 if let Some(room) = self.war_room(port, *incident).await? {
@@ -233,6 +172,112 @@ impl Engine {
             }
         }
         Ok(None)
+    }
+
+    /// Creates an incident's war room and remembers it; a repeat after a crash between making
+    /// and marking finds the room made already.
+    async fn create_war_room(
+        &self,
+        port: &dyn ChatPort,
+        incident: IncidentNumber,
+        name: &str,
+        topic: &str,
+    ) -> Result<Option<String>, DispatchError> {
+        // Made already: this is a repeat after a crash between making and marking.
+        if let Some(room) = self.war_room(port, incident).await? {
+            return Ok(Some(room.id));
+        }
+        let room = port.create_room(name, topic).await?;
+        let stored = StoredRoom {
+            id: room.id.clone(),
+            name: room.name.clone(),
+        };
+        self.store
+            .bind_war_room(port.platform(), incident, &stored)
+            .await?;
+        self.memo
+            .remember_room_of(port.platform(), incident, room.clone());
+        Ok(Some(room.id))
+    }
+
+    /// Shows an incident's card as it is now, posting it again when the chat lost it.
+    async fn update_card(
+        &self,
+        port: &dyn ChatPort,
+        incident: IncidentNumber,
+    ) -> Result<Option<String>, DispatchError> {
+        let Some(stored) = self.store.card(port.platform(), incident).await? else {
+            return Ok(None);
+        };
+        let Some(current) = self.store.incident(incident).await? else {
+            return Ok(None);
+        };
+        let card = self.card(&current).await?;
+        let target = MessageRef {
+            room_id: stored.room_id,
+            id: stored.message_id,
+        };
+        match port.update(&target, &card).await {
+            Err(ChatError::NotFound(_)) => self.post_card(port, incident).await,
+            other => Ok(other.map(|()| None)?),
+        }
+    }
+
+    /// Posts an action's output: under the runbook's message in a thread, where the chat has
+    /// threads and the message is known; else in the war room, else where the command came
+    /// from.
+    async fn post_output(
+        &self,
+        port: &dyn ChatPort,
+        origin: &Origin,
+        request: RequestId,
+        message: &Message,
+    ) -> Result<Option<String>, DispatchError> {
+        if let Some(parent) = self.runbook_message_of(port, request).await? {
+            return Ok(Some(port.reply_in_thread(&parent, message).await?.id));
+        }
+        let war_room = match self.store.action_request(request).await? {
+            Some(found) => self.war_room(port, found.incident).await?,
+            None => None,
+        };
+        let room = war_room.unwrap_or_else(|| RoomRef {
+            id: origin.room_id.clone(),
+            name: origin.room_id.clone(),
+        });
+        Ok(Some(port.post(&room, message).await?.id))
+    }
+
+    /// Shows a runbook's progress in its message, posting it again when the chat lost it.
+    async fn update_runbook(
+        &self,
+        port: &dyn ChatPort,
+        incident: IncidentNumber,
+        runbook: &str,
+    ) -> Result<(), DispatchError> {
+        let stored = self
+            .store
+            .runbook_message(port.platform(), incident, runbook)
+            .await?;
+        let Some(stored) = stored else {
+            return Ok(());
+        };
+        let Some(current) = self.store.incident(incident).await? else {
+            return Ok(());
+        };
+        let Some(message) = self.runbook_message(&current, runbook).await? else {
+            return Ok(());
+        };
+        let target = MessageRef {
+            room_id: stored.room_id,
+            id: stored.message_id,
+        };
+        match port.update(&target, &message).await {
+            Err(ChatError::NotFound(_)) => {
+                self.post_runbook(port, incident, runbook).await?;
+            }
+            other => other?,
+        }
+        Ok(())
     }
 
     async fn post_card(

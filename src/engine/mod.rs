@@ -3,6 +3,7 @@
 
 mod actions;
 mod alerts;
+mod alerts_plan;
 mod alerts_view;
 mod cards;
 mod changes;

@@ -145,20 +145,7 @@ impl Engine {
             .iter()
             .map(|t| (t.item.id, t.made.as_deref()))
             .collect();
-        // Delivered already: marking must not be lost to a passing database hiccup, or the
-        // entries are delivered again when their claims run out.
-        let mut attempt = 0;
-        let marked = loop {
-            match self.store.outbox_delivered_all(&marks, owner, now).await {
-                Ok(marked) => break marked,
-                Err(e) if attempt < MARK_ATTEMPTS => {
-                    attempt += 1;
-                    tracing::warn!(error = %e, attempt, "could not mark deliveries; trying again");
-                    tokio::time::sleep(StdDuration::from_millis(50 * u64::from(attempt))).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
+        let marked = self.mark_delivered(&marks, owner, now).await?;
         for t in taken {
             if !marked.contains(&t.item.id) {
                 tracing::warn!(
@@ -167,23 +154,54 @@ impl Engine {
                 );
                 continue;
             }
-            let Some((incident, level, person)) = t.page else {
-                continue;
-            };
-            let delay_secs = (now - t.item.created_at).num_seconds().max(0);
-            let kind = EventKind::PageDelivered {
-                level,
-                person,
-                delay_secs,
-            };
-            if let Err(e) = self
-                .append(incident, &UserId::warroom(), |_| Ok(kind.clone()))
-                .await
-            {
-                tracing::warn!(error = ?e, "could not put a delivered page on the timeline");
+            if let Some(page) = t.page {
+                self.note_page_delivered(page, now - t.item.created_at)
+                    .await;
             }
         }
         Ok(())
+    }
+
+    /// Marks entries delivered, trying again over a passing database hiccup: they were
+    /// delivered already, and if the marks were lost they would be delivered again when their
+    /// claims ran out. Returns the ids that were marked.
+    async fn mark_delivered(
+        &self,
+        marks: &[(i64, Option<&str>)],
+        owner: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<i64>, EngineError> {
+        let mut attempt = 0;
+        loop {
+            match self.store.outbox_delivered_all(marks, owner, now).await {
+                Ok(marked) => return Ok(marked),
+                Err(e) if attempt < MARK_ATTEMPTS => {
+                    attempt += 1;
+                    tracing::warn!(error = %e, attempt, "could not mark deliveries; trying again");
+                    tokio::time::sleep(StdDuration::from_millis(50 * u64::from(attempt))).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Puts a delivered page on its incident's timeline, with how long it took to arrive.
+    async fn note_page_delivered(
+        &self,
+        (incident, level, person): (IncidentNumber, u32, UserId),
+        took: Duration,
+    ) {
+        let kind = EventKind::PageDelivered {
+            level,
+            person,
+            delay_secs: took.num_seconds().max(0),
+        };
+        if let Err(e) = self
+            .append(incident, &UserId::warroom(), |_| Ok(kind.clone()))
+            .await
+        {
+            tracing::warn!(error = ?e, "could not put a delivered page on the timeline");
+        }
     }
 
     /// Carries out one claimed entry and records how it went.
