@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use slack_morphism::prelude::*;
 
 use super::SlackAdapter;
-use super::inbound::{self, SlashCommand};
+use super::inbound;
 use crate::engine::port::ChatError;
 
 /// Listens over Socket Mode until `stop` completes.
@@ -69,15 +69,10 @@ async fn on_command(
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackCommandEventResponse> {
     if let Some(adapter) = adapter_of(&states).await {
-        let command = SlashCommand {
-            command: event.command.0,
-            text: event.text.unwrap_or_default(),
-            user_id: event.user_id.0,
-            channel_id: event.channel_id.0,
-            response_url: Some(event.response_url.0.to_string()),
-            trigger_id: event.trigger_id.0,
-        };
-        adapter.accept_command(command);
+        match inbound::command(event) {
+            Ok(command) => adapter.accept_command(command),
+            Err(e) => tracing::warn!(reason = %e, "Socket Mode: refused a command"),
+        }
     }
     Ok(SlackCommandEventResponse::new(SlackMessageContent::new()))
 }
@@ -90,8 +85,7 @@ async fn on_interaction(
     let Some(adapter) = adapter_of(&states).await else {
         return Ok(());
     };
-    let payload = serde_json::to_string(&event)?;
-    match inbound::interaction_payload(&payload) {
+    match inbound::interaction_event(event) {
         Ok(interaction) => adapter.accept_interaction(interaction),
         Err(e) => tracing::warn!(reason = %e, "Socket Mode: refused an interaction"),
     }
@@ -106,9 +100,7 @@ async fn on_push(
     let Some(adapter) = adapter_of(&states).await else {
         return Ok(());
     };
-    let mut body = serde_json::to_value(&event)?;
-    body["type"] = serde_json::json!("event_callback");
-    match inbound::event(body.to_string().as_bytes()) {
+    match inbound::push_event(event) {
         Ok(event) => {
             if let Err((_, why)) = adapter.accept_event(event).await {
                 tracing::warn!(why, "Socket Mode: an event could not be claimed");
