@@ -85,8 +85,9 @@ async fn socket_bursts(fake: &fake_slack::FakeSlack, adapter: &Arc<SlackAdapter>
         assert!(Instant::now() < until, "no Socket Mode connection");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    // slack-morphism's listener opens a second connection 5 s after the first; the fake sends
-    // to the latest, so the bursts wait for it to settle.
+    // slack-morphism's listener (used before Warroom opened the websocket itself) opened a
+    // second connection 5 s after the first, and the fake sends to the latest: the bursts wait
+    // for that to settle, so that figures before and after are taken alike.
     tokio::time::sleep(Duration::from_secs(6)).await;
     let responses = fake.world(|w| w.responses.len());
     let mut latencies = Vec::new();

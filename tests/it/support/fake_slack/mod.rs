@@ -167,7 +167,7 @@ struct Shared {
     token: String,
     app_token: String,
     socket_url: String,
-    socket: Mutex<Option<tokio::sync::mpsc::UnboundedSender<socket::Burst>>>,
+    socket: Mutex<Option<tokio::sync::mpsc::UnboundedSender<socket::Outgoing>>>,
     base: String,
     spec: Spec,
     world: Mutex<World>,
@@ -296,11 +296,30 @@ impl FakeSlack {
         ids
     }
 
+    /// Tells the connected client that its connection will be refreshed (a `disconnect`
+    /// frame with the reason `refresh_requested`), as Slack does every few hours.
+    pub fn socket_refresh(&self) {
+        let frame = json!({
+            "type": "disconnect", "reason": "refresh_requested",
+            "debug_info": {"host": "fake-slack"},
+        });
+        self.socket_frames(vec![(String::new(), frame.to_string())]);
+    }
+
+    /// Drops the open connection without a close frame, as a network failure would.
+    pub fn socket_drop(&self) {
+        self.socket_out(socket::Outgoing::Drop);
+    }
+
     fn socket_frames(&self, burst: socket::Burst) {
+        self.socket_out(socket::Outgoing::Frames(burst));
+    }
+
+    fn socket_out(&self, out: socket::Outgoing) {
         let sender = self.shared.socket.lock().unwrap().clone();
         sender
             .expect("a Socket Mode client is connected")
-            .send(burst)
+            .send(out)
             .expect("the Socket Mode connection is open");
     }
 

@@ -16,6 +16,14 @@ use super::Shared;
 /// Frames for the client, written together and flushed once: `(envelope id, frame)`.
 pub(super) type Burst = Vec<(String, String)>;
 
+/// What the test tells the open connection to do.
+pub(super) enum Outgoing {
+    /// Send these frames.
+    Frames(Burst),
+    /// Drop the connection without a goodbye, as a network failure would.
+    Drop,
+}
+
 /// Accepts Socket Mode connections; the latest one gets the envelopes.
 pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     while let Ok((stream, _)) = listener.accept().await {
@@ -35,18 +43,18 @@ pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
             if write.send(Message::text(hello.to_string())).await.is_err() {
                 return;
             }
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Burst>();
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Outgoing>();
             shared.world.lock().unwrap().socket_connections += 1;
             *shared.socket.lock().unwrap() = Some(tx.clone());
             loop {
                 tokio::select! {
                     out = rx.recv() => match out {
-                        Some(burst) => {
+                        Some(Outgoing::Frames(burst)) => {
                             if send_burst(&mut write, &shared, burst).await.is_err() {
                                 break;
                             }
                         }
-                        None => break,
+                        Some(Outgoing::Drop) | None => break,
                     },
                     incoming = read.next() => match incoming {
                         Some(Ok(Message::Text(text))) => record_ack(&shared, &text),
