@@ -8,7 +8,10 @@
 //! - declares per second end to end: from the first request of a round until every war room
 //!   of the round exists with its card posted and pinned in the fake Slack, and each
 //!   declaration is announced in the lobby it came from (a lobby per request);
-//! - the same burst of declares typed in one channel: until every war room and pinned card.
+//! - the same burst of declares typed in one channel: until every war room and pinned card;
+//! - over Socket Mode, bursts of 100 `/incident help` envelopes written by the fake at once:
+//!   p50, p99, max of the time from the burst leaving the fake until each acknowledgement
+//!   arrives there (target p99 <= 10 ms). `WARROOM_BENCH_SOCKET_ONLY=1` measures only this.
 //!
 //! Warroom runs in this process on a SQLite file (or PostgreSQL when `WARROOM_BENCH_POSTGRES_URL`
 //! names a fresh database), against the strict fake Slack of the tests, with the delivery worker
@@ -62,6 +65,76 @@ fn report(what: &str, latencies: &mut [f64]) {
     );
 }
 
+/// Envelopes in one Socket Mode burst.
+const SOCKET_BURST: usize = 100;
+
+/// Socket Mode: `rounds` bursts of [`SOCKET_BURST`] `/incident help` envelopes, each written by
+/// the fake at once; prints the time from the burst leaving the fake until each
+/// acknowledgement arrived there.
+async fn socket_bursts(fake: &fake_slack::FakeSlack, adapter: &Arc<SlackAdapter>, rounds: u64) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let listening = adapter.clone();
+    let socket = tokio::spawn(async move {
+        let token = SecretString::from(fake_slack::APP_TOKEN);
+        let stop = async {
+            let _ = stopped.await;
+        };
+        listening.socket_mode(&token, stop).await
+    });
+    let until = Instant::now() + Duration::from_secs(30);
+    while !fake.socket_connected() {
+        assert!(Instant::now() < until, "no Socket Mode connection");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // slack-morphism's listener (used before Warroom opened the websocket itself) opened a
+    // second connection 5 s after the first, and the fake sends to the latest: the bursts wait
+    // for that to settle, so that figures before and after are taken alike.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let responses = fake.world(|w| w.responses.len());
+    let mut latencies = Vec::new();
+    for round in 0..rounds as usize {
+        let payloads = (0..SOCKET_BURST)
+            .map(|i| {
+                let trigger = format!("s{round}.{i}.bench");
+                serde_json::json!({
+                    "token": "bench", "team_id": "T0001", "team_domain": "fake",
+                    "channel_id": "C0GENERAL", "channel_name": "general",
+                    "user_id": format!("U0S{i:04}"), "user_name": "bench",
+                    "command": "/incident", "text": "help", "api_app_id": "A0FAKE",
+                    "response_url": fake.response_url(&trigger), "trigger_id": trigger,
+                })
+            })
+            .collect();
+        let ids = fake.socket_burst("slash_commands", payloads);
+        let took = fake
+            .wait_for(
+                "every acknowledgement of the burst",
+                Duration::from_secs(60),
+                |w| {
+                    ids.iter()
+                        .map(|id| Some(w.acked_at.get(id)?.duration_since(*w.sent_at.get(id)?)))
+                        .collect::<Option<Vec<_>>>()
+                },
+            )
+            .await;
+        latencies.extend(took.into_iter().map(|d| d.as_secs_f64() * 1000.0));
+        let target = responses + (round + 1) * SOCKET_BURST;
+        fake.wait_for("every help answer", Duration::from_secs(600), |w| {
+            (w.responses.len() >= target).then_some(())
+        })
+        .await;
+    }
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "Socket Mode acknowledgement latency, {rounds} bursts of {SOCKET_BURST} `help` envelopes: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (target p99 <= 10 ms)",
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        latencies.last().copied().unwrap_or(0.0)
+    );
+    let _ = stop.send(());
+    let _ = socket.await;
+}
+
 /// Sends rounds of signed slash commands at once.
 struct Bench<'a> {
     fake: &'a fake_slack::FakeSlack,
@@ -94,6 +167,8 @@ impl Bench<'_> {
         let mut tasks = Vec::new();
         for i in 0..n {
             let body = serde_urlencoded::to_string([
+                ("token", "bench".to_owned()),
+                ("team_id", "T0001".to_owned()),
                 ("command", "/incident".to_owned()),
                 ("text", text(i)),
                 ("user_id", format!("U0B{i:04}")),
@@ -236,6 +311,10 @@ async fn main() {
         chat,
         Some(SignatureVerifier::new(SecretString::from(SECRET))),
     ));
+    socket_bursts(&fake, &adapter, rounds).await;
+    if std::env::var_os("WARROOM_BENCH_SOCKET_ONLY").is_some() {
+        return;
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let app = router(AppState {

@@ -1,6 +1,7 @@
 //! Socket Mode (`slack.mode = "socket"`): Warroom opens the websocket with the app token,
 //! acknowledges each envelope, and runs commands, button presses and events through the same
-//! readers, claims and work as over HTTP; the HTTP endpoints stay closed.
+//! readers, claims and work as over HTTP; the HTTP endpoints stay closed. A refreshed or
+//! dropped connection is replaced.
 
 use crate::support::fake_slack;
 use crate::support::slack_world;
@@ -130,6 +131,74 @@ async fn commands_buttons_and_pins_arrive_over_socket_mode() {
         .filter(|k| matches!(k, EventKind::Quoted { .. }))
         .count();
     assert_eq!(still_one, 1);
+    let violations = world.fake.world(|w| w.violations.clone());
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
+/// Waits until the fake has accepted `n` Socket Mode connections and one is open.
+async fn connections(world: &SlackWorld, n: usize) {
+    let until = std::time::Instant::now() + WORK;
+    while world.fake.world(|w| w.socket_connections) < n || !world.fake.socket_connected() {
+        assert!(
+            std::time::Instant::now() < until,
+            "no Socket Mode connection number {n}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A slash command over the open connection; waits for its acknowledgement.
+async fn command_acknowledged(world: &mut SlackWorld, text: &str) {
+    let trigger = world.trigger();
+    let command = json!({
+        "token": "x", "team_id": "T0001", "team_domain": "fake", "channel_id": "C0GENERAL",
+        "channel_name": "general", "user_id": "U0ALICE", "user_name": "alice",
+        "command": "/incident", "text": text,
+        "api_app_id": "A0FAKE", "response_url": world.fake.response_url(&trigger),
+        "trigger_id": trigger,
+    });
+    let envelope = world.fake.socket_send("slash_commands", command);
+    world
+        .fake
+        .wait_for("the command's acknowledgement", WORK, |w| {
+            w.acks
+                .iter()
+                .find(|a| a["envelope_id"] == envelope.as_str())
+                .map(|a| assert_eq!(a["payload"], json!({}), "{a}"))
+        })
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refreshed_or_dropped_connection_is_replaced_and_envelopes_still_arrive() {
+    let vars = [
+        ("WARROOM_SLACK__MODE", "socket"),
+        ("WARROOM_SLACK__APP_TOKEN", fake_slack::APP_TOKEN),
+    ];
+    let Some(mut world) = SlackWorld::start_with("slack socket refresh", "", &vars).await else {
+        return;
+    };
+    connections(&world, 1).await;
+    command_acknowledged(&mut world, "help").await;
+
+    // Slack refreshes connections: the next one is opened, then the old one closed.
+    world.fake.socket_refresh();
+    connections(&world, 2).await;
+    command_acknowledged(&mut world, "help").await;
+
+    // A connection that drops is opened again.
+    world.fake.socket_drop();
+    connections(&world, 3).await;
+    command_acknowledged(&mut world, "help").await;
+
+    let opened = world.fake.ok_calls("apps.connections.open").len();
+    assert_eq!(opened, 3, "one apps.connections.open per connection");
+    world
+        .fake
+        .wait_for("three help answers", WORK, |w| {
+            (w.responses.len() >= 3).then_some(())
+        })
+        .await;
     let violations = world.fake.world(|w| w.violations.clone());
     assert!(violations.is_empty(), "{violations:#?}");
 }

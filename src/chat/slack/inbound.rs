@@ -1,10 +1,14 @@
-//! What Slack sends Warroom, read from a verified body: slash commands (a form), interactions
-//! (a form with one JSON `payload`) and Events API callbacks (JSON). Only the fields Warroom
-//! uses are read; a body without them is malformed.
+//! What Slack sends Warroom, read into slack-morphism's typed events and narrowed to what
+//! Warroom acts on: slash commands (a form, [`SlackCommandEvent`]), interactions (a form with
+//! one JSON `payload`, [`SlackInteractionEvent`]) and Events API callbacks (JSON,
+//! [`SlackPushEvent`]). Socket Mode envelopes carry the same typed payloads and go through the
+//! same narrowing ([`command`], [`interaction_event`], [`push_event`]). A body the typed events
+//! reject, or without a field Warroom needs, is malformed.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use slack_morphism::prelude::*;
 
 use crate::engine::message::ButtonId;
 
@@ -19,13 +23,12 @@ pub enum InboundError {
     UnknownAction(String),
 }
 
-/// A slash command (`/incident declare p1 …`).
-#[derive(Debug, Clone, Deserialize)]
+/// A slash command (`/incident declare p1 …`), narrowed from [`SlackCommandEvent`].
+#[derive(Debug, Clone)]
 pub struct SlashCommand {
     /// `/incident`.
     pub command: String,
     /// What follows the command.
-    #[serde(default)]
     pub text: String,
     /// Who typed it.
     pub user_id: String,
@@ -39,71 +42,40 @@ pub struct SlashCommand {
 
 /// Reads a slash command's form body.
 pub fn slash_command(body: &[u8]) -> Result<SlashCommand, InboundError> {
-    let command: SlashCommand =
+    let event: SlackCommandEvent =
         serde_urlencoded::from_bytes(body).map_err(|_| InboundError::Malformed("slash command"))?;
-    if command.user_id.is_empty() || command.channel_id.is_empty() || command.trigger_id.is_empty()
+    command(event)
+}
+
+/// Narrows a typed slash command (from a form or a Socket Mode envelope); empty ids are
+/// malformed.
+pub fn command(event: SlackCommandEvent) -> Result<SlashCommand, InboundError> {
+    if event.user_id.0.is_empty() || event.channel_id.0.is_empty() || event.trigger_id.0.is_empty()
     {
         return Err(InboundError::Malformed("slash command"));
     }
-    Ok(command)
+    Ok(SlashCommand {
+        command: event.command.0,
+        text: event.text.unwrap_or_default(),
+        user_id: event.user_id.0,
+        channel_id: event.channel_id.0,
+        response_url: Some(event.response_url.0.to_string()),
+        trigger_id: event.trigger_id.0,
+    })
 }
 
+/// The form an interaction arrives in: one field, the JSON payload.
 #[derive(Debug, Deserialize)]
-struct Form {
+struct InteractionForm {
     payload: String,
 }
 
+/// Only the `type` of a payload the typed events rejected, to tell an interaction or event
+/// Warroom never handles from a malformed one.
 #[derive(Debug, Deserialize)]
-struct Id {
-    id: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawInteraction {
+struct Kind {
     #[serde(rename = "type")]
     kind: String,
-    user: Id,
-    channel: Option<Id>,
-    container: Option<Container>,
-    trigger_id: String,
-    response_url: Option<String>,
-    #[serde(default)]
-    actions: Vec<RawAction>,
-    view: Option<RawView>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Container {
-    channel_id: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawAction {
-    action_id: String,
-    value: Option<String>,
-    selected_option: Option<Choice>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Choice {
-    value: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawView {
-    callback_id: Option<String>,
-    private_metadata: Option<String>,
-    state: Option<ViewState>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ViewState {
-    values: HashMap<String, HashMap<String, InputValue>>,
-}
-
-#[derive(Debug, Deserialize)]
-struct InputValue {
-    value: Option<String>,
 }
 
 /// The callback id of Warroom's modal that asks for a Run button's parameters.
@@ -143,7 +115,7 @@ pub enum Interaction {
         /// The Run button.
         button: ButtonId,
         /// The values typed, by parameter name (a value may hold spaces).
-        params: std::collections::BTreeMap<String, String>,
+        params: BTreeMap<String, String>,
         /// The delivery's id.
         trigger_id: String,
     },
@@ -162,89 +134,145 @@ impl Interaction {
 
 /// Reads an interaction's form body; actions Warroom never offered are refused.
 pub fn interaction(body: &[u8]) -> Result<Interaction, InboundError> {
-    let form: Form =
+    let form: InteractionForm =
         serde_urlencoded::from_bytes(body).map_err(|_| InboundError::Malformed("interaction"))?;
-    interaction_payload(&form.payload)
+    match serde_json::from_str::<SlackInteractionEvent>(&form.payload) {
+        Ok(event) => interaction_event(event),
+        Err(_) => Err(rejected_interaction(&form.payload)),
+    }
 }
 
-/// Reads an interaction's JSON payload (what the form carries, or a Socket Mode envelope).
-pub fn interaction_payload(payload: &str) -> Result<Interaction, InboundError> {
-    let malformed = || InboundError::Malformed("interaction");
-    let raw: RawInteraction = serde_json::from_str(payload).map_err(|_| malformed())?;
-    if raw.trigger_id.is_empty() {
-        return Err(malformed());
+/// Why a payload the typed interactions rejected is refused: a kind Warroom acts on is
+/// malformed; any other kind (one slack-morphism does not model) was never offered.
+fn rejected_interaction(payload: &str) -> InboundError {
+    match serde_json::from_str::<Kind>(payload) {
+        Ok(Kind { kind }) if kind != "block_actions" && kind != "view_submission" => {
+            InboundError::UnknownAction(kind.chars().take(40).collect())
+        }
+        _ => InboundError::Malformed("interaction"),
     }
-    match raw.kind.as_str() {
-        "block_actions" => {
-            let action = raw.actions.first().ok_or_else(malformed)?;
-            let chosen = action
-                .selected_option
-                .as_ref()
-                .map(|c| c.value.as_str())
-                .or(action.value.as_deref());
-            let offered = action.action_id.parse::<ButtonId>().is_ok()
-                || action.action_id.starts_with("select-b");
-            let button = chosen
-                .filter(|_| offered)
-                .and_then(|v| v.parse::<ButtonId>().ok())
-                .ok_or_else(|| {
-                    InboundError::UnknownAction(action.action_id.chars().take(40).collect())
-                })?;
-            let channel = raw
-                .channel
-                .map(|c| c.id)
-                .or(raw.container.and_then(|c| c.channel_id))
-                .ok_or_else(malformed)?;
-            Ok(Interaction::Press {
-                user: raw.user.id,
-                channel,
-                button,
-                trigger_id: raw.trigger_id,
-                response_url: raw.response_url,
-            })
-        }
-        "view_submission" => {
-            let view = raw.view.ok_or_else(malformed)?;
-            if view.callback_id.as_deref() != Some(RUN_MODAL) {
-                return Err(InboundError::UnknownAction(
-                    view.callback_id
-                        .unwrap_or_default()
-                        .chars()
-                        .take(40)
-                        .collect(),
-                ));
-            }
-            let context: ModalContext = view
-                .private_metadata
-                .as_deref()
-                .and_then(|m| serde_json::from_str(m).ok())
-                .ok_or_else(malformed)?;
-            let button = context
-                .button
-                .parse::<ButtonId>()
-                .map_err(|_| malformed())?;
-            let params: std::collections::BTreeMap<String, String> = view
-                .state
-                .map(|s| s.values)
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|(block, inputs)| {
-                    let value = inputs.into_values().find_map(|i| i.value)?;
-                    Some((block, value.trim().to_owned()))
-                })
-                .collect();
-            Ok(Interaction::Submit {
-                user: raw.user.id,
-                channel: context.channel,
-                button,
-                params,
-                trigger_id: raw.trigger_id,
-            })
-        }
+}
+
+/// Narrows a typed interaction (from a form or a Socket Mode envelope).
+pub fn interaction_event(event: SlackInteractionEvent) -> Result<Interaction, InboundError> {
+    match event {
+        SlackInteractionEvent::BlockActions(pressed) => press(pressed),
+        SlackInteractionEvent::ViewSubmission(submitted) => submission(submitted),
         other => Err(InboundError::UnknownAction(
-            other.chars().take(40).collect(),
+            interaction_kind(&other).to_owned(),
         )),
     }
+}
+
+/// The wire name of an interaction Warroom does not act on.
+fn interaction_kind(event: &SlackInteractionEvent) -> &'static str {
+    match event {
+        SlackInteractionEvent::BlockActions(_) => "block_actions",
+        SlackInteractionEvent::BlockSuggestion(_) => "block_suggestion",
+        SlackInteractionEvent::DialogSubmission(_) => "dialog_submission",
+        SlackInteractionEvent::MessageAction(_) => "message_action",
+        SlackInteractionEvent::Shortcut(_) => "shortcut",
+        SlackInteractionEvent::ViewSubmission(_) => "view_submission",
+        SlackInteractionEvent::ViewClosed(_) => "view_closed",
+    }
+}
+
+/// A button or a select's option, when it is one Warroom offered.
+fn press(event: SlackInteractionBlockActionsEvent) -> Result<Interaction, InboundError> {
+    let malformed = || InboundError::Malformed("interaction");
+    let user = event.user.ok_or_else(malformed)?.id.0;
+    if event.trigger_id.0.is_empty() {
+        return Err(malformed());
+    }
+    let action = event
+        .actions
+        .as_deref()
+        .and_then(<[_]>::first)
+        .ok_or_else(malformed)?;
+    let button = offered_button(action)?;
+    let channel = event
+        .channel
+        .map(|c| c.id.0)
+        .or_else(|| container_channel(event.container))
+        .ok_or_else(malformed)?;
+    Ok(Interaction::Press {
+        user,
+        channel,
+        button,
+        trigger_id: event.trigger_id.0,
+        response_url: event.response_url.map(|u| u.0.to_string()),
+    })
+}
+
+/// The button an action names: Warroom's buttons carry their id as `action_id` and `value`,
+/// its selects `select-b…` with the chosen button as the option's value.
+fn offered_button(action: &SlackInteractionActionInfo) -> Result<ButtonId, InboundError> {
+    let action_id = action.action_id.0.as_str();
+    let chosen = action
+        .selected_option
+        .as_ref()
+        .map(|c| c.value.as_str())
+        .or(action.value.as_deref());
+    let offered = action_id.parse::<ButtonId>().is_ok() || action_id.starts_with("select-b");
+    chosen
+        .filter(|_| offered)
+        .and_then(|v| v.parse::<ButtonId>().ok())
+        .ok_or_else(|| InboundError::UnknownAction(action_id.chars().take(40).collect()))
+}
+
+/// The channel of the message a button sits on, from the interaction's container.
+fn container_channel(container: SlackInteractionActionContainer) -> Option<String> {
+    match container {
+        SlackInteractionActionContainer::Message(m) => m.channel_id.map(|c| c.0),
+        SlackInteractionActionContainer::MessageAttachment(m) => m.channel_id.map(|c| c.0),
+        SlackInteractionActionContainer::View(_) => None,
+    }
+}
+
+/// The parameters modal submitted.
+fn submission(event: SlackInteractionViewSubmissionEvent) -> Result<Interaction, InboundError> {
+    let malformed = || InboundError::Malformed("interaction");
+    let trigger_id = event
+        .trigger_id
+        .map(|t| t.0)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(malformed)?;
+    let (callback_id, metadata) = match &event.view.view {
+        SlackView::Modal(modal) => (modal.callback_id.as_ref(), modal.private_metadata.as_ref()),
+        SlackView::Home(home) => (home.callback_id.as_ref(), home.private_metadata.as_ref()),
+    };
+    let callback_id = callback_id.map(|c| c.0.as_str()).unwrap_or_default();
+    if callback_id != RUN_MODAL {
+        return Err(InboundError::UnknownAction(
+            callback_id.chars().take(40).collect(),
+        ));
+    }
+    let context: ModalContext = metadata
+        .and_then(|m| serde_json::from_str(m).ok())
+        .ok_or_else(malformed)?;
+    let button = context
+        .button
+        .parse::<ButtonId>()
+        .map_err(|_| malformed())?;
+    let params = event
+        .view
+        .state_params
+        .state
+        .map(|s| s.values)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(block, inputs)| {
+            let value = inputs.into_values().find_map(|i| i.value)?;
+            Some((block.0, value.trim().to_owned()))
+        })
+        .collect();
+    Ok(Interaction::Submit {
+        user: event.user.id.0,
+        channel: context.channel,
+        button,
+        params,
+        trigger_id,
+    })
 }
 
 /// An Events API delivery.
@@ -275,68 +303,62 @@ pub enum Event {
     },
 }
 
-#[derive(Debug, Deserialize)]
-struct RawEnvelope {
-    #[serde(rename = "type")]
-    kind: String,
-    challenge: Option<String>,
-    event_id: Option<String>,
-    event: Option<RawEvent>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawEvent {
-    #[serde(rename = "type")]
-    kind: String,
-    user: Option<String>,
-    reaction: Option<String>,
-    item: Option<RawItem>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawItem {
-    #[serde(rename = "type")]
-    kind: String,
-    channel: Option<String>,
-    ts: Option<String>,
-}
-
 /// Reads an Events API body.
 pub fn event(body: &[u8]) -> Result<Event, InboundError> {
     let malformed = || InboundError::Malformed("event");
-    let raw: RawEnvelope = serde_json::from_slice(body).map_err(|_| malformed())?;
-    match raw.kind.as_str() {
-        "url_verification" => Ok(Event::UrlVerification {
-            challenge: raw.challenge.ok_or_else(malformed)?,
+    match serde_json::from_slice::<SlackPushEvent>(body) {
+        Ok(SlackPushEvent::UrlVerification(check)) => Ok(Event::UrlVerification {
+            challenge: check.challenge,
         }),
-        "event_callback" => {
-            let event_id = raw
-                .event_id
-                .filter(|e| !e.is_empty())
-                .ok_or_else(malformed)?;
-            let event = raw.event.ok_or_else(malformed)?;
-            if event.kind != "reaction_added" {
-                return Ok(Event::Other {
-                    event_id: Some(event_id),
-                });
+        Ok(SlackPushEvent::EventCallback(callback)) => push_event(callback),
+        Ok(SlackPushEvent::AppRateLimited(_)) => Ok(Event::Other { event_id: None }),
+        // A kind of delivery slack-morphism does not model is left alone, as before; one it
+        // models but rejected is malformed.
+        Err(_) => match serde_json::from_slice::<Kind>(body) {
+            Ok(Kind { kind })
+                if !matches!(
+                    kind.as_str(),
+                    "url_verification" | "event_callback" | "app_rate_limited"
+                ) =>
+            {
+                Ok(Event::Other { event_id: None })
             }
-            let item = event.item.ok_or_else(malformed)?;
-            if item.kind != "message" {
-                return Ok(Event::Other {
-                    event_id: Some(event_id),
-                });
-            }
-            Ok(Event::Reaction {
+            _ => Err(malformed()),
+        },
+    }
+}
+
+/// Narrows a typed event callback (from the Events API or a Socket Mode envelope).
+pub fn push_event(callback: SlackPushEventCallback) -> Result<Event, InboundError> {
+    let malformed = || InboundError::Malformed("event");
+    let event_id = Some(callback.event_id.0)
+        .filter(|e| !e.is_empty())
+        .ok_or_else(malformed)?;
+    let other = |event_id| {
+        Ok(Event::Other {
+            event_id: Some(event_id),
+        })
+    };
+    match callback.event {
+        SlackEventCallbackBody::ReactionAdded(reaction) => match reaction.item {
+            SlackReactionsItem::Message(message) => Ok(Event::Reaction {
                 event_id,
-                user: event.user.ok_or_else(malformed)?,
-                reaction: event.reaction.ok_or_else(malformed)?,
-                channel: item.channel.ok_or_else(malformed)?,
-                ts: item.ts.ok_or_else(malformed)?,
-            })
+                user: reaction.user.0,
+                reaction: reaction.reaction.0,
+                channel: message.origin.channel.ok_or_else(malformed)?.0,
+                ts: message.origin.ts.0,
+            }),
+            SlackReactionsItem::File(_) => other(event_id),
+        },
+        // slack-morphism keeps a `reaction_added` it could not read as untyped JSON: on a
+        // message, that is a reaction Warroom needs and cannot read.
+        SlackEventCallbackBody::Unknown(raw)
+            if raw["type"] == "reaction_added"
+                && raw["item"]["type"].as_str().is_none_or(|t| t == "message") =>
+        {
+            Err(malformed())
         }
-        _ => Ok(Event::Other {
-            event_id: raw.event_id,
-        }),
+        _ => other(event_id),
     }
 }
 

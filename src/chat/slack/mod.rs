@@ -12,6 +12,7 @@ pub mod render;
 mod reply;
 pub mod signature;
 mod socket;
+mod verified;
 mod work;
 
 use std::sync::Arc;

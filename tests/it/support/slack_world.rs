@@ -300,9 +300,10 @@ test = {{ namespace = "shop" }}
         let payload = json!({
             "type": "block_actions",
             "user": {"id": user, "username": user.to_lowercase()},
-            "team": {"id": "T0001"},
+            "team": {"id": "T0001", "domain": "fake"},
+            "api_app_id": "A0FAKE",
             "channel": {"id": channel},
-            "container": {"type": "message", "channel_id": channel},
+            "container": {"type": "message", "message_ts": "1764000000.000100", "channel_id": channel, "is_ephemeral": false},
             "trigger_id": trigger,
             "response_url": self.fake.response_url(&trigger),
             "actions": [{"type": "button", "action_id": action_id, "value": value, "action_ts": "1764000000.1"}],
@@ -347,7 +348,8 @@ test = {{ namespace = "shop" }}
         })
     }
 
-    /// Submits the parameters modal opened with `trigger` with `values`.
+    /// Submits the parameters modal `view` (as Warroom opened it) with `values`: Slack sends
+    /// the view back with its id, team, hash and the state of its inputs.
     pub async fn submit(&mut self, user: &str, view: &Value, values: &[(&str, &str)]) -> Answer {
         let trigger = self.trigger();
         let mut state = serde_json::Map::new();
@@ -357,17 +359,23 @@ test = {{ namespace = "shop" }}
                 json!({"value": {"type": "plain_text_input", "value": value}}),
             );
         }
+        let mut submitted = view.clone();
+        for (key, value) in [
+            ("id", json!("V0FAKE1")),
+            ("team_id", json!("T0001")),
+            ("app_id", json!("A0FAKE")),
+            ("hash", json!("1764000000.abcd")),
+            ("state", json!({"values": state})),
+        ] {
+            submitted[key] = value;
+        }
         let payload = json!({
             "type": "view_submission",
-            "user": {"id": user},
-            "team": {"id": "T0001"},
+            "user": {"id": user, "username": user.to_lowercase(), "team_id": "T0001"},
+            "team": {"id": "T0001", "domain": "fake"},
+            "api_app_id": "A0FAKE",
             "trigger_id": trigger,
-            "view": {
-                "id": "V1", "type": "modal",
-                "callback_id": view["callback_id"],
-                "private_metadata": view["private_metadata"],
-                "state": {"values": state},
-            },
+            "view": submitted,
         });
         let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
         let answer = self
@@ -391,7 +399,7 @@ test = {{ namespace = "shop" }}
         ts: &str,
     ) -> String {
         json!({
-            "token": "x", "team_id": "T0001", "type": "event_callback",
+            "token": "x", "team_id": "T0001", "api_app_id": "A0FAKE", "type": "event_callback",
             "event_id": event_id, "event_time": 1764000000,
             "event": {
                 "type": "reaction_added", "user": user, "reaction": reaction,

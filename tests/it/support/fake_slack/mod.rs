@@ -112,6 +112,14 @@ pub struct World {
     taken: HashSet<String>,
     /// Socket Mode acknowledgements received, by envelope id.
     pub acks: Vec<Value>,
+    /// When each Socket Mode envelope was written to the connection, by envelope id.
+    pub sent_at: HashMap<String, Instant>,
+    /// When each envelope's first acknowledgement arrived, by envelope id.
+    pub acked_at: HashMap<String, Instant>,
+    /// Envelopes sent with `accepts_response_payload: false`.
+    no_payload: HashSet<String>,
+    /// Socket Mode connections accepted so far.
+    pub socket_connections: usize,
     /// When each 429 was answered, per method.
     pub limited_at: Vec<(String, Instant)>,
     /// Methods whose calls are carried out but not answered until released.
@@ -159,7 +167,7 @@ struct Shared {
     token: String,
     app_token: String,
     socket_url: String,
-    socket: Mutex<Option<tokio::sync::mpsc::UnboundedSender<String>>>,
+    socket: Mutex<Option<tokio::sync::mpsc::UnboundedSender<socket::Outgoing>>>,
     base: String,
     spec: Spec,
     world: Mutex<World>,
@@ -260,19 +268,59 @@ impl FakeSlack {
     /// Sends a Socket Mode envelope of `kind` (`slash_commands`, `interactive`, `events_api`)
     /// over the open connection; returns its envelope id. Panics when no client is connected.
     pub fn socket_send(&self, kind: &str, payload: Value) -> String {
+        self.socket_burst(kind, vec![payload]).remove(0)
+    }
+
+    /// Sends an envelope of `kind` for each payload, written together and flushed at once;
+    /// returns their envelope ids. Panics when no client is connected.
+    pub fn socket_burst(&self, kind: &str, payloads: Vec<Value>) -> Vec<String> {
         let mut w = self.shared.world.lock().unwrap();
-        let id = w.next_id("env-");
+        let accepts_payload = kind != "events_api";
+        let burst: Vec<(String, String)> = payloads
+            .into_iter()
+            .map(|payload| {
+                let id = w.next_id("env-");
+                if !accepts_payload {
+                    w.no_payload.insert(id.clone());
+                }
+                let envelope = json!({
+                    "envelope_id": id, "type": kind, "payload": payload,
+                    "accepts_response_payload": accepts_payload, "retry_attempt": 0, "retry_reason": "",
+                });
+                (id, envelope.to_string())
+            })
+            .collect();
         drop(w);
-        let envelope = json!({
-            "envelope_id": id, "type": kind, "payload": payload,
-            "accepts_response_payload": kind != "events_api", "retry_attempt": 0, "retry_reason": "",
+        let ids = burst.iter().map(|(id, _)| id.clone()).collect();
+        self.socket_frames(burst);
+        ids
+    }
+
+    /// Tells the connected client that its connection will be refreshed (a `disconnect`
+    /// frame with the reason `refresh_requested`), as Slack does every few hours.
+    pub fn socket_refresh(&self) {
+        let frame = json!({
+            "type": "disconnect", "reason": "refresh_requested",
+            "debug_info": {"host": "fake-slack"},
         });
+        self.socket_frames(vec![(String::new(), frame.to_string())]);
+    }
+
+    /// Drops the open connection without a close frame, as a network failure would.
+    pub fn socket_drop(&self) {
+        self.socket_out(socket::Outgoing::Drop);
+    }
+
+    fn socket_frames(&self, burst: socket::Burst) {
+        self.socket_out(socket::Outgoing::Frames(burst));
+    }
+
+    fn socket_out(&self, out: socket::Outgoing) {
         let sender = self.shared.socket.lock().unwrap().clone();
         sender
             .expect("a Socket Mode client is connected")
-            .send(envelope.to_string())
+            .send(out)
             .expect("the Socket Mode connection is open");
-        id
     }
 
     /// Whether a Socket Mode client is connected.
