@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::error::{classify, is_unique_violation};
+use super::incident_chats::insert_incident_chat;
 use super::incidents::{
     INSERT_EVENT, INSERT_INCIDENT, NUMBERING_LOCK, SELECT_INCIDENT, UPDATE_INCIDENT, bind_event,
     bind_state,
 };
-use super::outbox::{OutboxEntry, insert_entries, insert_incident_chat};
+use super::outbox::{OutboxEntry, insert_entries};
 use super::rows::{EventRow, IncidentRow, number_from, stored_time};
 use super::timers::insert_timers;
 use super::{Store, StoreError};

@@ -18,7 +18,8 @@ pub use deliveries::DeliveryKind;
 pub use firing::TimerPage;
 pub use incidents::{OpeningEffects, OpeningTimers, Told};
 pub use matrix::{MatrixSession, ReactionKey};
-pub use outbox::{OutboxBacklog, OutboxEntry, OutboxItem};
+pub use outbox::{OutboxEntry, OutboxItem};
+pub use outbox_backlog::OutboxBacklog;
 pub use timers::Cancel;
 
 use crate::domain::{
@@ -106,9 +107,11 @@ mod deliveries;
 mod error;
 mod firing;
 mod health;
+mod incident_chats;
 mod incidents;
 mod matrix;
 mod outbox;
+mod outbox_backlog;
 mod rooms;
 mod rows;
 mod runbook_messages;
