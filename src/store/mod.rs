@@ -113,6 +113,7 @@ macro_rules! with_tx {
 
 mod actions;
 mod activity;
+mod alert_intake;
 mod alerts;
 mod connect;
 mod deliveries;
