@@ -39,26 +39,10 @@ pub async fn run(
 
         if last_repair.is_none_or(|t| t.elapsed() >= REPAIR_EVERY) {
             last_repair = Some(Instant::now());
-            match engine.repair_war_rooms(chat.as_ref()).await {
-                Ok(0) => {}
-                Ok(n) => {
-                    tracing::info!(chat = %chat.platform(), incidents = n, "war rooms to make")
-                }
-                Err(error) => tracing::warn!(%error, "could not look for missing war rooms"),
-            }
+            repair(&engine, chat.as_ref()).await;
         }
-        let wait = match round(&engine, chat.as_ref(), &owner).await {
-            Ok(wait) => {
-                backoff = FIRST_BACKOFF;
-                wait
-            }
-            Err(error) => {
-                tracing::error!(%error, chat = %chat.platform(), retry_in_secs = backoff.as_secs(), "the outbox could not be delivered");
-                let wait = backoff;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
-                wait
-            }
-        };
+        let result = round(&engine, chat.as_ref(), &owner).await;
+        let wait = wait_after(result, &mut backoff, chat.as_ref());
         tokio::select! {
             () = &mut shutdown => {
                 tracing::info!(chat = %chat.platform(), "delivery stopped");
@@ -66,6 +50,39 @@ pub async fn run(
             }
             () = tokio::time::sleep(wait) => {}
             () = &mut changed => {}
+        }
+    }
+}
+
+/// Gives open incidents that lack a war room in `chat` the effects that open one, logging how
+/// many there were; a failure is logged and left to the next repair.
+async fn repair(engine: &Engine, chat: &dyn ChatPort) {
+    match engine.repair_war_rooms(chat).await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(chat = %chat.platform(), incidents = n, "war rooms to make")
+        }
+        Err(error) => tracing::warn!(%error, "could not look for missing war rooms"),
+    }
+}
+
+/// How long to sleep after a round: what the round said when it went well (and the backoff
+/// starts over), else the backoff, which doubles for next time up to [`MAX_BACKOFF`].
+fn wait_after(
+    result: Result<Duration, String>,
+    backoff: &mut Duration,
+    chat: &dyn ChatPort,
+) -> Duration {
+    match result {
+        Ok(wait) => {
+            *backoff = FIRST_BACKOFF;
+            wait
+        }
+        Err(error) => {
+            tracing::error!(%error, chat = %chat.platform(), retry_in_secs = backoff.as_secs(), "the outbox could not be delivered");
+            let wait = *backoff;
+            *backoff = (*backoff * 2).min(MAX_BACKOFF);
+            wait
         }
     }
 }

@@ -5,6 +5,7 @@ mod action;
 mod alert;
 mod command;
 mod escalation;
+mod grammar;
 mod incident;
 mod params;
 mod permissions;
@@ -21,13 +22,11 @@ mod timer;
 
 pub use action::{ActionRequest, ApprovalRefusal, RequestId, RequestState};
 pub use alert::{ALERTNAME_LABEL, AlertRecord, describe_alerts};
-pub use command::{
-    Action, Command, MAX_COMMAND_CHARS, ParseError, USAGE, parameter, parameters, parse,
-    strip_invocation,
-};
+pub use command::{Action, Command, USAGE};
 pub use escalation::{
     EscalationPolicy, InvalidTarget, Level, Override, Policies, Resolved, Rotation, Target, resolve,
 };
+pub use grammar::{MAX_COMMAND_CHARS, ParseError, parameter, parameters, parse, strip_invocation};
 pub use incident::{Incident, IncidentNumber, Refusal, Role};
 pub use params::{
     CommandTemplate, DEFAULT_PATTERN, HIDDEN, HostPattern, ParamError, ParamRules, PreparedCommand,

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use crate::config::HttpConfig;
@@ -206,17 +206,11 @@ pub async fn serve(
     limits: &Limits,
     stop: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
-        .keep_alive(true);
+    let builder = http1_builder(limits);
     let admission = Admission::new(limits.max_connections, limits.max_connections_per_peer);
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
-    let mut pause = FIRST_PAUSE;
-    let mut failing_since: Option<(Instant, u64)> = None;
+    let mut failures = AcceptFailures::new();
     tokio::pin!(stop);
     loop {
         let accepted = tokio::select! {
@@ -231,33 +225,108 @@ pub async fn serve(
             Err(e) => {
                 // Out of descriptors (EMFILE) or the like: the listener stays readable, so
                 // trying again at once would spin. Pause longer each time; log once.
-                match &mut failing_since {
-                    Some((_, n)) => *n += 1,
-                    None => {
-                        tracing::error!(error = %e, "cannot accept connections; pausing and trying again");
-                        failing_since = Some((Instant::now(), 1));
-                    }
-                }
+                let pause = failures.failed(&e);
                 tokio::select! {
                     () = &mut stop => break,
                     () = tokio::time::sleep(pause) => {}
                 }
-                pause = (pause * 2).min(LONGEST_PAUSE);
                 continue;
             }
         };
-        if let Some((since, failures)) = failing_since.take() {
+        failures.recovered();
+        let Ok(ticket) = admission.admit(peer.ip().to_canonical()) else {
+            drop(stream);
+            continue;
+        };
+        let connection = Connection {
+            stream,
+            peer,
+            ticket,
+        };
+        connection.spawn(&builder, &app, &graceful, &mut connections);
+    }
+    drop(listener);
+    drain(connections, graceful, limits).await;
+    Ok(())
+}
+
+/// The HTTP/1.1 side of hyper: the header-read timeout (on hyper's timer) and keep-alive.
+fn http1_builder(limits: &Limits) -> Builder<TokioExecutor> {
+    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true);
+    builder
+}
+
+/// Accept errors that are not one connection's: the pause before the next try, which grows
+/// with each, and since when (and how often) accepting fails, for the log.
+struct AcceptFailures {
+    pause: Duration,
+    failing_since: Option<(Instant, u64)>,
+}
+
+impl AcceptFailures {
+    fn new() -> AcceptFailures {
+        AcceptFailures {
+            pause: FIRST_PAUSE,
+            failing_since: None,
+        }
+    }
+
+    /// Counts a failure (logging only the first of a run) and returns how long to pause before
+    /// the next try; the pause after that is twice as long, up to [`LONGEST_PAUSE`].
+    fn failed(&mut self, e: &io::Error) -> Duration {
+        match &mut self.failing_since {
+            Some((_, n)) => *n += 1,
+            None => {
+                tracing::error!(error = %e, "cannot accept connections; pausing and trying again");
+                self.failing_since = Some((Instant::now(), 1));
+            }
+        }
+        let pause = self.pause;
+        self.pause = (self.pause * 2).min(LONGEST_PAUSE);
+        pause
+    }
+
+    /// A connection was accepted: logs the end of a run of failures, if there was one, and
+    /// starts the pause over.
+    fn recovered(&mut self) {
+        if let Some((since, failures)) = self.failing_since.take() {
             tracing::warn!(
                 failures,
                 secs = since.elapsed().as_secs_f64(),
                 "accepting connections again"
             );
         }
-        pause = FIRST_PAUSE;
-        let Ok(ticket) = admission.admit(peer.ip().to_canonical()) else {
-            drop(stream);
-            continue;
-        };
+        self.pause = FIRST_PAUSE;
+    }
+}
+
+/// An accepted and admitted connection, with the ticket that holds its place.
+struct Connection {
+    stream: TcpStream,
+    peer: SocketAddr,
+    ticket: Ticket,
+}
+
+impl Connection {
+    /// Serves `app` on the connection in a task of `connections`, watched by `graceful`; its
+    /// ticket is given back when the connection ends.
+    fn spawn(
+        self,
+        builder: &Builder<TokioExecutor>,
+        app: &Router,
+        graceful: &GracefulShutdown,
+        connections: &mut JoinSet<()>,
+    ) {
+        let Connection {
+            stream,
+            peer,
+            ticket,
+        } = self;
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
         let connection = builder
@@ -271,7 +340,11 @@ pub async fn serve(
             drop(ticket);
         });
     }
-    drop(listener);
+}
+
+/// After a stop: lets requests in flight finish for at most `limits.shutdown_timeout`, then
+/// drops the connections still open.
+async fn drain(mut connections: JoinSet<()>, graceful: GracefulShutdown, limits: &Limits) {
     let open = connections.len();
     if tokio::time::timeout(limits.shutdown_timeout, graceful.shutdown())
         .await
@@ -285,7 +358,6 @@ pub async fn serve(
         );
     }
     connections.shutdown().await;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -3,18 +3,21 @@
 //! concurrent deliveries and replicas), learns which of its alerts are news, and records the
 //! events, outbox entries and timers the engine makes of them, all or nothing. A delivery that
 //! failed anywhere left nothing behind, so the sender's retry does the whole of it again.
+//!
+//! This file has the types a delivery is described with and the transaction's outline
+//! (`Store::receive_alert_group`); its steps are in `alert_intake.rs`.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::error::{classify, is_unique_violation};
-use super::incidents::{
-    INSERT_EVENT, INSERT_INCIDENT, NUMBERING_LOCK, SELECT_INCIDENT, UPDATE_INCIDENT, bind_event,
-    bind_state,
+use super::alert_intake::{
+    GroupClaim, append_events, claim_group, open_incident, plan_fits, read_incident, record_states,
+    write_group_params,
 };
-use super::outbox::{OutboxEntry, insert_entries, insert_incident_chat};
-use super::rows::{EventRow, IncidentRow, number_from, stored_time};
+use super::error::{classify, is_unique_violation};
+use super::outbox::{OutboxEntry, insert_entries};
+use super::rows::{number_from, stored_time};
 use super::timers::insert_timers;
 use super::{Store, StoreError};
 use crate::domain::{
@@ -114,11 +117,6 @@ pub enum AlertIntakeOutcome {
 /// The engine's planning, called inside the transaction.
 pub type PlanAlerts<'p> = dyn Fn(AlertFound<'_>) -> AlertPlan + Send + Sync + 'p;
 
-const UPSERT_STATE: &str = "INSERT INTO alert_fingerprints (incident_number, fingerprint, state) \
-     VALUES ($1, $2, $3) ON CONFLICT (incident_number, fingerprint) \
-     DO UPDATE SET state = excluded.state \
-     WHERE alert_fingerprints.state <> excluded.state RETURNING fingerprint";
-
 impl Store {
     /// The incident an alert group opened last, if any.
     pub async fn alert_group(
@@ -209,201 +207,68 @@ impl Store {
         plan: &PlanAlerts<'_>,
     ) -> Result<Option<AlertIntakeOutcome>, StoreError> {
         let at = stored_time(intake.at);
-        let postgres = matches!(self.pool, super::Pool::Postgres(_));
-        with_pool!(&self.pool, p => {
-            let mut tx = p.begin().await.map_err(classify)?;
-            // Each branch writes first, so that SQLite takes its write lock at once rather than
-            // upgrading a read lock (which fails without waiting when another writer came in).
-            let (incident, target) = match intake.target {
-                AlertTarget::Open { title, severity, by } => {
-                    let claimed = sqlx::query(
-                        "INSERT INTO alert_groups (group_key, incident_number, params, updated_at) \
-                         VALUES ($1, NULL, $2, $3) ON CONFLICT (group_key) DO NOTHING",
-                    )
-                    .bind(intake.group_key)
-                    .bind(params)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(classify)?
-                    .rows_affected();
-                    if claimed == 0 {
-                        let row: (Option<i64>, Option<String>) = sqlx::query_as(
-                            "SELECT g.incident_number, i.status FROM alert_groups g \
-                             LEFT JOIN incidents i ON i.number = g.incident_number \
-                             WHERE g.group_key = $1",
-                        )
-                        .bind(intake.group_key)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(classify)?;
-                        if let (Some(n), Some(status)) = &row
-                            && status != "resolved"
-                        {
-                            return Ok(Some(AlertIntakeOutcome::OpenElsewhere(number_from(*n)?)));
-                        }
-                        // The group's last incident is resolved (or was never made): take the
-                        // group over, unless another delivery just did.
-                        let taken = sqlx::query(
-                            "UPDATE alert_groups SET incident_number = NULL, params = $2, updated_at = $3 \
-                             WHERE group_key = $1 \
-                             AND (incident_number = $4 OR (incident_number IS NULL AND $4 IS NULL))",
-                        )
-                        .bind(intake.group_key)
-                        .bind(params)
-                        .bind(at)
-                        .bind(row.0)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(classify)?
-                        .rows_affected();
-                        if taken == 0 {
-                            return Ok(None);
-                        }
+        let mut tx = self.pool.begin().await?;
+        // Each branch writes first, so that SQLite takes its write lock at once rather than
+        // upgrading a read lock (which fails without waiting when another writer came in).
+        let (incident, target) = match intake.target {
+            AlertTarget::Open {
+                title,
+                severity,
+                by,
+            } => {
+                match claim_group(&mut tx, intake, params, at).await? {
+                    GroupClaim::Claimed => {}
+                    GroupClaim::OpenElsewhere(number) => {
+                        return Ok(Some(AlertIntakeOutcome::OpenElsewhere(number)));
                     }
-                    if postgres {
-                        sqlx::query(NUMBERING_LOCK)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(classify)?;
-                    }
-                    let (draft, _) =
-                        Incident::declare(IncidentNumber(0), title.clone(), severity, by.clone(), at);
-                    let state = IncidentRow::from(&draft);
-                    let number: i64 = bind_state!(sqlx::query_scalar(INSERT_INCIDENT), state)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(classify)?;
-                    let (incident, event) = Incident::declare(
-                        number_from(number)?,
-                        title.clone(),
-                        severity,
-                        by.clone(),
-                        at,
-                    );
-                    let event_row = EventRow::from_event(&event)?;
-                    bind_event!(sqlx::query(INSERT_EVENT), event_row)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(classify)?;
-                    sqlx::query("UPDATE alert_groups SET incident_number = $2 WHERE group_key = $1")
-                        .bind(intake.group_key)
-                        .bind(number)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(classify)?;
-                    insert_incident_chat!(tx, number, intake.chat.name())
-                        .await
-                        .map_err(classify)?;
-                    let target = incident.number;
-                    (Some(incident), target)
+                    GroupClaim::Lost => return Ok(None),
                 }
-                AlertTarget::AddTo(number) => {
-                    // A firing delivery's labels replace the group's; a resolved one's stay
-                    // (the no-op write takes the write lock all the same).
-                    if intake.firing {
-                        sqlx::query(
-                            "UPDATE alert_groups SET params = $2, updated_at = $3 WHERE group_key = $1",
-                        )
-                        .bind(intake.group_key)
-                        .bind(params)
-                        .bind(at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(classify)?;
-                    } else {
-                        sqlx::query("UPDATE alert_groups SET group_key = group_key WHERE group_key = $1")
-                            .bind(intake.group_key)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(classify)?;
-                    }
-                    // Read once it is known that some alert is news.
-                    (None, number)
-                }
-            };
-            let opened = incident.is_some();
-            let number = i64::from(target.0);
-            let mut states: Vec<&(String, bool)> = intake.states.iter().collect();
-            states.sort();
-            let mut news = Vec::new();
-            for (fingerprint, firing) in &states {
-                let state = if *firing { "firing" } else { "resolved" };
-                let changed: Option<String> = sqlx::query_scalar(UPSERT_STATE)
-                    .bind(number)
-                    .bind(fingerprint)
-                    .bind(state)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(classify)?;
-                news.extend(changed);
+                let incident = open_incident(&mut tx, intake, title, severity, by, at).await?;
+                let target = incident.number;
+                (Some(incident), target)
             }
-            let incident = match incident {
+            AlertTarget::AddTo(number) => {
+                write_group_params(&mut tx, intake, params, at).await?;
+                // Read once it is known that some alert is news.
+                (None, number)
+            }
+        };
+        let opened = incident.is_some();
+        let news = record_states(&mut tx, target, intake.states).await?;
+        let incident = match incident {
+            Some(incident) => incident,
+            // A repeat: nothing is news, so nothing changes but the group's parameters.
+            None if news.is_empty() => {
+                tx.commit().await?;
+                return Ok(Some(AlertIntakeOutcome::Unchanged(target)));
+            }
+            None => match read_incident(&mut tx, target).await? {
                 Some(incident) => incident,
-                // A repeat: nothing is news, so nothing changes but the group's parameters.
-                None if news.is_empty() => {
-                    tx.commit().await.map_err(classify)?;
-                    return Ok(Some(AlertIntakeOutcome::Unchanged(target)));
-                }
-                None => {
-                    let row: Option<IncidentRow> = sqlx::query_as(SELECT_INCIDENT)
-                        .bind(number)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(classify)?;
-                    let Some(row) = row else {
-                        return Ok(Some(AlertIntakeOutcome::Missing));
-                    };
-                    row.into_incident()?
-                }
-            };
-            let planned = plan(AlertFound {
-                incident: &incident,
-                opened,
-                news: &news,
-            });
-            let fits = planned.events.iter().enumerate().all(|(i, event)| {
-                event.incident == incident.number
-                    && u64::from(event.seq) == u64::from(incident.version) + 1 + i as u64
-            }) && planned.after.number == incident.number
-                && u64::from(planned.after.version)
-                    == u64::from(incident.version) + planned.events.len() as u64;
-            if !fits {
-                return Err(StoreError::Conflict(incident.number));
-            }
-            if !planned.events.is_empty() {
-                let state = IncidentRow::from(&planned.after);
-                let updated = bind_state!(sqlx::query(UPDATE_INCIDENT), state)
-                    .bind(state.number)
-                    .bind(i64::from(incident.version))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(classify)?
-                    .rows_affected();
-                if updated == 0 {
-                    return Err(StoreError::Conflict(incident.number));
-                }
-                for event in &planned.events {
-                    let row = EventRow::from_event(event)?;
-                    match bind_event!(sqlx::query(INSERT_EVENT), row).execute(&mut *tx).await {
-                        Ok(_) => {}
-                        Err(e) if is_unique_violation(&e) => {
-                            return Err(StoreError::Conflict(incident.number));
-                        }
-                        Err(e) => return Err(classify(e)),
-                    }
-                }
-            }
-            insert_entries!(tx, &planned.outbox, at).await?;
-            insert_timers!(tx, incident.number, &planned.timers).await?;
-            tx.commit().await.map_err(classify)?;
-            Ok(Some(AlertIntakeOutcome::Recorded {
-                before: Box::new(incident),
-                opened,
-                news,
-                plan: Box::new(planned),
-            }))
-        })
+                None => return Ok(Some(AlertIntakeOutcome::Missing)),
+            },
+        };
+        let planned = plan(AlertFound {
+            incident: &incident,
+            opened,
+            news: &news,
+        });
+        if !plan_fits(&incident, &planned) {
+            return Err(StoreError::Conflict(incident.number));
+        }
+        if !planned.events.is_empty() {
+            append_events(&mut tx, &incident, &planned).await?;
+        }
+        with_tx!(&mut tx, t => {
+            insert_entries!(*t, &planned.outbox, at).await?;
+            insert_timers!(*t, incident.number, &planned.timers).await?;
+        });
+        tx.commit().await?;
+        Ok(Some(AlertIntakeOutcome::Recorded {
+            before: Box::new(incident),
+            opened,
+            news,
+            plan: Box::new(planned),
+        }))
     }
 }
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::error::{classify, is_unique_violation};
 use super::incidents::{INSERT_EVENT, UPDATE_INCIDENT, bind_event, bind_state};
 use super::rows::{EventRow, IncidentRow, incident_columns, stored_time};
-use super::{Store, StoreError};
+use super::{Store, StoreError, Tx};
 use crate::domain::{Incident, IncidentNumber, TimelineEvent};
 
 /// One page of a batch: the timer that fired it, and the incident's state after its event.
@@ -61,90 +61,124 @@ impl Store {
         owner: &str,
         at: DateTime<Utc>,
     ) -> Result<Vec<i64>, StoreError> {
-        let mut rows = Vec::with_capacity(pages.len());
-        for page in pages {
-            let fits = page.event.incident == page.incident.number
-                && page.event.seq == page.incident.version
-                && page.event.seq > 0;
-            rows.push(if fits {
-                Some((
-                    IncidentRow::from(&page.incident),
-                    EventRow::from_event(&page.event)?,
-                ))
-            } else {
-                None
-            });
-        }
+        let rows = page_rows(pages)?;
         let at = stored_time(at);
-        with_pool!(&self.pool, p => {
-            let mut tx = p.begin().await.map_err(classify)?;
-            let mut conflicted: Vec<i64> = Vec::new();
-            let mut fired: Vec<i64> = quiet.to_vec();
-            // An incident with a refused page refuses its later pages too: their versions
-            // follow the refused one.
-            let mut refused: Vec<IncidentNumber> = Vec::new();
-            for (page, row) in pages.iter().zip(&rows) {
-                let Some((state, event_row)) = row else {
-                    conflicted.push(page.timer);
-                    refused.push(page.incident.number);
-                    continue;
-                };
-                if refused.contains(&page.incident.number) {
-                    conflicted.push(page.timer);
-                    continue;
-                }
-                let updated = bind_state!(sqlx::query(UPDATE_INCIDENT), state)
-                    .bind(state.number)
-                    .bind(i64::from(page.event.seq - 1))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(classify)?
-                    .rows_affected();
-                if updated == 0 {
-                    conflicted.push(page.timer);
-                    refused.push(page.incident.number);
-                    continue;
-                }
-                let inserted = bind_event!(sqlx::query(INSERT_EVENT), event_row)
-                    .execute(&mut *tx)
-                    .await;
-                match inserted {
-                    Ok(_) => {
-                        super::outbox::insert_entries!(tx, &page.outbox, at).await?;
-                        fired.push(page.timer);
-                    }
-                    // The row's version matched but the event's seq is taken: the data
-                    // contradicts itself, so nothing of the batch is kept.
-                    Err(e) if is_unique_violation(&e) => {
-                        return Err(StoreError::Conflict(page.incident.number));
-                    }
-                    Err(e) => return Err(classify(e)),
-                }
+        let mut tx = self.pool.begin().await?;
+        let mut conflicted: Vec<i64> = Vec::new();
+        let mut fired: Vec<i64> = quiet.to_vec();
+        // An incident with a refused page refuses its later pages too: their versions
+        // follow the refused one.
+        let mut refused: Vec<IncidentNumber> = Vec::new();
+        for (page, row) in pages.iter().zip(&rows) {
+            let Some((state, event_row)) = row else {
+                conflicted.push(page.timer);
+                refused.push(page.incident.number);
+                continue;
+            };
+            if refused.contains(&page.incident.number) {
+                conflicted.push(page.timer);
+                continue;
             }
-            if !fired.is_empty() {
-                // Ids are numbers from the store itself, so listing them is safe.
-                let list: Vec<String> = fired.iter().map(i64::to_string).collect();
-                let mark = format!(
-                    "UPDATE timers SET state = 'fired', fired_at = $1 \
-                     WHERE id IN ({}) AND state = 'claimed' AND claimed_by = $2",
-                    list.join(", ")
-                );
-                let marked = sqlx::query(sqlx::AssertSqlSafe(mark))
-                    .bind(at)
-                    .bind(owner)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(classify)?
-                    .rows_affected();
-                if marked < fired.len() as u64 {
-                    tracing::warn!(
-                        lost = fired.len() as u64 - marked,
-                        "claims ran out before their timers were marked fired"
-                    );
-                }
+            if record_page(&mut tx, page, state, event_row, at).await? {
+                fired.push(page.timer);
+            } else {
+                conflicted.push(page.timer);
+                refused.push(page.incident.number);
             }
-            tx.commit().await.map_err(classify)?;
-            Ok(conflicted)
-        })
+        }
+        if !fired.is_empty() {
+            mark_fired(&mut tx, &fired, owner, at).await?;
+        }
+        tx.commit().await?;
+        Ok(conflicted)
     }
+}
+
+/// The rows each page writes; `None` for a page whose event does not follow its incident
+/// (refused like a version conflict).
+fn page_rows(pages: &[TimerPage]) -> Result<Vec<Option<(IncidentRow, EventRow)>>, StoreError> {
+    let mut rows = Vec::with_capacity(pages.len());
+    for page in pages {
+        let fits = page.event.incident == page.incident.number
+            && page.event.seq == page.incident.version
+            && page.event.seq > 0;
+        rows.push(if fits {
+            Some((
+                IncidentRow::from(&page.incident),
+                EventRow::from_event(&page.event)?,
+            ))
+        } else {
+            None
+        });
+    }
+    Ok(rows)
+}
+
+/// Records one page: saves its incident (if it did not move on since it was read), appends its
+/// event and writes its outbox entries. `false`, with nothing written, when the incident moved
+/// on; a taken event seq despite a matching version fails the whole batch with `Conflict`.
+async fn record_page(
+    tx: &mut Tx,
+    page: &TimerPage,
+    state: &IncidentRow,
+    event_row: &EventRow,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    with_tx!(tx, t => {
+        let updated = bind_state!(sqlx::query(UPDATE_INCIDENT), state)
+            .bind(state.number)
+            .bind(i64::from(page.event.seq - 1))
+            .execute(&mut **t)
+            .await
+            .map_err(classify)?
+            .rows_affected();
+        if updated == 0 {
+            return Ok(false);
+        }
+        let inserted = bind_event!(sqlx::query(INSERT_EVENT), event_row)
+            .execute(&mut **t)
+            .await;
+        match inserted {
+            Ok(_) => {
+                super::outbox::insert_entries!(*t, &page.outbox, at).await?;
+                Ok(true)
+            }
+            // The row's version matched but the event's seq is taken: the data
+            // contradicts itself, so nothing of the batch is kept.
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(page.incident.number)),
+            Err(e) => Err(classify(e)),
+        }
+    })
+}
+
+/// Marks fired the `fired` timers whose claims `owner` still holds; warns when some ran out.
+async fn mark_fired(
+    tx: &mut Tx,
+    fired: &[i64],
+    owner: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    // Ids are numbers from the store itself, so listing them is safe.
+    let list: Vec<String> = fired.iter().map(i64::to_string).collect();
+    let mark = format!(
+        "UPDATE timers SET state = 'fired', fired_at = $1 \
+         WHERE id IN ({}) AND state = 'claimed' AND claimed_by = $2",
+        list.join(", ")
+    );
+    let marked = with_tx!(tx, t => {
+        sqlx::query(sqlx::AssertSqlSafe(mark))
+            .bind(at)
+            .bind(owner)
+            .execute(&mut **t)
+            .await
+            .map(|r| r.rows_affected())
+    })
+    .map_err(classify)?;
+    if marked < fired.len() as u64 {
+        tracing::warn!(
+            lost = fired.len() as u64 - marked,
+            "claims ran out before their timers were marked fired"
+        );
+    }
+    Ok(())
 }

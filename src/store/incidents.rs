@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::error::{classify, is_unique_violation};
-use super::outbox::{OutboxEntry, insert_entries, insert_incident_chat};
+use super::incident_chats::insert_incident_chat;
+use super::outbox::{OutboxEntry, insert_entries};
 use super::rows::{
     EventRow, IncidentRow, event_columns, incident_columns, number_from, stored_time,
 };

@@ -18,7 +18,8 @@ pub use deliveries::DeliveryKind;
 pub use firing::TimerPage;
 pub use incidents::{OpeningEffects, OpeningTimers, Told};
 pub use matrix::{MatrixSession, ReactionKey};
-pub use outbox::{OutboxBacklog, OutboxEntry, OutboxItem};
+pub use outbox::{OutboxEntry, OutboxItem};
+pub use outbox_backlog::OutboxBacklog;
 pub use timers::Cancel;
 
 use crate::domain::{
@@ -98,17 +99,32 @@ macro_rules! with_pool {
     };
 }
 
+/// Runs the same expression on whichever backend's transaction `$tx` (a [`Tx`], or a `&mut`
+/// to one) holds; `$t` names that transaction inside `$body`. With `&mut Tx`, `$t` is a
+/// `&mut sqlx::Transaction` and statements run on `&mut **$t`.
+macro_rules! with_tx {
+    ($tx:expr, $t:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite($t) => $body,
+            $crate::store::Tx::Postgres($t) => $body,
+        }
+    };
+}
+
 mod actions;
 mod activity;
+mod alert_intake;
 mod alerts;
 mod connect;
 mod deliveries;
 mod error;
 mod firing;
 mod health;
+mod incident_chats;
 mod incidents;
 mod matrix;
 mod outbox;
+mod outbox_backlog;
 mod rooms;
 mod rows;
 mod runbook_messages;
@@ -119,6 +135,30 @@ mod timers;
 enum Pool {
     Sqlite(sqlx::SqlitePool),
     Postgres(sqlx::PgPool),
+}
+
+impl Pool {
+    /// Begins a transaction, so that the steps of one change can be functions of their own that
+    /// each take `&mut Tx`.
+    async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await.map_err(error::classify)?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await.map_err(error::classify)?),
+        })
+    }
+}
+
+/// An open transaction on the backend in use. Dropped without [`Tx::commit`], it rolls back.
+enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    /// Commits the transaction.
+    async fn commit(self) -> Result<(), StoreError> {
+        with_tx!(self, t => t.commit().await.map_err(error::classify))
+    }
 }
 
 /// The database: SQLite or PostgreSQL, chosen by the URL.

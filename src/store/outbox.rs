@@ -1,6 +1,12 @@
 //! The outbox: what Warroom must tell a chat, written in the transaction of the change that
 //! caused it and carried out later by the chat's delivery worker, in order per lane, once per
 //! lease, retried until the chat takes it.
+//!
+//! This file owns the working side: the entries' types, writing them (`insert_entries!` inside
+//! a change's transaction, [`Store::enqueue`] on their own), claiming lane heads, settling a
+//! claim (delivered, retried, later, failed) and when the next entry falls due. What waits in
+//! the outbox, for reports and tests, is in `outbox_backlog.rs`; the chat each incident lives
+//! in, in `incident_chats.rs`.
 
 use chrono::{DateTime, Utc};
 
@@ -45,22 +51,6 @@ pub struct OutboxItem {
     pub created_at: DateTime<Utc>,
 }
 
-/// What waits in the outbox of one chat.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct OutboxBacklog {
-    /// Entries not delivered yet.
-    pub pending: i64,
-    /// When the oldest of them was written.
-    pub oldest: Option<DateTime<Utc>>,
-    /// The last failure of an entry that is being retried, and since when its lane waits
-    /// (the oldest such entry's creation).
-    pub failing: Option<(String, DateTime<Utc>)>,
-    /// Entries given up on (refused for good) since `since`.
-    pub refused: i64,
-    /// Pages that were tried at least once and are not delivered yet.
-    pub undelivered_pages: i64,
-}
-
 /// The columns of an entry as it is read back.
 type ItemRow = (
     i64,
@@ -98,20 +88,6 @@ macro_rules! insert_entries {
     };
 }
 pub(super) use insert_entries;
-
-/// Records the chat an incident lives in, inside an open transaction (the first one stays).
-macro_rules! insert_incident_chat {
-    ($tx:expr, $number:expr, $platform:expr) => {
-        sqlx::query(
-            "INSERT INTO incident_chats (incident_number, platform) VALUES ($1, $2) \
-             ON CONFLICT (incident_number) DO NOTHING",
-        )
-        .bind($number)
-        .bind($platform)
-        .execute(&mut *$tx)
-    };
-}
-pub(super) use insert_incident_chat;
 
 /// An entry that can be claimed at `$1`: not under a live lease, due, and the oldest pending
 /// entry of its lane.
@@ -330,163 +306,5 @@ impl Store {
         })
         .map_err(classify)?;
         Ok(next)
-    }
-
-    /// What waits in the outbox of `platform`; `refused_since` bounds the count of entries
-    /// given up on.
-    pub async fn outbox_backlog(
-        &self,
-        platform: Platform,
-        refused_since: DateTime<Utc>,
-    ) -> Result<OutboxBacklog, StoreError> {
-        let (pending, oldest): (i64, Option<DateTime<Utc>>) = with_pool!(&self.pool, p => {
-            sqlx::query_as(
-                "SELECT COUNT(*), MIN(created_at) FROM outbox \
-                 WHERE platform = $1 AND state = 'pending'",
-            )
-            .bind(platform.name())
-            .fetch_one(p)
-            .await
-        })
-        .map_err(classify)?;
-        let failing: Option<(String, DateTime<Utc>)> = with_pool!(&self.pool, p => {
-            sqlx::query_as(
-                "SELECT last_error, created_at FROM outbox \
-                 WHERE platform = $1 AND state = 'pending' AND last_error IS NOT NULL \
-                 ORDER BY id LIMIT 1",
-            )
-            .bind(platform.name())
-            .fetch_optional(p)
-            .await
-        })
-        .map_err(classify)?;
-        let refused: i64 = with_pool!(&self.pool, p => {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM outbox WHERE platform = $1 AND state = 'failed' \
-                 AND done_at >= $2",
-            )
-            .bind(platform.name())
-            .bind(stored_time(refused_since))
-            .fetch_one(p)
-            .await
-        })
-        .map_err(classify)?;
-        let undelivered_pages: i64 = with_pool!(&self.pool, p => {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM outbox WHERE platform = $1 AND state = 'pending' \
-                 AND kind = 'page' AND attempts > 0",
-            )
-            .bind(platform.name())
-            .fetch_one(p)
-            .await
-        })
-        .map_err(classify)?;
-        Ok(OutboxBacklog {
-            pending,
-            oldest,
-            failing,
-            refused,
-            undelivered_pages,
-        })
-    }
-
-    /// Every entry of a lane in order, with its state and what the chat made (for tests and
-    /// for looking back at what was told).
-    pub async fn outbox_lane(
-        &self,
-        platform: Platform,
-        lane: &str,
-    ) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
-        with_pool!(&self.pool, p => {
-            sqlx::query_as(
-                "SELECT kind, state, platform_ref FROM outbox \
-                 WHERE platform = $1 AND lane = $2 ORDER BY id",
-            )
-            .bind(platform.name())
-            .bind(lane)
-            .fetch_all(p)
-            .await
-        })
-        .map_err(classify)
-    }
-
-    /// The state of an entry (`pending`, `delivered`, `failed`), if there is one.
-    pub async fn outbox_state(&self, id: i64) -> Result<Option<String>, StoreError> {
-        with_pool!(&self.pool, p => {
-            sqlx::query_scalar("SELECT state FROM outbox WHERE id = $1")
-                .bind(id)
-                .fetch_optional(p)
-                .await
-        })
-        .map_err(classify)
-    }
-
-    /// The chat an incident lives in, when one was recorded.
-    pub async fn incident_chat(
-        &self,
-        incident: IncidentNumber,
-    ) -> Result<Option<Platform>, StoreError> {
-        let platform: Option<String> = with_pool!(&self.pool, p => {
-            sqlx::query_scalar("SELECT platform FROM incident_chats WHERE incident_number = $1")
-                .bind(i64::from(incident.0))
-                .fetch_optional(p)
-                .await
-        })
-        .map_err(classify)?;
-        platform.as_deref().map(platform_from).transpose()
-    }
-
-    /// Records the chat an incident lives in, unless one is recorded already.
-    pub async fn set_incident_chat(
-        &self,
-        incident: IncidentNumber,
-        platform: Platform,
-    ) -> Result<(), StoreError> {
-        with_pool!(&self.pool, p => {
-            sqlx::query(
-                "INSERT INTO incident_chats (incident_number, platform) VALUES ($1, $2) \
-                 ON CONFLICT (incident_number) DO NOTHING",
-            )
-            .bind(i64::from(incident.0))
-            .bind(platform.name())
-            .execute(p)
-            .await
-            .map(|_| ())
-        })
-        .map_err(classify)
-    }
-
-    /// Open incidents that live in `platform` but have no war room there and no entry waiting
-    /// to make one: their war room was never made (the process died before writing it down)
-    /// or its making was cut short. One the chat refused for good is not asked again: the
-    /// refusal is on the timeline and was told.
-    pub async fn incidents_without_war_room(
-        &self,
-        platform: Platform,
-    ) -> Result<Vec<IncidentNumber>, StoreError> {
-        let rows: Vec<i64> = with_pool!(&self.pool, p => {
-            sqlx::query_scalar(
-                "SELECT c.incident_number FROM incident_chats c \
-                 JOIN incidents i ON i.number = c.incident_number \
-                 WHERE c.platform = $1 AND i.status <> 'resolved' \
-                 AND NOT EXISTS (SELECT 1 FROM war_rooms w \
-                                 WHERE w.platform = c.platform \
-                                 AND w.incident_number = c.incident_number) \
-                 AND NOT EXISTS (SELECT 1 FROM outbox o \
-                                 WHERE o.platform = c.platform AND o.state = 'pending' \
-                                 AND o.incident = c.incident_number \
-                                 AND o.kind = 'create_war_room') \
-                 AND NOT EXISTS (SELECT 1 FROM outbox f \
-                                 WHERE f.platform = c.platform AND f.state = 'failed' \
-                                 AND f.incident = c.incident_number \
-                                 AND f.kind = 'create_war_room') \
-                 ORDER BY c.incident_number",
-            )
-            .bind(platform.name())
-            .fetch_all(p)
-            .await
-        })
-        .map_err(classify)?;
-        rows.into_iter().map(number_from).collect()
     }
 }
