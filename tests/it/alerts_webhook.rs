@@ -140,7 +140,7 @@ async fn fixtures_story(url: &str) {
     assert!(*all);
 
     // The post-mortem's timeline has the alerts.
-    let postmortem = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+    let postmortem = crate::support::binary::command(Path::new(env!("CARGO_MANIFEST_DIR")))
         .env("WARROOM_DATABASE_URL", url)
         .env("WARROOM_RUNBOOK_DIRS", runbooks())
         .args(["postmortem", "INC-1"])

@@ -242,16 +242,10 @@ fn an_unsupported_database_url_is_named() {
 fn rehearse_bytes(dir: &Path, start: Option<&str>, stdin: Vec<u8>) -> (String, String, bool) {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("WARROOM_") {
-            command.env_remove(key);
-        }
-    }
+    let mut command = crate::support::binary::command(dir);
     let mut args = vec!["console", "--simulated-clock"];
     args.extend(start);
     let mut child = command
-        .current_dir(dir)
         .env("WARROOM_DATABASE_URL", sqlite_url(dir))
         .args(&args)
         .stdin(Stdio::piped())
@@ -407,7 +401,7 @@ fn peak_kib(pid: u32) -> u64 {
 #[test]
 fn a_line_longer_than_64_kib_is_refused_without_being_held_in_memory() {
     use std::io::{BufRead, BufReader, Write};
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     const LONG: usize = 512 << 20;
 
     // Just over the limit: refused, and the next line is read.
@@ -429,14 +423,8 @@ fn a_line_longer_than_64_kib_is_refused_without_being_held_in_memory() {
 
     // 256 MiB in one line: the console's peak memory stays far below the line's size.
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("WARROOM_") {
-            command.env_remove(key);
-        }
-    }
+    let mut command = crate::support::binary::command(dir.path());
     let mut child = command
-        .current_dir(dir.path())
         .env("WARROOM_DATABASE_URL", sqlite_url(dir.path()))
         .args(["console", "--simulated-clock"])
         .stdin(Stdio::piped())

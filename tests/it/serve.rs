@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -40,14 +40,8 @@ impl Server {
     /// Starts `warroom serve --listen 127.0.0.1:0` on `database_url` and waits for the line
     /// that says where it listens.
     fn start(dir: &Path, database_url: &str) -> Server {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("WARROOM_") {
-                command.env_remove(key);
-            }
-        }
+        let mut command = crate::support::binary::command(dir);
         let mut child = command
-            .current_dir(dir)
             .env("WARROOM_DATABASE_URL", database_url)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdin(Stdio::null())

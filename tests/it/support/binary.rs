@@ -1,19 +1,27 @@
-//! Runs the `warroom` binary as a user would, with no WARROOM_* variables from outside.
+//! Runs the `warroom` binary as a user would, with no WARROOM_* variables from outside: the
+//! one way the tests spawn it.
 
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-/// Runs `warroom ARGS` in `dir` on `database_url`, feeding it `stdin`.
-pub fn warroom(dir: &Path, database_url: &str, args: &[&str], stdin: &str) -> Output {
+/// The `warroom` binary as a command that runs in `dir` and sees none of the test run's own
+/// WARROOM_* variables: every test spawns it through this, then adds what it configures.
+pub fn command(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
     for (key, _) in std::env::vars() {
         if key.starts_with("WARROOM_") {
             command.env_remove(key);
         }
     }
+    command.current_dir(dir);
+    command
+}
+
+/// Runs `warroom ARGS` in `dir` on `database_url`, feeding it `stdin`.
+pub fn warroom(dir: &Path, database_url: &str, args: &[&str], stdin: &str) -> Output {
+    let mut command = command(dir);
     let mut child = command
-        .current_dir(dir)
         .env("WARROOM_DATABASE_URL", database_url)
         .args(args)
         .stdin(Stdio::piped())

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -365,12 +365,7 @@ impl Warroom {
         access_token: Option<&str>,
         path_dirs: &[PathBuf],
     ) -> Warroom {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("WARROOM_") {
-                command.env_remove(key);
-            }
-        }
+        let mut command = crate::support::binary::command(dir);
         let mut search: Vec<PathBuf> = path_dirs.to_vec();
         search.extend([PathBuf::from("/usr/bin"), PathBuf::from("/bin")]);
         let search = std::env::join_paths(search).expect("a PATH");
@@ -379,7 +374,6 @@ impl Warroom {
             None => command.env("WARROOM_MATRIX__PASSWORD", format!("{bot}-password")),
         };
         let mut child = command
-            .current_dir(dir)
             .env("PATH", search)
             .env("RUST_LOG", "warroom=info")
             .args([

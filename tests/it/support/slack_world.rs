@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -76,14 +76,8 @@ struct Launch {
 impl Launch {
     /// Starts `warroom serve` and waits until it says where it listens.
     fn spawn(&self) -> (Child, String) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("WARROOM_") {
-                command.env_remove(key);
-            }
-        }
+        let mut command = crate::support::binary::command(&self.dir);
         let mut server = command
-            .current_dir(&self.dir)
             .env("WARROOM_SLACK__BOT_TOKEN", TOKEN)
             .env("WARROOM_SLACK__SIGNING_SECRET", SECRET)
             .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()))

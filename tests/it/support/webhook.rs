@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -43,14 +43,8 @@ impl Server {
              path_secret = {{ env = \"TEST_ALERTS_PATH\" }}\n{alerts}\n"
         );
         std::fs::write(dir.join("warroom.toml"), config).expect("the config is written");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("WARROOM_") {
-                command.env_remove(key);
-            }
-        }
+        let mut command = crate::support::binary::command(dir);
         let mut child = command
-            .current_dir(dir)
             .env("WARROOM_DATABASE_URL", database_url)
             .env("TEST_ALERTS_TOKEN", TOKEN)
             .env("TEST_ALERTS_PATH", PATH_SECRET)
