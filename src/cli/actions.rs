@@ -6,7 +6,6 @@ use anyhow::Context;
 use secrecy::ExposeSecret;
 
 use crate::config::Config;
-use crate::domain::UserId;
 use crate::engine::{ActionSettings, SecretReader};
 use crate::executor::{DryRunExecutor, Executor, ExecutorSettings, ProcessExecutor};
 
@@ -14,11 +13,7 @@ use crate::executor::{DryRunExecutor, Executor, ExecutorSettings, ProcessExecuto
 /// the executor (real processes, or a drill when `dry_run` is set).
 pub fn action_settings(config: &Config) -> anyhow::Result<ActionSettings> {
     let actions = &config.actions;
-    let mut approvers = Vec::new();
-    for name in &actions.approvers {
-        approvers
-            .push(UserId::parse(name).with_context(|| format!("approver '{name}' in the config"))?);
-    }
+    let approvers = actions.approvers.clone();
     let executor: Arc<dyn Executor> = if actions.dry_run {
         Arc::new(DryRunExecutor)
     } else {

@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 
 use crate::chat::console::{self, ConsoleChat, ConsoleOptions};
 use crate::config::{self, Config};
-use crate::domain::{IncidentNumber, UserId};
+use crate::domain::IncidentNumber;
 use crate::engine::clock::{Clock, SimulatedClock, SystemClock};
 use crate::engine::postmortem::PostmortemRenderer;
 use crate::engine::{Engine, Settings};
@@ -185,15 +185,9 @@ pub(crate) async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyh
     let store = open_store(config).await?;
     let postmortem = PostmortemRenderer::new(config.postmortem_template.as_deref())
         .context("post-mortem template")?;
-    let mut responders = Vec::new();
-    for name in &config.responders {
-        responders.push(
-            UserId::parse(name).with_context(|| format!("responder '{name}' in the config"))?,
-        );
-    }
     let library = runbooks::load_with_warnings(&runbooks::runbook_paths(config, &[]));
     let settings = Settings {
-        responders,
+        responders: config.responders.clone(),
         announce_rooms: config.announce_rooms()?,
         runbooks: Arc::new(library),
         actions: Some(actions::action_settings(config)?),

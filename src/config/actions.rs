@@ -16,7 +16,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{ConfigError, key_line, quoted};
-use crate::domain::{ParamError, ParamRules, Risk, normalize_param_name};
+use crate::domain::{ParamError, ParamRules, Risk, UserId, normalize_param_name};
 
 pub use secrets::SecretSource;
 
@@ -37,7 +37,7 @@ pub struct ActionsConfig {
     pub request_expiry: Duration,
     /// People who may approve write actions besides the incident's commander.
     #[serde(deserialize_with = "super::fields::user_ids")]
-    pub approvers: Vec<String>,
+    pub approvers: Vec<UserId>,
     /// The programs a command may start (its first word); any other is refused.
     #[serde(deserialize_with = "fields::words")]
     pub allowed_programs: Vec<String>,
@@ -223,7 +223,12 @@ impl ActionsConfig {
         key_line(out, "max_concurrent", Some(self.max_concurrent.to_string()));
         let expiry = fields::format_duration(self.request_expiry);
         key_line(out, "request_expiry", Some(quoted(&expiry)));
-        key_line(out, "approvers", list(&self.approvers));
+        let approvers: Vec<String> = self
+            .approvers
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect();
+        key_line(out, "approvers", list(&approvers));
         key_line(out, "allowed_programs", list(&self.allowed_programs));
         key_line(out, "env_allowlist", list(&self.env_allowlist));
         key_line(out, "dangerous_allowlist", list(&self.dangerous_allowlist));
@@ -337,7 +342,10 @@ mod tests {
         assert_eq!(a.timeout, Duration::from_secs(120));
         assert_eq!(a.max_concurrent, 2);
         assert_eq!(a.request_expiry, Duration::from_secs(5400));
-        assert_eq!(a.approvers, ["alice", "@bob:example.org"]);
+        assert_eq!(
+            a.approvers.iter().map(UserId::as_str).collect::<Vec<_>>(),
+            ["alice", "@bob:example.org"]
+        );
         assert_eq!(a.allowed_programs, ["kubectl", "psql"]);
         assert_eq!(a.env_allowlist, ["HOME", "KUBECONFIG"]);
         assert_eq!(
@@ -573,7 +581,10 @@ mod tests {
         assert_eq!(a.timeout, Duration::from_secs(45));
         assert_eq!(a.max_concurrent, 2);
         assert_eq!(a.allowed_programs, ["kubectl", "psql"]);
-        assert_eq!(a.approvers, ["alice", "bob"]);
+        assert_eq!(
+            a.approvers.iter().map(UserId::as_str).collect::<Vec<_>>(),
+            ["alice", "bob"]
+        );
         assert_eq!(
             a.secrets["database_url"],
             SecretSource::Env("PG_URL".into())

@@ -102,7 +102,14 @@ mod tests {
         let config = Config::load_from(Some(&path), vars).unwrap();
         assert_eq!(config.bot_name, "from-env");
         assert_eq!(config.database_url, "postgres://u:pw@db/warroom");
-        assert_eq!(config.responders, ["alice", "bob", "carol"]);
+        assert_eq!(
+            config
+                .responders
+                .iter()
+                .map(crate::domain::UserId::as_str)
+                .collect::<Vec<_>>(),
+            ["alice", "bob", "carol"]
+        );
         assert_eq!(config.slack.bot_token.unwrap().expose_secret(), "123456");
         assert_eq!(
             config.matrix.homeserver.as_deref(),

@@ -58,7 +58,7 @@ pub struct RotationConfig {
     pub name: String,
     /// The people in the order of their turns.
     #[serde(deserialize_with = "super::fields::user_ids")]
-    pub people: Vec<String>,
+    pub people: Vec<UserId>,
     /// The weekly handover, a weekday and a 24-hour local time: `"monday 09:00"`.
     pub handoff: String,
     /// The IANA time zone of the handover (`"Europe/Berlin"`).
@@ -232,11 +232,7 @@ impl RotationConfig {
                 "a rotation needs a name of letters, digits, '-', '_' or '.'",
             ));
         }
-        let people = self
-            .people
-            .iter()
-            .map(|p| UserId::parse(p).map_err(|e| invalid(at("people"), e.to_string())))
-            .collect::<Result<Vec<_>, _>>()?;
+        let people = self.people.clone();
         if people.is_empty() {
             return Err(invalid(
                 at("people"),
@@ -310,7 +306,8 @@ pub(super) fn describe_rotations(configs: &[RotationConfig], out: &mut String) {
     for r in configs {
         out.push_str("\n[[rotations]]\n");
         key_line(out, "name", Some(quoted(&r.name)));
-        key_line(out, "people", list(&r.people));
+        let people: Vec<String> = r.people.iter().map(|p| p.as_str().to_owned()).collect();
+        key_line(out, "people", list(&people));
         key_line(out, "handoff", Some(quoted(&r.handoff)));
         key_line(out, "time_zone", Some(quoted(&r.time_zone)));
         key_line(out, "start", Some(quoted(&r.start)));

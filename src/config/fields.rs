@@ -14,64 +14,100 @@ use crate::domain::UserId;
 /// Reads a list of user ids from a TOML array or a comma-separated string (for env vars).
 pub(super) fn user_ids<'de, D: Deserializer<'de>>(
     deserializer: D,
-) -> Result<Vec<String>, D::Error> {
-    struct UserIds;
+) -> Result<Vec<UserId>, D::Error> {
+    deserializer.deserialize_any(Ids {
+        what: "user id",
+        example: "[\"alice\", \"bob\"]",
+        read: |raw| UserId::parse(raw).map_err(|e| e.to_string()),
+    })
+}
 
-    fn checked<E: de::Error>(raw: &str) -> Result<String, E> {
+/// Reads a list of Matrix room ids or aliases (`!abc:example.org`, `#ops:example.org`) from a
+/// TOML array or a comma-separated string.
+pub(super) fn room_ids<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    deserializer.deserialize_any(Ids {
+        what: "room id or alias",
+        example: "[\"!abc:example.org\", \"#ops:example.org\"]",
+        read: |raw| {
+            let raw = raw.trim();
+            if raw.starts_with(['!', '#'])
+                && raw.contains(':')
+                && !raw.chars().any(char::is_control)
+            {
+                Ok(raw.to_owned())
+            } else {
+                Err("a room is named `!id:server` or `#alias:server`".to_owned())
+            }
+        },
+    })
+}
+
+/// A list of ids, each read by `read`: a TOML array, or one string with commas between them
+/// (how an environment variable gives a list).
+struct Ids<T> {
+    /// What one id is, for messages (`user id`).
+    what: &'static str,
+    /// A list of them, for messages.
+    example: &'static str,
+    /// Reads one id, or says why it is not one.
+    read: fn(&str) -> Result<T, String>,
+}
+
+impl<T> Ids<T> {
+    fn checked<E: de::Error>(&self, raw: &str) -> Result<T, E> {
         let shown: String = raw
             .trim()
             .chars()
             .filter(|c| !c.is_control())
             .take(40)
             .collect();
+        let what = self.what;
         if raw.trim().contains(char::is_whitespace) {
             return Err(E::custom(format!(
-                "'{shown}' is not a user id: ids have no spaces (separate them with commas)"
+                "'{shown}' is not a {what}: ids have no spaces (separate them with commas)"
             )));
         }
-        UserId::parse(raw)
-            .map(|id| id.as_str().to_owned())
-            .map_err(|e| E::custom(format!("'{shown}' is not a user id: {e}")))
+        (self.read)(raw).map_err(|e| E::custom(format!("'{shown}' is not a {what}: {e}")))
+    }
+}
+
+impl<'de, T> Visitor<'de> for Ids<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a list of {}s such as {}", self.what, self.example)
     }
 
-    impl<'de> Visitor<'de> for UserIds {
-        type Value = Vec<String>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a list of user ids such as [\"alice\", \"bob\"]")
-        }
-
-        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-            let s = s.trim();
-            let s = s
-                .strip_prefix('[')
-                .and_then(|s| s.strip_suffix(']'))
-                .unwrap_or(s);
-            s.split(',')
-                .map(|id| id.trim().trim_matches(|c| c == '"' || c == '\''))
-                .filter(|id| !id.is_empty())
-                .map(checked)
-                .collect()
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut ids = Vec::new();
-            while let Some(id) = seq.next_element::<String>()? {
-                ids.push(checked(&id)?);
-            }
-            Ok(ids)
-        }
-
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        let s = s.trim();
+        let s = s
+            .strip_prefix('[')
+            .and_then(|s| s.strip_suffix(']'))
+            .unwrap_or(s);
+        s.split(',')
+            .map(|id| id.trim().trim_matches(|c| c == '"' || c == '\''))
+            .filter(|id| !id.is_empty())
+            .map(|id| self.checked(id))
+            .collect()
     }
 
-    deserializer.deserialize_any(UserIds)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut ids = Vec::new();
+        while let Some(id) = seq.next_element::<String>()? {
+            ids.push(self.checked(&id)?);
+        }
+        Ok(ids)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
 }
 
 /// What a blank secret is told; the same words whether it came by value or from a file.

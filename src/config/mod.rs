@@ -25,7 +25,7 @@ use env::EnvVars;
 use error::invalid_value;
 use file::{TomlFile, read_file};
 
-use crate::domain::Platform;
+use crate::domain::{Platform, UserId};
 
 pub use actions::{ActionsConfig, SecretSource};
 pub use alerts::{AlertSecrets, AlertsConfig};
@@ -60,7 +60,7 @@ pub struct Config {
     pub announce_room: Option<String>,
     /// People invited to every war room.
     #[serde(deserialize_with = "fields::user_ids")]
-    pub responders: Vec<String>,
+    pub responders: Vec<UserId>,
     /// A post-mortem template to use instead of the built-in one; a relative path in the
     /// file is taken from the file's folder.
     #[serde(deserialize_with = "fields::relative_path")]
@@ -115,9 +115,9 @@ pub struct MatrixConfig {
     pub access_token_file: Option<PathBuf>,
     /// Who may give commands (Matrix user ids); empty: anyone in a room the bot serves.
     #[serde(deserialize_with = "fields::user_ids")]
-    pub allowed_users: Vec<String>,
+    pub allowed_users: Vec<UserId>,
     /// Rooms (ids `!…` or aliases `#…`) the bot serves besides the war rooms it creates.
-    #[serde(deserialize_with = "fields::user_ids")]
+    #[serde(deserialize_with = "fields::room_ids")]
     pub rooms: Vec<String>,
     /// The room (its id, `!abc:example.org`) that gets a one-line announcement of each
     /// incident that lives in Matrix.
@@ -301,7 +301,7 @@ impl Config {
     pub fn describe(&self) -> String {
         let text = |s: &Option<String>| s.as_deref().map(quoted);
         let secret = |s: &Option<SecretString>| s.as_ref().map(|_| quoted("***"));
-        let ids: Vec<String> = self.responders.iter().map(|r| quoted(r)).collect();
+        let ids: Vec<String> = self.responders.iter().map(|r| quoted(r.as_str())).collect();
         let template = self.postmortem_template.as_ref();
         let mut out = String::new();
         let out = &mut out;
@@ -342,7 +342,10 @@ impl Config {
             let quoted: Vec<String> = items.iter().map(|i| quoted(i)).collect();
             Some(format!("[{}]", quoted.join(", ")))
         };
-        key_line(out, "allowed_users", list(&self.matrix.allowed_users));
+        let allowed: Vec<String> = (self.matrix.allowed_users.iter())
+            .map(|u| u.as_str().to_owned())
+            .collect();
+        key_line(out, "allowed_users", list(&allowed));
         key_line(out, "rooms", list(&self.matrix.rooms));
         key_line(out, "announce_room", text(&self.matrix.announce_room));
         self.actions.describe(out);
@@ -472,6 +475,39 @@ mod tests {
     }
 
     #[test]
+    fn matrix_rooms_are_room_ids_or_aliases_and_people_are_user_ids() {
+        let (_dir, path) = file(
+            "responders = [\"alice\", \"@bob:example.org\"]\n[matrix]\nrooms = [\"!abc:example.org\", \"#ops:example.org\"]\nallowed_users = \"@carol:example.org\"\n",
+        );
+        let config = Config::load_from(Some(&path), no_env()).unwrap();
+        assert_eq!(
+            config.matrix.rooms,
+            ["!abc:example.org", "#ops:example.org"]
+        );
+        assert_eq!(
+            config.matrix.allowed_users[0].as_str(),
+            "@carol:example.org"
+        );
+        assert_eq!(config.responders[1].as_str(), "@bob:example.org");
+        let (_dir, path) = file("[matrix]\nrooms = [\"ops\"]\n");
+        let refused = Config::load_from(Some(&path), no_env())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("'ops' is not a room id or alias"),
+            "{refused}"
+        );
+        let (_dir, path) = file("responders = [\"two words\"]\n");
+        let refused = Config::load_from(Some(&path), no_env())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("'two words' is not a user id"),
+            "{refused}"
+        );
+    }
+
+    #[test]
     fn no_file_and_no_variables_give_the_defaults() {
         let config = Config::load_from(None, no_env()).unwrap();
         assert_eq!(config.database_url, "sqlite://warroom.db");
@@ -500,7 +536,14 @@ mod tests {
         assert_eq!(config.bot_name, "incident-bot");
         assert_eq!(config.lobby, "lobby");
         assert_eq!(config.announce_room.as_deref(), Some("incidents"));
-        assert_eq!(config.responders, ["alice", "@bob:example.org"]);
+        assert_eq!(
+            config
+                .responders
+                .iter()
+                .map(UserId::as_str)
+                .collect::<Vec<_>>(),
+            ["alice", "@bob:example.org"]
+        );
         assert_eq!(config.postmortem_template, Some(dir.path().join("pm.hbs")));
         let token = config.slack.bot_token.unwrap();
         assert_eq!(token.expose_secret(), "xoxb-from-file");

@@ -13,26 +13,25 @@ use crate::domain::{Permissions, UserId};
 pub struct PermissionsConfig {
     /// Chat user ids who may declare incidents; empty: anyone.
     #[serde(deserialize_with = "fields::user_ids")]
-    pub declare: Vec<String>,
+    pub declare: Vec<UserId>,
     /// Chat user ids who may run runbook steps; empty: anyone.
     #[serde(deserialize_with = "fields::user_ids")]
-    pub run: Vec<String>,
+    pub run: Vec<UserId>,
 }
 
 impl PermissionsConfig {
-    /// The domain's permissions. The ids were checked when the file was read.
+    /// The domain's permissions.
     pub fn permissions(&self) -> Permissions {
-        let ids = |list: &[String]| list.iter().filter_map(|u| UserId::parse(u).ok()).collect();
         Permissions {
-            declare: ids(&self.declare),
-            run: ids(&self.run),
+            declare: self.declare.clone(),
+            run: self.run.clone(),
         }
     }
 
     /// The section as `config show` prints it.
     pub(super) fn describe(&self, out: &mut String) {
-        let list = |ids: &[String]| {
-            let quoted: Vec<String> = ids.iter().map(|u| format!("{u:?}")).collect();
+        let list = |ids: &[UserId]| {
+            let quoted: Vec<String> = ids.iter().map(|u| format!("{:?}", u.as_str())).collect();
             format!("[{}]", quoted.join(", "))
         };
         let _ = writeln!(out, "\n[permissions]");

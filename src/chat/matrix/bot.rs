@@ -13,6 +13,7 @@ use matrix_sdk::ruma::serde::Raw;
 
 use super::MatrixChat;
 use super::events::{self, Incoming};
+use crate::domain::UserId;
 use crate::engine::Engine;
 use crate::engine::ledger::Ledger;
 use crate::engine::port::ChatError;
@@ -64,7 +65,7 @@ impl MatrixBot {
     pub async fn new(
         chat: Arc<MatrixChat>,
         engine: Arc<Engine>,
-        allowed_users: &[String],
+        allowed_users: &[UserId],
         rooms: &[String],
     ) -> Result<MatrixBot, String> {
         let mut ids = HashSet::new();
@@ -88,7 +89,10 @@ impl MatrixBot {
             ledger: engine.ledger(),
             engine,
             settings: MatrixSettings {
-                allowed_users: allowed_users.iter().cloned().collect(),
+                allowed_users: allowed_users
+                    .iter()
+                    .map(|u| u.as_str().to_owned())
+                    .collect(),
                 rooms: ids,
             },
         })
