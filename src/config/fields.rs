@@ -22,8 +22,9 @@ pub(super) fn user_ids<'de, D: Deserializer<'de>>(
     })
 }
 
-/// Reads a list of Matrix room ids or aliases (`!abc:example.org`, `#ops:example.org`) from a
-/// TOML array or a comma-separated string.
+/// Reads a list of Matrix room ids or aliases from a TOML array or a comma-separated string:
+/// an id starts with `!` (`!abc:example.org`; rooms of version 12 have no `:server` part), an
+/// alias with `#` and names its server (`#ops:example.org`).
 pub(super) fn room_ids<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Vec<String>, D::Error> {
@@ -32,13 +33,12 @@ pub(super) fn room_ids<'de, D: Deserializer<'de>>(
         example: "[\"!abc:example.org\", \"#ops:example.org\"]",
         read: |raw| {
             let raw = raw.trim();
-            if raw.starts_with(['!', '#'])
-                && raw.contains(':')
-                && !raw.chars().any(char::is_control)
-            {
+            let id = raw.starts_with('!') && raw.len() > 1;
+            let alias = raw.starts_with('#') && raw.contains(':');
+            if (id || alias) && !raw.chars().any(char::is_control) {
                 Ok(raw.to_owned())
             } else {
-                Err("a room is named `!id:server` or `#alias:server`".to_owned())
+                Err("a room is named by its id (`!…`) or an alias (`#name:server`)".to_owned())
             }
         },
     })

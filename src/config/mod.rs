@@ -477,24 +477,28 @@ mod tests {
     #[test]
     fn matrix_rooms_are_room_ids_or_aliases_and_people_are_user_ids() {
         let (_dir, path) = file(
-            "responders = [\"alice\", \"@bob:example.org\"]\n[matrix]\nrooms = [\"!abc:example.org\", \"#ops:example.org\"]\nallowed_users = \"@carol:example.org\"\n",
+            "responders = [\"alice\", \"@bob:example.org\"]\n[matrix]\nrooms = [\"!abc:example.org\", \"#ops:example.org\", \"!7w2Wln_0Nblh1cagFkhQ\"]\nallowed_users = \"@carol:example.org\"\n",
         );
         let config = Config::load_from(Some(&path), no_env()).unwrap();
         assert_eq!(
             config.matrix.rooms,
-            ["!abc:example.org", "#ops:example.org"]
+            [
+                "!abc:example.org",
+                "#ops:example.org",
+                "!7w2Wln_0Nblh1cagFkhQ"
+            ]
         );
         assert_eq!(
             config.matrix.allowed_users[0].as_str(),
             "@carol:example.org"
         );
         assert_eq!(config.responders[1].as_str(), "@bob:example.org");
-        let (_dir, path) = file("[matrix]\nrooms = [\"ops\"]\n");
+        let (_dir, path) = file("[matrix]\nrooms = [\"#ops\"]\n");
         let refused = Config::load_from(Some(&path), no_env())
             .unwrap_err()
             .to_string();
         assert!(
-            refused.contains("'ops' is not a room id or alias"),
+            refused.contains("'#ops' is not a room id or alias"),
             "{refused}"
         );
         let (_dir, path) = file("responders = [\"two words\"]\n");
