@@ -7,11 +7,10 @@ use crate::support::postgres;
 use crate::support::serving;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use binary::{sqlite_url, warroom};
@@ -50,17 +49,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("the warroom binary starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let (lines, received) = mpsc::channel();
-        // Reads stderr to its end, so the server never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                eprintln!("[serve] {line}");
-                // Once the address is known nobody listens; keep draining anyway.
-                let _ = lines.send(line);
-            }
-        });
+        let received = serving::read_stderr(&mut child, serving::Echo::Stderr("serve"));
         let address = serving::wait_until_serving(&mut child, &received, START_DEADLINE);
         Server { child, address }
     }

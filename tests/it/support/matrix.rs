@@ -5,12 +5,11 @@
 //! http://127.0.0.1:58008), which registers alice, bob, carol and the bots
 //! warroom-bot1 … warroom-bot12, each with the password `<name>-password`.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::serving;
 use matrix_sdk::reqwest;
 use serde_json::{Value, json};
 
@@ -350,9 +349,6 @@ pub fn says(event: &Value, sender: &str, text: &str) -> bool {
 /// `warroom serve` with `[matrix]`, its stderr echoed; killed when dropped.
 pub struct Warroom {
     child: Child,
-    /// What it says on stderr, held so that the thread echoing it keeps reading (a server
-    /// whose stderr pipe fills up stops).
-    _lines: mpsc::Receiver<String>,
 }
 
 impl Warroom {
@@ -388,20 +384,9 @@ impl Warroom {
             .stderr(Stdio::piped())
             .spawn()
             .expect("the warroom binary starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                eprintln!("[warroom] {line}");
-                let _ = tx.send(line);
-            }
-        });
-        crate::support::serving::wait_until_serving(&mut child, &lines, Duration::from_secs(60));
-        Warroom {
-            child,
-            _lines: lines,
-        }
+        let lines = serving::read_stderr(&mut child, serving::Echo::Stderr("warroom"));
+        serving::wait_until_serving(&mut child, &lines, Duration::from_secs(60));
+        Warroom { child }
     }
 
     /// Stops it with SIGTERM and waits.

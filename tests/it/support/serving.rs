@@ -1,9 +1,46 @@
-//! Waiting for a `warroom serve` started by a test to say where it listens.
+//! Reading what a `warroom serve` started by a test says, and waiting for it to say where it
+//! listens.
 
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::Child;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
+
+/// Where a server's stderr lines are echoed besides the channel.
+pub enum Echo {
+    /// To the test's own stderr, each line after `[tag]`.
+    Stderr(&'static str),
+    /// To a file (read back by the test, or left for a person to look at).
+    File(PathBuf),
+}
+
+/// Reads `child`'s piped stderr to its end on a thread of its own, so that the server never
+/// blocks on a full pipe, echoing each line to `echo`; returns the lines. Once the address is
+/// known nobody may listen any more: the thread keeps draining anyway.
+pub fn read_stderr(child: &mut Child, echo: Echo) -> Receiver<String> {
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut file = match &echo {
+            Echo::File(path) => Some(std::fs::File::create(path).expect("a log file")),
+            Echo::Stderr(_) => None,
+        };
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            match (&echo, file.as_mut()) {
+                (Echo::Stderr(tag), _) => eprintln!("[{tag}] {line}"),
+                (Echo::File(_), Some(file)) => {
+                    let _ = writeln!(file, "{line}");
+                }
+                (Echo::File(_), None) => {}
+            }
+            let _ = lines.send(line);
+        }
+    });
+    received
+}
 
 /// Reads the server's stderr lines (sent by the caller's reader thread) until its
 /// `warroom: serving on http://ADDR` line, and returns ADDR. A server that says nothing of the

@@ -1,16 +1,15 @@
 //! A Slack test world: the strict fake Slack, a real `warroom serve` (the binary) configured
 //! to talk to it, and signed requests from the official Python SDK.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use super::fake_slack::FakeSlack;
 use super::http_client::{Answer, HttpClient};
+use super::serving;
 use super::slack_sdk::SlackSdk;
 
 /// The bot token the fake accepts.
@@ -91,20 +90,8 @@ impl Launch {
             .stderr(Stdio::piped())
             .spawn()
             .expect("the warroom binary starts");
-        let stderr = server.stderr.take().unwrap();
-        let (lines, received) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                eprintln!("[serve] {line}");
-                let _ = lines.send(line);
-            }
-        });
-        let address = crate::support::serving::wait_until_serving(
-            &mut server,
-            &received,
-            Duration::from_secs(60),
-        );
+        let received = serving::read_stderr(&mut server, serving::Echo::Stderr("serve"));
+        let address = serving::wait_until_serving(&mut server, &received, Duration::from_secs(60));
         (server, address.to_string())
     }
 }

@@ -2,11 +2,11 @@
 //! plain HTTP/1.1 client to post to it.
 // Each test file uses part of this.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use super::serving;
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 /// The bearer token the test servers accept.
@@ -56,22 +56,8 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("the warroom binary starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let log = dir.join("serve.log");
-        let (lines, received) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut file = std::fs::File::create(log).expect("a log file");
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                let _ = writeln!(file, "{line}");
-                let _ = lines.send(line);
-            }
-        });
-        let address = crate::support::serving::wait_until_serving(
-            &mut child,
-            &received,
-            Duration::from_secs(30),
-        );
+        let received = serving::read_stderr(&mut child, serving::Echo::File(dir.join("serve.log")));
+        let address = serving::wait_until_serving(&mut child, &received, Duration::from_secs(30));
         Server { child, address }
     }
 
