@@ -243,16 +243,8 @@ impl World {
 
     /// Alertmanager opens an incident for PaymentFailureRateHigh with these labels.
     async fn alert(&self, labels: &[(&str, &str)]) -> IncidentNumber {
-        let mut body: serde_json::Value = serde_json::from_slice(FIRING).expect("the fixture");
-        body["groupKey"] = "{}:{alertname=\"PaymentFailureRateHigh\"}".into();
-        body["alerts"][0]["labels"]["alertname"] = "PaymentFailureRateHigh".into();
-        body["commonLabels"]["alertname"] = "PaymentFailureRateHigh".into();
-        for (k, v) in labels {
-            body["commonLabels"][*k] = (*v).into();
-            body["alerts"][0]["labels"][*k] = (*v).into();
-        }
-        let notification =
-            warroom::alerts::parse(body.to_string().as_bytes()).expect("a notification");
+        let body = crate::support::webhook::renamed_body(FIRING, "PaymentFailureRateHigh", labels);
+        let notification = warroom::alerts::parse(&body).expect("a notification");
         let origin = Origin {
             platform: Platform::Console,
             room_id: "lobby".into(),

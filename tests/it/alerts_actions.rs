@@ -84,16 +84,8 @@ impl World {
     /// Alertmanager delivers the fixture, renamed to the test runbook's alert, with `labels`
     /// as the group's common labels.
     async fn alert(&self, labels: &[(&str, &str)]) -> IncidentNumber {
-        let mut body: serde_json::Value = serde_json::from_slice(FIRING).expect("the fixture");
-        body["groupKey"] = "{}:{alertname=\"ApiActionsTest\"}".into();
-        body["alerts"][0]["labels"]["alertname"] = "ApiActionsTest".into();
-        body["commonLabels"]["alertname"] = "ApiActionsTest".into();
-        for (k, v) in labels {
-            body["commonLabels"][*k] = (*v).into();
-            body["alerts"][0]["labels"][*k] = (*v).into();
-        }
-        let notification =
-            warroom::alerts::parse(body.to_string().as_bytes()).expect("a notification");
+        let body = crate::support::webhook::renamed_body(FIRING, "ApiActionsTest", labels);
+        let notification = warroom::alerts::parse(&body).expect("a notification");
         let origin = Origin {
             platform: Platform::Console,
             room_id: "lobby".into(),

@@ -166,6 +166,20 @@ pub fn chat_with(dir: &Path, needles: &[&str]) -> String {
     }
 }
 
+/// The fixture `template` as one group of alert `alertname` (its key, its first alert's and
+/// the common `alertname` label), with `labels` added to the common labels and that alert's.
+pub fn renamed_body(template: &[u8], alertname: &str, labels: &[(&str, &str)]) -> Vec<u8> {
+    let mut body: serde_json::Value = serde_json::from_slice(template).expect("the fixture");
+    body["groupKey"] = format!("{{}}:{{alertname=\"{alertname}\"}}").into();
+    body["alerts"][0]["labels"]["alertname"] = alertname.into();
+    body["commonLabels"]["alertname"] = alertname.into();
+    for (k, v) in labels {
+        body["commonLabels"][*k] = (*v).into();
+        body["alerts"][0]["labels"][*k] = (*v).into();
+    }
+    body.to_string().into_bytes()
+}
+
 /// A notification made from the fixture `template`: the group whose labels are `group` (its
 /// key is made from them, as Alertmanager makes it), the common labels `group` plus `common`,
 /// the summary `summary`, and one firing alert per fingerprint (its `pod` label is the
