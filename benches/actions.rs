@@ -76,8 +76,8 @@ async fn main() {
     let chat = ConsoleChat::new(Box::new(io::sink()), "warroom");
     let alice = origin("alice", "lobby");
     for text in ["declare p1 bench", "runbook INC-1 attach bench"] {
-        let effects = engine.handle_text(&alice, text).await;
-        engine.dispatch(&chat, &alice, effects).await;
+        let effects = engine.incidents().handle_text(&alice, text).await;
+        engine.delivery().dispatch(&chat, &alice, effects).await;
     }
     let (alice, bob) = (origin("alice", "inc-1"), origin("bob", "inc-1"));
 
@@ -85,11 +85,14 @@ async fn main() {
     const APPROVALS: usize = 200;
     let mut latencies = Vec::new();
     for i in 1..=APPROVALS {
-        let effects = engine.handle_text(&bob, "run 1").await;
-        engine.dispatch(&chat, &bob, effects).await;
+        let effects = engine.incidents().handle_text(&bob, "run 1").await;
+        engine.delivery().dispatch(&chat, &bob, effects).await;
         let before = now_ns();
-        let effects = engine.handle_text(&alice, &format!("approve r{i}")).await;
-        engine.dispatch(&chat, &alice, effects).await;
+        let effects = engine
+            .incidents()
+            .handle_text(&alice, &format!("approve r{i}"))
+            .await;
+        engine.delivery().dispatch(&chat, &alice, effects).await;
         let timeline = engine
             .store()
             .timeline(IncidentNumber(1))
@@ -111,8 +114,8 @@ async fn main() {
     const RUNS: usize = 300;
     let started = Instant::now();
     for _ in 0..RUNS {
-        let effects = engine.handle_text(&bob, "run 2").await;
-        engine.dispatch(&chat, &bob, effects).await;
+        let effects = engine.incidents().handle_text(&bob, "run 2").await;
+        engine.delivery().dispatch(&chat, &bob, effects).await;
     }
     let rate = RUNS as f64 / started.elapsed().as_secs_f64();
 

@@ -59,16 +59,20 @@ async fn commands_per_second(name: &str, url: &str) {
     for i in 0..INCIDENTS {
         let lobby = origin("lobby", "alice");
         let effects = engine
+            .incidents()
             .handle_text(&lobby, &format!("declare p1 bench incident {i}"))
             .await;
-        engine.dispatch(&chat, &lobby, effects).await;
+        engine.delivery().dispatch(&chat, &lobby, effects).await;
         rooms.push(format!("inc-{}", i + 1));
     }
 
     let started = Instant::now();
     for i in 0..COMMANDS {
         let who = origin(&rooms[i % INCIDENTS], "bob");
-        let effects = engine.handle_text(&who, &command(i / INCIDENTS)).await;
+        let effects = engine
+            .incidents()
+            .handle_text(&who, &command(i / INCIDENTS))
+            .await;
         assert!(
             !effects
                 .iter()
@@ -81,8 +85,11 @@ async fn commands_per_second(name: &str, url: &str) {
     let started = Instant::now();
     for i in 0..COMMANDS {
         let who = origin(&rooms[i % INCIDENTS], "carol");
-        let effects = engine.handle_text(&who, &command(i / INCIDENTS)).await;
-        engine.dispatch(&chat, &who, effects).await;
+        let effects = engine
+            .incidents()
+            .handle_text(&who, &command(i / INCIDENTS))
+            .await;
+        engine.delivery().dispatch(&chat, &who, effects).await;
     }
     let with_chat = started.elapsed();
 
@@ -96,6 +103,7 @@ async fn commands_per_second(name: &str, url: &str) {
             for i in 0..COMMANDS / 8 {
                 let who = origin(&rooms[(t + i * 8) % INCIDENTS], "dave");
                 engine
+                    .incidents()
                     .handle_text(&who, &format!("note concurrent {t}-{i}"))
                     .await;
             }

@@ -151,15 +151,20 @@ async fn outage(url: &str, delay: Duration, jump: bool) -> Outage {
     };
     for i in 0..INCIDENTS {
         let effects = engine
+            .incidents()
             .handle_text(&origin, &format!("declare p2 outage bench incident {i}"))
             .await;
-        engine.dispatch(&chat, &origin, effects).await;
+        engine.delivery().dispatch(&chat, &origin, effects).await;
     }
     // The outage: every due head is tried and fails, as often as the backoff allows.
     let mut retries = 0;
     let mut waited = chrono::Duration::zero();
     while waited < OUTAGE {
-        let round = engine.deliver_due(&chat, "bench").await.expect("a round");
+        let round = engine
+            .delivery()
+            .deliver_due(&chat, "bench")
+            .await
+            .expect("a round");
         assert_eq!(round.delivered, 0);
         retries += round.retrying;
         clock.advance(STEP);
@@ -179,14 +184,22 @@ async fn outage(url: &str, delay: Duration, jump: bool) -> Outage {
     if jump {
         clock.advance(chrono::Duration::minutes(2));
         let started = Instant::now();
-        let round = engine.deliver_due(&chat, "bench").await.expect("a round");
+        let round = engine
+            .delivery()
+            .deliver_due(&chat, "bench")
+            .await
+            .expect("a round");
         drain = started.elapsed();
         delivered += round.delivered;
         first = Some(back);
     } else {
         loop {
             let started = Instant::now();
-            let round = engine.deliver_due(&chat, "bench").await.expect("a round");
+            let round = engine
+                .delivery()
+                .deliver_due(&chat, "bench")
+                .await
+                .expect("a round");
             if round.delivered > 0 {
                 drain += started.elapsed();
                 first.get_or_insert(clock.now());

@@ -57,7 +57,7 @@ pub async fn run(
 /// Gives open incidents that lack a war room in `chat` the effects that open one, logging how
 /// many there were; a failure is logged and left to the next repair.
 async fn repair(engine: &Engine, chat: &dyn ChatPort) {
-    match engine.repair_war_rooms(chat).await {
+    match engine.delivery().repair_war_rooms(chat).await {
         Ok(0) => {}
         Ok(n) => {
             tracing::info!(chat = %chat.platform(), incidents = n, "war rooms to make")
@@ -91,6 +91,7 @@ fn wait_after(
 /// [`MAX_IDLE`]).
 async fn round(engine: &Engine, chat: &dyn ChatPort, owner: &str) -> Result<Duration, String> {
     let done = engine
+        .delivery()
         .deliver_due(chat, owner)
         .await
         .map_err(|e| e.to_string())?;

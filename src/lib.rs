@@ -13,3 +13,4 @@ pub mod http;
 pub mod runbook;
 pub mod scheduler;
 pub mod store;
+pub mod sweep;

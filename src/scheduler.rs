@@ -63,6 +63,7 @@ pub async fn run(
 /// Fires what is due, then says how long to sleep until the next timer (at most [`MAX_IDLE`]).
 async fn round(engine: &Engine, chats: &[&dyn ChatPort], owner: &str) -> Result<Duration, String> {
     let fired = engine
+        .escalation()
         .fire_due(chats, owner)
         .await
         .map_err(|e| e.to_string())?;

@@ -290,7 +290,8 @@ async fn postmortem(
     };
     let engine = build_engine(config, Arc::new(SystemClock)).await?;
     let markdown = engine
-        .postmortem_markdown(number)
+        .postmortems()
+        .markdown(number)
         .await
         .map_err(|e| anyhow::anyhow!(e.sentence()))?;
     match out {

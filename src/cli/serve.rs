@@ -178,15 +178,21 @@ impl Application {
                 wait_for_stop(stopped.clone()),
             )
         }));
+        // Runs cut short by a crash are settled by a job of their own.
+        let sweep = crate::sweep::run(
+            engine.clone(),
+            chats.clone(),
+            wait_for_stop(stopped.clone()),
+        );
         let scheduler = crate::scheduler::run(engine, chats, owner, wait_for_stop(stopped.clone()));
         let signals = tokio::spawn(signals);
-        let everything = async { tokio::join!(http, scheduler, matrix, socket, deliveries) };
+        let everything = async { tokio::join!(http, scheduler, matrix, socket, deliveries, sweep) };
         let deadline = async {
             wait_for_stop(stopped.clone()).await;
             tokio::time::sleep(http_config.shutdown_timeout + STOP_GRACE).await;
         };
         let served = tokio::select! {
-            (served, (), (), (), _) = everything => served,
+            (served, (), (), (), _, ()) = everything => served,
             () = deadline => {
                 tracing::warn!("still stopping after http.shutdown_timeout; exiting anyway");
                 Ok(())

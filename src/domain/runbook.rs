@@ -100,7 +100,7 @@ impl Section {
     }
 }
 
-/// How much harm a command can do (see DESIGN.md, Actions).
+/// How much harm a command can do (see docs/ACTIONS.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Risk {

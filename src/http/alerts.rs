@@ -167,9 +167,14 @@ async fn receive(
         }
     };
     let engine = &state.engine;
-    match engine.receive_alerts(&webhook.origin, &notification).await {
+    match engine
+        .alerts()
+        .receive(&webhook.origin, &notification)
+        .await
+    {
         Ok((outcome, effects)) => {
             let failed = engine
+                .delivery()
                 .dispatch(webhook.port.as_ref(), &webhook.origin, effects)
                 .await;
             tracing::info!(

@@ -162,8 +162,9 @@ fn origin(user: &str, room: &str) -> Origin {
 impl World {
     async fn say(&self, user: &str, room: &str, text: &str) -> String {
         let origin = origin(user, room);
-        let effects = self.engine.handle_text(&origin, text).await;
+        let effects = self.engine.incidents().handle_text(&origin, text).await;
         self.engine
+            .delivery()
             .dispatch(self.chat.as_ref(), &origin, effects)
             .await;
         self.screen.take()
@@ -181,8 +182,9 @@ impl World {
                     .collect(),
             },
         };
-        let effects = self.engine.apply(&origin, command).await;
+        let effects = self.engine.incidents().apply(&origin, command).await;
         self.engine
+            .delivery()
             .dispatch(self.chat.as_ref(), &origin, effects)
             .await;
         self.screen.take()
@@ -390,7 +392,7 @@ async fn fifty_concurrent_presses_of_run_give_one_execution() {
                     params: BTreeMap::new(),
                 },
             };
-            (who.clone(), engine.apply(&who, command).await)
+            (who.clone(), engine.incidents().apply(&who, command).await)
         }));
     }
     let mut runs = Vec::new();
@@ -403,7 +405,10 @@ async fn fifty_concurrent_presses_of_run_give_one_execution() {
             let who = who.clone();
             let effects = effects.clone();
             runs.push(tokio::spawn(async move {
-                engine.dispatch(chat.as_ref(), &who, effects).await
+                engine
+                    .delivery()
+                    .dispatch(chat.as_ref(), &who, effects)
+                    .await
             }));
         }
     }
@@ -487,7 +492,8 @@ async fn the_post_mortem_tells_who_asked_approved_and_what_came_of_it() {
     w.say("dave", "inc-1", "approve r1").await;
     let markdown = w
         .engine
-        .postmortem_markdown(IncidentNumber(1))
+        .postmortems()
+        .markdown(IncidentNumber(1))
         .await
         .unwrap();
     assert!(
@@ -501,6 +507,7 @@ async fn the_post_mortem_tells_who_asked_approved_and_what_came_of_it() {
     );
     let effects = w
         .engine
+        .incidents()
         .handle_text(&origin("bob", "inc-1"), "approve r1")
         .await;
     assert!(matches!(&effects[0], Effect::Reply { .. }));
@@ -529,13 +536,15 @@ async fn a_run_cut_short_by_a_crash_is_settled_once_it_is_surely_over_and_frees_
 
     // Not yet surely over: approved by 14:15 at the latest, a 20 s limit, a minute's grace.
     w.clock.advance(chrono::Duration::minutes(16));
-    w.engine.fire_due(&[w.chat.as_ref()], "test").await.unwrap();
+    let finished = w.engine.sweep().run(&[w.chat.as_ref()]).await.unwrap();
+    assert_eq!(finished, 0);
     let still = w.say("carol", "inc-1", "run 3").await;
     assert!(still.contains("step 3 already has r1 (running)"), "{still}");
     assert_eq!(w.count("action_finished").await, 0);
 
     w.clock.advance(chrono::Duration::minutes(1));
-    w.engine.fire_due(&[w.chat.as_ref()], "test").await.unwrap();
+    let finished = w.engine.sweep().run(&[w.chat.as_ref()]).await.unwrap();
+    assert_eq!(finished, 1);
     let told = w.screen.take();
     assert!(
         told.contains("r1 · step 3 — Restart the API · interrupted: Warroom stopped while it ran"),
@@ -552,7 +561,11 @@ async fn a_run_cut_short_by_a_crash_is_settled_once_it_is_surely_over_and_frees_
     assert!(output.starts_with("interrupted:"), "{output}");
     // Settled once: the next look, a minute later, finds nothing to settle.
     w.clock.advance(chrono::Duration::minutes(1));
-    w.engine.fire_due(&[w.chat.as_ref()], "test").await.unwrap();
+    w.engine
+        .escalation()
+        .fire_due(&[w.chat.as_ref()], "test")
+        .await
+        .unwrap();
     assert!(!w.screen.take().contains("interrupted"));
     assert_eq!(w.count("action_finished").await, 1);
     let again = w.say("bob", "inc-1", "run 3").await;

@@ -227,8 +227,11 @@ impl World {
             room_id: room.into(),
             user: UserId::parse(user).expect("a user"),
         };
-        let effects = self.engine.handle_text(&origin, text).await;
-        self.engine.dispatch(&self.chat, &origin, effects).await;
+        let effects = self.engine.incidents().handle_text(&origin, text).await;
+        self.engine
+            .delivery()
+            .dispatch(&self.chat, &origin, effects)
+            .await;
         self.screen.take()
     }
 
@@ -252,10 +255,14 @@ impl World {
         };
         let (outcome, effects) = self
             .engine
-            .receive_alerts(&origin, &notification)
+            .alerts()
+            .receive(&origin, &notification)
             .await
             .expect("recorded");
-        self.engine.dispatch(&self.chat, &origin, effects).await;
+        self.engine
+            .delivery()
+            .dispatch(&self.chat, &origin, effects)
+            .await;
         self.screen.take();
         outcome.incident.expect("an incident")
     }

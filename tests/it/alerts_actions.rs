@@ -93,10 +93,14 @@ impl World {
         };
         let (outcome, effects) = self
             .engine
-            .receive_alerts(&origin, &notification)
+            .alerts()
+            .receive(&origin, &notification)
             .await
             .expect("recorded");
-        self.engine.dispatch(&self.chat, &origin, effects).await;
+        self.engine
+            .delivery()
+            .dispatch(&self.chat, &origin, effects)
+            .await;
         outcome.incident.expect("an incident")
     }
 
@@ -106,8 +110,11 @@ impl World {
             room_id: "inc-1".into(),
             user: UserId::parse(user).expect("a user"),
         };
-        let effects = self.engine.handle_text(&origin, text).await;
-        self.engine.dispatch(&self.chat, &origin, effects).await;
+        let effects = self.engine.incidents().handle_text(&origin, text).await;
+        self.engine
+            .delivery()
+            .dispatch(&self.chat, &origin, effects)
+            .await;
         self.screen.take()
     }
 }

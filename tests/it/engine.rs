@@ -103,7 +103,12 @@ impl ChatPort for RecordingChat {
 /// Delivers the outbox of `chat` as its delivery worker would; returns how many entries the
 /// chat took.
 async fn deliver(engine: &Engine, chat: &RecordingChat) -> usize {
-    engine.deliver_due(chat, "test").await.unwrap().delivered
+    engine
+        .delivery()
+        .deliver_due(chat, "test")
+        .await
+        .unwrap()
+        .delivered
 }
 
 async fn engine(dir: &std::path::Path, settings: Settings) -> Engine {
@@ -161,6 +166,7 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "alice");
     let effects = engine
+        .incidents()
         .handle_text(&lobby, "declare p1 Checkout API returns 500s")
         .await;
     // Everything a declaration tells the chat waits in the outbox, written with it.
@@ -181,7 +187,10 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
         "{calls:?}"
     );
     // The card's Runbooks button (b5) looks for runbooks that fit the incident.
-    let pressed = engine.take(&origin(room, "carol"), press("b5")).await;
+    let pressed = engine
+        .incidents()
+        .take(&origin(room, "carol"), press("b5"))
+        .await;
     let shown = format!("{pressed:?}");
     assert!(
         shown.contains("no runbooks are loaded; see runbook_dirs"),
@@ -200,8 +209,8 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
 
     // The room is now the war room: commands there need no incident number.
     let war_room = origin(room, "bob");
-    let effects = engine.handle_text(&war_room, "ack").await;
-    engine.dispatch(&chat, &war_room, effects).await;
+    let effects = engine.incidents().handle_text(&war_room, "ack").await;
+    engine.delivery().dispatch(&chat, &war_room, effects).await;
     assert_eq!(deliver(&engine, &chat).await, 2);
     let calls = chat.calls();
     assert_eq!(calls[6], format!("post {room} INC-1 · @bob acknowledged"));
@@ -225,10 +234,11 @@ async fn a_chat_that_refuses_the_room_is_reported_and_the_incident_is_kept() {
     };
     let lobby = origin("C-GENERAL", "alice");
     let effects = engine
+        .incidents()
         .handle_text(&lobby, "declare p2 Search is slow")
         .await;
-    assert_eq!(engine.dispatch(&chat, &lobby, effects).await, 0);
-    let round = engine.deliver_due(&chat, "test").await.unwrap();
+    assert_eq!(engine.delivery().dispatch(&chat, &lobby, effects).await, 0);
+    let round = engine.delivery().deliver_due(&chat, "test").await.unwrap();
     assert_eq!(round.refused, 1, "only the room creation failed: {round:?}");
     // Refused for good: not tried again, told where the declaration came from, and on the
     // timeline.
@@ -237,7 +247,7 @@ async fn a_chat_that_refuses_the_room_is_reported_and_the_incident_is_kept() {
         calls.contains(&"post C-GENERAL @alice: Warroom could not create the war room (INC-1): the chat refused: restricted_action".to_owned()),
         "{calls:?}"
     );
-    assert!(engine.deliver_due(&chat, "test").await.unwrap() == Default::default());
+    assert!(engine.delivery().deliver_due(&chat, "test").await.unwrap() == Default::default());
     let timeline = engine.store().timeline(IncidentNumber(1)).await.unwrap();
     assert!(
         timeline.iter().any(|e| matches!(&e.kind, EventKind::DeliveryFailed { what, .. } if what == "create the war room")),
@@ -249,8 +259,8 @@ async fn a_chat_that_refuses_the_room_is_reported_and_the_incident_is_kept() {
         "the declaration is recorded all the same"
     );
     // Without a war room the incident is still reachable by its number.
-    let effects = engine.handle_text(&lobby, "ack INC-1").await;
-    engine.dispatch(&chat, &lobby, effects).await;
+    let effects = engine.incidents().handle_text(&lobby, "ack INC-1").await;
+    engine.delivery().dispatch(&chat, &lobby, effects).await;
     assert!(
         chat.calls()
             .contains(&"reply alice INC-1 · @alice acknowledged".to_owned())
@@ -263,6 +273,7 @@ async fn concurrent_changes_to_one_incident_are_all_recorded_in_order() {
     let engine = Arc::new(engine(dir.path(), Settings::default()).await);
     let lobby = origin("C-GENERAL", "alice");
     engine
+        .incidents()
         .handle_text(&lobby, "declare p1 Checkout API returns 500s")
         .await;
     let mut tasks = Vec::new();
@@ -271,6 +282,7 @@ async fn concurrent_changes_to_one_incident_are_all_recorded_in_order() {
         tasks.push(tokio::spawn(async move {
             let who = origin("C-GENERAL", &format!("responder{i}"));
             engine
+                .incidents()
                 .handle_text(&who, &format!("note INC-1 finding {i}"))
                 .await
         }));
@@ -301,15 +313,25 @@ async fn pressing_a_stale_button_says_what_happened_instead() {
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "alice");
     let effects = engine
+        .incidents()
         .handle_text(&lobby, "declare p1 Checkout API returns 500s")
         .await;
-    engine.dispatch(&chat, &lobby, effects).await;
+    engine.delivery().dispatch(&chat, &lobby, effects).await;
     let room = "R-inc-1-checkout-api-returns-500s";
     // b1 is the card's Acknowledge button.
     deliver(&engine, &chat).await;
-    let first = engine.take(&origin(room, "bob"), press("b1")).await;
-    engine.dispatch(&chat, &origin(room, "bob"), first).await;
-    let second = engine.take(&origin(room, "carol"), press("b1")).await;
+    let first = engine
+        .incidents()
+        .take(&origin(room, "bob"), press("b1"))
+        .await;
+    engine
+        .delivery()
+        .dispatch(&chat, &origin(room, "bob"), first)
+        .await;
+    let second = engine
+        .incidents()
+        .take(&origin(room, "carol"), press("b1"))
+        .await;
     assert_eq!(second.len(), 1);
     let Effect::Reply { message } = &second[0] else {
         panic!("{second:?}")
@@ -327,19 +349,20 @@ async fn two_engines_on_one_database_see_each_others_changes() {
     let second = engine(dir.path(), Settings::default()).await;
     let lobby = origin("C-GENERAL", "alice");
     first
+        .incidents()
         .handle_text(&lobby, "declare p1 Checkout API returns 500s")
         .await;
     // The first engine remembers INC-1 as open and unacknowledged; the second moves it on.
     let bob = origin("C-GENERAL", "bob");
     for text in ["ack INC-1", "resolve INC-1", "reopen INC-1 errors are back"] {
-        let effects = second.handle_text(&bob, text).await;
+        let effects = second.incidents().handle_text(&bob, text).await;
         assert!(
             matches!(&effects[0], Effect::Reply { message } if message.plain_text().starts_with("INC-1 · @bob ")),
             "{text}: {effects:?}"
         );
     }
     // A refusal is checked against the database, not the first engine's memory.
-    let effects = first.handle_text(&lobby, "ack INC-1").await;
+    let effects = first.incidents().handle_text(&lobby, "ack INC-1").await;
     let replies: Vec<String> = effects
         .iter()
         .filter_map(|e| match e {
@@ -352,8 +375,14 @@ async fn two_engines_on_one_database_see_each_others_changes() {
         ["INC-1 was already acknowledged by bob at 14:00 UTC"]
     );
     // A change lands after the second engine's, with the next sequence number.
-    first.handle_text(&lobby, "note INC-1 still failing").await;
-    first.handle_text(&lobby, "status INC-1 mitigated").await;
+    first
+        .incidents()
+        .handle_text(&lobby, "note INC-1 still failing")
+        .await;
+    first
+        .incidents()
+        .handle_text(&lobby, "status INC-1 mitigated")
+        .await;
     let timeline = first.store().timeline(IncidentNumber(1)).await.unwrap();
     let kinds: Vec<&str> = timeline.iter().map(|e| e.kind.type_name()).collect();
     assert_eq!(
@@ -378,10 +407,13 @@ async fn two_engines_on_one_database_see_each_others_changes() {
 
     // A refusal that only the first engine's stale memory would give is not given: it
     // remembers INC-2 as resolved, the second engine reopens it, and the ack goes through.
-    first.handle_text(&lobby, "declare p2 Search is slow").await;
-    first.handle_text(&lobby, "resolve INC-2").await;
-    second.handle_text(&bob, "reopen INC-2").await;
-    let effects = first.handle_text(&lobby, "ack INC-2").await;
+    first
+        .incidents()
+        .handle_text(&lobby, "declare p2 Search is slow")
+        .await;
+    first.incidents().handle_text(&lobby, "resolve INC-2").await;
+    second.incidents().handle_text(&bob, "reopen INC-2").await;
+    let effects = first.incidents().handle_text(&lobby, "ack INC-2").await;
     assert!(
         matches!(&effects[0], Effect::Reply { message } if message.plain_text() == "INC-2 · @alice acknowledged"),
         "{effects:?}"
@@ -425,6 +457,7 @@ async fn each_chat_announces_its_incidents_in_its_own_room() {
             user: UserId::parse("alice").unwrap(),
         };
         let now = engine
+            .incidents()
             .handle_text(&origin, "declare p2 Search is slow")
             .await;
         assert!(now.is_empty(), "{now:?}");
@@ -471,13 +504,21 @@ async fn pages_go_to_the_chat_that_holds_the_war_room() {
         user: UserId::parse("alice").unwrap(),
     };
     let effects = engine
+        .incidents()
         .handle_text(&lobby, "declare p1 Checkout API returns 500s")
         .await;
-    assert_eq!(engine.dispatch(&second, &lobby, effects).await, 0);
+    assert_eq!(
+        engine.delivery().dispatch(&second, &lobby, effects).await,
+        0
+    );
     deliver(&engine, &second).await;
     let before = second.calls().len();
     // The P1 policy pages level 1 at once.
-    let fired = engine.fire_due(&[&first, &second], "test").await.unwrap();
+    let fired = engine
+        .escalation()
+        .fire_due(&[&first, &second], "test")
+        .await
+        .unwrap();
     assert_eq!(fired, 1);
     assert_eq!(deliver(&engine, &first).await, 0);
     assert_eq!(deliver(&engine, &second).await, 2);
@@ -494,6 +535,7 @@ async fn pages_go_to_the_chat_that_holds_the_war_room() {
     // An incident whose war room could not be made still pages through the chat it was
     // declared in: the direct message reaches carol there.
     let effects = engine
+        .incidents()
         .handle_text(&lobby, "declare p1 Search is down")
         .await;
     // The chat refuses to create its room this time.
@@ -502,13 +544,25 @@ async fn pages_go_to_the_chat_that_holds_the_war_room() {
         refuse_rooms: true,
         ..Default::default()
     };
-    assert_eq!(engine.dispatch(&refusing, &lobby, effects).await, 0);
     assert_eq!(
-        engine.deliver_due(&refusing, "test").await.unwrap().refused,
+        engine.delivery().dispatch(&refusing, &lobby, effects).await,
+        0
+    );
+    assert_eq!(
+        engine
+            .delivery()
+            .deliver_due(&refusing, "test")
+            .await
+            .unwrap()
+            .refused,
         1
     );
     assert_eq!(
-        engine.fire_due(&[&first, &second], "test").await.unwrap(),
+        engine
+            .escalation()
+            .fire_due(&[&first, &second], "test")
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(deliver(&engine, &first).await, 0);
@@ -541,9 +595,10 @@ async fn only_the_people_listed_may_declare_and_a_refusal_records_nothing() {
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "mallory");
     let effects = engine
+        .incidents()
         .handle_text(&lobby, "declare p1 Checkout API returns 500s")
         .await;
-    engine.dispatch(&chat, &lobby, effects).await;
+    engine.delivery().dispatch(&chat, &lobby, effects).await;
     assert_eq!(
         chat.calls(),
         vec![
@@ -554,6 +609,7 @@ async fn only_the_people_listed_may_declare_and_a_refusal_records_nothing() {
     assert!(engine.store().open_incidents().await.unwrap().is_empty());
     let lobby = origin("C-GENERAL", "alice");
     let effects = engine
+        .incidents()
         .handle_text(&lobby, "declare p1 Checkout API returns 500s")
         .await;
     assert!(effects.is_empty(), "{effects:?}");
@@ -587,13 +643,18 @@ async fn a_page_that_cannot_be_delivered_is_retried_and_the_war_room_is_told_it_
         .store(true, std::sync::atomic::Ordering::SeqCst);
     let lobby = origin("C-GENERAL", "alice");
     engine
+        .incidents()
         .handle_text(&lobby, "declare p1 Checkout API returns 500s")
         .await;
-    engine.fire_due(&[&chat], "test").await.unwrap();
+    engine
+        .escalation()
+        .fire_due(&[&chat], "test")
+        .await
+        .unwrap();
     // Four attempts fail quietly, each retried later than the one before.
     let mut waits = Vec::new();
     for _ in 0..4 {
-        let round = engine.deliver_due(&chat, "test").await.unwrap();
+        let round = engine.delivery().deliver_due(&chat, "test").await.unwrap();
         assert_eq!(round.retrying, 1, "{round:?}");
         let next = engine
             .store()
@@ -607,7 +668,7 @@ async fn a_page_that_cannot_be_delivered_is_retried_and_the_war_room_is_told_it_
     assert!(waits.windows(2).all(|w| w[1] > w[0]), "{waits:?}");
     assert!(!chat.calls().iter().any(|c| c.contains("not delivered yet")));
     // The fifth tells the war room, in a lane of its own, while the page keeps trying.
-    let round = engine.deliver_due(&chat, "test").await.unwrap();
+    let round = engine.delivery().deliver_due(&chat, "test").await.unwrap();
     assert_eq!((round.retrying, round.delivered), (1, 1), "{round:?}");
     let late = chat.calls().last().unwrap().clone();
     assert!(
@@ -631,7 +692,7 @@ async fn a_page_that_cannot_be_delivered_is_retried_and_the_war_room_is_told_it_
             .unwrap()
             .unwrap(),
     );
-    engine.deliver_due(&chat, "test").await.unwrap();
+    engine.delivery().deliver_due(&chat, "test").await.unwrap();
     assert!(
         chat.calls()
             .last()

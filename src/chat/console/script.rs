@@ -244,10 +244,14 @@ async fn wait(
     None
 }
 
-/// Fires the timers that are due now.
+/// Fires the timers that are due now, and settles runs cut short by a crash (the console has
+/// no background jobs; its clock moves only here).
 async fn fire(engine: &Engine, chat: &ConsoleChat) {
-    if let Err(e) = engine.fire_due(&[chat], "console").await {
+    if let Err(e) = engine.escalation().fire_due(&[chat], "console").await {
         let _ = chat.print(&format!("! timers: {}\n", e.sentence()));
+    }
+    if let Err(e) = engine.sweep().run(&[chat]).await {
+        let _ = chat.print(&format!("! interrupted runs: {}\n", e.sentence()));
     }
 }
 
@@ -270,6 +274,7 @@ async fn say(
     };
     let words = strip_invocation(text).unwrap_or(text);
     let effects = engine
+        .incidents()
         .take(
             &origin,
             Input::Said {
@@ -277,7 +282,7 @@ async fn say(
             },
         )
         .await;
-    engine.dispatch(chat, &origin, effects).await;
+    engine.delivery().dispatch(chat, &origin, effects).await;
 }
 
 /// The war room of the newest open incident, or the lobby when none is open here.

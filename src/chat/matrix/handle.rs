@@ -58,6 +58,7 @@ impl MatrixBot {
         }
         let effects = self.answer(&origin, ask).await;
         self.engine
+            .delivery()
             .dispatch(self.chat.as_ref(), &origin, effects)
             .await;
         Ok(())
@@ -147,13 +148,18 @@ impl MatrixBot {
     /// The engine's answer to what a person asked for.
     async fn answer(&self, origin: &Origin, ask: Ask) -> Vec<Effect> {
         match ask {
-            Ask::Words(text) => self.engine.take(origin, Input::Said { text }).await,
+            Ask::Words(text) => {
+                self.engine
+                    .incidents()
+                    .take(origin, Input::Said { text })
+                    .await
+            }
             Ask::Press(button) => {
                 let input = Input::Pressed {
                     button: ButtonId(button),
                     params: Default::default(),
                 };
-                self.engine.take(origin, input).await
+                self.engine.incidents().take(origin, input).await
             }
             Ask::Pin(target) => self.pin(origin, &target).await,
         }
@@ -195,7 +201,7 @@ impl MatrixBot {
                     at: said.at,
                     text: said.body,
                 };
-                self.engine.take(origin, input).await
+                self.engine.incidents().take(origin, input).await
             }
             _ => vec![Effect::reply(
                 "only text messages can be added to the timeline with 📌",

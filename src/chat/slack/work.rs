@@ -36,8 +36,12 @@ pub async fn command(adapter: Arc<SlackAdapter>, command: SlashCommand) {
     };
     let port = RequestPort::new(adapter.chat.clone(), command.response_url.as_deref());
     let input = Input::Said { text: command.text };
-    let effects = adapter.engine.take(&origin, input).await;
-    adapter.engine.dispatch(&port, &origin, effects).await;
+    let effects = adapter.engine.incidents().take(&origin, input).await;
+    adapter
+        .engine
+        .delivery()
+        .dispatch(&port, &origin, effects)
+        .await;
 }
 
 /// Presses a button (asking for its parameters in a modal first, when it needs some), or
@@ -56,7 +60,7 @@ pub async fn interaction(adapter: Arc<SlackAdapter>, interaction: Interaction) {
                 return;
             };
             let port = RequestPort::new(adapter.chat.clone(), response_url.as_deref());
-            let missing = adapter.engine.missing_parameters(button).await;
+            let missing = adapter.engine.incidents().missing_parameters(button).await;
             if !missing.is_empty() {
                 match modal::open(&adapter.chat, &trigger_id, button, &channel, &missing).await {
                     Ok(()) => return,
@@ -75,8 +79,12 @@ pub async fn interaction(adapter: Arc<SlackAdapter>, interaction: Interaction) {
                 button,
                 params: Default::default(),
             };
-            let effects = adapter.engine.take(&origin, input).await;
-            adapter.engine.dispatch(&port, &origin, effects).await;
+            let effects = adapter.engine.incidents().take(&origin, input).await;
+            adapter
+                .engine
+                .delivery()
+                .dispatch(&port, &origin, effects)
+                .await;
         }
         Interaction::Submit {
             user,
@@ -91,9 +99,14 @@ pub async fn interaction(adapter: Arc<SlackAdapter>, interaction: Interaction) {
             let port = RequestPort::new(adapter.chat.clone(), None);
             let effects = adapter
                 .engine
+                .incidents()
                 .take(&origin, Input::Pressed { button, params })
                 .await;
-            adapter.engine.dispatch(&port, &origin, effects).await;
+            adapter
+                .engine
+                .delivery()
+                .dispatch(&port, &origin, effects)
+                .await;
         }
     }
 }
@@ -134,10 +147,14 @@ pub async fn event(adapter: Arc<SlackAdapter>, event: Event) {
         at: said_at,
         text,
     };
-    let effects = adapter.engine.take(&origin, input).await;
+    let effects = adapter.engine.incidents().take(&origin, input).await;
     // A reaction has no response_url: answers go ephemerally to whoever pinned.
     let port = RequestPort::new(adapter.chat.clone(), None);
-    adapter.engine.dispatch(&port, &origin, effects).await;
+    adapter
+        .engine
+        .delivery()
+        .dispatch(&port, &origin, effects)
+        .await;
 }
 
 /// The author, time and text of the message `ts` in `channel`.

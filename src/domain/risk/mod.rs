@@ -1,5 +1,5 @@
 //! The built-in risk rules: how much harm one runbook command can do, read from the command
-//! alone (see DESIGN.md, Actions). Runbook annotations and the config may only tighten what
+//! alone (see docs/ACTIONS.md). Runbook annotations and the config may only tighten what
 //! these rules say.
 //!
 //! The rules are deliberately suspicious. Anything Warroom cannot reason about — shell syntax

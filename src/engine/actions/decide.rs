@@ -3,11 +3,12 @@
 use crate::domain::{
     ActionRequest, ApprovalRefusal, EventKind, NoteText, RequestId, RequestState, UserId,
 };
+use crate::engine::Actions;
 use crate::engine::effect::{Effect, RoomTarget};
 use crate::engine::port::Origin;
-use crate::engine::{Engine, EngineError, views};
+use crate::engine::{EngineError, views};
 
-impl Engine {
+impl Actions<'_> {
     /// `approve <request>` and `deny <request> [reason]`.
     pub(in crate::engine) async fn decide_request(
         &self,
@@ -22,11 +23,11 @@ impl Engine {
                 "'{request}' is not a request id like r5"
             )));
         };
-        let Some(found) = self.store.action_request(id).await? else {
+        let Some(found) = self.core.store.action_request(id).await? else {
             return Err(EngineError::Usage(format!("there is no request {id}")));
         };
-        let incident = self.load(found.incident).await?;
-        let now = self.clock.now();
+        let incident = self.core.load(found.incident).await?;
+        let now = self.core.clock.now();
         match found.may_decide(
             &origin.user,
             incident.commander.as_ref(),
@@ -46,11 +47,13 @@ impl Engine {
             RequestState::Denied
         };
         if !self
+            .core
             .store
             .move_request(id, RequestState::Pending, to, Some(&origin.user))
             .await?
         {
             let now_state = self
+                .core
                 .store
                 .action_request(id)
                 .await?
@@ -66,6 +69,7 @@ impl Engine {
             }
         };
         let (_, _, event) = self
+            .core
             .append(found.incident, &origin.user, |_| Ok(kind.clone()))
             .await?;
         let mut effects = vec![Effect::Post {
@@ -81,6 +85,7 @@ impl Engine {
     /// Marks a pending request expired, once, and records it on the timeline.
     pub(super) async fn expire(&self, request: &ActionRequest) -> Result<(), EngineError> {
         if self
+            .core
             .store
             .move_request(
                 request.id,
@@ -91,10 +96,11 @@ impl Engine {
             .await?
         {
             let id = request.id;
-            self.append(request.incident, &UserId::warroom(), |_| {
-                Ok(EventKind::ActionExpired { request: id })
-            })
-            .await?;
+            self.core
+                .append(request.incident, &UserId::warroom(), |_| {
+                    Ok(EventKind::ActionExpired { request: id })
+                })
+                .await?;
         }
         Ok(())
     }

@@ -1,11 +1,10 @@
-//! Running runbook steps: requests, approvals and the run itself (see DESIGN.md, Actions).
+//! Running runbook steps: requests, approvals and the run itself (the rules are in docs/ACTIONS.md).
 //!
 //! A read action runs when any participant asks. A write action waits for an approver who
 //! is not the requester. A dangerous one is shown, never run, unless the configuration
 //! allowlists that exact command. Every request, decision, start and end goes on the timeline.
 
 mod decide;
-mod interrupted;
 mod run;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,13 +13,14 @@ use std::time::Duration;
 
 use chrono::Duration as TimeSpan;
 
+use super::EngineError;
 use super::effect::{Effect, RoomTarget};
 use super::message::{Block, ButtonStyle, Control, Message, Span};
-use super::{Engine, EngineError};
 use crate::domain::{
     Action, ActionRequest, Command, CommandTemplate, EventKind, Incident, IncidentNumber,
     ParamRules, PreparedCommand, Refusal, RequestId, RequestState, Risk, Status, UserId, classify,
 };
+use crate::engine::core::Core;
 use crate::executor::Executor;
 use crate::store::Created;
 
@@ -70,10 +70,23 @@ impl ActionSettings {
     }
 }
 
-impl Engine {
+/// The actions service: requests to run runbook steps, their approval and their runs.
+#[derive(Clone, Copy)]
+pub struct Actions<'a> {
+    pub(in crate::engine) core: &'a Core,
+}
+
+impl Core {
+    /// The actions service over this core.
+    pub(in crate::engine) fn actions(&self) -> Actions<'_> {
+        Actions { core: self }
+    }
+}
+
+impl Actions<'_> {
     /// The action settings, or why steps cannot be run here.
     fn actions(&self) -> Result<&ActionSettings, EngineError> {
-        self.settings.actions.as_ref().ok_or_else(|| {
+        self.core.settings.actions.as_ref().ok_or_else(|| {
             EngineError::Usage(
                 "running steps is not configured here; do it by hand and mark it with done <step>"
                     .into(),
@@ -91,11 +104,12 @@ impl Engine {
         given: BTreeMap<String, String>,
     ) -> Result<Vec<Effect>, EngineError> {
         let actions = self.actions()?;
-        self.settings
+        self.core
+            .settings
             .permissions
             .may_run(&origin.user)
             .map_err(|e| EngineError::Usage(e.to_string()))?;
-        let incident = self.load(number).await?;
+        let incident = self.core.load(number).await?;
         if incident.status == Status::Resolved {
             return Err(Refusal::Resolved(number).into());
         }
@@ -179,7 +193,9 @@ impl Engine {
         // Labels of the alerts that opened the incident fill what nobody else gives.
         let mut given = given;
         given.extend(
-            self.alert_values(number, &template, &given, actions)
+            self.core
+                .alerts()
+                .alert_values(number, &template, &given, actions)
                 .await?,
         );
         let missing = actions.unsupplied(&template, &given);
@@ -199,7 +215,7 @@ impl Engine {
         let prepared = template
             .prepare(&values, &actions.rules)
             .map_err(|e| EngineError::Usage(format!("step {step} cannot run: {e}")))?;
-        let now = self.clock.now();
+        let now = self.core.clock.now();
         let request = ActionRequest {
             id: RequestId(0),
             incident: number,
@@ -223,12 +239,12 @@ impl Engine {
             },
             decided_by: None,
         };
-        let request = match self.store.create_action_request(&request).await? {
+        let request = match self.core.store.create_action_request(&request).await? {
             Created::New(r) => r,
             // A request nobody decided in time gives the step back.
             Created::Existing(r) if r.state == RequestState::Pending && now >= r.expires_at => {
                 self.expire(&r).await?;
-                match self.store.create_action_request(&request).await? {
+                match self.core.store.create_action_request(&request).await? {
                     Created::New(r) => r,
                     Created::Existing(r) => return Err(already(step, &r)),
                 }
@@ -241,6 +257,7 @@ impl Engine {
             .as_ref()
             .map_or_else(|| template.display(), PreparedCommand::shown);
         let (_, _, event) = self
+            .core
             .append(number, &origin.user, |_| {
                 Ok(EventKind::ActionRequested {
                     request: request.id,
@@ -289,7 +306,7 @@ impl Engine {
                 request: request.id.to_string(),
             },
         };
-        let approve = self.command_button(approve, "Approve").await?;
+        let approve = self.core.command_button(approve, "Approve").await?;
         let deny = Command {
             incident: None,
             action: Action::Deny {
@@ -297,7 +314,7 @@ impl Engine {
                 reason: None,
             },
         };
-        let deny = self.command_button(deny, "Deny").await?;
+        let deny = self.core.command_button(deny, "Deny").await?;
         let mut who = vec![Span::Text("Approvers: ".into())];
         let mut approvers: Vec<&UserId> = incident.commander.iter().collect();
         if let Ok(actions) = self.actions() {

@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use super::ActionSettings;
 use crate::domain::{ActionRequest, EventKind, RequestId, RequestState, UserId};
+use crate::engine::Actions;
+use crate::engine::EngineError;
 use crate::engine::effect::Effect;
 use crate::engine::message::{Block, Message, Span};
 use crate::engine::port::Origin;
-use crate::engine::{Engine, EngineError};
 use crate::executor::{Job, Outcome, Redactor};
 
 /// The most characters of output kept on the timeline for one run.
@@ -26,7 +27,7 @@ fn tail(text: &str, max: usize) -> (&str, usize) {
     (&text[start..], start)
 }
 
-impl Engine {
+impl Actions<'_> {
     /// Runs an approved request, once: of all callers only the one that moves it to running
     /// starts it. Its output goes to the outbox with the event that records its end. Returns
     /// whether this caller ran it.
@@ -37,13 +38,14 @@ impl Engine {
     ) -> Result<bool, EngineError> {
         let actions = self.actions()?;
         if !self
+            .core
             .store
             .move_request(id, RequestState::Approved, RequestState::Running, None)
             .await?
         {
             return Ok(false);
         }
-        let Some(request) = self.store.action_request(id).await? else {
+        let Some(request) = self.core.store.action_request(id).await? else {
             return Ok(false);
         };
         let mut hidden = Vec::new();
@@ -51,18 +53,20 @@ impl Engine {
             Ok((job, secrets)) => {
                 hidden = secrets;
                 let dry_run = actions.executor.name() == "dry-run";
-                self.append(request.incident, &UserId::warroom(), |_| {
-                    Ok(EventKind::ActionStarted {
-                        request: id,
-                        dry_run,
+                self.core
+                    .append(request.incident, &UserId::warroom(), |_| {
+                        Ok(EventKind::ActionStarted {
+                            request: id,
+                            dry_run,
+                        })
                     })
-                })
-                .await?;
+                    .await?;
                 actions.executor.run(&job).await.map_err(|e| e.to_string())
             }
             Err(e) => Err(e),
         };
-        self.store
+        self.core
+            .store
             .move_request(id, RequestState::Running, RequestState::Finished, None)
             .await?;
         // The executor already scrubbed the secrets the step used; this is for executors that
@@ -110,23 +114,30 @@ impl Engine {
             ),
         };
         let chat = self
+            .core
+            .delivery()
             .chat_of_incident(request.incident, origin.platform)
             .await?;
         let output = Effect::PostOutput {
             request: id,
             message,
         };
-        self.append_told(
-            request.incident,
-            &UserId::warroom(),
-            |_| Ok(kind.clone()),
-            |_, _, _| {
-                let (entries, _) =
-                    self.outbox_entries(origin, chat, Some(request.incident), vec![output.clone()]);
-                entries
-            },
-        )
-        .await?;
+        self.core
+            .append_told(
+                request.incident,
+                &UserId::warroom(),
+                |_| Ok(kind.clone()),
+                |_, _, _| {
+                    let (entries, _) = self.core.delivery().outbox_entries(
+                        origin,
+                        chat,
+                        Some(request.incident),
+                        vec![output.clone()],
+                    );
+                    entries
+                },
+            )
+            .await?;
         Ok(true)
     }
 

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::super::effect::{Effect, RoomTarget};
 use super::super::port::Origin;
-use super::super::{Engine, views, war_room_name};
+use super::super::{views, war_room_name};
 use crate::domain::{IncidentNumber, Platform, UserId};
+use crate::engine::Delivery;
 use crate::store::{OutboxEntry, StoreError};
 
 /// An effect as the outbox keeps it: the effect and who caused it, from where.
@@ -99,25 +100,19 @@ pub(in crate::engine) fn describe(effect: &Effect) -> String {
     }
 }
 
-impl Engine {
-    /// Notified whenever entries are written to the outbox, so that a sleeping delivery worker
-    /// looks again.
-    pub fn outbox_changed(&self) -> &tokio::sync::Notify {
-        &self.outbox_changed
-    }
-
+impl Delivery<'_> {
     /// The chat an incident lives in: the one recorded when it was declared, else `fallback`.
     pub(in crate::engine) async fn chat_of_incident(
         &self,
         incident: IncidentNumber,
         fallback: Platform,
     ) -> Result<Platform, StoreError> {
-        if let Some(chat) = self.memo.incident_chat(incident) {
+        if let Some(chat) = self.core.memo.incident_chat(incident) {
             return Ok(chat);
         }
-        match self.store.incident_chat(incident).await? {
+        match self.core.store.incident_chat(incident).await? {
             Some(chat) => {
-                self.memo.remember_incident_chat(incident, chat);
+                self.core.memo.remember_incident_chat(incident, chat);
                 Ok(chat)
             }
             None => Ok(fallback),
@@ -169,8 +164,11 @@ impl Engine {
             None => origin.platform,
         };
         let (entries, now) = self.outbox_entries(origin, chat, context, effects);
-        self.store.enqueue(&entries, self.clock.now()).await?;
-        self.outbox_changed.notify_waiters();
+        self.core
+            .store
+            .enqueue(&entries, self.core.clock.now())
+            .await?;
+        self.core.outbox_changed.notify_waiters();
         Ok(now)
     }
 
@@ -190,7 +188,7 @@ impl Engine {
         for user in declarer
             .into_iter()
             .chain(incident.commander.iter())
-            .chain(&self.settings.responders)
+            .chain(&self.core.settings.responders)
         {
             if !invitees.contains(user) && !machines.contains(user) {
                 invitees.push(user.clone());

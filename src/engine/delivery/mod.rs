@@ -6,6 +6,8 @@
 //! timeline and is told to the commander, and a page that keeps failing is told to the war
 //! room (`notices.rs`); a page counts when delivered.
 
+mod cards;
+mod dispatch;
 mod entries;
 mod notices;
 
@@ -17,10 +19,11 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use futures_util::StreamExt;
 
+use super::EngineError;
 use super::effect::Effect;
 use super::port::{ChatError, ChatPort, DeliveryKey};
-use super::{Engine, EngineError};
 use crate::domain::{EventKind, IncidentNumber, UserId};
+use crate::engine::core::Core;
 use crate::store::OutboxItem;
 
 /// How many lane heads one round claims at a time (one claim statement, one mark transaction).
@@ -38,11 +41,9 @@ const PAGE_LATE_AFTER: u32 = 5;
 /// How long an entry of a closed incident (or of none) is retried before it is given up on.
 const GIVE_UP_AFTER: Duration = Duration::hours(24);
 
-/// What one delivery attempt came to.
+/// What a delivery attempt that the chat did not take came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    /// The chat took it.
-    Delivered,
+enum Attempt {
     /// It failed for now and waits for another attempt.
     Retrying,
     /// The chat refused it for good, or it was given up on.
@@ -92,7 +93,20 @@ fn spread(id: i64, attempts: u32) -> u64 {
     h.finish()
 }
 
-impl Engine {
+/// The delivery service: carries effects out through a chat and delivers the outbox.
+#[derive(Clone, Copy)]
+pub struct Delivery<'a> {
+    pub(in crate::engine) core: &'a Core,
+}
+
+impl Core {
+    /// The delivery service over this core.
+    pub(in crate::engine) fn delivery(&self) -> Delivery<'_> {
+        Delivery { core: self }
+    }
+}
+
+impl Delivery<'_> {
     /// Delivers what is due in `port`'s outbox, lanes side by side and each lane in order, until
     /// nothing more is due now; `owner` names this process in claims.
     pub async fn deliver_due(
@@ -102,21 +116,22 @@ impl Engine {
     ) -> Result<Delivered, EngineError> {
         let mut round = Delivered::default();
         loop {
-            let now = self.clock.now();
+            let now = self.core.clock.now();
             let items = self
+                .core
                 .store
                 .claim_outbox(
                     port.platform(),
                     now,
                     owner,
-                    now + self.settings.delivery_lease,
+                    now + self.core.settings.delivery_lease,
                     CLAIM_BATCH,
                 )
                 .await?;
             if items.is_empty() {
                 return Ok(round);
             }
-            let outcomes: Vec<Result<Taken, Delivery>> = futures_util::stream::iter(items)
+            let outcomes: Vec<Result<Taken, Attempt>> = futures_util::stream::iter(items)
                 .map(|item| self.deliver_item(port, owner, item))
                 .buffer_unordered(CONCURRENCY)
                 .collect()
@@ -125,7 +140,7 @@ impl Engine {
             for outcome in outcomes {
                 match outcome {
                     Ok(t) => taken.push(t),
-                    Err(Delivery::Retrying) => round.retrying += 1,
+                    Err(Attempt::Retrying) => round.retrying += 1,
                     Err(_) => round.refused += 1,
                 }
             }
@@ -140,7 +155,7 @@ impl Engine {
         if taken.is_empty() {
             return Ok(());
         }
-        let now = self.clock.now();
+        let now = self.core.clock.now();
         let marks: Vec<(i64, Option<&str>)> = taken
             .iter()
             .map(|t| (t.item.id, t.made.as_deref()))
@@ -173,7 +188,12 @@ impl Engine {
     ) -> Result<Vec<i64>, EngineError> {
         let mut attempt = 0;
         loop {
-            match self.store.outbox_delivered_all(marks, owner, now).await {
+            match self
+                .core
+                .store
+                .outbox_delivered_all(marks, owner, now)
+                .await
+            {
                 Ok(marked) => return Ok(marked),
                 Err(e) if attempt < MARK_ATTEMPTS => {
                     attempt += 1;
@@ -197,6 +217,7 @@ impl Engine {
             delay_secs: took.num_seconds().max(0),
         };
         if let Err(e) = self
+            .core
             .append(incident, &UserId::warroom(), |_| Ok(kind.clone()))
             .await
         {
@@ -211,18 +232,18 @@ impl Engine {
         port: &dyn ChatPort,
         owner: &str,
         item: OutboxItem,
-    ) -> Result<Taken, Delivery> {
+    ) -> Result<Taken, Attempt> {
         let outgoing: Outgoing = match serde_json::from_str(&item.body) {
             Ok(o) => o,
             Err(e) => {
                 let reason = format!("the outbox entry could not be read: {e}");
                 tracing::error!(%reason);
                 self.give_up(owner, &item, &reason).await;
-                return Err(Delivery::Refused);
+                return Err(Attempt::Refused);
             }
         };
         if let Some(page) = outgoing.unless_delivered
-            && matches!(self.store.outbox_state(page).await, Ok(Some(s)) if s == "delivered")
+            && matches!(self.core.store.outbox_state(page).await, Ok(Some(s)) if s == "delivered")
         {
             // The late page arrived meanwhile: nothing to tell.
             return Ok(Taken {
@@ -251,29 +272,27 @@ impl Engine {
             Err(e) => e,
         };
         let (reason, permanent, asked) = match &failure {
-            super::dispatch::DispatchError::Chat(ChatError::Unavailable(r)) => {
-                (r.clone(), false, None)
-            }
-            super::dispatch::DispatchError::Chat(ChatError::Throttled { wait, reason }) => {
+            dispatch::DispatchError::Chat(ChatError::Unavailable(r)) => (r.clone(), false, None),
+            dispatch::DispatchError::Chat(ChatError::Throttled { wait, reason }) => {
                 (reason.clone(), false, Some(*wait))
             }
-            super::dispatch::DispatchError::Chat(e) => (e.to_string(), true, None),
-            super::dispatch::DispatchError::Store(e) => (e.to_string(), false, None),
+            dispatch::DispatchError::Chat(e) => (e.to_string(), true, None),
+            dispatch::DispatchError::Store(e) => (e.to_string(), false, None),
         };
         if permanent {
             tracing::warn!(%reason, "the chat refused a delivery for good");
             self.give_up(owner, &item, &reason).await;
             self.notice_failure(&item, &outgoing, &failure.to_string())
                 .await;
-            return Err(Delivery::Refused);
+            return Err(Attempt::Refused);
         }
-        let now = self.clock.now();
+        let now = self.core.clock.now();
         if now - item.created_at > GIVE_UP_AFTER && !self.still_open(item.incident).await {
             let reason = format!("given up after {} attempts: {reason}", item.attempts);
             tracing::warn!(%reason, "a delivery of a closed incident was given up on");
             self.give_up(owner, &item, &reason).await;
             self.notice_failure(&item, &outgoing, &reason).await;
-            return Err(Delivery::Refused);
+            return Err(Attempt::Refused);
         }
         if item.attempts == PAGE_LATE_AFTER
             && asked.is_none()
@@ -287,20 +306,23 @@ impl Engine {
                 .await;
         }
         let wait = retry_after(item.attempts, asked, spread(item.id, item.attempts));
-        let next = now + Duration::from_std(wait).unwrap_or(self.settings.delivery_lease);
+        let next = now + Duration::from_std(wait).unwrap_or(self.core.settings.delivery_lease);
         let noted = if asked.is_some() {
             // The chat asked to slow down: later, but not a failure.
             tracing::debug!(%reason, retry_in_ms = wait.as_millis() as u64, "delivery paced");
-            self.store.outbox_later(item.id, owner, next).await
+            self.core.store.outbox_later(item.id, owner, next).await
         } else {
             tracing::info!(%reason, retry_in_ms = wait.as_millis() as u64, "delivery failed; it will be tried again");
-            self.store.outbox_retry(item.id, owner, next, &reason).await
+            self.core
+                .store
+                .outbox_retry(item.id, owner, next, &reason)
+                .await
         };
         if let Err(e) = noted {
             // The lease runs out and the entry is claimed again: later, but not lost.
             tracing::warn!(error = %e, "could not note a failed delivery");
         }
-        Err(Delivery::Retrying)
+        Err(Attempt::Retrying)
     }
 
     /// Whether an incident is open (an entry of none counts as closed).
@@ -308,7 +330,7 @@ impl Engine {
         let Some(n) = incident else {
             return false;
         };
-        match self.store.incident(n).await {
+        match self.core.store.incident(n).await {
             Ok(Some(i)) => i.status.is_open(),
             Ok(None) => false,
             // When in doubt, keep trying.
@@ -319,8 +341,9 @@ impl Engine {
     /// Marks an entry given up on; `reason` says why.
     async fn give_up(&self, owner: &str, item: &OutboxItem, reason: &str) {
         if let Err(e) = self
+            .core
             .store
-            .outbox_failed(item.id, owner, self.clock.now(), reason)
+            .outbox_failed(item.id, owner, self.core.clock.now(), reason)
             .await
         {
             tracing::warn!(error = %e, "could not mark a delivery given up on");

@@ -2,15 +2,16 @@
 //! and to its commander, a page that keeps failing to the war room, and the war rooms that
 //! open incidents are missing (made again).
 
+use super::super::EngineError;
 use super::super::effect::{Effect, RoomTarget};
 use super::super::message::{Message, Span};
 use super::super::port::{ChatPort, Origin};
-use super::super::{Engine, EngineError};
 use super::entries::{Outgoing, describe, entry, incident_of};
 use crate::domain::{EventKind, IncidentNumber, UserId};
+use crate::engine::Delivery;
 use crate::store::OutboxItem;
 
-impl Engine {
+impl Delivery<'_> {
     /// Puts a refused delivery on the incident's timeline and tells the commander in the war
     /// room (when the war room itself is not what failed).
     pub(super) async fn notice_failure(
@@ -40,6 +41,7 @@ impl Engine {
         let origin = outgoing.origin.clone();
         let chat = item.platform;
         let appended = self
+            .core
             .append_told(
                 incident,
                 &UserId::warroom(),
@@ -114,7 +116,12 @@ impl Engine {
                 late.body = text;
             }
         }
-        if let Err(e) = self.store.enqueue(&[late], self.clock.now()).await {
+        if let Err(e) = self
+            .core
+            .store
+            .enqueue(&[late], self.core.clock.now())
+            .await
+        {
             tracing::warn!(error = %e, "could not tell the war room that a page is late");
         }
     }
@@ -122,14 +129,15 @@ impl Engine {
     /// Open incidents of `port`'s chat with no war room there and none on its way get the
     /// effects that open one (room, invitations, card), as a declaration would.
     pub async fn repair_war_rooms(&self, port: &dyn ChatPort) -> Result<usize, EngineError> {
-        let now = self.clock.now();
+        let now = self.core.clock.now();
         let missing = self
+            .core
             .store
             .incidents_without_war_room(port.platform())
             .await?;
         let mut repaired = 0;
         for n in missing {
-            let Ok(Some(incident)) = self.store.incident(n).await else {
+            let Ok(Some(incident)) = self.core.store.incident(n).await else {
                 continue;
             };
             tracing::info!(incident = %n, chat = %port.platform(), "an open incident has no war room; making one");
@@ -140,7 +148,7 @@ impl Engine {
             };
             let effects = self.opening_effects(&incident, None, true);
             let (entries, _) = self.outbox_entries(&origin, port.platform(), Some(n), effects);
-            self.store.enqueue(&entries, now).await?;
+            self.core.store.enqueue(&entries, now).await?;
             repaired += 1;
         }
         Ok(repaired)

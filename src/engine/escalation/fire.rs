@@ -10,14 +10,14 @@ use std::pin::Pin;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 
-use super::span;
+use super::view;
 use crate::domain::{
     EventKind, Incident, IncidentNumber, Platform, Timer, TimerKind, UserId, resolve,
 };
+use crate::engine::EngineError;
+use crate::engine::Escalation;
 use crate::engine::effect::{Effect, RoomTarget};
-use crate::engine::message::{Block, Message, Span};
 use crate::engine::port::{ChatPort, Origin};
-use crate::engine::{Engine, EngineError};
 use crate::store::TimerPage;
 
 /// How many due timers one round claims.
@@ -52,7 +52,7 @@ struct Fired {
     alone: Vec<Timer>,
 }
 
-impl Engine {
+impl Escalation<'_> {
     /// Fires every timer due now; `owner` names this process in claims. Each incident's pages
     /// and reminders go to the chat of `chats` that holds its war room (the first when none
     /// does). Returns how many fired, or what went wrong in words.
@@ -65,22 +65,12 @@ impl Engine {
             return Err(EngineError::NoChat);
         }
         let fired = self.fire_all_due(chats, owner).await?;
-        // Runs cut short by a crash are settled on the same beat.
-        let notices = self.finish_interrupted().await?;
-        let notices = notices
-            .into_iter()
-            .filter_map(|effect| match &effect {
-                Effect::Post {
-                    room: RoomTarget::WarRoom(n),
-                    ..
-                } => Some((*n, vec![effect])),
-                _ => None,
-            })
-            .collect();
-        self.tell(chats, notices).await;
         // A chat without a delivery worker (the console) is told now.
         for chat in chats.iter().filter(|c| c.delivers_inline()) {
-            self.deliver_due(*chat, chat.platform().name()).await?;
+            self.core
+                .delivery()
+                .deliver_due(*chat, chat.platform().name())
+                .await?;
         }
         Ok(fired)
     }
@@ -93,8 +83,9 @@ impl Engine {
         let fallback = chats[0].platform();
         let mut fired = 0;
         loop {
-            let now = self.clock.now();
+            let now = self.core.clock.now();
             let due = self
+                .core
                 .store
                 .claim_due(now, owner, now + LEASE, CLAIM_BATCH)
                 .await?;
@@ -133,6 +124,7 @@ impl Engine {
         numbers.dedup();
         // Read afresh, all at once: the engine's memory may lag behind another replica.
         let mut states: HashMap<IncidentNumber, Incident> = self
+            .core
             .store
             .incidents_among(&numbers)
             .await?
@@ -141,7 +133,10 @@ impl Engine {
             .collect();
         let mut chats: HashMap<IncidentNumber, Platform> = HashMap::new();
         for n in &numbers {
-            chats.insert(*n, self.chat_of_incident(*n, fallback).await?);
+            chats.insert(
+                *n,
+                self.core.delivery().chat_of_incident(*n, fallback).await?,
+            );
         }
         let mut pages = Vec::new();
         let mut quiet = Vec::new();
@@ -161,8 +156,12 @@ impl Engine {
             after.apply(&event);
             states.insert(after.number, after.clone());
             let chat = chats.get(&timer.incident).copied().unwrap_or(fallback);
-            let (outbox, told) =
-                self.outbox_entries(&warroom_origin(chat), chat, Some(timer.incident), told);
+            let (outbox, told) = self.core.delivery().outbox_entries(
+                &warroom_origin(chat),
+                chat,
+                Some(timer.incident),
+                told,
+            );
             pages.push(TimerPage {
                 timer: timer.id,
                 incident: after,
@@ -171,13 +170,17 @@ impl Engine {
             });
             effects.push((timer.id, timer.incident, told));
         }
-        let conflicted = self.store.fire_timers(&pages, &quiet, owner, now).await?;
+        let conflicted = self
+            .core
+            .store
+            .fire_timers(&pages, &quiet, owner, now)
+            .await?;
         if pages.iter().any(|p| !p.outbox.is_empty()) {
-            self.outbox_changed.notify_waiters();
+            self.core.outbox_changed.notify_waiters();
         }
         for number in numbers {
             // Whatever the memory held is older than what was just written.
-            self.memo.forget_incident(number);
+            self.core.memo.forget_incident(number);
         }
         alone.extend(due.iter().filter(|t| conflicted.contains(&t.id)));
         let effects: Vec<(IncidentNumber, Vec<Effect>)> = effects
@@ -224,7 +227,7 @@ impl Engine {
             .filter(|(_, _, effects)| effects.is_some())
             .map(|(id, _, _)| *id)
             .collect();
-        let marked = self.store.mark_fired_all(&done, owner, now).await?;
+        let marked = self.core.store.mark_fired_all(&done, owner, now).await?;
         if marked < done.len() as u64 {
             tracing::warn!(
                 lost = done.len() as u64 - marked,
@@ -246,7 +249,7 @@ impl Engine {
             if told.is_empty() {
                 continue;
             }
-            match self.enqueue(&origin, told).await {
+            match self.core.delivery().enqueue(&origin, told).await {
                 Ok(left) if !left.is_empty() => {
                     tracing::warn!(%incident, ?left, "timer effects that are not deliverable later");
                 }
@@ -269,7 +272,7 @@ impl Engine {
         now: DateTime<Utc>,
         fallback: Platform,
     ) -> Result<Vec<Effect>, EngineError> {
-        let Some(incident) = self.store.incident(timer.incident).await? else {
+        let Some(incident) = self.core.store.incident(timer.incident).await? else {
             return Ok(Vec::new());
         };
         if !incident.status.is_open() {
@@ -279,7 +282,7 @@ impl Engine {
             TimerKind::Page { .. } => {
                 // Only a timer taken over from a claimer that died can have paged already.
                 let already = timer.attempts > 1
-                    && self.store.timeline(incident.number).await?.iter().any(|e| {
+                    && self.core.store.timeline(incident.number).await?.iter().any(|e| {
                         matches!(e.kind, EventKind::Paged { timer: Some(id), .. } if id == timer.id)
                     });
                 if already {
@@ -289,24 +292,25 @@ impl Engine {
                     return Ok(Vec::new());
                 };
                 let n = incident.number;
-                let chat = self.chat_of_incident(n, fallback).await?;
+                let chat = self.core.delivery().chat_of_incident(n, fallback).await?;
                 let mut left = Vec::new();
-                self.append_told(
-                    n,
-                    &UserId::warroom(),
-                    |_| Ok(kind.clone()),
-                    |_, _, _| {
-                        let (entries, now) = self.outbox_entries(
-                            &warroom_origin(chat),
-                            chat,
-                            Some(n),
-                            effects.clone(),
-                        );
-                        left = now;
-                        entries
-                    },
-                )
-                .await?;
+                self.core
+                    .append_told(
+                        n,
+                        &UserId::warroom(),
+                        |_| Ok(kind.clone()),
+                        |_, _, _| {
+                            let (entries, now) = self.core.delivery().outbox_entries(
+                                &warroom_origin(chat),
+                                chat,
+                                Some(n),
+                                effects.clone(),
+                            );
+                            left = now;
+                            entries
+                        },
+                    )
+                    .await?;
                 Ok(left)
             }
             TimerKind::Remind => self.remind(&incident, timer, now).await,
@@ -327,57 +331,19 @@ impl Engine {
         if !incident.status.is_open() || incident.acknowledged.is_some() {
             return None;
         }
-        let policy = self.settings.escalation.policy(incident.severity);
+        let policy = self.core.settings.escalation.policy(incident.severity);
         let targets = &policy.levels.get((level as usize).checked_sub(1)?)?.targets;
-        let resolved = resolve(targets, &self.settings.rotations, now);
+        let resolved = resolve(targets, &self.core.settings.rotations, now);
         let late_secs = (now - timer.due_at).num_seconds().max(0);
-        let waited = span(now - incident.declared_at);
-        let mut spans = vec![
-            Span::Bold(format!("Paging level {level}")),
-            Span::Text(format!(
-                " for {} ({}, not acknowledged after {waited}): ",
-                incident.number, incident.severity
-            )),
-        ];
-        let mut first = true;
-        let mut separate = |spans: &mut Vec<Span>| {
-            if !std::mem::take(&mut first) {
-                spans.push(Span::Text(", ".into()));
-            }
-        };
-        for person in &resolved.people {
-            separate(&mut spans);
-            spans.push(Span::Mention(person.clone()));
-        }
-        for group in &resolved.groups {
-            separate(&mut spans);
-            spans.push(Span::Group(group.clone()));
-        }
-        if !resolved.unresolved.is_empty() {
-            separate(&mut spans);
-            spans.push(Span::Text(format!(
-                "no one is on call for {}",
-                resolved.unresolved.join(", ")
-            )));
-        }
-        if late_secs >= 60 {
-            spans.push(Span::Text(format!(
-                " (due {} UTC, {} late)",
-                timer.due_at.format("%H:%M"),
-                span(Duration::seconds(late_secs))
-            )));
-        }
+        let late = (late_secs >= 60).then(|| (timer.due_at, Duration::seconds(late_secs)));
         let mut effects = vec![Effect::Post {
             room: RoomTarget::WarRoom(incident.number),
-            message: Message::spans(spans),
+            message: view::page_notice(incident, level, now, &resolved, late),
         }];
         for person in &resolved.people {
             effects.push(Effect::DirectMessage {
                 user: person.clone(),
-                message: Message::text(format!(
-                    "You are paged for {} ({}): {}. Acknowledge in its war room with: ack",
-                    incident.number, incident.severity, incident.title
-                )),
+                message: view::page_direct(incident),
                 page: Some((incident.number, level)),
             });
         }
@@ -399,29 +365,19 @@ impl Engine {
         timer: &Timer,
         now: DateTime<Utc>,
     ) -> Result<Vec<Effect>, EngineError> {
-        if let Some(every) = self.settings.escalation.reminder(incident.severity) {
+        if let Some(every) = self.core.settings.escalation.reminder(incident.severity) {
             let mut next = timer.due_at + every;
             if next <= now {
                 next = now + every;
             }
-            self.store
+            self.core
+                .store
                 .schedule_timers(incident.number, &[(TimerKind::Remind, next)])
                 .await?;
         }
-        let mut spans = vec![Span::Bold(format!(
-            "Status update due for {} ({} · {})",
-            incident.number, incident.severity, incident.status
-        ))];
-        if let Some(commander) = &incident.commander {
-            spans.push(Span::Text(": ".into()));
-            spans.push(Span::Mention(commander.clone()));
-            spans.push(Span::Text(", please post an update (note <text>)".into()));
-        }
         Ok(vec![Effect::Post {
             room: RoomTarget::WarRoom(incident.number),
-            message: Message {
-                blocks: vec![Block::Text(spans)],
-            },
+            message: view::reminder(incident),
         }])
     }
 }

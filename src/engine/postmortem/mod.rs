@@ -4,6 +4,7 @@
 mod actions_view;
 mod durations;
 mod runbooks_view;
+mod service;
 mod view;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use crate::domain::{Incident, TimelineEvent};
 pub use actions_view::ActionRow;
 pub use durations::{Durations, durations, format_duration};
 pub use runbooks_view::{RunbookStepRow, RunbookView};
+pub use service::Postmortems;
 pub use view::{DurationsView, Participant, PostmortemView, SeverityStep, TimelineRow};
 
 /// The template Warroom ships with.

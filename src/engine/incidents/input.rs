@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::Engine;
-use super::effect::Effect;
-use super::message::ButtonId;
-use super::port::Origin;
 use crate::domain::{MAX_NOTE_CHARS, UserId};
+use crate::engine::Incidents;
+use crate::engine::effect::Effect;
+use crate::engine::message::ButtonId;
+use crate::engine::port::Origin;
 
 /// What a person gave Warroom.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub enum Input {
     },
 }
 
-impl Engine {
+impl Incidents<'_> {
     /// Takes one input from a person and returns what to carry out at once (the answers; what
     /// follows a change is in the outbox already).
     pub async fn take(&self, origin: &Origin, input: Input) -> Vec<Effect> {

@@ -6,22 +6,25 @@
 
 use chrono::{DateTime, Utc};
 
-use super::alerts::{OfferButtons, SUGGESTED};
-use super::effect::{Effect, RoomTarget};
-use super::message::{ButtonId, Message};
-use super::port::Origin;
-use super::{Engine, alerts_view, views, war_room_name};
+use super::view as alerts_view;
 use crate::alerts::{AlertStatus, Notification, runbook_query};
 use crate::domain::{
     Action, AlertRecord, EventKind, Incident, IncidentNumber, NoteText, Platform, TimelineEvent,
     UserId,
 };
+use crate::engine::Alerts;
+use crate::engine::alerts::{OfferButtons, SUGGESTED};
+use crate::engine::core::Core;
+use crate::engine::effect::{Effect, RoomTarget};
+use crate::engine::message::{ButtonId, Message};
+use crate::engine::port::Origin;
+use crate::engine::{views, war_room_name};
 use crate::runbook::MatchReason;
 use crate::store::{AlertFound, AlertPlan};
 
 /// The incident as the delivery changes it, step by step, and what to tell about it.
 struct Plan<'a> {
-    engine: &'a Engine,
+    core: &'a Core,
     n: &'a Notification,
     number: IncidentNumber,
     actor: UserId,
@@ -59,7 +62,7 @@ impl Plan<'_> {
             alerts: firing.clone(),
         });
         self.post(alerts_view::firing(&self.after, &firing, self.n, opened));
-        let suggested = self.engine.settings.alerts.severity.of_group(self.n);
+        let suggested = self.core.settings.alerts.severity.of_group(self.n);
         if let Some(button) = offer
             && !opened
             && suggested < self.after.severity
@@ -72,7 +75,7 @@ impl Plan<'_> {
     /// A new incident gets the runbook its alert names attached (its steps posted), or else
     /// the runbooks that fit its alerts suggested.
     fn runbook(&mut self) {
-        let library = self.engine.settings.runbooks.clone();
+        let library = self.core.settings.runbooks.clone();
         if library.runbooks().is_empty() {
             return;
         }
@@ -120,7 +123,7 @@ impl Plan<'_> {
         if !all || !self.after.status.is_open() {
             return;
         }
-        if self.engine.settings.alerts.auto_resolve {
+        if self.core.settings.alerts.auto_resolve {
             self.resolve();
         } else if let Some(button) = offer {
             self.post(alerts_view::offer_resolve(&self.after, button));
@@ -130,12 +133,17 @@ impl Plan<'_> {
     /// Resolves the incident because every alert of its group resolved.
     fn resolve(&mut self) {
         let note = NoteText::parse("every alert of the group resolved").ok();
-        match super::changes::decide(&self.after, &Action::Resolve { note }, None) {
+        match crate::engine::incidents::changes::decide(
+            &self.after,
+            &Action::Resolve { note },
+            None,
+        ) {
             Ok(kind) => {
                 let before = self.after.clone();
                 let event = self.push(kind);
                 let told = self
-                    .engine
+                    .core
+                    .incidents()
                     .change_effects(&before, &self.after, &event, true);
                 self.effects.extend(told);
             }
@@ -171,12 +179,12 @@ fn news_of(
     picked
 }
 
-impl Engine {
+impl Alerts<'_> {
     /// What one delivery makes of the incident as the store found it: the events (alerts
     /// firing, the runbook the alerts name, alerts resolved, the resolve), the messages that
     /// tell them, and a new incident's war room and timers. Pure: called inside the store's
     /// transaction. Returns the plan and the effects that are not written to the outbox.
-    pub(super) fn plan_alerts(
+    pub(in crate::engine) fn plan_alerts(
         &self,
         origin: &Origin,
         chat: Platform,
@@ -187,11 +195,11 @@ impl Engine {
     ) -> (AlertPlan, Vec<Effect>) {
         let incident = found.incident;
         let mut plan = Plan {
-            engine: self,
+            core: self.core,
             n,
             number: incident.number,
             actor: origin.user.clone(),
-            now: self.clock.now(),
+            now: self.core.clock.now(),
             after: incident.clone(),
             events: Vec::new(),
             effects: Vec::new(),
@@ -207,12 +215,14 @@ impl Engine {
         let resolved = news_of(n, reported, &found, AlertStatus::Resolved);
         plan.resolved(resolved, buttons.resolve);
         let timers = if found.opened {
-            self.timers_for(incident)
+            self.core.escalation().timers_for(incident)
         } else {
             Vec::new()
         };
         let (outbox, now_effects) =
-            self.outbox_entries(origin, chat, Some(incident.number), plan.effects);
+            self.core
+                .delivery()
+                .outbox_entries(origin, chat, Some(incident.number), plan.effects);
         (
             AlertPlan {
                 after: plan.after,
@@ -227,8 +237,8 @@ impl Engine {
     /// What follows a new incident from alerts: its war room (opened as every war room is),
     /// and the announcement.
     fn opened(&self, incident: &Incident, chat: Platform) -> Vec<Effect> {
-        let mut effects = self.opening_effects(incident, None, false);
-        if let Some(room) = self.settings.announce_rooms.get(&chat) {
+        let mut effects = self.core.delivery().opening_effects(incident, None, false);
+        if let Some(room) = self.core.settings.announce_rooms.get(&chat) {
             let name = war_room_name(incident.number, incident.title.as_str());
             effects.push(Effect::Post {
                 room: RoomTarget::Configured(room.clone()),

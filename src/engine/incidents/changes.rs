@@ -1,39 +1,41 @@
 //! Changes to incidents: declaring one, and appending the events that change it.
 
-use super::effect::{Effect, RoomTarget};
-use super::port::Origin;
-use super::{Engine, EngineError, TURN_STRIPES, views, war_room_name};
 use crate::domain::{
     Action, EventKind, Incident, IncidentNumber, IncidentTitle, Role, Runbook, Severity, Status,
-    StepOutcome, TimelineEvent, UserId,
+    StepOutcome, TimelineEvent,
 };
-use crate::store::{OutboxEntry, StoreError, Told};
+use crate::engine::Incidents;
+use crate::engine::effect::{Effect, RoomTarget};
+use crate::engine::port::Origin;
+use crate::engine::{EngineError, views, war_room_name};
+use crate::store::Told;
 
-/// How often a command is tried again when another change to the same incident won the race.
-pub(super) const CONFLICT_RETRIES: usize = 5;
-
-impl Engine {
+impl Incidents<'_> {
     /// `declare <severity> <title…>`: opens an incident and its war room.
-    pub(super) async fn declare(
+    pub(in crate::engine) async fn declare(
         &self,
         origin: &Origin,
         severity: Severity,
         title: IncidentTitle,
     ) -> Result<Vec<Effect>, EngineError> {
-        self.settings
+        self.core
+            .settings
             .permissions
             .may_declare(&origin.user)
             .map_err(|e| EngineError::Usage(e.to_string()))?;
-        if let Some(n) = self.war_room_incident(origin).await? {
+        if let Some(n) = self.core.war_room_incident(origin).await? {
             return Err(EngineError::Usage(format!(
                 "this is the war room of {n}; declare a new incident from outside a war room, or change this one with sev or status"
             )));
         }
         let declarer = origin.user.clone();
-        let announce = self.settings.announce_rooms.get(&origin.platform);
+        let announce = self.core.settings.announce_rooms.get(&origin.platform);
         let (incident, _event) = {
             let effects_of = |incident: &Incident| {
-                let mut effects = self.opening_effects(incident, Some(&declarer), true);
+                let mut effects =
+                    self.core
+                        .delivery()
+                        .opening_effects(incident, Some(&declarer), true);
                 let name = war_room_name(incident.number, incident.title.as_str());
                 let announcement = views::announcement(incident, &name);
                 effects.push(Effect::Post {
@@ -48,37 +50,42 @@ impl Engine {
                         message: announcement,
                     });
                 }
-                let (entries, _) =
-                    self.outbox_entries(origin, origin.platform, Some(incident.number), effects);
+                let (entries, _) = self.core.delivery().outbox_entries(
+                    origin,
+                    origin.platform,
+                    Some(incident.number),
+                    effects,
+                );
                 entries
             };
-            self.store
+            self.core
+                .store
                 .declare_told(
                     &title,
                     severity,
                     &origin.user,
-                    self.clock.now(),
+                    self.core.clock.now(),
                     &Told {
                         chat: Some(origin.platform),
                         effects: &effects_of,
-                        timers: &|incident| self.timers_for(incident),
+                        timers: &|incident| self.core.escalation().timers_for(incident),
                     },
                 )
                 .await?
         };
         let n = incident.number;
         tracing::info!(incident = %n, %severity, "declared");
-        self.memo.remember_incident(incident.clone());
-        self.memo.remember_incident_chat(n, origin.platform);
-        self.outbox_changed.notify_waiters();
+        self.core.memo.remember_incident(incident.clone());
+        self.core.memo.remember_incident_chat(n, origin.platform);
+        self.core.outbox_changed.notify_waiters();
         // The timers were scheduled with the incident; a page due at once is written to the
         // outbox when it fires, after the war room's effects, so it waits behind them.
-        self.timers_changed.notify_waiters();
+        self.core.timers_changed.notify_waiters();
         Ok(Vec::new())
     }
 
     /// A change to an incident (severity, status, roles, notes, runbooks and steps).
-    pub(super) async fn change(
+    pub(in crate::engine) async fn change(
         &self,
         origin: &Origin,
         number: IncidentNumber,
@@ -87,7 +94,7 @@ impl Engine {
     ) -> Result<Vec<Effect>, EngineError> {
         let runbook = match &action {
             Action::Attach { runbook } => {
-                Some(self.settings.runbooks.get(runbook).ok_or_else(|| {
+                Some(self.core.settings.runbooks.get(runbook).ok_or_else(|| {
                     EngineError::Usage(format!(
                         "there is no runbook '{runbook}'; search with: runbook <words>"
                     ))
@@ -95,90 +102,34 @@ impl Engine {
             }
             _ => None,
         };
-        let chat = self.chat_of_incident(number, origin.platform).await?;
+        let chat = self
+            .core
+            .delivery()
+            .chat_of_incident(number, origin.platform)
+            .await?;
         let mut answers = Vec::new();
         let (_, after, event) = self
+            .core
             .append_told(
                 number,
                 &origin.user,
                 |incident| decide(incident, &action, runbook),
                 |before, after, event| {
                     let effects = self.change_effects(before, after, event, in_war_room);
-                    let (entries, now) = self.outbox_entries(origin, chat, Some(number), effects);
+                    let (entries, now) =
+                        self.core
+                            .delivery()
+                            .outbox_entries(origin, chat, Some(number), effects);
                     answers = now;
                     entries
                 },
             )
             .await?;
-        self.replan_timers(&after, &event).await?;
+        self.core.escalation().replan_timers(&after, &event).await?;
         Ok(answers)
     }
 
-    /// Appends the event that `decide` makes of the incident's current state, and returns the
-    /// incident before and after it. Changes to one incident take turns in this process; a
-    /// race with another replica is settled by the store's version check and tried again.
-    pub(super) async fn append(
-        &self,
-        number: IncidentNumber,
-        actor: &UserId,
-        decide: impl Fn(&Incident) -> Result<EventKind, EngineError>,
-    ) -> Result<(Incident, Incident, TimelineEvent), EngineError> {
-        self.append_told(number, actor, decide, |_, _, _| Vec::new())
-            .await
-    }
-
-    /// Like [`Engine::append`], and writes what `told` makes of the change (the incident
-    /// before, after, and the event) to the outbox in the same transaction.
-    pub(super) async fn append_told(
-        &self,
-        number: IncidentNumber,
-        actor: &UserId,
-        decide: impl Fn(&Incident) -> Result<EventKind, EngineError>,
-        mut told: impl FnMut(&Incident, &Incident, &TimelineEvent) -> Vec<OutboxEntry>,
-    ) -> Result<(Incident, Incident, TimelineEvent), EngineError> {
-        let _turn = self.turns[number.0 as usize % TURN_STRIPES].lock().await;
-        let mut attempt = 0;
-        loop {
-            // The remembered state spares a read; if it is stale, the store's version check
-            // refuses the write (or a refusal is double-checked) and the incident is read afresh.
-            let (incident, fresh) = match self.memo.incident(number) {
-                Some(remembered) => (remembered, false),
-                None => (self.load(number).await?, true),
-            };
-            let kind = match decide(&incident) {
-                Ok(kind) => kind,
-                Err(EngineError::Refused(_)) if !fresh => {
-                    self.memo.forget_incident(number);
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let event = incident.event(kind, actor.clone(), self.clock.now());
-            let mut after = incident.clone();
-            after.apply(&event);
-            let entries = told(&incident, &after, &event);
-            match self.store.record_told(&after, &event, &entries).await {
-                Ok(()) => {
-                    self.memo.remember_incident(after.clone());
-                    if !entries.is_empty() {
-                        self.outbox_changed.notify_waiters();
-                    }
-                    return Ok((incident, after, event));
-                }
-                Err(StoreError::Conflict(_)) if attempt < CONFLICT_RETRIES => {
-                    attempt += 1;
-                    self.memo.forget_incident(number);
-                    tracing::debug!(%number, attempt, "the incident moved on elsewhere; trying again");
-                }
-                Err(e) => {
-                    self.memo.forget_incident(number);
-                    return Err(e.into());
-                }
-            }
-        }
-    }
-
-    pub(super) fn change_effects(
+    pub(in crate::engine) fn change_effects(
         &self,
         before: &Incident,
         after: &Incident,
@@ -240,7 +191,7 @@ fn card_changes(before: &Incident, after: &Incident) -> bool {
 
 /// Decides what a change does to an incident, by the domain's rules. `runbook` is the library's
 /// runbook that an attach names.
-pub(super) fn decide(
+pub(in crate::engine) fn decide(
     incident: &Incident,
     action: &Action,
     runbook: Option<&Runbook>,

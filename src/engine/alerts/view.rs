@@ -1,9 +1,11 @@
 //! The messages alerts post in a war room: the alerts with their labels and annotations, and
 //! the offer to resolve once they all resolved. Pure functions.
 
-use super::message::{Block, Button, ButtonId, ButtonRole, ButtonStyle, Control, Message, Span};
 use crate::alerts::Notification;
 use crate::domain::{ALERTNAME_LABEL, AlertRecord, Incident, Severity};
+use crate::engine::message::{
+    Block, Button, ButtonId, ButtonRole, ButtonStyle, Control, Message, Span,
+};
 
 /// How many alerts one message shows in full; the rest are counted.
 const SHOWN_ALERTS: usize = 10;

@@ -1,30 +1,31 @@
 //! Runbooks in an incident: suggesting them, searching, attaching, and the message that shows
 //! their steps with Done and Skip buttons.
 
-use super::effect::{Effect, RoomTarget};
-use super::message::{Block, Button, ButtonRole, ButtonStyle, Control, Message, Span};
-use super::{Engine, EngineError};
+use crate::engine::EngineError;
+use crate::engine::effect::{Effect, RoomTarget};
+use crate::engine::message::{Block, Button, ButtonRole, ButtonStyle, Control, Message, Span};
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
     Action, AttachedRunbook, Command, Incident, IncidentNumber, NoteText, Section, StepState,
     UserId,
 };
+use crate::engine::Incidents;
 use crate::runbook::{Match, MatchReason, Query};
 use crate::store::StoreError;
 
 /// How many runbooks a suggestion or search shows.
 const SHOWN_MATCHES: usize = 3;
 
-impl Engine {
+impl Incidents<'_> {
     /// The suggestion posted in a new war room: the runbooks that fit the title, with Attach
     /// buttons. `None` when there are no runbooks at all.
-    pub(super) async fn suggestions(
+    pub(in crate::engine) async fn suggestions(
         &self,
         incident: &Incident,
         query: Option<&Query>,
     ) -> Result<Option<Message>, StoreError> {
-        if self.settings.runbooks.runbooks().is_empty() {
+        if self.core.settings.runbooks.runbooks().is_empty() {
             return Ok(None);
         }
         let by_title = Query {
@@ -32,6 +33,7 @@ impl Engine {
             ..Query::default()
         };
         let matches = self
+            .core
             .settings
             .runbooks
             .best(query.unwrap_or(&by_title), SHOWN_MATCHES);
@@ -41,16 +43,16 @@ impl Engine {
     }
 
     /// `runbook [query]`: the best matches for the words, or for the incident's title.
-    pub(super) async fn search(
+    pub(in crate::engine) async fn search(
         &self,
-        origin: &super::port::Origin,
+        origin: &crate::engine::port::Origin,
         named: Option<IncidentNumber>,
         words: Option<String>,
     ) -> Result<Vec<Effect>, EngineError> {
         let here = match named {
-            Some(n) => Some(self.load(n).await?),
-            None => match self.war_room_incident(origin).await? {
-                Some(n) => Some(self.load(n).await?),
+            Some(n) => Some(self.core.load(n).await?),
+            None => match self.core.war_room_incident(origin).await? {
+                Some(n) => Some(self.core.load(n).await?),
                 None => None,
             },
         };
@@ -63,7 +65,7 @@ impl Engine {
                 ));
             }
         };
-        if self.settings.runbooks.runbooks().is_empty() {
+        if self.core.settings.runbooks.runbooks().is_empty() {
             return Err(EngineError::Usage(
                 "no runbooks are loaded; see runbook_dirs in the configuration".into(),
             ));
@@ -72,7 +74,7 @@ impl Engine {
             text: text.clone(),
             ..Query::default()
         };
-        let matches = self.settings.runbooks.best(&query, SHOWN_MATCHES);
+        let matches = self.core.settings.runbooks.best(&query, SHOWN_MATCHES);
         let target = here
             .as_ref()
             .filter(|i| i.status.is_open())
@@ -84,7 +86,7 @@ impl Engine {
         }])
     }
 
-    pub(super) async fn matches_message(
+    pub(in crate::engine) async fn matches_message(
         &self,
         attach_to: Option<IncidentNumber>,
         matches: &[Match],
@@ -105,6 +107,7 @@ impl Engine {
                 MatchReason::Text => format!("score {:.1}", m.score),
             };
             let steps = self
+                .core
                 .settings
                 .runbooks
                 .get(&m.id)
@@ -128,7 +131,7 @@ impl Engine {
                     };
                     let rank = i as u32 + 1;
                     let attach = Button::new(
-                        self.button(command).await?,
+                        self.core.button(command).await?,
                         ButtonRole::Attach { rank },
                         format!("Attach {rank}"),
                     );
@@ -148,7 +151,7 @@ impl Engine {
     }
 
     /// The message of an attached runbook: its steps by section, Done and Skip on each open one.
-    pub(super) async fn runbook_message(
+    pub(in crate::engine) async fn runbook_message(
         &self,
         incident: &Incident,
         runbook_id: &str,
@@ -185,7 +188,7 @@ impl Engine {
                 match &attached.states[index] {
                     StepState::Pending => {
                         let mut controls = Vec::new();
-                        if step.command.is_some() && self.settings.actions.is_some() {
+                        if step.command.is_some() && self.core.settings.actions.is_some() {
                             let run = Command {
                                 incident: Some(incident.number),
                                 action: Action::Run {
@@ -193,7 +196,8 @@ impl Engine {
                                     params: Default::default(),
                                 },
                             };
-                            controls.push(Control::Button(self.command_button(run, "Run").await?));
+                            controls
+                                .push(Control::Button(self.core.command_button(run, "Run").await?));
                         }
                         controls.push(self.step_button(incident.number, number, true).await?);
                         controls.push(self.step_button(incident.number, number, false).await?);
@@ -232,6 +236,7 @@ impl Engine {
             action,
         };
         let button = self
+            .core
             .command_button(command, if done { "Done" } else { "Skip" })
             .await?;
         Ok(Control::Button(if done {

@@ -2,12 +2,11 @@
 //! alerts go on the timeline, the runbook that lists its alert is attached, and resolved
 //! alerts are noted and offer (or, when configured, do) the resolve.
 
+mod plan;
+pub(in crate::engine) mod view;
+
 use std::collections::BTreeMap;
 
-use super::changes::CONFLICT_RETRIES;
-use super::effect::Effect;
-use super::port::Origin;
-use super::{Engine, EngineError, TURN_STRIPES};
 use crate::alerts::{
     AlertStatus, GroupDecision, Notification, SeverityRules, decide, label_params, states, title,
 };
@@ -15,23 +14,28 @@ use crate::domain::{
     Action, CommandTemplate, EventKind, Incident, IncidentNumber, NoteText, Platform, Status,
     UserId,
 };
+use crate::engine::EngineError;
+use crate::engine::core::CONFLICT_RETRIES;
+use crate::engine::effect::Effect;
+use crate::engine::port::Origin;
 use crate::store::{
     AlertFound, AlertIntake, AlertIntakeOutcome, AlertPlan, AlertTarget, StoreError,
 };
 
-use super::ActionSettings;
+use crate::engine::ActionSettings;
+use crate::engine::core::Core;
 
 /// The buttons a delivery may offer, made before its transaction.
 #[derive(Debug, Clone, Copy, Default)]
-pub(super) struct OfferButtons {
+pub(in crate::engine) struct OfferButtons {
     /// Raise the severity to the alerts'.
-    pub(super) severity: Option<super::message::ButtonId>,
+    pub(in crate::engine) severity: Option<crate::engine::message::ButtonId>,
     /// Resolve the incident.
-    pub(super) resolve: Option<super::message::ButtonId>,
+    pub(in crate::engine) resolve: Option<crate::engine::message::ButtonId>,
 }
 
 /// How many runbooks are suggested when no runbook lists the alert.
-pub(super) const SUGGESTED: usize = 3;
+pub(in crate::engine) const SUGGESTED: usize = 3;
 
 /// What the engine needs to know about alerts, from the configuration.
 #[derive(Debug, Clone, Default)]
@@ -62,12 +66,25 @@ pub fn alertmanager_actor() -> UserId {
     UserId::parse("alertmanager").expect("a valid user id")
 }
 
-impl Engine {
+/// The alerts service: notifications from monitoring become incidents and their updates.
+#[derive(Clone, Copy)]
+pub struct Alerts<'a> {
+    pub(in crate::engine) core: &'a Core,
+}
+
+impl Core {
+    /// The alerts service over this core.
+    pub(in crate::engine) fn alerts(&self) -> Alerts<'_> {
+        Alerts { core: self }
+    }
+}
+
+impl Alerts<'_> {
     /// Acts on one Alertmanager notification. What is recorded is recorded before the effects
     /// are returned; a failure is one sentence (and the cause in the log), so that the sender
     /// can try again: deliveries are idempotent.
     #[tracing::instrument(skip_all, fields(group = %notification.group_key, status = ?notification.status))]
-    pub async fn receive_alerts(
+    pub async fn receive(
         &self,
         origin: &Origin,
         notification: &Notification,
@@ -84,13 +101,13 @@ impl Engine {
         origin: &Origin,
         n: &Notification,
     ) -> Result<(AlertOutcome, Vec<Effect>), EngineError> {
-        let rules = &self.settings.alerts.severity;
+        let rules = &self.core.settings.alerts.severity;
         let params = label_params(n, &rules.label);
         let reported: Vec<(String, bool)> = states(n)
             .into_iter()
             .map(|(fp, status)| (fp, status == AlertStatus::Firing))
             .collect();
-        let known = self.store.alert_group(&n.group_key).await?;
+        let known = self.core.store.alert_group(&n.group_key).await?;
         let open = known.filter(|g| g.open).map(|g| g.incident);
         let mut number = match decide(n.status, open) {
             GroupDecision::Ignore => {
@@ -113,11 +130,16 @@ impl Engine {
                 None => OfferButtons::default(),
             };
             let chat = match number {
-                Some(number) => self.chat_of_incident(number, origin.platform).await?,
+                Some(number) => {
+                    self.core
+                        .delivery()
+                        .chat_of_incident(number, origin.platform)
+                        .await?
+                }
                 None => origin.platform,
             };
             let _turn = match number {
-                Some(number) => Some(self.turns[number.0 as usize % TURN_STRIPES].lock().await),
+                Some(number) => Some(self.core.turn(number).await),
                 None => None,
             };
             let intake = AlertIntake {
@@ -134,7 +156,7 @@ impl Engine {
                 },
                 states: &reported,
                 chat,
-                at: self.clock.now(),
+                at: self.core.clock.now(),
             };
             let answers = std::sync::Mutex::new(Vec::new());
             let planner = |found: AlertFound<'_>| {
@@ -142,7 +164,7 @@ impl Engine {
                 *answers.lock().unwrap_or_else(|e| e.into_inner()) = now;
                 plan
             };
-            let recorded = self.store.receive_alert_group(&intake, &planner).await;
+            let recorded = self.core.store.receive_alert_group(&intake, &planner).await;
             match recorded {
                 Ok(AlertIntakeOutcome::OpenElsewhere(found)) if attempt < CONFLICT_RETRIES => {
                     attempt += 1;
@@ -177,12 +199,12 @@ impl Engine {
                 }
                 Err(StoreError::Conflict(n)) if attempt < CONFLICT_RETRIES => {
                     attempt += 1;
-                    self.memo.forget_incident(n);
+                    self.core.memo.forget_incident(n);
                     tracing::debug!(incident = %n, attempt, "the incident moved on elsewhere; trying again");
                 }
                 Err(e) => {
                     if let Some(number) = number {
-                        self.memo.forget_incident(number);
+                        self.core.memo.forget_incident(number);
                     }
                     return Err(e.into());
                 }
@@ -224,18 +246,18 @@ impl Engine {
             }
         }
         if plan.events.is_empty() && !opened {
-            self.memo.remember_incident(before.clone());
+            self.core.memo.remember_incident(before.clone());
         } else {
-            self.memo.remember_incident(plan.after.clone());
+            self.core.memo.remember_incident(plan.after.clone());
         }
         if opened {
-            self.memo.remember_incident_chat(number, chat);
+            self.core.memo.remember_incident_chat(number, chat);
         }
         if !plan.outbox.is_empty() {
-            self.outbox_changed.notify_waiters();
+            self.core.outbox_changed.notify_waiters();
         }
         if !plan.timers.is_empty() {
-            self.timers_changed.notify_waiters();
+            self.core.timers_changed.notify_waiters();
         }
         if let Some(resolved) = plan.events.iter().find(|e| {
             matches!(
@@ -246,7 +268,10 @@ impl Engine {
                 }
             )
         }) {
-            self.replan_timers(&plan.after, resolved).await?;
+            self.core
+                .escalation()
+                .replan_timers(&plan.after, resolved)
+                .await?;
         }
         Ok((outcome, answers))
     }
@@ -260,35 +285,37 @@ impl Engine {
     ) -> Result<OfferButtons, EngineError> {
         let mut buttons = OfferButtons::default();
         if n.status == AlertStatus::Firing {
-            let severity = self.settings.alerts.severity.of_group(n);
+            let severity = self.core.settings.alerts.severity.of_group(n);
             // Only when the alerts are worse than the incident as last seen (the plan checks
             // again against the incident in its transaction).
-            let current = match self.memo.incident(number) {
+            let current = match self.core.memo.incident(number) {
                 Some(current) => current,
-                None => self.load(number).await?,
+                None => self.core.load(number).await?,
             };
             if severity >= current.severity || !current.status.is_open() {
                 return Ok(buttons);
             }
             buttons.severity = Some(
-                self.button(crate::domain::Command {
-                    incident: Some(number),
-                    action: Action::Severity {
-                        severity,
-                        reason: NoteText::parse("the alerts are worse").ok(),
-                    },
-                })
-                .await?,
+                self.core
+                    .button(crate::domain::Command {
+                        incident: Some(number),
+                        action: Action::Severity {
+                            severity,
+                            reason: NoteText::parse("the alerts are worse").ok(),
+                        },
+                    })
+                    .await?,
             );
-        } else if !self.settings.alerts.auto_resolve {
+        } else if !self.core.settings.alerts.auto_resolve {
             buttons.resolve = Some(
-                self.button(crate::domain::Command {
-                    incident: Some(number),
-                    action: Action::Resolve {
-                        note: NoteText::parse("the alerts resolved").ok(),
-                    },
-                })
-                .await?,
+                self.core
+                    .button(crate::domain::Command {
+                        incident: Some(number),
+                        action: Action::Resolve {
+                            note: NoteText::parse("the alerts resolved").ok(),
+                        },
+                    })
+                    .await?,
             );
         }
         Ok(buttons)
@@ -298,7 +325,7 @@ impl Engine {
     /// for the parameters that neither the configuration nor the responder gives. A label
     /// value must pass the same rules as a value a person types; one that does not is left
     /// out (and the responder is asked for it).
-    pub(super) async fn alert_values(
+    pub(in crate::engine) async fn alert_values(
         &self,
         number: IncidentNumber,
         template: &CommandTemplate,
@@ -309,7 +336,7 @@ impl Engine {
         if wanted.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let labels = self.store.alert_params(number).await?;
+        let labels = self.core.store.alert_params(number).await?;
         let mut values = BTreeMap::new();
         for name in wanted {
             let Some(value) = labels.get(&name) else {

@@ -1,23 +1,23 @@
 //! Carrying out effects through a chat port, and remembering what the chat made (rooms, cards).
 
-use super::Engine;
-use super::delivery::{describe, durable};
-use super::effect::{Effect, RoomTarget};
-use super::message::Message;
-use super::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
 use crate::domain::{IncidentNumber, RequestId};
+use crate::engine::Delivery;
+use crate::engine::delivery::{describe, durable};
+use crate::engine::effect::{Effect, RoomTarget};
+use crate::engine::message::Message;
+use crate::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
 use crate::store::{StoreError, StoredCard, StoredRoom};
 
 /// Why one effect could not be carried out.
 #[derive(Debug, thiserror::Error)]
-pub(super) enum DispatchError {
+pub(in crate::engine) enum DispatchError {
     #[error(transparent)]
     Chat(#[from] ChatError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-impl Engine {
+impl Delivery<'_> {
     /// Carries out what a command came to. Effects that must reach the chat whatever happens
     /// (a change's messages, pages, war rooms) are written to the outbox for the chat's delivery
     /// worker, unless the change wrote them there already; answers to the person who asked and
@@ -85,7 +85,7 @@ impl Engine {
         }
         if let Err(e) = self.enqueue(origin, effects).await {
             tracing::error!(error = ?e, "effects could not be written to the outbox");
-            let notice = Message::text(self.explain(super::EngineError::Store(e)));
+            let notice = Message::text(self.core.explain(crate::engine::EngineError::Store(e)));
             if let Err(e) = port.reply_privately(origin, &notice).await {
                 tracing::warn!(error = ?e, "could not report a failed effect");
             }
@@ -107,7 +107,7 @@ impl Engine {
 
     /// Carries out one effect through `port`; returns the id of what the chat made (a room, a
     /// message), when it made something.
-    pub(super) async fn carry_out(
+    pub(in crate::engine) async fn carry_out(
         &self,
         port: &dyn ChatPort,
         origin: &Origin,
@@ -127,9 +127,11 @@ impl Engine {
             Effect::PostCard { incident } => return self.post_card(port, *incident).await,
             Effect::UpdateCard { incident } => return self.update_card(port, *incident).await,
             Effect::RunAction { request } => {
-                self.run_request(*request, origin)
+                self.core
+                    .actions()
+                    .run_request(*request, origin)
                     .await
-                    .map_err(|e| ChatError::Refused(self.explain(e)))?;
+                    .map_err(|e| ChatError::Refused(self.core.explain(e)))?;
             }
             Effect::PostOutput { request, message } => {
                 return self.post_output(port, origin, *request, message).await;
@@ -138,10 +140,15 @@ impl Engine {
                 let Some(room) = self.war_room(port, *incident).await? else {
                     return Ok(None);
                 };
-                let Some(current) = self.store.incident(*incident).await? else {
+                let Some(current) = self.core.store.incident(*incident).await? else {
                     return Ok(None);
                 };
-                if let Some(message) = self.suggestions(&current, query.as_ref()).await? {
+                if let Some(message) = self
+                    .core
+                    .incidents()
+                    .suggestions(&current, query.as_ref())
+                    .await?
+                {
                     port.post(&room, &message).await?;
                 }
             }
@@ -192,10 +199,12 @@ impl Engine {
             id: room.id.clone(),
             name: room.name.clone(),
         };
-        self.store
+        self.core
+            .store
             .bind_war_room(port.platform(), incident, &stored)
             .await?;
-        self.memo
+        self.core
+            .memo
             .remember_room_of(port.platform(), incident, room.clone());
         Ok(Some(room.id))
     }
@@ -206,10 +215,10 @@ impl Engine {
         port: &dyn ChatPort,
         incident: IncidentNumber,
     ) -> Result<Option<String>, DispatchError> {
-        let Some(stored) = self.store.card(port.platform(), incident).await? else {
+        let Some(stored) = self.core.store.card(port.platform(), incident).await? else {
             return Ok(None);
         };
-        let Some(current) = self.store.incident(incident).await? else {
+        let Some(current) = self.core.store.incident(incident).await? else {
             return Ok(None);
         };
         let card = self.card(&current).await?;
@@ -236,7 +245,7 @@ impl Engine {
         if let Some(parent) = self.runbook_message_of(port, request).await? {
             return Ok(Some(port.reply_in_thread(&parent, message).await?.id));
         }
-        let war_room = match self.store.action_request(request).await? {
+        let war_room = match self.core.store.action_request(request).await? {
             Some(found) => self.war_room(port, found.incident).await?,
             None => None,
         };
@@ -255,16 +264,22 @@ impl Engine {
         runbook: &str,
     ) -> Result<(), DispatchError> {
         let stored = self
+            .core
             .store
             .runbook_message(port.platform(), incident, runbook)
             .await?;
         let Some(stored) = stored else {
             return Ok(());
         };
-        let Some(current) = self.store.incident(incident).await? else {
+        let Some(current) = self.core.store.incident(incident).await? else {
             return Ok(());
         };
-        let Some(message) = self.runbook_message(&current, runbook).await? else {
+        let Some(message) = self
+            .core
+            .incidents()
+            .runbook_message(&current, runbook)
+            .await?
+        else {
             return Ok(());
         };
         let target = MessageRef {
@@ -288,12 +303,13 @@ impl Engine {
         let Some(room) = self.war_room(port, incident).await? else {
             return Ok(None);
         };
-        let Some(current) = self.store.incident(incident).await? else {
+        let Some(current) = self.core.store.incident(incident).await? else {
             return Ok(None);
         };
         let card = self.card(&current).await?;
         let posted = port.post(&room, &card).await?;
-        self.store
+        self.core
+            .store
             .save_card(
                 port.platform(),
                 incident,
@@ -318,14 +334,20 @@ impl Engine {
         let Some(room) = self.war_room(port, incident).await? else {
             return Ok(());
         };
-        let Some(current) = self.store.incident(incident).await? else {
+        let Some(current) = self.core.store.incident(incident).await? else {
             return Ok(());
         };
-        let Some(message) = self.runbook_message(&current, runbook).await? else {
+        let Some(message) = self
+            .core
+            .incidents()
+            .runbook_message(&current, runbook)
+            .await?
+        else {
             return Ok(());
         };
         let posted = port.post(&room, &message).await?;
-        self.store
+        self.core
+            .store
             .save_runbook_message(
                 port.platform(),
                 incident,
@@ -345,16 +367,17 @@ impl Engine {
         port: &dyn ChatPort,
         request: crate::domain::RequestId,
     ) -> Result<Option<MessageRef>, StoreError> {
-        let Some(found) = self.store.action_request(request).await? else {
+        let Some(found) = self.core.store.action_request(request).await? else {
             return Ok(None);
         };
-        let Some(incident) = self.store.incident(found.incident).await? else {
+        let Some(incident) = self.core.store.incident(found.incident).await? else {
             return Ok(None);
         };
         let Some(step) = incident.numbered_steps().find(|s| s.number == found.step) else {
             return Ok(None);
         };
         let stored = self
+            .core
             .store
             .runbook_message(port.platform(), found.incident, &step.runbook.runbook.id)
             .await?;
@@ -366,23 +389,25 @@ impl Engine {
 
     /// The war room of an incident on this chat; `None` when it has none here (declared
     /// elsewhere, or its creation failed).
-    pub(super) async fn war_room(
+    pub(in crate::engine) async fn war_room(
         &self,
         port: &dyn ChatPort,
         incident: IncidentNumber,
     ) -> Result<Option<RoomRef>, StoreError> {
         let platform = port.platform();
-        if let Some(room) = self.memo.war_room(platform, incident) {
+        if let Some(room) = self.core.memo.war_room(platform, incident) {
             return Ok(Some(room));
         }
-        let Some(stored) = self.store.war_room(platform, incident).await? else {
+        let Some(stored) = self.core.store.war_room(platform, incident).await? else {
             return Ok(None);
         };
         let room = RoomRef {
             id: stored.id,
             name: stored.name,
         };
-        self.memo.remember_room_of(platform, incident, room.clone());
+        self.core
+            .memo
+            .remember_room_of(platform, incident, room.clone());
         Ok(Some(room))
     }
 

@@ -3,16 +3,17 @@
 
 use chrono::{DateTime, Utc};
 
-use super::effect::Effect;
-use super::message::ButtonId;
-use super::port::Origin;
-use super::{Engine, EngineError};
 use crate::domain::{Action, CommandTemplate, EventKind, NoteText, UserId};
+use crate::engine::EngineError;
+use crate::engine::Incidents;
+use crate::engine::effect::Effect;
+use crate::engine::message::ButtonId;
+use crate::engine::port::Origin;
 
-impl Engine {
+impl Incidents<'_> {
     /// Puts a chat message on the timeline of the war room it was written in, with its author
     /// and its time; `origin.user` is whoever pinned it. Outside a war room it does nothing.
-    pub(super) async fn quote(
+    pub(in crate::engine) async fn quote(
         &self,
         origin: &Origin,
         author: UserId,
@@ -20,7 +21,7 @@ impl Engine {
         text: &str,
     ) -> Vec<Effect> {
         let result = async {
-            let Some(number) = self.war_room_incident(origin).await? else {
+            let Some(number) = self.core.war_room_incident(origin).await? else {
                 return Ok(Vec::new());
             };
             let text = NoteText::parse(text).map_err(|e| EngineError::Usage(e.to_string()))?;
@@ -29,7 +30,8 @@ impl Engine {
                 said_at,
                 text,
             };
-            self.append(number, &origin.user, |_| Ok(kind.clone()))
+            self.core
+                .append(number, &origin.user, |_| Ok(kind.clone()))
                 .await?;
             Ok::<_, EngineError>(vec![Effect::reply(format!(
                 "Pinned to {number}'s timeline."
@@ -37,20 +39,20 @@ impl Engine {
         };
         match result.await {
             Ok(effects) => effects,
-            Err(e) => vec![Effect::reply(self.explain(e))],
+            Err(e) => vec![Effect::reply(self.core.explain(e))],
         }
     }
 
     /// The parameters a person must still give for the Run button `id` (those the
     /// configuration does not fill); empty for any other button or when nothing is missing.
     pub async fn missing_parameters(&self, id: ButtonId) -> Vec<String> {
-        let Ok(Some(command)) = self.store.button(id.0).await else {
+        let Ok(Some(command)) = self.core.store.button(id.0).await else {
             return Vec::new();
         };
         let (Action::Run { step, .. }, Some(number)) = (&command.action, command.incident) else {
             return Vec::new();
         };
-        let Ok(Some(incident)) = self.store.incident(number).await else {
+        let Ok(Some(incident)) = self.core.store.incident(number).await else {
             return Vec::new();
         };
         let Some(found) = incident.numbered_steps().find(|s| s.number == *step) else {
@@ -62,7 +64,7 @@ impl Engine {
         let Ok(template) = CommandTemplate::parse(&text) else {
             return Vec::new();
         };
-        let Some(actions) = &self.settings.actions else {
+        let Some(actions) = &self.core.settings.actions else {
             return Vec::new();
         };
         template

@@ -1,0 +1,116 @@
+//! What escalation says: the page in the war room, the page sent to each person, the
+//! status-update reminder and the `oncall` answer.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::domain::{Incident, Resolved, Rotation};
+use crate::engine::message::{Block, Message, Span};
+
+/// `5m`, `1h 05m`, for messages.
+fn span(d: Duration) -> String {
+    let minutes = d.num_minutes();
+    if minutes < 60 {
+        format!("{minutes}m")
+    } else {
+        format!("{}h {:02}m", minutes / 60, minutes % 60)
+    }
+}
+
+/// The war room's line for a page of `level` at `now`: whom it pages, the aliases no one is on
+/// call for, and when it was due if it fires `late` (its due time and by how much).
+pub(super) fn page_notice(
+    incident: &Incident,
+    level: u32,
+    now: DateTime<Utc>,
+    resolved: &Resolved,
+    late: Option<(DateTime<Utc>, Duration)>,
+) -> Message {
+    let waited = span(now - incident.declared_at);
+    let mut spans = vec![
+        Span::Bold(format!("Paging level {level}")),
+        Span::Text(format!(
+            " for {} ({}, not acknowledged after {waited}): ",
+            incident.number, incident.severity
+        )),
+    ];
+    let mut first = true;
+    let mut separate = |spans: &mut Vec<Span>| {
+        if !std::mem::take(&mut first) {
+            spans.push(Span::Text(", ".into()));
+        }
+    };
+    for person in &resolved.people {
+        separate(&mut spans);
+        spans.push(Span::Mention(person.clone()));
+    }
+    for group in &resolved.groups {
+        separate(&mut spans);
+        spans.push(Span::Group(group.clone()));
+    }
+    if !resolved.unresolved.is_empty() {
+        separate(&mut spans);
+        spans.push(Span::Text(format!(
+            "no one is on call for {}",
+            resolved.unresolved.join(", ")
+        )));
+    }
+    if let Some((due_at, by)) = late {
+        spans.push(Span::Text(format!(
+            " (due {} UTC, {} late)",
+            due_at.format("%H:%M"),
+            span(by)
+        )));
+    }
+    Message::spans(spans)
+}
+
+/// The message a paged person gets.
+pub(super) fn page_direct(incident: &Incident) -> Message {
+    Message::text(format!(
+        "You are paged for {} ({}): {}. Acknowledge in its war room with: ack",
+        incident.number, incident.severity, incident.title
+    ))
+}
+
+/// The status-update reminder, naming the commander when there is one.
+pub(super) fn reminder(incident: &Incident) -> Message {
+    let mut spans = vec![Span::Bold(format!(
+        "Status update due for {} ({} · {})",
+        incident.number, incident.severity, incident.status
+    ))];
+    if let Some(commander) = &incident.commander {
+        spans.push(Span::Text(": ".into()));
+        spans.push(Span::Mention(commander.clone()));
+        spans.push(Span::Text(", please post an update (note <text>)".into()));
+    }
+    Message {
+        blocks: vec![Block::Text(spans)],
+    }
+}
+
+/// `oncall`: who is on call at `now` in each rotation, and until when.
+pub(super) fn on_call(rotations: &[Rotation], now: DateTime<Utc>) -> Message {
+    if rotations.is_empty() {
+        return Message::text(
+            "No on-call rotations are configured; see [[rotations]] in warroom config example.",
+        );
+    }
+    let mut blocks = vec![Block::Header("On call now".into())];
+    for rotation in rotations {
+        let mut spans = vec![Span::Bold(rotation.name.clone()), Span::Text(": ".into())];
+        match rotation.on_call(now) {
+            Some(person) => spans.push(Span::Mention(person.clone())),
+            None => spans.push(Span::Text("nobody (the rotation has not started)".into())),
+        }
+        if let Some(next) = rotation.next_handoff(now) {
+            let local = next.with_timezone(&rotation.time_zone);
+            spans.push(Span::Text(format!(
+                " until {} ({})",
+                local.format("%a %Y-%m-%d %H:%M"),
+                rotation.time_zone
+            )));
+        }
+        blocks.push(Block::Text(spans));
+    }
+    Message { blocks }
+}
