@@ -82,7 +82,10 @@ impl Application {
                 .get(&chats[0].platform())
                 .unwrap_or(&config.lobby)
                 .clone();
-            Some(Arc::new(AlertWebhook::new(secrets, chats[0].clone(), room)))
+            Some(Arc::new(
+                AlertWebhook::new(secrets, chats[0].clone(), room)
+                    .with_budget(config.http.request_timeout * 3 / 4),
+            ))
         } else {
             None
         };

@@ -2,11 +2,14 @@
 //! secret path segment, compared in constant time) from the head alone, before a byte of the
 //! body is read; then refuses bodies over 1 MiB (413: a declared length at once, a longer body
 //! as soon as it passes the limit) and payloads it cannot use (400, with the reason, logged),
-//! records through
-//! the engine, carries the effects out through the chat port, and answers 503 when nothing
-//! could be recorded, so that Alertmanager tries again (deliveries are idempotent).
+//! records through the engine, carries the effects out through the chat port, and answers 503
+//! when nothing could be recorded, so that Alertmanager tries again (deliveries are
+//! idempotent). Alertmanager retries a 5xx but never a 4xx, so recording that runs out of
+//! time (a database that is slow or away) is answered 503 before the request's own time
+//! limit would answer 408.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -17,6 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use super::AppState;
+use crate::alerts::Notification;
 use crate::config::AlertSecrets;
 use crate::engine::EngineError;
 use crate::engine::alertmanager_actor;
@@ -25,11 +29,17 @@ use crate::engine::port::{ChatPort, Origin};
 /// The largest body accepted, in bytes.
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// What the webhook needs: its secrets, the chat to act in, and the origin its effects carry.
+/// How long recording a delivery may take by default: three quarters of the default
+/// `http.request_timeout`.
+const DEFAULT_BUDGET: Duration = Duration::from_secs(22);
+
+/// What the webhook needs: its secrets, the chat to act in, the origin its effects carry, and
+/// how long recording one delivery may take.
 pub struct AlertWebhook {
     secrets: AlertSecrets,
     port: Arc<dyn ChatPort>,
     origin: Origin,
+    budget: Duration,
 }
 
 impl AlertWebhook {
@@ -45,7 +55,16 @@ impl AlertWebhook {
             secrets,
             port,
             origin,
+            budget: DEFAULT_BUDGET,
         }
+    }
+
+    /// Gives recording (and carrying out the answers) at most `budget` from the request's
+    /// arrival; after it the delivery is answered 503, to be sent again. `serve` gives three
+    /// quarters of `http.request_timeout`, so that this answer comes before that limit's 408.
+    pub fn with_budget(mut self, budget: Duration) -> AlertWebhook {
+        self.budget = budget;
+        self
     }
 
     /// Whether the request carries a configured secret: the bearer token, or the path segment.
@@ -139,6 +158,7 @@ async fn receive(
     path_secret: Option<&str>,
     body: Body,
 ) -> Response {
+    let arrived = tokio::time::Instant::now();
     let Some(webhook) = state.alerts.as_ref() else {
         return refuse(
             StatusCode::NOT_FOUND,
@@ -159,6 +179,7 @@ async fn receive(
             return refuse(status, &reason);
         }
     };
+    let deadline = arrived + webhook.budget;
     let notification = match crate::alerts::parse(&body) {
         Ok(n) => n,
         Err(e) => {
@@ -166,12 +187,28 @@ async fn receive(
             return refuse(StatusCode::BAD_REQUEST, &e.to_string());
         }
     };
+    let work = record(&state, webhook, &notification);
+    match tokio::time::timeout_at(deadline, work).await {
+        Ok(answer) => answer,
+        Err(_) => {
+            tracing::warn!(budget = ?webhook.budget, "an Alertmanager delivery ran out of time; asking for it again");
+            let mut answer = refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the delivery could not be recorded in time (the database is slow or away); send it again",
+            );
+            answer
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            answer
+        }
+    }
+}
+
+/// Records one notification and carries out its answers: 200 with what happened, or the
+/// status that says why not.
+async fn record(state: &AppState, webhook: &AlertWebhook, notification: &Notification) -> Response {
     let engine = &state.engine;
-    match engine
-        .alerts()
-        .receive(&webhook.origin, &notification)
-        .await
-    {
+    match engine.alerts().receive(&webhook.origin, notification).await {
         Ok((outcome, effects)) => {
             let failed = engine
                 .delivery()
