@@ -2,6 +2,13 @@
 //! `cargo bench --bench actions`): the latency from an approval to the process start, and
 //! how many trivial read actions run per second, request to recorded result.
 
+// The tests' engine builder; the rest of their support is not needed here.
+#[allow(dead_code)]
+#[path = "../tests/it/support/engine.rs"]
+mod test_engine;
+
+use test_engine::TestEngine;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::sync::Arc;
@@ -10,13 +17,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber, ParamRules, UserId};
-use warroom::engine::clock::SystemClock;
 use warroom::engine::port::Origin;
-use warroom::engine::postmortem::PostmortemRenderer;
-use warroom::engine::{ActionSettings, Engine, Settings};
+use warroom::engine::{ActionSettings, Settings};
 use warroom::executor::{ExecutorSettings, ProcessExecutor};
 use warroom::runbook::{Library, import_markdown};
-use warroom::store::Store;
 
 const RUNBOOK: &str = "---\nid: bench\ntitle: Bench actions\nalerts: [BenchAlert]\n---\n\n# Bench actions\n\n## Mitigation\n```sh action=stamp risk=write\n# Print the start time\ndate +%s%N\n```\n\n## Diagnosis\n```sh action=nothing risk=read\n# Do nothing\ntrue\n```\n";
 
@@ -44,7 +48,6 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let store = Store::connect(&url).await.expect("store");
     let imported = import_markdown("bench.md", RUNBOOK);
     let executor = Arc::new(ProcessExecutor::new(ExecutorSettings {
         allowed_programs: vec!["date".into(), "true".into()],
@@ -63,16 +66,14 @@ async fn main() {
         rules: Arc::new(ParamRules::new(&BTreeMap::new()).expect("rules")),
         executor,
     };
-    let engine = Engine::new(
-        store,
-        Arc::new(SystemClock),
-        Settings {
+    let engine = TestEngine::url(&url)
+        .settings(Settings {
             runbooks: Arc::new(Library::new(imported.runbooks)),
             actions: Some(actions),
             ..Settings::default()
-        },
-        PostmortemRenderer::new(None).expect("template"),
-    );
+        })
+        .build()
+        .await;
     let chat = ConsoleChat::new(Box::new(io::sink()), "warroom");
     let alice = origin("alice", "lobby");
     for text in ["declare p1 bench", "runbook INC-1 attach bench"] {

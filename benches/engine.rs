@@ -3,6 +3,13 @@
 //!   `WARROOM_TEST_POSTGRES_URL` is set) on PostgreSQL, alone and with the console port;
 //! - post-mortem render time for an incident with 10,000 timeline events.
 
+// The tests' engine builder; the rest of their support is not needed here.
+#[allow(dead_code)]
+#[path = "../tests/it/support/engine.rs"]
+mod test_engine;
+
+use test_engine::TestEngine;
+
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,24 +21,11 @@ use warroom::domain::Platform;
 use warroom::domain::{
     EventKind, Incident, IncidentNumber, IncidentTitle, NoteText, Severity, UserId,
 };
-use warroom::engine::clock::SystemClock;
 use warroom::engine::port::Origin;
 use warroom::engine::postmortem::PostmortemRenderer;
-use warroom::engine::{Engine, Settings};
-use warroom::store::Store;
 
 const COMMANDS: usize = 5_000;
 const INCIDENTS: usize = 20;
-
-async fn engine(url: &str) -> Engine {
-    let store = Store::connect(url).await.expect("open the bench database");
-    Engine::new(
-        store,
-        Arc::new(SystemClock),
-        Settings::default(),
-        PostmortemRenderer::new(None).expect("built-in template"),
-    )
-}
 
 fn origin(room: &str, user: &str) -> Origin {
     Origin {
@@ -52,7 +46,7 @@ fn command(i: usize) -> String {
 }
 
 async fn commands_per_second(name: &str, url: &str) {
-    let engine = engine(url).await;
+    let engine = TestEngine::url(url).build().await;
     let chat = ConsoleChat::new(Box::new(io::sink()), "warroom");
     // Declare the incidents and open their war rooms through the console port.
     let mut rooms = Vec::new();

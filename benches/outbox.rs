@@ -14,19 +14,22 @@
 //! claims and marks and the engine's lookups. SQLite file, and PostgreSQL when
 //! `WARROOM_TEST_POSTGRES_URL` is set (a fresh database per run on that server).
 
-use std::sync::Arc;
+// The tests' engine builder; the rest of their support is not needed here.
+#[allow(dead_code)]
+#[path = "../tests/it/support/engine.rs"]
+mod test_engine;
+
+use test_engine::{TestEngine, simulated_clock};
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use chrono::{TimeZone, Utc};
 use sqlx::{AssertSqlSafe, Connection, Executor};
 use warroom::domain::{Platform, UserId};
-use warroom::engine::clock::{Clock, SimulatedClock};
+use warroom::engine::clock::Clock;
 use warroom::engine::message::{FileUpload, Message};
 use warroom::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
-use warroom::engine::postmortem::PostmortemRenderer;
-use warroom::engine::{Engine, Settings};
 use warroom::store::Store;
 
 const INCIDENTS: usize = 100;
@@ -127,17 +130,11 @@ struct Outage {
 /// steps it as a worker would wait (for the time until empty).
 async fn outage(url: &str, delay: Duration, jump: bool) -> Outage {
     let store = Store::connect(url).await.expect("open the bench database");
-    let start = Utc
-        .with_ymd_and_hms(2026, 1, 5, 14, 0, 0)
-        .single()
-        .expect("time");
-    let clock = Arc::new(SimulatedClock::new(start));
-    let engine = Engine::new(
-        store.clone(),
-        clock.clone(),
-        Settings::default(),
-        PostmortemRenderer::new(None).expect("built-in template"),
-    );
+    let clock = simulated_clock();
+    let engine = TestEngine::store(store.clone())
+        .clock(clock.clone())
+        .build()
+        .await;
     let chat = FlakyChat {
         down: AtomicBool::new(true),
         delay,

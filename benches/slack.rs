@@ -23,6 +23,7 @@
 #[path = "../tests/it/support/mod.rs"]
 mod support;
 
+use support::engine::TestEngine;
 use support::fake_slack;
 use support::http_client;
 
@@ -33,9 +34,6 @@ use secrecy::SecretString;
 use tokio::sync::Barrier;
 use warroom::chat::slack::{ApiSettings, SignatureVerifier, SlackAdapter, SlackApi, SlackChat};
 use warroom::domain::Platform;
-use warroom::engine::clock::SystemClock;
-use warroom::engine::postmortem::PostmortemRenderer;
-use warroom::engine::{Engine, Settings};
 use warroom::http::{AppState, router};
 use warroom::store::Store;
 
@@ -281,12 +279,7 @@ async fn main() {
         .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let store = Store::connect(&url).await.expect("the database opens");
     let backend = store.backend();
-    let engine = Arc::new(Engine::new(
-        store.clone(),
-        Arc::new(SystemClock),
-        Settings::default(),
-        PostmortemRenderer::new(None).unwrap(),
-    ));
+    let engine = Arc::new(TestEngine::store(store.clone()).build().await);
     let fake = fake_slack::FakeSlack::start(TOKEN).await;
     fake.add_channel("C0GENERAL", "general", &[]);
     let api = SlackApi::new(

@@ -8,6 +8,13 @@
 //! four levels); `WARROOM_BENCH_MARGIN_SECS` the time left for setting them up before the first
 //! one is due (default 60).
 
+// The tests' engine builder; the rest of their support is not needed here.
+#[allow(dead_code)]
+#[path = "../tests/it/support/engine.rs"]
+mod test_engine;
+
+use test_engine::TestEngine;
+
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,10 +22,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::{IncidentTitle, Severity, TimerKind, UserId};
-use warroom::engine::clock::SystemClock;
 use warroom::engine::port::ChatPort;
-use warroom::engine::postmortem::PostmortemRenderer;
-use warroom::engine::{Engine, Settings};
 use warroom::store::Store;
 
 /// Over how long the timers come due.
@@ -116,12 +120,7 @@ async fn main() {
         );
     }
 
-    let engine = Arc::new(Engine::new(
-        store.clone(),
-        Arc::new(SystemClock),
-        Settings::default(),
-        PostmortemRenderer::new(None).expect("built-in template"),
-    ));
+    let engine = Arc::new(TestEngine::store(store.clone()).build().await);
     let port: Arc<dyn ChatPort> = Arc::new(ConsoleChat::new(Box::new(io::sink()), "warroom"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let scheduler = tokio::spawn(warroom::scheduler::run(

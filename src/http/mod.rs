@@ -5,6 +5,9 @@
 pub mod alerts;
 pub mod server;
 
+#[cfg(test)]
+pub(crate) mod router_tests;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -67,7 +67,8 @@ impl super::Store {
         .map_err(classify)
     }
 
-    /// How many deliveries are claimed (for tests and metrics).
+    /// How many deliveries are claimed. For tests only (the `testing` feature).
+    #[cfg(any(test, feature = "testing"))]
     pub async fn delivery_count(&self) -> Result<i64, StoreError> {
         with_pool!(&self.pool, p => {
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM chat_deliveries")

@@ -1,7 +1,7 @@
 //! Health and measurement queries: a cheap ping for `/healthz`, and the lateness of fired timers
-//! for the timer benchmark.
+//! for the timer benchmark (behind the `testing` feature).
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use sqlx::Connection;
 
@@ -92,13 +92,16 @@ impl Store {
     }
 
     /// How late each fired timer fired (`fired_at - due_at`), in seconds, in no particular order.
+    /// For the timer benchmark only (the `testing` feature).
+    #[cfg(any(test, feature = "testing"))]
     pub async fn timer_lateness(&self) -> Result<Vec<f64>, StoreError> {
         const FIRED: &str = "SELECT due_at, fired_at FROM timers \
                              WHERE state = 'fired' AND fired_at IS NOT NULL";
-        let rows: Vec<(DateTime<Utc>, DateTime<Utc>)> = with_pool!(&self.pool, p => {
-            sqlx::query_as(FIRED).fetch_all(p).await
-        })
-        .map_err(classify)?;
+        let rows: Vec<(chrono::DateTime<Utc>, chrono::DateTime<Utc>)> =
+            with_pool!(&self.pool, p => {
+                sqlx::query_as(FIRED).fetch_all(p).await
+            })
+            .map_err(classify)?;
         Ok(rows
             .into_iter()
             .map(|(due, fired)| (fired - due).as_seconds_f64())

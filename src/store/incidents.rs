@@ -117,7 +117,7 @@ pub struct Told<'a> {
     pub timers: &'a OpeningTimers<'a>,
 }
 
-/// See [`super::Store::declare`].
+/// See [`super::Store::declare_told`].
 pub(super) async fn declare(
     pool: &Pool,
     title: &IncidentTitle,
@@ -187,8 +187,8 @@ async fn try_declare(
     })
 }
 
-/// See [`super::Store::record`]. An event that does not belong to `incident` or does not follow
-/// its version by one is refused as a conflict too, before anything is written.
+/// See [`super::Store::record_told`]. An event that does not belong to `incident` or does not
+/// follow its version by one is refused as a conflict too, before anything is written.
 pub(super) async fn record(
     pool: &Pool,
     incident: &Incident,

@@ -185,7 +185,10 @@ impl Store {
         }
     }
 
-    /// Opens an incident with the next free number and records its declaration, atomically.
+    /// Opens an incident with the next free number and records its declaration, atomically,
+    /// with no chat, outbox entries or timers. For tests only (the `testing` feature); the
+    /// engine declares with [`Store::declare_told`].
+    #[cfg(any(test, feature = "testing"))]
     #[tracing::instrument(skip_all, fields(severity = %severity, by = %by))]
     pub async fn declare(
         &self,
@@ -202,9 +205,9 @@ impl Store {
         incidents::declare(&self.pool, title, severity, by, at, &told).await
     }
 
-    /// Like [`Store::declare`], and in the same transaction records the chat the incident
-    /// lives in, writes what `told.effects` makes of the new incident to the outbox and
-    /// schedules the timers it starts with.
+    /// Opens an incident with the next free number and records its declaration, and in the
+    /// same transaction records the chat the incident lives in, writes what `told.effects`
+    /// makes of the new incident to the outbox and schedules the timers it starts with.
     #[tracing::instrument(skip_all, fields(severity = %severity, by = %by))]
     pub async fn declare_told(
         &self,
@@ -219,6 +222,8 @@ impl Store {
 
     /// Appends `event` and saves `incident` (its state after the event), refusing with
     /// `Conflict` when the incident moved on since it was read (its version is not `event.seq - 1`).
+    /// For tests only (the `testing` feature); the engine records with [`Store::record_told`].
+    #[cfg(any(test, feature = "testing"))]
     #[tracing::instrument(skip_all, fields(incident = %incident.number, seq = event.seq, kind = event.kind.type_name()))]
     pub async fn record(
         &self,
@@ -228,7 +233,9 @@ impl Store {
         incidents::record(&self.pool, incident, event, &[]).await
     }
 
-    /// Like [`Store::record`], and writes `outbox` in the same transaction.
+    /// Appends `event` and saves `incident` (its state after the event), refusing with
+    /// `Conflict` when the incident moved on since it was read (its version is not
+    /// `event.seq - 1`), and writes `outbox` in the same transaction.
     #[tracing::instrument(skip_all, fields(incident = %incident.number, seq = event.seq, kind = event.kind.type_name(), told = outbox.len()))]
     pub async fn record_told(
         &self,

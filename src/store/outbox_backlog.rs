@@ -84,8 +84,9 @@ impl Store {
         })
     }
 
-    /// Every entry of a lane in order, with its state and what the chat made (for tests and
-    /// for looking back at what was told).
+    /// Every entry of a lane in order, with its state and what the chat made. For tests only
+    /// (the `testing` feature).
+    #[cfg(any(test, feature = "testing"))]
     pub async fn outbox_lane(
         &self,
         platform: Platform,

@@ -200,7 +200,10 @@ impl Store {
         .map_err(classify)
     }
 
-    /// Marks a claimed timer fired; only the owner of the claim can, so it fires once.
+    /// Marks a claimed timer fired; only the owner of the claim can, so it fires once. For
+    /// tests only (the `testing` feature); the scheduler marks timers with
+    /// [`Store::fire_timers`] and [`Store::mark_fired_all`].
+    #[cfg(any(test, feature = "testing"))]
     pub async fn mark_fired(
         &self,
         id: i64,

@@ -2,6 +2,7 @@
 //! second person approves, dangerous ones never; parameters that try to inject are refused or
 //! arrive as one literal argument; a request runs once however often it is pressed.
 
+use crate::support::engine::{TestEngine, simulated_clock};
 use crate::support::screen;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -9,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{TimeZone, Utc};
 use screen::Screen;
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::Platform;
@@ -17,11 +17,9 @@ use warroom::domain::{Action, Command, EventKind, IncidentNumber, ParamRules, Us
 use warroom::engine::clock::SimulatedClock;
 use warroom::engine::effect::Effect;
 use warroom::engine::port::Origin;
-use warroom::engine::postmortem::PostmortemRenderer;
 use warroom::engine::{ActionSettings, Engine, Settings};
 use warroom::executor::{DryRunExecutor, Executor, ExecutorSettings, ProcessExecutor};
 use warroom::runbook::{Library, load_paths};
-use warroom::store::Store;
 
 /// A fake kubectl (no cluster runs here) that accepts only the restart the runbook asks for.
 const FAKE_KUBECTL: &str = r#"#!/bin/sh
@@ -63,18 +61,10 @@ fn fake_bin(dir: &Path) -> PathBuf {
 
 async fn world(options: Options) -> World {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("warroom.db").display()
-    ))
-    .await
-    .unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/action-runbooks");
     let imported = load_paths(&[fixtures]);
     assert!(imported.problems.is_empty(), "{:?}", imported.problems);
-    let clock = Arc::new(SimulatedClock::new(
-        Utc.with_ymd_and_hms(2026, 1, 5, 14, 0, 0).unwrap(),
-    ));
+    let clock = simulated_clock();
     let executor: Arc<dyn Executor> = if options.dry_run {
         Arc::new(DryRunExecutor)
     } else {
@@ -126,12 +116,13 @@ async fn world(options: Options) -> World {
         },
         ..Settings::default()
     };
-    let engine = Arc::new(Engine::new(
-        store,
-        clock.clone(),
-        settings,
-        PostmortemRenderer::new(None).unwrap(),
-    ));
+    let engine = Arc::new(
+        TestEngine::sqlite(dir.path())
+            .clock(clock.clone())
+            .settings(settings)
+            .build()
+            .await,
+    );
     let screen = Screen::default();
     let chat = Arc::new(ConsoleChat::new(Box::new(screen.clone()), "warroom"));
     let world = World {

@@ -5,6 +5,7 @@
 //! approved. And a secret printed by a command (plainly or base64-encoded) never reaches the
 //! war room or the timeline.
 
+use crate::support::engine::TestEngine;
 use crate::support::postgres;
 use crate::support::screen;
 
@@ -20,13 +21,10 @@ use screen::Screen;
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber, ParamRules, UserId};
-use warroom::engine::clock::SystemClock;
 use warroom::engine::port::Origin;
-use warroom::engine::postmortem::PostmortemRenderer;
 use warroom::engine::{ActionSettings, Engine, Settings, alertmanager_actor};
 use warroom::executor::{ExecutorSettings, ProcessExecutor};
 use warroom::runbook::{Library, load_paths};
-use warroom::store::Store;
 
 const FIRING: &[u8] = include_bytes!("../fixtures/alertmanager/alertmanager-firing.json");
 
@@ -128,7 +126,6 @@ async fn world(options: Options) -> World {
         .postgres
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("warroom.db").display()));
-    let store = Store::connect(&url).await.expect("the database");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let imported = load_paths(&[
         root.join("runbooks/payment-processing-failure.md"),
@@ -204,12 +201,7 @@ async fn world(options: Options) -> World {
         actions: Some(actions),
         ..Settings::default()
     };
-    let engine = Engine::new(
-        store,
-        Arc::new(SystemClock),
-        settings,
-        PostmortemRenderer::new(None).expect("the template"),
-    );
+    let engine = TestEngine::url(&url).settings(settings).build().await;
     let screen = Screen::default();
     let chat = ConsoleChat::new(Box::new(screen.clone()), "warroom");
     World {

@@ -3,6 +3,7 @@
 //! processes. A responder's value wins over a label, the configuration wins over both, and a
 //! label value that would be unsafe as an argument is not used.
 
+use crate::support::engine::TestEngine;
 use crate::support::screen;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,13 +15,10 @@ use screen::Screen;
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::Platform;
 use warroom::domain::{IncidentNumber, ParamRules, UserId};
-use warroom::engine::clock::SystemClock;
 use warroom::engine::port::Origin;
-use warroom::engine::postmortem::PostmortemRenderer;
 use warroom::engine::{ActionSettings, Engine, Settings, alertmanager_actor};
 use warroom::executor::{ExecutorSettings, ProcessExecutor};
 use warroom::runbook::{Library, load_paths};
-use warroom::store::Store;
 
 const FIRING: &[u8] = include_bytes!("../fixtures/alertmanager/alertmanager-firing.json");
 
@@ -33,8 +31,6 @@ struct World {
 
 async fn world() -> World {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let url = format!("sqlite://{}", dir.path().join("warroom.db").display());
-    let store = Store::connect(&url).await.expect("the database");
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/action-runbooks");
     let imported = load_paths(&[fixtures]);
     let executor = ProcessExecutor::new(ExecutorSettings {
@@ -64,12 +60,10 @@ async fn world() -> World {
         actions: Some(actions),
         ..Settings::default()
     };
-    let engine = Engine::new(
-        store,
-        Arc::new(SystemClock),
-        settings,
-        PostmortemRenderer::new(None).expect("the template"),
-    );
+    let engine = TestEngine::sqlite(dir.path())
+        .settings(settings)
+        .build()
+        .await;
     let screen = Screen::default();
     let chat = ConsoleChat::new(Box::new(screen.clone()), "warroom");
     World {

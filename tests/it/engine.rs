@@ -3,16 +3,15 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::support::engine::{TestEngine, simulated_clock};
+
 use async_trait::async_trait;
-use chrono::{TimeZone, Utc};
 use warroom::domain::{EventKind, IncidentNumber, Platform, UserId};
-use warroom::engine::clock::{Clock, SimulatedClock};
+use warroom::engine::clock::Clock;
 use warroom::engine::effect::Effect;
 use warroom::engine::message::{FileUpload, Message};
 use warroom::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
-use warroom::engine::postmortem::PostmortemRenderer;
 use warroom::engine::{Engine, Input, Settings};
-use warroom::store::Store;
 
 /// A chat that writes down each call as a line, and refuses to create rooms when told to.
 #[derive(Default)]
@@ -111,18 +110,6 @@ async fn deliver(engine: &Engine, chat: &RecordingChat) -> usize {
         .delivered
 }
 
-async fn engine(dir: &std::path::Path, settings: Settings) -> Engine {
-    let url = format!("sqlite://{}", dir.join("warroom.db").display());
-    let store = Store::connect(&url).await.expect("store");
-    let start = Utc.with_ymd_and_hms(2026, 1, 5, 14, 0, 0).unwrap();
-    Engine::new(
-        store,
-        Arc::new(SimulatedClock::new(start)),
-        settings,
-        PostmortemRenderer::new(None).expect("template"),
-    )
-}
-
 /// The primary rotation, with carol on call all the time.
 fn carol_on_call() -> warroom::domain::Rotation {
     warroom::domain::Rotation {
@@ -162,7 +149,11 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
         announce_rooms: [(Platform::Console, "C-INCIDENTS".to_owned())].into(),
         ..Settings::default()
     };
-    let engine = engine(dir.path(), settings).await;
+    let engine = TestEngine::sqlite(dir.path())
+        .clock(simulated_clock())
+        .settings(settings)
+        .build()
+        .await;
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "alice");
     let effects = engine
@@ -227,7 +218,10 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
 #[tokio::test]
 async fn a_chat_that_refuses_the_room_is_reported_and_the_incident_is_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine(dir.path(), Settings::default()).await;
+    let engine = TestEngine::sqlite(dir.path())
+        .clock(simulated_clock())
+        .build()
+        .await;
     let chat = RecordingChat {
         refuse_rooms: true,
         ..Default::default()
@@ -270,7 +264,12 @@ async fn a_chat_that_refuses_the_room_is_reported_and_the_incident_is_kept() {
 #[tokio::test]
 async fn concurrent_changes_to_one_incident_are_all_recorded_in_order() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(engine(dir.path(), Settings::default()).await);
+    let engine = Arc::new(
+        TestEngine::sqlite(dir.path())
+            .clock(simulated_clock())
+            .build()
+            .await,
+    );
     let lobby = origin("C-GENERAL", "alice");
     engine
         .incidents()
@@ -309,7 +308,10 @@ async fn concurrent_changes_to_one_incident_are_all_recorded_in_order() {
 #[tokio::test]
 async fn pressing_a_stale_button_says_what_happened_instead() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine(dir.path(), Settings::default()).await;
+    let engine = TestEngine::sqlite(dir.path())
+        .clock(simulated_clock())
+        .build()
+        .await;
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "alice");
     let effects = engine
@@ -345,8 +347,14 @@ async fn pressing_a_stale_button_says_what_happened_instead() {
 #[tokio::test]
 async fn two_engines_on_one_database_see_each_others_changes() {
     let dir = tempfile::tempdir().unwrap();
-    let first = engine(dir.path(), Settings::default()).await;
-    let second = engine(dir.path(), Settings::default()).await;
+    let first = TestEngine::sqlite(dir.path())
+        .clock(simulated_clock())
+        .build()
+        .await;
+    let second = TestEngine::sqlite(dir.path())
+        .clock(simulated_clock())
+        .build()
+        .await;
     let lobby = origin("C-GENERAL", "alice");
     first
         .incidents()
@@ -438,7 +446,11 @@ async fn each_chat_announces_its_incidents_in_its_own_room() {
         .into(),
         ..Settings::default()
     };
-    let engine = engine(dir.path(), settings).await;
+    let engine = TestEngine::sqlite(dir.path())
+        .clock(simulated_clock())
+        .settings(settings)
+        .build()
+        .await;
     let slack = RecordingChat {
         platform: Some(Platform::Slack),
         ..Default::default()
@@ -489,7 +501,11 @@ async fn pages_go_to_the_chat_that_holds_the_war_room() {
         rotations: vec![primary],
         ..Settings::default()
     };
-    let engine = engine(dir.path(), settings).await;
+    let engine = TestEngine::sqlite(dir.path())
+        .clock(simulated_clock())
+        .settings(settings)
+        .build()
+        .await;
     let first = RecordingChat {
         platform: Some(Platform::Matrix),
         ..Default::default()
@@ -591,7 +607,11 @@ async fn only_the_people_listed_may_declare_and_a_refusal_records_nothing() {
         },
         ..Settings::default()
     };
-    let engine = engine(dir.path(), settings).await;
+    let engine = TestEngine::sqlite(dir.path())
+        .clock(simulated_clock())
+        .settings(settings)
+        .build()
+        .await;
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "mallory");
     let effects = engine
@@ -624,20 +644,17 @@ async fn only_the_people_listed_may_declare_and_a_refusal_records_nothing() {
 #[tokio::test]
 async fn a_page_that_cannot_be_delivered_is_retried_and_the_war_room_is_told_it_is_late() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("warroom.db").display());
-    let store = Store::connect(&url).await.expect("store");
-    let start = Utc.with_ymd_and_hms(2026, 1, 5, 14, 0, 0).unwrap();
-    let clock = Arc::new(SimulatedClock::new(start));
+    let clock = simulated_clock();
+    let start = clock.now();
     let settings = Settings {
         rotations: vec![carol_on_call()],
         ..Settings::default()
     };
-    let engine = Engine::new(
-        store,
-        clock.clone(),
-        settings,
-        PostmortemRenderer::new(None).expect("template"),
-    );
+    let engine = TestEngine::sqlite(dir.path())
+        .clock(clock.clone())
+        .settings(settings)
+        .build()
+        .await;
     let chat = RecordingChat::default();
     chat.dms_down
         .store(true, std::sync::atomic::Ordering::SeqCst);

@@ -10,6 +10,8 @@ mod modal;
 mod port;
 pub mod render;
 mod reply;
+#[cfg(test)]
+mod router_tests;
 pub mod signature;
 mod socket;
 mod verified;

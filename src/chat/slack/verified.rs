@@ -75,8 +75,10 @@ async fn read_body(body: Body) -> Result<Bytes, Response> {
     match tokio::time::timeout(BODY_DEADLINE, axum::body::to_bytes(body, MAX_BODY)).await {
         Ok(Ok(body)) => Ok(body),
         Ok(Err(e)) => {
-            let over = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            // The limit is met here or, for a body with no declared length, first by the
+            // routes' RequestBodyLimitLayer, whose error comes wrapped once more.
+            let over = std::iter::successors(std::error::Error::source(&e), |s| s.source())
+                .any(|s| s.is::<http_body_util::LengthLimitError>());
             Err(if over {
                 refuse(
                     StatusCode::PAYLOAD_TOO_LARGE,

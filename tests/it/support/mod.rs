@@ -1,7 +1,8 @@
-//! What the tests share: spawning `warroom`, the real servers they talk to, the strict fake
-//! of Slack's Web API, webhook and HTTP clients, and the fuzz budget.
+//! What the tests share: the engine builder, spawning `warroom`, the real servers they talk
+//! to, the strict fake of Slack's Web API, webhook and HTTP clients, and the fuzz budget.
 
 pub mod binary;
+pub mod engine;
 pub mod fake_slack;
 pub mod fuzz;
 pub mod http_client;

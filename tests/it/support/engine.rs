@@ -1,0 +1,93 @@
+//! One way to build the `Engine` a test or a benchmark drives: on a SQLite file in a folder,
+//! on a database URL, or on a store the caller keeps too; with the system's clock and the
+//! default settings unless it is given others; with the built-in post-mortem template.
+//!
+//! ```ignore
+//! let engine = TestEngine::sqlite(dir.path()).settings(settings).clock(clock).build().await;
+//! ```
+//!
+//! The benchmarks that use nothing else of the support include this file alone.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use warroom::engine::clock::{Clock, SimulatedClock, SystemClock};
+use warroom::engine::postmortem::PostmortemRenderer;
+use warroom::engine::{Engine, Settings};
+use warroom::store::Store;
+
+/// A simulated clock at Monday 2026-01-05 14:00 UTC (where the console's starts too), moved
+/// only by the test.
+pub fn simulated_clock() -> Arc<SimulatedClock> {
+    let start = Utc
+        .with_ymd_and_hms(2026, 1, 5, 14, 0, 0)
+        .single()
+        .expect("a time");
+    Arc::new(SimulatedClock::new(start))
+}
+
+/// The database an engine is built on.
+enum Database {
+    /// Opened (and migrated) when the engine is built.
+    Url(String),
+    /// Open already.
+    Open(Store),
+}
+
+/// An engine to be built; see the module's documentation.
+pub struct TestEngine {
+    database: Database,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+impl TestEngine {
+    /// On `warroom.db` in `dir`, made when the engine is built.
+    pub fn sqlite(dir: &Path) -> TestEngine {
+        TestEngine::url(&format!("sqlite://{}", dir.join("warroom.db").display()))
+    }
+
+    /// On the database at `url` (`sqlite://PATH` or `postgres://…`).
+    pub fn url(url: &str) -> TestEngine {
+        TestEngine::on(Database::Url(url.to_owned()))
+    }
+
+    /// On `store`, which the caller keeps using (the benchmarks read it directly).
+    #[allow(dead_code)]
+    pub fn store(store: Store) -> TestEngine {
+        TestEngine::on(Database::Open(store))
+    }
+
+    fn on(database: Database) -> TestEngine {
+        TestEngine {
+            database,
+            clock: Arc::new(SystemClock),
+            settings: Settings::default(),
+        }
+    }
+
+    /// With these settings instead of the defaults.
+    pub fn settings(self, settings: Settings) -> TestEngine {
+        TestEngine { settings, ..self }
+    }
+
+    /// With this clock instead of the system's.
+    pub fn clock(self, clock: Arc<dyn Clock>) -> TestEngine {
+        TestEngine { clock, ..self }
+    }
+
+    /// The engine; panics when the database cannot be opened.
+    pub async fn build(self) -> Engine {
+        let store = match self.database {
+            Database::Url(url) => Store::connect(&url).await.expect("the database"),
+            Database::Open(store) => store,
+        };
+        Engine::new(
+            store,
+            self.clock,
+            self.settings,
+            PostmortemRenderer::new(None).expect("the built-in template"),
+        )
+    }
+}
