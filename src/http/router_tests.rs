@@ -536,6 +536,45 @@ async fn a_delivery_the_database_cannot_record_is_503_so_alertmanager_sends_it_a
 }
 
 #[tokio::test]
+async fn a_delivery_that_cannot_be_recorded_within_its_budget_is_503_not_408() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite(dir.path()).await;
+    let mut state = state(&url).await;
+    let port = Arc::new(ConsoleChat::new(Box::new(std::io::sink()), "warroom"));
+    let secrets = AlertSecrets {
+        token: Some(SecretString::from(TOKEN)),
+        path: None,
+    };
+    state.alerts = Some(Arc::new(
+        AlertWebhook::new(secrets, port, "lobby".into()).with_budget(Duration::from_millis(200)),
+    ));
+    let app = app(state, &HttpConfig::default());
+    // Another writer holds the database longer than the budget (as a database that is slow or
+    // away does): Alertmanager must hear 5xx, which it retries, not 408, which it never does.
+    let mut other = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let answer = send(app, delivery(Body::from(FIRING))).await;
+    sqlx::raw_sql("ROLLBACK").execute(&mut other).await.unwrap();
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{answer:?}");
+    assert_eq!(
+        answer
+            .headers
+            .get(header::RETRY_AFTER)
+            .map(|v| v.as_bytes()),
+        Some(&b"5"[..]),
+        "{answer:?}"
+    );
+    assert_eq!(
+        error_of(&answer),
+        "the delivery could not be recorded in time (the database is slow or away); send it again"
+    );
+    assert_eq!(open_incidents(&url).await, 0);
+}
+
+#[tokio::test]
 async fn a_delivery_the_database_refuses_for_good_is_500() {
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite(dir.path()).await;
