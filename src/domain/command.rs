@@ -174,3 +174,41 @@ pub const USAGE: &[(&str, &str)] = &[
     ("oncall", "oncall"),
     ("help", "help"),
 ];
+
+/// The id of a button, shown as `b12`. The same command always has the same id. It is opaque:
+/// only the store mints one (from the row that keeps the button's command), and everyone else
+/// reads one from its text (`"b12".parse()`) or carries it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct ButtonId(i64);
+
+impl ButtonId {
+    /// The id of the button kept in the store's row `row`.
+    pub(crate) fn from_row(row: i64) -> ButtonId {
+        ButtonId(row)
+    }
+
+    /// The store's row of this button.
+    pub(crate) fn row(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for ButtonId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "b{}", self.0)
+    }
+}
+
+impl std::str::FromStr for ButtonId {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let digits = s.strip_prefix(['b', 'B']).ok_or(())?;
+        if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(());
+        }
+        digits.parse().map(ButtonId).map_err(|_| ())
+    }
+}

@@ -22,7 +22,7 @@ mod timer;
 
 pub use action::{ActionRequest, ApprovalRefusal, RequestId, RequestState};
 pub use alert::{ALERTNAME_LABEL, AlertRecord, describe_alerts};
-pub use command::{Action, Command, USAGE};
+pub use command::{Action, ButtonId, Command, USAGE};
 pub use escalation::{
     EscalationPolicy, InvalidTarget, Level, Override, Policies, Resolved, Rotation, Target, resolve,
 };

@@ -175,7 +175,7 @@ impl Core {
         if let Some(id) = self.memo.button(&key) {
             return Ok(id);
         }
-        let id = ButtonId(self.store.button_for(&command).await?);
+        let id = self.store.button_for(&command).await?;
         self.memo.remember_button(key, id);
         Ok(id)
     }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 pub use crate::store::{DeliveryKind, MatrixSession, ReactionKey, StoreError};
 
-use crate::domain::Platform;
+use crate::domain::{ButtonId, Platform};
 
 /// What adapters remember, each method one question or one fact.
 #[async_trait]
@@ -55,7 +55,7 @@ pub trait Ledger: Send + Sync {
         &self,
         event_id: &str,
         key: &str,
-    ) -> Result<Option<i64>, StoreError>;
+    ) -> Result<Option<ButtonId>, StoreError>;
     /// Keeps (or replaces) an emoji key of a message.
     async fn save_matrix_reaction_key(
         &self,
@@ -121,7 +121,7 @@ impl Ledger for crate::store::Store {
         &self,
         event_id: &str,
         key: &str,
-    ) -> Result<Option<i64>, StoreError> {
+    ) -> Result<Option<ButtonId>, StoreError> {
         crate::store::Store::matrix_reaction_button(self, event_id, key).await
     }
     async fn save_matrix_reaction_key(

@@ -1,11 +1,9 @@
 //! Chat-neutral messages: what the engine says, before an adapter renders it as Block Kit,
 //! Matrix HTML or terminal text.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::ButtonId;
 use crate::domain::{Action, Severity, Status, UserId};
 
 /// A message: blocks in order.
@@ -194,28 +192,6 @@ pub enum ButtonStyle {
     Danger,
 }
 
-/// The id of a button, shown as `b12`. The same action always has the same id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ButtonId(pub i64);
-
-impl fmt::Display for ButtonId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "b{}", self.0)
-    }
-}
-
-impl FromStr for ButtonId {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let digits = s.strip_prefix(['b', 'B']).ok_or(())?;
-        if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(());
-        }
-        digits.parse().map(ButtonId).map_err(|_| ())
-    }
-}
-
 /// A file to post into a room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileUpload {
@@ -344,8 +320,8 @@ mod tests {
 
     #[test]
     fn button_ids_read_and_print_as_b_n() {
-        assert_eq!("b12".parse::<ButtonId>(), Ok(ButtonId(12)));
-        assert_eq!(ButtonId(3).to_string(), "b3");
+        assert_eq!("b12".parse::<ButtonId>().map(ButtonId::row), Ok(12));
+        assert_eq!(ButtonId::from_row(3).to_string(), "b3");
         assert!("b".parse::<ButtonId>().is_err());
         assert!("12".parse::<ButtonId>().is_err());
         assert!("b99999999999999999999".parse::<ButtonId>().is_err());
@@ -356,7 +332,7 @@ mod tests {
         let old = r#"{"id":3,"label":"Acknowledge","style":"primary","confirm":null}"#;
         let button: Button = serde_json::from_str(old).unwrap();
         assert_eq!(button.role, None);
-        let new = Button::new(ButtonId(4), ButtonRole::Run { step: 2 }, "Run");
+        let new = Button::new(ButtonId::from_row(4), ButtonRole::Run { step: 2 }, "Run");
         let back: Button = serde_json::from_str(&serde_json::to_string(&new).unwrap()).unwrap();
         assert_eq!(back, new);
     }

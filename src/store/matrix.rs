@@ -4,6 +4,7 @@
 
 use super::StoreError;
 use super::error::classify;
+use crate::domain::ButtonId;
 
 /// A bot's login as the store keeps it.
 #[derive(Clone, PartialEq, Eq)]
@@ -33,7 +34,7 @@ pub struct ReactionKey {
     /// The emoji.
     pub key: String,
     /// The button it presses.
-    pub button_id: i64,
+    pub button_id: ButtonId,
     /// The bot's own reaction with this key, once made.
     pub bot_reaction_id: Option<String>,
 }
@@ -190,7 +191,7 @@ impl super::Store {
             .into_iter()
             .map(|(key, button_id, bot_reaction_id)| ReactionKey {
                 key,
-                button_id,
+                button_id: ButtonId::from_row(button_id),
                 bot_reaction_id,
             })
             .collect())
@@ -201,7 +202,7 @@ impl super::Store {
         &self,
         event_id: &str,
         key: &str,
-    ) -> Result<Option<i64>, StoreError> {
+    ) -> Result<Option<ButtonId>, StoreError> {
         let found: Option<(i64,)> = with_pool!(&self.pool, p => {
             sqlx::query_as(
                 "SELECT button_id FROM matrix_reaction_keys WHERE event_id = $1 AND reaction_key = $2",
@@ -212,7 +213,7 @@ impl super::Store {
             .await
         })
         .map_err(classify)?;
-        Ok(found.map(|(id,)| id))
+        Ok(found.map(|(id,)| ButtonId::from_row(id)))
     }
 
     /// Remembers (or repoints) an emoji key of a message.
@@ -233,7 +234,7 @@ impl super::Store {
             .bind(event_id)
             .bind(&key.key)
             .bind(room_id)
-            .bind(key.button_id)
+            .bind(key.button_id.row())
             .bind(&key.bot_reaction_id)
             .execute(p)
             .await

@@ -23,7 +23,8 @@ pub use outbox_backlog::OutboxBacklog;
 pub use timers::Cancel;
 
 use crate::domain::{
-    Command, Incident, IncidentNumber, IncidentTitle, Platform, Severity, TimelineEvent, UserId,
+    ButtonId, Command, Incident, IncidentNumber, IncidentTitle, Platform, Severity, TimelineEvent,
+    UserId,
 };
 
 /// Why the store could not do what was asked. Each reads as a plain sentence; the cause is kept
@@ -313,12 +314,14 @@ impl Store {
     }
 
     /// The id of the button that runs `command`: the same command always gets the same id.
-    pub async fn button_for(&self, command: &Command) -> Result<i64, StoreError> {
-        rooms::button_for(&self.pool, command).await
+    pub async fn button_for(&self, command: &Command) -> Result<ButtonId, StoreError> {
+        rooms::button_for(&self.pool, command)
+            .await
+            .map(ButtonId::from_row)
     }
 
     /// The command behind a button id, if there is such a button.
-    pub async fn button(&self, id: i64) -> Result<Option<Command>, StoreError> {
-        rooms::button(&self.pool, id).await
+    pub async fn button(&self, id: ButtonId) -> Result<Option<Command>, StoreError> {
+        rooms::button(&self.pool, id.row()).await
     }
 }

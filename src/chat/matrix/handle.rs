@@ -16,7 +16,7 @@ enum Ask {
     /// `!incident …`.
     Words(String),
     /// A reaction with a button's key.
-    Press(i64),
+    Press(ButtonId),
     /// 📌 on a message: add it to the timeline.
     Pin(String),
 }
@@ -156,7 +156,7 @@ impl MatrixBot {
             }
             Ask::Press(button) => {
                 let input = Input::Pressed {
-                    button: ButtonId(button),
+                    button,
                     params: Default::default(),
                 };
                 self.engine.incidents().take(origin, input).await

@@ -60,8 +60,13 @@ mod tests {
     use crate::domain::Status;
     use crate::engine::message::Span;
 
+    /// The button id `b<n>`.
+    fn b(n: i64) -> ButtonId {
+        format!("b{n}").parse().expect("a button id")
+    }
+
     fn button(id: i64, role: ButtonRole, label: &str) -> Control {
-        Control::Button(Button::new(ButtonId(id), role, label))
+        Control::Button(Button::new(b(id), role, label))
     }
 
     #[test]
@@ -78,10 +83,7 @@ mod tests {
         };
         assert_eq!(
             keys_of(&card),
-            vec![
-                ("✅".to_owned(), ButtonId(1)),
-                ("🏁".to_owned(), ButtonId(3))
-            ]
+            vec![("✅".to_owned(), b(1)), ("🏁".to_owned(), b(3))]
         );
     }
 
@@ -103,10 +105,7 @@ mod tests {
         };
         assert_eq!(
             keys_of(&runbook),
-            vec![
-                ("2️⃣".to_owned(), ButtonId(7)),
-                ("3️⃣".to_owned(), ButtonId(10))
-            ]
+            vec![("2️⃣".to_owned(), b(7)), ("3️⃣".to_owned(), b(10))]
         );
     }
 
@@ -121,10 +120,7 @@ mod tests {
         };
         assert_eq!(
             keys_of(&approval),
-            vec![
-                ("👍".to_owned(), ButtonId(4)),
-                ("👎".to_owned(), ButtonId(5))
-            ]
+            vec![("👍".to_owned(), b(4)), ("👎".to_owned(), b(5))]
         );
         let suggestions = Message {
             blocks: vec![Block::Actions(vec![
@@ -134,10 +130,7 @@ mod tests {
         };
         assert_eq!(
             keys_of(&suggestions),
-            vec![
-                ("1️⃣".to_owned(), ButtonId(6)),
-                ("2️⃣".to_owned(), ButtonId(7))
-            ]
+            vec![("1️⃣".to_owned(), b(6)), ("2️⃣".to_owned(), b(7))]
         );
     }
 
@@ -165,11 +158,11 @@ mod tests {
         assert_eq!(
             keys_of(&relabelled),
             vec![
-                ("✅".to_owned(), ButtonId(1)),
-                ("🏁".to_owned(), ButtonId(2)),
-                ("4️⃣".to_owned(), ButtonId(3)),
-                ("2️⃣".to_owned(), ButtonId(4)),
-                ("👍".to_owned(), ButtonId(5)),
+                ("✅".to_owned(), b(1)),
+                ("🏁".to_owned(), b(2)),
+                ("4️⃣".to_owned(), b(3)),
+                ("2️⃣".to_owned(), b(4)),
+                ("👍".to_owned(), b(5)),
             ]
         );
         // And a label that reads like another button's does not take its key.
@@ -184,7 +177,7 @@ mod tests {
 
     #[test]
     fn a_button_without_a_role_has_no_key() {
-        let mut old = Button::new(ButtonId(1), ButtonRole::Acknowledge, "Acknowledge");
+        let mut old = Button::new(b(1), ButtonRole::Acknowledge, "Acknowledge");
         old.role = None;
         let message = Message {
             blocks: vec![Block::Actions(vec![Control::Button(old)])],

@@ -222,13 +222,17 @@ mod tests {
                 Block::Code("kubectl get pods".into()),
                 Block::Actions(vec![
                     Control::Button(
-                        Button::new(ButtonId(3), ButtonRole::Acknowledge, "Acknowledge")
-                            .styled(ButtonStyle::Primary),
+                        Button::new(
+                            ButtonId::from_row(3),
+                            ButtonRole::Acknowledge,
+                            "Acknowledge",
+                        )
+                        .styled(ButtonStyle::Primary),
                     ),
                     Control::Select {
                         label: "Severity".into(),
                         options: vec![Button::new(
-                            ButtonId(7),
+                            ButtonId::from_row(7),
                             ButtonRole::Severity(Severity::P0),
                             "P0",
                         )],
@@ -236,7 +240,7 @@ mod tests {
                 ]),
             ],
         };
-        let r = render(&message, &[("✅".into(), ButtonId(3))]);
+        let r = render(&message, &[("✅".into(), ButtonId::from_row(3))]);
         assert!(
             r.plain.contains("✅ Acknowledge [b3] · Severity: P0 [b7]"),
             "{}",

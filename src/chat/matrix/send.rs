@@ -115,7 +115,7 @@ impl MatrixChat {
     async fn offer_key(&self, room: &str, event: &str, key: &str, button: ButtonId, reacted: bool) {
         let entry = ReactionKey {
             key: key.to_owned(),
-            button_id: button.0,
+            button_id: button,
             bot_reaction_id: None,
         };
         // Saved before reacting, so that a quick person's reaction already finds it.

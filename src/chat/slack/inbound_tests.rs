@@ -41,10 +41,7 @@ fn buttons_and_selects_are_presses_and_unknown_actions_are_refused() {
         press(serde_json::json!({"type": "button", "action_id": "b7", "value": "b7"})).unwrap();
     assert!(matches!(
         found,
-        Interaction::Press {
-            button: ButtonId(7),
-            ..
-        }
+        Interaction::Press { button, .. } if button == b(7)
     ));
     let chosen = press(serde_json::json!({
         "type": "static_select", "action_id": "select-b3",
@@ -53,10 +50,7 @@ fn buttons_and_selects_are_presses_and_unknown_actions_are_refused() {
     .unwrap();
     assert!(matches!(
         chosen,
-        Interaction::Press {
-            button: ButtonId(5),
-            ..
-        }
+        Interaction::Press { button, .. } if button == b(5)
     ));
     assert_eq!(
         press(
@@ -92,7 +86,7 @@ fn a_submitted_modal_becomes_a_press_with_parameters() {
         Interaction::Submit {
             user: "U2".into(),
             channel: "C1".into(),
-            button: crate::engine::message::ButtonId(4),
+            button: b(4),
             params: [("namespace", "shop"), ("pod_name", "api-7f9c")]
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -173,4 +167,9 @@ fn a_reaction_on_a_message_without_its_channel_is_malformed_and_other_events_are
             event_id: Some("Ev2".into())
         })
     );
+}
+
+/// The button id `b<n>`.
+fn b(n: i64) -> ButtonId {
+    format!("b{n}").parse().expect("a button id")
 }

@@ -300,7 +300,7 @@ mod tests {
 
     fn button(id: i64, label: &str, style: ButtonStyle) -> Control {
         Control::Button(Button {
-            id: ButtonId(id),
+            id: ButtonId::from_row(id),
             role: None,
             label: label.into(),
             style,

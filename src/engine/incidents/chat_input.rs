@@ -46,7 +46,7 @@ impl Incidents<'_> {
     /// The parameters a person must still give for the Run button `id` (those the
     /// configuration does not fill); empty for any other button or when nothing is missing.
     pub async fn missing_parameters(&self, id: ButtonId) -> Vec<String> {
-        let Ok(Some(command)) = self.core.store.button(id.0).await else {
+        let Ok(Some(command)) = self.core.store.button(id).await else {
             return Vec::new();
         };
         let (Action::Run { step, .. }, Some(number)) = (&command.action, command.incident) else {

@@ -71,7 +71,7 @@ impl Incidents<'_> {
         id: ButtonId,
         given: std::collections::BTreeMap<String, String>,
     ) -> Vec<Effect> {
-        match self.core.store.button(id.0).await {
+        match self.core.store.button(id).await {
             Ok(Some(mut command)) => {
                 if !given.is_empty() {
                     match &mut command.action {

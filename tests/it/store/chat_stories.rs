@@ -154,8 +154,10 @@ pub async fn the_same_command_always_gets_the_same_button(store: Store) {
 }
 
 pub async fn an_unknown_button_is_none(store: Store) {
-    assert_eq!(store.button(999_999).await.unwrap(), None);
-    assert_eq!(store.button(-1).await.unwrap(), None);
+    let unknown = "b999999".parse().expect("a button id");
+    assert_eq!(store.button(unknown).await.unwrap(), None);
+    // A negative id, which the store would not know either, cannot even be written.
+    assert!("b-1".parse::<warroom::domain::ButtonId>().is_err());
 }
 
 fn runbook() -> warroom::domain::Runbook {

@@ -100,7 +100,7 @@ pub async fn direct_rooms_are_remembered_per_bot_and_person(store: Store) {
 pub async fn emoji_keys_point_at_buttons_and_keep_the_bots_reaction(store: Store) {
     let key = |k: &str, button, reaction: Option<&str>| ReactionKey {
         key: k.into(),
-        button_id: button,
+        button_id: b(button),
         bot_reaction_id: reaction.map(str::to_owned),
     };
     store
@@ -122,7 +122,7 @@ pub async fn emoji_keys_point_at_buttons_and_keep_the_bots_reaction(store: Store
         .unwrap();
     assert_eq!(
         store.matrix_reaction_button("$card", "✅").await.unwrap(),
-        Some(5)
+        Some(b(5))
     );
     assert_eq!(
         store.matrix_reaction_button("$card", "👍").await.unwrap(),
@@ -139,4 +139,9 @@ pub async fn emoji_keys_point_at_buttons_and_keep_the_bots_reaction(store: Store
         store.matrix_reaction_button("$card", "✅").await.unwrap(),
         None
     );
+}
+
+/// The button id `b<n>`.
+fn b(n: i64) -> warroom::domain::ButtonId {
+    format!("b{n}").parse().expect("a button id")
 }
