@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber, ParamRules, UserId};
-use warroom::engine::port::Origin;
+use warroom::engine::port::{Origin, RoomId};
 use warroom::engine::{ActionSettings, Settings};
 use warroom::executor::{ExecutorSettings, ProcessExecutor};
 use warroom::runbook::{Library, import_markdown};
@@ -26,8 +26,7 @@ const RUNBOOK: &str = "---\nid: bench\ntitle: Bench actions\nalerts: [BenchAlert
 
 fn origin(user: &str, room: &str) -> Origin {
     Origin {
-        platform: Platform::Console,
-        room_id: room.into(),
+        room_id: RoomId::new(Platform::Console, room),
         user: UserId::parse(user).expect("user"),
     }
 }

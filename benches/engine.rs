@@ -21,7 +21,7 @@ use warroom::domain::Platform;
 use warroom::domain::{
     EventKind, Incident, IncidentNumber, IncidentTitle, NoteText, Severity, UserId,
 };
-use warroom::engine::port::Origin;
+use warroom::engine::port::{Origin, RoomId};
 use warroom::engine::postmortem::PostmortemRenderer;
 
 const COMMANDS: usize = 5_000;
@@ -29,8 +29,7 @@ const INCIDENTS: usize = 20;
 
 fn origin(room: &str, user: &str) -> Origin {
     Origin {
-        platform: Platform::Console,
-        room_id: room.into(),
+        room_id: RoomId::new(Platform::Console, room),
         user: UserId::parse(user).expect("user"),
     }
 }

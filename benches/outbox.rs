@@ -29,7 +29,7 @@ use sqlx::{AssertSqlSafe, Connection, Executor};
 use warroom::domain::{Platform, UserId};
 use warroom::engine::clock::Clock;
 use warroom::engine::message::{FileUpload, Message};
-use warroom::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
+use warroom::engine::port::{ChatError, ChatPort, MessageId, Origin, RoomId, RoomRef};
 use warroom::store::Store;
 
 const INCIDENTS: usize = 100;
@@ -66,7 +66,7 @@ impl ChatPort for FlakyChat {
     async fn create_room(&self, name: &str, _topic: &str) -> Result<RoomRef, ChatError> {
         let id = self.call().await?;
         Ok(RoomRef {
-            id,
+            id: RoomId::new(PLATFORM, id),
             name: name.to_owned(),
         })
     }
@@ -76,24 +76,18 @@ impl ChatPort for FlakyChat {
     async fn invite(&self, _room: &RoomRef, _users: &[UserId]) -> Result<(), ChatError> {
         self.call().await.map(|_| ())
     }
-    async fn post(&self, room: &RoomRef, _message: &Message) -> Result<MessageRef, ChatError> {
-        Ok(MessageRef {
-            room_id: room.id.clone(),
-            id: self.call().await?,
-        })
+    async fn post(&self, room: &RoomRef, _message: &Message) -> Result<MessageId, ChatError> {
+        Ok(MessageId::new(room.id.clone(), self.call().await?))
     }
-    async fn update(&self, _target: &MessageRef, _message: &Message) -> Result<(), ChatError> {
+    async fn update(&self, _target: &MessageId, _message: &Message) -> Result<(), ChatError> {
         self.call().await.map(|_| ())
     }
     async fn reply_in_thread(
         &self,
-        parent: &MessageRef,
+        parent: &MessageId,
         _message: &Message,
-    ) -> Result<MessageRef, ChatError> {
-        Ok(MessageRef {
-            room_id: parent.room_id.clone(),
-            id: self.call().await?,
-        })
+    ) -> Result<MessageId, ChatError> {
+        Ok(MessageId::new(parent.room().clone(), self.call().await?))
     }
     async fn reply_privately(&self, _origin: &Origin, _message: &Message) -> Result<(), ChatError> {
         self.call().await.map(|_| ())
@@ -101,7 +95,7 @@ impl ChatPort for FlakyChat {
     async fn direct_message(&self, _user: &UserId, _message: &Message) -> Result<(), ChatError> {
         self.call().await.map(|_| ())
     }
-    async fn pin(&self, _target: &MessageRef) -> Result<(), ChatError> {
+    async fn pin(&self, _target: &MessageId) -> Result<(), ChatError> {
         self.call().await.map(|_| ())
     }
     async fn upload(&self, _room: &RoomRef, _file: &FileUpload) -> Result<(), ChatError> {
@@ -142,8 +136,7 @@ async fn outage(url: &str, delay: Duration, jump: bool) -> Outage {
         refused: AtomicUsize::new(0),
     };
     let origin = Origin {
-        platform: PLATFORM,
-        room_id: "lobby".into(),
+        room_id: RoomId::new(PLATFORM, "lobby"),
         user: UserId::parse("alice").expect("user"),
     };
     for i in 0..INCIDENTS {

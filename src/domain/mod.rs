@@ -33,7 +33,7 @@ pub use params::{
     TemplateError, normalize_param_name,
 };
 pub use permissions::{NotPermitted, Permissions};
-pub use platform::{Platform, UnknownPlatform};
+pub use platform::{MessageId, Platform, RoomId, UnknownPlatform};
 pub use progress::{AttachedRunbook, NumberedStep, StepOutcome, StepState};
 pub use risk::{Classification, classify};
 pub use runbook::{Risk, Runbook, Section, Step};

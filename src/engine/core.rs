@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use super::clock::Clock;
 use super::message::{Button, ButtonId, ButtonRole, ButtonStyle};
-use super::port::Origin;
 use super::postmortem::PostmortemRenderer;
 use super::{EngineError, Settings, memo};
-use crate::domain::{Command, EventKind, Incident, IncidentNumber, TimelineEvent, UserId};
+use crate::domain::{Command, EventKind, Incident, IncidentNumber, RoomId, TimelineEvent, UserId};
 use crate::store::{OutboxEntry, Store, StoreError};
 
 /// How many locks the changes of different incidents are spread over.
@@ -83,24 +82,18 @@ impl Core {
             .ok_or_else(|| EngineError::Usage(format!("there is no {number}")))
     }
 
-    /// The incident whose war room the command came from, if it came from one.
+    /// The incident whose war room `room` is, if it is one (the room a command came from:
+    /// `origin.room_id`).
     pub(in crate::engine) async fn war_room_incident(
         &self,
-        origin: &Origin,
+        room: &RoomId,
     ) -> Result<Option<IncidentNumber>, StoreError> {
-        if let Some(n) = self
-            .memo
-            .war_room_incident(origin.platform, &origin.room_id)
-        {
+        if let Some(n) = self.memo.war_room_incident(room) {
             return Ok(Some(n));
         }
-        let found = self
-            .store
-            .incident_for_room(origin.platform, &origin.room_id)
-            .await?;
+        let found = self.store.incident_for_room(room).await?;
         if let Some(n) = found {
-            self.memo
-                .remember_war_room(origin.platform, &origin.room_id, n);
+            self.memo.remember_war_room(room, n);
         }
         Ok(found)
     }

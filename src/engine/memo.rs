@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use super::message::ButtonId;
 use super::port::RoomRef;
-use crate::domain::{Incident, IncidentNumber, Platform};
+use crate::domain::{Incident, IncidentNumber, Platform, RoomId};
 
 /// How many entries a map keeps before it starts over; enough for every live incident.
 const MAX_ENTRIES: usize = 4096;
@@ -45,7 +45,7 @@ impl<K: Eq + Hash, V: Clone> Remembered<K, V> {
 /// The engine's memory.
 pub(super) struct Memo {
     buttons: Remembered<String, ButtonId>,
-    rooms: Remembered<(Platform, String), IncidentNumber>,
+    rooms: Remembered<RoomId, IncidentNumber>,
     war_rooms: Remembered<(Platform, IncidentNumber), RoomRef>,
     incidents: Remembered<IncidentNumber, Incident>,
     /// The chat each incident lives in, which never changes once recorded.
@@ -76,22 +76,13 @@ impl Memo {
 
     /// The incident whose war room this is, when known. Only bindings are remembered: a room
     /// that is not a war room yet may become one.
-    pub(super) fn war_room_incident(
-        &self,
-        platform: Platform,
-        room: &str,
-    ) -> Option<IncidentNumber> {
-        self.rooms.get(&(platform, room.to_owned()))
+    pub(super) fn war_room_incident(&self, room: &RoomId) -> Option<IncidentNumber> {
+        self.rooms.get(room)
     }
 
     /// Remembers that a room is an incident's war room; a room serves one incident for good.
-    pub(super) fn remember_war_room(
-        &self,
-        platform: Platform,
-        room: &str,
-        incident: IncidentNumber,
-    ) {
-        self.rooms.put((platform, room.to_owned()), incident);
+    pub(super) fn remember_war_room(&self, room: &RoomId, incident: IncidentNumber) {
+        self.rooms.put(room.clone(), incident);
     }
 
     /// The war room of an incident on a platform, when known.
@@ -99,15 +90,10 @@ impl Memo {
         self.war_rooms.get(&(platform, incident))
     }
 
-    /// Remembers an incident's war room on a platform, both ways.
-    pub(super) fn remember_room_of(
-        &self,
-        platform: Platform,
-        incident: IncidentNumber,
-        room: RoomRef,
-    ) {
-        self.remember_war_room(platform, &room.id, incident);
-        self.war_rooms.put((platform, incident), room);
+    /// Remembers an incident's war room in the room's chat, both ways.
+    pub(super) fn remember_room_of(&self, incident: IncidentNumber, room: RoomRef) {
+        self.remember_war_room(&room.id, incident);
+        self.war_rooms.put((room.id.platform(), incident), room);
     }
 
     /// The chat an incident lives in, when known.

@@ -27,13 +27,12 @@ mod views;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::domain::{IncidentNumber, Permissions, Platform, Policies, Rotation, UserId};
+use crate::domain::{IncidentNumber, Permissions, Platform, Policies, RoomId, Rotation, UserId};
 use crate::runbook::Library;
 use crate::store::Store;
 
 use self::core::Core;
 use clock::Clock;
-use port::Origin;
 use postmortem::PostmortemRenderer;
 
 pub use actions::{ActionSettings, Actions, SecretReader};
@@ -140,22 +139,16 @@ impl Engine {
         &self.core.store
     }
 
-    /// The incident whose war room `room_id` is on `platform`, if it is one.
+    /// The incident whose war room `room` is, if it is one.
     pub async fn incident_of_room(
         &self,
-        platform: Platform,
-        room_id: &str,
+        room: &RoomId,
     ) -> Result<Option<IncidentNumber>, EngineError> {
-        let origin = Origin {
-            platform,
-            room_id: room_id.to_owned(),
-            user: UserId::warroom(),
-        };
-        Ok(self.core.war_room_incident(&origin).await?)
+        Ok(self.core.war_room_incident(room).await?)
     }
 
     /// The war room (its id) of the newest open incident on `platform`, if it has one there.
-    pub async fn newest_war_room(&self, platform: Platform) -> Result<Option<String>, EngineError> {
+    pub async fn newest_war_room(&self, platform: Platform) -> Result<Option<RoomId>, EngineError> {
         let open = self.core.store.open_incidents().await?;
         let Some(newest) = open.first() else {
             return Ok(None);

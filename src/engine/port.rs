@@ -4,35 +4,70 @@
 use async_trait::async_trait;
 
 use super::message::{FileUpload, Message};
+pub use crate::domain::{MessageId, RoomId};
 use crate::domain::{Platform, UserId};
 
-/// Where a command came from: which chat, which room, which person.
+/// Where a command came from: which room of which chat, which person. The chat is the room's
+/// ([`Origin::platform`]), so the two can never disagree.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "OriginWire", into = "OriginWire")]
 pub struct Origin {
-    /// The chat it came from.
-    pub platform: Platform,
-    /// The chat's id of the room the command was typed in.
-    pub room_id: String,
+    /// The room the command was typed in, in its chat.
+    pub room_id: RoomId,
     /// Who typed it.
     pub user: UserId,
+}
+
+impl Origin {
+    /// The chat it came from.
+    pub const fn platform(&self) -> Platform {
+        self.room_id.platform()
+    }
+}
+
+/// An [`Origin`] as outbox entries keep it, written before rooms carried their chat and still
+/// written the same way: `{"platform":"slack","room_id":"C1","user":"alice"}`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct OriginWire {
+    platform: Platform,
+    room_id: String,
+    user: UserId,
+}
+
+impl From<OriginWire> for Origin {
+    fn from(wire: OriginWire) -> Origin {
+        Origin {
+            room_id: RoomId::new(wire.platform, wire.room_id),
+            user: wire.user,
+        }
+    }
+}
+
+impl From<Origin> for OriginWire {
+    fn from(origin: Origin) -> OriginWire {
+        OriginWire {
+            platform: origin.platform(),
+            room_id: origin.room_id.into_string(),
+            user: origin.user,
+        }
+    }
 }
 
 /// A room in a chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomRef {
-    /// The chat's id of the room (Slack `C0123`, Matrix `!abc:server`, console `inc-7`).
-    pub id: String,
+    /// The room, in its chat (Slack `C0123`, Matrix `!abc:server`, console `inc-7`).
+    pub id: RoomId,
     /// Its human name (`inc-7-checkout-api-returns-500s`).
     pub name: String,
 }
 
-/// A message that was posted, so that it can be edited, pinned or replied to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageRef {
-    /// The room it is in.
-    pub room_id: String,
-    /// The chat's id of the message (Slack `ts`, Matrix event id).
-    pub id: String,
+impl RoomRef {
+    /// A room known only by its id, which stands in for its name.
+    pub fn unnamed(id: RoomId) -> RoomRef {
+        let name = id.as_str().to_owned();
+        RoomRef { id, name }
+    }
 }
 
 /// Why a chat call failed.
@@ -122,17 +157,17 @@ pub trait ChatPort: Send + Sync {
     async fn invite(&self, room: &RoomRef, users: &[UserId]) -> Result<(), ChatError>;
 
     /// Posts a message in a room.
-    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageRef, ChatError>;
+    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageId, ChatError>;
 
     /// Replaces the content of a message the bot posted.
-    async fn update(&self, target: &MessageRef, message: &Message) -> Result<(), ChatError>;
+    async fn update(&self, target: &MessageId, message: &Message) -> Result<(), ChatError>;
 
     /// Answers in the thread under a message.
     async fn reply_in_thread(
         &self,
-        parent: &MessageRef,
+        parent: &MessageId,
         message: &Message,
-    ) -> Result<MessageRef, ChatError>;
+    ) -> Result<MessageId, ChatError>;
 
     /// Answers only the person who asked, where the chat can (Slack's ephemeral messages);
     /// elsewhere in the room they asked in.
@@ -142,8 +177,24 @@ pub trait ChatPort: Send + Sync {
     async fn direct_message(&self, user: &UserId, message: &Message) -> Result<(), ChatError>;
 
     /// Pins a message in its room.
-    async fn pin(&self, target: &MessageRef) -> Result<(), ChatError>;
+    async fn pin(&self, target: &MessageId) -> Result<(), ChatError>;
 
     /// Posts a file into a room.
     async fn upload(&self, room: &RoomRef, file: &FileUpload) -> Result<(), ChatError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_origin_reads_and_writes_the_json_outbox_entries_have_always_held() {
+        // As outbox entries written before rooms carried their chat hold it.
+        let before = r#"{"platform":"slack","room_id":"C1","user":"alice"}"#;
+        let origin: Origin = serde_json::from_str(before).unwrap();
+        assert_eq!(origin.platform(), Platform::Slack);
+        assert_eq!(origin.room_id, RoomId::new(Platform::Slack, "C1"));
+        assert_eq!(origin.user.as_str(), "alice");
+        assert_eq!(serde_json::to_string(&origin).unwrap(), before);
+    }
 }

@@ -11,7 +11,7 @@ use crate::engine::EngineError;
 use crate::engine::core::Core;
 use crate::engine::effect::{Effect, RoomTarget};
 use crate::engine::message::{Message, Span};
-use crate::engine::port::{ChatPort, Origin};
+use crate::engine::port::{ChatPort, Origin, RoomId};
 
 /// Added to a run's latest possible end before it counts as interrupted.
 const GRACE: Duration = Duration::seconds(60);
@@ -49,8 +49,7 @@ impl Sweep<'_> {
             return Err(EngineError::NoChat);
         };
         let origin = Origin {
-            platform: first.platform(),
-            room_id: String::new(),
+            room_id: RoomId::new(first.platform(), ""),
             user: UserId::warroom(),
         };
         let now = self.core.clock.now();
@@ -93,7 +92,7 @@ impl Sweep<'_> {
             };
             let delivery = self.core.delivery();
             let chat = delivery
-                .chat_of_incident(request.incident, origin.platform)
+                .chat_of_incident(request.incident, origin.platform())
                 .await?;
             self.core
                 .append_told(

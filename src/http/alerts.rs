@@ -24,7 +24,7 @@ use crate::alerts::Notification;
 use crate::config::AlertSecrets;
 use crate::engine::EngineError;
 use crate::engine::alertmanager_actor;
-use crate::engine::port::{ChatPort, Origin};
+use crate::engine::port::{ChatPort, Origin, RoomId};
 
 /// The largest body accepted, in bytes.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -47,8 +47,7 @@ impl AlertWebhook {
     /// failed effect is reported in (the announcements room or the lobby).
     pub fn new(secrets: AlertSecrets, port: Arc<dyn ChatPort>, room: String) -> AlertWebhook {
         let origin = Origin {
-            platform: port.platform(),
-            room_id: room,
+            room_id: RoomId::new(port.platform(), room),
             user: alertmanager_actor(),
         };
         AlertWebhook {

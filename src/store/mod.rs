@@ -23,8 +23,8 @@ pub use outbox_backlog::OutboxBacklog;
 pub use timers::Cancel;
 
 use crate::domain::{
-    ButtonId, Command, Incident, IncidentNumber, IncidentTitle, Platform, Severity, TimelineEvent,
-    UserId,
+    ButtonId, Command, Incident, IncidentNumber, IncidentTitle, MessageId, Platform, RoomId,
+    Severity, TimelineEvent, UserId,
 };
 
 /// Why the store could not do what was asked. Each reads as a plain sentence; the cause is kept
@@ -75,19 +75,10 @@ pub enum StoreError {
 /// A war room as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRoom {
-    /// The chat's id of the room (a Slack channel id, a Matrix room id, a console room name).
-    pub id: String,
+    /// The room, in its chat (a Slack channel id, a Matrix room id, a console room name).
+    pub id: RoomId,
     /// Its human name (`inc-7-checkout-api-returns-500s`).
     pub name: String,
-}
-
-/// Where an incident's card was posted, so that it can be edited.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredCard {
-    /// The room's id.
-    pub room_id: String,
-    /// The chat's id of the message.
-    pub message_id: String,
 }
 
 /// Runs the same expression on whichever pool there is; `$p` names the pool inside `$body`.
@@ -264,24 +255,22 @@ impl Store {
         incidents::open_incidents(&self.pool).await
     }
 
-    /// Remembers the war room of an incident on a chat platform.
-    #[tracing::instrument(skip_all, fields(incident = %incident, platform, room = %room.id))]
+    /// Remembers the war room of an incident in the room's chat.
+    #[tracing::instrument(skip_all, fields(incident = %incident, platform = %room.id.platform(), room = %room.id))]
     pub async fn bind_war_room(
         &self,
-        platform: Platform,
         incident: IncidentNumber,
         room: &StoredRoom,
     ) -> Result<(), StoreError> {
-        rooms::bind_war_room(&self.pool, platform, incident, room).await
+        rooms::bind_war_room(&self.pool, incident, room).await
     }
 
     /// The incident whose war room this is, if it is one.
     pub async fn incident_for_room(
         &self,
-        platform: Platform,
-        room_id: &str,
+        room: &RoomId,
     ) -> Result<Option<IncidentNumber>, StoreError> {
-        rooms::incident_for_room(&self.pool, platform, room_id).await
+        rooms::incident_for_room(&self.pool, room).await
     }
 
     /// The war room of an incident on a platform.
@@ -293,15 +282,14 @@ impl Store {
         rooms::war_room(&self.pool, platform, incident).await
     }
 
-    /// Remembers (or replaces) where the incident's card was posted on a platform.
-    #[tracing::instrument(skip_all, fields(incident = %incident, platform))]
+    /// Remembers (or replaces) where the incident's card was posted, in the card's chat.
+    #[tracing::instrument(skip_all, fields(incident = %incident, platform = %card.platform()))]
     pub async fn save_card(
         &self,
-        platform: Platform,
         incident: IncidentNumber,
-        card: &StoredCard,
+        card: &MessageId,
     ) -> Result<(), StoreError> {
-        rooms::save_card(&self.pool, platform, incident, card).await
+        rooms::save_card(&self.pool, incident, card).await
     }
 
     /// Where the incident's card was posted on a platform.
@@ -309,7 +297,7 @@ impl Store {
         &self,
         platform: Platform,
         incident: IncidentNumber,
-    ) -> Result<Option<StoredCard>, StoreError> {
+    ) -> Result<Option<MessageId>, StoreError> {
         rooms::card(&self.pool, platform, incident).await
     }
 

@@ -2,15 +2,14 @@
 
 use super::error::{classify, is_unique_violation};
 use super::rows::{command_from_json, command_json, number_from};
-use super::{Pool, StoreError, StoredCard, StoredRoom};
-use crate::domain::{Command, IncidentNumber, Platform};
+use super::{Pool, StoreError, StoredRoom};
+use crate::domain::{Command, IncidentNumber, MessageId, Platform, RoomId};
 
 /// See [`super::Store::bind_war_room`]. Binding the same room to the same incident again is
 /// accepted; a room that serves another incident, or an incident that has another room on the
 /// platform, is refused with the database's unique violation.
 pub(super) async fn bind_war_room(
     pool: &Pool,
-    platform: Platform,
     incident: IncidentNumber,
     room: &StoredRoom,
 ) -> Result<(), StoreError> {
@@ -19,8 +18,8 @@ pub(super) async fn bind_war_room(
             "INSERT INTO war_rooms (platform, room_id, room_name, incident_number) \
              VALUES ($1, $2, $3, $4)",
         )
-        .bind(platform.name())
-        .bind(&room.id)
+        .bind(room.id.platform().name())
+        .bind(room.id.as_str())
         .bind(&room.name)
         .bind(i64::from(incident.0))
         .execute(p)
@@ -30,7 +29,7 @@ pub(super) async fn bind_war_room(
     match inserted {
         Ok(_) => Ok(()),
         Err(e) if is_unique_violation(&e) => {
-            if incident_for_room(pool, platform, &room.id).await? == Some(incident) {
+            if incident_for_room(pool, &room.id).await? == Some(incident) {
                 Ok(())
             } else {
                 Err(classify(e))
@@ -43,15 +42,14 @@ pub(super) async fn bind_war_room(
 /// See [`super::Store::incident_for_room`].
 pub(super) async fn incident_for_room(
     pool: &Pool,
-    platform: Platform,
-    room_id: &str,
+    room: &RoomId,
 ) -> Result<Option<IncidentNumber>, StoreError> {
     let number: Option<i64> = with_pool!(pool, p => {
         sqlx::query_scalar(
             "SELECT incident_number FROM war_rooms WHERE platform = $1 AND room_id = $2",
         )
-        .bind(platform.name())
-        .bind(room_id)
+        .bind(room.platform().name())
+        .bind(room.as_str())
         .fetch_optional(p)
         .await
     })
@@ -76,15 +74,17 @@ pub(super) async fn war_room(
         .await
     })
     .map_err(classify)?;
-    Ok(room.map(|(id, name)| StoredRoom { id, name }))
+    Ok(room.map(|(id, name)| StoredRoom {
+        id: RoomId::new(platform, id),
+        name,
+    }))
 }
 
 /// See [`super::Store::save_card`].
 pub(super) async fn save_card(
     pool: &Pool,
-    platform: Platform,
     incident: IncidentNumber,
-    card: &StoredCard,
+    card: &MessageId,
 ) -> Result<(), StoreError> {
     with_pool!(pool, p => {
         sqlx::query(
@@ -93,10 +93,10 @@ pub(super) async fn save_card(
              ON CONFLICT (platform, incident_number) \
              DO UPDATE SET room_id = excluded.room_id, message_id = excluded.message_id",
         )
-        .bind(platform.name())
+        .bind(card.platform().name())
         .bind(i64::from(incident.0))
-        .bind(&card.room_id)
-        .bind(&card.message_id)
+        .bind(card.room().as_str())
+        .bind(card.as_str())
         .execute(p)
         .await
         .map(|done| done.rows_affected())
@@ -110,7 +110,7 @@ pub(super) async fn card(
     pool: &Pool,
     platform: Platform,
     incident: IncidentNumber,
-) -> Result<Option<StoredCard>, StoreError> {
+) -> Result<Option<MessageId>, StoreError> {
     let card: Option<(String, String)> = with_pool!(pool, p => {
         sqlx::query_as(
             "SELECT room_id, message_id FROM cards WHERE platform = $1 AND incident_number = $2",
@@ -121,10 +121,11 @@ pub(super) async fn card(
         .await
     })
     .map_err(classify)?;
-    Ok(card.map(|(room_id, message_id)| StoredCard {
-        room_id,
-        message_id,
-    }))
+    Ok(
+        card.map(|(room_id, message_id)| {
+            MessageId::new(RoomId::new(platform, room_id), message_id)
+        }),
+    )
 }
 
 /// See [`super::Store::button_for`]. Looks first, so that the common case (a button shown

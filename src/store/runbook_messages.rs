@@ -1,17 +1,17 @@
 //! Where each attached runbook's message was posted, so that its progress can be edited in.
 
+use super::StoreError;
 use super::error::classify;
-use super::{StoreError, StoredCard};
-use crate::domain::{IncidentNumber, Platform};
+use crate::domain::{IncidentNumber, MessageId, Platform, RoomId};
 
 impl super::Store {
-    /// Remembers (or replaces) where a runbook's message was posted for an incident.
+    /// Remembers (or replaces) where a runbook's message was posted for an incident, in the
+    /// message's chat.
     pub async fn save_runbook_message(
         &self,
-        platform: Platform,
         incident: IncidentNumber,
         runbook_id: &str,
-        message: &StoredCard,
+        message: &MessageId,
     ) -> Result<(), StoreError> {
         with_pool!(&self.pool, p => {
             sqlx::query(
@@ -21,11 +21,11 @@ impl super::Store {
                  ON CONFLICT (platform, incident_number, runbook_id) \
                  DO UPDATE SET room_id = excluded.room_id, message_id = excluded.message_id",
             )
-            .bind(platform.name())
+            .bind(message.platform().name())
             .bind(i64::from(incident.0))
             .bind(runbook_id)
-            .bind(&message.room_id)
-            .bind(&message.message_id)
+            .bind(message.room().as_str())
+            .bind(message.as_str())
             .execute(p)
             .await
             .map(|_| ())
@@ -39,7 +39,7 @@ impl super::Store {
         platform: Platform,
         incident: IncidentNumber,
         runbook_id: &str,
-    ) -> Result<Option<StoredCard>, StoreError> {
+    ) -> Result<Option<MessageId>, StoreError> {
         let found: Option<(String, String)> = with_pool!(&self.pool, p => {
             sqlx::query_as(
                 "SELECT room_id, message_id FROM runbook_messages \
@@ -52,9 +52,8 @@ impl super::Store {
             .await
         })
         .map_err(classify)?;
-        Ok(found.map(|(room_id, message_id)| StoredCard {
-            room_id,
-            message_id,
+        Ok(found.map(|(room_id, message_id)| {
+            MessageId::new(RoomId::new(platform, room_id), message_id)
         }))
     }
 }

@@ -16,7 +16,7 @@ use warroom::domain::Platform;
 use warroom::domain::{Action, Command, EventKind, IncidentNumber, ParamRules, UserId};
 use warroom::engine::clock::SimulatedClock;
 use warroom::engine::effect::Effect;
-use warroom::engine::port::Origin;
+use warroom::engine::port::{Origin, RoomId};
 use warroom::engine::{ActionSettings, Engine, Settings};
 use warroom::executor::{DryRunExecutor, Executor, ExecutorSettings, ProcessExecutor};
 use warroom::runbook::{Library, load_paths};
@@ -144,8 +144,7 @@ async fn world(options: Options) -> World {
 
 fn origin(user: &str, room: &str) -> Origin {
     Origin {
-        platform: Platform::Console,
-        room_id: room.into(),
+        room_id: RoomId::new(Platform::Console, room),
         user: UserId::parse(user).unwrap(),
     }
 }

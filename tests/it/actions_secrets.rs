@@ -21,7 +21,7 @@ use screen::Screen;
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber, ParamRules, UserId};
-use warroom::engine::port::Origin;
+use warroom::engine::port::{Origin, RoomId};
 use warroom::engine::{ActionSettings, Engine, Settings, alertmanager_actor};
 use warroom::executor::{ExecutorSettings, ProcessExecutor};
 use warroom::runbook::{Library, load_paths};
@@ -215,8 +215,7 @@ async fn world(options: Options) -> World {
 impl World {
     async fn say(&self, user: &str, room: &str, text: &str) -> String {
         let origin = Origin {
-            platform: Platform::Console,
-            room_id: room.into(),
+            room_id: RoomId::new(Platform::Console, room),
             user: UserId::parse(user).expect("a user"),
         };
         let effects = self.engine.incidents().handle_text(&origin, text).await;
@@ -241,8 +240,7 @@ impl World {
         let body = crate::support::webhook::renamed_body(FIRING, "PaymentFailureRateHigh", labels);
         let notification = warroom::alerts::parse(&body).expect("a notification");
         let origin = Origin {
-            platform: Platform::Console,
-            room_id: "lobby".into(),
+            room_id: RoomId::new(Platform::Console, "lobby"),
             user: alertmanager_actor(),
         };
         let (outcome, effects) = self

@@ -15,7 +15,7 @@ use screen::Screen;
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::Platform;
 use warroom::domain::{IncidentNumber, ParamRules, UserId};
-use warroom::engine::port::Origin;
+use warroom::engine::port::{Origin, RoomId};
 use warroom::engine::{ActionSettings, Engine, Settings, alertmanager_actor};
 use warroom::executor::{ExecutorSettings, ProcessExecutor};
 use warroom::runbook::{Library, load_paths};
@@ -81,8 +81,7 @@ impl World {
         let body = crate::support::webhook::renamed_body(FIRING, "ApiActionsTest", labels);
         let notification = warroom::alerts::parse(&body).expect("a notification");
         let origin = Origin {
-            platform: Platform::Console,
-            room_id: "lobby".into(),
+            room_id: RoomId::new(Platform::Console, "lobby"),
             user: alertmanager_actor(),
         };
         let (outcome, effects) = self
@@ -100,8 +99,7 @@ impl World {
 
     async fn say(&self, user: &str, text: &str) -> String {
         let origin = Origin {
-            platform: Platform::Console,
-            room_id: "inc-1".into(),
+            room_id: RoomId::new(Platform::Console, "inc-1"),
             user: UserId::parse(user).expect("a user"),
         };
         let effects = self.engine.incidents().handle_text(&origin, text).await;

@@ -10,7 +10,7 @@ use warroom::domain::{EventKind, IncidentNumber, Platform, UserId};
 use warroom::engine::clock::Clock;
 use warroom::engine::effect::Effect;
 use warroom::engine::message::{FileUpload, Message};
-use warroom::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
+use warroom::engine::port::{ChatError, ChatPort, MessageId, Origin, RoomId, RoomRef};
 use warroom::engine::{Engine, Input, Settings};
 
 /// A chat that writes down each call as a line, and refuses to create rooms when told to.
@@ -44,7 +44,7 @@ impl ChatPort for RecordingChat {
         }
         self.log(format!("create_room {name}"));
         Ok(RoomRef {
-            id: format!("R-{name}"),
+            id: RoomId::new(self.platform(), format!("R-{name}")),
             name: name.into(),
         })
     }
@@ -57,23 +57,23 @@ impl ChatPort for RecordingChat {
         self.log(format!("invite {} {}", room.id, users.join(",")));
         Ok(())
     }
-    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageRef, ChatError> {
+    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageId, ChatError> {
         self.log(format!("post {} {}", room.id, message.plain_text()));
-        Ok(MessageRef {
-            room_id: room.id.clone(),
-            id: format!("M{}", self.calls().len()),
-        })
+        Ok(MessageId::new(
+            room.id.clone(),
+            format!("M{}", self.calls().len()),
+        ))
     }
-    async fn update(&self, target: &MessageRef, message: &Message) -> Result<(), ChatError> {
-        self.log(format!("update {} {}", target.id, message.plain_text()));
+    async fn update(&self, target: &MessageId, message: &Message) -> Result<(), ChatError> {
+        self.log(format!("update {} {}", target, message.plain_text()));
         Ok(())
     }
     async fn reply_in_thread(
         &self,
-        parent: &MessageRef,
+        parent: &MessageId,
         message: &Message,
-    ) -> Result<MessageRef, ChatError> {
-        self.log(format!("thread {} {}", parent.id, message.plain_text()));
+    ) -> Result<MessageId, ChatError> {
+        self.log(format!("thread {} {}", parent, message.plain_text()));
         Ok(parent.clone())
     }
     async fn reply_privately(&self, origin: &Origin, message: &Message) -> Result<(), ChatError> {
@@ -89,8 +89,8 @@ impl ChatPort for RecordingChat {
         self.log(format!("dm {user} {}", message.plain_text()));
         Ok(())
     }
-    async fn pin(&self, target: &MessageRef) -> Result<(), ChatError> {
-        self.log(format!("pin {}", target.id));
+    async fn pin(&self, target: &MessageId) -> Result<(), ChatError> {
+        self.log(format!("pin {}", target));
         Ok(())
     }
     async fn upload(&self, room: &RoomRef, file: &FileUpload) -> Result<(), ChatError> {
@@ -132,8 +132,7 @@ fn press(button: &str) -> Input {
 
 fn origin(room: &str, user: &str) -> Origin {
     Origin {
-        platform: Platform::Console,
-        room_id: room.into(),
+        room_id: RoomId::new(Platform::Console, room),
         user: UserId::parse(user).unwrap(),
     }
 }
@@ -464,8 +463,7 @@ async fn each_chat_announces_its_incidents_in_its_own_room() {
         (Platform::Slack, "C-GENERAL"),
     ] {
         let origin = Origin {
-            platform,
-            room_id: room.into(),
+            room_id: RoomId::new(platform, room),
             user: UserId::parse("alice").unwrap(),
         };
         let now = engine
@@ -515,8 +513,7 @@ async fn pages_go_to_the_chat_that_holds_the_war_room() {
         ..Default::default()
     };
     let lobby = Origin {
-        platform: Platform::Slack,
-        room_id: "C-GENERAL".into(),
+        room_id: RoomId::new(Platform::Slack, "C-GENERAL"),
         user: UserId::parse("alice").unwrap(),
     };
     let effects = engine

@@ -406,21 +406,22 @@ async fn a_delivery_repeated_under_the_same_outbox_entry_posts_once() {
         .await
         .expect("the repeated attempt");
     assert_eq!(
-        first.id, again.id,
+        first.as_str(),
+        again.as_str(),
         "the repeat was not recognised as the same event"
     );
     // Another entry with the same content: a second event.
     let other = DeliveryKey::scope(entry + 1, chat.post(&room, &message))
         .await
         .expect("another entry");
-    assert_ne!(first.id, other.id);
+    assert_ne!(first.as_str(), other.as_str());
     // Outside a delivery each call is new.
     let loose = chat.post(&room, &message).await.expect("a loose post");
-    assert!(loose.id != first.id && loose.id != other.id);
+    assert!(loose.as_str() != first.as_str() && loose.as_str() != other.as_str());
 
     let reader = matrix::Human::login(&url, name).await;
     let said = reader
-        .events(&room.id)
+        .events(room.id.as_str())
         .await
         .into_iter()
         .filter(|e| body(e) == format!("said once {tag}"))

@@ -245,7 +245,7 @@ async fn a_declaration_while_the_homeserver_is_down_gets_one_war_room_card_and_p
             .await
             .expect("war rooms are read")
         {
-            break room.id;
+            break room.id.into_string();
         }
         assert!(Instant::now() < deadline, "no war room after the restart");
         tokio::time::sleep(matrix::POLL).await;

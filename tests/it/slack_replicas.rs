@@ -144,7 +144,7 @@ async fn two_replicas_deliver_every_effect_once_and_in_order_while_slack_flaps()
             })
             .collect();
         world.fake.world(|w| {
-            let channel = &w.channels[&room.id];
+            let channel = &w.channels[room.id.as_str()];
             let cards = channel
                 .messages
                 .iter()

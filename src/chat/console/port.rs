@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use super::render;
 use crate::domain::{Platform, UserId};
 use crate::engine::message::{FileUpload, Message};
-use crate::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
+use crate::engine::port::{ChatError, ChatPort, MessageId, Origin, RoomId, RoomRef};
 
 /// The chat port of the console. Rooms are named by short ids (`lobby`, `inc-7`).
 pub struct ConsoleChat {
@@ -54,15 +54,12 @@ impl ConsoleChat {
             .map_err(|e| ChatError::Unavailable(format!("the terminal: {e}")))
     }
 
-    fn new_message(&self, room: &str) -> MessageRef {
+    fn new_message(&self, room: &RoomId) -> MessageId {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.next_message += 1;
         let id = format!("m{}", state.next_message);
-        state.messages.insert(id.clone(), room.to_owned());
-        MessageRef {
-            room_id: room.to_owned(),
-            id,
-        }
+        state.messages.insert(id.clone(), room.as_str().to_owned());
+        MessageId::new(room.clone(), id)
     }
 }
 
@@ -80,7 +77,7 @@ impl ChatPort for ConsoleChat {
         let id = short_id(name);
         self.print(&format!("[#{id}] room #{name} created · topic: {topic}\n"))?;
         Ok(RoomRef {
-            id,
+            id: RoomId::new(Platform::Console, id),
             name: name.to_owned(),
         })
     }
@@ -94,37 +91,45 @@ impl ChatPort for ConsoleChat {
         self.print(&format!("[#{}] invited {}\n", room.id, names.join(", ")))
     }
 
-    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageRef, ChatError> {
+    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageId, ChatError> {
         let posted = self.new_message(&room.id);
-        let heading = format!("[#{}] {} ({}):", room.id, self.bot, posted.id);
+        let heading = format!("[#{}] {} ({}):", room.id, self.bot, posted.as_str());
         self.print(&render::under(&heading, message))?;
         Ok(posted)
     }
 
-    async fn update(&self, target: &MessageRef, message: &Message) -> Result<(), ChatError> {
+    async fn update(&self, target: &MessageId, message: &Message) -> Result<(), ChatError> {
         let known = self
             .state
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .messages
-            .contains_key(&target.id);
+            .contains_key(target.as_str());
         if !known {
             // Messages of an earlier console run are gone from the screen.
-            return Err(ChatError::NotFound(format!("message {}", target.id)));
+            return Err(ChatError::NotFound(format!("message {}", target.as_str())));
         }
-        let heading = format!("[#{}] {} edited {}:", target.room_id, self.bot, target.id);
+        let heading = format!(
+            "[#{}] {} edited {}:",
+            target.room(),
+            self.bot,
+            target.as_str()
+        );
         self.print(&render::under(&heading, message))
     }
 
     async fn reply_in_thread(
         &self,
-        parent: &MessageRef,
+        parent: &MessageId,
         message: &Message,
-    ) -> Result<MessageRef, ChatError> {
-        let posted = self.new_message(&parent.room_id);
+    ) -> Result<MessageId, ChatError> {
+        let posted = self.new_message(parent.room());
         let heading = format!(
             "[#{} thread {}] {} ({}):",
-            parent.room_id, parent.id, self.bot, posted.id
+            parent.room(),
+            parent.as_str(),
+            self.bot,
+            posted.as_str()
         );
         self.print(&render::under(&heading, message))?;
         Ok(posted)
@@ -140,8 +145,12 @@ impl ChatPort for ConsoleChat {
         self.print(&render::under(&heading, message))
     }
 
-    async fn pin(&self, target: &MessageRef) -> Result<(), ChatError> {
-        self.print(&format!("[#{}] pinned {}\n", target.room_id, target.id))
+    async fn pin(&self, target: &MessageId) -> Result<(), ChatError> {
+        self.print(&format!(
+            "[#{}] pinned {}\n",
+            target.room(),
+            target.as_str()
+        ))
     }
 
     async fn upload(&self, room: &RoomRef, file: &FileUpload) -> Result<(), ChatError> {

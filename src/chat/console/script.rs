@@ -9,7 +9,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use super::ConsoleChat;
 use crate::domain::{UserId, strip_invocation};
 use crate::engine::clock::{Clock, SimulatedClock, parse_duration, simulated_end};
-use crate::engine::port::{ChatError, ChatPort, Origin};
+use crate::engine::port::{ChatError, ChatPort, Origin, RoomId};
 use crate::engine::{Engine, Input};
 
 /// The longest input line, in bytes: a longer one is skipped as it is read, never held whole.
@@ -264,14 +264,10 @@ async fn say(
     text: &str,
 ) {
     let room_id = match room {
-        Some(room) => room.to_owned(),
+        Some(room) => RoomId::new(chat.platform(), room),
         None => default_room(engine, chat, &options.lobby).await,
     };
-    let origin = Origin {
-        platform: chat.platform(),
-        room_id,
-        user,
-    };
+    let origin = Origin { room_id, user };
     let words = strip_invocation(text).unwrap_or(text);
     let effects = engine
         .incidents()
@@ -286,13 +282,13 @@ async fn say(
 }
 
 /// The war room of the newest open incident, or the lobby when none is open here.
-async fn default_room(engine: &Engine, chat: &ConsoleChat, lobby: &str) -> String {
+async fn default_room(engine: &Engine, chat: &ConsoleChat, lobby: &str) -> RoomId {
     match engine.newest_war_room(chat.platform()).await {
         Ok(Some(room)) => room,
-        Ok(None) => lobby.to_owned(),
+        Ok(None) => RoomId::new(chat.platform(), lobby),
         Err(e) => {
             tracing::warn!(error = ?e, "could not find the newest war room");
-            lobby.to_owned()
+            RoomId::new(chat.platform(), lobby)
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::domain::{Platform, UserId, strip_invocation};
 use crate::engine::Input;
 use crate::engine::effect::Effect;
 use crate::engine::message::{ButtonId, Message};
-use crate::engine::port::{ChatError, ChatPort, Origin};
+use crate::engine::port::{ChatError, ChatPort, Origin, RoomId};
 
 /// What a person asked for.
 enum Ask {
@@ -49,8 +49,7 @@ impl MatrixBot {
             return Ok(());
         }
         let origin = Origin {
-            platform: Platform::Matrix,
-            room_id: room.to_owned(),
+            room_id: RoomId::new(Platform::Matrix, room),
             user,
         };
         if !self.may_command(&origin).await {
@@ -172,7 +171,7 @@ impl MatrixBot {
         }
         if self
             .engine
-            .incident_of_room(self.chat.platform(), room)
+            .incident_of_room(&RoomId::new(self.chat.platform(), room))
             .await?
             .is_some()
         {
@@ -186,7 +185,7 @@ impl MatrixBot {
 
     /// 📌: the message's author, time and text go on the timeline of the room's incident.
     async fn pin(&self, origin: &Origin, target: &str) -> Vec<Effect> {
-        let event = match self.chat.event(&origin.room_id, target).await {
+        let event = match self.chat.event(origin.room_id.as_str(), target).await {
             Ok(event) => event,
             Err(e) => {
                 return vec![Effect::reply(format!(

@@ -7,7 +7,7 @@ use super::MatrixChat;
 use super::render::{escape, is_matrix_id};
 use crate::domain::{Platform, UserId};
 use crate::engine::message::{FileUpload, Message, Span};
-use crate::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
+use crate::engine::port::{ChatError, ChatPort, MessageId, Origin, RoomRef};
 
 /// How many lines of a post-mortem the summary under the file quotes.
 const SUMMARY_LINES: usize = 12;
@@ -23,7 +23,7 @@ impl ChatPort for MatrixChat {
     }
 
     async fn set_topic(&self, room: &RoomRef, topic: &str) -> Result<(), ChatError> {
-        self.send_state(&room.id, "m.room.topic", &json!({ "topic": topic }))
+        self.send_state(room.id.as_str(), "m.room.topic", &json!({ "topic": topic }))
             .await
     }
 
@@ -37,7 +37,7 @@ impl ChatPort for MatrixChat {
             if user.as_str() == self.bot.as_str() {
                 continue;
             }
-            self.invite_one(&room.id, user.as_str()).await?;
+            self.invite_one(room.id.as_str(), user.as_str()).await?;
         }
         if skipped.is_empty() {
             Ok(())
@@ -49,42 +49,38 @@ impl ChatPort for MatrixChat {
         }
     }
 
-    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageRef, ChatError> {
-        let id = self.post_message(&room.id, "m.text", message, None).await?;
-        Ok(MessageRef {
-            room_id: room.id.clone(),
-            id,
-        })
+    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageId, ChatError> {
+        let id = self
+            .post_message(room.id.as_str(), "m.text", message, None)
+            .await?;
+        Ok(MessageId::new(room.id.clone(), id))
     }
 
-    async fn update(&self, target: &MessageRef, message: &Message) -> Result<(), ChatError> {
-        self.edit_message(&target.room_id, &target.id, message)
+    async fn update(&self, target: &MessageId, message: &Message) -> Result<(), ChatError> {
+        self.edit_message(target.room().as_str(), target.as_str(), message)
             .await
     }
 
     async fn reply_in_thread(
         &self,
-        parent: &MessageRef,
+        parent: &MessageId,
         message: &Message,
-    ) -> Result<MessageRef, ChatError> {
+    ) -> Result<MessageId, ChatError> {
         let relation = json!({
             "rel_type": "m.thread",
-            "event_id": parent.id,
+            "event_id": parent.as_str(),
             "is_falling_back": true,
-            "m.in_reply_to": { "event_id": parent.id },
+            "m.in_reply_to": { "event_id": parent.as_str() },
         });
         let id = self
             .post_message(
-                &parent.room_id,
+                parent.room().as_str(),
                 "m.text",
                 message,
                 Some(("m.relates_to", relation)),
             )
             .await?;
-        Ok(MessageRef {
-            room_id: parent.room_id.clone(),
-            id,
-        })
+        Ok(MessageId::new(parent.room().clone(), id))
     }
 
     async fn reply_privately(&self, origin: &Origin, message: &Message) -> Result<(), ChatError> {
@@ -96,7 +92,7 @@ impl ChatPort for MatrixChat {
                 .blocks
                 .insert(0, crate::engine::message::Block::Text(to));
         }
-        self.post_message(&origin.room_id, "m.notice", &addressed, None)
+        self.post_message(origin.room_id.as_str(), "m.notice", &addressed, None)
             .await
             .map(|_| ())
     }
@@ -113,14 +109,14 @@ impl ChatPort for MatrixChat {
             .map(|_| ())
     }
 
-    async fn pin(&self, target: &MessageRef) -> Result<(), ChatError> {
-        let mut pinned = self.pinned_events(&target.room_id).await?;
-        if pinned.contains(&target.id) {
+    async fn pin(&self, target: &MessageId) -> Result<(), ChatError> {
+        let mut pinned = self.pinned_events(target.room().as_str()).await?;
+        if pinned.iter().any(|p| p == target.as_str()) {
             return Ok(());
         }
-        pinned.push(target.id.clone());
+        pinned.push(target.as_str().to_owned());
         self.send_state(
-            &target.room_id,
+            target.room().as_str(),
             "m.room.pinned_events",
             &json!({ "pinned": pinned }),
         )
@@ -130,7 +126,7 @@ impl ChatPort for MatrixChat {
     async fn upload(&self, room: &RoomRef, file: &FileUpload) -> Result<(), ChatError> {
         // Checked before the upload too, so that nothing of an incident reaches the media
         // repository on behalf of an encrypted room.
-        if self.is_encrypted(&room.id).await? {
+        if self.is_encrypted(room.id.as_str()).await? {
             return Err(ChatError::Refused(format!(
                 "room {} is encrypted and Warroom does not post plaintext there",
                 room.id
@@ -146,7 +142,7 @@ impl ChatPort for MatrixChat {
             "url": url,
             "info": { "mimetype": file.mime, "size": size },
         });
-        self.send_event(&room.id, "m.room.message", &content)
+        self.send_event(room.id.as_str(), "m.room.message", &content)
             .await?;
         let summary = summary(file);
         let html = format!(
@@ -161,7 +157,7 @@ impl ChatPort for MatrixChat {
             "formatted_body": html,
             "m.mentions": {},
         });
-        self.send_event(&room.id, "m.room.message", &content)
+        self.send_event(room.id.as_str(), "m.room.message", &content)
             .await?;
         Ok(())
     }

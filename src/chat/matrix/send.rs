@@ -9,9 +9,10 @@ use super::MatrixChat;
 use super::api::{chat_error, user_id};
 use super::keys::keys_of;
 use super::render::{self, Rendered};
+use crate::domain::Platform;
 use crate::engine::ledger::ReactionKey;
 use crate::engine::message::{ButtonId, Message};
-use crate::engine::port::{ChatError, RoomRef};
+use crate::engine::port::{ChatError, RoomId, RoomRef};
 
 /// How many numbered aliases (`#inc-7-slug-2` …) are tried when the plain one is taken.
 const ALIAS_TRIES: u32 = 9;
@@ -176,7 +177,7 @@ impl MatrixChat {
                     let id = created.room_id.to_string();
                     self.remember_encryption(&id, false);
                     return Ok(RoomRef {
-                        id,
+                        id: RoomId::new(Platform::Matrix, id),
                         name: alias.unwrap_or_else(|| name.to_owned()),
                     });
                 }

@@ -10,7 +10,7 @@ use super::channel_name;
 use super::render::{self, Rendered};
 use crate::domain::{Platform, UserId};
 use crate::engine::message::{FileUpload, Message};
-use crate::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
+use crate::engine::port::{ChatError, ChatPort, MessageId, Origin, RoomId, RoomRef};
 
 /// Slack topics hold at most 250 characters.
 const TOPIC_CHARS: usize = 250;
@@ -46,7 +46,7 @@ impl SlackChat {
         blocks: &[Value],
         thread: Option<&str>,
         first: bool,
-    ) -> Result<MessageRef, ChatError> {
+    ) -> Result<MessageId, ChatError> {
         // A delivery's first page does not wait for the channel's next slot while it holds a
         // claim and one of the worker's places: the outbox tries it again when the slot is
         // free. Later pages of a message wait, so that a retry never posts the first twice.
@@ -70,10 +70,10 @@ impl SlackChat {
                 self.api.session().chat_post_message(request).await
             })
             .await?;
-        Ok(MessageRef {
-            room_id: posted.channel.0,
-            id: posted.ts.0,
-        })
+        Ok(MessageId::new(
+            RoomId::new(Platform::Slack, posted.channel.0),
+            posted.ts.0,
+        ))
     }
 
     /// Posts every page of a message; the first page is the message that is returned.
@@ -82,7 +82,7 @@ impl SlackChat {
         channel: &str,
         rendered: &Rendered,
         thread: Option<&str>,
-    ) -> Result<MessageRef, ChatError> {
+    ) -> Result<MessageId, ChatError> {
         let mut first = None;
         for page in &rendered.pages {
             let posted = self
@@ -166,7 +166,7 @@ impl SlackChat {
                     .unwrap_or_default();
                 if ours && (shown.is_empty() || shown == wanted) {
                     return Ok(Some(RoomRef {
-                        id: channel.id.0,
+                        id: RoomId::new(Platform::Slack, channel.id.0),
                         name: name.to_owned(),
                     }));
                 }
@@ -229,7 +229,7 @@ impl ChatPort for SlackChat {
             let candidate = channel_name::with_suffix(&base, attempt);
             if let Some(channel) = self.create_named(&candidate).await? {
                 let room = RoomRef {
-                    id: channel.id.0.clone(),
+                    id: RoomId::new(Platform::Slack, channel.id.0.clone()),
                     name: channel.name.unwrap_or(candidate),
                 };
                 // The channel is made: a topic that does not take must not make the creation
@@ -299,17 +299,17 @@ impl ChatPort for SlackChat {
         }
     }
 
-    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageRef, ChatError> {
-        self.post_pages(&room.id, &render::render(message), None)
+    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageId, ChatError> {
+        self.post_pages(room.id.as_str(), &render::render(message), None)
             .await
     }
 
-    async fn update(&self, target: &MessageRef, message: &Message) -> Result<(), ChatError> {
+    async fn update(&self, target: &MessageId, message: &Message) -> Result<(), ChatError> {
         let (text, blocks) = render::render_one(message);
         let request = SlackApiChatUpdateRequest::new(
-            target.room_id.as_str().into(),
+            target.room().as_str().into(),
             content(&text, &blocks),
-            SlackTs(target.id.clone()),
+            SlackTs(target.as_str().to_owned()),
         );
         let request = &request;
         self.api
@@ -322,15 +322,20 @@ impl ChatPort for SlackChat {
 
     async fn reply_in_thread(
         &self,
-        parent: &MessageRef,
+        parent: &MessageId,
         message: &Message,
-    ) -> Result<MessageRef, ChatError> {
-        self.post_pages(&parent.room_id, &render::render(message), Some(&parent.id))
-            .await
+    ) -> Result<MessageId, ChatError> {
+        self.post_pages(
+            parent.room().as_str(),
+            &render::render(message),
+            Some(parent.as_str()),
+        )
+        .await
     }
 
     async fn reply_privately(&self, origin: &Origin, message: &Message) -> Result<(), ChatError> {
-        self.ephemeral(&origin.room_id, &origin.user, message).await
+        self.ephemeral(origin.room_id.as_str(), &origin.user, message)
+            .await
     }
 
     async fn direct_message(&self, user: &UserId, message: &Message) -> Result<(), ChatError> {
@@ -351,9 +356,11 @@ impl ChatPort for SlackChat {
         Ok(())
     }
 
-    async fn pin(&self, target: &MessageRef) -> Result<(), ChatError> {
-        let request =
-            SlackApiPinsAddRequest::new(target.room_id.as_str().into(), SlackTs(target.id.clone()));
+    async fn pin(&self, target: &MessageId) -> Result<(), ChatError> {
+        let request = SlackApiPinsAddRequest::new(
+            target.room().as_str().into(),
+            SlackTs(target.as_str().to_owned()),
+        );
         let request = &request;
         match self
             .api

@@ -10,7 +10,7 @@ use super::port::{SlackChat, content};
 use super::render;
 use crate::domain::{Platform, UserId};
 use crate::engine::message::{FileUpload, Message};
-use crate::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
+use crate::engine::port::{ChatError, ChatPort, MessageId, Origin, RoomRef};
 
 /// Slack's port, answering privately through a response_url when the request had one.
 pub struct RequestPort {
@@ -66,19 +66,19 @@ impl ChatPort for RequestPort {
         self.chat.invite(room, users).await
     }
 
-    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageRef, ChatError> {
+    async fn post(&self, room: &RoomRef, message: &Message) -> Result<MessageId, ChatError> {
         self.chat.post(room, message).await
     }
 
-    async fn update(&self, target: &MessageRef, message: &Message) -> Result<(), ChatError> {
+    async fn update(&self, target: &MessageId, message: &Message) -> Result<(), ChatError> {
         self.chat.update(target, message).await
     }
 
     async fn reply_in_thread(
         &self,
-        parent: &MessageRef,
+        parent: &MessageId,
         message: &Message,
-    ) -> Result<MessageRef, ChatError> {
+    ) -> Result<MessageId, ChatError> {
         self.chat.reply_in_thread(parent, message).await
     }
 
@@ -96,7 +96,7 @@ impl ChatPort for RequestPort {
         self.chat.direct_message(user, message).await
     }
 
-    async fn pin(&self, target: &MessageRef) -> Result<(), ChatError> {
+    async fn pin(&self, target: &MessageId) -> Result<(), ChatError> {
         self.chat.pin(target).await
     }
 

@@ -12,13 +12,12 @@ use super::{PLATFORM, SlackAdapter, modal};
 use crate::domain::UserId;
 use crate::engine::Input;
 use crate::engine::message::Message;
-use crate::engine::port::{ChatPort, Origin};
+use crate::engine::port::{ChatPort, Origin, RoomId};
 
 fn origin(user: &str, channel: &str) -> Option<Origin> {
     match UserId::parse(user) {
         Ok(user) => Some(Origin {
-            platform: PLATFORM,
-            room_id: channel.to_owned(),
+            room_id: RoomId::new(PLATFORM, channel),
             user,
         }),
         Err(e) => {

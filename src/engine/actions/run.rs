@@ -116,7 +116,7 @@ impl Actions<'_> {
         let chat = self
             .core
             .delivery()
-            .chat_of_incident(request.incident, origin.platform)
+            .chat_of_incident(request.incident, origin.platform())
             .await?;
         let output = Effect::PostOutput {
             request: id,

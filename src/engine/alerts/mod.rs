@@ -133,10 +133,10 @@ impl Alerts<'_> {
                 Some(number) => {
                     self.core
                         .delivery()
-                        .chat_of_incident(number, origin.platform)
+                        .chat_of_incident(number, origin.platform())
                         .await?
                 }
-                None => origin.platform,
+                None => origin.platform(),
             };
             let _turn = match number {
                 Some(number) => Some(self.core.turn(number).await),

@@ -1,12 +1,12 @@
 //! Carrying out effects through a chat port, and remembering what the chat made (rooms, cards).
 
-use crate::domain::{IncidentNumber, RequestId};
+use crate::domain::{IncidentNumber, MessageId, RequestId, RoomId};
 use crate::engine::Delivery;
 use crate::engine::delivery::{describe, durable};
 use crate::engine::effect::{Effect, RoomTarget};
 use crate::engine::message::Message;
-use crate::engine::port::{ChatError, ChatPort, MessageRef, Origin, RoomRef};
-use crate::store::{StoreError, StoredCard, StoredRoom};
+use crate::engine::port::{ChatError, ChatPort, Origin, RoomRef};
+use crate::store::{StoreError, StoredRoom};
 
 /// Why one effect could not be carried out.
 #[derive(Debug, thiserror::Error)]
@@ -165,7 +165,7 @@ impl Delivery<'_> {
             }
             Effect::Post { room, message } => {
                 if let Some(room) = self.room(port, origin, room).await? {
-                    return Ok(Some(port.post(&room, message).await?.id));
+                    return Ok(Some(port.post(&room, message).await?.to_string()));
                 }
             }
             Effect::Reply { message } => port.reply_privately(origin, message).await?,
@@ -192,21 +192,21 @@ impl Delivery<'_> {
     ) -> Result<Option<String>, DispatchError> {
         // Made already: this is a repeat after a crash between making and marking.
         if let Some(room) = self.war_room(port, incident).await? {
-            return Ok(Some(room.id));
+            return Ok(Some(room.id.into_string()));
         }
         let room = port.create_room(name, topic).await?;
+        debug_assert_eq!(
+            room.id.platform(),
+            port.platform(),
+            "a chat makes its own rooms"
+        );
         let stored = StoredRoom {
             id: room.id.clone(),
             name: room.name.clone(),
         };
-        self.core
-            .store
-            .bind_war_room(port.platform(), incident, &stored)
-            .await?;
-        self.core
-            .memo
-            .remember_room_of(port.platform(), incident, room.clone());
-        Ok(Some(room.id))
+        self.core.store.bind_war_room(incident, &stored).await?;
+        self.core.memo.remember_room_of(incident, room.clone());
+        Ok(Some(room.id.into_string()))
     }
 
     /// Shows an incident's card as it is now, posting it again when the chat lost it.
@@ -215,17 +215,13 @@ impl Delivery<'_> {
         port: &dyn ChatPort,
         incident: IncidentNumber,
     ) -> Result<Option<String>, DispatchError> {
-        let Some(stored) = self.core.store.card(port.platform(), incident).await? else {
+        let Some(target) = self.core.store.card(port.platform(), incident).await? else {
             return Ok(None);
         };
         let Some(current) = self.core.store.incident(incident).await? else {
             return Ok(None);
         };
         let card = self.card(&current).await?;
-        let target = MessageRef {
-            room_id: stored.room_id,
-            id: stored.message_id,
-        };
         match port.update(&target, &card).await {
             Err(ChatError::NotFound(_)) => self.post_card(port, incident).await,
             other => Ok(other.map(|()| None)?),
@@ -243,17 +239,16 @@ impl Delivery<'_> {
         message: &Message,
     ) -> Result<Option<String>, DispatchError> {
         if let Some(parent) = self.runbook_message_of(port, request).await? {
-            return Ok(Some(port.reply_in_thread(&parent, message).await?.id));
+            return Ok(Some(
+                port.reply_in_thread(&parent, message).await?.to_string(),
+            ));
         }
         let war_room = match self.core.store.action_request(request).await? {
             Some(found) => self.war_room(port, found.incident).await?,
             None => None,
         };
-        let room = war_room.unwrap_or_else(|| RoomRef {
-            id: origin.room_id.clone(),
-            name: origin.room_id.clone(),
-        });
-        Ok(Some(port.post(&room, message).await?.id))
+        let room = war_room.unwrap_or_else(|| RoomRef::unnamed(origin.room_id.clone()));
+        Ok(Some(port.post(&room, message).await?.to_string()))
     }
 
     /// Shows a runbook's progress in its message, posting it again when the chat lost it.
@@ -263,12 +258,12 @@ impl Delivery<'_> {
         incident: IncidentNumber,
         runbook: &str,
     ) -> Result<(), DispatchError> {
-        let stored = self
+        let target = self
             .core
             .store
             .runbook_message(port.platform(), incident, runbook)
             .await?;
-        let Some(stored) = stored else {
+        let Some(target) = target else {
             return Ok(());
         };
         let Some(current) = self.core.store.incident(incident).await? else {
@@ -281,10 +276,6 @@ impl Delivery<'_> {
             .await?
         else {
             return Ok(());
-        };
-        let target = MessageRef {
-            room_id: stored.room_id,
-            id: stored.message_id,
         };
         match port.update(&target, &message).await {
             Err(ChatError::NotFound(_)) => {
@@ -308,21 +299,11 @@ impl Delivery<'_> {
         };
         let card = self.card(&current).await?;
         let posted = port.post(&room, &card).await?;
-        self.core
-            .store
-            .save_card(
-                port.platform(),
-                incident,
-                &StoredCard {
-                    room_id: posted.room_id.clone(),
-                    message_id: posted.id.clone(),
-                },
-            )
-            .await?;
+        self.core.store.save_card(incident, &posted).await?;
         if let Err(e) = port.pin(&posted).await {
             tracing::warn!(error = ?e, %incident, "could not pin the card");
         }
-        Ok(Some(posted.id))
+        Ok(Some(posted.to_string()))
     }
 
     async fn post_runbook(
@@ -348,15 +329,7 @@ impl Delivery<'_> {
         let posted = port.post(&room, &message).await?;
         self.core
             .store
-            .save_runbook_message(
-                port.platform(),
-                incident,
-                runbook,
-                &StoredCard {
-                    room_id: posted.room_id,
-                    message_id: posted.id,
-                },
-            )
+            .save_runbook_message(incident, runbook, &posted)
             .await?;
         Ok(())
     }
@@ -366,7 +339,7 @@ impl Delivery<'_> {
         &self,
         port: &dyn ChatPort,
         request: crate::domain::RequestId,
-    ) -> Result<Option<MessageRef>, StoreError> {
+    ) -> Result<Option<MessageId>, StoreError> {
         let Some(found) = self.core.store.action_request(request).await? else {
             return Ok(None);
         };
@@ -376,15 +349,10 @@ impl Delivery<'_> {
         let Some(step) = incident.numbered_steps().find(|s| s.number == found.step) else {
             return Ok(None);
         };
-        let stored = self
-            .core
+        self.core
             .store
             .runbook_message(port.platform(), found.incident, &step.runbook.runbook.id)
-            .await?;
-        Ok(stored.map(|m| MessageRef {
-            room_id: m.room_id,
-            id: m.message_id,
-        }))
+            .await
     }
 
     /// The war room of an incident on this chat; `None` when it has none here (declared
@@ -405,9 +373,7 @@ impl Delivery<'_> {
             id: stored.id,
             name: stored.name,
         };
-        self.core
-            .memo
-            .remember_room_of(platform, incident, room.clone());
+        self.core.memo.remember_room_of(incident, room.clone());
         Ok(Some(room))
     }
 
@@ -418,15 +384,13 @@ impl Delivery<'_> {
         target: &RoomTarget,
     ) -> Result<Option<RoomRef>, StoreError> {
         match target {
-            RoomTarget::Origin => Ok(Some(RoomRef {
-                id: origin.room_id.clone(),
-                name: origin.room_id.clone(),
-            })),
+            RoomTarget::Origin => Ok(Some(RoomRef::unnamed(origin.room_id.clone()))),
             RoomTarget::WarRoom(n) => self.war_room(port, *n).await,
-            RoomTarget::Configured(id) => Ok(Some(RoomRef {
-                id: id.clone(),
-                name: id.clone(),
-            })),
+            // A configured room is named in the chat that delivers it.
+            RoomTarget::Configured(id) => Ok(Some(RoomRef::unnamed(RoomId::new(
+                port.platform(),
+                id.as_str(),
+            )))),
         }
     }
 }

@@ -160,8 +160,8 @@ impl Delivery<'_> {
         // Effects are about one incident at most in every caller; its chat decides.
         let context = effects.iter().find_map(incident_of);
         let chat = match context {
-            Some(n) => self.chat_of_incident(n, origin.platform).await?,
-            None => origin.platform,
+            Some(n) => self.chat_of_incident(n, origin.platform()).await?,
+            None => origin.platform(),
         };
         let (entries, now) = self.outbox_entries(origin, chat, context, effects);
         self.core
@@ -230,7 +230,7 @@ pub(super) fn entry(
         Effect::Post {
             room: RoomTarget::Origin | RoomTarget::Configured(_),
             ..
-        } => origin.platform,
+        } => origin.platform(),
         _ => chat,
     };
     let lane = match (&effect, incident) {
@@ -265,12 +265,12 @@ pub(super) fn entry(
 mod tests {
     use super::*;
     use crate::engine::message::Message;
+    use crate::engine::port::RoomId;
 
     #[test]
     fn effects_after_a_change_go_to_their_incidents_lane_in_its_chat() {
         let origin = Origin {
-            platform: Platform::Matrix,
-            room_id: "!lobby:x".into(),
+            room_id: RoomId::new(Platform::Matrix, "!lobby:x"),
             user: UserId::parse("@alice:x").unwrap(),
         };
         let n = IncidentNumber(7);
@@ -305,6 +305,34 @@ mod tests {
         let back: Outgoing = serde_json::from_str(&card.body).unwrap();
         assert_eq!(back.effect, Effect::PostCard { incident: n });
         assert_eq!(back.origin, origin);
+    }
+
+    #[test]
+    fn outbox_entries_written_before_rooms_carried_their_chat_read_back_the_same() {
+        // Bodies as the outbox has held them since the origin was written down.
+        let bodies = [
+            r#"{"origin":{"platform":"slack","room_id":"C1","user":"alice"},"effect":{"effect":"post_card","incident":7},"notice":false}"#,
+            r#"{"origin":{"platform":"matrix","room_id":"!lobby:x","user":"@alice:x"},"effect":{"effect":"post","room":{"configured":"!announce:x"},"message":{"blocks":[]}},"notice":true,"unless_delivered":12}"#,
+            r#"{"origin":{"platform":"console","room_id":"","user":"warroom"},"effect":{"effect":"direct_message","user":"bob","message":{"blocks":[]},"page":[7,1]},"notice":false}"#,
+        ];
+        for body in bodies {
+            let read: Outgoing = serde_json::from_str(body).unwrap();
+            assert_eq!(serde_json::to_string(&read).unwrap(), body);
+        }
+        let first: Outgoing = serde_json::from_str(bodies[0]).unwrap();
+        assert_eq!(first.origin.room_id, RoomId::new(Platform::Slack, "C1"));
+        assert_eq!(first.origin.platform(), Platform::Slack);
+        assert_eq!(
+            first.effect,
+            Effect::PostCard {
+                incident: IncidentNumber(7)
+            }
+        );
+        // Without the fields added later.
+        let oldest = r#"{"origin":{"platform":"slack","room_id":"C1","user":"alice"},"effect":{"effect":"update_card","incident":7}}"#;
+        let read: Outgoing = serde_json::from_str(oldest).unwrap();
+        assert_eq!(read.origin.room_id, RoomId::new(Platform::Slack, "C1"));
+        assert!(!read.notice);
     }
 
     #[test]

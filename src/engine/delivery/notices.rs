@@ -5,7 +5,7 @@
 use super::super::EngineError;
 use super::super::effect::{Effect, RoomTarget};
 use super::super::message::{Message, Span};
-use super::super::port::{ChatPort, Origin};
+use super::super::port::{ChatPort, Origin, RoomId};
 use super::entries::{Outgoing, describe, entry, incident_of};
 use crate::domain::{EventKind, IncidentNumber, UserId};
 use crate::engine::Delivery;
@@ -34,7 +34,7 @@ impl Delivery<'_> {
         // Told in the war room; when the war room itself could not be made, in the room the
         // declaration came from (when it came from one).
         let target = match outgoing.effect {
-            Effect::CreateWarRoom { .. } if outgoing.origin.room_id.is_empty() => None,
+            Effect::CreateWarRoom { .. } if outgoing.origin.room_id.as_str().is_empty() => None,
             Effect::CreateWarRoom { .. } => Some(RoomTarget::Origin),
             _ => Some(RoomTarget::WarRoom(incident)),
         };
@@ -142,8 +142,7 @@ impl Delivery<'_> {
             };
             tracing::info!(incident = %n, chat = %port.platform(), "an open incident has no war room; making one");
             let origin = Origin {
-                platform: port.platform(),
-                room_id: String::new(),
+                room_id: RoomId::new(port.platform(), ""),
                 user: UserId::warroom(),
             };
             let effects = self.opening_effects(&incident, None, true);

@@ -17,7 +17,7 @@ use crate::domain::{
 use crate::engine::EngineError;
 use crate::engine::Escalation;
 use crate::engine::effect::{Effect, RoomTarget};
-use crate::engine::port::{ChatPort, Origin};
+use crate::engine::port::{ChatPort, Origin, RoomId};
 use crate::store::TimerPage;
 
 /// How many due timers one round claims.
@@ -30,8 +30,7 @@ const LEASE: Duration = Duration::seconds(60);
 /// Where what Warroom does on its own comes from: no room, the `warroom` actor, in `chat`.
 fn warroom_origin(chat: Platform) -> Origin {
     Origin {
-        platform: chat,
-        room_id: String::new(),
+        room_id: RoomId::new(chat, ""),
         user: UserId::warroom(),
     }
 }

@@ -23,13 +23,13 @@ impl Incidents<'_> {
             .permissions
             .may_declare(&origin.user)
             .map_err(|e| EngineError::Usage(e.to_string()))?;
-        if let Some(n) = self.core.war_room_incident(origin).await? {
+        if let Some(n) = self.core.war_room_incident(&origin.room_id).await? {
             return Err(EngineError::Usage(format!(
                 "this is the war room of {n}; declare a new incident from outside a war room, or change this one with sev or status"
             )));
         }
         let declarer = origin.user.clone();
-        let announce = self.core.settings.announce_rooms.get(&origin.platform);
+        let announce = self.core.settings.announce_rooms.get(&origin.platform());
         let (incident, _event) = {
             let effects_of = |incident: &Incident| {
                 let mut effects =
@@ -43,7 +43,7 @@ impl Incidents<'_> {
                     message: announcement.clone(),
                 });
                 if let Some(room) = announce
-                    && *room != origin.room_id
+                    && room.as_str() != origin.room_id.as_str()
                 {
                     effects.push(Effect::Post {
                         room: RoomTarget::Configured(room.clone()),
@@ -52,7 +52,7 @@ impl Incidents<'_> {
                 }
                 let (entries, _) = self.core.delivery().outbox_entries(
                     origin,
-                    origin.platform,
+                    origin.platform(),
                     Some(incident.number),
                     effects,
                 );
@@ -66,7 +66,7 @@ impl Incidents<'_> {
                     &origin.user,
                     self.core.clock.now(),
                     &Told {
-                        chat: Some(origin.platform),
+                        chat: Some(origin.platform()),
                         effects: &effects_of,
                         timers: &|incident| self.core.escalation().timers_for(incident),
                     },
@@ -76,7 +76,7 @@ impl Incidents<'_> {
         let n = incident.number;
         tracing::info!(incident = %n, %severity, "declared");
         self.core.memo.remember_incident(incident.clone());
-        self.core.memo.remember_incident_chat(n, origin.platform);
+        self.core.memo.remember_incident_chat(n, origin.platform());
         self.core.outbox_changed.notify_waiters();
         // The timers were scheduled with the incident; a page due at once is written to the
         // outbox when it fires, after the war room's effects, so it waits behind them.
@@ -105,7 +105,7 @@ impl Incidents<'_> {
         let chat = self
             .core
             .delivery()
-            .chat_of_incident(number, origin.platform)
+            .chat_of_incident(number, origin.platform())
             .await?;
         let mut answers = Vec::new();
         let (_, after, event) = self

@@ -21,7 +21,7 @@ impl Incidents<'_> {
         text: &str,
     ) -> Vec<Effect> {
         let result = async {
-            let Some(number) = self.core.war_room_incident(origin).await? else {
+            let Some(number) = self.core.war_room_incident(&origin.room_id).await? else {
                 return Ok(Vec::new());
             };
             let text = NoteText::parse(text).map_err(|e| EngineError::Usage(e.to_string()))?;

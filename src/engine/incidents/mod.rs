@@ -151,7 +151,7 @@ impl Incidents<'_> {
         named: Option<IncidentNumber>,
         action: &Action,
     ) -> Result<(IncidentNumber, bool), EngineError> {
-        let here = self.core.war_room_incident(origin).await?;
+        let here = self.core.war_room_incident(&origin.room_id).await?;
         match (named, here) {
             (Some(n), _) => Ok((n, here == Some(n))),
             (None, Some(n)) => Ok((n, true)),

@@ -51,7 +51,7 @@ impl Incidents<'_> {
     ) -> Result<Vec<Effect>, EngineError> {
         let here = match named {
             Some(n) => Some(self.core.load(n).await?),
-            None => match self.core.war_room_incident(origin).await? {
+            None => match self.core.war_room_incident(&origin.room_id).await? {
                 Some(n) => Some(self.core.load(n).await?),
                 None => None,
             },

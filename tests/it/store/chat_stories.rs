@@ -2,9 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use warroom::domain::Platform;
 use warroom::domain::{Action, Command, IncidentNumber, NoteText};
-use warroom::store::{Store, StoredCard, StoredRoom};
+use warroom::domain::{MessageId, Platform, RoomId};
+use warroom::store::{Store, StoredRoom};
 
 use super::declare;
 
@@ -12,88 +12,52 @@ pub async fn a_war_room_is_found_from_its_incident_and_the_incident_from_its_roo
     let one = declare(&store, "Checkout API returns 500s").await.number;
     let two = declare(&store, "Search is slow").await.number;
     let room = StoredRoom {
-        id: "C024BE91L".into(),
+        id: RoomId::new(Platform::Slack, "C024BE91L"),
         name: "inc-1-checkout-api-returns-500s".into(),
     };
 
+    store.bind_war_room(one, &room).await.expect("bound");
     store
-        .bind_war_room(Platform::Slack, one, &room)
-        .await
-        .expect("bound");
-    store
-        .bind_war_room(Platform::Slack, one, &room)
+        .bind_war_room(one, &room)
         .await
         .expect("binding again changes nothing");
     assert_eq!(
         store.war_room(Platform::Slack, one).await.unwrap(),
         Some(room.clone())
     );
-    assert_eq!(
-        store
-            .incident_for_room(Platform::Slack, &room.id)
-            .await
-            .unwrap(),
-        Some(one)
-    );
+    assert_eq!(store.incident_for_room(&room.id).await.unwrap(), Some(one));
     assert_eq!(store.war_room(Platform::Matrix, one).await.unwrap(), None);
     assert_eq!(store.war_room(Platform::Slack, two).await.unwrap(), None);
     assert_eq!(
         store
-            .incident_for_room(Platform::Slack, "C0NOTAROOM")
+            .incident_for_room(&RoomId::new(Platform::Slack, "C0NOTAROOM"))
             .await
             .unwrap(),
         None
     );
-    assert_eq!(
-        store
-            .incident_for_room(Platform::Matrix, &room.id)
-            .await
-            .unwrap(),
-        None
-    );
+    let on_matrix = StoredRoom {
+        id: RoomId::new(Platform::Matrix, room.id.as_str()),
+        name: room.name.clone(),
+    };
+    assert_eq!(store.incident_for_room(&on_matrix.id).await.unwrap(), None);
 
     // A room serves one incident, and an incident has one room per platform.
-    assert!(
-        store
-            .bind_war_room(Platform::Slack, two, &room)
-            .await
-            .is_err()
-    );
+    assert!(store.bind_war_room(two, &room).await.is_err());
     let other = StoredRoom {
-        id: "C0OTHER".into(),
+        id: RoomId::new(Platform::Slack, "C0OTHER"),
         name: "inc-1-again".into(),
     };
-    assert!(
-        store
-            .bind_war_room(Platform::Slack, one, &other)
-            .await
-            .is_err()
-    );
-    assert_eq!(
-        store
-            .incident_for_room(Platform::Slack, &room.id)
-            .await
-            .unwrap(),
-        Some(one)
-    );
-    assert_eq!(
-        store
-            .incident_for_room(Platform::Slack, &other.id)
-            .await
-            .unwrap(),
-        None
-    );
+    assert!(store.bind_war_room(one, &other).await.is_err());
+    assert_eq!(store.incident_for_room(&room.id).await.unwrap(), Some(one));
+    assert_eq!(store.incident_for_room(&other.id).await.unwrap(), None);
 
     // The same room id on another platform is another room.
     store
-        .bind_war_room(Platform::Matrix, two, &room)
+        .bind_war_room(two, &on_matrix)
         .await
         .expect("bound on matrix");
     assert_eq!(
-        store
-            .incident_for_room(Platform::Matrix, &room.id)
-            .await
-            .unwrap(),
+        store.incident_for_room(&on_matrix.id).await.unwrap(),
         Some(two)
     );
 }
@@ -101,18 +65,18 @@ pub async fn a_war_room_is_found_from_its_incident_and_the_incident_from_its_roo
 pub async fn saving_a_card_again_replaces_where_it_was_posted(store: Store) {
     let one = declare(&store, "Checkout API returns 500s").await.number;
     assert_eq!(store.card(Platform::Slack, one).await.unwrap(), None);
-    let card = StoredCard {
-        room_id: "C024BE91L".into(),
-        message_id: "1700000000.000100".into(),
-    };
-    store.save_card(Platform::Slack, one, &card).await.unwrap();
+    let card = MessageId::new(
+        RoomId::new(Platform::Slack, "C024BE91L"),
+        "1700000000.000100",
+    );
+    store.save_card(one, &card).await.unwrap();
     assert_eq!(store.card(Platform::Slack, one).await.unwrap(), Some(card));
 
-    let moved = StoredCard {
-        room_id: "C0NEWROOM".into(),
-        message_id: "1700000099.000200".into(),
-    };
-    store.save_card(Platform::Slack, one, &moved).await.unwrap();
+    let moved = MessageId::new(
+        RoomId::new(Platform::Slack, "C0NEWROOM"),
+        "1700000099.000200",
+    );
+    store.save_card(one, &moved).await.unwrap();
     assert_eq!(store.card(Platform::Slack, one).await.unwrap(), Some(moved));
     assert_eq!(store.card(Platform::Matrix, one).await.unwrap(), None);
 }
@@ -220,21 +184,18 @@ pub async fn attached_runbooks_and_their_progress_read_back_the_same(store: Stor
         Some(incident)
     );
 
-    let message = StoredCard {
-        room_id: "C024BE91L".into(),
-        message_id: "1700000000.000200".into(),
-    };
+    let message = MessageId::new(
+        RoomId::new(Platform::Slack, "C024BE91L"),
+        "1700000000.000200",
+    );
     let n = IncidentNumber(1);
     store
-        .save_runbook_message(Platform::Slack, n, "checkout-errors", &message)
+        .save_runbook_message(n, "checkout-errors", &message)
         .await
         .unwrap();
-    let moved = StoredCard {
-        message_id: "1700000001.000300".into(),
-        ..message
-    };
+    let moved = MessageId::new(message.room().clone(), "1700000001.000300");
     store
-        .save_runbook_message(Platform::Slack, n, "checkout-errors", &moved)
+        .save_runbook_message(n, "checkout-errors", &moved)
         .await
         .unwrap();
     assert_eq!(

@@ -98,12 +98,10 @@ async fn a_read_only_database_refuses_writes_but_still_reads() {
     let record = read_only.record(&acked, &ack).await;
     assert!(matches!(record, Err(StoreError::ReadOnly)), "{record:?}");
     let room = StoredRoom {
-        id: "C1".into(),
+        id: warroom::domain::RoomId::new(Platform::Slack, "C1"),
         name: "inc-1".into(),
     };
-    let bind = read_only
-        .bind_war_room(Platform::Slack, incident.number, &room)
-        .await;
+    let bind = read_only.bind_war_room(incident.number, &room).await;
     assert!(matches!(bind, Err(StoreError::ReadOnly)), "{bind:?}");
     let button = read_only
         .button_for(&Command {

@@ -217,7 +217,7 @@ reminder = "off"
                 .await
                 .expect("the war room is read")
             {
-                break room.id;
+                break room.id.into_string();
             }
             assert!(std::time::Instant::now() < deadline, "no war room was made");
             tokio::time::sleep(POLL).await;
