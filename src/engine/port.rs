@@ -26,7 +26,7 @@ impl Origin {
 }
 
 /// An [`Origin`] as outbox entries keep it, written before rooms carried their chat and still
-/// written the same way: `{"platform":"slack","room_id":"C1","user":"alice"}`.
+/// written the same way (`tests/fixtures/outbox/slack-origin.json` is one).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct OriginWire {
     platform: Platform,
@@ -190,7 +190,7 @@ mod tests {
     #[test]
     fn an_origin_reads_and_writes_the_json_outbox_entries_have_always_held() {
         // As outbox entries written before rooms carried their chat hold it.
-        let before = r#"{"platform":"slack","room_id":"C1","user":"alice"}"#;
+        let before = include_str!("../../tests/fixtures/outbox/slack-origin.json");
         let origin: Origin = serde_json::from_str(before).unwrap();
         assert_eq!(origin.platform(), Platform::Slack);
         assert_eq!(origin.room_id, RoomId::new(Platform::Slack, "C1"));

@@ -311,9 +311,9 @@ mod tests {
     fn outbox_entries_written_before_rooms_carried_their_chat_read_back_the_same() {
         // Bodies as the outbox has held them since the origin was written down.
         let bodies = [
-            r#"{"origin":{"platform":"slack","room_id":"C1","user":"alice"},"effect":{"effect":"post_card","incident":7},"notice":false}"#,
-            r#"{"origin":{"platform":"matrix","room_id":"!lobby:x","user":"@alice:x"},"effect":{"effect":"post","room":{"configured":"!announce:x"},"message":{"blocks":[]}},"notice":true,"unless_delivered":12}"#,
-            r#"{"origin":{"platform":"console","room_id":"","user":"warroom"},"effect":{"effect":"direct_message","user":"bob","message":{"blocks":[]},"page":[7,1]},"notice":false}"#,
+            include_str!("../../../tests/fixtures/outbox/slack-post-card.json"),
+            include_str!("../../../tests/fixtures/outbox/matrix-announce.json"),
+            include_str!("../../../tests/fixtures/outbox/console-page.json"),
         ];
         for body in bodies {
             let read: Outgoing = serde_json::from_str(body).unwrap();
@@ -329,7 +329,7 @@ mod tests {
             }
         );
         // Without the fields added later.
-        let oldest = r#"{"origin":{"platform":"slack","room_id":"C1","user":"alice"},"effect":{"effect":"update_card","incident":7}}"#;
+        let oldest = include_str!("../../../tests/fixtures/outbox/slack-update-card-oldest.json");
         let read: Outgoing = serde_json::from_str(oldest).unwrap();
         assert_eq!(read.origin.room_id, RoomId::new(Platform::Slack, "C1"));
         assert!(!read.notice);
