@@ -7,8 +7,6 @@
 #[path = "../tests/it/support/engine.rs"]
 mod test_engine;
 
-use test_engine::TestEngine;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::sync::Arc;
@@ -21,6 +19,8 @@ use warroom::engine::port::{Origin, RoomId};
 use warroom::engine::{ActionSettings, Settings};
 use warroom::executor::{ExecutorSettings, ProcessExecutor};
 use warroom::runbook::{Library, import_markdown};
+
+use test_engine::TestEngine;
 
 const RUNBOOK: &str = "---\nid: bench\ntitle: Bench actions\nalerts: [BenchAlert]\n---\n\n# Bench actions\n\n## Mitigation\n```sh action=stamp risk=write\n# Print the start time\ndate +%s%N\n```\n\n## Diagnosis\n```sh action=nothing risk=read\n# Do nothing\ntrue\n```\n";
 

@@ -15,13 +15,12 @@
 #[path = "../tests/it/support/mod.rs"]
 mod support;
 
-use support::postgres;
-use support::webhook;
-
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use support::postgres;
+use support::webhook;
 use webhook::{Server, deliver};
 
 const FIRING: &[u8] = include_bytes!("../tests/fixtures/alertmanager/alertmanager-firing.json");

@@ -8,8 +8,6 @@
 #[path = "../tests/it/support/engine.rs"]
 mod test_engine;
 
-use test_engine::TestEngine;
-
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +21,8 @@ use warroom::domain::{
 };
 use warroom::engine::port::{Origin, RoomId};
 use warroom::engine::postmortem::PostmortemRenderer;
+
+use test_engine::TestEngine;
 
 const COMMANDS: usize = 5_000;
 const INCIDENTS: usize = 20;

@@ -11,16 +11,15 @@
 #[path = "../tests/it/support/mod.rs"]
 mod support;
 
-use support::matrix;
-use support::matrix_scene as scene;
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use scene::Scene;
 use serde_json::Value;
 
 use matrix::{Human, body};
-use scene::Scene;
+use support::matrix;
+use support::matrix_scene as scene;
 
 /// Commands sent one at a time.
 const SEQUENTIAL: usize = 100;

@@ -19,8 +19,6 @@
 #[path = "../tests/it/support/engine.rs"]
 mod test_engine;
 
-use test_engine::{TestEngine, simulated_clock};
-
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -31,6 +29,8 @@ use warroom::engine::clock::Clock;
 use warroom::engine::message::{FileUpload, Message};
 use warroom::engine::port::{ChatError, ChatPort, MessageId, Origin, RoomId, RoomRef};
 use warroom::store::Store;
+
+use test_engine::{TestEngine, simulated_clock};
 
 const INCIDENTS: usize = 100;
 const OUTAGE: chrono::Duration = chrono::Duration::seconds(60);

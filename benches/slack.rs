@@ -23,10 +23,6 @@
 #[path = "../tests/it/support/mod.rs"]
 mod support;
 
-use support::engine::TestEngine;
-use support::fake_slack;
-use support::http_client;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -36,6 +32,10 @@ use warroom::chat::slack::{ApiSettings, SignatureVerifier, SlackAdapter, SlackAp
 use warroom::domain::Platform;
 use warroom::http::{AppState, router};
 use warroom::store::Store;
+
+use support::engine::TestEngine;
+use support::fake_slack;
+use support::http_client;
 
 const TOKEN: &str = "xoxb-bench";
 const SECRET: &str = "bench-signing-secret";

@@ -13,8 +13,6 @@
 #[path = "../tests/it/support/engine.rs"]
 mod test_engine;
 
-use test_engine::TestEngine;
-
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +22,8 @@ use warroom::chat::console::ConsoleChat;
 use warroom::domain::{IncidentTitle, Severity, TimerKind, UserId};
 use warroom::engine::port::ChatPort;
 use warroom::store::Store;
+
+use test_engine::TestEngine;
 
 /// Over how long the timers come due.
 const SPREAD: Duration = Duration::from_secs(60);

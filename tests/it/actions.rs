@@ -2,15 +2,11 @@
 //! second person approves, dangerous ones never; parameters that try to inject are refused or
 //! arrive as one literal argument; a request runs once however often it is pressed.
 
-use crate::support::engine::{TestEngine, simulated_clock};
-use crate::support::screen;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use screen::Screen;
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::Platform;
 use warroom::domain::{Action, Command, EventKind, IncidentNumber, ParamRules, UserId};
@@ -20,6 +16,10 @@ use warroom::engine::port::{Origin, RoomId};
 use warroom::engine::{ActionSettings, Engine, Settings};
 use warroom::executor::{DryRunExecutor, Executor, ExecutorSettings, ProcessExecutor};
 use warroom::runbook::{Library, load_paths};
+
+use crate::support::engine::{TestEngine, simulated_clock};
+use crate::support::screen;
+use screen::Screen;
 
 /// A fake kubectl (no cluster runs here) that accepts only the restart the runbook asks for.
 const FAKE_KUBECTL: &str = r#"#!/bin/sh

@@ -5,10 +5,6 @@
 //! approved. And a secret printed by a command (plainly or base64-encoded) never reaches the
 //! war room or the timeline.
 
-use crate::support::engine::TestEngine;
-use crate::support::postgres;
-use crate::support::screen;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -17,7 +13,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use screen::Screen;
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber, ParamRules, UserId};
@@ -25,6 +20,11 @@ use warroom::engine::port::{Origin, RoomId};
 use warroom::engine::{ActionSettings, Engine, Settings, alertmanager_actor};
 use warroom::executor::{ExecutorSettings, ProcessExecutor};
 use warroom::runbook::{Library, load_paths};
+
+use crate::support::engine::TestEngine;
+use crate::support::postgres;
+use crate::support::screen;
+use screen::Screen;
 
 const FIRING: &[u8] = include_bytes!("../fixtures/alertmanager/alertmanager-firing.json");
 

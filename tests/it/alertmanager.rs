@@ -8,8 +8,6 @@
 //! When `WARROOM_TEST_ALERTMANAGER_PORT` names the port of an Alertmanager the script already
 //! started (`.ci/run` does), that one is pointed at this test's server by a config reload.
 
-use crate::support::webhook;
-
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,6 +16,8 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use warroom::domain::{EventKind, IncidentNumber, Status};
 use warroom::store::Store;
+
+use crate::support::webhook;
 use webhook::{Server, post};
 
 const REQUIRE: &str = "WARROOM_TEST_REQUIRE_ALERTMANAGER";

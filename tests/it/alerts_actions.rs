@@ -3,15 +3,11 @@
 //! processes. A responder's value wins over a label, the configuration wins over both, and a
 //! label value that would be unsafe as an argument is not used.
 
-use crate::support::engine::TestEngine;
-use crate::support::screen;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use screen::Screen;
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::Platform;
 use warroom::domain::{IncidentNumber, ParamRules, UserId};
@@ -19,6 +15,10 @@ use warroom::engine::port::{Origin, RoomId};
 use warroom::engine::{ActionSettings, Engine, Settings, alertmanager_actor};
 use warroom::executor::{ExecutorSettings, ProcessExecutor};
 use warroom::runbook::{Library, load_paths};
+
+use crate::support::engine::TestEngine;
+use crate::support::screen;
+use screen::Screen;
 
 const FIRING: &[u8] = include_bytes!("../fixtures/alertmanager/alertmanager-firing.json");
 

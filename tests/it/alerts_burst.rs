@@ -3,9 +3,6 @@
 //! incident per group, every alert on its timeline exactly once, nothing lost. On SQLite, and
 //! on PostgreSQL with two replicas taking the deliveries in turn.
 
-use crate::support::postgres;
-use crate::support::webhook;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -13,6 +10,9 @@ use std::time::Instant;
 
 use warroom::domain::{EventKind, IncidentNumber};
 use warroom::store::Store;
+
+use crate::support::postgres;
+use crate::support::webhook;
 use webhook::{Server, deliver};
 
 const FIRING: &[u8] = include_bytes!("../fixtures/alertmanager/alertmanager-firing.json");

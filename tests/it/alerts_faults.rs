@@ -8,8 +8,6 @@
 //! The run prints the deliveries, faults, retries and half-built incidents it saw;
 //! `WARROOM_FAULT_SEED=<n>` picks other fault times and delivery orders.
 
-use crate::support::webhook;
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -22,6 +20,8 @@ use sqlx::Connection;
 use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber};
 use warroom::store::Store;
+
+use crate::support::webhook;
 use webhook::{Server, TOKEN};
 
 const GROUPS: usize = 100;

@@ -6,12 +6,12 @@
 //!
 //! The number of cases per property comes from `WARROOM_FUZZ_CASES` (see the README).
 
-use crate::support::fuzz;
-
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use warroom::alerts::{self, AlertStatus, SeverityRules};
 use warroom::domain::MAX_TITLE_CHARS;
+
+use crate::support::fuzz;
 
 /// The longest error text the reader may give (it is sent back to the sender).
 const MAX_ERROR_CHARS: usize = 300;

@@ -4,14 +4,14 @@
 //! room). The failure is real: a trigger in the database refuses the runbook's event, the
 //! last write of the delivery. On SQLite and on PostgreSQL.
 
-use crate::support::postgres;
-use crate::support::webhook;
-
 use std::path::Path;
 
 use sqlx::Connection;
 use warroom::domain::IncidentNumber;
 use warroom::store::Store;
+
+use crate::support::postgres;
+use crate::support::webhook;
 use webhook::{Server, chat_with, deliver};
 
 const FIRING: &[u8] =

@@ -4,8 +4,6 @@
 //! the retry finds the same news; the timers a new incident starts with are written with it;
 //! a group whose incident is resolved opens a new one.
 
-use crate::support::postgres;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -17,6 +15,8 @@ use warroom::domain::{
 use warroom::store::{
     AlertFound, AlertIntake, AlertIntakeOutcome, AlertPlan, AlertTarget, Store, StoreError,
 };
+
+use crate::support::postgres;
 
 const KEY: &str = "{}:{alertname=\"DatabaseDown\"}";
 

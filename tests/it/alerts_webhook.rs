@@ -2,13 +2,13 @@
 //! posted over HTTP, on SQLite and on PostgreSQL; bad deliveries refused with nothing recorded;
 //! a burst of 500 deliveries giving one incident per group and every alert once.
 
-use crate::support::postgres;
-use crate::support::webhook;
-
 use std::path::{Path, PathBuf};
 
 use warroom::domain::{EventKind, IncidentNumber, Severity, Status};
 use warroom::store::Store;
+
+use crate::support::postgres;
+use crate::support::webhook;
 use webhook::{PATH_SECRET, Server, deliver, post};
 
 const FIRING: &[u8] = include_bytes!("../fixtures/alertmanager/alertmanager-firing.json");

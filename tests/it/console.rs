@@ -2,12 +2,11 @@
 //! The golden transcript of a whole incident is compared line by line; set
 //! `WARROOM_UPDATE_GOLDEN=1` to rewrite it after an intended change.
 
-use crate::support::binary;
-use crate::support::postgres;
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use crate::support::binary;
+use crate::support::postgres;
 use binary::{sqlite_url, warroom};
 
 fn transcripts() -> PathBuf {

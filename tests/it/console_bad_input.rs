@@ -2,10 +2,9 @@
 //! recorded is lost. Includes a title of 10,000 characters, control characters, and databases
 //! that are read-only, damaged or out of reach.
 
-use crate::support::binary;
-
 use std::path::Path;
 
+use crate::support::binary;
 use binary::{sqlite_url, warroom};
 
 fn rehearse(dir: &Path, url: &str, script: &str) -> (String, String, bool) {

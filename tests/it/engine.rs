@@ -3,8 +3,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::support::engine::{TestEngine, simulated_clock};
-
 use async_trait::async_trait;
 use warroom::domain::{EventKind, IncidentNumber, Platform, UserId};
 use warroom::engine::clock::Clock;
@@ -12,6 +10,8 @@ use warroom::engine::effect::Effect;
 use warroom::engine::message::{FileUpload, Message};
 use warroom::engine::port::{ChatError, ChatPort, MessageId, Origin, RoomId, RoomRef};
 use warroom::engine::{Engine, Input, Settings};
+
+use crate::support::engine::{TestEngine, simulated_clock};
 
 /// A chat that writes down each call as a line, and refuses to create rooms when told to.
 #[derive(Default)]

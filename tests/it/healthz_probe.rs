@@ -4,9 +4,6 @@
 //! damaged page) and PostgreSQL (a lock held past the probe's wait), and through the real
 //! `warroom serve` for the answer a load balancer sees.
 
-use crate::support::postgres;
-use crate::support::webhook;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -14,6 +11,9 @@ use std::time::Duration;
 
 use sqlx::Connection;
 use warroom::store::{Store, StoreError};
+
+use crate::support::postgres;
+use crate::support::webhook;
 
 fn sqlite_url(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("warroom.db").display())

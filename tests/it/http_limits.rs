@@ -4,8 +4,6 @@
 //! binary with short `[http]` timeouts, so that each case ends in seconds. Nothing here asserts
 //! on how fast something happens: only that it happens within a generous bound.
 
-use crate::support::webhook;
-
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -16,6 +14,8 @@ use nix::unistd::Pid;
 use secrecy::SecretString;
 use socket2::{Domain, Socket, Type};
 use warroom::chat::slack::SignatureVerifier;
+
+use crate::support::webhook;
 use webhook::{PATH_SECRET, Server, TOKEN};
 
 /// The signing secret of the test servers' Slack.

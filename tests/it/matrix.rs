@@ -2,14 +2,13 @@
 //! API, `warroom serve` runs as a process with `[matrix]`, and the database is checked.
 //! Each test has its own bot account, so that they can run side by side.
 
-use crate::support::matrix;
-use crate::support::matrix_scene as scene;
-
+use scene::{Scene, direct_room_with_bot};
 use serde_json::json;
 use warroom::domain::EventKind;
 
+use crate::support::matrix;
+use crate::support::matrix_scene as scene;
 use matrix::{body, says};
-use scene::{Scene, direct_room_with_bot};
 
 #[tokio::test]
 async fn declaring_from_the_lobby_opens_a_named_war_room_and_a_check_mark_acknowledges() {

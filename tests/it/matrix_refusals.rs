@@ -2,14 +2,13 @@
 //! by direct message, nothing posted there), people not allowed, bad input; and a war room
 //! alias that is already taken.
 
-use crate::support::matrix;
-use crate::support::matrix_scene as scene;
-
+use scene::{Scene, direct_room_with_bot};
 use serde_json::json;
 use warroom::domain::IncidentNumber;
 
+use crate::support::matrix;
+use crate::support::matrix_scene as scene;
 use matrix::{Human, body, says};
-use scene::{Scene, direct_room_with_bot};
 
 #[tokio::test]
 async fn a_command_in_an_encrypted_room_is_refused_by_direct_message_and_nothing_is_posted_there() {

@@ -4,17 +4,16 @@
 //! runs test binaries one after another), one test at a time, because restarting the
 //! homeserver would disturb any other test using it.
 
-use crate::support::matrix;
-use crate::support::matrix_scene as scene;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use scene::{Scene, notes};
 use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber, Status};
 
+use crate::support::matrix;
+use crate::support::matrix_scene as scene;
 use matrix::{Human, says};
-use scene::{Scene, notes};
 
 /// Runs `scripts/NAME` with the homeserver's port; returns what it printed.
 fn script(name: &str, url: &str) -> String {

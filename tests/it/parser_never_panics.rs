@@ -1,10 +1,10 @@
 //! The command parser takes any text a chat can send without panicking, and its answers stay
 //! one line of bounded length.
 
-use crate::support::fuzz;
-
 use proptest::prelude::*;
 use warroom::domain::{parse, strip_invocation};
+
+use crate::support::fuzz;
 
 const VERBS: &[&str] = &[
     "declare",

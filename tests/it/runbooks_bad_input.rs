@@ -1,8 +1,6 @@
 //! The runbook importer on bad input: every case gives a problem with its file and line, the
 //! runbooks that could be read still load, and nothing panics.
 
-use crate::support::fuzz;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -10,6 +8,8 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use warroom::domain::Risk;
 use warroom::runbook::{Imported, Problem, import_markdown, load_paths};
+
+use crate::support::fuzz;
 
 /// A small good runbook, to show that it still loads beside bad input.
 const GOOD: &str = "## Disk Full\n\n### Symptoms\n\n- Disk at 100%\n\n### Quick Fix\n\n```bash\n# 1. Check usage\ndf -h\n```\n";

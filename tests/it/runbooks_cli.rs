@@ -1,10 +1,10 @@
 //! `warroom runbooks …` as other tools call it: the exact JSON shapes, and lint's exit status.
 
-use crate::support::binary;
-
 use std::path::Path;
 
 use serde_json::Value;
+
+use crate::support::binary;
 
 fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,10 +2,6 @@
 //! its start-up line, `/healthz` polled with a deadline, stopped with SIGTERM (or killed with
 //! SIGKILL), and its timers checked in the database.
 
-use crate::support::binary;
-use crate::support::postgres;
-use crate::support::serving;
-
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -13,13 +9,17 @@ use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use binary::{sqlite_url, warroom};
 use chrono::Utc;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use warroom::domain::{EventKind, IncidentNumber, IncidentTitle, Severity, TimerKind, UserId};
 use warroom::store::Store;
+
+use crate::support::binary;
+use crate::support::postgres;
+use crate::support::serving;
+use binary::{sqlite_url, warroom};
 
 /// How long a server may take to say it is serving.
 const START_DEADLINE: Duration = Duration::from_secs(30);

@@ -3,13 +3,13 @@
 //! from `/incident declare` to the uploaded post-mortem; forged, stale, replayed, unknown and
 //! malformed requests are refused and change nothing.
 
-use crate::support::slack_world;
-
 use std::time::Duration;
 
 use serde_json::Value;
-use slack_world::{SlackWorld, WORK, buttons};
 use warroom::domain::{EventKind, IncidentNumber, Status};
+
+use crate::support::slack_world;
+use slack_world::{SlackWorld, WORK, buttons};
 
 const FORM: &str = "application/x-www-form-urlencoded";
 

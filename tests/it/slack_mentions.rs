@@ -4,9 +4,9 @@
 //! `chat.postMessage` text fallback and in the channel topic, while Warroom's own mentions (the
 //! responders it pages, the escalation's group) stay mentions.
 
-use crate::support::slack_world;
-
 use serde_json::Value;
+
+use crate::support::slack_world;
 use slack_world::{SlackWorld, WORK};
 
 /// The mentions that would notify people if Slack read them as markup.

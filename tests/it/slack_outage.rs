@@ -3,13 +3,13 @@
 //! announcements and the page arrive, each once and in order, and the timeline says when the
 //! page was delivered.
 
-use crate::support::slack_world;
-
 use std::time::Duration;
 
-use slack_world::{SlackWorld, WORK};
 use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber, UserId};
+
+use crate::support::slack_world;
+use slack_world::{SlackWorld, WORK};
 
 /// Pages U0ONCALL at once for a P1.
 const PAGE_ONCALL: &str = r#"

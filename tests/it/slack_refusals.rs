@@ -3,7 +3,6 @@
 //! is recorded: no incident, no delivery, no call to Slack.
 
 use crate::support::slack_world;
-
 use slack_world::{SECRET, SlackWorld, WORK};
 
 const FORM: &str = "application/x-www-form-urlencoded";

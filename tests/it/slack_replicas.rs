@@ -3,16 +3,16 @@
 //! replica at random moments. Every war room, card, announcement, note and page arrives
 //! exactly once, and each war room shows its notes in the order the timeline recorded them.
 
-use crate::support::postgres;
-use crate::support::slack_world;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use slack_world::{SECRET, SlackWorld};
 use warroom::domain::Platform;
 use warroom::domain::{EventKind, IncidentNumber};
+
+use crate::support::postgres;
+use crate::support::slack_world;
+use slack_world::{SECRET, SlackWorld};
 
 const INCIDENTS: usize = 200;
 const NOTES: usize = 5;

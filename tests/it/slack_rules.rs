@@ -2,10 +2,9 @@
 //! waited out as long as Retry-After says, and a page mentions people and user groups in the
 //! war room and sends each paged person a direct message.
 
-use crate::support::slack_world;
-
 use std::time::Duration;
 
+use crate::support::slack_world;
 use slack_world::{SlackWorld, WORK};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,12 +3,12 @@
 //! readers, claims and work as over HTTP; the HTTP endpoints stay closed. A refreshed or
 //! dropped connection is replaced.
 
+use serde_json::json;
+use warroom::domain::{EventKind, IncidentNumber};
+
 use crate::support::fake_slack;
 use crate::support::slack_world;
-
-use serde_json::json;
 use slack_world::{SlackWorld, WORK};
-use warroom::domain::{EventKind, IncidentNumber};
 
 async fn timeline(world: &SlackWorld) -> Vec<EventKind> {
     let store = world.store().await;

@@ -3,6 +3,8 @@
 //! [`MatrixChat::send_event`], which refuses encrypted rooms: this build has no encryption, so
 //! anything it sent there would be plaintext.
 
+use std::time::Duration;
+
 use matrix_sdk::HttpError;
 use matrix_sdk::reqwest::StatusCode;
 use matrix_sdk::ruma::api::client::alias::get_alias;
@@ -21,7 +23,6 @@ use matrix_sdk::ruma::{
     OwnedEventId, OwnedRoomAliasId, OwnedRoomId, OwnedTransactionId, OwnedUserId, TransactionId,
 };
 use serde_json::Value;
-use std::time::Duration;
 
 use super::MatrixChat;
 use crate::engine::port::{ChatError, DeliveryKey};

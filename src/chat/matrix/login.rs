@@ -1,6 +1,7 @@
 //! Logging the bot in: with a configured access token, or with a password once and then with
 //! the session the store kept (so that restarts reuse one device instead of making new ones).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use matrix_sdk::authentication::matrix::MatrixSession;
@@ -12,7 +13,6 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::MatrixChat;
 use crate::engine::ledger::{Ledger, MatrixSession as StoredSession};
-use std::sync::Arc;
 
 /// How long one request may take (a sync asks for less: see the bot's sync timeout).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);

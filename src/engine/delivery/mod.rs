@@ -11,9 +11,6 @@ mod dispatch;
 mod entries;
 mod notices;
 
-use entries::Outgoing;
-pub(super) use entries::{describe, durable};
-
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
@@ -25,6 +22,9 @@ use super::port::{ChatError, ChatPort, DeliveryKey};
 use crate::domain::{EventKind, IncidentNumber, UserId};
 use crate::engine::core::Core;
 use crate::store::OutboxItem;
+use entries::Outgoing;
+
+pub(super) use entries::{describe, durable};
 
 /// How many lane heads one round claims at a time (one claim statement, one mark transaction).
 const CLAIM_BATCH: i64 = 256;

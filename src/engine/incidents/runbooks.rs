@@ -1,16 +1,16 @@
 //! Runbooks in an incident: suggesting them, searching, attaching, and the message that shows
 //! their steps with Done and Skip buttons.
 
-use crate::engine::EngineError;
-use crate::engine::effect::{Effect, RoomTarget};
-use crate::engine::message::{Block, Button, ButtonRole, ButtonStyle, Control, Message, Span};
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
     Action, AttachedRunbook, Command, Incident, IncidentNumber, NoteText, Section, StepState,
     UserId,
 };
+use crate::engine::EngineError;
 use crate::engine::Incidents;
+use crate::engine::effect::{Effect, RoomTarget};
+use crate::engine::message::{Block, Button, ButtonRole, ButtonStyle, Control, Message, Span};
 use crate::runbook::{Match, MatchReason, Query};
 use crate::store::StoreError;
 

@@ -1,11 +1,10 @@
 //! The runbooks part of the post-mortem: each attached runbook with what became of its steps,
 //! and the runbooks' prevention items offered as follow-ups.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::view::{cell, inline};
-use chrono::{DateTime, Utc};
-
 use crate::domain::{Incident, NoteText, StepState, UserId};
 
 /// An attached runbook in the post-mortem.

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use super::serving;
 use matrix_sdk::reqwest;
 use serde_json::{Value, json};
+
+use super::serving;
 
 /// The variable naming the test homeserver.
 pub const SYNAPSE_ENV: &str = "WARROOM_TEST_SYNAPSE_URL";

@@ -2,12 +2,13 @@
 //! plain HTTP/1.1 client to post to it.
 // Each test file uses part of this.
 
-use super::serving;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::Duration;
+
+use super::serving;
 
 /// The bearer token the test servers accept.
 pub const TOKEN: &str = "test-token-5f1c";
