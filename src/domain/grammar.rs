@@ -26,6 +26,17 @@ use super::{
     USAGE, UserId,
 };
 
+/// The usage shown for an unknown command: `help` and every verb of [`USAGE`], so the list
+/// cannot fall behind the commands.
+static UNKNOWN_USAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let verbs: Vec<&str> = USAGE
+        .iter()
+        .map(|(verb, _)| *verb)
+        .filter(|verb| *verb != "help")
+        .collect();
+    format!("help (commands: {})", verbs.join(", "))
+});
+
 /// What was wrong with a command, and its right form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{problem}; usage: {usage}")]
@@ -185,7 +196,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             .collect();
         return Err(ParseError {
             problem: format!("unknown command '{shown}'"),
-            usage: "help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list, oncall)",
+            usage: UNKNOWN_USAGE.as_str(),
         });
     }
     let fail = |problem: String| ParseError { problem, usage };
@@ -427,7 +438,10 @@ mod tests {
             err("ack now please"),
             "ack takes no further words; usage: ack"
         );
-        assert!(err("frobnicate").starts_with("unknown command 'frobnicate'; usage: help"));
+        assert_eq!(
+            err("frobnicate"),
+            "unknown command 'frobnicate'; usage: help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list, oncall)"
+        );
         assert_eq!(
             err("assign boss @bob"),
             "unknown role 'boss'; usage: assign <commander|comms|scribe> @someone"
