@@ -90,25 +90,9 @@ impl Sweep<'_> {
                     )),
                 ]),
             };
-            let delivery = self.core.delivery();
-            let chat = delivery
-                .chat_of_incident(request.incident, origin.platform())
-                .await?;
             self.core
-                .append_told(
-                    request.incident,
-                    &UserId::warroom(),
-                    |_| Ok(kind.clone()),
-                    |_, _, _| {
-                        let (entries, _) = delivery.outbox_entries(
-                            &origin,
-                            chat,
-                            Some(request.incident),
-                            vec![notice.clone()],
-                        );
-                        entries
-                    },
-                )
+                .delivery()
+                .record_told(&origin, request.incident, kind, notice)
                 .await?;
         }
         // A chat without a delivery worker (the console) is told now.

@@ -113,30 +113,13 @@ impl Actions<'_> {
                 )),
             ),
         };
-        let chat = self
-            .core
-            .delivery()
-            .chat_of_incident(request.incident, origin.platform())
-            .await?;
         let output = Effect::PostOutput {
             request: id,
             message,
         };
         self.core
-            .append_told(
-                request.incident,
-                &UserId::warroom(),
-                |_| Ok(kind.clone()),
-                |_, _, _| {
-                    let (entries, _) = self.core.delivery().outbox_entries(
-                        origin,
-                        chat,
-                        Some(request.incident),
-                        vec![output.clone()],
-                    );
-                    entries
-                },
-            )
+            .delivery()
+            .record_told(origin, request.incident, kind, output)
             .await?;
         Ok(true)
     }

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::super::effect::{Effect, RoomTarget};
 use super::super::port::Origin;
-use super::super::{views, war_room_name};
-use crate::domain::{IncidentNumber, Platform, UserId};
+use super::super::{EngineError, views, war_room_name};
+use crate::domain::{EventKind, IncidentNumber, Platform, UserId};
 use crate::engine::Delivery;
 use crate::store::{OutboxEntry, StoreError};
 
@@ -101,6 +101,32 @@ pub(in crate::engine) fn describe(effect: &Effect) -> String {
 }
 
 impl Delivery<'_> {
+    /// Appends `kind` to `incident`'s timeline as Warroom's own doing and writes `told` to the
+    /// outbox of the incident's chat (`origin`'s when it has none) in the same transaction, so
+    /// that what the event means for people cannot be lost between the two.
+    pub(in crate::engine) async fn record_told(
+        &self,
+        origin: &Origin,
+        incident: IncidentNumber,
+        kind: EventKind,
+        told: Effect,
+    ) -> Result<(), EngineError> {
+        let chat = self.chat_of_incident(incident, origin.platform()).await?;
+        self.core
+            .append_told(
+                incident,
+                &UserId::warroom(),
+                |_| Ok(kind.clone()),
+                |_, _, _| {
+                    let (entries, _) =
+                        self.outbox_entries(origin, chat, Some(incident), vec![told.clone()]);
+                    entries
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
     /// The chat an incident lives in: the one recorded when it was declared, else `fallback`.
     pub(in crate::engine) async fn chat_of_incident(
         &self,
