@@ -35,12 +35,7 @@ pub async fn command(adapter: Arc<SlackAdapter>, command: SlashCommand) {
     };
     let port = RequestPort::new(adapter.chat.clone(), command.response_url.as_deref());
     let input = Input::Said { text: command.text };
-    let effects = adapter.engine.incidents().take(&origin, input).await;
-    adapter
-        .engine
-        .delivery()
-        .dispatch(&port, &origin, effects)
-        .await;
+    act(&adapter, &port, &origin, input).await;
 }
 
 /// Presses a button (asking for its parameters in a modal first, when it needs some), or
@@ -78,12 +73,7 @@ pub async fn interaction(adapter: Arc<SlackAdapter>, interaction: Interaction) {
                 button,
                 params: Default::default(),
             };
-            let effects = adapter.engine.incidents().take(&origin, input).await;
-            adapter
-                .engine
-                .delivery()
-                .dispatch(&port, &origin, effects)
-                .await;
+            act(&adapter, &port, &origin, input).await;
         }
         Interaction::Submit {
             user,
@@ -96,16 +86,7 @@ pub async fn interaction(adapter: Arc<SlackAdapter>, interaction: Interaction) {
                 return;
             };
             let port = RequestPort::new(adapter.chat.clone(), None);
-            let effects = adapter
-                .engine
-                .incidents()
-                .take(&origin, Input::Pressed { button, params })
-                .await;
-            adapter
-                .engine
-                .delivery()
-                .dispatch(&port, &origin, effects)
-                .await;
+            act(&adapter, &port, &origin, Input::Pressed { button, params }).await;
         }
     }
 }
@@ -146,14 +127,9 @@ pub async fn event(adapter: Arc<SlackAdapter>, event: Event) {
         at: said_at,
         text,
     };
-    let effects = adapter.engine.incidents().take(&origin, input).await;
     // A reaction has no response_url: answers go ephemerally to whoever pinned.
     let port = RequestPort::new(adapter.chat.clone(), None);
-    adapter
-        .engine
-        .delivery()
-        .dispatch(&port, &origin, effects)
-        .await;
+    act(&adapter, &port, &origin, input).await;
 }
 
 /// The author, time and text of the message `ts` in `channel`.
@@ -198,6 +174,16 @@ fn ts_time(ts: &str) -> Option<DateTime<Utc>> {
     let secs: i64 = secs.parse().ok()?;
     let micros: u32 = format!("{micros:0<6}").get(..6)?.parse().ok()?;
     DateTime::from_timestamp(secs, micros * 1000)
+}
+
+/// Hands one input to the engine and carries out what it answers through `port`.
+async fn act(adapter: &SlackAdapter, port: &dyn ChatPort, origin: &Origin, input: Input) {
+    let effects = adapter.engine.incidents().take(origin, input).await;
+    adapter
+        .engine
+        .delivery()
+        .dispatch(port, origin, effects)
+        .await;
 }
 
 #[cfg(test)]

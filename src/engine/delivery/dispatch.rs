@@ -266,15 +266,7 @@ impl Delivery<'_> {
         let Some(target) = target else {
             return Ok(());
         };
-        let Some(current) = self.core.store.incident(incident).await? else {
-            return Ok(());
-        };
-        let Some(message) = self
-            .core
-            .incidents()
-            .runbook_message(&current, runbook)
-            .await?
-        else {
+        let Some(message) = self.runbook_now(incident, runbook).await? else {
             return Ok(());
         };
         match port.update(&target, &message).await {
@@ -284,6 +276,22 @@ impl Delivery<'_> {
             other => other?,
         }
         Ok(())
+    }
+
+    /// The message of an attached runbook as the incident stands now, if both exist.
+    async fn runbook_now(
+        &self,
+        incident: IncidentNumber,
+        runbook: &str,
+    ) -> Result<Option<Message>, DispatchError> {
+        let Some(current) = self.core.store.incident(incident).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .core
+            .incidents()
+            .runbook_message(&current, runbook)
+            .await?)
     }
 
     async fn post_card(
@@ -315,15 +323,7 @@ impl Delivery<'_> {
         let Some(room) = self.war_room(port, incident).await? else {
             return Ok(());
         };
-        let Some(current) = self.core.store.incident(incident).await? else {
-            return Ok(());
-        };
-        let Some(message) = self
-            .core
-            .incidents()
-            .runbook_message(&current, runbook)
-            .await?
-        else {
+        let Some(message) = self.runbook_now(incident, runbook).await? else {
             return Ok(());
         };
         let posted = port.post(&room, &message).await?;
