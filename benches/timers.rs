@@ -21,7 +21,7 @@ use chrono::Utc;
 use warroom::chat::console::ConsoleChat;
 use warroom::domain::{IncidentTitle, Severity, TimerKind, UserId};
 use warroom::engine::port::ChatPort;
-use warroom::store::Store;
+use warroom::store::{Store, Told};
 
 use test_engine::TestEngine;
 
@@ -80,12 +80,19 @@ async fn main() {
     let incidents = timers / 4;
     let step = SPREAD.as_secs_f64() / timers as f64;
     for i in 0..incidents {
+        // Declared with nothing told: the timers below are the pages under test.
+        let told = Told {
+            chat: None,
+            effects: &|_| Vec::new(),
+            timers: &|_| Vec::new(),
+        };
         let (incident, _) = store
-            .declare(
+            .declare_told(
                 &title,
                 Severity::P0,
                 &by,
                 Utc::now() - chrono::Duration::hours(1),
+                &told,
             )
             .await
             .expect("declared");

@@ -67,8 +67,8 @@ impl super::Store {
         .map_err(classify)
     }
 
-    /// How many deliveries are claimed. For tests only (the `testing` feature).
-    #[cfg(any(test, feature = "testing"))]
+    /// How many deliveries are claimed. For tests only (debug builds and the `testing` feature).
+    #[cfg(any(test, debug_assertions, feature = "testing"))]
     pub async fn delivery_count(&self) -> Result<i64, StoreError> {
         with_pool!(&self.pool, p => {
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM chat_deliveries")

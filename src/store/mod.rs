@@ -178,9 +178,9 @@ impl Store {
     }
 
     /// Opens an incident with the next free number and records its declaration, atomically,
-    /// with no chat, outbox entries or timers. For tests only (the `testing` feature); the
-    /// engine declares with [`Store::declare_told`].
-    #[cfg(any(test, feature = "testing"))]
+    /// with no chat, outbox entries or timers. For tests only (debug builds and the `testing`
+    /// feature); the engine declares with [`Store::declare_told`].
+    #[cfg(any(test, debug_assertions, feature = "testing"))]
     #[tracing::instrument(skip_all, fields(severity = %severity, by = %by))]
     pub async fn declare(
         &self,
@@ -214,8 +214,9 @@ impl Store {
 
     /// Appends `event` and saves `incident` (its state after the event), refusing with
     /// `Conflict` when the incident moved on since it was read (its version is not `event.seq - 1`).
-    /// For tests only (the `testing` feature); the engine records with [`Store::record_told`].
-    #[cfg(any(test, feature = "testing"))]
+    /// For tests only (debug builds and the `testing` feature); the engine records with
+    /// [`Store::record_told`].
+    #[cfg(any(test, debug_assertions, feature = "testing"))]
     #[tracing::instrument(skip_all, fields(incident = %incident.number, seq = event.seq, kind = event.kind.type_name()))]
     pub async fn record(
         &self,

@@ -169,9 +169,9 @@ impl Store {
 
     /// Marks a claimed entry delivered, with what the chat made (a room or message id). Only
     /// the owner of a live or lapsed claim that nobody took over can; `false` otherwise. For
-    /// tests only (the `testing` feature); the delivery worker marks a round at once with
-    /// [`Store::outbox_delivered_all`].
-    #[cfg(any(test, feature = "testing"))]
+    /// tests only (debug builds and the `testing` feature); the delivery worker marks a round
+    /// at once with [`Store::outbox_delivered_all`].
+    #[cfg(any(test, debug_assertions, feature = "testing"))]
     pub async fn outbox_delivered(
         &self,
         id: i64,

@@ -85,8 +85,8 @@ impl Store {
     }
 
     /// Every entry of a lane in order, with its state and what the chat made. For tests only
-    /// (the `testing` feature).
-    #[cfg(any(test, feature = "testing"))]
+    /// (debug builds and the `testing` feature).
+    #[cfg(any(test, debug_assertions, feature = "testing"))]
     pub async fn outbox_lane(
         &self,
         platform: Platform,

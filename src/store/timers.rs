@@ -201,9 +201,9 @@ impl Store {
     }
 
     /// Marks a claimed timer fired; only the owner of the claim can, so it fires once. For
-    /// tests only (the `testing` feature); the scheduler marks timers with
+    /// tests only (debug builds and the `testing` feature); the scheduler marks timers with
     /// [`Store::fire_timers`] and [`Store::mark_fired_all`].
-    #[cfg(any(test, feature = "testing"))]
+    #[cfg(any(test, debug_assertions, feature = "testing"))]
     pub async fn mark_fired(
         &self,
         id: i64,

@@ -44,6 +44,9 @@ pub struct SlackAdapter {
     claimed: std::sync::atomic::AtomicU64,
     /// Where delivery claims are kept.
     ledger: Arc<dyn crate::engine::ledger::Ledger>,
+    /// How long a request's body may take once its head passed ([`verified::BODY_DEADLINE`];
+    /// shorter in the router tests).
+    body_deadline: std::time::Duration,
 }
 
 impl SlackAdapter {
@@ -59,7 +62,16 @@ impl SlackAdapter {
             chat,
             verifier,
             claimed: std::sync::atomic::AtomicU64::new(0),
+            body_deadline: verified::BODY_DEADLINE,
         }
+    }
+
+    /// The adapter with a shorter body deadline, so that a router test of the deadline does
+    /// not wait five seconds.
+    #[cfg(test)]
+    pub(crate) fn with_body_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.body_deadline = deadline;
+        self
     }
 
     /// Builds the adapter from the configuration and its secrets.

@@ -52,7 +52,7 @@ impl FromRequest<Arc<SlackAdapter>> for VerifiedBody {
         verifier
             .check_head(timestamp, signature, Utc::now().timestamp())
             .map_err(|e| unauthorized(&e.to_string()))?;
-        let body = read_body(body).await?;
+        let body = read_body(body, adapter.body_deadline).await?;
         verifier
             .verify(timestamp, signature, &body, Utc::now().timestamp())
             .map_err(|e| unauthorized(&e.to_string()))?;
@@ -66,13 +66,14 @@ fn unauthorized(reason: &str) -> Response {
     (StatusCode::UNAUTHORIZED, format!("refused: {reason}\n")).into_response()
 }
 
-/// Reads a body of at most [`MAX_BODY`] bytes within [`BODY_DEADLINE`].
-async fn read_body(body: Body) -> Result<Bytes, Response> {
+/// Reads a body of at most [`MAX_BODY`] bytes within `deadline` ([`BODY_DEADLINE`] when
+/// serving).
+async fn read_body(body: Body, deadline: Duration) -> Result<Bytes, Response> {
     let refuse = |status: StatusCode, reason: String| {
         tracing::warn!(%status, %reason, "refused a Slack request's body");
         (status, format!("{reason}\n")).into_response()
     };
-    match tokio::time::timeout(BODY_DEADLINE, axum::body::to_bytes(body, MAX_BODY)).await {
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, MAX_BODY)).await {
         Ok(Ok(body)) => Ok(body),
         Ok(Err(e)) => {
             // The limit is met here or, for a body with no declared length, first by the
@@ -93,10 +94,27 @@ async fn read_body(body: Body) -> Result<Bytes, Response> {
         }
         Err(_) => Err(refuse(
             StatusCode::REQUEST_TIMEOUT,
-            format!(
-                "the body did not arrive within {} s",
-                BODY_DEADLINE.as_secs()
-            ),
+            format!("the body did not arrive within {}", seconds(deadline)),
         )),
+    }
+}
+
+/// `5 s`, or `200 ms` under a second.
+fn seconds(deadline: Duration) -> String {
+    if deadline < Duration::from_secs(1) {
+        format!("{} ms", deadline.as_millis())
+    } else {
+        format!("{} s", deadline.as_secs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_body_names_the_deadline_in_seconds_or_milliseconds() {
+        assert_eq!(seconds(BODY_DEADLINE), "5 s");
+        assert_eq!(seconds(Duration::from_millis(300)), "300 ms");
     }
 }
