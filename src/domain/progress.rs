@@ -248,6 +248,7 @@ mod tests {
                 .map(|i| Step {
                     title: format!("step {i} of {id}"),
                     section: Section::Diagnosis,
+                    kind: crate::domain::StepKind::Manual,
                     command: None,
                     risk: None,
                     action: None,

@@ -39,12 +39,16 @@ pub struct Runbook {
 
 /// One step of a runbook.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StepWire")]
 pub struct Step {
     /// What the step does (`Check current connections`).
     pub title: String,
     /// The part of the procedure it belongs to.
     pub section: Section,
-    /// The shell command, whole (continuation lines and multi-line quotes kept), when there is one.
+    /// What the step holds: a person's task, a command Warroom may run, or code to copy.
+    pub kind: StepKind,
+    /// The step's code, whole (continuation lines and multi-line quotes kept), when there is
+    /// one: the command of a [`StepKind::Command`], the script or SQL of the others.
     pub command: Option<String>,
     /// The command's risk, when known (a fence annotation, or later the built-in rules).
     pub risk: Option<Risk>,
@@ -54,6 +58,77 @@ pub struct Step {
     pub timeout_secs: Option<u64>,
     /// The line in the source file where the step starts.
     pub line: usize,
+}
+
+/// What a step holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// Something a person does: look at a dashboard, tell a team, decide.
+    #[default]
+    Manual,
+    /// One program with its arguments, which Warroom runs when its rules allow.
+    Command,
+    /// Shell code that is more than one command (a loop, conditional, function, heredoc,
+    /// pipeline, list, redirection, substitution or assignment): shown to copy, never run.
+    Script,
+    /// SQL for a database client: shown to copy, never run.
+    Sql,
+}
+
+impl StepKind {
+    /// Its snake_case name, as JSON has it (`sql`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StepKind::Manual => "manual",
+            StepKind::Command => "command",
+            StepKind::Script => "script",
+            StepKind::Sql => "sql",
+        }
+    }
+}
+
+/// A step as stored before steps had a kind: one with a command was a command.
+#[derive(Deserialize)]
+struct StepWire {
+    title: String,
+    section: Section,
+    #[serde(default)]
+    kind: Option<StepKind>,
+    command: Option<String>,
+    risk: Option<Risk>,
+    action: Option<String>,
+    timeout_secs: Option<u64>,
+    line: usize,
+}
+
+impl From<StepWire> for Step {
+    fn from(w: StepWire) -> Step {
+        let kind = w.kind.unwrap_or(match w.command {
+            Some(_) => StepKind::Command,
+            None => StepKind::Manual,
+        });
+        Step {
+            title: w.title,
+            section: w.section,
+            kind,
+            command: w.command,
+            risk: w.risk,
+            action: w.action,
+            timeout_secs: w.timeout_secs,
+            line: w.line,
+        }
+    }
+}
+
+impl Step {
+    /// The command Warroom may run for this step: a [`StepKind::Command`]'s, never a script's
+    /// or SQL's.
+    pub fn runnable(&self) -> Option<&str> {
+        (self.kind == StepKind::Command)
+            .then_some(self.command.as_deref())
+            .flatten()
+    }
 }
 
 /// The part of a runbook a step belongs to.
@@ -153,6 +228,29 @@ mod tests {
         assert_eq!("write".parse::<Risk>(), Ok(Risk::Write));
         assert_eq!("Dangerous".parse::<Risk>(), Ok(Risk::Dangerous));
         assert!("maybe".parse::<Risk>().is_err());
+    }
+
+    #[test]
+    fn steps_stored_before_kinds_are_commands_when_they_have_one() {
+        let stored = r#"{"title":"Restart","section":"mitigation","command":"kubectl rollout restart deployment/api","risk":null,"action":null,"timeout_secs":null,"line":3}"#;
+        let step: Step = serde_json::from_str(stored).unwrap();
+        assert_eq!(step.kind, StepKind::Command);
+        assert_eq!(
+            step.runnable(),
+            Some("kubectl rollout restart deployment/api")
+        );
+        let manual = stored.replace(r#""kubectl rollout restart deployment/api""#, "null");
+        assert_eq!(
+            serde_json::from_str::<Step>(&manual).unwrap().kind,
+            StepKind::Manual
+        );
+        let script = Step {
+            kind: StepKind::Script,
+            ..step
+        };
+        assert_eq!(script.runnable(), None);
+        let again: Step = serde_json::from_str(&serde_json::to_string(&script).unwrap()).unwrap();
+        assert_eq!(again, script);
     }
 
     #[test]

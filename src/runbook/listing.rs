@@ -1,9 +1,9 @@
 //! Runbooks in the JSON shape of `warroom runbooks list --json`, which other tools read:
-//! `[{"id","title","source","alerts":[…],"steps":[{"title","section","command","risk"}]}]`.
+//! `[{"id","title","source","alerts":[…],"steps":[{"title","section","kind","command","risk"}]}]`.
 
 use serde::Serialize;
 
-use crate::domain::{Risk, Runbook, Section};
+use crate::domain::{Risk, Runbook, Section, StepKind};
 
 /// One runbook as listed.
 #[derive(Debug, Serialize)]
@@ -27,7 +27,9 @@ pub struct ListedStep<'a> {
     pub title: &'a str,
     /// Its section, in snake_case.
     pub section: Section,
-    /// Its command.
+    /// `manual`, `command` (Warroom may run it), `script` or `sql` (shown to copy, never run).
+    pub kind: StepKind,
+    /// Its code: the command, script or SQL.
     pub command: Option<&'a str>,
     /// Its risk.
     pub risk: Option<Risk>,
@@ -48,6 +50,7 @@ pub fn listing(runbooks: &[Runbook]) -> Vec<Listed<'_>> {
                 .map(|s| ListedStep {
                     title: &s.title,
                     section: s.section,
+                    kind: s.kind,
                     command: s.command.as_deref(),
                     risk: s.risk,
                 })

@@ -25,6 +25,7 @@ mod matrix_restarts;
 mod parser_never_panics;
 mod runbooks_bad_input;
 mod runbooks_cli;
+mod runbooks_golden;
 mod runbooks_import;
 mod runbooks_match;
 mod serve;

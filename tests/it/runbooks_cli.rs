@@ -44,8 +44,17 @@ fn list_json_has_the_documented_shape() {
         for step in runbook["steps"].as_array().expect("steps") {
             let mut k = keys(step);
             k.sort_unstable();
-            assert_eq!(k, ["command", "risk", "section", "title"]);
+            assert_eq!(k, ["command", "kind", "risk", "section", "title"]);
             assert!(step["command"].is_string() || step["command"].is_null());
+            assert_eq!(
+                step["command"].is_null(),
+                step["kind"] == "manual",
+                "code exactly on code steps: {step}"
+            );
+            assert!(matches!(
+                step["kind"].as_str(),
+                Some("manual" | "command" | "script" | "sql")
+            ));
             assert!(
                 matches!(step["risk"].as_str(), Some("read" | "write" | "dangerous"))
                     || step["risk"].is_null()

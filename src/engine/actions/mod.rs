@@ -5,7 +5,10 @@
 //! allowlists that exact command. Every request, decision, start and end goes on the timeline.
 
 mod decide;
+mod judge;
 mod run;
+
+pub(in crate::engine) use judge::COPY_ONLY;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -18,7 +21,7 @@ use super::effect::{Effect, RoomTarget};
 use super::message::{Block, ButtonStyle, Control, Message, Span};
 use crate::domain::{
     Action, ActionRequest, Command, CommandTemplate, EventKind, Incident, IncidentNumber,
-    ParamRules, PreparedCommand, Refusal, RequestId, RequestState, Risk, Status, UserId, classify,
+    ParamRules, PreparedCommand, Refusal, RequestId, RequestState, Risk, Status, StepKind, UserId,
 };
 use crate::engine::core::Core;
 use crate::executor::Executor;
@@ -125,40 +128,28 @@ impl Actions<'_> {
             .into());
         };
         let the_step = found.step().clone();
-        let Some(command) = the_step.command.clone() else {
-            return Err(EngineError::Usage(format!(
-                "step {step} has no command to run; when it is done, mark it with: done {step}"
-            )));
+        let Some(command) = the_step.runnable().map(str::to_owned) else {
+            return Err(EngineError::Usage(match the_step.kind {
+                StepKind::Script | StepKind::Sql => format!(
+                    "step {step} is {} to copy, not one command: Warroom does not run it. Run it yourself; when it is done, mark it with: done {step}",
+                    if the_step.kind == StepKind::Sql {
+                        "SQL"
+                    } else {
+                        "a script"
+                    }
+                ),
+                _ => format!(
+                    "step {step} has no command to run; when it is done, mark it with: done {step}"
+                ),
+            }));
         };
         let template = CommandTemplate::parse(&command).map_err(|e| {
             EngineError::Usage(format!(
                 "step {step}'s command cannot be read as arguments: {e}"
             ))
         })?;
-        let judged = classify(&command);
-        let mut risk = judged.risk;
-        let mut why = judged.reason;
-        for raised in [
-            the_step.risk,
-            the_step
-                .action
-                .as_ref()
-                .and_then(|a| actions.raised.get(a).copied()),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if raised > risk {
-                risk = raised;
-                why = format!("the runbook or the configuration marks it {raised}");
-            }
-        }
-        if risk == Risk::Dangerous
-            && !actions
-                .dangerous_allowlist
-                .iter()
-                .any(|c| c.trim() == command.trim())
-        {
+        let (risk, why) = actions.judge(&the_step, &command);
+        if risk == Risk::Dangerous && !actions.allows(&command) {
             return Ok(vec![Effect::Reply {
                 message: Message {
                     blocks: vec![

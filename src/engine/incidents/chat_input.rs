@@ -58,7 +58,7 @@ impl Incidents<'_> {
         let Some(found) = incident.numbered_steps().find(|s| s.number == *step) else {
             return Vec::new();
         };
-        let Some(text) = found.step().command.clone() else {
+        let Some(text) = found.step().runnable().map(str::to_owned) else {
             return Vec::new();
         };
         let Ok(template) = CommandTemplate::parse(&text) else {

@@ -9,6 +9,7 @@ use crate::domain::{
 };
 use crate::engine::EngineError;
 use crate::engine::Incidents;
+use crate::engine::actions::COPY_ONLY;
 use crate::engine::effect::{Effect, RoomTarget};
 use crate::engine::message::{Block, Button, ButtonRole, ButtonStyle, Control, Message, Span};
 use crate::runbook::{Match, MatchReason, Query};
@@ -181,14 +182,19 @@ impl Incidents<'_> {
                     line.push(Span::Text(" · ".into()));
                     line.push(Span::Code(command.clone()));
                 }
-                if let Some(risk) = step.risk {
-                    line.push(Span::Text(format!(" · {risk}")));
+                let label = match &self.core.settings.actions {
+                    Some(actions) => actions.label(step),
+                    // Without [actions], Warroom runs nothing.
+                    None => step.command.as_ref().map(|_| COPY_ONLY),
+                };
+                if let Some(label) = label {
+                    line.push(Span::Text(format!(" · {label}")));
                 }
                 blocks.push(Block::Text(line));
                 match &attached.states[index] {
                     StepState::Pending => {
                         let mut controls = Vec::new();
-                        if step.command.is_some() && self.core.settings.actions.is_some() {
+                        if label.is_some_and(|l| l != COPY_ONLY) {
                             let run = Command {
                                 incident: Some(incident.number),
                                 action: Action::Run {

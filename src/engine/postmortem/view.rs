@@ -189,6 +189,7 @@ impl PostmortemView {
             steps: vec![Step {
                 title: "Look".into(),
                 section: Section::Diagnosis,
+                kind: crate::domain::StepKind::Manual,
                 command: None,
                 risk: None,
                 action: None,

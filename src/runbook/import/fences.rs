@@ -159,6 +159,14 @@ impl FenceInfo {
         )
     }
 
+    /// Whether the block is marked as SQL.
+    pub fn is_sql(&self) -> bool {
+        matches!(
+            self.language.as_str(),
+            "sql" | "psql" | "pgsql" | "postgresql" | "postgres" | "mysql" | "plpgsql"
+        )
+    }
+
     /// Whether the block names no language, so that only its text can tell what it holds.
     pub fn is_untyped(&self) -> bool {
         self.language.is_empty()

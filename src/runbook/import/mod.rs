@@ -19,6 +19,7 @@ pub(crate) mod mojibake;
 mod outline;
 mod prevention;
 mod shell;
+mod statements;
 mod text;
 mod vocabulary;
 mod walk;

@@ -1,9 +1,12 @@
-//! Shell code as runbooks hold it: a fenced block split into one command each, titled by the
-//! `# 2. Check database performance` comment before it, multi-line commands kept whole; and
-//! which inline code spans are commands.
+//! Shell code as runbooks hold it: a fenced block split at its top-level statements (read
+//! with the bash grammar, [`super::statements`]), each titled by the `# 2. Check database
+//! performance` comment before it; loops, conditionals, functions, heredocs and pipelines kept
+//! whole as one script; and which inline code spans are commands.
 
 use super::command_lines::read_command;
+use super::statements::{Statement, statements};
 use super::vocabulary::KNOWN_CLIS;
+use crate::domain::StepKind;
 
 /// One command (or titled comment with no command) from a shell block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +15,10 @@ pub struct ShellStep {
     pub title: Option<String>,
     /// The command, whole; None for a numbered comment that no command follows.
     pub command: Option<String>,
+    /// Whether the command is a script (a loop, conditional, function, heredoc, pipeline,
+    /// list, redirection, substitution or assignment) rather than one program and its
+    /// arguments: shown to copy, never run.
+    pub script: bool,
     /// The line within the block, from 0.
     pub offset: usize,
 }
@@ -65,6 +72,7 @@ impl Pending {
             ShellStep {
                 title: Some(title),
                 command: None,
+                script: false,
                 offset: self.offset,
             }
         })
@@ -76,6 +84,11 @@ impl Pending {
 pub fn split(body: &str) -> Vec<ShellStep> {
     let lines: Vec<&str> = body.lines().collect();
     let prompts = lines.iter().any(|l| l.trim_start().starts_with("$ "));
+    let extents = if prompts {
+        Vec::new()
+    } else {
+        statements(body)
+    };
     let mut steps = Vec::new();
     let mut pending: Option<Pending> = None;
     let mut sub: Option<String> = None;
@@ -111,7 +124,7 @@ pub fn split(body: &str) -> Vec<ShellStep> {
             i += 1;
             continue;
         }
-        let (command, next) = read_command(&lines, i, prompts);
+        let (command, script, next) = read_statement(&lines, i, prompts, &extents);
         let title = match (&mut pending, &sub) {
             (Some(p), Some(s)) => {
                 p.used = true;
@@ -127,6 +140,7 @@ pub fn split(body: &str) -> Vec<ShellStep> {
             steps.push(ShellStep {
                 title,
                 command: Some(command),
+                script,
                 offset: i,
             });
         }
@@ -134,6 +148,45 @@ pub fn split(body: &str) -> Vec<ShellStep> {
     }
     steps.extend(pending.take().and_then(Pending::into_manual));
     steps
+}
+
+/// The statement that starts at line `i`: its text, whether it is a script, and the line
+/// after it. A console session (`prompts`) reads the command after a `$ ` prompt line by
+/// line; other blocks take the statement's extent from the grammar (`extents`).
+fn read_statement(
+    lines: &[&str],
+    i: usize,
+    prompts: bool,
+    extents: &[Statement],
+) -> (String, bool, usize) {
+    match extents.iter().find(|s| s.first == i) {
+        Some(s) if s.plain => {
+            let (command, _) = read_command(lines, i, false);
+            (command, false, s.last + 1)
+        }
+        Some(s) => {
+            let text = lines[s.first..=s.last.min(lines.len() - 1)]
+                .iter()
+                .map(|l| l.trim_end())
+                .collect::<Vec<_>>()
+                .join("\n");
+            (text, true, s.last + 1)
+        }
+        None => {
+            let (command, next) = read_command(lines, i, prompts);
+            let script = command_kind(&command) == StepKind::Script;
+            (command, script, next)
+        }
+    }
+}
+
+/// What an inline command is: a [`StepKind::Command`] when it is one program with its
+/// arguments, a [`StepKind::Script`] otherwise (`ps aux | grep gitaly`).
+pub fn command_kind(command: &str) -> StepKind {
+    match statements(command).as_slice() {
+        [s] if s.plain => StepKind::Command,
+        _ => StepKind::Script,
+    }
 }
 
 /// Whether a block without a language holds commands: a `$ ` prompt, a `# 1. Title` comment,

@@ -8,10 +8,10 @@ use super::fences::parse_info;
 use super::headings::{Kind, Part, classify, label_part};
 use super::meta::{CodePlace, alerts_in_codes, label_has, read_facts, says_alert};
 use super::prevention;
-use super::shell::{inline_command, looks_like_commands, split};
+use super::shell::{ShellStep, command_kind, inline_command, looks_like_commands, split};
 use super::text::{command_title, label_of, one_line, sentences, step_title, words};
 use super::vocabulary::{ALERT_WORDS, LOG_WORDS};
-use crate::domain::{Section, Severity, Step};
+use crate::domain::{Section, Severity, Step, StepKind};
 
 /// Where the walk is: before any section heading, in a part, or in text to skip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,10 +198,12 @@ impl Walk {
             zone => {
                 let heads_others = label_only && (item.has_children || !item.has_code);
                 if !heads_others && let Some(section) = zone.step_section() {
+                    let command = inline_command(&item.inline.codes);
                     let step = Step {
                         title,
                         section,
-                        command: inline_command(&item.inline.codes),
+                        kind: command.as_deref().map_or(StepKind::Manual, command_kind),
+                        command,
                         risk: None,
                         action: None,
                         timeout_secs: None,
@@ -222,6 +224,7 @@ impl Walk {
         self.found.steps.push(Step {
             title,
             section,
+            kind: command.as_deref().map_or(StepKind::Manual, command_kind),
             command,
             risk: None,
             action: None,
@@ -247,7 +250,20 @@ impl Walk {
             }
             return;
         }
-        let shell_steps = if shell { split(&code.body) } else { Vec::new() };
+        // A SQL block is one step, whole, to copy into a database client.
+        let sql = !shell && info.is_sql() && !code.body.trim().is_empty();
+        let shell_steps = if shell {
+            split(&code.body)
+        } else if sql {
+            vec![ShellStep {
+                title: None,
+                command: Some(code.body.trim_end().to_owned()),
+                script: false,
+                offset: 0,
+            }]
+        } else {
+            Vec::new()
+        };
         let Some(section) = self.zone.step_section() else {
             return;
         };
@@ -279,9 +295,16 @@ impl Walk {
                 .or_else(|| s.command.as_deref().map(command_title))
                 .unwrap_or_default();
             let has_command = s.command.is_some();
+            let kind = match (&s.command, sql, s.script) {
+                (None, _, _) => StepKind::Manual,
+                (Some(_), true, _) => StepKind::Sql,
+                (Some(_), false, true) => StepKind::Script,
+                (Some(_), false, false) => StepKind::Command,
+            };
             self.found.steps.push(Step {
                 title,
                 section,
+                kind,
                 command: s.command,
                 risk: info.risk.filter(|_| has_command),
                 action: info.action.clone().filter(|_| has_command),

@@ -125,7 +125,7 @@ pub async fn an_unknown_button_is_none(store: Store) {
 }
 
 fn runbook() -> warroom::domain::Runbook {
-    use warroom::domain::{Risk, Runbook, Section, Step};
+    use warroom::domain::{Risk, Runbook, Section, Step, StepKind};
     Runbook {
         id: "checkout-errors".into(),
         title: "Checkout API errors".into(),
@@ -140,6 +140,7 @@ fn runbook() -> warroom::domain::Runbook {
             Step {
                 title: "List the checkout pods".into(),
                 section: Section::Diagnosis,
+                kind: StepKind::Command,
                 command: Some("kubectl get pods -n shop -l app=checkout".into()),
                 risk: Some(Risk::Read),
                 action: Some("checkout-pods".into()),
@@ -149,6 +150,7 @@ fn runbook() -> warroom::domain::Runbook {
             Step {
                 title: "Roll back the last deploy".into(),
                 section: Section::Mitigation,
+                kind: StepKind::Command,
                 command: Some("kubectl rollout undo deployment/checkout -n shop".into()),
                 risk: Some(Risk::Write),
                 action: None,

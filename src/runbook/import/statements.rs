@@ -1,0 +1,152 @@
+//! Where a shell block's top-level statements start and end, read with the bash grammar
+//! (tree-sitter-bash) rather than line patterns: a `for … done` loop, an `if … fi`, a function,
+//! a heredoc or a pipeline over several lines is one statement, and only a plain command (one
+//! program and its arguments) is one Warroom could run.
+
+use std::cell::RefCell;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use tree_sitter::{Node, Parser};
+
+/// One top-level statement of a block: its lines (from 0, both included) and whether it is a
+/// plain command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Statement {
+    /// Its first line.
+    pub first: usize,
+    /// Its last line.
+    pub last: usize,
+    /// One program with its arguments: no pipe, list, redirection, substitution, assignment
+    /// or compound command, and nothing else on its lines.
+    pub plain: bool,
+}
+
+/// A runbook's placeholder (`<namespace>`, `<statefulset|deployment>`), which the shell would
+/// read as redirections.
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<([A-Za-z_][A-Za-z0-9_.:/|-]*)>").expect("a valid pattern"));
+
+/// Node kinds inside a command that make it more than a program and its arguments.
+const NOT_PLAIN: &[&str] = &[
+    "variable_assignment",
+    "command_substitution",
+    "process_substitution",
+    "file_redirect",
+    "heredoc_redirect",
+    "herestring_redirect",
+    "ERROR",
+];
+
+thread_local! {
+    static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+}
+
+/// The top-level statements of `body`, in order; statements that share a line are merged
+/// into one that is not plain. Empty when the grammar cannot be loaded.
+pub fn statements(body: &str) -> Vec<Statement> {
+    // Each placeholder becomes a word of the same length, so lines and columns stay.
+    let masked = PLACEHOLDER.replace_all(body, |c: &regex::Captures| {
+        format!("_{}_", c[1].replace('|', "_"))
+    });
+    let Some(tree) = PARSER.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.is_none() {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&tree_sitter_bash::LANGUAGE.into())
+                .ok()?;
+            *cell = Some(parser);
+        }
+        cell.as_mut()?.parse(masked.as_bytes(), None)
+    }) else {
+        return Vec::new();
+    };
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    let mut found: Vec<Statement> = Vec::new();
+    for node in root.named_children(&mut cursor) {
+        if node.kind() == "comment" {
+            continue;
+        }
+        let end = node.end_position();
+        let first = node.start_position().row;
+        let last = if end.column == 0 && end.row > first {
+            end.row - 1
+        } else {
+            end.row
+        };
+        let plain = node.kind() == "command" && !contains(node, NOT_PLAIN);
+        match found.last_mut() {
+            Some(previous) if previous.last >= first => {
+                previous.last = previous.last.max(last);
+                previous.plain = false;
+            }
+            _ => found.push(Statement { first, last, plain }),
+        }
+    }
+    found
+}
+
+/// Whether `node` or any node under it is of one of `kinds` (or is a parse error).
+fn contains(node: Node<'_>, kinds: &[&str]) -> bool {
+    if node.is_error() || node.is_missing() || kinds.contains(&node.kind()) {
+        return true;
+    }
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .any(|child| contains(child, kinds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(body: &str) -> Vec<(usize, usize, bool)> {
+        statements(body)
+            .into_iter()
+            .map(|s| (s.first, s.last, s.plain))
+            .collect()
+    }
+
+    #[test]
+    fn a_loop_is_one_statement_and_not_plain() {
+        let body = "kubectl get pods -n <namespace>\nfor pod in $(kubectl get pods -o name); do\n  kubectl delete \"$pod\"\ndone\nkubectl get nodes\n";
+        assert_eq!(spans(body), [(0, 0, true), (1, 3, false), (4, 4, true)]);
+    }
+
+    #[test]
+    fn conditionals_functions_heredocs_and_pipelines_stay_whole() {
+        let body = "if [[ -z \"$X\" ]]; then\n  echo none\nfi\nf() {\n  echo hi\n}\ncat <<EOF > /tmp/x\nline\nEOF\nps aux |\n  grep gitaly\n";
+        assert_eq!(
+            spans(body),
+            [(0, 2, false), (3, 5, false), (6, 8, false), (9, 10, false)]
+        );
+    }
+
+    #[test]
+    fn continued_commands_and_quotes_over_lines_are_one_plain_command() {
+        let body = "curl -X POST x \\\n  -H 'a: b' \\\n  -d '{}'\npsql -c \"\n  SELECT 1;\n\"\n";
+        assert_eq!(spans(body), [(0, 2, true), (3, 5, true)]);
+    }
+
+    #[test]
+    fn substitutions_assignments_lists_and_shared_lines_are_not_plain() {
+        for body in [
+            "kubectl logs $(kubectl get pods -o name | head -1)",
+            "export KUBECONFIG=/etc/kube",
+            "FILTER=gzip oc get pods",
+            "kubectl get pods && kubectl get nodes",
+            "kubectl get pods; kubectl get nodes",
+            "kubectl get pods > pods.txt",
+        ] {
+            assert_eq!(spans(body), [(0, 0, false)], "{body}");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_words_and_comments_are_not_statements() {
+        let body = "# 1. Look\nkubectl get <statefulset|deployment> -n <ns> # the set\n";
+        assert_eq!(spans(body), [(1, 1, true)]);
+    }
+}
