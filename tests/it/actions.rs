@@ -438,6 +438,56 @@ async fn a_dangerous_action_is_shown_and_never_run() {
 }
 
 #[tokio::test]
+async fn scripts_and_sql_are_labelled_copy_only_and_never_run() {
+    let w = world(Options::default()).await;
+    // Marking a step re-renders the card.
+    let card = w.say("alice", "inc-1", "done 1").await;
+    // Each step's text and controls: from `N. ` to the next step.
+    let step = |n: u32| {
+        let from = card
+            .find(&format!("    {n}. "))
+            .unwrap_or_else(|| panic!("step {n}: {card}"));
+        let to = card[from..]
+            .find(&format!("    {}. ", n + 1))
+            .map_or(card.len(), |i| from + i);
+        card[from..to].to_owned()
+    };
+    // The loop is one step, whole, to copy: no Run button, and `done` is not a step.
+    let script = step(6);
+    assert!(
+        script.contains("6. Delete every API pod · `for pod in $(kubectl get pods"),
+        "{card}"
+    );
+    assert!(
+        script.contains("kubectl delete -n shop \"$pod\"\n"),
+        "{card}"
+    );
+    assert!(script.contains("done` · copy only\n"), "{card}");
+    let sql = step(7);
+    assert!(
+        sql.contains("7. Count the stuck orders · `-- Count the stuck orders\n    SELECT"),
+        "{card}"
+    );
+    assert!(sql.contains("` · copy only\n"), "{card}");
+    for code in [&script, &sql] {
+        assert!(!code.contains("Run]"), "{code}");
+        assert!(code.contains("Done]"), "{code}");
+    }
+    // The read and write commands keep theirs.
+    assert!(card.contains("· read"), "{card}");
+    assert!(card.contains("· needs approval"), "{card}");
+
+    let out = w.say("alice", "inc-1", "run 6").await;
+    assert!(
+        out.contains("step 6 is a script to copy, not one command: Warroom does not run it"),
+        "{out}"
+    );
+    let out = w.say("alice", "inc-1", "run 7").await;
+    assert!(out.contains("step 7 is SQL to copy"), "{out}");
+    assert_eq!(w.count("action_requested").await, 0);
+}
+
+#[tokio::test]
 async fn a_drill_starts_nothing_and_says_so() {
     let w = world(Options {
         dry_run: true,

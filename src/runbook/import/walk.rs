@@ -255,8 +255,13 @@ impl Walk {
         let shell_steps = if shell {
             split(&code.body)
         } else if sql {
+            // Titled by a leading `-- comment`, as shell is by `# comment`.
+            let title = code.body.lines().map(str::trim).find(|l| !l.is_empty());
             vec![ShellStep {
-                title: None,
+                title: title
+                    .and_then(|l| l.strip_prefix("--"))
+                    .map(|t| t.trim().to_owned())
+                    .filter(|t| !t.is_empty()),
                 command: Some(code.body.trim_end().to_owned()),
                 script: false,
                 offset: 0,
