@@ -220,6 +220,28 @@ async fn a_read_action_runs_when_any_participant_asks() {
         _ => None,
     });
     assert_eq!(finished, Some((Some(0), "pod\napi-7f9c\n".to_owned())));
+    // The run ended well, so its step is done, by the person who asked, and the card says so.
+    let done = w.engine.store().timeline(IncidentNumber(1)).await.unwrap();
+    let done = done
+        .iter()
+        .find(|e| e.kind.type_name() == "step_done")
+        .expect("the step marked done");
+    assert_eq!(done.actor.as_str(), "carol");
+    match &done.kind {
+        EventKind::StepDone { number, note, .. } => {
+            assert_eq!(*number, 1);
+            assert_eq!(
+                note.as_ref().map(|n| n.as_str()),
+                Some("ran r1, exit code 0")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(out.contains("1 of 8 done"), "{out}");
+    // Done already: running it again does not mark it twice.
+    w.say("carol", "inc-1", "run 1 pod_name=api-7f9c").await;
+    assert_eq!(w.count("action_finished").await, 2);
+    assert_eq!(w.count("step_done").await, 1);
 }
 
 #[tokio::test]
@@ -425,6 +447,8 @@ async fn a_command_past_its_time_limit_is_killed() {
         )
     });
     assert!(timed_out);
+    // A run that did not end well leaves its step to do.
+    assert_eq!(w.count("step_done").await, 0);
 }
 
 #[tokio::test]
@@ -503,6 +527,8 @@ async fn a_drill_starts_nothing_and_says_so() {
         .into_iter()
         .any(|k| matches!(k, EventKind::ActionStarted { dry_run: true, .. }));
     assert!(drill);
+    // A drill did nothing, so its step is not done.
+    assert_eq!(w.count("step_done").await, 0);
 }
 
 #[tokio::test]

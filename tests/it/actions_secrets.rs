@@ -472,7 +472,7 @@ async fn a_secret_printed_by_a_command_never_reaches_the_war_room_or_the_timelin
     let step = w.step_of(n, "encode-token").await;
     seen.push_str(&w.say("carol", "inc-1", &format!("run {step}")).await);
     seen.push_str(&w.say("dave", "inc-1", "approve r2").await);
-    assert_eq!(seen.matches("exit code 0").count(), 2, "{seen}");
+    assert_eq!(seen.matches("· exit code 0").count(), 2, "{seen}");
     println!("{seen}");
     assert!(seen.contains("token=***"), "{seen}");
     assert!(seen.contains("plain: ***"), "{seen}");

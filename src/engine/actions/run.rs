@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::ActionSettings;
-use crate::domain::{ActionRequest, EventKind, RequestId, RequestState, UserId};
+use crate::domain::{
+    Action, ActionRequest, EventKind, NoteText, Refusal, RequestId, RequestState, UserId,
+};
 use crate::engine::Actions;
 use crate::engine::EngineError;
 use crate::engine::effect::Effect;
@@ -87,6 +89,8 @@ impl Actions<'_> {
             }
             Err(why) => Err(scrub.scrub(&why)),
         };
+        let succeeded = matches!(&outcome, Ok(o) if o.exit_code == Some(0) && !o.timed_out)
+            && actions.executor.name() != "dry-run";
         let (kind, message) = match outcome {
             Ok(outcome) => {
                 let (kept, _) = tail(&outcome.output, TIMELINE_OUTPUT_CHARS);
@@ -121,7 +125,38 @@ impl Actions<'_> {
             .delivery()
             .record_told(origin, request.incident, kind, output)
             .await?;
+        if succeeded {
+            self.mark_done(&request, origin).await;
+        }
         Ok(true)
+    }
+
+    /// Marks the step of a request whose run ended well done, by whoever asked for it, so that
+    /// the runbook's message and the post-mortem say so. A step someone already marked stays
+    /// as they left it.
+    async fn mark_done(&self, request: &ActionRequest, origin: &Origin) {
+        let note = NoteText::parse(&format!("ran {}, exit code 0", request.id)).ok();
+        let asker = Origin {
+            room_id: origin.room_id.clone(),
+            user: request.requested_by.clone(),
+        };
+        let done = Action::StepDone {
+            step: request.step,
+            note,
+        };
+        match self
+            .core
+            .incidents()
+            .change(&asker, request.incident, true, done)
+            .await
+        {
+            Ok(_) | Err(EngineError::Refused(Refusal::StepFinished { .. })) => {}
+            Err(e) => tracing::warn!(
+                request = %request.id,
+                error = %e,
+                "could not mark the step of a finished run done"
+            ),
+        }
     }
 
     /// The argv the request was approved with, its secrets read now, and their values (to
