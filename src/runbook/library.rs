@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::import::{MAX_FILE_BYTES, import_markdown, mojibake::decode_cp1252};
 use super::{Imported, Problem};
+use crate::domain::slug;
 
 /// How deep folders are searched for runbooks.
 const MAX_DEPTH: usize = 32;
@@ -55,7 +56,9 @@ pub fn load_paths(paths: &[PathBuf]) -> Imported {
     out
 }
 
-/// Reads one file into `out`, dropping runbooks whose id is already loaded.
+/// Reads one file into `out`. A runbook whose id is already loaded (two files with the same
+/// title, such as copies of one template) is kept under an id qualified by its file
+/// (`irp-ransomware.incident-response-playbook-template`), and lint says so.
 fn load_file(path: &Path, first_seen: &mut HashMap<String, String>, out: &mut Imported) {
     let name = path.to_string_lossy().into_owned();
     let text = match read_text(path) {
@@ -67,24 +70,52 @@ fn load_file(path: &Path, first_seen: &mut HashMap<String, String>, out: &mut Im
     };
     let imported = import_markdown(&name, &text);
     let mut problems = imported.problems;
-    for runbook in imported.runbooks {
-        match first_seen.get(&runbook.id) {
-            Some(first) => problems.push(Problem {
+    for mut runbook in imported.runbooks {
+        if let Some(first) = first_seen.get(&runbook.id) {
+            let qualified = qualified(&runbook.id, path, first_seen);
+            problems.push(Problem {
                 file: name.clone(),
                 line: line_of(&runbook.source),
                 message: format!(
-                    "duplicate runbook id '{}' (first at {first}); this one is dropped",
+                    "runbook id '{}' is taken (first at {first}); this one is listed as '{qualified}'",
                     runbook.id
                 ),
-            }),
-            None => {
-                first_seen.insert(runbook.id.clone(), runbook.source.clone());
-                out.runbooks.push(runbook);
-            }
+            });
+            runbook.id = qualified;
         }
+        first_seen.insert(runbook.id.clone(), runbook.source.clone());
+        out.runbooks.push(runbook);
     }
     problems.sort_by_key(|p| p.line);
     out.problems.extend(problems);
+}
+
+/// `id` qualified by the name of the file it is in, unique among `taken`, at most 64
+/// characters (what `runbook attach` reads).
+fn qualified(id: &str, path: &Path, taken: &HashMap<String, String>) -> String {
+    const MAX: usize = 64;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy())
+        .unwrap_or_default();
+    let file = slug(&stem, 30);
+    let cut = |text: String, max: usize| -> String {
+        let end = text
+            .char_indices()
+            .map(|(i, c)| i + c.len_utf8())
+            .take_while(|&end| end <= max)
+            .last()
+            .unwrap_or(0);
+        text[..end].trim_end_matches(['-', '.']).to_owned()
+    };
+    let base = cut(format!("{file}.{id}"), MAX);
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while taken.contains_key(&candidate) {
+        candidate = format!("{}-{n}", cut(base.clone(), MAX - 4));
+        n += 1;
+    }
+    candidate
 }
 
 /// The line of a `file:LINE` source.

@@ -176,28 +176,52 @@ fn front_matter_that_is_never_closed_is_a_problem() {
 }
 
 #[test]
-fn duplicate_ids_across_files_keep_the_first() {
+fn duplicate_ids_across_files_keep_both_the_second_qualified_by_its_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let first = write(dir.path(), "a.md", GOOD.as_bytes());
     let second = write(
         dir.path(),
-        "b/again.md",
+        "b/Again Notes.md",
         format!("# Notes\n\n{GOOD}").as_bytes(),
     );
+    let third = write(dir.path(), "c/again-notes.md", GOOD.as_bytes());
     let loaded = load_paths(&[dir.path().to_path_buf()]);
-    assert_eq!(loaded.runbooks.len(), 1);
+    let ids: Vec<&str> = loaded.runbooks.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "disk-full",
+            "again-notes.disk-full",
+            "again-notes.disk-full-2"
+        ]
+    );
     assert_eq!(loaded.runbooks[0].source, format!("{}:1", first.display()));
+    assert_eq!(loaded.runbooks[1].source, format!("{}:3", second.display()));
     assert_eq!(
         loaded.problems,
-        [Problem {
-            file: second.to_string_lossy().into_owned(),
-            line: 3,
-            message: format!(
-                "duplicate runbook id 'disk-full' (first at {}:1); this one is dropped",
-                first.display()
-            ),
-        }]
+        [
+            Problem {
+                file: second.to_string_lossy().into_owned(),
+                line: 3,
+                message: format!(
+                    "runbook id 'disk-full' is taken (first at {}:1); this one is listed as 'again-notes.disk-full'",
+                    first.display()
+                ),
+            },
+            Problem {
+                file: third.to_string_lossy().into_owned(),
+                line: 1,
+                message: format!(
+                    "runbook id 'disk-full' is taken (first at {}:1); this one is listed as 'again-notes.disk-full-2'",
+                    first.display()
+                ),
+            },
+        ]
     );
+    // The qualified id is one `runbook attach` reads.
+    let library = warroom::runbook::Library::new(loaded.runbooks);
+    assert!(library.get("again-notes.disk-full-2").is_some());
+    assert!(warroom::domain::parse("runbook attach again-notes.disk-full-2").is_ok());
 }
 
 #[test]
