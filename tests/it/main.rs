@@ -28,6 +28,7 @@ mod runbooks_cli;
 mod runbooks_golden;
 mod runbooks_import;
 mod runbooks_match;
+mod runbooks_paraphrase;
 mod serve;
 mod slack;
 mod slack_mentions;
