@@ -49,6 +49,12 @@ pub fn statements(body: &str) -> Vec<Statement> {
     let masked = PLACEHOLDER.replace_all(body, |c: &regex::Captures| {
         format!("_{}_", c[1].replace('|', "_"))
     });
+    one_command_a_line(&masked).unwrap_or_else(|| statements_by_grammar(&masked))
+}
+
+/// The top-level statements of `masked` (placeholders already words), as the grammar reads
+/// them.
+fn statements_by_grammar(masked: &str) -> Vec<Statement> {
     let Some(tree) = PARSER.with(|cell| {
         let mut cell = cell.borrow_mut();
         if cell.is_none() {
@@ -86,6 +92,35 @@ pub fn statements(body: &str) -> Vec<Statement> {
         }
     }
     found
+}
+
+/// The statements of a block that has nothing for the grammar to decide: no quotes,
+/// escapes, operators, substitutions, braces, assignments or compound-command words, so each
+/// line that is not blank or a comment is one plain command. None when the grammar must read it.
+fn one_command_a_line(body: &str) -> Option<Vec<Statement>> {
+    const COMPOUND: &[&str] = &[
+        "for", "while", "until", "if", "case", "select", "function", "then", "do", "done", "fi",
+        "esac", "else", "elif", "export", "local", "declare", "readonly", "typeset", "unset",
+    ];
+    let mut found = Vec::new();
+    for (row, line) in body.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let special = |c: char| "|&;<>()$`\\\"'{}#".contains(c);
+        let first = line.split_whitespace().next().unwrap_or_default();
+        // `=` makes an assignment only in the first word (`--since=10m` is an argument).
+        if line.contains(special) || first.contains('=') || COMPOUND.contains(&first) {
+            return None;
+        }
+        found.push(Statement {
+            first: row,
+            last: row,
+            plain: true,
+        });
+    }
+    Some(found)
 }
 
 /// Whether `node` or any node under it is of one of `kinds` (or is a parse error).
@@ -141,6 +176,31 @@ mod tests {
             "kubectl get pods > pods.txt",
         ] {
             assert_eq!(spans(body), [(0, 0, false)], "{body}");
+        }
+    }
+
+    #[test]
+    fn blocks_of_plain_lines_agree_with_the_grammar() {
+        for body in [
+            "kubectl get pods -n shop\n\n# look\nkubectl describe pod api-1 -n shop\n",
+            "systemctl status nginx\njournalctl -u nginx --since=today\n",
+            "kubectl get pods -n <namespace>\n",
+        ] {
+            let masked = PLACEHOLDER.replace_all(body, |c: &regex::Captures| {
+                format!("_{}_", c[1].replace('|', "_"))
+            });
+            let quick = one_command_a_line(&masked).expect("plain lines");
+            assert_eq!(quick, statements_by_grammar(&masked), "{body}");
+        }
+        for body in [
+            "echo a | b",
+            "do x",
+            "X=1 y",
+            "a \\\n b",
+            "f() { a; }",
+            "a 'q r'",
+        ] {
+            assert_eq!(one_command_a_line(body), None, "{body}");
         }
     }
 
