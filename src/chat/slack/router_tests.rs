@@ -110,11 +110,8 @@ fn declared(mut request: Request<Body>, len: usize) -> Request<Body> {
     request
 }
 
-/// `warroom serve`'s app with Slack in HTTP mode over the database at `url`, checking
-/// signatures with `secret` (none: no signing secret configured). Slack's Web API is never
-/// called by these requests; its URL goes nowhere.
-async fn slack_app(url: &str, secret: Option<&str>) -> Router {
-    let engine = engine(url).await;
+/// A Slack chat whose Web API URL goes nowhere (these requests never call it).
+fn chat() -> Arc<SlackChat> {
     let api = SlackApi::new(
         ApiSettings {
             api_url: "http://127.0.0.1:9/api/".into(),
@@ -124,9 +121,17 @@ async fn slack_app(url: &str, secret: Option<&str>) -> Router {
         &SecretString::from("xoxb-test"),
     )
     .expect("the API client");
+    Arc::new(SlackChat::new(api))
+}
+
+/// `warroom serve`'s app with Slack in HTTP mode over the database at `url`, checking
+/// signatures with `secret` (none: no signing secret configured). Slack's Web API is never
+/// called by these requests; its URL goes nowhere.
+async fn slack_app(url: &str, secret: Option<&str>) -> Router {
+    let engine = engine(url).await;
+    let api = chat();
     let verifier = secret.map(|s| SignatureVerifier::new(SecretString::from(s)));
-    let adapter = SlackAdapter::new(engine.clone(), Arc::new(SlackChat::new(api)), verifier)
-        .with_body_deadline(DEADLINE);
+    let adapter = SlackAdapter::new(engine.clone(), api, verifier).with_body_deadline(DEADLINE);
     let state = AppState {
         engine,
         alerts: None,
@@ -370,18 +375,10 @@ async fn a_body_cut_off_by_the_client_is_400() {
 
 #[tokio::test]
 async fn a_body_may_take_5_s_when_serving() {
-    let api = SlackApi::new(
-        ApiSettings {
-            api_url: "http://127.0.0.1:9/api/".into(),
-            max_retries: 0,
-            post_interval: Duration::from_millis(1000),
-        },
-        &SecretString::from("xoxb-test"),
-    )
-    .expect("the API client");
+    let api = chat();
     let dir = tempfile::tempdir().unwrap();
     let engine = engine(&sqlite(dir.path()).await).await;
-    let adapter = SlackAdapter::new(engine, Arc::new(SlackChat::new(api)), None);
+    let adapter = SlackAdapter::new(engine, api, None);
     assert_eq!(adapter.body_deadline, BODY_DEADLINE);
     assert_eq!(BODY_DEADLINE, Duration::from_secs(5));
 }
