@@ -38,6 +38,13 @@ const NOT_PLAIN: &[&str] = &[
     "ERROR",
 ];
 
+/// Words that start a compound or declaration command, or close one: a line starting with one
+/// is never one program and its arguments, even where the grammar recovers it as one (`fi`).
+const NOT_A_PROGRAM: &[&str] = &[
+    "for", "while", "until", "if", "case", "select", "function", "then", "do", "done", "fi",
+    "esac", "else", "elif", "export", "local", "declare", "readonly", "typeset", "unset",
+];
+
 thread_local! {
     static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
 }
@@ -82,7 +89,13 @@ fn statements_by_grammar(masked: &str) -> Vec<Statement> {
         } else {
             end.row
         };
-        let plain = node.kind() == "command" && !contains(node, NOT_PLAIN);
+        let program = masked[node.start_byte()..node.end_byte()]
+            .split_whitespace()
+            .next()
+            .unwrap_or_default();
+        let plain = node.kind() == "command"
+            && !contains(node, NOT_PLAIN)
+            && !NOT_A_PROGRAM.contains(&program);
         match found.last_mut() {
             Some(previous) if previous.last >= first => {
                 previous.last = previous.last.max(last);
@@ -98,10 +111,6 @@ fn statements_by_grammar(masked: &str) -> Vec<Statement> {
 /// escapes, operators, substitutions, braces, assignments or compound-command words, so each
 /// line that is not blank or a comment is one plain command. None when the grammar must read it.
 fn one_command_a_line(body: &str) -> Option<Vec<Statement>> {
-    const COMPOUND: &[&str] = &[
-        "for", "while", "until", "if", "case", "select", "function", "then", "do", "done", "fi",
-        "esac", "else", "elif", "export", "local", "declare", "readonly", "typeset", "unset",
-    ];
     let mut found = Vec::new();
     for (row, line) in body.lines().enumerate() {
         let line = line.trim();
@@ -111,7 +120,7 @@ fn one_command_a_line(body: &str) -> Option<Vec<Statement>> {
         let special = |c: char| "|&;<>()$`\\\"'{}#".contains(c);
         let first = line.split_whitespace().next().unwrap_or_default();
         // `=` makes an assignment only in the first word (`--since=10m` is an argument).
-        if line.contains(special) || first.contains('=') || COMPOUND.contains(&first) {
+        if line.contains(special) || first.contains('=') || NOT_A_PROGRAM.contains(&first) {
             return None;
         }
         found.push(Statement {
@@ -201,6 +210,20 @@ mod tests {
             "a 'q r'",
         ] {
             assert_eq!(one_command_a_line(body), None, "{body}");
+        }
+    }
+
+    #[test]
+    fn broken_shell_is_never_a_plain_command() {
+        // An unclosed loop, an unclosed quote, a stray `fi`: copy only, never run.
+        for body in [
+            "for pod in a b; do\n  kubectl delete pod $pod\n",
+            "kubectl get pods -l 'app=api\n",
+            "fi\nkubectl get pods\n",
+        ] {
+            let found = statements(body);
+            assert!(!found.is_empty(), "{body}");
+            assert!(!found[0].plain, "{body}: {found:?}");
         }
     }
 
