@@ -213,6 +213,8 @@ fn runbook_by_hand(n: usize, dice: &mut Dice) -> Runbook {
         owner: None,
         steps: Vec::new(),
         prevention: Vec::new(),
+        facts: Vec::new(),
+        contacts: Vec::new(),
     }
 }
 

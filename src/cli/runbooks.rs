@@ -8,7 +8,7 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::domain::{Runbook, Section};
+use crate::domain::Runbook;
 use crate::runbook::listing::listing;
 use crate::runbook::{Imported, Library, MatchReason, load_paths, query_from_text};
 
@@ -192,21 +192,25 @@ fn show(r: &Runbook) -> String {
             out.push_str(&format!("  - {s}\n"));
         }
     }
-    let mut number = 0;
-    for section in Section::ALL {
-        let steps: Vec<_> = r.steps_in(section).collect();
-        if steps.is_empty() {
-            continue;
+    // The author's order, under the author's headings and conditions.
+    let (mut heading, mut only_if) = (None, None);
+    for (index, step) in r.steps.iter().enumerate() {
+        if step.heading.is_some() && step.heading.as_deref() != heading {
+            heading = step.heading.as_deref();
+            out.push_str(&format!("\n{}\n", heading.unwrap_or_default()));
+            only_if = None;
         }
-        out.push_str(&format!("\n{}\n", section.heading()));
-        for (_, step) in steps {
-            number += 1;
-            let risk = step.risk.map(|r| format!(" [{r}]")).unwrap_or_default();
-            out.push_str(&format!("  {number}. {}{risk}\n", step.title));
-            if let Some(command) = &step.command {
-                for line in command.lines() {
-                    out.push_str(&format!("       {line}\n"));
-                }
+        if step.only_if.as_deref() != only_if {
+            only_if = step.only_if.as_deref();
+            if let Some(condition) = only_if {
+                out.push_str(&format!("  only if: {condition}\n"));
+            }
+        }
+        let risk = step.risk.map(|r| format!(" [{r}]")).unwrap_or_default();
+        out.push_str(&format!("  {}. {}{risk}\n", index + 1, step.title));
+        if let Some(command) = &step.command {
+            for line in command.lines() {
+                out.push_str(&format!("       {line}\n"));
             }
         }
     }

@@ -36,7 +36,7 @@ pub use permissions::{NotPermitted, Permissions};
 pub use platform::{MessageId, Platform, RoomId, UnknownPlatform};
 pub use progress::{AttachedRunbook, NumberedStep, StepOutcome, StepState};
 pub use risk::{Classification, classify};
-pub use runbook::{Risk, Runbook, Section, Step, StepKind};
+pub use runbook::{Fact, Risk, Runbook, Section, Step, StepKind};
 pub use severity::{Severity, UnknownSeverity};
 pub use span::{format_span, parse_span};
 pub use status::{Status, UnknownStatus};

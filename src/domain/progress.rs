@@ -248,6 +248,8 @@ mod tests {
                 .map(|i| Step {
                     title: format!("step {i} of {id}"),
                     section: Section::Diagnosis,
+                    heading: None,
+                    only_if: None,
                     kind: crate::domain::StepKind::Manual,
                     command: None,
                     risk: None,
@@ -257,6 +259,8 @@ mod tests {
                 })
                 .collect(),
             prevention: vec![],
+            facts: Vec::new(),
+            contacts: Vec::new(),
         }
     }
 

@@ -35,6 +35,22 @@ pub struct Runbook {
     pub steps: Vec<Step>,
     /// Prevention items (kept for post-mortem follow-ups; not steps to run during an incident).
     pub prevention: Vec<String>,
+    /// What the runbook states about the incident as key and value (`RTO`, `< 5 min`;
+    /// `Dashboard`, a link), shown when it is attached; never steps.
+    #[serde(default)]
+    pub facts: Vec<Fact>,
+    /// Its own escalation or contacts list, one entry per person or row as written.
+    #[serde(default)]
+    pub contacts: Vec<String>,
+}
+
+/// A key–value statement of a runbook (`Severity: Error`, `RTO: < 5 min`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fact {
+    /// What it is about, as written (`Recovery time objective (RTO)`).
+    pub key: String,
+    /// Its value, as written (`< 5 min`).
+    pub value: String,
 }
 
 /// One step of a runbook.
@@ -43,8 +59,14 @@ pub struct Runbook {
 pub struct Step {
     /// What the step does (`Check current connections`).
     pub title: String,
-    /// The part of the procedure it belongs to.
+    /// The part of the procedure it belongs to: a tag for matching and the post-mortem, which
+    /// never reorders steps.
     pub section: Section,
+    /// The innermost of the author's headings above it inside its runbook, as written
+    /// (`4.4 Recovery Actions`); None for a step right under the runbook's title.
+    pub heading: Option<String>,
+    /// The condition the author put it under (`If the server rebooted`), shown as "only if".
+    pub only_if: Option<String>,
     /// What the step holds: a person's task, a command Warroom may run, or code to copy.
     pub kind: StepKind,
     /// The step's code, whole (continuation lines and multi-line quotes kept), when there is
@@ -94,6 +116,10 @@ struct StepWire {
     title: String,
     section: Section,
     #[serde(default)]
+    heading: Option<String>,
+    #[serde(default)]
+    only_if: Option<String>,
+    #[serde(default)]
     kind: Option<StepKind>,
     command: Option<String>,
     risk: Option<Risk>,
@@ -111,6 +137,8 @@ impl From<StepWire> for Step {
         Step {
             title: w.title,
             section: w.section,
+            heading: w.heading,
+            only_if: w.only_if,
             kind,
             command: w.command,
             risk: w.risk,

@@ -1,5 +1,6 @@
 //! Runbooks in the JSON shape of `warroom runbooks list --json`, which other tools read:
-//! `[{"id","title","source","alerts":[…],"steps":[{"title","section","kind","command","risk"}]}]`.
+//! `[{"id","title","source","alerts":[…],"steps":[{"title","heading","only_if","section","kind",
+//! "command","risk"}]}]`.
 
 use serde::Serialize;
 
@@ -25,7 +26,11 @@ pub struct Listed<'a> {
 pub struct ListedStep<'a> {
     /// What it does.
     pub title: &'a str,
-    /// Its section, in snake_case.
+    /// The author's heading it stands under, or null.
+    pub heading: Option<&'a str>,
+    /// The condition it is under, or null.
+    pub only_if: Option<&'a str>,
+    /// Its section tag, in snake_case.
     pub section: Section,
     /// `manual`, `command` (Warroom may run it), `script` or `sql` (shown to copy, never run).
     pub kind: StepKind,
@@ -49,6 +54,8 @@ pub fn listing(runbooks: &[Runbook]) -> Vec<Listed<'_>> {
                 .iter()
                 .map(|s| ListedStep {
                     title: &s.title,
+                    heading: s.heading.as_deref(),
+                    only_if: s.only_if.as_deref(),
                     section: s.section,
                     kind: s.kind,
                     command: s.command.as_deref(),

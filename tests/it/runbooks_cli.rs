@@ -44,7 +44,15 @@ fn list_json_has_the_documented_shape() {
         for step in runbook["steps"].as_array().expect("steps") {
             let mut k = keys(step);
             k.sort_unstable();
-            assert_eq!(k, ["command", "kind", "risk", "section", "title"]);
+            assert_eq!(
+                k,
+                [
+                    "command", "heading", "kind", "only_if", "risk", "section", "title"
+                ]
+            );
+            // Every step of the shipped runbooks stands under one of its headings.
+            assert!(step["heading"].is_string(), "{step}");
+            assert!(step["only_if"].is_string() || step["only_if"].is_null());
             assert!(step["command"].is_string() || step["command"].is_null());
             assert_eq!(
                 step["command"].is_null(),
@@ -151,7 +159,7 @@ fn show_prints_a_runbook_and_an_unknown_id_fails() {
     let (out, _, ok) = run(&["runbooks", "show", "tls-certificate-expiring"]);
     assert!(ok);
     assert!(out.contains("id: tls-certificate-expiring"), "{out}");
-    assert!(out.contains("Diagnose\n  1. "), "{out}");
+    assert!(out.contains("\nDiagnosis\n  1. "), "{out}");
     let (_, err, ok) = run(&["runbooks", "show", "no-such-runbook"]);
     assert!(!ok);
     assert!(

@@ -1,8 +1,8 @@
 //! The importer against the step lists written by hand, from reading the Markdown, for 56
 //! runbooks of seven public collections and of `runbooks/` (tests/fixtures/runbooks/golden,
-//! whose README is the spec). These tests hold the code steps — commands, scripts and SQL, in
-//! order, by kind and first line — to the goldens; the manual steps, headings and conditions
-//! are the next part of issue 15.
+//! whose README is the spec). The code steps — commands, scripts and SQL, in order, by kind and
+//! first line — and every step with its heading and condition are held to the goldens by
+//! ratchets: what agrees now must keep agreeing.
 
 use std::fs;
 use std::path::Path;
@@ -31,6 +31,10 @@ struct GoldenRunbook {
 struct GoldenStep {
     kind: String,
     text: String,
+    #[serde(default)]
+    heading: Option<String>,
+    #[serde(default)]
+    only_if: Option<String>,
 }
 
 /// Every golden runbook, with the file it names.
@@ -171,6 +175,136 @@ fn code_steps_come_in_the_author_s_order_with_the_golden_kind_and_text() {
 const AGREEING_RUNBOOKS: usize = 27;
 /// Golden code steps found in order, at the last count.
 const MATCHED_CODE_STEPS: usize = 164;
+
+/// Lowercase words of letters and digits, at most `n` of them: what two spellings of one
+/// sentence share after markup, punctuation and the goldens' 60-character cut.
+fn words(text: &str, n: usize) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(n)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// What identifies a step in a list: its kind and its code's first line, or for a manual step
+/// its first six words.
+fn key(kind: &str, text: &str) -> (String, Vec<String>) {
+    let text = match kind {
+        "manual" => words(text, 6),
+        _ => vec![first_line(text)],
+    };
+    (kind.to_owned(), text)
+}
+
+/// Where a step stands: its heading and its condition, as words.
+fn place(heading: Option<&str>, only_if: Option<&str>) -> (Vec<String>, Vec<String>) {
+    let all = |t: Option<&str>| words(t.unwrap_or_default(), usize::MAX);
+    (all(heading), all(only_if))
+}
+
+#[test]
+fn every_step_comes_in_the_author_s_order_under_the_author_s_heading_and_condition() {
+    let (mut golden_steps, mut found, mut placed) = (0, 0, 0);
+    let (mut agree, mut differ) = (Vec::new(), Vec::new());
+    for golden in goldens() {
+        let want: Vec<_> = golden.step.iter().map(|s| key(&s.kind, &s.text)).collect();
+        let runbook = imported(&golden);
+        let steps = runbook.as_ref().map_or(&[][..], |r| r.steps.as_slice());
+        let got: Vec<_> = steps
+            .iter()
+            .map(|s| key(s.kind.name(), s.command.as_deref().unwrap_or(&s.title)))
+            .collect();
+        let pairs = aligned(&want, &got);
+        // WARROOM_GOLDEN_DIFF=<part of a file name> prints both step lists of those runbooks.
+        if std::env::var("WARROOM_GOLDEN_DIFF").is_ok_and(|f| golden.file.contains(&f)) {
+            eprintln!("== {} ({})", golden.file, golden.title);
+            for s in &golden.step {
+                eprintln!(
+                    "  golden   {:7} [{:?} | {:?}] {}",
+                    s.kind, s.heading, s.only_if, s.text
+                );
+            }
+            for s in steps {
+                let text = s.command.as_deref().unwrap_or(&s.title);
+                let line = text.lines().next().unwrap_or_default();
+                eprintln!(
+                    "  imported {:7} [{:?} | {:?}] {line}",
+                    s.kind.name(),
+                    s.heading,
+                    s.only_if
+                );
+            }
+        }
+        let right_place: Vec<_> = pairs
+            .iter()
+            .filter(|&&(w, g)| {
+                let (want, got) = (&golden.step[w], &steps[g]);
+                place(want.heading.as_deref(), want.only_if.as_deref())
+                    == place(got.heading.as_deref(), got.only_if.as_deref())
+            })
+            .collect();
+        golden_steps += want.len();
+        found += pairs.len();
+        placed += right_place.len();
+        if right_place.len() == want.len() && got.len() == want.len() {
+            agree.push(golden.file.clone());
+        } else {
+            differ.push(format!(
+                "{} ({}): {} of {} steps found, {} placed, {} imported",
+                golden.file,
+                golden.title,
+                pairs.len(),
+                want.len(),
+                right_place.len(),
+                got.len()
+            ));
+        }
+    }
+    eprintln!(
+        "steps: {found} of {golden_steps} found in order, {placed} of them under the golden \
+         heading and condition; runbooks agreeing: {} of {}",
+        agree.len(),
+        agree.len() + differ.len()
+    );
+    assert!(
+        found >= FOUND_STEPS && placed >= PLACED_STEPS,
+        "{found} steps found (at least {FOUND_STEPS} should), {placed} placed (at least \
+         {PLACED_STEPS}); the others:\n{}",
+        differ.join("\n")
+    );
+}
+
+/// Golden steps found in order (kind and first words or first line), at the last count.
+const FOUND_STEPS: usize = 403;
+/// Of those, the ones under the golden heading and condition, at the last count.
+const PLACED_STEPS: usize = 387;
+
+/// The index pairs of a longest common subsequence of `a` and `b`.
+fn aligned<T: PartialEq>(a: &[T], b: &[T]) -> Vec<(usize, usize)> {
+    let mut table = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            table[i][j] = if a[i] == b[j] {
+                table[i + 1][j + 1] + 1
+            } else {
+                table[i + 1][j].max(table[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut pairs) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        if a[i] == b[j] {
+            pairs.push((i, j));
+            i += 1;
+            j += 1;
+        } else if table[i + 1][j] >= table[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    pairs
+}
 
 /// The length of the longest common subsequence of `a` and `b`.
 fn common<T: PartialEq>(a: &[T], b: &[T]) -> usize {

@@ -275,3 +275,91 @@ fn an_item_holding_a_config_snippet_stays_a_manual_step_and_prompts_are_stripped
         ]
     );
 }
+
+/// The steps of the only runbook of `text`: heading, only_if and title, in order.
+fn placed_steps(text: &str) -> Vec<(String, String, String)> {
+    let imported = import_markdown("placed.md", text);
+    assert_eq!(imported.runbooks.len(), 1, "{:?}", imported.problems);
+    imported.runbooks[0]
+        .steps
+        .iter()
+        .map(|s| {
+            (
+                s.heading.clone().unwrap_or_default(),
+                s.only_if.clone().unwrap_or_default(),
+                s.title.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn steps_keep_the_author_s_order_headings_and_conditions() {
+    let text = "# API down\n\n## Diagnosis\n\n- Look at the dashboard\n\n\
+        ## Immediate Actions (0-5 minutes)\n\n- Page the API team\n\n\
+        **If the whole cluster is down:**\n\n- Fail over to the other region\n\n\
+        **Step 2: Tell people**\n\n- Post on the status page\n\n\
+        ### If the database rebooted\n\n- Check replication\n\n\
+        ## Mitigation\n\n\
+        - **Scenario A: Bad deploy**\n  1. Roll back\n  2. Watch errors\n\
+        - **For every service:**\n  1. Restart it\n\
+        - **If you have a support contract:** Open a ticket\n\n\
+        ## Verification\n\n- [ ] Errors below 1%\n";
+    let steps = placed_steps(text);
+    let want = [
+        ("Diagnosis", "", "Look at the dashboard"),
+        ("Immediate Actions (0-5 minutes)", "", "Page the API team"),
+        (
+            "Immediate Actions (0-5 minutes)",
+            "If the whole cluster is down",
+            "Fail over to the other region",
+        ),
+        // A bold label of another kind ends the condition.
+        (
+            "Immediate Actions (0-5 minutes)",
+            "",
+            "Post on the status page",
+        ),
+        // A heading that is a condition is both.
+        (
+            "If the database rebooted",
+            "If the database rebooted",
+            "Check replication",
+        ),
+        ("Mitigation", "Scenario A: Bad deploy", "Roll back"),
+        ("Mitigation", "Scenario A: Bad deploy", "Watch errors"),
+        // A case that is not a condition still heads its items, as a prefix.
+        ("Mitigation", "", "For every service: Restart it"),
+        (
+            "Mitigation",
+            "If you have a support contract",
+            "Open a ticket",
+        ),
+        ("Verification", "", "Errors below 1%"),
+    ];
+    let want: Vec<(String, String, String)> = want
+        .iter()
+        .map(|(h, c, t)| ((*h).into(), (*c).into(), (*t).into()))
+        .collect();
+    assert_eq!(steps, want);
+}
+
+#[test]
+fn the_shared_collection_s_scenarios_become_conditions_not_steps() {
+    let Some(imported) = sample("incident-runbooks-collection.md") else {
+        return;
+    };
+    let rb = &imported.runbooks[0];
+    let scenario_b: Vec<&str> = rb
+        .steps
+        .iter()
+        .filter(|s| {
+            s.only_if
+                .as_deref()
+                .is_some_and(|c| c.starts_with("Scenario B"))
+        })
+        .map(|s| s.title.as_str())
+        .collect();
+    assert_eq!(scenario_b.len(), 3, "{:#?}", rb.steps);
+    assert!(rb.steps.iter().all(|s| !s.title.starts_with("Scenario")));
+}

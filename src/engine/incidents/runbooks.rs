@@ -4,8 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Action, AttachedRunbook, Command, Incident, IncidentNumber, NoteText, Section, StepState,
-    UserId,
+    Action, AttachedRunbook, Command, Incident, IncidentNumber, NoteText, StepState, UserId,
 };
 use crate::engine::EngineError;
 use crate::engine::Incidents;
@@ -151,7 +150,8 @@ impl Incidents<'_> {
         Ok(Message { blocks })
     }
 
-    /// The message of an attached runbook: its steps by section, Done and Skip on each open one.
+    /// The message of an attached runbook: its steps in order under their headings and
+    /// conditions, Done and Skip on each open one.
     pub(in crate::engine) async fn runbook_message(
         &self,
         incident: &Incident,
@@ -169,57 +169,75 @@ impl Incidents<'_> {
             Block::Header(progress_header(attached)),
             Block::Context(vec![Span::Text(attached.runbook.source.clone())]),
         ];
-        for section in Section::ALL {
-            let steps: Vec<_> = attached.runbook.steps_in(section).collect();
-            if steps.is_empty() {
-                continue;
+        // The author's order, under the author's headings and conditions (a runbook stored
+        // before steps had headings is grouped by its section tags, still in order).
+        let runbook = &attached.runbook;
+        let headed = runbook.steps.iter().any(|s| s.heading.is_some());
+        let (mut heading, mut only_if) = (None, None);
+        for (index, step) in runbook.steps.iter().enumerate() {
+            let group = match &step.heading {
+                Some(h) => Some(h.as_str()),
+                None if !headed => Some(step.section.heading()),
+                None => None,
+            };
+            if group.is_some() && group != heading {
+                heading = group;
+                // The runbook's own heading is its title, already in the header.
+                if let Some(group) = group.filter(|g| g.trim() != runbook.title) {
+                    blocks.push(Block::Text(vec![Span::Bold(group.to_owned())]));
+                }
+                only_if = None;
             }
-            blocks.push(Block::Text(vec![Span::Bold(section.heading().to_owned())]));
-            for (index, step) in steps {
-                let number = first + index as u32;
-                let mut line = vec![Span::Text(format!("{number}. {}", step.title))];
-                if let Some(command) = &step.command {
-                    line.push(Span::Text(" · ".into()));
-                    line.push(Span::Code(command.clone()));
+            if step.only_if.as_deref() != only_if {
+                only_if = step.only_if.as_deref();
+                if let Some(condition) = only_if {
+                    blocks.push(Block::Context(vec![Span::Text(format!(
+                        "only if: {condition}"
+                    ))]));
                 }
-                let label = match &self.core.settings.actions {
-                    Some(actions) => actions.label(step),
-                    // Without [actions], Warroom runs nothing.
-                    None => step.command.as_ref().map(|_| COPY_ONLY),
-                };
-                if let Some(label) = label {
-                    line.push(Span::Text(format!(" · {label}")));
+            }
+            let number = first + index as u32;
+            let mut line = vec![Span::Text(format!("{number}. {}", step.title))];
+            if let Some(command) = &step.command {
+                line.push(Span::Text(" · ".into()));
+                line.push(Span::Code(command.clone()));
+            }
+            let label = match &self.core.settings.actions {
+                Some(actions) => actions.label(step),
+                // Without [actions], Warroom runs nothing.
+                None => step.command.as_ref().map(|_| COPY_ONLY),
+            };
+            if let Some(label) = label {
+                line.push(Span::Text(format!(" · {label}")));
+            }
+            blocks.push(Block::Text(line));
+            match &attached.states[index] {
+                StepState::Pending => {
+                    let mut controls = Vec::new();
+                    if label.is_some_and(|l| l != COPY_ONLY) {
+                        let run = Command {
+                            incident: Some(incident.number),
+                            action: Action::Run {
+                                step: number,
+                                params: Default::default(),
+                            },
+                        };
+                        controls.push(Control::Button(self.core.command_button(run, "Run").await?));
+                    }
+                    controls.push(self.step_button(incident.number, number, true).await?);
+                    controls.push(self.step_button(incident.number, number, false).await?);
+                    blocks.push(Block::Actions(controls));
                 }
-                blocks.push(Block::Text(line));
-                match &attached.states[index] {
-                    StepState::Pending => {
-                        let mut controls = Vec::new();
-                        if label.is_some_and(|l| l != COPY_ONLY) {
-                            let run = Command {
-                                incident: Some(incident.number),
-                                action: Action::Run {
-                                    step: number,
-                                    params: Default::default(),
-                                },
-                            };
-                            controls
-                                .push(Control::Button(self.core.command_button(run, "Run").await?));
-                        }
-                        controls.push(self.step_button(incident.number, number, true).await?);
-                        controls.push(self.step_button(incident.number, number, false).await?);
-                        blocks.push(Block::Actions(controls));
-                    }
-                    StepState::Done { by, at, note } => {
-                        blocks.push(Block::Context(finished("done", by, *at, note.as_ref())));
-                    }
-                    StepState::Skipped { by, at, reason } => {
-                        blocks.push(Block::Context(finished(
-                            "skipped",
-                            by,
-                            *at,
-                            reason.as_ref(),
-                        )));
-                    }
+                StepState::Done { by, at, note } => {
+                    blocks.push(Block::Context(finished("done", by, *at, note.as_ref())));
+                }
+                StepState::Skipped { by, at, reason } => {
+                    blocks.push(Block::Context(finished(
+                        "skipped",
+                        by,
+                        *at,
+                        reason.as_ref(),
+                    )));
                 }
             }
         }

@@ -189,6 +189,8 @@ impl PostmortemView {
             steps: vec![Step {
                 title: "Look".into(),
                 section: Section::Diagnosis,
+                heading: None,
+                only_if: None,
                 kind: crate::domain::StepKind::Manual,
                 command: None,
                 risk: None,
@@ -197,6 +199,8 @@ impl PostmortemView {
                 line: 1,
             }],
             prevention: vec!["Check again".into()],
+            facts: Vec::new(),
+            contacts: Vec::new(),
         };
         for kind in [
             EventKind::RunbookAttached { runbook },

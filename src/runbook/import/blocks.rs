@@ -38,6 +38,9 @@ pub struct Inline {
     pub line: usize,
     /// The list item it is inside, as an index into the blocks.
     pub parent: Option<usize>,
+    /// The text of a bold span that opens it (`**If backups are gone:** restore …` → `If
+    /// backups are gone:`), a label its author set apart.
+    pub bold: Option<String>,
 }
 
 /// A list item.
@@ -101,6 +104,8 @@ pub fn parse(text: &str) -> Vec<Block> {
     let mut items: Vec<usize> = Vec::new();
     let mut targets: Vec<Target> = Vec::new();
     let mut in_table = 0usize;
+    // The block whose text a bold span opened, while that span lasts.
+    let mut bold_opens: Option<usize> = None;
 
     for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
         let line = lines.line_of(range.start);
@@ -185,6 +190,23 @@ pub fn parse(text: &str) -> Vec<Block> {
             | Event::Start(Tag::DefinitionListTitle)
             | Event::Start(Tag::DefinitionListDefinition) => {
                 targets.push(targets.last().copied().unwrap_or(Target::Nowhere));
+            }
+            Event::Start(Tag::Strong) => {
+                if let Some(&Target::Block(i)) = targets.last()
+                    && let Some(Block::Paragraph(inline) | Block::Item(Item { inline, .. })) =
+                        blocks.get(i)
+                    && inline.text.trim().is_empty()
+                {
+                    bold_opens = Some(i);
+                }
+            }
+            Event::End(TagEnd::Strong) => {
+                if let Some(i) = bold_opens.take()
+                    && let Some(Block::Paragraph(inline) | Block::Item(Item { inline, .. })) =
+                        blocks.get_mut(i)
+                {
+                    inline.bold = Some(inline.text.trim().to_owned());
+                }
             }
             Event::Start(_) => {}
             Event::End(end) => match end {
@@ -271,6 +293,7 @@ mod tests {
             panic!("{blocks:?}")
         };
         assert_eq!(parent.inline.text, "Alerts:");
+        assert_eq!(parent.inline.bold.as_deref(), Some("Alerts:"));
         assert!(parent.has_children);
         let Block::Item(child) = &blocks[2] else {
             panic!("{blocks:?}")
@@ -283,6 +306,16 @@ mod tests {
         };
         assert_eq!(task.task, Some(false));
         assert_eq!(task.inline.text, "checked");
+        assert_eq!(task.inline.bold, None);
+    }
+
+    #[test]
+    fn a_bold_span_that_opens_a_paragraph_is_its_label() {
+        let blocks = parse("**When mixed with other alerts**:\n\nSee **this** too.\n");
+        assert!(
+            matches!(&blocks[0], Block::Paragraph(p) if p.bold.as_deref() == Some("When mixed with other alerts"))
+        );
+        assert!(matches!(&blocks[1], Block::Paragraph(p) if p.bold.is_none()));
     }
 
     #[test]

@@ -229,6 +229,32 @@ pub fn label_part(label: &str) -> Option<Part> {
     part_of(&heading_words(label))
 }
 
+/// Whether a heading or label states when the steps under it apply: `If the server rebooted`,
+/// `When mixed with other alerts`, `In case of …`, `Unless …`, `Otherwise`, `Alternatively`,
+/// `Option 2: …`, `Scenario A: …`, or a lead-in that turns into one (`Based on the above
+/// results, if …`). `Step 2` and `For resources that were modified` are not conditions.
+pub fn is_condition(text: &str) -> bool {
+    let ws = words(&strip_decoration(text));
+    let first = ws.first().map_or("", String::as_str);
+    let second = ws.get(1).map_or("", String::as_str);
+    let short_id = !second.is_empty() && second.len() <= 3;
+    let opens = match first {
+        "if" | "when" | "whenever" | "unless" | "otherwise" | "alternatively" => true,
+        "in" => second == "case",
+        "option" | "scenario" | "alternative" => short_id,
+        _ => false,
+    };
+    // `Based on the above results, if …`: a condition after a short lead-in clause.
+    let after_lead_in = text.split_once(',').is_some_and(|(lead, rest)| {
+        lead.split_whitespace().count() <= 6
+            && matches!(
+                words(rest).first().map(String::as_str),
+                Some("if" | "when" | "unless")
+            )
+    });
+    opens || after_lead_in
+}
+
 /// Whether a heading says outright that it is a runbook: a `[RB-001]` tag, or a `Runbook:`,
 /// `Incident:` or `Scenario 3:` prefix.
 pub fn is_marked_runbook(text: &str) -> bool {
@@ -240,6 +266,30 @@ pub fn is_marked_runbook(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conditions_are_told_from_cases_and_steps() {
+        for text in [
+            "If the server rebooted",
+            "**When mixed with other alerts**:",
+            "In case the disk is gone:",
+            "Option 2: Deep clean",
+            "Scenario A: Database issue",
+            "Alternatively, restore from backup:",
+            "Based on the above results, if new users were created, take these steps:",
+        ] {
+            assert!(is_condition(text), "{text}");
+        }
+        for text in [
+            "Step 2: Check pods",
+            "For resources that were modified during the compromise:",
+            "Verify recovery",
+            "Iffy disks",
+            "Check the logs, then if needed restart the pod and watch it",
+        ] {
+            assert!(!is_condition(text), "{text}");
+        }
+    }
 
     #[test]
     fn section_headings_are_recognised_with_numbers_and_suffixes() {

@@ -142,7 +142,13 @@ fn build(
     } else {
         span.start + 1
     };
-    let found = walk::walk(blocks, start, span.end);
+    // Steps right under a runbook's own heading are under it; a whole-file runbook walks its
+    // first heading as any other.
+    let own_heading = match blocks.get(span.start) {
+        Some(Block::Heading(h)) if span.level > 0 => Some(h),
+        _ => None,
+    };
+    let found = walk::walk(blocks, start, span.end, own_heading);
     problems.extend(found.problems);
 
     let title = fm
@@ -191,5 +197,7 @@ fn build(
         owner: fm.and_then(|f| f.owner.clone()).or(found.owner),
         steps: found.steps,
         prevention: found.prevention,
+        facts: Vec::new(),
+        contacts: Vec::new(),
     }
 }

@@ -3,13 +3,15 @@
 
 use std::collections::HashMap;
 
-use super::blocks::{Block, Code, Inline, Item};
+use super::blocks::{Block, Code, Heading, Inline, Item};
 use super::fences::parse_info;
-use super::headings::{Kind, Part, classify, label_part};
+use super::headings::{Kind, Part, classify, is_condition, label_part};
 use super::meta::{CodePlace, alerts_in_codes, label_has, read_facts, says_alert};
 use super::prevention;
 use super::shell::{ShellStep, command_kind, inline_command, looks_like_commands, split};
-use super::text::{command_title, label_of, one_line, sentences, step_title, words};
+use super::text::{
+    command_title, label_of, one_line, sentences, step_title, strip_decoration, words,
+};
 use super::vocabulary::{ALERT_WORDS, LOG_WORDS};
 use crate::domain::{Section, Severity, Step, StepKind};
 
@@ -43,6 +45,8 @@ struct ItemInfo {
     prefix: Option<String>,
     /// Its title, for the commands of code blocks nested in it.
     title: String,
+    /// The condition its nested steps and code are under (its own label's, or its parent's).
+    only_if: Option<String>,
     alert_context: bool,
     logs_context: bool,
     prevention_entry: Option<usize>,
@@ -70,6 +74,11 @@ pub struct Found {
 /// The walk's state.
 struct Walk {
     zone: Zone,
+    /// The author's headings open above the current block, outermost first: level and text.
+    headings: Vec<(usize, String)>,
+    /// The condition in force outside list items, and the heading level that ends it (a
+    /// heading at that level or above).
+    condition: Option<(String, usize)>,
     /// Whether the current heading says "alert" (`### Alerts`), so names under it are alerts.
     heading_says_alert: bool,
     /// Whether the current section is about detection (`### 1. Symptom Detection`).
@@ -83,7 +92,20 @@ struct Walk {
 }
 
 impl Walk {
-    fn heading(&mut self, text: &str) {
+    fn heading(&mut self, h: &Heading) {
+        let text = h.text.as_str();
+        self.headings.retain(|(level, _)| *level < h.level);
+        self.headings.push((h.level, one_line(text)));
+        if self
+            .condition
+            .as_ref()
+            .is_some_and(|(_, ends)| h.level <= *ends)
+        {
+            self.condition = None;
+        }
+        if is_condition(text) {
+            self.condition = Some((condition_text(text), h.level));
+        }
         // Plain and sub-procedure headings stay in the section they are under.
         self.zone = match classify(text) {
             Kind::Section(part) => Zone::Part(part),
@@ -122,12 +144,31 @@ impl Walk {
     fn paragraph(&mut self, p: &Inline) {
         let is_fact = self.facts(&p.text);
         let text = one_line(&p.text);
+        let label = text.ends_with(':') || is_bold_line(p, &text);
+        if label && is_condition(&text) {
+            let condition = condition_text(&text);
+            match p.parent.and_then(|item| self.items.get_mut(&item)) {
+                // Inside a list item, a condition covers the rest of that item only.
+                Some(info) => info.only_if = Some(condition),
+                None => {
+                    let ends = self.headings.last().map_or(6, |(level, _)| *level);
+                    self.condition = Some((condition, ends));
+                }
+            }
+            self.last_paragraph = Some(text);
+            return;
+        }
         if text.ends_with(':')
             && text.len() <= 60
             && let Some(part) = label_part(&text)
         {
             self.zone = Zone::Part(part);
+            self.condition = None;
             return;
+        }
+        // A bold label of another kind (`**Step 2: Restart**`) ends the condition before it.
+        if p.parent.is_none() && is_bold_line(p, &text) {
+            self.condition = None;
         }
         self.alerts_in_code(p, false, false);
         match self.zone {
@@ -154,7 +195,38 @@ impl Walk {
         let is_fact = self.facts(&item.inline.text);
         self.alerts_in_code(&item.inline, alert_context, logs_context);
 
+        // A label that is a condition puts the item's nested steps under it (`If the resource
+        // cannot be replaced, either:`); a bold one before the item's own text puts the item
+        // under it (`**If the service is enabled:** Sign in …`).
+        let bold_line = item
+            .inline
+            .bold
+            .as_deref()
+            .is_some_and(|b| b.trim_end_matches(':') == text.trim_end_matches(':'));
+        let condition_label =
+            (label_only || text.ends_with(':') || (bold_line && item.has_children))
+                && (item.has_children || !item.has_code)
+                && is_condition(&text);
+        let bold_condition = item
+            .inline
+            .bold
+            .as_deref()
+            .filter(|b| !label_only && is_condition(b))
+            .map(condition_text)
+            .filter(|b| text.len() > b.len() + 1);
+        let own_only_if = bold_condition
+            .clone()
+            .or_else(|| parent.only_if.clone())
+            .or_else(|| self.condition.as_ref().map(|(c, _)| c.clone()));
         let mut title = step_title(&text);
+        if let Some(b) = &bold_condition {
+            let rest = text
+                .get(b.len()..)
+                .unwrap_or_default()
+                .trim_start_matches([':', '*'])
+                .trim();
+            title = step_title(rest);
+        }
         if let Some(prefix) = &parent.prefix
             && !title.starts_with(prefix.as_str())
             && !title.is_empty()
@@ -164,9 +236,14 @@ impl Walk {
         let mut info = ItemInfo {
             prefix: label
                 .clone()
-                .filter(|l| l.len() <= 40)
+                .filter(|l| l.len() <= 40 && !condition_label)
                 .or(parent.prefix.clone()),
             title: title.clone(),
+            only_if: if condition_label {
+                Some(condition_text(&text))
+            } else {
+                bold_condition.or_else(|| parent.only_if.clone())
+            },
             alert_context,
             logs_context,
             prevention_entry: parent.prevention_entry,
@@ -181,12 +258,16 @@ impl Walk {
                     &text,
                 );
             }
-            _ if item.task.is_some() => self.step(
-                title,
-                Section::Verification,
-                inline_command(&item.inline.codes),
-                item.inline.line,
-            ),
+            _ if item.task.is_some() => {
+                let step = self.new_step(
+                    title,
+                    Section::Verification,
+                    inline_command(&item.inline.codes),
+                    item.inline.line,
+                    own_only_if,
+                );
+                self.found.steps.push(step);
+            }
             Zone::Part(Part::Symptoms) => {
                 if !label_only {
                     self.found.symptoms.push(text.clone());
@@ -196,19 +277,12 @@ impl Walk {
             // steps, unless it introduces a code block (`1. Apply this config:`); an item
             // holding code blocks lends its text to their commands.
             zone => {
-                let heads_others = label_only && (item.has_children || !item.has_code);
+                let heads_others =
+                    (label_only || condition_label) && (item.has_children || !item.has_code);
                 if !heads_others && let Some(section) = zone.step_section() {
                     let command = inline_command(&item.inline.codes);
-                    let step = Step {
-                        title,
-                        section,
-                        kind: command.as_deref().map_or(StepKind::Manual, command_kind),
-                        command,
-                        risk: None,
-                        action: None,
-                        timeout_secs: None,
-                        line: item.inline.line,
-                    };
+                    let step =
+                        self.new_step(title, section, command, item.inline.line, own_only_if);
                     if item.has_code {
                         self.deferred.insert(index, step);
                     } else {
@@ -220,17 +294,27 @@ impl Walk {
         self.items.insert(index, info);
     }
 
-    fn step(&mut self, title: String, section: Section, command: Option<String>, line: usize) {
-        self.found.steps.push(Step {
+    /// A step of a list item or checklist, under the innermost heading.
+    fn new_step(
+        &self,
+        title: String,
+        section: Section,
+        command: Option<String>,
+        line: usize,
+        only_if: Option<String>,
+    ) -> Step {
+        Step {
             title,
             section,
+            heading: self.headings.last().map(|(_, text)| text.clone()),
+            only_if,
             kind: command.as_deref().map_or(StepKind::Manual, command_kind),
             command,
             risk: None,
             action: None,
             timeout_secs: None,
             line,
-        });
+        }
     }
 
     fn code(&mut self, code: &Code) {
@@ -272,6 +356,13 @@ impl Walk {
         let Some(section) = self.zone.step_section() else {
             return;
         };
+        // The condition of the item it is in (or of a label inside that item), else the one
+        // in force.
+        let only_if = code
+            .parent
+            .and_then(|p| self.items.get(&p))
+            .and_then(|i| i.only_if.clone())
+            .or_else(|| self.condition.as_ref().map(|(c, _)| c.clone()));
         if shell_steps.is_empty() {
             self.found.steps.extend(deferred);
             return;
@@ -309,6 +400,8 @@ impl Walk {
             self.found.steps.push(Step {
                 title,
                 section,
+                heading: self.headings.last().map(|(_, text)| text.clone()),
+                only_if: only_if.clone(),
                 kind,
                 command: s.command,
                 risk: info.risk.filter(|_| has_command),
@@ -321,9 +414,14 @@ impl Walk {
 }
 
 /// Walks the blocks of one runbook (its heading excluded).
-pub fn walk(blocks: &[Block], start: usize, end: usize) -> Found {
+pub fn walk(blocks: &[Block], start: usize, end: usize, title: Option<&Heading>) -> Found {
     let mut w = Walk {
         zone: Zone::Pre,
+        headings: title
+            .map(|h| (h.level, one_line(&h.text)))
+            .into_iter()
+            .collect(),
+        condition: None,
         heading_says_alert: false,
         detection: false,
         last_paragraph: None,
@@ -333,7 +431,7 @@ pub fn walk(blocks: &[Block], start: usize, end: usize) -> Found {
     };
     for (index, block) in blocks.iter().enumerate().take(end).skip(start) {
         match block {
-            Block::Heading(h) => w.heading(&h.text),
+            Block::Heading(h) => w.heading(h),
             Block::Paragraph(p) => {
                 w.paragraph(p);
                 continue;
@@ -344,4 +442,19 @@ pub fn walk(blocks: &[Block], start: usize, end: usize) -> Found {
         w.last_paragraph = None;
     }
     w.found
+}
+
+/// Whether a paragraph is one bold line (`**Scenario A: Database issue**`, `**If so:**`).
+fn is_bold_line(p: &Inline, text: &str) -> bool {
+    p.bold
+        .as_deref()
+        .is_some_and(|b| b.trim_end_matches(':') == text.trim_end_matches(':').trim())
+}
+
+/// A condition as shown after "only if": one line, no decoration, no trailing colon.
+fn condition_text(text: &str) -> String {
+    strip_decoration(&one_line(text))
+        .trim_end_matches(':')
+        .trim()
+        .to_owned()
 }

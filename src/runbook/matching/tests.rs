@@ -20,6 +20,8 @@ fn runbook(
         owner: None,
         steps: Vec::new(),
         prevention: Vec::new(),
+        facts: Vec::new(),
+        contacts: Vec::new(),
     }
 }
 

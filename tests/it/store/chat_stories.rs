@@ -140,6 +140,8 @@ fn runbook() -> warroom::domain::Runbook {
             Step {
                 title: "List the checkout pods".into(),
                 section: Section::Diagnosis,
+                heading: None,
+                only_if: None,
                 kind: StepKind::Command,
                 command: Some("kubectl get pods -n shop -l app=checkout".into()),
                 risk: Some(Risk::Read),
@@ -150,6 +152,8 @@ fn runbook() -> warroom::domain::Runbook {
             Step {
                 title: "Roll back the last deploy".into(),
                 section: Section::Mitigation,
+                heading: None,
+                only_if: None,
                 kind: StepKind::Command,
                 command: Some("kubectl rollout undo deployment/checkout -n shop".into()),
                 risk: Some(Risk::Write),
@@ -159,6 +163,8 @@ fn runbook() -> warroom::domain::Runbook {
             },
         ],
         prevention: vec!["Canary every deploy".into()],
+        facts: Vec::new(),
+        contacts: Vec::new(),
     }
 }
 
