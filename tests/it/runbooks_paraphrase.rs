@@ -105,5 +105,7 @@ fn paraphrased_incidents_find_their_runbook() {
 
 /// Descriptions whose runbook came first, at the last count (raise as matching improves).
 const TOP1_FLOOR: usize = 52;
-/// Descriptions whose runbook was among the first three, at the last count.
-const TOP3_FLOOR: usize = 54;
+/// Descriptions whose runbook was among the first three, at the last count (54 before the
+/// Cortex playbooks file was split into its sixty playbooks and the AWS playbooks stopped
+/// being split into parts: the library the same words are matched in changed).
+const TOP3_FLOOR: usize = 52;

@@ -193,12 +193,13 @@ fn is_ignored(ws: &[String]) -> bool {
 fn is_sub_procedure(ws: &[String], text: &str) -> bool {
     let first = ws.first().map_or("", String::as_str);
     let second = ws.get(1).map_or("", String::as_str);
+    // `2`, `B`, `4b`.
     let short_id = !second.is_empty()
-        && second.len() <= 2
         && (second.chars().all(|c| c.is_ascii_digit())
-            || second.chars().all(|c| c.is_alphabetic()));
+            || (second.len() <= 2 && second.chars().all(|c| c.is_alphanumeric())));
     match first {
-        "option" | "method" | "approach" | "variant" | "plan" | "path" | "phase" => short_id,
+        "option" | "method" | "approach" | "variant" | "plan" | "path" | "phase" | "part"
+        | "stage" => short_id,
         "alternative" | "alternatively" => true,
         // Numbered steps have their number stripped already: look at the raw text.
         "step" => short_id || text.trim_start().to_ascii_lowercase().starts_with("step "),

@@ -29,8 +29,9 @@ use std::path::Path;
 
 use super::{Imported, Problem};
 use crate::domain::Runbook;
-use blocks::Block;
+use blocks::{Block, Heading};
 use front_matter::FrontMatter;
+use headings::{Kind, classify};
 use outline::Span;
 use text::{clean_title, strip_decoration, tag_id};
 
@@ -109,16 +110,16 @@ fn read(file: &str, text: &str, problems: &mut Vec<(usize, String)>) -> Vec<Runb
     runbooks
 }
 
-/// The heading text of a runbook: its own heading, or for a whole-file runbook the first one.
-fn heading_of(blocks: &[Block], span: Span) -> Option<(&str, usize)> {
-    let within = &blocks[span.start..span.end];
+/// A runbook's own heading and its block: the span's heading, or for a whole-file runbook its
+/// first heading.
+fn heading_of(blocks: &[Block], span: Span) -> Option<(usize, &Heading)> {
     let first = if span.level == 0 {
-        within.iter().find(|b| matches!(b, Block::Heading(_)))
+        (span.start..span.end).find(|&b| matches!(blocks[b], Block::Heading(_)))
     } else {
-        within.first()
+        Some(span.start)
     };
-    match first {
-        Some(Block::Heading(h)) => Some((h.text.as_str(), h.line)),
+    match first.map(|b| (b, &blocks[b])) {
+        Some((b, Block::Heading(h))) => Some((b, h)),
         _ => None,
     }
 }
@@ -131,24 +132,19 @@ fn build(
     fm: Option<&FrontMatter>,
     problems: &mut Vec<(usize, String)>,
 ) -> Runbook {
-    let heading = heading_of(blocks, span);
+    let own = heading_of(blocks, span);
+    let heading = own.map(|(_, h)| (h.text.as_str(), h.line));
     let line = if fm.is_some() {
         1
     } else {
         heading.map_or(1, |(_, l)| l)
     };
-    let start = if span.level == 0 {
-        span.start
-    } else {
-        span.start + 1
-    };
-    // Steps right under a runbook's own heading are under it; a whole-file runbook walks its
-    // first heading as any other.
-    let own_heading = match blocks.get(span.start) {
-        Some(Block::Heading(h)) if span.level > 0 => Some(h),
-        _ => None,
-    };
-    let found = walk::walk(blocks, start, span.end, own_heading);
+    // The walk starts under the runbook's own heading, which heads the steps right under it.
+    // A whole-file runbook's first heading is its title unless it is a section (front matter
+    // with `## Diagnosis` first); text before it is walked too.
+    let title =
+        own.filter(|(_, h)| span.level > 0 || !matches!(classify(&h.text), Kind::Section(_)));
+    let found = walk::walk(blocks, span.start, span.end, title);
     problems.extend(found.problems);
 
     let title = fm

@@ -3,10 +3,14 @@
 //! A heading is a runbook when section headings (Symptoms, Quick Fix, …) sit directly under
 //! it, or when it says so (`[RB-001]`, `Runbook:`, `Scenario 3:`) and no runbook encloses it.
 //! A heading that encloses other runbooks is a collection, not a runbook. Sub-procedure
-//! headings (`Option 2`) belong to the runbook they follow, whatever their level.
+//! headings (`Option 2`, `Part 4b — Recover`) belong to the runbook they follow, whatever
+//! their level. Sibling headings that are each an alert name (`### CortexIngesterRestarts`,
+//! `### CortexRequestLatency`, as playbook files for a mixin write them) are each a runbook,
+//! sections or not.
 
 use super::blocks::Block;
 use super::headings::{Kind, classify, is_marked_runbook};
+use super::meta::is_camel_case;
 
 /// One runbook's place in the blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +31,8 @@ struct Entry {
     owner: bool,
     contains_runbook: bool,
     marked: bool,
+    /// Whether the heading is one alert name (`CortexIngesterRestarts`).
+    alert_named: bool,
     ancestors: Vec<usize>,
 }
 
@@ -38,7 +44,12 @@ pub fn find(blocks: &[Block]) -> Vec<Span> {
     let mut open: Vec<usize> = Vec::new();
     for (b, block) in blocks.iter().enumerate() {
         let Block::Heading(h) = block else { continue };
-        let kind = classify(&h.text);
+        // A document's title is its title, whatever its words (`Incident Response Playbook
+        // Template` heads a real playbook).
+        let kind = match classify(&h.text) {
+            Kind::Ignored if entries.is_empty() && h.level == 1 => Kind::Plain,
+            kind => kind,
+        };
         open.retain(|&e| {
             let other = &entries[e];
             other.level < h.level
@@ -62,6 +73,7 @@ pub fn find(blocks: &[Block]) -> Vec<Span> {
             }
         }
         let marked = kind == Kind::Plain && is_marked_runbook(&h.text);
+        let alert_named = kind == Kind::Plain && is_camel_case(h.text.trim());
         entries.push(Entry {
             block: b,
             level: h.level,
@@ -69,9 +81,32 @@ pub fn find(blocks: &[Block]) -> Vec<Span> {
             owner: false,
             contains_runbook: false,
             marked,
+            alert_named,
             ancestors: open.clone(),
         });
         open.push(index);
+    }
+
+    // An alert-named heading is a playbook when a sibling (same level, same parent) is one
+    // too; whatever encloses playbooks is a collection.
+    let siblings = |a: &Entry, b: &Entry| a.level == b.level && a.ancestors == b.ancestors;
+    let playbook: Vec<bool> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            e.alert_named
+                && entries
+                    .iter()
+                    .enumerate()
+                    .any(|(j, other)| j != i && other.alert_named && siblings(e, other))
+        })
+        .collect();
+    for (i, &is_playbook) in playbook.iter().enumerate() {
+        if is_playbook {
+            for a in entries[i].ancestors.clone() {
+                entries[a].contains_runbook = true;
+            }
+        }
     }
 
     let mut is_runbook = vec![false; entries.len()];
@@ -79,7 +114,7 @@ pub fn find(blocks: &[Block]) -> Vec<Span> {
         let e = &entries[i];
         let owner = e.owner && !e.contains_runbook;
         let marked = e.marked && !e.ancestors.iter().any(|&a| is_runbook[a]);
-        is_runbook[i] = owner || marked;
+        is_runbook[i] = owner || marked || playbook[i];
     }
 
     let mut spans = Vec::new();
@@ -140,6 +175,30 @@ mod tests {
             titles("# Doc\n## Runbook: Disk full\n1. clean\n## Notes\n"),
             ["Runbook: Disk full"]
         );
+    }
+
+    #[test]
+    fn sibling_headings_named_as_alerts_are_each_a_playbook() {
+        let text = "# Playbooks\nintro\n## Alerts\n### CortexIngesterRestarts\nCheck pods.\n\
+            ### CortexRequestLatency\n#### Write Latency\n- look\n### CortexRequestErrors\n- fix\n\
+            ## Errors catalog\n### err-one\n";
+        assert_eq!(
+            titles(text),
+            [
+                "CortexIngesterRestarts",
+                "CortexRequestLatency",
+                "CortexRequestErrors"
+            ]
+        );
+        // One alert-named heading alone is a plain heading.
+        assert!(titles("# Doc\n## KubeAPIDown\ntext\n## Notes\n").is_empty());
+    }
+
+    #[test]
+    fn parts_of_a_playbook_stay_in_it() {
+        let text = "# IR playbook\n## Part 3 — Contain\n### 3.2 Containment Actions\n- a\n\
+            ## Part 4b — Recover\n### 4.6 Recovery Validation\n- b\n";
+        assert_eq!(titles(text), ["IR playbook"]);
     }
 
     #[test]

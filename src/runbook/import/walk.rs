@@ -74,6 +74,8 @@ pub struct Found {
 /// The walk's state.
 struct Walk {
     zone: Zone,
+    /// The level of the heading that set `zone` (0 before any).
+    zone_level: usize,
     /// The author's headings open above the current block, outermost first: level and text.
     headings: Vec<(usize, String)>,
     /// The condition in force outside list items, and the heading level that ends it (a
@@ -106,12 +108,20 @@ impl Walk {
         if is_condition(text) {
             self.condition = Some((condition_text(text), h.level));
         }
-        // Plain and sub-procedure headings stay in the section they are under.
+        // Plain and sub-procedure headings stay in the section they are under; one at the
+        // level of that section's heading or above ends it (`## Overview` then `## Part 2 —
+        // Detect`), and what follows is procedure again.
         self.zone = match classify(text) {
             Kind::Section(part) => Zone::Part(part),
             Kind::Ignored => Zone::Ignore,
+            Kind::SubProcedure | Kind::Plain if h.level <= self.zone_level => {
+                self.zone_level = 0;
+                self.zone = Zone::Pre;
+                return;
+            }
             Kind::SubProcedure | Kind::Plain => return,
         };
+        self.zone_level = h.level;
         self.detection = words(text).iter().any(|w| w.starts_with("detect"));
         self.heading_says_alert = says_alert(text);
     }
@@ -413,12 +423,14 @@ impl Walk {
     }
 }
 
-/// Walks the blocks of one runbook (its heading excluded).
-pub fn walk(blocks: &[Block], start: usize, end: usize, title: Option<&Heading>) -> Found {
+/// Walks the blocks of one runbook, `start..end`, skipping its own heading `title` (the block
+/// and the heading), which heads the steps right under it.
+pub fn walk(blocks: &[Block], start: usize, end: usize, title: Option<(usize, &Heading)>) -> Found {
     let mut w = Walk {
         zone: Zone::Pre,
+        zone_level: 0,
         headings: title
-            .map(|h| (h.level, one_line(&h.text)))
+            .map(|(_, h)| (h.level, one_line(&h.text)))
             .into_iter()
             .collect(),
         condition: None,
@@ -430,6 +442,9 @@ pub fn walk(blocks: &[Block], start: usize, end: usize, title: Option<&Heading>)
         found: Found::default(),
     };
     for (index, block) in blocks.iter().enumerate().take(end).skip(start) {
+        if title.is_some_and(|(b, _)| b == index) {
+            continue;
+        }
         match block {
             Block::Heading(h) => w.heading(h),
             Block::Paragraph(p) => {
