@@ -150,8 +150,9 @@ fn invalid_front_matter_yaml_is_a_problem_with_its_line_and_the_markdown_still_l
 
 #[test]
 fn wrong_front_matter_fields_are_problems_and_the_rest_is_kept() {
-    let text =
-        format!("---\nid: disk\nalerts: DiskFull\nseverity: purple\ncolour: red\n---\n{GOOD}");
+    let text = format!(
+        "---\nid: disk\nalerts: DiskFull\nseverity: purple\nkeyword: [x]\nweight: 3\n---\n{GOOD}"
+    );
     let imported = import_markdown("fm.md", &text);
     let found = problems(&imported);
     assert_eq!(found.len(), 3, "{found:?}");
@@ -160,7 +161,12 @@ fn wrong_front_matter_fields_are_problems_and_the_rest_is_kept() {
     assert_eq!(found[1].0, 4);
     assert!(found[1].1.contains("unknown severity 'purple'"));
     assert_eq!(found[2].0, 5);
-    assert!(found[2].1.contains("unknown front matter key 'colour'"));
+    // A typo is reported; another tool's key (`weight`, Hugo's) is not.
+    assert!(
+        found[2]
+            .1
+            .contains("unknown front matter key 'keyword' (did you mean 'keywords'?)")
+    );
     assert_eq!(imported.runbooks[0].id, "disk");
     assert!(imported.runbooks[0].alerts.is_empty());
 }

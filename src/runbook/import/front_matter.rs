@@ -23,6 +23,51 @@ pub struct FrontMatter {
     pub services: Vec<String>,
     /// `owner`.
     pub owner: Option<String>,
+    /// `description` (or `summary`), as static-site front matter has it: text for matching.
+    pub description: Option<String>,
+}
+
+/// The keys Warroom reads.
+const KNOWN: &[&str] = &[
+    "id",
+    "title",
+    "alerts",
+    "keywords",
+    "tags",
+    "severity",
+    "services",
+    "owner",
+    "description",
+    "summary",
+];
+
+/// The known key an unknown one is probably a typo of (`alert`, `sevrity`, `keyword`), if any:
+/// at most two letters added, dropped or changed, in a key of four letters or more.
+fn misspelt(key: &str) -> Option<&'static str> {
+    let key = key.to_ascii_lowercase();
+    KNOWN
+        .iter()
+        .copied()
+        .filter(|known| known.len() >= 4 && key.len() >= 4)
+        .find(|known| *known != key && edits(&key, known) <= 2)
+}
+
+/// The Levenshtein distance between two short words.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// Front matter found at the top of a file, and the text with it blanked out.
@@ -130,7 +175,11 @@ pub fn parse(yaml: &str) -> (Option<FrontMatter>, Vec<(usize, String)>) {
                 },
                 None => problems.push((line, format!("front matter {key} must be a text"))),
             },
-            "alerts" | "keywords" | "services" => {
+            "description" | "summary" => match scalar(value).filter(|s| !s.is_empty()) {
+                Some(text) => fm.description = Some(text),
+                None => problems.push((line, format!("front matter {key} must be a text"))),
+            },
+            "alerts" | "keywords" | "services" | "tags" => {
                 let list = match value {
                     Value::Sequence(items) => {
                         let texts: Vec<String> = items.iter().filter_map(scalar).collect();
@@ -153,7 +202,7 @@ pub fn parse(yaml: &str) -> (Option<FrontMatter>, Vec<(usize, String)>) {
                 };
                 match key {
                     "alerts" => fm.alerts = list,
-                    "keywords" => fm.keywords = list,
+                    "keywords" | "tags" => fm.keywords.extend(list),
                     _ => fm.services = list,
                 }
             }
@@ -167,13 +216,19 @@ pub fn parse(yaml: &str) -> (Option<FrontMatter>, Vec<(usize, String)>) {
                     ),
                 )),
             },
-            other => problems.push((
-                line,
-                format!(
-                    "unknown front matter key '{}' (known: id, title, alerts, keywords, severity, services, owner)",
-                    other.chars().take(40).collect::<String>()
-                ),
-            )),
+            // Keys of static-site generators and other tools (`weight`, `layout`,
+            // `owner_slack`) are theirs; only a likely typo of a key Warroom reads is reported.
+            other => {
+                if let Some(known) = misspelt(other) {
+                    problems.push((
+                        line,
+                        format!(
+                            "unknown front matter key '{}' (did you mean '{known}'?)",
+                            other.chars().take(40).collect::<String>()
+                        ),
+                    ));
+                }
+            }
         }
     }
     (Some(fm), problems)
@@ -208,6 +263,26 @@ mod tests {
         assert!(problems[0].1.contains("alerts must be a list"));
         assert_eq!(problems[1].0, 4);
         assert!(problems[1].1.contains("unknown severity 'purple'"));
+    }
+
+    #[test]
+    fn other_tools_keys_are_theirs_and_typos_are_reported() {
+        let (fm, problems) = parse(
+            "title: Disk full\nweight: 20\nlayout: page\nowner_slack: \"#sre\"\n\
+             tags: [disk, storage]\ndescription: Volumes fill up\nalert: [DiskFull]\nsevrity: high\n",
+        );
+        let fm = fm.expect("front matter");
+        assert_eq!(fm.keywords, ["disk", "storage"]);
+        assert_eq!(fm.description.as_deref(), Some("Volumes fill up"));
+        let messages: Vec<&str> = problems.iter().map(|(_, m)| m.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "unknown front matter key 'alert' (did you mean 'alerts'?)",
+                "unknown front matter key 'sevrity' (did you mean 'severity'?)"
+            ]
+        );
+        assert_eq!(problems[0].0, 8);
     }
 
     #[test]

@@ -187,7 +187,11 @@ fn build(
         source: format!("{file}:{line}"),
         alerts,
         keywords: fm.map(|f| f.keywords.clone()).unwrap_or_default(),
-        symptoms: found.symptoms,
+        symptoms: fm
+            .and_then(|f| f.description.clone())
+            .into_iter()
+            .chain(found.symptoms)
+            .collect(),
         severity: fm.and_then(|f| f.severity).or(found.severity),
         services: fm.map(|f| f.services.clone()).unwrap_or_default(),
         owner: fm.and_then(|f| f.owner.clone()).or(found.owner),
