@@ -186,6 +186,15 @@ fn show(r: &Runbook) -> String {
     if !r.alerts.is_empty() {
         out.push_str(&format!("alerts: {}\n", r.alerts.join(", ")));
     }
+    for fact in &r.facts {
+        out.push_str(&format!("{}: {}\n", fact.key, fact.value));
+    }
+    if !r.contacts.is_empty() {
+        out.push_str("\nContacts\n");
+        for c in &r.contacts {
+            out.push_str(&format!("  - {c}\n"));
+        }
+    }
     if !r.symptoms.is_empty() {
         out.push_str("\nSymptoms\n");
         for s in &r.symptoms {

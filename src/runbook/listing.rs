@@ -1,10 +1,10 @@
 //! Runbooks in the JSON shape of `warroom runbooks list --json`, which other tools read:
-//! `[{"id","title","source","alerts":[…],"steps":[{"title","heading","only_if","section","kind",
-//! "command","risk"}]}]`.
+//! `[{"id","title","source","alerts":[…],"facts":[{"key","value"}],"contacts":[…],
+//! "steps":[{"title","heading","only_if","section","kind","command","risk"}]}]`.
 
 use serde::Serialize;
 
-use crate::domain::{Risk, Runbook, Section, StepKind};
+use crate::domain::{Fact, Risk, Runbook, Section, StepKind};
 
 /// One runbook as listed.
 #[derive(Debug, Serialize)]
@@ -17,6 +17,10 @@ pub struct Listed<'a> {
     pub source: &'a str,
     /// The alert names it lists.
     pub alerts: &'a [String],
+    /// What it states as key and value.
+    pub facts: &'a [Fact],
+    /// Its own contacts or escalation list.
+    pub contacts: &'a [String],
     /// Its steps.
     pub steps: Vec<ListedStep<'a>>,
 }
@@ -49,6 +53,8 @@ pub fn listing(runbooks: &[Runbook]) -> Vec<Listed<'_>> {
             title: &r.title,
             source: &r.source,
             alerts: &r.alerts,
+            facts: &r.facts,
+            contacts: &r.contacts,
             steps: r
                 .steps
                 .iter()

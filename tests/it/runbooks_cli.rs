@@ -39,7 +39,17 @@ fn list_json_has_the_documented_shape() {
     for runbook in list {
         let mut k = keys(runbook);
         k.sort_unstable();
-        assert_eq!(k, ["alerts", "id", "source", "steps", "title"]);
+        assert_eq!(
+            k,
+            [
+                "alerts", "contacts", "facts", "id", "source", "steps", "title"
+            ]
+        );
+        for fact in runbook["facts"].as_array().expect("facts") {
+            let mut k = keys(fact);
+            k.sort_unstable();
+            assert_eq!(k, ["key", "value"]);
+        }
         assert!(runbook["alerts"].as_array().is_some_and(|a| !a.is_empty()));
         for step in runbook["steps"].as_array().expect("steps") {
             let mut k = keys(step);

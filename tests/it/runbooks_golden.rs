@@ -24,6 +24,10 @@ struct GoldenRunbook {
     file: String,
     title: String,
     #[serde(default)]
+    facts: Vec<(String, String)>,
+    #[serde(default)]
+    contacts: Vec<String>,
+    #[serde(default)]
     step: Vec<GoldenStep>,
 }
 
@@ -175,6 +179,67 @@ fn code_steps_come_in_the_author_s_order_with_the_golden_kind_and_text() {
 const AGREEING_RUNBOOKS: usize = 38;
 /// Golden code steps found in order, at the last count.
 const MATCHED_CODE_STEPS: usize = 176;
+
+#[test]
+fn facts_and_contacts_are_kept_as_the_runbook_s_own_not_as_steps() {
+    let (mut facts, mut facts_found, mut contacts, mut contacts_found) = (0, 0, 0, 0);
+    let mut extra = 0;
+    for golden in goldens() {
+        let runbook = imported(&golden);
+        let (got_facts, got_contacts) = runbook
+            .as_ref()
+            .map(|r| (r.facts.clone(), r.contacts.clone()))
+            .unwrap_or_default();
+        let keys: Vec<Vec<String>> = got_facts
+            .iter()
+            .map(|f| words(&f.key, usize::MAX))
+            .collect();
+        facts += golden.facts.len();
+        facts_found += golden
+            .facts
+            .iter()
+            .filter(|(key, _)| keys.contains(&words(key, usize::MAX)))
+            .count();
+        let wanted: Vec<Vec<String>> = golden
+            .facts
+            .iter()
+            .map(|(k, _)| words(k, usize::MAX))
+            .collect();
+        extra += keys.iter().filter(|k| !wanted.contains(k)).count();
+        let firsts: Vec<Vec<String>> = got_contacts.iter().map(|c| words(c, 5)).collect();
+        contacts += golden.contacts.len();
+        contacts_found += golden
+            .contacts
+            .iter()
+            .filter(|c| firsts.contains(&words(c, 5)))
+            .count();
+        // A fact or contact is never also a step.
+        if let Some(r) = &runbook {
+            for fact in &r.facts {
+                let line = format!("{}: {}", fact.key, fact.value);
+                assert!(
+                    !r.steps.iter().any(|s| s.title == line),
+                    "{}: fact {line:?} is a step too",
+                    golden.file
+                );
+            }
+        }
+    }
+    eprintln!(
+        "facts: {facts_found} of {facts} found ({extra} more imported); contacts: \
+         {contacts_found} of {contacts} found"
+    );
+    assert!(
+        facts_found >= FACTS_FOUND && contacts_found >= CONTACTS_FOUND,
+        "facts {facts_found} (at least {FACTS_FOUND}), contacts {contacts_found} (at least \
+         {CONTACTS_FOUND})"
+    );
+}
+
+/// Golden facts whose key the importer found, at the last count.
+const FACTS_FOUND: usize = 41;
+/// Golden contacts the importer found (by their first five words), at the last count.
+const CONTACTS_FOUND: usize = 24;
 
 /// Lowercase words of letters and digits, at most `n` of them: what two spellings of one
 /// sentence share after markup, punctuation and the goldens' 60-character cut.

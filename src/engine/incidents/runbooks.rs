@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Action, AttachedRunbook, Command, Incident, IncidentNumber, NoteText, StepState, UserId,
+    Action, AttachedRunbook, Command, Incident, IncidentNumber, NoteText, Runbook, StepState,
+    UserId,
 };
 use crate::engine::EngineError;
 use crate::engine::Incidents;
@@ -169,6 +170,7 @@ impl Incidents<'_> {
             Block::Header(progress_header(attached)),
             Block::Context(vec![Span::Text(attached.runbook.source.clone())]),
         ];
+        blocks.extend(about(&attached.runbook));
         // The author's order, under the author's headings and conditions (a runbook stored
         // before steps had headings is grouped by its section tags, still in order).
         let runbook = &attached.runbook;
@@ -268,6 +270,53 @@ impl Incidents<'_> {
         } else {
             button
         }))
+    }
+}
+
+/// The most facts and contacts an attached runbook's message shows; `runbooks show` has all.
+const ABOUT_SHOWN: usize = 8;
+
+/// What a runbook states (`RTO: < 5 min`) and whom it names to contact, each as one context
+/// block of at most [`ABOUT_SHOWN`] lines.
+fn about(runbook: &Runbook) -> Vec<Block> {
+    let facts = runbook
+        .facts
+        .iter()
+        .map(|f| format!("{}: {}", f.key, f.value));
+    let contacts = runbook.contacts.iter().map(|c| format!("• {c}"));
+    let mut blocks = Vec::new();
+    for (label, lines) in [
+        ("", facts.collect::<Vec<_>>()),
+        ("Contacts:\n", contacts.collect::<Vec<_>>()),
+    ] {
+        if lines.is_empty() {
+            continue;
+        }
+        let mut text: Vec<String> = lines
+            .iter()
+            .take(ABOUT_SHOWN)
+            .map(|l| cut(l, 200))
+            .collect();
+        if lines.len() > ABOUT_SHOWN {
+            text.push(format!(
+                "… {} more: warroom runbooks show {}",
+                lines.len() - ABOUT_SHOWN,
+                runbook.id
+            ));
+        }
+        blocks.push(Block::Context(vec![Span::Text(format!(
+            "{label}{}",
+            text.join("\n")
+        ))]));
+    }
+    blocks
+}
+
+/// At most `max` characters of `text`, with … when cut.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
     }
 }
 

@@ -14,6 +14,19 @@ pub enum Block {
     Item(Item),
     /// A fenced or indented code block.
     Code(Code),
+    /// A table, cell text only.
+    Table(Table),
+}
+
+/// A table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    /// The header row's cells.
+    pub header: Vec<String>,
+    /// The body rows' cells.
+    pub rows: Vec<Vec<String>>,
+    /// The line it starts on.
+    pub line: usize,
 }
 
 /// A heading.
@@ -41,6 +54,8 @@ pub struct Inline {
     /// The text of a bold span that opens it (`**If backups are gone:** restore …` → `If
     /// backups are gone:`), a label its author set apart.
     pub bold: Option<String>,
+    /// The text of every bold span in it, in order (`Playbook Version:`, `Last Reviewed:`).
+    pub bolds: Vec<String>,
 }
 
 /// A list item.
@@ -104,8 +119,8 @@ pub fn parse(text: &str) -> Vec<Block> {
     let mut items: Vec<usize> = Vec::new();
     let mut targets: Vec<Target> = Vec::new();
     let mut in_table = 0usize;
-    // The block whose text a bold span opened, while that span lasts.
-    let mut bold_opens: Option<usize> = None;
+    // The block a bold span is in and where in its text it starts, while that span lasts.
+    let mut bold_opens: Option<(usize, usize)> = None;
 
     for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
         let line = lines.line_of(range.start);
@@ -180,7 +195,25 @@ pub fn parse(text: &str) -> Vec<Block> {
             }
             Event::Start(Tag::Table(_)) => {
                 in_table += 1;
-                targets.push(Target::Nowhere);
+                blocks.push(Block::Table(Table {
+                    line,
+                    ..Table::default()
+                }));
+                targets.push(Target::Block(blocks.len() - 1));
+            }
+            Event::Start(Tag::TableRow) => {
+                if let Some(Block::Table(t)) = table_of(&mut blocks, targets.last()) {
+                    t.rows.push(Vec::new());
+                }
+            }
+            Event::Start(Tag::TableCell) => {
+                if let Some(Block::Table(t)) = table_of(&mut blocks, targets.last()) {
+                    // Cells of the head go to `header` (the head has no row of its own).
+                    match t.rows.last_mut() {
+                        Some(row) => row.push(String::new()),
+                        None => t.header.push(String::new()),
+                    }
+                }
             }
             Event::Start(Tag::HtmlBlock)
             | Event::Start(Tag::FootnoteDefinition(_))
@@ -195,17 +228,25 @@ pub fn parse(text: &str) -> Vec<Block> {
                 if let Some(&Target::Block(i)) = targets.last()
                     && let Some(Block::Paragraph(inline) | Block::Item(Item { inline, .. })) =
                         blocks.get(i)
-                    && inline.text.trim().is_empty()
                 {
-                    bold_opens = Some(i);
+                    bold_opens = Some((i, inline.text.len()));
                 }
             }
             Event::End(TagEnd::Strong) => {
-                if let Some(i) = bold_opens.take()
+                if let Some((i, from)) = bold_opens.take()
                     && let Some(Block::Paragraph(inline) | Block::Item(Item { inline, .. })) =
                         blocks.get_mut(i)
                 {
-                    inline.bold = Some(inline.text.trim().to_owned());
+                    let span = inline
+                        .text
+                        .get(from..)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_owned();
+                    if inline.text[..from].trim().is_empty() {
+                        inline.bold = Some(span.clone());
+                    }
+                    inline.bolds.push(span);
                 }
             }
             Event::Start(_) => {}
@@ -249,6 +290,14 @@ pub fn parse(text: &str) -> Vec<Block> {
     blocks
 }
 
+/// The table inline text currently goes to, if any.
+fn table_of<'a>(blocks: &'a mut [Block], target: Option<&Target>) -> Option<&'a mut Block> {
+    match target {
+        Some(&Target::Block(i)) => blocks.get_mut(i).filter(|b| matches!(b, Block::Table(_))),
+        _ => None,
+    }
+}
+
 /// After a nested list or code block, later text of the item stands on its own paragraph
 /// rather than running on from the item's title.
 fn detach_item_text(targets: &mut [Target], items: &[usize]) {
@@ -267,6 +316,15 @@ fn push_text(blocks: &mut [Block], target: Option<&Target>, text: &str, code: bo
     match blocks.get_mut(i) {
         Some(Block::Heading(h)) => h.text.push_str(text),
         Some(Block::Code(c)) => c.body.push_str(text),
+        Some(Block::Table(t)) => {
+            let cell = match t.rows.last_mut() {
+                Some(row) => row.last_mut(),
+                None => t.header.last_mut(),
+            };
+            if let Some(cell) = cell {
+                cell.push_str(if text == "\n" { " " } else { text });
+            }
+        }
         Some(Block::Paragraph(inline)) | Some(Block::Item(Item { inline, .. })) => {
             if code {
                 inline.text.push('`');
@@ -316,6 +374,19 @@ mod tests {
             matches!(&blocks[0], Block::Paragraph(p) if p.bold.as_deref() == Some("When mixed with other alerts"))
         );
         assert!(matches!(&blocks[1], Block::Paragraph(p) if p.bold.is_none()));
+    }
+
+    #[test]
+    fn tables_keep_their_cells_as_text() {
+        let blocks = parse(
+            "Intro\n\n| Key | Value |\n| --- | --- |\n| **RTO** | < 5 min |\n| Dashboard | [API](https://x) |\n",
+        );
+        let Block::Table(table) = &blocks[1] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(table.header, ["Key", "Value"]);
+        assert_eq!(table.rows, [["RTO", "< 5 min"], ["Dashboard", "API"]]);
+        assert_eq!(table.line, 3);
     }
 
     #[test]

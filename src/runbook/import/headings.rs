@@ -256,6 +256,17 @@ pub fn is_condition(text: &str) -> bool {
     opens || after_lead_in
 }
 
+/// Whether a heading names a runbook's own contacts or escalation path (`Escalation`,
+/// `1.3 Communication & Escalation`, `Who to contact`, `Points of contact`).
+pub fn is_contacts(text: &str) -> bool {
+    words(&strip_decoration(text)).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "contact" | "contacts" | "escalation" | "escalations" | "escalate"
+        )
+    })
+}
+
 /// Whether a heading says outright that it is a runbook: a `[RB-001]` tag, or a `Runbook:`,
 /// `Incident:` or `Scenario 3:` prefix.
 pub fn is_marked_runbook(text: &str) -> bool {

@@ -197,7 +197,7 @@ fn build(
         owner: fm.and_then(|f| f.owner.clone()).or(found.owner),
         steps: found.steps,
         prevention: found.prevention,
-        facts: Vec::new(),
-        contacts: Vec::new(),
+        facts: found.facts,
+        contacts: found.contacts,
     }
 }

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use super::blocks::{Block, Code, Heading, Inline, Item};
+use super::blocks::{Block, Code, Heading, Inline, Item, Table};
 use super::fences::parse_info;
-use super::headings::{Kind, Part, classify, is_condition, label_part};
+use super::headings::{Kind, Part, classify, is_condition, is_contacts, label_part};
 use super::meta::{CodePlace, alerts_in_codes, label_has, read_facts, says_alert};
 use super::prevention;
 use super::shell::{ShellStep, command_kind, inline_command, looks_like_commands, split};
@@ -13,13 +13,15 @@ use super::text::{
     command_title, label_of, one_line, sentences, step_title, strip_decoration, words,
 };
 use super::vocabulary::{ALERT_WORDS, LOG_WORDS};
-use crate::domain::{Section, Severity, Step, StepKind};
+use crate::domain::{Fact, Section, Severity, Step, StepKind};
 
 /// Where the walk is: before any section heading, in a part, or in text to skip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Zone {
     Pre,
     Part(Part),
+    /// The runbook's own escalation or contacts list.
+    Contacts,
     Ignore,
 }
 
@@ -33,7 +35,7 @@ impl Zone {
             Zone::Part(Part::Symptoms | Part::Diagnosis) => Some(Section::Diagnosis),
             Zone::Part(Part::Verification) => Some(Section::Verification),
             Zone::Part(Part::RootCause) => Some(Section::RootCause),
-            Zone::Part(Part::Prevention) | Zone::Ignore => None,
+            Zone::Part(Part::Prevention) | Zone::Contacts | Zone::Ignore => None,
         }
     }
 }
@@ -67,6 +69,10 @@ pub struct Found {
     pub severity: Option<Severity>,
     /// From an `Owner:` line.
     pub owner: Option<String>,
+    /// Key–value statements: bold `Key:` lines, 2-column tables, `Key: value` items.
+    pub facts: Vec<Fact>,
+    /// The items and table rows of a contacts or escalation section.
+    pub contacts: Vec<String>,
     /// Problems, with their line.
     pub problems: Vec<(usize, String)>,
 }
@@ -113,6 +119,7 @@ impl Walk {
         // Detect`), and what follows is procedure again.
         self.zone = match classify(text) {
             Kind::Section(part) => Zone::Part(part),
+            Kind::Ignored if is_contacts(text) => Zone::Contacts,
             Kind::Ignored => Zone::Ignore,
             Kind::SubProcedure | Kind::Plain if h.level <= self.zone_level => {
                 self.zone_level = 0;
@@ -135,10 +142,77 @@ impl Walk {
         facts.is_fact
     }
 
+    /// Takes the `Key: value` lines of a paragraph whose key is bold (`**Playbook Version:**
+    /// 2.0`) or whose value is a link or a figure (`Example Issue: https://…`) as facts; true
+    /// when every line is one.
+    fn fact_lines(&mut self, p: &Inline) -> bool {
+        if matches!(self.zone, Zone::Contacts | Zone::Part(Part::Prevention)) {
+            return false;
+        }
+        let mut all = true;
+        for line in p.text.lines().filter(|l| !l.trim().is_empty()) {
+            match fact_of(line, &p.bolds) {
+                Some(fact) => self.found.facts.push(fact),
+                None => all = false,
+            }
+        }
+        all && !p.text.trim().is_empty()
+    }
+
+    /// Takes a list item that states a value rather than asks for something (`**RTO:** < 5
+    /// min`, `Dashboard: https://…`) as a fact; true when it is one.
+    fn fact_item(&mut self, item: &Item) -> bool {
+        if item.has_children
+            || item.has_code
+            || matches!(self.zone, Zone::Contacts | Zone::Part(Part::Prevention))
+        {
+            return false;
+        }
+        let Some(fact) = fact_of(&one_line(&item.inline.text), &item.inline.bolds) else {
+            return false;
+        };
+        let short = fact.value.split_whitespace().count() <= 6;
+        if short
+            && (is_figure(&fact.value) || FACT_KEYS.contains(&fact.key.to_lowercase().as_str()))
+        {
+            self.found.facts.push(fact);
+            return true;
+        }
+        false
+    }
+
+    /// A table gives facts (two columns: key and value, header excluded), or in a contacts
+    /// section one contact per row (its cells joined by ` | `); never steps.
+    fn table(&mut self, table: &Table) {
+        match self.zone {
+            Zone::Contacts => self.found.contacts.extend(table.rows.iter().map(|row| {
+                row.iter()
+                    .map(|c| one_line(c))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            })),
+            Zone::Part(Part::Prevention) => {}
+            _ if table.header.len() == 2 => {
+                for row in &table.rows {
+                    if let [key, value] = row.as_slice()
+                        && !key.trim().is_empty()
+                        && !value.trim().is_empty()
+                    {
+                        self.found.facts.push(Fact {
+                            key: one_line(key),
+                            value: one_line(value),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Adds the alert names among an item's or paragraph's inline code.
     fn alerts_in_code(&mut self, inline: &Inline, alert_context: bool, logs_context: bool) {
         let place = match self.zone {
-            Zone::Ignore | Zone::Part(Part::Prevention) => return,
+            Zone::Ignore | Zone::Contacts | Zone::Part(Part::Prevention) => return,
             Zone::Part(Part::Symptoms) if self.detection => CodePlace::Detection,
             _ => CodePlace::Elsewhere,
         };
@@ -152,7 +226,7 @@ impl Walk {
     }
 
     fn paragraph(&mut self, p: &Inline) {
-        let is_fact = self.facts(&p.text);
+        let is_fact = self.facts(&p.text) | self.fact_lines(p);
         let text = one_line(&p.text);
         let label = text.ends_with(':') || is_bold_line(p, &text);
         if label && is_condition(&text) {
@@ -202,7 +276,7 @@ impl Walk {
         let (label, label_only) = label_of(&text);
         let alert_context = parent.alert_context || label_has(label.as_deref(), ALERT_WORDS);
         let logs_context = parent.logs_context || label_has(label.as_deref(), LOG_WORDS);
-        let is_fact = self.facts(&item.inline.text);
+        let is_fact = self.facts(&item.inline.text) | self.fact_item(item);
         self.alerts_in_code(&item.inline, alert_context, logs_context);
 
         // A label that is a condition puts the item's nested steps under it (`If the resource
@@ -261,6 +335,12 @@ impl Walk {
         match self.zone {
             _ if is_fact || text.is_empty() => {}
             Zone::Ignore => {}
+            // A label item (`Severity-based escalation:`) gives way to its sub-items.
+            Zone::Contacts => {
+                if !(label_only && item.has_children) {
+                    self.found.contacts.push(strip_decoration(&text));
+                }
+            }
             Zone::Part(Part::Prevention) => {
                 info.prevention_entry = prevention::add_item(
                     &mut self.found.prevention,
@@ -453,6 +533,7 @@ pub fn walk(blocks: &[Block], start: usize, end: usize, title: Option<(usize, &H
             }
             Block::Item(item) => w.item(index, item),
             Block::Code(code) => w.code(code),
+            Block::Table(table) => w.table(table),
         }
         w.last_paragraph = None;
     }
@@ -472,4 +553,57 @@ fn condition_text(text: &str) -> String {
         .trim_end_matches(':')
         .trim()
         .to_owned()
+}
+
+/// Keys whose short value makes a list item a fact rather than a step.
+#[rustfmt::skip]
+const FACT_KEYS: &[&str] = &[
+    "rto", "rpo", "recovery time objective", "recovery point objective", "sla", "slo",
+    "severity", "priority", "impact", "potential customer impact", "owner", "team", "status",
+    "dashboard", "dashboards", "channel", "slack channel", "on-call", "runbook", "repository",
+    "repo", "version", "last reviewed", "last updated",
+];
+
+/// Labels of call-outs and annotations about the document, not the incident.
+#[rustfmt::skip]
+const NOT_FACTS: &[&str] = &[
+    "note", "notes", "notice", "warning", "danger", "caution", "important", "tip", "hint",
+    "disclaimer", "reference", "references", "goal", "goals", "src", "source", "see",
+    "todo", "csf",
+];
+
+/// A `Key: value` line as a fact, when the key is bold or the value a link or a figure.
+fn fact_of(line: &str, bolds: &[String]) -> Option<Fact> {
+    let line = line.trim().trim_start_matches(['>', ' ']);
+    let (key, value) = line.split_once(':')?;
+    let (key, value) = (strip_decoration(&key.replace('`', "")), value.trim());
+    let words = key.split_whitespace().count();
+    let first = key
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    if value.is_empty()
+        || key.is_empty()
+        || words > 5
+        || is_condition(&key)
+        || NOT_FACTS.contains(&first.as_str())
+    {
+        return None;
+    }
+    let bold = bolds
+        .iter()
+        .any(|b| b.trim_end_matches(':').trim() == key.as_str());
+    (bold || (words <= 3 && is_figure(value))).then(|| Fact {
+        key,
+        value: one_line(&value.replace('`', "")),
+    })
+}
+
+/// Whether a value is a link or a figure (`https://…`, `< 5 min`, `99.9%`, `2.0`).
+fn is_figure(value: &str) -> bool {
+    let value = value.trim();
+    value.starts_with("http://")
+        || value.starts_with("https://")
+        || value.starts_with(|c: char| c.is_ascii_digit() || "<>~≤≥$".contains(c))
 }
