@@ -8,7 +8,8 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::domain::Runbook;
+use crate::domain::{RiskPolicy, Runbook};
+use crate::runbook::lint::warnings;
 use crate::runbook::listing::listing;
 use crate::runbook::{Imported, Library, MatchReason, load_paths, query_from_text};
 
@@ -17,7 +18,8 @@ use crate::runbook::{Imported, Library, MatchReason, load_paths, query_from_text
 pub enum RunbooksCommand {
     /// Lists the runbooks in PATHs (files or folders; default: the configured runbook_dirs).
     List {
-        /// Print JSON: [{"id","title","source","alerts","steps":[{"title","section","command","risk"}]}].
+        /// Print JSON: [{"id","title","source","alerts","steps":[{"title","section","kind",
+        /// "command","risk","runnable","why"}]}], judged with the configuration's [actions].
         #[arg(long)]
         json: bool,
         /// Files or folders of runbooks.
@@ -43,8 +45,13 @@ pub enum RunbooksCommand {
         #[arg(long = "runbooks", value_name = "PATH")]
         runbooks: Vec<PathBuf>,
     },
-    /// Checks runbook files; prints FILE:LINE: message for each problem and exits 1 if any.
+    /// Checks runbook files; prints FILE:LINE: message for each problem and exits 1 if any,
+    /// and FILE:LINE: warning: message for steps that will not run, fragments of shell and
+    /// secrets the configuration does not name.
     Lint {
+        /// Exit 1 on warnings too.
+        #[arg(long)]
+        strict: bool,
         /// Files or folders of runbooks.
         paths: Vec<PathBuf>,
     },
@@ -86,7 +93,7 @@ pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode
         RunbooksCommand::List { json, paths } => {
             let library = load_with_warnings(&runbook_paths(config, &paths));
             if json {
-                let listed = listing(library.runbooks());
+                let listed = listing(library.runbooks(), &config.actions.risk_policy());
                 println!("{}", serde_json::to_string_pretty(&listed).context("JSON")?);
             } else if library.runbooks().is_empty() {
                 println!("No runbooks.");
@@ -138,7 +145,7 @@ pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode
             let library = load_with_warnings(&runbook_paths(config, &runbooks));
             match library.get(&id) {
                 Some(runbook) => {
-                    print!("{}", show(runbook));
+                    print!("{}", show(runbook, &config.actions.risk_policy()));
                     Ok(ExitCode::SUCCESS)
                 }
                 None => {
@@ -147,29 +154,49 @@ pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode
                 }
             }
         }
-        RunbooksCommand::Lint { paths } => {
+        RunbooksCommand::Lint { strict, paths } => {
             let paths = runbook_paths(config, &paths);
             let Imported { runbooks, problems } = load_paths(&paths);
+            let secrets = config.actions.secrets.keys().cloned().collect();
+            let warnings = warnings(&runbooks, &config.actions.risk_policy(), &secrets);
             for problem in &problems {
                 println!("{problem}");
             }
-            if problems.is_empty() {
-                println!("{} runbooks, no problems", runbooks.len());
+            for warning in &warnings {
+                println!(
+                    "{}:{}: warning: {}",
+                    warning.file, warning.line, warning.message
+                );
+            }
+            let summary = format!(
+                "{} runbooks, {}, {}",
+                runbooks.len(),
+                counted(problems.len(), "problem"),
+                counted(warnings.len(), "warning")
+            );
+            if problems.is_empty() && (warnings.is_empty() || !strict) {
+                println!("{summary}");
                 Ok(ExitCode::SUCCESS)
             } else {
-                eprintln!(
-                    "{} problems; {} runbooks loaded",
-                    problems.len(),
-                    runbooks.len()
-                );
+                eprintln!("{summary}");
                 Ok(ExitCode::FAILURE)
             }
         }
     }
 }
 
-/// A runbook as text for the terminal.
-fn show(r: &Runbook) -> String {
+/// `n things`, or `no things`.
+fn counted(n: usize, thing: &str) -> String {
+    match n {
+        0 => format!("no {thing}s"),
+        1 => format!("1 {thing}"),
+        n => format!("{n} {thing}s"),
+    }
+}
+
+/// A runbook as text for the terminal, each code step with the risk Warroom gives it, what it
+/// would do with it, and why it would not run it.
+fn show(r: &Runbook, policy: &RiskPolicy) -> String {
     let mut out = format!(
         "{}\n{}\nid: {}\n",
         r.title,
@@ -215,11 +242,21 @@ fn show(r: &Runbook) -> String {
                 out.push_str(&format!("  only if: {condition}\n"));
             }
         }
-        let risk = step.risk.map(|r| format!(" [{r}]")).unwrap_or_default();
-        out.push_str(&format!("  {}. {}{risk}\n", index + 1, step.title));
+        let verdict = policy.verdict(step);
+        let label = verdict
+            .as_ref()
+            .map(|v| match v.label() {
+                "read" => " [read · runs on a click]".to_owned(),
+                label => format!(" [{} · {label}]", v.risk),
+            })
+            .unwrap_or_default();
+        out.push_str(&format!("  {}. {}{label}\n", index + 1, step.title));
         if let Some(command) = &step.command {
             for line in command.lines() {
                 out.push_str(&format!("       {line}\n"));
+            }
+            if let Some(refusal) = verdict.and_then(|v| v.refusal) {
+                out.push_str(&format!("       not run: {refusal}\n"));
             }
         }
     }

@@ -16,7 +16,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{ConfigError, key_line, quoted};
-use crate::domain::{ParamError, ParamRules, Risk, UserId, normalize_param_name};
+use crate::domain::{ParamError, ParamRules, Risk, RiskPolicy, UserId, normalize_param_name};
 
 pub use secrets::SecretSource;
 
@@ -172,11 +172,13 @@ impl ActionsConfig {
             .with_hosts(&self.hosts)
     }
 
-    /// `risk` raised to what the config says for `action`, never lowered.
-    pub fn raised_risk(&self, action: Option<&str>, risk: Risk) -> Risk {
-        action
-            .and_then(|a| self.risk.get(a))
-            .map_or(risk, |&configured| risk.max(configured))
+    /// What this table adds to the built-in risk rules: `[actions.risk]` and the dangerous
+    /// allowlist.
+    pub fn risk_policy(&self) -> RiskPolicy<'_> {
+        RiskPolicy {
+            raised: &self.risk,
+            dangerous_allowlist: &self.dangerous_allowlist,
+        }
     }
 
     /// Checks what no single key can: the chosen environment exists when any is configured,
@@ -276,6 +278,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::config::testing::{env, file, no_env};
+    use crate::domain::{Section, Step, StepKind};
 
     fn load(text: &str) -> Result<Config, ConfigError> {
         let (_dir, path) = file(text);
@@ -365,11 +368,8 @@ mod tests {
         let redis = dir.path().join("secrets/redis_url");
         assert_eq!(a.secrets["redis_url"], SecretSource::File(redis));
         assert_eq!(a.patterns["pod_name"], "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
-        assert_eq!(
-            a.raised_risk(Some("restart-api"), Risk::Write),
-            Risk::Dangerous
-        );
-        assert_eq!(a.raised_risk(Some("other"), Risk::Write), Risk::Write);
+        assert_eq!(risk_of(&a, Some("restart-api")), Risk::Dangerous);
+        assert_eq!(risk_of(&a, Some("other")), Risk::Write);
 
         let rules = a.param_rules().unwrap();
         assert!(rules.is_trusted("namespace") && !rules.is_secret("namespace"));
@@ -425,8 +425,25 @@ mod tests {
     fn a_risk_is_raised_never_lowered() {
         let config = load("[actions.risk]\nrestart-api = \"read\"\n").unwrap();
         let a = config.actions;
-        assert_eq!(a.raised_risk(Some("restart-api"), Risk::Write), Risk::Write);
-        assert_eq!(a.raised_risk(None, Risk::Read), Risk::Read);
+        assert_eq!(risk_of(&a, Some("restart-api")), Risk::Write);
+        assert_eq!(risk_of(&a, None), Risk::Write);
+    }
+
+    /// The risk the configuration leaves a restart (a write by the rules) named `action`.
+    fn risk_of(a: &ActionsConfig, action: Option<&str>) -> Risk {
+        let step = Step {
+            title: "Restart".into(),
+            section: Section::Mitigation,
+            heading: None,
+            only_if: None,
+            kind: StepKind::Command,
+            command: Some("kubectl rollout restart deployment/api".into()),
+            risk: None,
+            action: action.map(str::to_owned),
+            timeout_secs: None,
+            line: 1,
+        };
+        a.risk_policy().verdict(&step).expect("a command").risk
     }
 
     #[test]

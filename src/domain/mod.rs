@@ -19,6 +19,7 @@ mod status;
 mod text;
 mod timeline;
 mod timer;
+mod verdict;
 
 pub use action::{ActionRequest, ApprovalRefusal, RequestId, RequestState};
 pub use alert::{ALERTNAME_LABEL, AlertRecord, describe_alerts};
@@ -30,12 +31,12 @@ pub use grammar::{MAX_COMMAND_CHARS, ParseError, parameter, parameters, parse, s
 pub use incident::{Incident, IncidentNumber, Refusal, Role};
 pub use params::{
     CommandTemplate, DEFAULT_PATTERN, HIDDEN, HostPattern, ParamError, ParamRules, PreparedCommand,
-    TemplateError, normalize_param_name,
+    TemplateError, looks_secret, normalize_param_name,
 };
 pub use permissions::{NotPermitted, Permissions};
 pub use platform::{MessageId, Platform, RoomId, UnknownPlatform};
 pub use progress::{AttachedRunbook, NumberedStep, StepOutcome, StepState};
-pub use risk::{Classification, classify};
+pub use risk::{Classification, classify, classify_sql};
 pub use runbook::{Fact, Risk, Runbook, Section, Step, StepKind};
 pub use severity::{Severity, UnknownSeverity};
 pub use span::{format_span, parse_span};
@@ -43,3 +44,4 @@ pub use status::{Status, UnknownStatus};
 pub use text::{IncidentTitle, MAX_NOTE_CHARS, MAX_TITLE_CHARS, NoteText, TextError, UserId, slug};
 pub use timeline::{EventKind, TimelineEvent};
 pub use timer::{Timer, TimerKind};
+pub use verdict::{COPY_ONLY, RiskPolicy, Verdict};

@@ -1,10 +1,10 @@
 //! Runbooks in the JSON shape of `warroom runbooks list --json`, which other tools read:
 //! `[{"id","title","source","alerts":[…],"facts":[{"key","value"}],"contacts":[…],
-//! "steps":[{"title","heading","only_if","section","kind","command","risk"}]}]`.
+//! "steps":[{"title","heading","only_if","section","kind","command","risk","runnable","why"}]}]`.
 
 use serde::Serialize;
 
-use crate::domain::{Fact, Risk, Runbook, Section, StepKind};
+use crate::domain::{Fact, Risk, RiskPolicy, Runbook, Section, StepKind};
 
 /// One runbook as listed.
 #[derive(Debug, Serialize)]
@@ -25,7 +25,7 @@ pub struct Listed<'a> {
     pub steps: Vec<ListedStep<'a>>,
 }
 
-/// One step as listed; `command` and `risk` may be null.
+/// One step as listed; `command`, `risk` and `why` may be null.
 #[derive(Debug, Serialize)]
 pub struct ListedStep<'a> {
     /// What it does.
@@ -40,12 +40,18 @@ pub struct ListedStep<'a> {
     pub kind: StepKind,
     /// Its code: the command, script or SQL.
     pub command: Option<&'a str>,
-    /// Its risk.
+    /// The effective risk of its code: the built-in rules', raised by the runbook's annotation
+    /// and the configuration. Null for a person's task.
     pub risk: Option<Risk>,
+    /// Whether Warroom would run it (on a click, or once approved).
+    pub runnable: bool,
+    /// Why Warroom would not run its code, in plain words. Null when it would, or when there
+    /// is no code.
+    pub why: Option<String>,
 }
 
-/// Runbooks as `warroom runbooks list --json` shows them.
-pub fn listing(runbooks: &[Runbook]) -> Vec<Listed<'_>> {
+/// Runbooks as `warroom runbooks list --json` shows them, judged with `policy`.
+pub fn listing<'a>(runbooks: &'a [Runbook], policy: &RiskPolicy) -> Vec<Listed<'a>> {
     runbooks
         .iter()
         .map(|r| Listed {
@@ -58,14 +64,19 @@ pub fn listing(runbooks: &[Runbook]) -> Vec<Listed<'_>> {
             steps: r
                 .steps
                 .iter()
-                .map(|s| ListedStep {
-                    title: &s.title,
-                    heading: s.heading.as_deref(),
-                    only_if: s.only_if.as_deref(),
-                    section: s.section,
-                    kind: s.kind,
-                    command: s.command.as_deref(),
-                    risk: s.risk,
+                .map(|s| {
+                    let verdict = policy.verdict(s);
+                    ListedStep {
+                        title: &s.title,
+                        heading: s.heading.as_deref(),
+                        only_if: s.only_if.as_deref(),
+                        section: s.section,
+                        kind: s.kind,
+                        command: s.command.as_deref(),
+                        risk: verdict.as_ref().map(|v| v.risk),
+                        runnable: verdict.as_ref().is_some_and(|v| v.runs()),
+                        why: verdict.and_then(|v| v.refusal),
+                    }
                 })
                 .collect(),
         })

@@ -3,6 +3,7 @@
 
 pub mod import;
 pub mod library;
+pub mod lint;
 pub mod listing;
 pub mod matching;
 

@@ -20,6 +20,13 @@ fn run(args: &[&str]) -> (String, String, bool) {
     )
 }
 
+/// Writes `text` as a configuration file in `dir`; its path, for `--config`.
+fn config_file(dir: &Path, text: &str) -> String {
+    let path = dir.join("warroom.toml");
+    std::fs::write(&path, text).expect("written");
+    path.display().to_string()
+}
+
 fn keys(value: &Value) -> Vec<&str> {
     value
         .as_object()
@@ -57,7 +64,8 @@ fn list_json_has_the_documented_shape() {
             assert_eq!(
                 k,
                 [
-                    "command", "heading", "kind", "only_if", "risk", "section", "title"
+                    "command", "heading", "kind", "only_if", "risk", "runnable", "section",
+                    "title", "why"
                 ]
             );
             // Every step of the shipped runbooks stands under one of its headings.
@@ -73,9 +81,24 @@ fn list_json_has_the_documented_shape() {
                 step["kind"].as_str(),
                 Some("manual" | "command" | "script" | "sql")
             ));
+            // Every piece of code has a risk; a person's task has none and never runs.
+            assert_eq!(
+                step["risk"].is_null(),
+                step["kind"] == "manual",
+                "a risk exactly on code steps: {step}"
+            );
             assert!(
                 matches!(step["risk"].as_str(), Some("read" | "write" | "dangerous"))
                     || step["risk"].is_null()
+            );
+            let runnable = step["runnable"].as_bool().expect("runnable is a bool");
+            if runnable {
+                assert_eq!(step["kind"], "command", "{step}");
+            }
+            assert_eq!(
+                step["why"].is_string(),
+                !runnable && step["kind"] != "manual",
+                "a reason exactly when code does not run: {step}"
             );
         }
     }
@@ -179,10 +202,29 @@ fn show_prints_a_runbook_and_an_unknown_id_fails() {
 }
 
 #[test]
-fn the_projects_runbooks_lint_clean() {
+fn the_projects_runbooks_lint_clean_once_their_secrets_are_configured() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = config_file(
+        dir.path(),
+        "[actions.secrets]\ndatabase_url = { env = \"DATABASE_URL\" }\ndatabase_replica_url = { env = \"DATABASE_REPLICA_URL\" }\n",
+    );
+    let (out, err, ok) = run(&[
+        "--config", &config, "runbooks", "lint", "--strict", "runbooks",
+    ]);
+    assert!(ok, "{out}{err}");
+    assert_eq!(out, "23 runbooks, no problems, no warnings\n");
+
+    // Without them, Warroom would ask for the database's URL in the chat: warnings only.
     let (out, err, ok) = run(&["runbooks", "lint", "runbooks"]);
     assert!(ok, "{out}{err}");
-    assert_eq!(out, "23 runbooks, no problems\n");
+    assert!(
+        out.contains("runbooks/database-down.md:28: warning: step 'Ask whether the primary accepts connections' takes database_url, which looks like a secret, and [actions.secrets] has no database_url: Warroom would ask for it in the chat\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("23 runbooks, no problems, 29 warnings\n"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -210,5 +252,247 @@ fn lint_reports_file_and_line_and_fails() {
     assert!(
         out.contains(&format!("{path}:7:")),
         "the unclosed fence's line: {out}"
+    );
+}
+
+/// `list --json` of one file as JSON steps: (kind, risk, runnable, why, command).
+fn listed_steps(path: &str, extra: &[&str]) -> Vec<(String, Value, bool, Value, String)> {
+    let mut args = extra.to_vec();
+    args.extend(["runbooks", "list", "--json", path]);
+    let (out, err, ok) = run(&args);
+    assert!(ok, "{err}");
+    let list: Value = serde_json::from_str(&out).expect("JSON");
+    list.as_array()
+        .expect("an array")
+        .iter()
+        .flat_map(|r| r["steps"].as_array().expect("steps").clone())
+        .filter(|s| s["kind"] != "manual")
+        .map(|s| {
+            (
+                s["kind"].as_str().expect("kind").to_owned(),
+                s["risk"].clone(),
+                s["runnable"].as_bool().expect("runnable"),
+                s["why"].clone(),
+                s["command"].as_str().expect("code").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn list_json_judges_public_runbooks_that_carry_no_annotation() {
+    let gitlab = listed_steps(
+        "tests/fixtures/runbooks/collections/gitlab/pgbouncer-saturation.md",
+        &[],
+    );
+    let kinds: Vec<(&str, &Value, bool)> = gitlab
+        .iter()
+        .map(|(kind, risk, runnable, _, _)| (kind.as_str(), risk, *runnable))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("sql", &Value::from("dangerous"), false),
+            ("command", &Value::from("write"), true),
+            ("script", &Value::from("dangerous"), false),
+        ],
+        "{gitlab:#?}"
+    );
+    assert_eq!(gitlab[0].3, "SQL to copy into a database client");
+    assert!(gitlab[1].4.starts_with("curl -o /tmp/sq.rb"), "{gitlab:#?}");
+    assert_eq!(gitlab[1].3, Value::Null);
+    assert_eq!(
+        gitlab[2].3,
+        "a script: loops, pipes, redirections and substitutions are shown to copy, never run"
+    );
+
+    let etcd = listed_steps(
+        "tests/fixtures/runbooks/collections/openshift/etcdHighFsyncDurations.md",
+        &[],
+    );
+    let defrag = etcd
+        .iter()
+        .find(|s| s.4 == "etcdctl defrag")
+        .expect("the defrag step");
+    assert_eq!(defrag.0, "command");
+    assert_eq!(defrag.1, "dangerous");
+    assert!(!defrag.2);
+    assert_eq!(defrag.3, "dangerous: Warroom has no rule for `etcdctl`");
+}
+
+#[test]
+fn list_json_takes_the_configured_raises_and_allowlist() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = config_file(
+        dir.path(),
+        "[actions]\ndangerous_allowlist = [\"etcdctl defrag\"]\n\n[actions.risk]\ncount-connections-by-state = \"dangerous\"\n",
+    );
+    let etcd = listed_steps(
+        "tests/fixtures/runbooks/collections/openshift/etcdHighFsyncDurations.md",
+        &["--config", &config],
+    );
+    let defrag = etcd
+        .iter()
+        .find(|s| s.4 == "etcdctl defrag")
+        .expect("defrag");
+    assert_eq!(
+        (&defrag.1, defrag.2, &defrag.3),
+        (&Value::from("dangerous"), true, &Value::Null)
+    );
+
+    let pool = "runbooks/database-connection-pool-exhausted.md";
+    let count = |steps: &[(String, Value, bool, Value, String)]| {
+        steps
+            .iter()
+            .find(|s| s.4.contains("SELECT state, count(*)"))
+            .cloned()
+            .expect("the count step")
+    };
+    let annotated = count(&listed_steps(pool, &[]));
+    assert_eq!((&annotated.1, annotated.2), (&Value::from("read"), true));
+    let raised = count(&listed_steps(pool, &["--config", &config]));
+    assert_eq!(
+        (&raised.1, raised.2, &raised.3),
+        (
+            &Value::from("dangerous"),
+            false,
+            &Value::from(
+                "dangerous: the configuration marks `count-connections-by-state` dangerous"
+            )
+        )
+    );
+}
+
+#[test]
+fn show_labels_each_code_step_and_says_why_it_will_not_run() {
+    let (out, err, ok) = run(&["runbooks", "show", "database-connection-pool-exhausted"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("  1. Count connections by state [read · runs on a click]\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  7. Restart the API to reset its pools [write · needs approval]\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "  10. Terminate sessions idle in a transaction for more than 5 minutes [dangerous · copy only]\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "\n       not run: dangerous: psql calls pg_terminate_backend, which ends other sessions\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "  12. Post on the status page that some requests fail and that a fix is in progress.\n"
+        ),
+        "a person's task has no label: {out}"
+    );
+
+    let (out, err, ok) = run(&[
+        "runbooks",
+        "show",
+        "etcdhighfsyncdurations",
+        "--runbooks",
+        "tests/fixtures/runbooks/collections/openshift/etcdHighFsyncDurations.md",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(
+            "[dangerous · copy only]\n       etcdctl defrag\n       not run: dangerous: Warroom has no rule for `etcdctl`\n"
+        ),
+        "{out}"
+    );
+}
+
+/// `runbooks lint FIXTURE` of tests/fixtures/runbooks/lint: its output and whether it passed.
+fn lint_fixture(name: &str, extra: &[&str]) -> (String, bool) {
+    let path = format!("tests/fixtures/runbooks/lint/{name}.md");
+    let mut args = extra.to_vec();
+    args.extend(["runbooks", "lint", &path]);
+    let (out, err, ok) = run(&args);
+    (format!("{out}{err}"), ok)
+}
+
+#[test]
+fn lint_warns_about_each_step_that_will_not_run_and_why() {
+    let file = "tests/fixtures/runbooks/lint";
+    for (name, expected) in [
+        (
+            "no-rule",
+            format!(
+                "{file}/no-rule.md:7: warning: step 'Describe the under-replicated partitions' will not run: dangerous: Warroom has no rule for `kafka-topics` (mark it risk=dangerous if that is meant, or put the exact line in actions.dangerous_allowlist)\n"
+            ),
+        ),
+        (
+            "metacharacters",
+            format!(
+                "{file}/metacharacters.md:7: warning: step 'Find the API pods that are not running' will not run: a script: loops, pipes, redirections and substitutions are shown to copy, never run\n"
+            ),
+        ),
+        (
+            "sql",
+            format!(
+                "{file}/sql.md:6: warning: step 'Remove expired sessions' will not run: SQL to copy into a database client\n"
+            ),
+        ),
+        (
+            "fragment",
+            format!(
+                "{file}/fragment.md:8: warning: step 'Restart each worker' is a fragment of shell: it opens a construct it does not close (`done` is missing); keep a loop or condition whole in one code block\n\
+                 {file}/fragment.md:15: warning: step 'Wait between them, then close the loop' is a fragment of shell: it starts with `done`, which ends or continues a construct opened elsewhere; keep a loop or condition whole in one code block\n"
+            ),
+        ),
+        (
+            "secret",
+            format!(
+                "{file}/secret.md:7: warning: step 'Count database connections' takes database_url, which looks like a secret, and [actions.secrets] has no database_url: Warroom would ask for it in the chat\n\
+                 {file}/secret.md:9: warning: step 'Ask the admin API for its health' takes admin_api_token, which looks like a secret, and [actions.secrets] has no admin_api_token: Warroom would ask for it in the chat\n"
+            ),
+        ),
+    ] {
+        let (out, ok) = lint_fixture(name, &[]);
+        assert!(ok, "warnings alone pass: {out}");
+        let warnings = expected.lines().count();
+        let summary = if warnings == 1 {
+            "1 runbooks, no problems, 1 warning\n".to_owned()
+        } else {
+            format!("1 runbooks, no problems, {warnings} warnings\n")
+        };
+        assert_eq!(out, format!("{expected}{summary}"), "{name}");
+        let path = format!("{file}/{name}.md");
+        let (_, _, ok) = run(&["runbooks", "lint", "--strict", &path]);
+        assert!(!ok, "--strict fails on warnings: {name}");
+    }
+}
+
+#[test]
+fn strict_lint_fails_on_warnings_and_configured_secrets_silence_them() {
+    let (out, ok) = lint_fixture("secret", &[]);
+    assert!(ok, "{out}");
+    let path = "tests/fixtures/runbooks/lint/secret.md";
+    let (out, err, ok) = run(&["runbooks", "lint", "--strict", path]);
+    assert!(!ok, "--strict fails on warnings: {out}");
+    assert_eq!(err, "1 runbooks, no problems, 2 warnings\n");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = config_file(
+        dir.path(),
+        "[actions.secrets]\ndatabase_url = { env = \"DATABASE_URL\" }\nadmin_api_token = { file = \"/run/secrets/admin_api_token\" }\n",
+    );
+    let (out, err, ok) = run(&["--config", &config, "runbooks", "lint", "--strict", path]);
+    assert!(ok, "{out}{err}");
+    assert_eq!(out, "1 runbooks, no problems, no warnings\n");
+
+    let (out, ok) = lint_fixture("clean", &[]);
+    assert!(ok, "{out}");
+    assert_eq!(
+        out, "1 runbooks, no problems, no warnings\n",
+        "a step marked dangerous is meant to be copied"
     );
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::{env, fs};
 
-use warroom::domain::{Section, Severity};
+use warroom::domain::{RiskPolicy, Section, Severity};
 use warroom::runbook::listing::listing;
 use warroom::runbook::{Imported, import_markdown, load_paths};
 
@@ -28,7 +28,10 @@ fn matches_golden(name: &str) {
         "{name}: {:#?}",
         imported.problems
     );
-    let actual = serde_json::to_string_pretty(&listing(&imported.runbooks)).expect("json") + "\n";
+    let actual =
+        serde_json::to_string_pretty(&listing(&imported.runbooks, &RiskPolicy::built_in()))
+            .expect("json")
+            + "\n";
     let golden = format!("{FIXTURES}/{name}.json");
     if env::var_os("WARROOM_UPDATE_GOLDEN").is_some() {
         fs::write(&golden, &actual).unwrap_or_else(|e| panic!("{golden}: {e}"));

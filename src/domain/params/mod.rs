@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use hosts::HostPattern;
-pub use name::normalize_param_name;
+pub use name::{looks_secret, normalize_param_name};
 pub use prepared::{HIDDEN, PreparedCommand};
 pub use rules::{DEFAULT_PATTERN, ParamError, ParamRules};
 

@@ -40,6 +40,31 @@ pub fn normalize_param_name(raw: &str) -> Option<String> {
     Some(out)
 }
 
+/// Whether a parameter's name (normalised: `database_url`) says its value is a secret: a
+/// database URL (`database_url`, `database_replica_url`: they carry a password), a token
+/// (`payments_admin_token`), or a name with `password`, `passwd`, `secret`, `api_key` or
+/// `credential` in it, unless it ends in `name` (`secret_name` names a Kubernetes secret).
+/// Such a value belongs in `[actions.secrets]`, never typed into a chat.
+pub fn looks_secret(name: &str) -> bool {
+    let words: Vec<&str> = name.split('_').collect();
+    if words.last() == Some(&"name") {
+        return false;
+    }
+    let database_url = words.first() == Some(&"database") && words.last() == Some(&"url");
+    database_url
+        || words.last() == Some(&"token")
+        || [
+            "password",
+            "passwd",
+            "secret",
+            "api_key",
+            "apikey",
+            "credential",
+        ]
+        .iter()
+        .any(|part| name.contains(part))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +79,32 @@ mod tests {
         assert_eq!(n("service"), "service");
         assert_eq!(n("max-replicas2"), "max_replicas2");
         assert_eq!(n("_PRIVATE__KEY_"), "private_key");
+    }
+
+    #[test]
+    fn names_of_urls_with_passwords_tokens_and_keys_look_secret() {
+        for name in [
+            "database_url",
+            "database_replica_url",
+            "payments_admin_token",
+            "token",
+            "pgpassword",
+            "admin_password",
+            "client_secret",
+            "stripe_api_key",
+            "aws_credentials",
+        ] {
+            assert!(looks_secret(name), "{name}");
+        }
+        for name in [
+            "pod_name",
+            "service_url",
+            "namespace",
+            "token_ttl",
+            "database",
+        ] {
+            assert!(!looks_secret(name), "{name}");
+        }
     }
 
     #[test]

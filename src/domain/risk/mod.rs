@@ -83,6 +83,12 @@ pub fn classify(command: &str) -> Classification {
     }
 }
 
+/// Classifies SQL as a person would paste it into a database client: every statement, the
+/// strictest wins (the rules `psql -c` gets, so the reasons speak of psql).
+pub fn classify_sql(sql: &str) -> Classification {
+    statements::classify(sql)
+}
+
 /// Classifies a command already split into words (the argv it would run with). Rules that run
 /// another command, such as `kubectl exec … -- cmd`, come back here for the inner one.
 fn classify_words(words: &[String]) -> Classification {

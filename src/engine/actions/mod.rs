@@ -8,8 +8,6 @@ mod decide;
 mod judge;
 mod run;
 
-pub(in crate::engine) use judge::COPY_ONLY;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -148,8 +146,12 @@ impl Actions<'_> {
                 "step {step}'s command cannot be read as arguments: {e}"
             ))
         })?;
-        let (risk, why) = actions.judge(&the_step, &command);
-        if risk == Risk::Dangerous && !actions.allows(&command) {
+        let verdict = actions
+            .policy()
+            .verdict(&the_step)
+            .ok_or_else(|| EngineError::Usage(format!("step {step} has no command to run")))?;
+        let (risk, why) = (verdict.risk, verdict.reason.clone());
+        if !verdict.runs() {
             return Ok(vec![Effect::Reply {
                 message: Message {
                     blocks: vec![

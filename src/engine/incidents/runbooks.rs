@@ -4,12 +4,11 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Action, AttachedRunbook, Command, Incident, IncidentNumber, NoteText, Runbook, StepState,
-    UserId,
+    Action, AttachedRunbook, COPY_ONLY, Command, Incident, IncidentNumber, NoteText, Runbook,
+    StepState, UserId,
 };
 use crate::engine::EngineError;
 use crate::engine::Incidents;
-use crate::engine::actions::COPY_ONLY;
 use crate::engine::effect::{Effect, RoomTarget};
 use crate::engine::message::{Block, Button, ButtonRole, ButtonStyle, Control, Message, Span};
 use crate::runbook::{Match, MatchReason, Query};

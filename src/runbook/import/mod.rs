@@ -35,6 +35,9 @@ use headings::{Kind, classify};
 use outline::Span;
 use text::{clean_title, strip_decoration, tag_id};
 
+/// Why a code step is only part of a shell construct, if it is (for lint).
+pub use statements::fragment;
+
 /// The largest runbook file read: 2 MiB.
 pub const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
 

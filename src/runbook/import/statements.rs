@@ -52,17 +52,53 @@ thread_local! {
 /// The top-level statements of `body`, in order; statements that share a line are merged
 /// into one that is not plain. Empty when the grammar cannot be loaded.
 pub fn statements(body: &str) -> Vec<Statement> {
-    // Each placeholder becomes a word of the same length, so lines and columns stay.
-    let masked = PLACEHOLDER.replace_all(body, |c: &regex::Captures| {
-        format!("_{}_", c[1].replace('|', "_"))
-    });
+    let masked = masked(body);
     one_command_a_line(&masked).unwrap_or_else(|| statements_by_grammar(&masked))
 }
 
-/// The top-level statements of `masked` (placeholders already words), as the grammar reads
-/// them.
-fn statements_by_grammar(masked: &str) -> Vec<Statement> {
-    let Some(tree) = PARSER.with(|cell| {
+/// Why `body` is a fragment of shell rather than whole code, if it is: it starts by closing or
+/// continuing a construct opened elsewhere (`done`, `fi`, `}`), or it opens one it does not
+/// close (a loop without `done`). Any other error is not called a fragment: a runbook's own
+/// notation may not be shell.
+pub fn fragment(body: &str) -> Option<String> {
+    let masked = masked(body);
+    let first = masked
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with('#'))?
+        .split_whitespace()
+        .next()?
+        .trim_end_matches(';');
+    if CLOSING.contains(&first) {
+        return Some(format!(
+            "starts with `{first}`, which ends or continues a construct opened elsewhere"
+        ));
+    }
+    // Without a final line break the grammar gives up on an open loop instead of naming
+    // what it lacks.
+    let tree = parsed(&format!("{masked}\n"))?;
+    let missing = first_missing(tree.root_node())?;
+    CLOSING
+        .contains(&missing.as_str())
+        .then(|| format!("opens a construct it does not close (`{missing}` is missing)"))
+}
+
+/// Words that end or continue a compound command, or a group. A missing `;` or word is not
+/// one: text that is not shell (a PromQL query) reads that way.
+const CLOSING: &[&str] = &[
+    "done", "fi", "esac", "then", "do", "else", "elif", "}", ")", ";;", "]]",
+];
+
+/// `body` with each placeholder made a word of the same length, so lines and columns stay.
+fn masked(body: &str) -> std::borrow::Cow<'_, str> {
+    PLACEHOLDER.replace_all(body, |c: &regex::Captures| {
+        format!("_{}_", c[1].replace('|', "_"))
+    })
+}
+
+/// The bash grammar's reading of `masked`; None when the grammar cannot be loaded.
+fn parsed(masked: &str) -> Option<tree_sitter::Tree> {
+    PARSER.with(|cell| {
         let mut cell = cell.borrow_mut();
         if cell.is_none() {
             let mut parser = Parser::new();
@@ -72,7 +108,26 @@ fn statements_by_grammar(masked: &str) -> Vec<Statement> {
             *cell = Some(parser);
         }
         cell.as_mut()?.parse(masked.as_bytes(), None)
-    }) else {
+    })
+}
+
+/// The kind of the first token the grammar had to supply (a missing `done`, `fi` or `}`).
+fn first_missing(node: Node<'_>) -> Option<String> {
+    if node.is_missing() {
+        return Some(node.kind().to_owned());
+    }
+    if !node.has_error() {
+        return None;
+    }
+    let mut cursor = node.walk();
+    let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
+    children.into_iter().find_map(first_missing)
+}
+
+/// The top-level statements of `masked` (placeholders already words), as the grammar reads
+/// them.
+fn statements_by_grammar(masked: &str) -> Vec<Statement> {
+    let Some(tree) = parsed(masked) else {
         return Vec::new();
     };
     let root = tree.root_node();
@@ -224,6 +279,37 @@ mod tests {
             let found = statements(body);
             assert!(!found.is_empty(), "{body}");
             assert!(!found[0].plain, "{body}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn closings_and_unclosed_constructs_are_fragments_and_whole_code_is_not() {
+        for (body, says) in [
+            ("done\n", "starts with `done`"),
+            ("# end of the loop\nfi\n", "starts with `fi`"),
+            ("}\n", "starts with `}`"),
+            ("done < pods.txt\n", "starts with `done`"),
+            (
+                "for pod in <pods>; do\n  kubectl delete pod $pod\n",
+                "`done` is missing",
+            ),
+            ("if true; then\n  kubectl get pods\n", "`fi` is missing"),
+            (
+                "for pod in <pods>; do\n  kubectl rollout restart deployment/$pod -n jobs",
+                "`done` is missing",
+            ),
+        ] {
+            let found = fragment(body).unwrap_or_else(|| panic!("{body:?} is a fragment"));
+            assert!(found.contains(says), "{body:?}: {found}");
+        }
+        for body in [
+            "for pod in a b; do\n  kubectl get pod $pod\ndone\n",
+            "kubectl get pods -l app=<app> | grep -v Running\n",
+            "echo done\n",
+            "psql \"$DATABASE_URL\" -c 'SELECT 1'\n",
+            "sum(rate(etcd_disk_wal_fsync_duration_seconds_bucket[5m])) by (instance)\n",
+        ] {
+            assert_eq!(fragment(body), None, "{body:?}");
         }
     }
 
