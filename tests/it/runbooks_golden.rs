@@ -341,9 +341,9 @@ fn every_step_comes_in_the_author_s_order_under_the_author_s_heading_and_conditi
 }
 
 /// Golden steps found in order (kind and first words or first line), at the last count.
-const FOUND_STEPS: usize = 522;
+const FOUND_STEPS: usize = 622;
 /// Of those, the ones under the golden heading and condition, at the last count.
-const PLACED_STEPS: usize = 499;
+const PLACED_STEPS: usize = 599;
 /// Runbooks whose every step agrees, heading and condition included, at the last count.
 const AGREEING_WHOLE: usize = 1;
 

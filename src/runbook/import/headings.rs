@@ -208,6 +208,19 @@ fn is_sub_procedure(ws: &[String], text: &str) -> bool {
     }
 }
 
+/// Whether a heading is a numbered phase of a procedure (`Part 2: Contain the Incident`,
+/// `Step 3 — Restore`, `Phase 1`, `Stage 4b`), which makes the heading above it a runbook
+/// as a section heading would.
+pub fn is_phase(text: &str) -> bool {
+    let raw = words(&strip_decoration(text));
+    matches!(
+        raw.first().map(String::as_str),
+        Some("part" | "phase" | "stage" | "step")
+    ) && raw
+        .get(1)
+        .is_some_and(|id| id.chars().next().is_some_and(|c| c.is_ascii_digit()) && id.len() <= 3)
+}
+
 /// What a heading is.
 pub fn classify(text: &str) -> Kind {
     let ws = heading_words(text);

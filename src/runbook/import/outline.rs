@@ -9,7 +9,7 @@
 //! sections or not.
 
 use super::blocks::Block;
-use super::headings::{Kind, classify, is_marked_runbook};
+use super::headings::{Kind, classify, is_marked_runbook, is_phase};
 use super::meta::is_camel_case;
 
 /// One runbook's place in the blocks.
@@ -58,13 +58,21 @@ pub fn find(blocks: &[Block]) -> Vec<Span> {
                     && other.kind == Kind::Plain)
         });
         let index = entries.len();
-        if let Kind::Section(_) = kind {
-            let owner = open
+        let phase = kind == Kind::SubProcedure && is_phase(&h.text);
+        if matches!(kind, Kind::Section(_)) || phase {
+            // A section belongs to the nearest plain heading above it; numbered phases
+            // (`Part 2: Contain`) are the structure of the whole document, and belong to the
+            // outermost one.
+            let candidates = open
                 .iter()
-                .rev()
-                .find(|&&e| matches!(entries[e].kind, Kind::Plain | Kind::Ignored))
                 .copied()
-                .filter(|&e| entries[e].kind == Kind::Plain);
+                .filter(|&e| matches!(entries[e].kind, Kind::Plain | Kind::Ignored));
+            let owner = if phase {
+                candidates.clone().next()
+            } else {
+                candidates.clone().next_back()
+            }
+            .filter(|&e| entries[e].kind == Kind::Plain);
             if let Some(owner) = owner {
                 entries[owner].owner = true;
                 for &e in open.iter().take_while(|&&e| e != owner) {
@@ -192,6 +200,15 @@ mod tests {
         );
         // One alert-named heading alone is a plain heading.
         assert!(titles("# Doc\n## KubeAPIDown\ntext\n## Notes\n").is_empty());
+    }
+
+    #[test]
+    fn numbered_phases_make_the_heading_above_them_a_runbook() {
+        let text = "# Incident Response Playbook Template\n## Summary\ntext\n\
+            ## Incident Response Process\n### **Part 2**: Contain the Incident\n- a\n\
+            ### **Part 3**: Eradicate\n- b\n## Additional Resources\n";
+        assert_eq!(titles(text), ["Incident Response Playbook Template"]);
+        assert!(titles("# Doc\n## Install\n### Option 1: brew\n- x\n").is_empty());
     }
 
     #[test]
