@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::domain::{RiskPolicy, Runbook};
 use crate::runbook::lint::warnings;
 use crate::runbook::listing::listing;
-use crate::runbook::{Imported, Library, MatchReason, load_paths, query_from_text};
+use crate::runbook::{Confidence, Imported, Library, MatchReason, load_paths, query_from_text};
 
 /// The runbook commands.
 #[derive(Debug, Subcommand)]
@@ -27,7 +27,8 @@ pub enum RunbooksCommand {
     },
     /// Shows the runbooks that best fit TEXT (an incident title, symptoms, alert names).
     Match {
-        /// Print JSON: [{"id","title","score"}], best first.
+        /// Print JSON: [{"id","title","score","confidence"}], best first; confidence is
+        /// strong, likely or weak, and a weak first match means no good match.
         #[arg(long)]
         json: bool,
         /// A file or folder of runbooks (repeatable; default: the configured runbook_dirs).
@@ -63,6 +64,7 @@ struct MatchedRunbook<'a> {
     id: &'a str,
     title: &'a str,
     score: f64,
+    confidence: &'static str,
 }
 
 /// The runbook folders to read: the given ones, else the configured ones. The default folder
@@ -125,18 +127,24 @@ pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode
                         id: &m.id,
                         title: &m.title,
                         score: m.score,
+                        confidence: m.confidence.word(),
                     })
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&out).context("JSON")?);
-            } else if matches.is_empty() {
-                println!("No good match.");
             } else {
+                if matches
+                    .first()
+                    .is_none_or(|m| m.confidence == Confidence::Weak)
+                {
+                    println!("No good match.");
+                }
                 for m in &matches {
                     let why = match &m.reason {
                         MatchReason::Alert(a) => format!(" (alert {a})"),
                         MatchReason::Text => String::new(),
                     };
-                    println!("{:>8.2}  {}  {}{why}", m.score, m.id, m.title);
+                    let word = m.confidence.word();
+                    println!("{:>8.2}  {word:<6}  {}  {}{why}", m.score, m.id, m.title);
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -137,7 +137,9 @@ fn match_json_is_best_first_with_id_title_and_score() {
         .map(|m| {
             let mut k = keys(m);
             k.sort_unstable();
-            assert_eq!(k, ["id", "score", "title"]);
+            assert_eq!(k, ["confidence", "id", "score", "title"]);
+            let word = m["confidence"].as_str().expect("a word");
+            assert!(["strong", "likely", "weak"].contains(&word), "{word}");
             m["score"].as_f64().expect("a number")
         })
         .collect();
@@ -174,7 +176,10 @@ fn unrelated_text_is_no_good_match() {
         "broken",
     ]);
     assert!(ok);
-    assert_eq!(out, "No good match.\n");
+    // The closest runbooks are still listed, each marked weak.
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("No good match."), "{out}");
+    assert!(lines.all(|l| l.contains("  weak  ")), "{out}");
     let (json, _, _) = run(&[
         "runbooks",
         "match",

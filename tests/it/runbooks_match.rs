@@ -1,11 +1,11 @@
 //! Matching against the real runbook library in `runbooks/`, read by the importer: incident
 //! titles as responders type them must put the right runbook first, every runbook's alerts must
-//! find it, and text about something else must find nothing.
+//! find it, and text about something else must find no good match (at most weak ones).
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use warroom::runbook::{Library, Match, MatchReason, Query, load_paths};
+use warroom::runbook::{Confidence, Library, Match, MatchReason, Query, load_paths};
 
 fn library() -> &'static Library {
     static LIBRARY: OnceLock<Library> = OnceLock::new();
@@ -32,7 +32,7 @@ fn text(words: &str) -> Query {
 fn describe(matches: &[Match]) -> String {
     let shown: Vec<String> = matches
         .iter()
-        .map(|m| format!("{} ({:.2})", m.id, m.score))
+        .map(|m| format!("{} ({:.2} {})", m.id, m.score, m.confidence.word()))
         .collect();
     format!("[{}]", shown.join(", "))
 }
@@ -158,8 +158,15 @@ fn text_about_something_else_finds_no_good_match() {
         "happy birthday alice",
         "who has the conference room booked",
     ] {
+        // The closest runbooks may be shown, but the first is weak: no good match.
         let found = library().best(&text(words), 3);
-        assert!(found.is_empty(), "{words:?} found {}", describe(&found));
+        assert!(
+            found
+                .first()
+                .is_none_or(|m| m.confidence == Confidence::Weak),
+            "{words:?} found {}",
+            describe(&found)
+        );
     }
 }
 

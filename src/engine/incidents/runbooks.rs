@@ -11,7 +11,7 @@ use crate::engine::EngineError;
 use crate::engine::Incidents;
 use crate::engine::effect::{Effect, RoomTarget};
 use crate::engine::message::{Block, Button, ButtonRole, ButtonStyle, Control, Message, Span};
-use crate::runbook::{Match, MatchReason, Query};
+use crate::runbook::{Confidence, Match, MatchReason, Query};
 use crate::store::StoreError;
 
 /// How many runbooks a suggestion or search shows.
@@ -97,14 +97,16 @@ impl Incidents<'_> {
                 "No runbook fits “{text}” well. Search with: runbook <words>"
             )));
         }
-        let mut blocks = vec![Block::Header(match attach_to {
-            Some(n) => format!("Runbooks that may fit {n}"),
-            None => "Runbooks that may fit".to_owned(),
+        let weak = matches[0].confidence == Confidence::Weak;
+        let mut blocks = vec![Block::Header(match (weak, attach_to) {
+            (true, _) => format!("No runbook fits “{text}” well; the closest"),
+            (false, Some(n)) => format!("Runbooks that may fit {n}"),
+            (false, None) => "Runbooks that may fit".to_owned(),
         })];
         for (i, m) in matches.iter().enumerate() {
             let why = match &m.reason {
                 MatchReason::Alert(alert) => format!("matched alert {alert}"),
-                MatchReason::Text => format!("score {:.1}", m.score),
+                MatchReason::Text => format!("{} · score {:.1}", m.confidence.word(), m.score),
             };
             let steps = self
                 .core

@@ -3,30 +3,65 @@
 //!
 //! BM25F (Robertson & Zaragoza) folds the fields into one pseudo term frequency before the
 //! saturation: `tf' = Σ weight_f · tf_f / (1 − b_f + b_f · len_f / avglen_f)`, and a term adds
-//! `idf · tf' · (k1 + 1) / (tf' + k1)`. Since `tf'` does not depend on the query, it is stored in
-//! the postings.
+//! `idf · tf' · (k1 + 1) / (tf' + k1)`. Here the fields that describe the incident (title to
+//! symptoms) and those that say what to do (steps, code, prevention) each get their own `tf'`,
+//! saturated apart, and a term adds
+//! `idf · (k1 + 1) · (sat(tf'_described) + s · sat(tf'_procedure)) / (1 + s)` with
+//! `sat(x) = x / (x + k1)` and `s` = [`BODY_SHARE`]: a long procedure that repeats a word cannot
+//! outweigh a title, yet a runbook that describes itself only in its steps can still be found.
+//! The idf counts the runbooks that have the term in their describing fields (see `build`).
+//! Since both `tf'` do not depend on the query, they are stored in the postings.
 
 use std::collections::HashMap;
 
 /// The fields a runbook is matched on, in the order of [`Fields`].
-pub(super) const FIELDS: usize = 4;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Field {
+    /// Its title.
+    Title,
+    /// Its keywords and services.
+    Keywords,
+    /// The alert names it lists.
+    Alerts,
+    /// Its symptoms.
+    Symptoms,
+    /// The titles of its steps (what a person does, in words).
+    Steps,
+    /// The code of its steps: commands, scripts, SQL.
+    Code,
+    /// Its prevention items.
+    Prevention,
+}
 
-/// A document's terms per field: title, keywords (with services), alert names, symptoms.
+/// How many fields there are.
+pub(super) const FIELDS: usize = 7;
+
+/// A document's terms per field, indexed by [`Field`].
 pub(super) type Fields = [Vec<String>; FIELDS];
 
 /// The fields before this one name what the runbook is for; the rest describe it.
-const NAMED: usize = 3;
+const NAMED: usize = Field::Symptoms as usize;
 
-/// How much a term in each field counts: a title says what the runbook is for; keywords were
-/// chosen for matching; alert names are terse; symptoms are long prose.
-const WEIGHTS: [f64; FIELDS] = [3.0, 2.0, 1.5, 1.0];
+/// How much a term in each field counts. A title says what the runbook is for; keywords were
+/// chosen for matching; alert names are terse; symptoms describe the incident in prose. Steps
+/// and prevention say what to do about it, so their words are about the incident only in
+/// part; code mostly names tools and flags, and counts least.
+const WEIGHTS: [f64; FIELDS] = [3.0, 2.0, 1.5, 1.0, 1.0, 0.2, 0.5];
 
 /// Length normalisation per field; lists of keywords and alerts are long because a runbook
 /// covers more, not because each entry is diluted, so they are normalised less.
-const B: [f64; FIELDS] = [0.75, 0.3, 0.3, 0.75];
+const B: [f64; FIELDS] = [0.75, 0.3, 0.3, 0.75, 0.75, 0.75, 0.75];
 
 /// Term-frequency saturation.
-const K1: f64 = 1.2;
+const K1: f64 = 3.0;
+
+/// The fields from this one on say what to do rather than what is wrong.
+const BODY: usize = Field::Steps as usize;
+
+/// What the fields that say what to do can add to a term, at most, against 1 for the fields
+/// that describe the incident: they are saturated apart, so long procedures cannot outweigh a
+/// title.
+const BODY_SHARE: f64 = 0.1;
 
 /// An inverted index: term → the documents that contain it, with their pseudo term frequency.
 #[derive(Debug, Clone, Default)]
@@ -44,8 +79,11 @@ struct Term {
 #[derive(Debug, Clone, Copy)]
 struct Posting {
     doc: u32,
-    /// BM25F's pseudo term frequency `tf'`.
+    /// BM25F's pseudo term frequency `tf'` over the fields that describe the incident (title
+    /// to symptoms).
     tf: f32,
+    /// The same over the fields that say what to do (steps, code, prevention).
+    body: f32,
     /// Whether the term is in one of the fields chosen to describe the runbook (title, keywords,
     /// alerts) rather than only in its symptoms.
     named: bool,
@@ -107,15 +145,18 @@ impl Index {
                 }
             });
             for (term, tf) in &counts {
-                let pseudo: f64 = (0..FIELDS)
-                    .map(|f| WEIGHTS[f] * f64::from(tf[f]) / norms[f])
-                    .sum();
+                let pseudo = |fields: std::ops::Range<usize>| -> f64 {
+                    fields
+                        .map(|f| WEIGHTS[f] * f64::from(tf[f]) / norms[f])
+                        .sum()
+                };
                 postings
                     .entry((*term).to_owned())
                     .or_default()
                     .push(Posting {
                         doc: d as u32,
-                        tf: pseudo as f32,
+                        tf: pseudo(0..BODY) as f32,
+                        body: pseudo(BODY..FIELDS) as f32,
                         named: tf[..NAMED].iter().any(|&n| n > 0),
                     });
             }
@@ -124,7 +165,19 @@ impl Index {
         let terms = postings
             .into_iter()
             .map(|(term, postings)| {
-                let idf = idf(n, postings.len());
+                // How rare a term is, judged where runbooks describe incidents: procedures
+                // share their verbs and tools (check, restart, kubectl) across every kind of
+                // incident, and counting them would make those words look common when they
+                // describe one. A term only procedures use is judged over all fields.
+                let described = postings.iter().filter(|p| p.tf > 0.0).count();
+                let idf = idf(
+                    n,
+                    if described > 0 {
+                        described
+                    } else {
+                        postings.len()
+                    },
+                );
                 (term, Term { idf, postings })
             })
             .collect();
@@ -149,11 +202,12 @@ impl Index {
             scored.ceiling += entry.idf * (K1 + 1.0);
             for posting in &entry.postings {
                 let doc = posting.doc as usize;
-                let tf = f64::from(posting.tf);
+                let (tf, body) = (f64::from(posting.tf), f64::from(posting.body));
                 if sums[doc].0 == 0.0 {
                     touched.push(doc);
                 }
-                sums[doc].0 += entry.idf * tf * (K1 + 1.0) / (tf + K1);
+                let saturated = tf / (tf + K1) + BODY_SHARE * body / (body + K1);
+                sums[doc].0 += entry.idf * (K1 + 1.0) * saturated / (1.0 + BODY_SHARE);
                 sums[doc].1 += usize::from(posting.named);
             }
         }
@@ -182,7 +236,10 @@ mod tests {
 
     fn doc(title: &str, symptoms: &str) -> Fields {
         let words = |s: &str| s.split_whitespace().map(str::to_owned).collect();
-        [words(title), Vec::new(), Vec::new(), words(symptoms)]
+        let mut fields: Fields = std::array::from_fn(|_| Vec::new());
+        fields[Field::Title as usize] = words(title);
+        fields[Field::Symptoms as usize] = words(symptoms);
+        fields
     }
 
     fn q(s: &str) -> Vec<String> {

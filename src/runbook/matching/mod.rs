@@ -4,9 +4,12 @@
 //! an `alertname` label; case-insensitive, exact) scores [`ALERT_SCORE`] plus its text
 //! relevance, so it ranks above every text match.
 //!
-//! Otherwise text decides. Runbooks and query go through one tokenizer (see `tokenize`), and
-//! each runbook is scored with BM25F over its title, keywords and services, alert names, and
-//! symptoms (weights in `bm25`) against the query's text, alert names and descriptive label
+//! Otherwise text decides. Runbooks and query go through one tokenizer (see `tokenize`), which
+//! reads words through the incident thesaurus (`thesaurus.toml`: `outage`, `down` and
+//! `unreachable` are one term), and each runbook is scored with BM25F (weights in `bm25`) over
+//! the fields that describe the incident (title, keywords and services, alert names, symptoms)
+//! and, saturated apart and worth at most a tenth as much, the fields that say what to do (step
+//! titles, step code, prevention), against the query's text, alert names and descriptive label
 //! values. The score is then made comparable across queries:
 //!
 //! `relevance = score / ceiling × known / (known + unknown)`
@@ -14,25 +17,33 @@
 //! where `ceiling` is what a runbook saturating every query term the library knows would score,
 //! and `known / (known + unknown)` the share of the query's distinct terms that some runbook
 //! has: a runbook that covers what the library knows of the query scores near 1, and a query
-//! mostly about other things (`the coffee machine is broken`) is scaled down. A text match is
-//! good when it has a query term in its title, keywords or alert names and its relevance is at
-//! least [`GOOD_MATCH`] (0.3), or half that when it has two or more such terms. Ties go by id.
+//! mostly about other things (`the coffee machine is broken`) is scaled down.
+//!
+//! Every runbook that shares a term with the query is a candidate, and each match says how sure
+//! it is ([`Confidence`]): likely when it has a query term in its title, keywords or alert names
+//! and its relevance is at least [`GOOD_MATCH`], or half that when it has two or more such
+//! terms; strong when it also reaches [`STRONG_MATCH`], or lists the query's alert; weak
+//! otherwise. A weak first match means no good match. Ties go by id.
 
 mod bm25;
-mod synonyms;
+mod thesaurus;
 mod tokenize;
+mod words;
 
 use std::collections::HashMap;
 
 use crate::domain::Runbook;
 
-use bm25::{Fields, Index};
+use bm25::{Field, Fields, Index};
 
 /// What an alert match scores before its text relevance is added: above any text match.
 pub const ALERT_SCORE: f64 = 1000.0;
 
 /// The least text relevance (a fraction of what the query could score) of a good match.
-pub const GOOD_MATCH: f64 = 0.3;
+pub const GOOD_MATCH: f64 = 0.2;
+
+/// The least text relevance of a strong match.
+pub const STRONG_MATCH: f64 = 0.4;
 
 /// Labels whose values say where or how bad, not what is wrong, and so are not matched as text.
 #[rustfmt::skip]
@@ -62,6 +73,30 @@ pub enum MatchReason {
     Text,
 }
 
+/// How sure a match is, in a word a responder reads next to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Confidence {
+    /// Shares little with the query: shown so there is something to look at, not a
+    /// suggestion. A first match that is weak means "no good match".
+    Weak,
+    /// A good match (see [`GOOD_MATCH`]).
+    Likely,
+    /// It lists the query's alert name, or its text covers most of the query
+    /// ([`STRONG_MATCH`]).
+    Strong,
+}
+
+impl Confidence {
+    /// The word shown next to a match: `strong`, `likely` or `weak`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Confidence::Strong => "strong",
+            Confidence::Likely => "likely",
+            Confidence::Weak => "weak",
+        }
+    }
+}
+
 /// A runbook that fits, with its score (higher is better).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Match {
@@ -73,6 +108,8 @@ pub struct Match {
     pub score: f64,
     /// Why it matched.
     pub reason: MatchReason,
+    /// How sure the match is.
+    pub confidence: Confidence,
 }
 
 /// A set of runbooks, indexed for matching.
@@ -124,21 +161,30 @@ impl Library {
         self.by_id.get(id).map(|&i| &self.runbooks[i])
     }
 
-    /// The best matches, at most `limit`, best first; those below the threshold of a good
-    /// match are left out, so an empty answer means "no good match".
+    /// The best matches, at most `limit`, best first, each with its confidence: every
+    /// runbook that shares a term with the query or lists one of its alert names is a
+    /// candidate, however weak. When the first is [`Confidence::Weak`] (or there is none),
+    /// nothing fits well.
     pub fn best(&self, query: &Query, limit: usize) -> Vec<Match> {
         if limit == 0 || self.runbooks.is_empty() {
             return Vec::new();
         }
         let relevance = self.relevance(query);
         let alerts = self.listed_alerts(query);
-        let mut matches: Vec<(f64, usize, MatchReason)> = relevance
+        let mut matches: Vec<(f64, usize, MatchReason, Confidence)> = relevance
             .into_iter()
             .zip(alerts)
             .enumerate()
-            .filter_map(|(doc, ((relevance, good), alert))| match alert {
-                Some(name) => Some((ALERT_SCORE + relevance, doc, MatchReason::Alert(name))),
-                None => good.then_some((relevance, doc, MatchReason::Text)),
+            .filter_map(|(doc, ((relevance, confidence), alert))| match alert {
+                Some(name) => Some((
+                    ALERT_SCORE + relevance,
+                    doc,
+                    MatchReason::Alert(name),
+                    Confidence::Strong,
+                )),
+                None => {
+                    (relevance > 0.0).then_some((relevance, doc, MatchReason::Text, confidence))
+                }
             })
             .collect();
         matches.sort_by(|a, b| {
@@ -148,25 +194,26 @@ impl Library {
         matches.truncate(limit);
         matches
             .into_iter()
-            .map(|(score, doc, reason)| Match {
+            .map(|(score, doc, reason, confidence)| Match {
                 id: self.runbooks[doc].id.clone(),
                 title: self.runbooks[doc].title.clone(),
                 score,
                 reason,
+                confidence,
             })
             .collect()
     }
 
-    /// Each runbook's text relevance to the query (see the module docs), and whether it is a
-    /// good match.
-    fn relevance(&self, query: &Query) -> Vec<(f64, bool)> {
-        let mut relevance = vec![(0.0, false); self.runbooks.len()];
+    /// Each runbook's text relevance to the query (see the module docs), and how sure a match
+    /// it is.
+    fn relevance(&self, query: &Query) -> Vec<(f64, Confidence)> {
+        let mut relevance = vec![(0.0, Confidence::Weak); self.runbooks.len()];
         let scored = self.index.score(&query_terms(query));
         if scored.ceiling > 0.0 {
             let coverage = scored.known as f64 / (scored.known + scored.unknown) as f64;
             for hit in &scored.hits {
                 let r = hit.score / scored.ceiling * coverage;
-                relevance[hit.doc] = (r, is_good(r, hit.named));
+                relevance[hit.doc] = (r, confidence(r, hit.named));
             }
         }
         relevance
@@ -189,29 +236,46 @@ impl Library {
     }
 }
 
-/// Whether a text match is good enough to show: it must name at least one query term in its
-/// title, keywords or alert names, and reach [`GOOD_MATCH`], or half of it when it names two or
-/// more (two named terms are evidence enough even when a long query says more besides).
-fn is_good(relevance: f64, named: usize) -> bool {
-    match named {
+/// How sure a text match is. A good match ([`Confidence::Likely`]) names at least one query
+/// term in its title, keywords or alert names and reaches [`GOOD_MATCH`], or half of it when
+/// it names two or more (two named terms are evidence enough even when a long query says more
+/// besides); a strong one also reaches [`STRONG_MATCH`]. Anything else is weak.
+fn confidence(relevance: f64, named: usize) -> Confidence {
+    let good = match named {
         0 => false,
         1 => relevance >= GOOD_MATCH,
         _ => relevance >= GOOD_MATCH / 2.0,
+    };
+    if !good {
+        Confidence::Weak
+    } else if relevance >= STRONG_MATCH {
+        Confidence::Strong
+    } else {
+        Confidence::Likely
     }
 }
 
 /// A runbook's terms per field, in the order [`bm25`] weighs them.
 fn fields(runbook: &Runbook) -> Fields {
     let mut out: Fields = std::array::from_fn(|_| Vec::new());
-    tokenize::push_terms(&runbook.title, &mut out[0]);
+    tokenize::push_terms(&runbook.title, &mut out[Field::Title as usize]);
     for word in runbook.keywords.iter().chain(&runbook.services) {
-        tokenize::push_terms(word, &mut out[1]);
+        tokenize::push_terms(word, &mut out[Field::Keywords as usize]);
     }
     for alert in &runbook.alerts {
-        tokenize::push_terms(alert, &mut out[2]);
+        tokenize::push_terms(alert, &mut out[Field::Alerts as usize]);
     }
     for symptom in &runbook.symptoms {
-        tokenize::push_terms(symptom, &mut out[3]);
+        tokenize::push_terms(symptom, &mut out[Field::Symptoms as usize]);
+    }
+    for step in &runbook.steps {
+        tokenize::push_terms(&step.title, &mut out[Field::Steps as usize]);
+        if let Some(code) = &step.command {
+            tokenize::push_terms(code, &mut out[Field::Code as usize]);
+        }
+    }
+    for item in &runbook.prevention {
+        tokenize::push_terms(item, &mut out[Field::Prevention as usize]);
     }
     out
 }

@@ -87,12 +87,13 @@ fn a_listed_alert_wins_over_text() {
         labels: Vec::new(),
     };
     let matches = library().best(&q, 3);
-    assert_eq!(ids(&matches), ["disk-full", "db-pool"]);
+    assert_eq!(ids(&matches)[..2], ["disk-full", "db-pool"]);
     assert_eq!(
         matches[0].reason,
         MatchReason::Alert("NodeDiskFull".to_owned())
     );
     assert!(matches[0].score >= ALERT_SCORE);
+    assert_eq!(matches[0].confidence, Confidence::Strong);
     assert_eq!(matches[1].reason, MatchReason::Text);
     assert!(matches[1].score < 1.0);
 }
@@ -162,8 +163,105 @@ fn unrelated_text_gives_no_good_match() {
         "the and of",
         "lunch order for friday",
     ] {
-        assert!(lib.best(&query(text), 3).is_empty(), "{text}");
+        let matches = lib.best(&query(text), 3);
+        assert!(
+            matches
+                .first()
+                .is_none_or(|m| m.confidence == Confidence::Weak),
+            "{text}: {matches:?}"
+        );
     }
+    assert!(lib.best(&query("the and of"), 3).is_empty());
+}
+
+#[test]
+fn a_weak_match_is_still_shown_and_says_weak() {
+    let lib = library();
+    // One common word shared with a long symptom list: something to look at, not a fit.
+    let matches = lib.best(&query("the device in meeting room 4 has a blank screen"), 3);
+    assert_eq!(ids(&matches), ["disk-full"]);
+    assert_eq!(matches[0].confidence, Confidence::Weak);
+    assert_eq!(matches[0].confidence.word(), "weak");
+    let good = lib.best(&query("database connection pool exhausted"), 3);
+    assert_ne!(good[0].confidence, Confidence::Weak, "{good:?}");
+    assert_eq!(Confidence::Likely.word(), "likely");
+    assert_eq!(Confidence::Strong.word(), "strong");
+}
+
+#[test]
+fn up_to_the_limit_are_returned_however_weak_best_first() {
+    let lib = library();
+    let matches = lib.best(&query("database latency memory disk certificate"), 5);
+    assert_eq!(matches.len(), 5);
+    assert!(matches.windows(2).all(|w| w[0].score >= w[1].score));
+    assert!(matches.iter().all(|m| m.reason == MatchReason::Text));
+}
+
+#[test]
+fn thesaurus_groups_work_both_ways() {
+    let lib = Library::new(vec![
+        runbook("outage", "Service outage", &[], &[], &[]),
+        runbook("unreachable", "Host unreachable", &[], &[], &[]),
+        runbook("breach", "Data breach", &[], &[], &[]),
+    ]);
+    // A word of a group finds the runbook titled with another word of it, in both directions.
+    assert_eq!(lib.best(&query("service unreachable"), 1)[0].id, "outage");
+    assert_eq!(lib.best(&query("host outage"), 1)[0].id, "unreachable");
+    assert_eq!(lib.best(&query("attacker exfiltration"), 1)[0].id, "breach");
+    // And every word of every group reads as its concept.
+    let data = thesaurus::Data::compiled_in().expect("the thesaurus parses");
+    for (concept, others) in &data.groups {
+        let want = tokenize::terms(concept);
+        assert_eq!(want.len(), 1, "{concept}");
+        for word in others {
+            assert_eq!(
+                tokenize::terms(word),
+                want,
+                "{word} in the group of {concept}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_thesaurus_parses_and_no_word_is_in_two_groups() {
+    let data = thesaurus::Data::compiled_in().expect("the thesaurus parses");
+    assert!(data.groups.len() >= 30, "{}", data.groups.len());
+    let stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
+    let built = thesaurus::Thesaurus::build(&data, &stemmer);
+    assert_eq!(built.problems, Vec::<String>::new());
+    // The check finds a word put in two groups, and a phrase that is not two words.
+    let broken: thesaurus::Data = toml::from_str(
+        "[groups]\noutage = [\"down\"]\nlatency = [\"slow\", \"downs\"]\n\
+         [phrases]\n\"log\" = \"login\"\n[compounds]\n",
+    )
+    .expect("well-formed TOML");
+    let problems = thesaurus::Thesaurus::build(&broken, &stemmer).problems;
+    assert_eq!(problems, ["down", "log"]);
+}
+
+#[test]
+fn step_text_and_prevention_are_indexed_below_the_title() {
+    let mut rotate = runbook("rotate", "Broker maintenance", &[], &[], &[]);
+    rotate.steps.push(crate::domain::Step {
+        title: "Rotate the kafka broker keystore".to_owned(),
+        section: crate::domain::Section::Mitigation,
+        heading: None,
+        only_if: None,
+        kind: crate::domain::StepKind::Manual,
+        command: None,
+        risk: None,
+        action: None,
+        timeout_secs: None,
+        line: 3,
+    });
+    rotate
+        .prevention
+        .push("Alert on zookeeper session expiry".to_owned());
+    let titled = runbook("titled", "Kafka keystore rotation", &[], &[], &[]);
+    let lib = Library::new(vec![rotate, titled]);
+    assert_eq!(ids(&lib.best(&query("keystore"), 3)), ["titled", "rotate"]);
+    assert_eq!(ids(&lib.best(&query("zookeeper"), 3)), ["rotate"]);
 }
 
 #[test]

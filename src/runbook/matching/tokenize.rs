@@ -7,18 +7,22 @@
 //!    (`OOMKilled` → oom killed, `HTTPServer` → http server) and where letters meet digits
 //!    (`db2` → db 2, `500s` → 500 s), unless the whole run is a known token (`k8s`, `5xx`, `p99`);
 //!    lowercase the pieces.
-//! 2. Read a known two-word phrase as its meaning (`log in` → login, `too many` → exhausted).
+//! 2. Read a two-word phrase of the thesaurus as its meaning (`log in` → login, `too many` →
+//!    exhausted).
 //! 3. Drop one-letter pieces, stop words, and bare numbers other than HTTP status codes (a count,
 //!    a percentage or a host number says nothing about the kind of incident); a status code
 //!    becomes its meaning (`502` → error, `401` → unauthorized) and `p99` becomes latency.
-//! 4. Stem with Snowball English, then replace by the synonym table (`db` → database).
+//! 4. Stem with Snowball English, then read the stem through the thesaurus (`thesaurus.toml`):
+//!    a word of a group becomes the group's concept (`db` → database, `slow` → latency), a
+//!    compound the words it stands for (`oomkilled` → memory kill).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
-use super::synonyms::{PHRASES, STOP_WORDS, SYNONYMS, status_code};
+use super::thesaurus::{Data, Thesaurus};
+use super::words::{STOP_WORDS, status_code};
 
 /// The terms of `text`, in order, repeats kept (term frequency counts them).
 pub(super) fn terms(text: &str) -> Vec<String> {
@@ -34,7 +38,7 @@ pub(super) fn push_terms(text: &str, out: &mut Vec<String>) {
     let mut i = 0;
     while i < pieces.len() {
         if let Some(next) = pieces.get(i + 1)
-            && let Some(meaning) = rules.phrases.get(&(pieces[i].as_str(), next.as_str()))
+            && let Some(meaning) = rules.phrases.get(&pieces[i]).and_then(|p| p.get(next))
         {
             out.extend(meaning.iter().cloned());
             i += 2;
@@ -50,11 +54,11 @@ struct Rules {
     stemmer: Stemmer,
     stop: HashSet<&'static str>,
     /// Whole lowercase runs that are tokens in their own right and must not be split.
-    whole: HashSet<&'static str>,
-    /// Stem → replacement stems.
-    synonyms: HashMap<String, Vec<String>>,
-    /// Two lowercase words → replacement stems.
-    phrases: HashMap<(&'static str, &'static str), Vec<String>>,
+    whole: HashSet<String>,
+    /// Stem → the stems it is read as.
+    words: HashMap<String, Vec<String>>,
+    /// First lowercase word → second → the stems the two are read as.
+    phrases: HashMap<String, HashMap<String, Vec<String>>>,
 }
 
 impl Rules {
@@ -65,52 +69,43 @@ impl Rules {
 
     fn build() -> Rules {
         let stemmer = Stemmer::create(Algorithm::English);
-        let stem_all = |words: &[&str]| -> Vec<String> {
-            words.iter().map(|w| stemmer.stem(w).into_owned()).collect()
-        };
-        let synonyms = SYNONYMS
-            .iter()
-            .map(|(word, meaning)| (stemmer.stem(word).into_owned(), stem_all(meaning)))
-            .collect();
-        let phrases = PHRASES
-            .iter()
-            .map(|((a, b), meaning)| ((*a, *b), stem_all(meaning)))
-            .collect();
-        let whole = SYNONYMS
-            .iter()
-            .map(|(word, _)| *word)
-            .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
-            .collect();
+        // The file is compiled in and its tests parse it, so it cannot fail at run time;
+        // should it ever, matching goes on with plain stems rather than stop.
+        let thesaurus = Data::compiled_in()
+            .map(|data| Thesaurus::build(&data, &stemmer))
+            .unwrap_or_default();
         Rules {
             stemmer,
             stop: STOP_WORDS.iter().copied().collect(),
-            whole,
-            synonyms,
-            phrases,
+            whole: thesaurus.whole.into_iter().collect(),
+            words: thesaurus.words,
+            phrases: thesaurus.phrases,
         }
     }
 
     /// Appends the terms of one lowercase piece.
     fn push_word(&self, piece: &str, out: &mut Vec<String>) {
         if piece.bytes().all(|b| b.is_ascii_digit()) {
-            if let Some(meaning) = status_code(piece) {
-                for word in meaning {
-                    out.push(self.stemmer.stem(word).into_owned());
-                }
+            for word in status_code(piece).into_iter().flatten() {
+                self.push_stem(self.stemmer.stem(word).into_owned(), out);
             }
             return;
         }
         if is_percentile(piece) {
-            out.push(self.stemmer.stem("latency").into_owned());
+            self.push_stem(self.stemmer.stem("latency").into_owned(), out);
             return;
         }
         if piece.chars().count() < 2 || self.stop.contains(piece) {
             return;
         }
-        let stem = self.stemmer.stem(piece);
-        match self.synonyms.get(stem.as_ref()) {
+        self.push_stem(self.stemmer.stem(piece).into_owned(), out);
+    }
+
+    /// Appends a stem as the thesaurus reads it.
+    fn push_stem(&self, stem: String, out: &mut Vec<String>) {
+        match self.words.get(&stem) {
             Some(meaning) => out.extend(meaning.iter().cloned()),
-            None => out.push(stem.into_owned()),
+            None => out.push(stem),
         }
     }
 }

@@ -1,13 +1,10 @@
-//! The word tables behind the tokenizer. Kept short on purpose: each entry is an abbreviation
-//! on-call engineers type, a product or state name that stands for its kind, or a paraphrase of
-//! a symptom that runbooks word differently. An entry replaces its word on both sides, runbook
-//! and incident, so one concept counts once (`slow` and `latency` are one term, not two).
-//! Words are written unstemmed; the tokenizer stems both sides once.
+//! The words the tokenizer drops, and what HTTP status codes mean. Words that mean the same
+//! thing in incident language are data, in `thesaurus.toml`.
 
 /// Words that say nothing about the kind of incident: English function words, contraction
 /// leftovers (`can't` → can), hedges and chat filler, and URL fragments. Words that occur in
 /// error messages responders paste (`already`, `too`, `no`) are content, except where
-/// [`PHRASES`] reads them first.
+/// a phrase of the thesaurus reads them first.
 #[rustfmt::skip]
 pub(super) const STOP_WORDS: &[&str] = &[
     // function words
@@ -30,60 +27,6 @@ pub(super) const STOP_WORDS: &[&str] = &[
     "seems", "someone", "something", "still", "suddenly", "think", "totally", "us", "went",
     // URL fragments
     "com", "net", "org", "www",
-];
-
-/// Word → what it means, for single words (matched on their stem, so `certs` finds `cert`).
-pub(super) const SYNONYMS: &[(&str, &[&str])] = &[
-    // abbreviations
-    ("db", &["database"]),
-    ("conn", &["connection"]),
-    ("cert", &["certificate"]),
-    ("k8s", &["kubernetes"]),
-    ("kube", &["kubernetes"]),
-    ("auth", &["authentication"]),
-    ("authn", &["authentication"]),
-    ("mem", &["memory"]),
-    ("oom", &["memory"]),
-    ("perf", &["performance"]),
-    ("creds", &["credential"]),
-    ("prod", &["production"]),
-    ("fd", &["file", "descriptor"]),
-    ("4xx", &["error"]),
-    ("5xx", &["error"]),
-    // names that stand for their kind
-    ("pg", &["database"]),
-    ("postgres", &["database"]),
-    ("postgresql", &["database"]),
-    ("mysql", &["database"]),
-    ("ssl", &["certificate"]),
-    ("tls", &["certificate"]),
-    ("nslookup", &["dns"]),
-    // Kubernetes states, which are written as one lowercase word
-    ("crashloop", &["crash", "loop"]),
-    ("crashlooping", &["crash", "loop"]),
-    ("crashloopbackoff", &["crash", "loop"]),
-    ("imagepullbackoff", &["image", "pull"]),
-    ("oomkilled", &["memory", "kill"]),
-    // paraphrases of symptoms
-    ("slow", &["latency"]),
-    ("sluggish", &["latency"]),
-    ("laggy", &["latency"]),
-    ("outage", &["down"]),
-    ("unreachable", &["down"]),
-    ("expiry", &["expire"]),
-    ("backlog", &["queue"]),
-    ("hacked", &["compromise"]),
-];
-
-/// Two words that mean one thing (`log in` → login); matched on the lowercase words.
-pub(super) const PHRASES: &[((&str, &str), &[&str])] = &[
-    (("log", "in"), &["login"]),
-    (("sign", "in"), &["login"]),
-    (("logged", "in"), &["login"]),
-    (("backing", "up"), &["queue"]),
-    (("too", "many"), &["exhausted"]),
-    (("got", "into"), &["intrusion"]),
-    (("broke", "into"), &["intrusion"]),
 ];
 
 /// What an HTTP status code in text means; `None` for any other number.
