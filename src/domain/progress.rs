@@ -245,18 +245,7 @@ mod tests {
             services: vec![],
             owner: None,
             steps: (0..steps)
-                .map(|i| Step {
-                    title: format!("step {i} of {id}"),
-                    section: Section::Diagnosis,
-                    heading: None,
-                    only_if: None,
-                    kind: crate::domain::StepKind::Manual,
-                    command: None,
-                    risk: None,
-                    action: None,
-                    timeout_secs: None,
-                    line: i + 2,
-                })
+                .map(|i| Step::manual(format!("step {i} of {id}"), Section::Diagnosis, i + 2))
                 .collect(),
             prevention: vec![],
             facts: Vec::new(),

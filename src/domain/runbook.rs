@@ -150,6 +150,22 @@ impl From<StepWire> for Step {
 }
 
 impl Step {
+    /// A person's task: `title`, tagged `section`, from `line`, under no heading or condition.
+    pub fn manual(title: impl Into<String>, section: Section, line: usize) -> Step {
+        Step {
+            title: title.into(),
+            section,
+            heading: None,
+            only_if: None,
+            kind: StepKind::Manual,
+            command: None,
+            risk: None,
+            action: None,
+            timeout_secs: None,
+            line,
+        }
+    }
+
     /// The command Warroom may run for this step: a [`StepKind::Command`]'s, never a script's
     /// or SQL's.
     pub fn runnable(&self) -> Option<&str> {

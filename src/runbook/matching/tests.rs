@@ -243,18 +243,11 @@ fn the_thesaurus_parses_and_no_word_is_in_two_groups() {
 #[test]
 fn step_text_and_prevention_are_indexed_below_the_title() {
     let mut rotate = runbook("rotate", "Broker maintenance", &[], &[], &[]);
-    rotate.steps.push(crate::domain::Step {
-        title: "Rotate the kafka broker keystore".to_owned(),
-        section: crate::domain::Section::Mitigation,
-        heading: None,
-        only_if: None,
-        kind: crate::domain::StepKind::Manual,
-        command: None,
-        risk: None,
-        action: None,
-        timeout_secs: None,
-        line: 3,
-    });
+    rotate.steps.push(crate::domain::Step::manual(
+        "Rotate the kafka broker keystore",
+        crate::domain::Section::Mitigation,
+        3,
+    ));
     rotate
         .prevention
         .push("Alert on zookeeper session expiry".to_owned());
