@@ -269,7 +269,7 @@ fn place(heading: Option<&str>, only_if: Option<&str>) -> (Vec<String>, Vec<Stri
 
 #[test]
 fn every_step_comes_in_the_author_s_order_under_the_author_s_heading_and_condition() {
-    let (mut golden_steps, mut found, mut placed) = (0, 0, 0);
+    let (mut golden_steps, mut found, mut placed, mut imported_steps) = (0, 0, 0, 0);
     let (mut agree, mut differ) = (Vec::new(), Vec::new());
     for golden in goldens() {
         let want: Vec<_> = golden.step.iter().map(|s| key(&s.kind, &s.text)).collect();
@@ -309,6 +309,7 @@ fn every_step_comes_in_the_author_s_order_under_the_author_s_heading_and_conditi
             })
             .collect();
         golden_steps += want.len();
+        imported_steps += got.len();
         found += pairs.len();
         placed += right_place.len();
         if right_place.len() == want.len() && got.len() == want.len() {
@@ -327,7 +328,7 @@ fn every_step_comes_in_the_author_s_order_under_the_author_s_heading_and_conditi
     }
     eprintln!(
         "steps: {found} of {golden_steps} found in order, {placed} of them under the golden \
-         heading and condition; runbooks agreeing: {} of {}",
+         heading and condition ({imported_steps} imported); runbooks agreeing: {} of {}",
         agree.len(),
         agree.len() + differ.len()
     );
@@ -341,9 +342,9 @@ fn every_step_comes_in_the_author_s_order_under_the_author_s_heading_and_conditi
 }
 
 /// Golden steps found in order (kind and first words or first line), at the last count.
-const FOUND_STEPS: usize = 622;
+const FOUND_STEPS: usize = 632;
 /// Of those, the ones under the golden heading and condition, at the last count.
-const PLACED_STEPS: usize = 599;
+const PLACED_STEPS: usize = 609;
 /// Runbooks whose every step agrees, heading and condition included, at the last count.
 const AGREEING_WHOLE: usize = 1;
 

@@ -260,6 +260,17 @@ impl Walk {
                 self.found.symptoms.extend(sentences(&text));
             }
             Zone::Part(Part::Prevention) if !is_fact => self.found.prevention.push(text.clone()),
+            // A paragraph of a procedure that asks for something is a person's task; one that
+            // explains, or leads into the code or list after it (`To resize the volume run:`),
+            // is not. Inside a list item it belongs to the item.
+            Zone::Part(Part::Diagnosis | Part::Mitigation | Part::Verification)
+                if !is_fact && p.parent.is_none() && asks_for_something(&text) =>
+            {
+                let section = self.zone.step_section().unwrap_or(Section::Mitigation);
+                let only_if = self.condition.as_ref().map(|(c, _)| c.clone());
+                let step = self.new_step(step_title(&text), section, None, p.line, only_if);
+                self.found.steps.push(step);
+            }
             _ => {}
         }
         self.last_paragraph = Some(text);
@@ -606,4 +617,80 @@ fn is_figure(value: &str) -> bool {
     value.starts_with("http://")
         || value.starts_with("https://")
         || value.starts_with(|c: char| c.is_ascii_digit() || "<>~≤≥$".contains(c))
+}
+
+/// Verbs a procedure's sentences open with when they ask the reader to do something.
+#[rustfmt::skip]
+const ASKING: &[&str] = &[
+    "add", "apply", "ask", "assess", "attempt", "back", "block", "capture", "check", "clear",
+    "collect", "communicate", "compare", "confirm", "contact", "coordinate", "cordon", "create",
+    "declare", "decrease", "delete", "deploy", "determine", "disable", "document", "drain",
+    "edit", "enable", "ensure", "escalate", "examine", "export", "fail", "find", "flush",
+    "follow", "gather", "give", "identify", "increase", "inform", "inspect", "investigate",
+    "isolate", "kill", "look", "make", "mark", "migrate", "monitor", "move", "notify", "open",
+    "page", "post", "purge", "query", "raise", "re-run", "record", "redeploy", "reduce",
+    "remove", "reset", "restart", "restore", "retry", "revert", "review", "revoke", "roll",
+    "rotate", "run", "scale", "search", "set", "snapshot", "start", "stop", "switch", "take",
+    "talk", "tell", "try", "update", "upgrade", "use", "verify", "wait", "watch",
+];
+
+/// Whether a paragraph asks the reader to do something: it opens with an imperative
+/// (after `Then,`, `Next,`, `First,` or `Finally,`), or with `you should`, `you must`, `you
+/// need to`, `we need to`; or it is `If X, do Y.` with an imperative after the condition.
+/// A lead-in ending in `:` does not, nor does an option (`you can`, `you may`).
+fn asks_for_something(text: &str) -> bool {
+    if text.ends_with(':') {
+        return false;
+    }
+    let ws = words(text);
+    let opening = match ws.first().map(String::as_str) {
+        Some("then" | "next" | "first" | "finally" | "also" | "now") => &ws[1..],
+        Some("if" | "when") => match text.split_once(',') {
+            Some((_, rest)) => return words(rest).first().is_some_and(|w| is_asking(w)),
+            None => return false,
+        },
+        _ => &ws[..],
+    };
+    match opening {
+        [you, modal, ..] if you == "you" || you == "we" => {
+            matches!(modal.as_str(), "should" | "must" | "need" | "have")
+        }
+        [verb, ..] => is_asking(verb),
+        [] => false,
+    }
+}
+
+fn is_asking(word: &str) -> bool {
+    ASKING.binary_search(&word).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_asking_verbs_are_sorted_for_their_binary_search() {
+        assert!(ASKING.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn paragraphs_that_ask_are_told_from_those_that_explain() {
+        for text in [
+            "Give specific container in the pod more CPU limits.",
+            "Then, check the replication lag on the replica.",
+            "You should rotate the key before anything else.",
+            "If the volume is full, delete the oldest snapshots.",
+        ] {
+            assert!(asks_for_something(text), "{text}");
+        }
+        for text in [
+            "This alert fires when the disk is nearly full.",
+            "To resize the volume run:",
+            "You can also increase the limit via runtime config.",
+            "If the actual number of series is very close to the limit",
+            "In certain scenarios the kernel is too old.",
+        ] {
+            assert!(!asks_for_something(text), "{text}");
+        }
+    }
 }
