@@ -497,6 +497,16 @@ async fn scripts_and_sql_are_labelled_copy_only_and_never_run() {
         assert!(!code.contains("Run]"), "{code}");
         assert!(code.contains("Done]"), "{code}");
     }
+    // Why, under the code, before anyone clicks.
+    assert!(
+        script.contains("not run: a script: loops, pipes, redirections and substitutions"),
+        "{script}"
+    );
+    assert!(
+        sql.contains("not run: SQL to copy into a database client"),
+        "{sql}"
+    );
+    assert!(!card.contains("· read\n    not run"), "{card}");
     // The read and write commands keep theirs.
     assert!(card.contains("· read"), "{card}");
     assert!(card.contains("· needs approval"), "{card}");

@@ -2,7 +2,7 @@
 //! verdict ([`RiskPolicy`]) over the engine's action settings.
 
 use super::ActionSettings;
-use crate::domain::{RiskPolicy, Step};
+use crate::domain::RiskPolicy;
 
 impl ActionSettings {
     /// The configuration's part of the verdict: raised risks and the dangerous allowlist.
@@ -11,11 +11,5 @@ impl ActionSettings {
             raised: &self.raised,
             dangerous_allowlist: &self.dangerous_allowlist,
         }
-    }
-
-    /// How the war room labels `step` (None for a manual step): `read`, `needs approval` or
-    /// `copy only` (see [`crate::domain::Verdict::label`]).
-    pub(in crate::engine) fn label(&self, step: &Step) -> Option<&'static str> {
-        self.policy().verdict(step).map(|v| v.label())
     }
 }

@@ -205,8 +205,10 @@ impl Incidents<'_> {
                 line.push(Span::Text(" · ".into()));
                 line.push(Span::Code(command.clone()));
             }
+            let verdict =
+                (self.core.settings.actions.as_ref()).and_then(|a| a.policy().verdict(step));
             let label = match &self.core.settings.actions {
-                Some(actions) => actions.label(step),
+                Some(_) => verdict.as_ref().map(|v| v.label()),
                 // Without [actions], Warroom runs nothing.
                 None => step.command.as_ref().map(|_| COPY_ONLY),
             };
@@ -214,6 +216,10 @@ impl Incidents<'_> {
                 line.push(Span::Text(format!(" · {label}")));
             }
             blocks.push(Block::Text(line));
+            // Why code is shown and not run, under it, so that nobody has to click to learn it.
+            if let Some(why) = verdict.as_ref().and_then(|v| v.refusal.as_deref()) {
+                blocks.push(Block::Context(vec![Span::Text(format!("not run: {why}"))]));
+            }
             match &attached.states[index] {
                 StepState::Pending => {
                     let mut controls = Vec::new();
