@@ -41,7 +41,9 @@ pub use runbook::{Fact, Risk, Runbook, Section, Step, StepKind};
 pub use severity::{Severity, UnknownSeverity};
 pub use span::{format_span, parse_span};
 pub use status::{Status, UnknownStatus};
-pub use text::{IncidentTitle, MAX_NOTE_CHARS, MAX_TITLE_CHARS, NoteText, TextError, UserId, slug};
+pub use text::{
+    IncidentTitle, MAX_NOTE_CHARS, MAX_TITLE_CHARS, NoteText, TextError, UserId, fit, slug,
+};
 pub use timeline::{EventKind, TimelineEvent};
 pub use timer::{Timer, TimerKind};
 pub use verdict::{COPY_ONLY, RiskPolicy, Verdict};

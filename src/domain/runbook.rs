@@ -254,6 +254,13 @@ impl FromStr for Risk {
 }
 
 impl Runbook {
+    /// The file it was read from: its `source` without the `:LINE`.
+    pub fn file(&self) -> &str {
+        self.source
+            .rsplit_once(':')
+            .map_or(self.source.as_str(), |(file, _)| file)
+    }
+
     /// The steps of one section, with their index in `steps`.
     pub fn steps_in(&self, section: Section) -> impl Iterator<Item = (usize, &Step)> {
         self.steps

@@ -206,6 +206,16 @@ impl fmt::Display for UserId {
     }
 }
 
+/// `text` cut to at most `max` characters, ending in `…` when it was cut.
+pub fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// A lowercase, hyphenated ASCII form of a text, for war-room names and runbook ids: letters
 /// of every script are transliterated (`Überweisungen hängen` → `uberweisungen-hangen`,
 /// `障害` → `zhang-hai`), everything else (spaces, punctuation, emoji) separates words; at most

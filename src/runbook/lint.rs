@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 
 use super::Problem;
 use super::import::fragment;
-use crate::domain::{CommandTemplate, Risk, RiskPolicy, Runbook, Step, StepKind, looks_secret};
+use crate::domain::{
+    CommandTemplate, Risk, RiskPolicy, Runbook, Step, StepKind, fit, looks_secret,
+};
 
 /// The warnings about `runbooks`, in file and line order, judged with `policy`; `secrets` are
 /// the parameter names `[actions.secrets]` configures (normalised: `database_url`).
@@ -18,10 +20,7 @@ pub fn warnings(
 ) -> Vec<Problem> {
     let mut found = Vec::new();
     for runbook in runbooks {
-        let file = runbook
-            .source
-            .rsplit_once(':')
-            .map_or(runbook.source.as_str(), |(file, _)| file);
+        let file = runbook.file();
         for step in &runbook.steps {
             for message in step_warnings(step, policy, secrets) {
                 found.push(Problem {
@@ -36,6 +35,9 @@ pub fn warnings(
     found
 }
 
+/// The most characters of a step's title a warning shows (some titles are paragraphs).
+const TITLE_CHARS: usize = 60;
+
 /// The warnings about one step.
 fn step_warnings(step: &Step, policy: &RiskPolicy, secrets: &BTreeSet<String>) -> Vec<String> {
     let Some(verdict) = policy.verdict(step) else {
@@ -48,7 +50,7 @@ fn step_warnings(step: &Step, policy: &RiskPolicy, secrets: &BTreeSet<String>) -
     {
         return vec![format!(
             "step '{}' is a fragment of shell: it {why}; keep a loop or condition whole in one code block",
-            short(&step.title)
+            fit(&step.title, TITLE_CHARS)
         )];
     }
     // An author who marks a step dangerous expects it shown and never run.
@@ -62,7 +64,7 @@ fn step_warnings(step: &Step, policy: &RiskPolicy, secrets: &BTreeSet<String>) -
         };
         out.push(format!(
             "step '{}' will not run: {refusal}{remedy}",
-            short(&step.title)
+            fit(&step.title, TITLE_CHARS)
         ));
     }
     if verdict.runs()
@@ -72,22 +74,12 @@ fn step_warnings(step: &Step, policy: &RiskPolicy, secrets: &BTreeSet<String>) -
             if looks_secret(&name) && !secrets.contains(&name) {
                 out.push(format!(
                     "step '{}' takes {name}, which looks like a secret, and [actions.secrets] has no {name}: Warroom would ask for it in the chat",
-                    short(&step.title)
+                    fit(&step.title, TITLE_CHARS)
                 ));
             }
         }
     }
     out
-}
-
-/// A step's title as a warning names it: at most 60 characters (some titles are paragraphs).
-fn short(title: &str) -> String {
-    const MAX: usize = 60;
-    if title.chars().count() <= MAX {
-        return title.to_owned();
-    }
-    let cut: String = title.chars().take(MAX - 1).collect();
-    format!("{}…", cut.trim_end())
 }
 
 #[cfg(test)]

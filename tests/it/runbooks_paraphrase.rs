@@ -40,13 +40,9 @@ fn is_expected(library: &Library, id: &str, expect: &str) -> bool {
     let Some((path, title)) = expect.split_once('#') else {
         return false;
     };
-    library.get(id).is_some_and(|r| {
-        let file = r
-            .source
-            .rsplit_once(':')
-            .map_or(r.source.as_str(), |(f, _)| f);
-        file.ends_with(path) && (r.title == title || title.contains(&r.title))
-    })
+    library
+        .get(id)
+        .is_some_and(|r| r.file().ends_with(path) && (r.title == title || title.contains(&r.title)))
 }
 
 /// Right answers among some descriptions.

@@ -39,14 +39,7 @@ pub const SELECT_OPTIONS: usize = 100;
 pub const FALLBACK_TEXT: usize = 3000;
 
 /// `text` cut to at most `max` characters, ending in `…` when it was cut.
-pub fn fit(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+pub use crate::domain::fit;
 
 /// `text` in pieces of at most `max` characters, broken at a newline where one is near.
 pub fn chunks(text: &str, max: usize) -> Vec<String> {

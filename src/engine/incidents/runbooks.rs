@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     Action, AttachedRunbook, COPY_ONLY, Command, Incident, IncidentNumber, NoteText, Runbook,
-    StepState, UserId,
+    StepState, UserId, fit,
 };
 use crate::engine::EngineError;
 use crate::engine::Incidents;
@@ -302,7 +302,7 @@ fn about(runbook: &Runbook) -> Vec<Block> {
         let mut text: Vec<String> = lines
             .iter()
             .take(ABOUT_SHOWN)
-            .map(|l| cut(l, 200))
+            .map(|l| fit(l, 200))
             .collect();
         if lines.len() > ABOUT_SHOWN {
             text.push(format!(
@@ -317,14 +317,6 @@ fn about(runbook: &Runbook) -> Vec<Block> {
         ))]));
     }
     blocks
-}
-
-/// At most `max` characters of `text`, with … when cut.
-fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
-    }
 }
 
 /// `done by @bob at 14:05 UTC: note`.

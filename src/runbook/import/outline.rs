@@ -63,14 +63,14 @@ pub fn find(blocks: &[Block]) -> Vec<Span> {
             // A section belongs to the nearest plain heading above it; numbered phases
             // (`Part 2: Contain`) are the structure of the whole document, and belong to the
             // outermost one.
-            let candidates = open
+            let mut candidates = open
                 .iter()
                 .copied()
                 .filter(|&e| matches!(entries[e].kind, Kind::Plain | Kind::Ignored));
             let owner = if phase {
-                candidates.clone().next()
+                candidates.next()
             } else {
-                candidates.clone().next_back()
+                candidates.next_back()
             }
             .filter(|&e| entries[e].kind == Kind::Plain);
             if let Some(owner) = owner {

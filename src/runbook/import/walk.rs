@@ -293,11 +293,7 @@ impl Walk {
         // A label that is a condition puts the item's nested steps under it (`If the resource
         // cannot be replaced, either:`); a bold one before the item's own text puts the item
         // under it (`**If the service is enabled:** Sign in …`).
-        let bold_line = item
-            .inline
-            .bold
-            .as_deref()
-            .is_some_and(|b| b.trim_end_matches(':') == text.trim_end_matches(':'));
+        let bold_line = is_bold_line(&item.inline, &text);
         let condition_label =
             (label_only || text.ends_with(':') || (bold_line && item.has_children))
                 && (item.has_children || !item.has_code)
@@ -551,7 +547,7 @@ pub fn walk(blocks: &[Block], start: usize, end: usize, title: Option<(usize, &H
     w.found
 }
 
-/// Whether a paragraph is one bold line (`**Scenario A: Database issue**`, `**If so:**`).
+/// Whether a paragraph or item is one bold line (`**Scenario A: Database issue**`, `**If so:**`).
 fn is_bold_line(p: &Inline, text: &str) -> bool {
     p.bold
         .as_deref()
