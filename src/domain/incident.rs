@@ -368,8 +368,7 @@ impl Incident {
             | EventKind::ActionApproved { .. }
             | EventKind::ActionDenied { .. }
             | EventKind::ActionExpired { .. }
-            | EventKind::ActionStarted { .. }
-            | EventKind::ActionFinished { .. } => {}
+            | EventKind::ActionStarted { .. } => {}
             EventKind::SeverityChanged { to, .. } => self.severity = *to,
             EventKind::StatusChanged { to, .. } => {
                 self.status = *to;
@@ -391,6 +390,7 @@ impl Incident {
                 self.resolved_at = None;
             }
             kind @ (EventKind::RunbookAttached { .. }
+            | EventKind::ActionFinished { .. }
             | EventKind::StepDone { .. }
             | EventKind::StepSkipped { .. }) => {
                 self.apply_runbook_event(kind, &event.actor, event.at);

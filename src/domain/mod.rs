@@ -35,7 +35,7 @@ pub use params::{
 };
 pub use permissions::{NotPermitted, Permissions};
 pub use platform::{MessageId, Platform, RoomId, UnknownPlatform};
-pub use progress::{AttachedRunbook, NumberedStep, StepOutcome, StepState};
+pub use progress::{AttachedRunbook, FailedRun, NumberedStep, StepOutcome, StepState};
 pub use risk::{Classification, classify, classify_sql};
 pub use runbook::{Fact, Risk, Runbook, Section, Step, StepKind};
 pub use severity::{Severity, UnknownSeverity};

@@ -1,9 +1,11 @@
 //! Runbooks attached to an incident and how far the responders got through their steps.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{EventKind, Incident, NoteText, Refusal, Runbook, Status, Step, UserId};
+use super::{EventKind, Incident, NoteText, Refusal, RequestId, Runbook, Status, Step, UserId};
 
 /// A runbook attached to an incident: a copy taken when it was attached (so later edits to the
 /// file change nothing here) and the state of each of its steps.
@@ -13,6 +15,34 @@ pub struct AttachedRunbook {
     pub runbook: Runbook,
     /// The state of each step, in the order of `runbook.steps`.
     pub states: Vec<StepState>,
+    /// The last run of a step's command, by the step's index, when it did not end well; a run
+    /// that ends well afterwards clears it. It is shown on a step that is still open.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub failed: BTreeMap<usize, FailedRun>,
+}
+
+/// A run of a step's command that did not end well.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedRun {
+    /// The request that ran it.
+    pub request: RequestId,
+    /// Its exit code; `None` when it was killed, interrupted or could not start.
+    pub exit_code: Option<i32>,
+    /// Whether it was killed at its time limit.
+    pub timed_out: bool,
+    /// When it ended.
+    pub at: DateTime<Utc>,
+}
+
+impl std::fmt::Display for FailedRun {
+    /// `r3 failed with exit code 2`, `r3 was killed at its time limit`, `r3 ended without an exit code`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.exit_code, self.timed_out) {
+            (_, true) => write!(f, "{} was killed at its time limit", self.request),
+            (Some(code), false) => write!(f, "{} failed with exit code {code}", self.request),
+            (None, false) => write!(f, "{} ended without an exit code", self.request),
+        }
+    }
 }
 
 /// Where a step stands.
@@ -181,7 +211,40 @@ impl Incident {
             EventKind::RunbookAttached { runbook } => self.runbooks.push(AttachedRunbook {
                 states: vec![StepState::Pending; runbook.steps.len()],
                 runbook: runbook.clone(),
+                failed: BTreeMap::new(),
             }),
+            EventKind::ActionFinished {
+                request,
+                exit_code,
+                timed_out,
+                step: Some(number),
+                ..
+            } => {
+                let Some((which, index)) = self
+                    .numbered_steps()
+                    .find(|s| s.number == *number)
+                    .map(|s| (s.runbook.runbook.id.clone(), s.index))
+                else {
+                    return;
+                };
+                let Some(attached) = self.runbooks.iter_mut().find(|r| r.runbook.id == which)
+                else {
+                    return;
+                };
+                if *exit_code == Some(0) && !timed_out {
+                    attached.failed.remove(&index);
+                } else {
+                    attached.failed.insert(
+                        index,
+                        FailedRun {
+                            request: *request,
+                            exit_code: *exit_code,
+                            timed_out: *timed_out,
+                            at,
+                        },
+                    );
+                }
+            }
             EventKind::StepDone {
                 runbook,
                 index,
@@ -286,6 +349,43 @@ mod tests {
         assert_eq!(numbers.len(), 5);
         assert_eq!(numbers[3], (4, "step 0 of api".to_owned()));
         assert_eq!(incident.first_step_number("api"), Some(4));
+    }
+
+    #[test]
+    fn a_failed_run_stays_on_its_step_until_a_run_ends_well() {
+        let mut incident = incident();
+        let attach = incident.attach_runbook(&runbook("db", 2)).unwrap();
+        record(&mut incident, attach, "alice");
+        let attach = incident.attach_runbook(&runbook("api", 2)).unwrap();
+        record(&mut incident, attach, "alice");
+        let finished = |request, exit_code, step| EventKind::ActionFinished {
+            request: RequestId(request),
+            exit_code,
+            timed_out: false,
+            output: String::new(),
+            step,
+        };
+        record(&mut incident, finished(1, Some(2), Some(4)), "warroom");
+        let api = &incident.runbooks[1];
+        assert!(incident.runbooks[0].failed.is_empty());
+        assert_eq!(
+            api.failed.get(&1).map(ToString::to_string).as_deref(),
+            Some("r1 failed with exit code 2")
+        );
+        // An older event names no step and changes nothing; a later failure replaces it.
+        record(&mut incident, finished(2, None, None), "warroom");
+        record(&mut incident, finished(3, None, Some(4)), "warroom");
+        assert_eq!(
+            incident.runbooks[1].failed[&1].to_string(),
+            "r3 ended without an exit code"
+        );
+        record(&mut incident, finished(4, Some(0), Some(4)), "warroom");
+        assert!(incident.runbooks[1].failed.is_empty());
+        // It round-trips, and a runbook stored before it existed reads as having none.
+        let json = serde_json::to_string(&incident.runbooks[1]).unwrap();
+        assert!(!json.contains("failed"), "{json}");
+        let back: AttachedRunbook = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, incident.runbooks[1]);
     }
 
     #[test]

@@ -150,6 +150,9 @@ pub enum EventKind {
         timed_out: bool,
         /// The end of its output, trimmed.
         output: String,
+        /// The number of the step it ran (absent from events recorded before Warroom kept it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<u32>,
     },
     /// Warroom paged an escalation level because nobody had acknowledged.
     Paged {

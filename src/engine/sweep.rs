@@ -79,6 +79,7 @@ impl Sweep<'_> {
                 exit_code: None,
                 timed_out: false,
                 output: INTERRUPTED.to_owned(),
+                step: Some(request.step),
             };
             let notice = Effect::Post {
                 room: RoomTarget::WarRoom(request.incident),

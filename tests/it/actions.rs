@@ -447,8 +447,30 @@ async fn a_command_past_its_time_limit_is_killed() {
         )
     });
     assert!(timed_out);
-    // A run that did not end well leaves its step to do.
+    // A run that did not end well leaves its step to do, and the step says what became of it:
+    // on the runbook's message (edited when the run ended) and in the post-mortem, whose
+    // runbooks table agrees with its actions.
     assert_eq!(w.count("step_done").await, 0);
+    assert!(
+        out.contains("4. Wait far too long · `sleep 600` · read\n")
+            && out
+                .contains("last run: r1 was killed at its time limit; its output is in the thread"),
+        "{out}"
+    );
+    let markdown = w
+        .engine
+        .postmortems()
+        .markdown(IncidentNumber(1))
+        .await
+        .unwrap();
+    assert!(
+        markdown.contains("| not done (r1 was killed at its time limit) |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("r1 was killed at its time limit"),
+        "{markdown}"
+    );
 }
 
 #[tokio::test]
@@ -635,6 +657,11 @@ async fn a_run_cut_short_by_a_crash_is_settled_once_it_is_surely_over_and_frees_
     let (code, output) = finished.expect("an ActionFinished event");
     assert_eq!(code, None);
     assert!(output.starts_with("interrupted:"), "{output}");
+    // The step is open again and says why.
+    assert!(
+        told.contains("last run: r1 ended without an exit code"),
+        "{told}"
+    );
     // Settled once: the next look, a minute later, finds nothing to settle.
     w.clock.advance(chrono::Duration::minutes(1));
     w.engine

@@ -124,6 +124,18 @@ fn paraphrased_incidents_find_their_runbook() {
         if !within {
             missed.push(format!("{:?} → {ids:?} (want {})", q.text, q.expect));
         }
+        // WARROOM_PARAPHRASE_MISSES=1 prints every description not right at top-1, with the
+        // scores, to see why.
+        if !first && std::env::var_os("WARROOM_PARAPHRASE_MISSES").is_some() {
+            let shown: Vec<String> = best
+                .iter()
+                .map(|m| format!("{} {:.2} {:?}", m.id, m.score, m.confidence))
+                .collect();
+            eprintln!(
+                "miss {i}: {:?}\n  got {shown:?}\n  want {}",
+                q.text, q.expect
+            );
+        }
     }
     eprintln!("{}", all.line("paraphrases"));
     eprintln!(

@@ -100,6 +100,7 @@ impl Actions<'_> {
                         exit_code: outcome.exit_code,
                         timed_out: outcome.timed_out,
                         output: kept.to_owned(),
+                        step: Some(request.step),
                     },
                     output_message(&request, &outcome),
                 )
@@ -110,6 +111,7 @@ impl Actions<'_> {
                     exit_code: None,
                     timed_out: false,
                     output: why.clone(),
+                    step: Some(request.step),
                 },
                 Message::text(format!(
                     "{id} · step {} could not start: {why}",

@@ -117,9 +117,21 @@ impl Delivery<'_> {
                 incident,
                 &UserId::warroom(),
                 |_| Ok(kind.clone()),
-                |_, _, _| {
-                    let (entries, _) =
-                        self.outbox_entries(origin, chat, Some(incident), vec![told.clone()]);
+                |before, after, _| {
+                    let mut effects = vec![told.clone()];
+                    // A run's end can change what a runbook's message shows (a failed run on
+                    // its step).
+                    effects.extend(after.runbooks.iter().filter_map(|now| {
+                        let was = before
+                            .runbooks
+                            .iter()
+                            .find(|r| r.runbook.id == now.runbook.id);
+                        (was != Some(now)).then(|| Effect::UpdateRunbook {
+                            incident,
+                            runbook: now.runbook.id.clone(),
+                        })
+                    }));
+                    let (entries, _) = self.outbox_entries(origin, chat, Some(incident), effects);
                     entries
                 },
             )

@@ -222,6 +222,11 @@ impl Incidents<'_> {
             }
             match &attached.states[index] {
                 StepState::Pending => {
+                    if let Some(failed) = attached.failed.get(&index) {
+                        blocks.push(Block::Context(vec![Span::Text(format!(
+                            "last run: {failed}; its output is in the thread"
+                        ))]));
+                    }
                     let mut controls = Vec::new();
                     if label.is_some_and(|l| l != COPY_ONLY) {
                         let run = Command {

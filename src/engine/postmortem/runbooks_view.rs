@@ -29,7 +29,8 @@ pub struct RunbookStepRow {
     pub title: String,
     /// The section's heading (`Diagnose`).
     pub section: String,
-    /// `done by bob at 14:05`, `skipped by bob at 14:06: not needed`, or `not done`.
+    /// `done by bob at 14:05`, `skipped by bob at 14:06: not needed`, `not done`, or
+    /// `not done (r3 failed with exit code 2)`.
     pub outcome: String,
 }
 
@@ -53,12 +54,20 @@ pub fn runbook_views(incident: &Incident) -> Vec<RunbookView> {
                 .steps
                 .iter()
                 .zip(&attached.states)
+                .enumerate()
                 .zip(first..)
-                .map(|((step, state), number)| RunbookStepRow {
-                    number,
-                    title: cell(&step.title),
-                    section: step.section.heading().to_owned(),
-                    outcome: cell(&outcome(state)),
+                .map(|((index, (step, state)), number)| {
+                    let mut outcome = outcome(state);
+                    if let (StepState::Pending, Some(failed)) = (state, attached.failed.get(&index))
+                    {
+                        outcome.push_str(&format!(" ({failed})"));
+                    }
+                    RunbookStepRow {
+                        number,
+                        title: cell(&step.title),
+                        section: step.section.heading().to_owned(),
+                        outcome: cell(&outcome),
+                    }
                 })
                 .collect();
             RunbookView {

@@ -215,6 +215,7 @@ impl PostmortemView {
                 exit_code: Some(0),
                 timed_out: false,
                 output: String::new(),
+                step: Some(1),
             },
             EventKind::SeverityChanged {
                 from: Severity::P2,
