@@ -366,3 +366,65 @@ fn the_shared_collection_s_scenarios_become_conditions_not_steps() {
     assert_eq!(scenario_b.len(), 3, "{:#?}", rb.steps);
     assert!(rb.steps.iter().all(|s| !s.title.starts_with("Scenario")));
 }
+
+#[test]
+fn a_file_that_is_one_procedure_without_section_headings_is_one_runbook() {
+    // As the GitLab runbooks write them: a title, prose, and headings of the author's own.
+    let text = "# Load Balancer Outage\n\nWe use Azure load balancers for postgres failover.\n\n\
+        ## Determine if the outage is the vendor or us\n\n\
+        If the status page shows no issues, check the workers. The command I used was:\n\n\
+        ```\nbundle exec knife ssh 'role:worker' 'echo exit | telnet 10.1.0.25 5432'\n```\n\n\
+        You should see something like this for each host:\n\n\
+        ```\nConnected to 10.1.0.25.\n```\n\n\
+        ## Workaround for Postgres\n\n1. Point the workers at the primary.\n\
+        1. Run chef-client on all the workers.\n";
+    let imported = import_markdown("lb.md", text);
+    assert!(imported.problems.is_empty(), "{:?}", imported.problems);
+    let [runbook] = imported.runbooks.as_slice() else {
+        panic!("{:?}", imported.runbooks);
+    };
+    assert_eq!(runbook.title, "Load Balancer Outage");
+    let steps: Vec<(&str, Option<&str>, Option<&str>)> = runbook
+        .steps
+        .iter()
+        .map(|s| (s.title.as_str(), s.command.as_deref(), s.only_if.as_deref()))
+        .collect();
+    // The block the paragraph announces is a command whatever program it names, the output
+    // after it is not, and a paragraph of sentences that starts with `If` is no condition (it
+    // titles the step, so the author's "if" is still read).
+    assert_eq!(
+        steps,
+        [
+            (
+                "If the status page shows no issues, check the workers. The command I used was",
+                Some("bundle exec knife ssh 'role:worker' 'echo exit | telnet 10.1.0.25 5432'"),
+                None
+            ),
+            ("Point the workers at the primary.", None, None),
+            ("Run chef-client on all the workers.", None, None),
+        ]
+    );
+
+    // A README or index page, a page titled like a collection, and a page with nothing to
+    // do stay out, without a problem.
+    for (file, text) in [
+        ("README.md", "# Load balancers\n\n1. Copy a file.\n"),
+        ("docs/lb.md", "# Runbooks\n\n1. Copy a file.\n"),
+        (
+            "lb.md",
+            "# Load balancers\n\nWe use Azure load balancers.\n",
+        ),
+    ] {
+        let imported = import_markdown(file, text);
+        assert!(
+            imported.runbooks.is_empty(),
+            "{file}: {:?}",
+            imported.runbooks
+        );
+        assert!(
+            imported.problems.is_empty(),
+            "{file}: {:?}",
+            imported.problems
+        );
+    }
+}

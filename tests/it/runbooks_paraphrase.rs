@@ -121,9 +121,6 @@ fn paraphrased_incidents_find_their_runbook() {
         if exists {
             existing.add(first, within);
         }
-        if !within {
-            missed.push(format!("{:?} → {ids:?} (want {})", q.text, q.expect));
-        }
         // WARROOM_PARAPHRASE_MISSES=1 prints every description not right at top-1, with the
         // scores, to see why.
         if !first && std::env::var_os("WARROOM_PARAPHRASE_MISSES").is_some() {
@@ -132,9 +129,18 @@ fn paraphrased_incidents_find_their_runbook() {
                 .map(|m| format!("{} {:.2} {:?}", m.id, m.score, m.confidence))
                 .collect();
             eprintln!(
-                "miss {i}: {:?}\n  got {shown:?}\n  want {}",
-                q.text, q.expect
+                "miss {i}: {:?}\n  got {shown:?}\n  want {}{}",
+                q.text,
+                q.expect,
+                if exists {
+                    ""
+                } else {
+                    " (not read as one runbook)"
+                }
             );
+        }
+        if !within {
+            missed.push(format!("{:?} → {ids:?} (want {})", q.text, q.expect));
         }
     }
     eprintln!("{}", all.line("paraphrases"));
@@ -155,6 +161,6 @@ fn paraphrased_incidents_find_their_runbook() {
 }
 
 /// Descriptions whose runbook came first, at the last count (raise as matching improves).
-const TOP1_FLOOR: usize = 72;
+const TOP1_FLOOR: usize = 73;
 /// Descriptions whose runbook was among the first three, at the last count.
-const TOP3_FLOOR: usize = 82;
+const TOP3_FLOOR: usize = 86;

@@ -248,7 +248,13 @@ pub fn label_part(label: &str) -> Option<Part> {
 /// `Option 2: …`, `Scenario A: …`, or a lead-in that turns into one (`Based on the above
 /// results, if …`). `Step 2` and `For resources that were modified` are not conditions.
 pub fn is_condition(text: &str) -> bool {
-    let ws = words(&strip_decoration(text));
+    // A label is one short clause; a paragraph of sentences that happens to start with `If`
+    // and end with `:` leads into what follows, it does not scope it.
+    let plain = strip_decoration(text);
+    if plain.trim_end_matches(':').contains(". ") || plain.split_whitespace().count() > 20 {
+        return false;
+    }
+    let ws = words(&plain);
     let first = ws.first().map_or("", String::as_str);
     let second = ws.get(1).map_or("", String::as_str);
     let short_id = !second.is_empty() && second.len() <= 3;
@@ -311,6 +317,7 @@ mod tests {
             "Verify recovery",
             "Iffy disks",
             "Check the logs, then if needed restart the pod and watch it",
+            "If the status page shows no issues, check the workers. The command I used was:",
         ] {
             assert!(!is_condition(text), "{text}");
         }

@@ -108,9 +108,65 @@ fn read(file: &str, text: &str, problems: &mut Vec<(usize, String)>) -> Vec<Runb
             for span in outline::find(&blocks) {
                 runbooks.push(build(file, &blocks, span, None, problems));
             }
+            if runbooks.is_empty()
+                && let Some(whole) = whole_file(file, &blocks)
+            {
+                runbooks.push(whole);
+            }
         }
     }
     runbooks
+}
+
+/// File names and title words of pages about a collection rather than a procedure in it.
+const NOT_PROCEDURES: &[&str] = &[
+    "readme",
+    "index",
+    "contributing",
+    "changelog",
+    "license",
+    "home",
+    "runbook",
+    "runbooks",
+    "playbook",
+    "playbooks",
+    "docs",
+    "documentation",
+    "template",
+    "summary",
+];
+
+/// A file with no heading the outline reads as a runbook, read as one runbook titled by its
+/// first heading, as the runbook collections that keep one procedure per file write them
+/// (`# Load Balancer Outage`, then prose, numbered actions and code under headings of the
+/// author's own). Only when it has steps, and its first heading is not a page the importer
+/// skips (a README, an index, a contacts page).
+fn whole_file(file: &str, blocks: &[Block]) -> Option<Runbook> {
+    let span = Span {
+        start: 0,
+        end: blocks.len(),
+        level: 0,
+    };
+    let stem = Path::new(file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if NOT_PROCEDURES.contains(&stem.trim_start_matches('_')) {
+        return None;
+    }
+    let (_, first) = heading_of(blocks, span)?;
+    let generic = first.text.split_whitespace().all(|w| {
+        let w = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        w.is_empty() || NOT_PROCEDURES.contains(&w.as_str())
+    });
+    if generic || !matches!(classify(&first.text), Kind::Plain) {
+        return None;
+    }
+    let mut ignored = Vec::new();
+    let runbook = build(file, blocks, span, None, &mut ignored);
+    (!runbook.steps.is_empty()).then_some(runbook)
 }
 
 /// A runbook's own heading and its block: the span's heading, or for a whole-file runbook its

@@ -205,6 +205,45 @@ pub fn looks_like_commands(body: &str) -> bool {
     })
 }
 
+/// Whether the paragraph right before a block without a language says that the block holds
+/// commands (`The command I used to determine this was:`, `Run the following on each node:`),
+/// which makes the block commands whatever programs it names. One that leads into output
+/// (`You should see output like the following:`) does not.
+pub fn announces_commands(lead: &str) -> bool {
+    // The sentence that leads into the block: the paragraph's last.
+    let lead = lead.trim();
+    if !lead.ends_with(':') {
+        return false;
+    }
+    let lead = lead.rsplit(". ").next().unwrap_or(lead);
+    let words: Vec<String> = lead
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    let lower = lead.to_lowercase();
+    has(&[
+        "command", "commands", "run", "running", "execute", "type", "invoke",
+    ]) && ![
+        "output",
+        "should see",
+        "will see",
+        "would see",
+        "you see",
+        "look like",
+        "looks like",
+        "shows",
+        "returns",
+        "result",
+        "example",
+        "response",
+        "prints",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+}
+
 /// The inline code span that is a command, when there is one: it starts with a known program
 /// and has at least one argument (`psql` alone names a tool; SQL alone is not a shell command).
 pub fn inline_command(codes: &[String]) -> Option<String> {
@@ -225,6 +264,27 @@ mod tests {
             .into_iter()
             .map(|s| (s.title, s.command, s.offset))
             .collect()
+    }
+
+    #[test]
+    fn a_paragraph_can_say_that_the_block_after_it_is_commands() {
+        for lead in [
+            "The command I used to determine this was:",
+            "Then run chef-client on all the workers:",
+            "Execute the following on the primary:",
+            "If the status page is green, check to see if the workers connect. The command I used to determine this was:",
+        ] {
+            assert!(announces_commands(lead), "{lead}");
+        }
+        for lead in [
+            "You should see output like the following:",
+            "You should see something like this for each host when you run it:",
+            "Run this and it prints something like:",
+            "The command I used was.",
+            "The configuration looks like this:",
+        ] {
+            assert!(!announces_commands(lead), "{lead}");
+        }
     }
 
     #[test]

@@ -8,7 +8,9 @@ use super::fences::parse_info;
 use super::headings::{Kind, Part, classify, is_condition, is_contacts, label_part};
 use super::meta::{CodePlace, alerts_in_codes, label_has, read_facts, says_alert};
 use super::prevention;
-use super::shell::{ShellStep, command_kind, inline_command, looks_like_commands, split};
+use super::shell::{
+    ShellStep, announces_commands, command_kind, inline_command, looks_like_commands, split,
+};
 use super::text::{
     command_title, label_of, one_line, sentences, step_title, strip_decoration, words,
 };
@@ -419,7 +421,9 @@ impl Walk {
         let deferred = code.parent.and_then(|p| self.deferred.remove(&p));
         // Untyped blocks (and indented code) hold commands only when they look like them;
         // output or config pasted there must not become actions.
-        let shell = info.is_shell() || (info.is_untyped() && looks_like_commands(&code.body));
+        let announced = (self.last_paragraph.as_deref()).is_some_and(announces_commands);
+        let shell = info.is_shell()
+            || (info.is_untyped() && (announced || looks_like_commands(&code.body)));
         if self.zone == Zone::Part(Part::Prevention) {
             let entry = code
                 .parent
