@@ -216,6 +216,7 @@ fn runbook_by_hand(n: usize, dice: &mut Dice) -> Runbook {
         prevention: Vec::new(),
         facts: Vec::new(),
         contacts: Vec::new(),
+        about: Vec::new(),
     }
 }
 

@@ -230,6 +230,12 @@ fn show(r: &Runbook, policy: &RiskPolicy) -> String {
             out.push_str(&format!("  - {c}\n"));
         }
     }
+    if !r.about.is_empty() {
+        out.push_str("\nAbout\n");
+        for paragraph in &r.about {
+            out.push_str(&format!("  {}\n", crate::domain::fit(paragraph, 300)));
+        }
+    }
     if !r.symptoms.is_empty() {
         out.push_str("\nSymptoms\n");
         for s in &r.symptoms {

@@ -37,7 +37,7 @@ pub use permissions::{NotPermitted, Permissions};
 pub use platform::{MessageId, Platform, RoomId, UnknownPlatform};
 pub use progress::{AttachedRunbook, FailedRun, NumberedStep, StepOutcome, StepState};
 pub use risk::{Classification, classify, classify_sql};
-pub use runbook::{Fact, Risk, Runbook, Section, Step, StepKind};
+pub use runbook::{ABOUT_MAX_CHARS, Fact, Risk, Runbook, Section, Step, StepKind};
 pub use severity::{Severity, UnknownSeverity};
 pub use span::{format_span, parse_span};
 pub use status::{Status, UnknownStatus};

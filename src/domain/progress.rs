@@ -153,7 +153,7 @@ impl Incident {
             });
         }
         Ok(EventKind::RunbookAttached {
-            runbook: runbook.clone(),
+            runbook: Box::new(runbook.clone()),
         })
     }
 
@@ -210,7 +210,7 @@ impl Incident {
         match kind {
             EventKind::RunbookAttached { runbook } => self.runbooks.push(AttachedRunbook {
                 states: vec![StepState::Pending; runbook.steps.len()],
-                runbook: runbook.clone(),
+                runbook: (**runbook).clone(),
                 failed: BTreeMap::new(),
             }),
             EventKind::ActionFinished {
@@ -313,6 +313,7 @@ mod tests {
             prevention: vec![],
             facts: Vec::new(),
             contacts: Vec::new(),
+            about: Vec::new(),
         }
     }
 

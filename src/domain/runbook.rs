@@ -42,7 +42,15 @@ pub struct Runbook {
     /// Its own escalation or contacts list, one entry per person or row as written.
     #[serde(default)]
     pub contacts: Vec<String>,
+    /// What it says of the incident it is for, in prose: the paragraphs right under its title
+    /// and under headings such as Overview, Meaning or Incident Type, at most
+    /// [`ABOUT_MAX_CHARS`] in all. Matched on, as the symptoms are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub about: Vec<String>,
 }
+
+/// The most characters of a runbook's prose kept in [`Runbook::about`].
+pub const ABOUT_MAX_CHARS: usize = 2_000;
 
 /// A key–value statement of a runbook (`Severity: Error`, `RTO: < 5 min`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -87,7 +87,7 @@ pub enum EventKind {
     /// A runbook was attached; the event keeps a copy of it as it was.
     RunbookAttached {
         /// The runbook.
-        runbook: Runbook,
+        runbook: Box<Runbook>,
     },
     /// A runbook step was done.
     StepDone {

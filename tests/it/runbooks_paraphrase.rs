@@ -40,9 +40,14 @@ fn is_expected(library: &Library, id: &str, expect: &str) -> bool {
     let Some((path, title)) = expect.split_once('#') else {
         return false;
     };
-    library
-        .get(id)
-        .is_some_and(|r| r.file().ends_with(path) && (r.title == title || title.contains(&r.title)))
+    // Titles are compared without the code and emphasis marks that Warroom drops from them
+    // (`` `pg_xid_wraparound` Saturation Alert ``).
+    let plain = |t: &str| t.replace(['`', '*'], "");
+    let title = plain(title);
+    library.get(id).is_some_and(|r| {
+        let own = plain(&r.title);
+        r.file().ends_with(path) && (own == title || title.contains(&own))
+    })
 }
 
 /// Right answers among some descriptions.
@@ -161,6 +166,6 @@ fn paraphrased_incidents_find_their_runbook() {
 }
 
 /// Descriptions whose runbook came first, at the last count (raise as matching improves).
-const TOP1_FLOOR: usize = 73;
+const TOP1_FLOOR: usize = 89;
 /// Descriptions whose runbook was among the first three, at the last count.
-const TOP3_FLOOR: usize = 86;
+const TOP3_FLOOR: usize = 101;

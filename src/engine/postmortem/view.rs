@@ -190,9 +190,12 @@ impl PostmortemView {
             prevention: vec!["Check again".into()],
             facts: Vec::new(),
             contacts: Vec::new(),
+            about: Vec::new(),
         };
         for kind in [
-            EventKind::RunbookAttached { runbook },
+            EventKind::RunbookAttached {
+                runbook: Box::new(runbook),
+            },
             EventKind::StepSkipped {
                 runbook: "check".into(),
                 index: 0,

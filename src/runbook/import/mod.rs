@@ -258,5 +258,6 @@ fn build(
         prevention: found.prevention,
         facts: found.facts,
         contacts: found.contacts,
+        about: found.about,
     }
 }

@@ -15,7 +15,19 @@ use super::text::{
     command_title, label_of, one_line, sentences, step_title, strip_decoration, words,
 };
 use super::vocabulary::{ALERT_WORDS, LOG_WORDS};
-use crate::domain::{Fact, Section, Severity, Step, StepKind};
+use crate::domain::{ABOUT_MAX_CHARS, Fact, Section, Severity, Step, StepKind, fit};
+
+/// Words of a heading whose prose says what the incident is (`Overview`, `Meaning`).
+const DESCRIBING: &[&str] = &[
+    "overview",
+    "summary",
+    "introduction",
+    "description",
+    "background",
+    "meaning",
+    "about",
+    "context",
+];
 
 /// Where the walk is: before any section heading, in a part, or in text to skip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +87,8 @@ pub struct Found {
     pub facts: Vec<Fact>,
     /// The items and table rows of a contacts or escalation section.
     pub contacts: Vec<String>,
+    /// Prose that says what the incident is (see [`Runbook::about`]).
+    pub about: Vec<String>,
     /// Problems, with their line.
     pub problems: Vec<(usize, String)>,
 }
@@ -94,6 +108,8 @@ struct Walk {
     /// Whether the current section is about detection (`### 1. Symptom Detection`).
     detection: bool,
     last_paragraph: Option<String>,
+    /// How many of `headings` are the runbook's own title (0 or 1).
+    title_depth: usize,
     items: HashMap<usize, ItemInfo>,
     /// Steps of items holding code blocks: dropped when the code gives commands, kept when
     /// it does not (a YAML snippet under `1. Apply this config:`).
@@ -133,6 +149,20 @@ impl Walk {
         self.zone_level = h.level;
         self.detection = words(text).iter().any(|w| w.starts_with("detect"));
         self.heading_says_alert = says_alert(text);
+    }
+
+    /// Whether prose here says what the incident is: right under the runbook's title (before
+    /// any heading of its own), or under a heading that describes (`Overview`, `Meaning`,
+    /// `Summary`, `This Incident Type`).
+    fn describing(&self) -> bool {
+        if self.headings.len() <= self.title_depth {
+            return true;
+        }
+        self.headings.last().is_some_and(|(_, text)| {
+            let ws = words(text);
+            let has = |w: &str| ws.iter().any(|x| x == w);
+            DESCRIBING.iter().any(|w| has(w)) || (has("incident") && has("type"))
+        })
     }
 
     /// Reads `Severity:`, `Owner:` and `Alert:` lines; true when the text is such a line.
@@ -257,6 +287,13 @@ impl Walk {
             self.condition = None;
         }
         self.alerts_in_code(p, false, false);
+        if !is_fact && p.parent.is_none() && self.describing() {
+            let used: usize = self.found.about.iter().map(|p| p.chars().count()).sum();
+            let room = ABOUT_MAX_CHARS.saturating_sub(used);
+            if room > 0 {
+                self.found.about.push(fit(&text, room));
+            }
+        }
         match self.zone {
             Zone::Part(Part::Symptoms) if !is_fact => {
                 self.found.symptoms.extend(sentences(&text));
@@ -528,6 +565,7 @@ pub fn walk(blocks: &[Block], start: usize, end: usize, title: Option<(usize, &H
         heading_says_alert: false,
         detection: false,
         last_paragraph: None,
+        title_depth: usize::from(title.is_some()),
         items: HashMap::new(),
         deferred: HashMap::new(),
         found: Found::default(),
@@ -667,6 +705,39 @@ fn is_asking(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_that_says_what_the_incident_is_is_kept_for_matching() {
+        let text = "# Load balancer outage\n\nAzure load balancers carry postgres failover.\n\n\
+            ## Meaning\n\nThe workers cannot reach the database.\n\n\
+            ## Mitigation\n\nThis part explains the fix at length.\n\n1. Fail over.\n\n\
+            ## Overview\n\n- an item is not prose\n\n**Owner:** dbre\n";
+        let blocks = crate::runbook::import::blocks::parse(text);
+        let Block::Heading(title) = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        let found = walk(&blocks, 0, blocks.len(), Some((0, title)));
+        assert_eq!(
+            found.about,
+            [
+                "Azure load balancers carry postgres failover.",
+                "The workers cannot reach the database."
+            ]
+        );
+        // At most ABOUT_MAX_CHARS in all.
+        let long = format!(
+            "# T\n\n{}\n\n{}\n",
+            "word ".repeat(300),
+            "more ".repeat(300)
+        );
+        let blocks = crate::runbook::import::blocks::parse(&long);
+        let Block::Heading(title) = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        let found = walk(&blocks, 0, blocks.len(), Some((0, title)));
+        let kept: usize = found.about.iter().map(|p| p.chars().count()).sum();
+        assert!(kept <= ABOUT_MAX_CHARS && kept > 1_900, "{kept}");
+    }
 
     #[test]
     fn the_asking_verbs_are_sorted_for_their_binary_search() {

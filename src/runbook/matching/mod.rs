@@ -268,6 +268,9 @@ fn fields(runbook: &Runbook) -> Fields {
     for symptom in &runbook.symptoms {
         tokenize::push_terms(symptom, &mut out[Field::Symptoms as usize]);
     }
+    for prose in &runbook.about {
+        tokenize::push_terms(prose, &mut out[Field::About as usize]);
+    }
     for step in &runbook.steps {
         tokenize::push_terms(&step.title, &mut out[Field::Steps as usize]);
         if let Some(code) = &step.command {

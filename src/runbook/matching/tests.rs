@@ -22,6 +22,7 @@ fn runbook(
         prevention: Vec::new(),
         facts: Vec::new(),
         contacts: Vec::new(),
+        about: Vec::new(),
     }
 }
 

@@ -165,6 +165,7 @@ fn runbook() -> warroom::domain::Runbook {
         prevention: vec!["Canary every deploy".into()],
         facts: Vec::new(),
         contacts: Vec::new(),
+        about: Vec::new(),
     }
 }
 
