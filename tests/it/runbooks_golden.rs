@@ -178,7 +178,7 @@ fn code_steps_come_in_the_author_s_order_with_the_golden_kind_and_text() {
 /// Runbooks whose code steps agree with their golden, at the last count.
 const AGREEING_RUNBOOKS: usize = 40;
 /// Golden code steps found in order, at the last count.
-const MATCHED_CODE_STEPS: usize = 185;
+const MATCHED_CODE_STEPS: usize = 190;
 
 #[test]
 fn facts_and_contacts_are_kept_as_the_runbook_s_own_not_as_steps() {
@@ -342,11 +342,11 @@ fn every_step_comes_in_the_author_s_order_under_the_author_s_heading_and_conditi
 }
 
 /// Golden steps found in order (kind and first words or first line), at the last count.
-const FOUND_STEPS: usize = 655;
+const FOUND_STEPS: usize = 660;
 /// Of those, the ones under the golden heading and condition, at the last count.
-const PLACED_STEPS: usize = 612;
+const PLACED_STEPS: usize = 617;
 /// Runbooks whose every step agrees, heading and condition included, at the last count.
-const AGREEING_WHOLE: usize = 1;
+const AGREEING_WHOLE: usize = 2;
 
 /// The index pairs of a longest common subsequence of `a` and `b`.
 fn aligned<T: PartialEq>(a: &[T], b: &[T]) -> Vec<(usize, usize)> {

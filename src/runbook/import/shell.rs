@@ -244,6 +244,44 @@ pub fn announces_commands(lead: &str) -> bool {
     .any(|p| lower.contains(p))
 }
 
+/// Whether a block without a language holds SQL to run: its first line (after a psql prompt
+/// such as `gitlabhq_production=# `, comments left out) is a psql meta-command (`\set`,
+/// `\x`) or starts with a statement keyword, and a statement in it ends with `;`.
+pub fn looks_like_sql(body: &str) -> bool {
+    const STATEMENTS: &[&str] = &[
+        "select", "insert", "update", "delete", "create", "drop", "alter", "with", "explain",
+        "vacuum", "analyze", "reindex", "truncate", "grant", "revoke",
+    ];
+    let lines: Vec<&str> = body
+        .lines()
+        .map(|l| strip_psql_prompt(l.trim()))
+        .filter(|l| !l.is_empty() && !l.starts_with("--"))
+        .collect();
+    let Some(first) = lines.first() else {
+        return false;
+    };
+    if first.starts_with('\\') && first.len() > 1 {
+        return true;
+    }
+    let keyword = first
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    STATEMENTS.contains(&keyword.as_str()) && lines.iter().any(|l| l.trim_end().ends_with(';'))
+}
+
+/// A line without its psql prompt (`gitlabhq_production=# `, `db=> `), if it has one.
+pub fn strip_psql_prompt(line: &str) -> &str {
+    let Some((prompt, rest)) = line.split_once(['#', '>']) else {
+        return line;
+    };
+    let is_prompt = prompt.strip_suffix(['=', '-']).is_some_and(|name| {
+        !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+    });
+    if is_prompt { rest.trim_start() } else { line }
+}
+
 /// The inline code span that is a command, when there is one: it starts with a known program
 /// and has at least one argument (`psql` alone names a tool; SQL alone is not a shell command).
 pub fn inline_command(codes: &[String]) -> Option<String> {
@@ -264,6 +302,27 @@ mod tests {
             .into_iter()
             .map(|s| (s.title, s.command, s.offset))
             .collect()
+    }
+
+    #[test]
+    fn a_block_without_a_language_can_be_sql() {
+        for body in [
+            "select pg_get_indexdef('idx'::regclass);\n",
+            "-- the oldest\nSELECT xid\n  FROM pg_stat_activity;\n",
+            "gitlabhq_production=# \\set FETCH_COUNT 1\ngitlabhq_production=# select ctid,* from users;\n",
+        ] {
+            assert!(looks_like_sql(body), "{body}");
+        }
+        for body in [
+            "kubectl get pods\n",
+            "update the config and restart\n",
+            "ERROR: invalid page in block 4 of relation base/16401/33909\n",
+            "\n",
+        ] {
+            assert!(!looks_like_sql(body), "{body}");
+        }
+        assert_eq!(strip_psql_prompt("db=> select 1;"), "select 1;");
+        assert_eq!(strip_psql_prompt("# a comment"), "# a comment");
     }
 
     #[test]

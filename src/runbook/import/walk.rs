@@ -9,7 +9,8 @@ use super::headings::{Kind, Part, classify, is_condition, is_contacts, label_par
 use super::meta::{CodePlace, alerts_in_codes, label_has, read_facts, says_alert};
 use super::prevention;
 use super::shell::{
-    ShellStep, announces_commands, command_kind, inline_command, looks_like_commands, split,
+    ShellStep, announces_commands, command_kind, inline_command, looks_like_commands,
+    looks_like_sql, split, strip_psql_prompt,
 };
 use super::text::{
     command_title, label_of, one_line, sentences, step_title, strip_decoration, words,
@@ -473,7 +474,9 @@ impl Walk {
             return;
         }
         // A SQL block is one step, whole, to copy into a database client.
-        let sql = !shell && info.is_sql() && !code.body.trim().is_empty();
+        let sql = !shell
+            && (info.is_sql() || (info.is_untyped() && looks_like_sql(&code.body)))
+            && !code.body.trim().is_empty();
         let shell_steps = if shell {
             split(&code.body)
         } else if sql {
@@ -484,7 +487,16 @@ impl Walk {
                     .and_then(|l| l.strip_prefix("--"))
                     .map(|t| t.trim().to_owned())
                     .filter(|t| !t.is_empty()),
-                command: Some(code.body.trim_end().to_owned()),
+                // A psql session's prompts are not part of what to copy.
+                command: Some(
+                    code.body
+                        .lines()
+                        .map(|l| strip_psql_prompt(l.trim_end()))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                        .trim()
+                        .to_owned(),
+                ),
                 script: false,
                 offset: 0,
             }]
@@ -555,8 +567,14 @@ impl Walk {
 /// and the heading), which heads the steps right under it.
 pub fn walk(blocks: &[Block], start: usize, end: usize, title: Option<(usize, &Heading)>) -> Found {
     let mut w = Walk {
-        zone: Zone::Pre,
-        zone_level: 0,
+        // The intro right under a runbook's title describes it; its steps start under the
+        // first heading after the title. Without one, what is under the title is the procedure.
+        zone: if title.is_some() && (start..end).any(|b| is_sub_heading(blocks, b, title)) {
+            Zone::Ignore
+        } else {
+            Zone::Pre
+        },
+        zone_level: 6,
         headings: title
             .map(|(_, h)| (h.level, one_line(&h.text)))
             .into_iter()
@@ -587,6 +605,11 @@ pub fn walk(blocks: &[Block], start: usize, end: usize, title: Option<(usize, &H
         w.last_paragraph = None;
     }
     w.found
+}
+
+/// Whether block `b` is a heading other than the runbook's own.
+fn is_sub_heading(blocks: &[Block], b: usize, title: Option<(usize, &Heading)>) -> bool {
+    matches!(blocks[b], Block::Heading(_)) && title.is_none_or(|(t, _)| t != b)
 }
 
 /// Whether a paragraph or item is one bold line (`**Scenario A: Database issue**`, `**If so:**`).
