@@ -333,20 +333,27 @@ fn every_step_comes_in_the_author_s_order_under_the_author_s_heading_and_conditi
         agree.len() + differ.len()
     );
     assert!(
-        found >= FOUND_STEPS && placed >= PLACED_STEPS && agree.len() >= AGREEING_WHOLE,
+        found >= FOUND_STEPS
+            && placed >= PLACED_STEPS
+            && agree.len() >= AGREEING_WHOLE
+            && imported_steps <= IMPORTED_STEPS,
         "{found} steps found (at least {FOUND_STEPS} should), {placed} placed (at least \
-         {PLACED_STEPS}), {} runbooks agree whole (at least {AGREEING_WHOLE}); the others:\n{}",
+         {PLACED_STEPS}), {imported_steps} imported (at most {IMPORTED_STEPS}), {} runbooks \
+         agree whole (at least {AGREEING_WHOLE}); the others:\n{}",
         agree.len(),
         differ.join("\n")
     );
 }
 
 /// Golden steps found in order (kind and first words or first line), at the last count.
-const FOUND_STEPS: usize = 660;
+const FOUND_STEPS: usize = 653;
 /// Of those, the ones under the golden heading and condition, at the last count.
-const PLACED_STEPS: usize = 617;
+const PLACED_STEPS: usize = 613;
 /// Runbooks whose every step agrees, heading and condition included, at the last count.
-const AGREEING_WHOLE: usize = 2;
+const AGREEING_WHOLE: usize = 3;
+/// Steps imported from the golden runbooks in all, at the last count: the importer takes more
+/// than the goldens (865), and this keeps it from taking more again.
+const IMPORTED_STEPS: usize = 960;
 
 /// The index pairs of a longest common subsequence of `a` and `b`.
 fn aligned<T: PartialEq>(a: &[T], b: &[T]) -> Vec<(usize, usize)> {

@@ -67,6 +67,9 @@ struct ItemInfo {
     alert_context: bool,
     logs_context: bool,
     prevention_entry: Option<usize>,
+    /// Whether the items nested in it belong to it (it is a step, or belongs to one) rather
+    /// than being steps of their own, as they are under a label (`Scenario A:`).
+    belongs: bool,
 }
 
 /// What the walk found.
@@ -378,6 +381,7 @@ impl Walk {
             alert_context,
             logs_context,
             prevention_entry: parent.prevention_entry,
+            belongs: parent.belongs,
         };
         match self.zone {
             _ if is_fact || text.is_empty() => {}
@@ -395,7 +399,10 @@ impl Walk {
                     &text,
                 );
             }
+            // A sub-item of a step says more about that step (`Check:` then what to look at).
+            _ if parent.belongs => {}
             _ if item.task.is_some() => {
+                info.belongs = true;
                 let step = self.new_step(
                     title,
                     Section::Verification,
@@ -420,6 +427,7 @@ impl Walk {
                     let command = inline_command(&item.inline.codes);
                     let step =
                         self.new_step(title, section, command, item.inline.line, own_only_if);
+                    info.belongs = true;
                     if item.has_code {
                         self.deferred.insert(index, step);
                     } else {
@@ -760,6 +768,33 @@ mod tests {
         let found = walk(&blocks, 0, blocks.len(), Some((0, title)));
         let kept: usize = found.about.iter().map(|p| p.chars().count()).sum();
         assert!(kept <= ABOUT_MAX_CHARS && kept > 1_900, "{kept}");
+    }
+
+    #[test]
+    fn items_nested_in_a_step_belong_to_it_and_those_under_a_label_are_steps() {
+        let text = "# T\n\n## Fix\n\n- Restart the API and watch it\n  - the pods come back\n  \
+            - errors drop\n\n    ```sh\n    kubectl get pods\n    ```\n- Scenario A:\n  - Roll back\n  \
+            - Tell the team\n";
+        let blocks = crate::runbook::import::blocks::parse(text);
+        let Block::Heading(title) = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        let found = walk(&blocks, 0, blocks.len(), Some((0, title)));
+        let steps: Vec<(&str, Option<&str>, Option<&str>)> = found
+            .steps
+            .iter()
+            .map(|s| (s.title.as_str(), s.command.as_deref(), s.only_if.as_deref()))
+            .collect();
+        // The sub-items are no steps, but the code in one is, titled by the item it is in.
+        assert_eq!(
+            steps,
+            [
+                ("Restart the API and watch it", None, None),
+                ("errors drop", Some("kubectl get pods"), None),
+                ("Roll back", None, Some("Scenario A")),
+                ("Tell the team", None, Some("Scenario A")),
+            ]
+        );
     }
 
     #[test]
