@@ -113,7 +113,13 @@ fn is_ignored(ws: &[String]) -> bool {
         .and_then(|i| ws.get(i))
         .map_or("", String::as_str);
     let phrase = |p: &str| (0..ws.len()).any(|start| phrase_at(ws, start, p).is_some());
-    has("contacts")
+    // Getting ready before any incident (`Part 1 — Prepare`, `1.2 IAM & Access
+    // Prerequisites`) is not what to do during one.
+    let preparing = matches!(ws, [w] if w == "prepare" || w == "preparation")
+        || has("prerequisites")
+        || has("preparation");
+    preparing
+        || has("contacts")
         || has("overview")
         || has("template")
         || has("templates")
@@ -339,6 +345,7 @@ mod tests {
             ("Diagnosis and Mitigation", Part::Diagnosis),
             ("Verify the fix", Part::Verification),
             ("Step 2: Diagnose", Part::Diagnosis),
+            ("4.6 Harden Against Recurrence", Part::Prevention),
         ] {
             assert_eq!(classify(text), Kind::Section(part), "{text}");
         }
@@ -374,9 +381,14 @@ mod tests {
             "Table of Contents",
             "Overview",
             "Incident Template",
+            "Part 1 — Prepare",
+            "1.2 IAM & Access Prerequisites",
+            "Preparation",
         ] {
             assert_eq!(classify(text), Kind::Ignored, "{text}");
         }
+        // Preparing one step of the procedure is part of it.
+        assert_eq!(classify("Prepare the rollback"), Kind::Plain);
     }
 
     #[test]

@@ -136,6 +136,17 @@ impl Walk {
         if is_condition(text) {
             self.condition = Some((condition_text(text), h.level));
         }
+        // What is under a heading whose text is skipped is skipped too (`## Part 5 —
+        // Post-Incident Activity`, then `### 5.4 Playbook Update Checklist`).
+        // A runbook's own contacts are kept wherever they stand (`Part 1 — Prepare`, then
+        // `1.3 Communication & Escalation`).
+        if self.zone == Zone::Ignore
+            && h.level > self.zone_level
+            && self.zone_level > 0
+            && !is_contacts(text)
+        {
+            return;
+        }
         // Plain and sub-procedure headings stay in the section they are under; one at the
         // level of that section's heading or above ends it (`## Overview` then `## Part 2 —
         // Detect`), and what follows is procedure again.
@@ -795,6 +806,21 @@ mod tests {
                 ("Tell the team", None, Some("Scenario A")),
             ]
         );
+    }
+
+    #[test]
+    fn what_is_under_a_skipped_heading_is_skipped_but_its_contacts_are_kept() {
+        let text = "# Playbook\n\n## Part 1 — Prepare\n\n### 1.1 Checklist\n\n- [ ] Enable logging\n\n\
+            ### 1.3 Communication & Escalation\n\n- IR lead: Ana\n\n## Part 2 — Contain\n\n\
+            ### 2.1 Actions\n\n- Revoke the key\n";
+        let blocks = crate::runbook::import::blocks::parse(text);
+        let Block::Heading(title) = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        let found = walk(&blocks, 0, blocks.len(), Some((0, title)));
+        let steps: Vec<&str> = found.steps.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(steps, ["Revoke the key"]);
+        assert_eq!(found.contacts, ["IR lead: Ana"]);
     }
 
     #[test]
