@@ -217,6 +217,7 @@ fn runbook_by_hand(n: usize, dice: &mut Dice) -> Runbook {
         facts: Vec::new(),
         contacts: Vec::new(),
         about: Vec::new(),
+        quoted: Vec::new(),
     }
 }
 

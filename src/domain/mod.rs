@@ -37,7 +37,10 @@ pub use permissions::{NotPermitted, Permissions};
 pub use platform::{MessageId, Platform, RoomId, UnknownPlatform};
 pub use progress::{AttachedRunbook, FailedRun, NumberedStep, StepOutcome, StepState};
 pub use risk::{Classification, classify, classify_sql};
-pub use runbook::{ABOUT_MAX_CHARS, Fact, Risk, Runbook, Section, Step, StepKind};
+pub use runbook::{
+    ABOUT_MAX_CHARS, Fact, QUOTED_BLOCK_CHARS, QUOTED_MAX_CHARS, Risk, Runbook, Section, Step,
+    StepKind,
+};
 pub use severity::{Severity, UnknownSeverity};
 pub use span::{format_span, parse_span};
 pub use status::{Status, UnknownStatus};

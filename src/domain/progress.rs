@@ -314,6 +314,7 @@ mod tests {
             facts: Vec::new(),
             contacts: Vec::new(),
             about: Vec::new(),
+            quoted: Vec::new(),
         }
     }
 

@@ -47,10 +47,22 @@ pub struct Runbook {
     /// [`ABOUT_MAX_CHARS`] in all. Matched on, as the symptoms are.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub about: Vec<String>,
+    /// What it quotes in code that gives no steps, one entry per block on one line: output,
+    /// log lines and error messages, such as a responder may paste from their screen
+    /// (`ERROR: invalid page in block 4 of relation base/16401/33909`). At most
+    /// [`QUOTED_BLOCK_CHARS`] of a block and [`QUOTED_MAX_CHARS`] in all. Matched on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quoted: Vec<String>,
 }
 
 /// The most characters of a runbook's prose kept in [`Runbook::about`].
 pub const ABOUT_MAX_CHARS: usize = 2_000;
+
+/// The most characters of one quoted block kept in [`Runbook::quoted`].
+pub const QUOTED_BLOCK_CHARS: usize = 300;
+
+/// The most characters kept in [`Runbook::quoted`] in all.
+pub const QUOTED_MAX_CHARS: usize = 2_000;
 
 /// A key–value statement of a runbook (`Severity: Error`, `RTO: < 5 min`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

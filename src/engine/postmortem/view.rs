@@ -191,6 +191,7 @@ impl PostmortemView {
             facts: Vec::new(),
             contacts: Vec::new(),
             about: Vec::new(),
+            quoted: Vec::new(),
         };
         for kind in [
             EventKind::RunbookAttached {

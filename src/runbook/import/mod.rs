@@ -259,5 +259,6 @@ fn build(
         facts: found.facts,
         contacts: found.contacts,
         about: found.about,
+        quoted: found.quoted,
     }
 }

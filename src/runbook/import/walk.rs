@@ -16,7 +16,10 @@ use super::text::{
     command_title, label_of, one_line, sentences, step_title, strip_decoration, words,
 };
 use super::vocabulary::{ALERT_WORDS, LOG_WORDS};
-use crate::domain::{ABOUT_MAX_CHARS, Fact, Section, Severity, Step, StepKind, fit};
+use crate::domain::{
+    ABOUT_MAX_CHARS, Fact, QUOTED_BLOCK_CHARS, QUOTED_MAX_CHARS, Section, Severity, Step, StepKind,
+    fit,
+};
 
 /// Words of a heading whose prose says what the incident is (`Overview`, `Meaning`).
 const DESCRIBING: &[&str] = &[
@@ -93,6 +96,8 @@ pub struct Found {
     pub contacts: Vec<String>,
     /// Prose that says what the incident is (see [`Runbook::about`]).
     pub about: Vec<String>,
+    /// Code quoted that gives no steps (see [`Runbook::quoted`]).
+    pub quoted: Vec<String>,
     /// Problems, with their line.
     pub problems: Vec<(usize, String)>,
 }
@@ -520,6 +525,17 @@ impl Walk {
                 offset: 0,
             }]
         } else {
+            // Output, log lines or configuration the author quotes: what a responder may
+            // paste from their own screen.
+            if !code.body.trim().is_empty() && self.zone != Zone::Contacts {
+                let used: usize = self.found.quoted.iter().map(|q| q.chars().count()).sum();
+                let room = QUOTED_MAX_CHARS
+                    .saturating_sub(used)
+                    .min(QUOTED_BLOCK_CHARS);
+                if room > 0 {
+                    self.found.quoted.push(fit(&one_line(&code.body), room));
+                }
+            }
             Vec::new()
         };
         let Some(section) = self.zone.step_section() else {
@@ -766,6 +782,16 @@ mod tests {
                 "The workers cannot reach the database."
             ]
         );
+        // Output a runbook quotes is kept apart, on one line; a command is not quoted.
+        let text = "# T\n\n## Diagnose\n\nLook for this in the logs:\n\n```\nERROR:  invalid page\n  in block 4\n```\n\n\
+            ```sh\nkubectl get pods\n```\n";
+        let blocks = crate::runbook::import::blocks::parse(text);
+        let Block::Heading(title) = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        let found = walk(&blocks, 0, blocks.len(), Some((0, title)));
+        assert_eq!(found.quoted, ["ERROR: invalid page in block 4"]);
+        assert_eq!(found.steps.len(), 1);
         // At most ABOUT_MAX_CHARS in all.
         let long = format!(
             "# T\n\n{}\n\n{}\n",

@@ -271,6 +271,9 @@ fn fields(runbook: &Runbook) -> Fields {
     for prose in &runbook.about {
         tokenize::push_terms(prose, &mut out[Field::About as usize]);
     }
+    for quote in &runbook.quoted {
+        tokenize::push_terms(quote, &mut out[Field::Quoted as usize]);
+    }
     for step in &runbook.steps {
         tokenize::push_terms(&step.title, &mut out[Field::Steps as usize]);
         if let Some(code) = &step.command {

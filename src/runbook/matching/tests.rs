@@ -23,6 +23,7 @@ fn runbook(
         facts: Vec::new(),
         contacts: Vec::new(),
         about: Vec::new(),
+        quoted: Vec::new(),
     }
 }
 

@@ -166,6 +166,7 @@ fn runbook() -> warroom::domain::Runbook {
         facts: Vec::new(),
         contacts: Vec::new(),
         about: Vec::new(),
+        quoted: Vec::new(),
     }
 }
 
