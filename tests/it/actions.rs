@@ -343,6 +343,18 @@ async fn a_write_action_waits_for_an_approver_who_is_not_the_requester() {
     );
     let again = w.say("alice", "inc-1", "approve r1").await;
     assert!(again.contains("r1 is already finished"), "{again}");
+
+    // The requester is never listed as an approver, and those listed are invited.
+    let by_commander = w.say("alice", "inc-1", "run 3").await;
+    assert!(
+        by_commander.contains("Approvers: @dave\n"),
+        "{by_commander}"
+    );
+    assert!(
+        by_commander.contains("[#inc-1] invited dave\n"),
+        "{by_commander}"
+    );
+    assert!(!by_commander.contains("invited alice"), "{by_commander}");
     assert_eq!(w.count("action_started").await, 1);
 }
 

@@ -277,6 +277,16 @@ impl Actions<'_> {
                     .approval_message(&incident, &request, &shown, &why)
                     .await?,
             });
+            // Those who may approve are brought into the war room to see what they approve
+            // (the commander is in it already).
+            let mut approvers = self.approvers_for(&incident, &request);
+            approvers.retain(|a| incident.commander.as_ref() != Some(a));
+            if !approvers.is_empty() {
+                effects.push(Effect::Invite {
+                    incident: number,
+                    users: approvers,
+                });
+            }
         }
         if !in_war_room {
             effects.push(Effect::Reply {
@@ -284,6 +294,21 @@ impl Actions<'_> {
             });
         }
         Ok(effects)
+    }
+
+    /// Who may approve a request: the commander and the configured approvers, each once,
+    /// never the person who asked.
+    fn approvers_for(&self, incident: &Incident, request: &ActionRequest) -> Vec<UserId> {
+        let mut approvers: Vec<&UserId> = incident.commander.iter().collect();
+        if let Ok(actions) = self.actions() {
+            approvers.extend(actions.approvers.iter());
+        }
+        let mut seen = BTreeSet::new();
+        approvers
+            .into_iter()
+            .filter(|a| **a != request.requested_by && seen.insert(a.as_str().to_owned()))
+            .cloned()
+            .collect()
     }
 
     async fn approval_message(
@@ -308,18 +333,20 @@ impl Actions<'_> {
             },
         };
         let deny = self.core.command_button(deny, "Deny").await?;
+        let approvers = self.approvers_for(incident, request);
         let mut who = vec![Span::Text("Approvers: ".into())];
-        let mut approvers: Vec<&UserId> = incident.commander.iter().collect();
-        if let Ok(actions) = self.actions() {
-            approvers.extend(actions.approvers.iter());
+        if approvers.is_empty() {
+            who = vec![Span::Text(
+                "No one but the requester may approve this: assign another commander, or list \
+                 approvers under [actions] approvers."
+                    .into(),
+            )];
         }
-        let mut seen = BTreeSet::new();
-        approvers.retain(|a| seen.insert(a.as_str().to_owned()));
         for (i, a) in approvers.into_iter().enumerate() {
             if i > 0 {
                 who.push(Span::Text(", ".into()));
             }
-            who.push(Span::Mention(a.clone()));
+            who.push(Span::Mention(a));
         }
         Ok(Message {
             blocks: vec![
