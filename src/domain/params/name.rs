@@ -6,7 +6,8 @@ pub(super) const MAX_NAME_CHARS: usize = 64;
 
 /// The lowercase snake_case form of a placeholder or config key (`pod-name` → `pod_name`,
 /// `DATABASE_URL` → `database_url`, `podName` → `pod_name`); `None` when `raw` holds anything
-/// but ASCII letters, digits, `_` and `-`, or no letter or digit at all.
+/// but ASCII letters, digits, `_` and `-`, or does not start with a letter once normalised
+/// (`_0`, `9lives`).
 pub fn normalize_param_name(raw: &str) -> Option<String> {
     let ok = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
     if raw.is_empty() || !raw.chars().all(ok) || !raw.chars().any(|c| c.is_ascii_alphanumeric()) {
@@ -37,7 +38,10 @@ pub fn normalize_param_name(raw: &str) -> Option<String> {
     while out.ends_with('_') {
         out.pop();
     }
-    Some(out)
+    // A name starts with a letter, as `<name>` must for a placeholder to read back as one:
+    // `$_0` would become `0`, shown `<0>`, which reads back as text.
+    out.starts_with(|c: char| c.is_ascii_alphabetic())
+        .then_some(out)
 }
 
 /// Whether a parameter's name (normalised: `database_url`) says its value is a secret: a
@@ -109,7 +113,9 @@ mod tests {
 
     #[test]
     fn names_with_other_characters_are_refused() {
-        for raw in ["", "-", "__", "pod name", "a.b", "päd", "$x"] {
+        for raw in [
+            "", "-", "__", "pod name", "a.b", "päd", "$x", "_0", "9lives",
+        ] {
             assert_eq!(normalize_param_name(raw), None, "{raw:?}");
         }
     }
