@@ -48,6 +48,8 @@ pub enum RequestState {
     Running,
     /// Ran; the exit code and output are recorded.
     Finished,
+    /// Dropped undecided or unstarted because its incident was resolved.
+    Cancelled,
 }
 
 impl RequestState {
@@ -60,6 +62,7 @@ impl RequestState {
             RequestState::Expired => "expired",
             RequestState::Running => "running",
             RequestState::Finished => "finished",
+            RequestState::Cancelled => "cancelled",
         }
     }
 
@@ -82,6 +85,7 @@ impl FromStr for RequestState {
             RequestState::Expired,
             RequestState::Running,
             RequestState::Finished,
+            RequestState::Cancelled,
         ]
         .into_iter()
         .find(|st| st.word() == s)

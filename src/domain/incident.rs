@@ -368,6 +368,7 @@ impl Incident {
             | EventKind::ActionApproved { .. }
             | EventKind::ActionDenied { .. }
             | EventKind::ActionExpired { .. }
+            | EventKind::ActionCancelled { .. }
             | EventKind::ActionStarted { .. } => {}
             EventKind::SeverityChanged { to, .. } => self.severity = *to,
             EventKind::StatusChanged { to, .. } => {

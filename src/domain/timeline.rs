@@ -133,6 +133,12 @@ pub enum EventKind {
         /// The request.
         request: RequestId,
     },
+    /// A request still waiting (for an approver, or to start) was dropped because the incident
+    /// was resolved.
+    ActionCancelled {
+        /// The request.
+        request: RequestId,
+    },
     /// A request's command started.
     ActionStarted {
         /// The request.
@@ -248,6 +254,7 @@ impl EventKind {
             EventKind::ActionApproved { .. } => "action_approved",
             EventKind::ActionDenied { .. } => "action_denied",
             EventKind::ActionExpired { .. } => "action_expired",
+            EventKind::ActionCancelled { .. } => "action_cancelled",
             EventKind::ActionStarted { .. } => "action_started",
             EventKind::ActionFinished { .. } => "action_finished",
             EventKind::AlertsFiring { .. } => "alerts_firing",
@@ -372,6 +379,9 @@ impl EventKind {
                 with(&format!("denied {request}"), reason)
             }
             EventKind::ActionExpired { request } => format!("let {request} expire undecided"),
+            EventKind::ActionCancelled { request } => {
+                format!("cancelled {request}: the incident was resolved")
+            }
             EventKind::ActionStarted { request, dry_run } => {
                 if *dry_run {
                     format!("ran {request} as a drill (nothing started)")

@@ -703,3 +703,37 @@ async fn only_the_people_listed_may_run_steps() {
     let ran = w.say("dave", "inc-1", "run 1 pod_name=api-7f9c").await;
     assert!(ran.contains("exit code 0"), "{ran}");
 }
+
+#[tokio::test]
+async fn resolving_cancels_the_requests_still_waiting_and_says_so() {
+    let w = world(Options::default()).await;
+    let asked = w.say("bob", "inc-1", "run 3").await;
+    assert!(asked.contains("r1 · approval needed"), "{asked}");
+    let resolved = w.say("alice", "inc-1", "resolve").await;
+    assert!(
+        resolved.contains("r1 · step 3 — Restart the API: cancelled, INC-1 was resolved"),
+        "{resolved}"
+    );
+    assert_eq!(w.count("action_cancelled").await, 1);
+    let store = w.engine.store();
+    let r1 = store
+        .action_request(warroom::domain::RequestId(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r1.state, warroom::domain::RequestState::Cancelled);
+    // Nothing runs, and approving it now is refused.
+    let late = w.say("dave", "inc-1", "approve r1").await;
+    assert!(late.contains("r1 is already cancelled"), "{late}");
+    assert_eq!(w.count("action_started").await, 0);
+    let markdown = w
+        .engine
+        .postmortems()
+        .markdown(IncidentNumber(1))
+        .await
+        .unwrap();
+    assert!(
+        markdown.contains("cancelled 14:00: the incident was resolved"),
+        "{markdown}"
+    );
+}

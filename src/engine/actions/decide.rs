@@ -1,10 +1,12 @@
 //! Deciding on requests: approving, denying and expiring them.
 
 use crate::domain::{
-    ActionRequest, ApprovalRefusal, EventKind, NoteText, RequestId, RequestState, UserId,
+    ActionRequest, ApprovalRefusal, EventKind, IncidentNumber, NoteText, RequestId, RequestState,
+    UserId,
 };
 use crate::engine::Actions;
 use crate::engine::effect::{Effect, RoomTarget};
+use crate::engine::message::Message;
 use crate::engine::port::Origin;
 use crate::engine::{EngineError, views};
 
@@ -83,6 +85,48 @@ impl Actions<'_> {
     }
 
     /// Marks a pending request expired, once, and records it on the timeline.
+    /// Drops the requests of a resolved incident that still wait for an approver or to start,
+    /// each on the timeline and in the war room; a request already running goes on.
+    pub(in crate::engine) async fn cancel_open(
+        &self,
+        incident: IncidentNumber,
+        origin: &Origin,
+    ) -> Result<(), EngineError> {
+        for state in [RequestState::Pending, RequestState::Approved] {
+            for request in self.core.store.requests_in(state).await? {
+                if request.incident != incident
+                    || !self
+                        .core
+                        .store
+                        .move_request(request.id, state, RequestState::Cancelled, None)
+                        .await?
+                {
+                    continue;
+                }
+                let notice = Effect::Post {
+                    room: RoomTarget::WarRoom(incident),
+                    message: Message::text(format!(
+                        "{} · step {} — {}: cancelled, {incident} was resolved. Reopen it to \
+                         ask again.",
+                        request.id, request.step, request.title
+                    )),
+                };
+                self.core
+                    .delivery()
+                    .record_told(
+                        origin,
+                        incident,
+                        EventKind::ActionCancelled {
+                            request: request.id,
+                        },
+                        notice,
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     pub(super) async fn expire(&self, request: &ActionRequest) -> Result<(), EngineError> {
         if self
             .core

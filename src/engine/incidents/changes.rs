@@ -126,6 +126,13 @@ impl Incidents<'_> {
             )
             .await?;
         self.core.escalation().replan_timers(&after, &event).await?;
+        if let EventKind::StatusChanged {
+            to: Status::Resolved,
+            ..
+        } = &event.kind
+        {
+            self.core.actions().cancel_open(number, origin).await?;
+        }
         Ok(answers)
     }
 

@@ -75,6 +75,11 @@ pub fn action_rows(timeline: &[TimelineEvent]) -> Vec<ActionRow> {
                     rows[i].1.decision = format!("expired undecided {when}");
                 }
             }
+            EventKind::ActionCancelled { request } => {
+                if let Some(i) = row(&mut rows, *request) {
+                    rows[i].1.result = format!("cancelled {when}: the incident was resolved");
+                }
+            }
             EventKind::ActionStarted { request, dry_run } => {
                 if let Some(i) = row(&mut rows, *request)
                     && *dry_run
