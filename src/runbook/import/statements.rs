@@ -89,11 +89,27 @@ const CLOSING: &[&str] = &[
     "done", "fi", "esac", "then", "do", "else", "elif", "}", ")", ";;", "]]",
 ];
 
-/// `body` with each placeholder made a word of the same length, so lines and columns stay.
+/// `body` with each placeholder made a word of the same length, so lines and columns stay,
+/// and each character beyond ASCII made as many `x` as it has bytes: the grammar's scanner
+/// looks some characters up in C's `isdigit`, which reads out of bounds (and can crash the
+/// process) for a code point beyond 255, as after `{` in `echo {🚨}`. To the shell such a
+/// character is part of a word either way.
 fn masked(body: &str) -> std::borrow::Cow<'_, str> {
-    PLACEHOLDER.replace_all(body, |c: &regex::Captures| {
+    let placeheld = PLACEHOLDER.replace_all(body, |c: &regex::Captures| {
         format!("_{}_", c[1].replace('|', "_"))
-    })
+    });
+    if placeheld.is_ascii() {
+        return placeheld;
+    }
+    let mut out = String::with_capacity(placeheld.len());
+    for c in placeheld.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.extend(std::iter::repeat_n('x', c.len_utf8()));
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The bash grammar's reading of `masked`; None when the grammar cannot be loaded.
@@ -311,6 +327,26 @@ mod tests {
         ] {
             assert_eq!(fragment(body), None, "{body:?}");
         }
+    }
+
+    #[test]
+    fn characters_beyond_ascii_never_reach_the_scanner_s_isdigit() {
+        // These crashed the process (SIGSEGV in the grammar's scanner) before masking.
+        for c in ['\u{10FFFF}', '\u{1F6A8}', '\u{FFFF}', 'é'] {
+            for text in [
+                format!("echo {{{c}}}"),
+                format!("{{{c}"),
+                format!("for x in {{{c}..2}}; do :; done"),
+            ] {
+                let found = statements(&text);
+                assert_eq!(found.len(), 1, "{text:?}: {found:?}");
+            }
+        }
+        // Lines stay where they were, and a word with such characters is still a word.
+        let found = statements("echo café\nkubectl get pods -l app=naïve\n");
+        assert_eq!(found.len(), 2);
+        assert!(found.iter().all(|s| s.plain), "{found:?}");
+        assert_eq!((found[1].first, found[1].last), (1, 1));
     }
 
     #[test]
