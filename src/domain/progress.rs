@@ -35,7 +35,8 @@ pub struct FailedRun {
 }
 
 impl std::fmt::Display for FailedRun {
-    /// `r3 failed with exit code 2`, `r3 was killed at its time limit`, `r3 ended without an exit code`.
+    /// `r3 failed with exit code 2`, `r3 was killed at its time limit`, `r3 ended without an
+    /// exit code`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (self.exit_code, self.timed_out) {
             (_, true) => write!(f, "{} was killed at its time limit", self.request),

@@ -84,7 +84,6 @@ impl Actions<'_> {
         Ok(effects)
     }
 
-    /// Marks a pending request expired, once, and records it on the timeline.
     /// Drops the requests of a resolved incident that still wait for an approver or to start,
     /// each on the timeline and in the war room; a request already running goes on.
     pub(in crate::engine) async fn cancel_open(
@@ -127,6 +126,7 @@ impl Actions<'_> {
         Ok(())
     }
 
+    /// Marks a pending request expired, once, and records it on the timeline.
     pub(super) async fn expire(&self, request: &ActionRequest) -> Result<(), EngineError> {
         if self
             .core

@@ -764,17 +764,22 @@ fn is_asking(word: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// What the walk finds in `text`, whose first block is the runbook's own heading.
+    fn walked(text: &str) -> Found {
+        let blocks = crate::runbook::import::blocks::parse(text);
+        let Block::Heading(title) = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        walk(&blocks, 0, blocks.len(), Some((0, title)))
+    }
+
     #[test]
     fn prose_that_says_what_the_incident_is_is_kept_for_matching() {
         let text = "# Load balancer outage\n\nAzure load balancers carry postgres failover.\n\n\
             ## Meaning\n\nThe workers cannot reach the database.\n\n\
             ## Mitigation\n\nThis part explains the fix at length.\n\n1. Fail over.\n\n\
             ## Overview\n\n- an item is not prose\n\n**Owner:** dbre\n";
-        let blocks = crate::runbook::import::blocks::parse(text);
-        let Block::Heading(title) = &blocks[0] else {
-            panic!("{blocks:?}")
-        };
-        let found = walk(&blocks, 0, blocks.len(), Some((0, title)));
+        let found = walked(text);
         assert_eq!(
             found.about,
             [
@@ -785,11 +790,7 @@ mod tests {
         // Output a runbook quotes is kept apart, on one line; a command is not quoted.
         let text = "# T\n\n## Diagnose\n\nLook for this in the logs:\n\n```\nERROR:  invalid page\n  in block 4\n```\n\n\
             ```sh\nkubectl get pods\n```\n";
-        let blocks = crate::runbook::import::blocks::parse(text);
-        let Block::Heading(title) = &blocks[0] else {
-            panic!("{blocks:?}")
-        };
-        let found = walk(&blocks, 0, blocks.len(), Some((0, title)));
+        let found = walked(text);
         assert_eq!(found.quoted, ["ERROR: invalid page in block 4"]);
         assert_eq!(found.steps.len(), 1);
         // At most ABOUT_MAX_CHARS in all.
@@ -798,11 +799,7 @@ mod tests {
             "word ".repeat(300),
             "more ".repeat(300)
         );
-        let blocks = crate::runbook::import::blocks::parse(&long);
-        let Block::Heading(title) = &blocks[0] else {
-            panic!("{blocks:?}")
-        };
-        let found = walk(&blocks, 0, blocks.len(), Some((0, title)));
+        let found = walked(&long);
         let kept: usize = found.about.iter().map(|p| p.chars().count()).sum();
         assert!(kept <= ABOUT_MAX_CHARS && kept > 1_900, "{kept}");
     }
@@ -812,11 +809,7 @@ mod tests {
         let text = "# T\n\n## Fix\n\n- Restart the API and watch it\n  - the pods come back\n  \
             - errors drop\n\n    ```sh\n    kubectl get pods\n    ```\n- Scenario A:\n  - Roll back\n  \
             - Tell the team\n";
-        let blocks = crate::runbook::import::blocks::parse(text);
-        let Block::Heading(title) = &blocks[0] else {
-            panic!("{blocks:?}")
-        };
-        let found = walk(&blocks, 0, blocks.len(), Some((0, title)));
+        let found = walked(text);
         let steps: Vec<(&str, Option<&str>, Option<&str>)> = found
             .steps
             .iter()
@@ -839,11 +832,7 @@ mod tests {
         let text = "# Playbook\n\n## Part 1 — Prepare\n\n### 1.1 Checklist\n\n- [ ] Enable logging\n\n\
             ### 1.3 Communication & Escalation\n\n- IR lead: Ana\n\n## Part 2 — Contain\n\n\
             ### 2.1 Actions\n\n- Revoke the key\n";
-        let blocks = crate::runbook::import::blocks::parse(text);
-        let Block::Heading(title) = &blocks[0] else {
-            panic!("{blocks:?}")
-        };
-        let found = walk(&blocks, 0, blocks.len(), Some((0, title)));
+        let found = walked(text);
         let steps: Vec<&str> = found.steps.iter().map(|s| s.title.as_str()).collect();
         assert_eq!(steps, ["Revoke the key"]);
         assert_eq!(found.contacts, ["IR lead: Ana"]);
