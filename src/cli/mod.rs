@@ -66,6 +66,13 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
+    /// Shows who is on call in each rotation and whom each severity would page now, with a
+    /// warning for every on-call alias that finds nobody.
+    Oncall {
+        /// Look at this time instead of now (RFC 3339, `2026-01-05T14:00:00Z`).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
     /// Brings the database schema up to date, then exits.
     Migrate,
     /// Shows the configuration.
@@ -153,6 +160,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Runbooks { action }) => runbooks::run(&config, action),
         Some(Command::Serve { listen }) => {
             serve::serve(&config, listen).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Oncall { at }) => {
+            let now = match at {
+                Some(text) => DateTime::parse_from_rfc3339(&text)
+                    .map(|t| t.with_timezone(&Utc))
+                    .with_context(|| {
+                        format!("'{text}' is not an RFC 3339 time like 2026-01-05T14:00:00Z")
+                    })?,
+                None => Utc::now(),
+            };
+            let policies = config.escalation.policies().context("[escalation]")?;
+            let rotations = crate::config::rotations(&config.rotations).context("[[rotations]]")?;
+            print!(
+                "{}",
+                crate::engine::paging_report(&policies, &rotations, now).plain_text()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Migrate) => {

@@ -39,7 +39,7 @@ pub use actions::{ActionSettings, Actions, SecretReader};
 pub use alerts::{AlertOutcome, AlertSettings, Alerts, alertmanager_actor};
 pub use delivery::{Delivered, Delivery};
 pub use error::EngineError;
-pub use escalation::Escalation;
+pub use escalation::{Escalation, paging_report};
 pub use incidents::{Incidents, Input};
 pub use postmortem::Postmortems;
 pub use sweep::Sweep;

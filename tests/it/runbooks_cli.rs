@@ -501,3 +501,57 @@ fn strict_lint_fails_on_warnings_and_configured_secrets_silence_them() {
         "a step marked dangerous is meant to be copied"
     );
 }
+
+#[test]
+fn oncall_shows_whom_each_severity_pages_and_warns_about_aliases_that_find_nobody() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The defaults with no rotations: every alias finds nobody, and `oncall` says so.
+    let (out, err, ok) = run(&["oncall", "--at", "2026-01-05T14:00:00Z"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("No on-call rotations are configured"), "{out}");
+    assert!(
+        out.contains(
+            "P1: after 0m: nobody; after 5m: nobody; after 15m: group:engineering-managers"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "warning: oncall:primary finds nobody (no [[rotations]] entry has that name); it \
+             pages no one at P0 after 0m, P1 after 0m, P2 after 0m"
+        ),
+        "{out}"
+    );
+
+    // With a rotation, its person is paged; a second alias still finds nobody.
+    let config = config_file(
+        dir.path(),
+        "[[rotations]]\nname = \"primary\"\npeople = [\"dave\", \"erin\"]\n\
+         handoff = \"monday 09:00\"\ntime_zone = \"UTC\"\nstart = \"2025-12-29\"\n",
+    );
+    let (out, err, ok) = run(&[
+        "--config",
+        &config,
+        "oncall",
+        "--at",
+        "2026-01-05T14:00:00Z",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("primary: @erin until Mon 2026-01-12 09:00 (UTC)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("P0: after 0m: @erin; after 5m: nobody"),
+        "{out}"
+    );
+    assert!(!out.contains("warning: oncall:primary"), "{out}");
+    assert!(
+        out.contains("warning: oncall:secondary finds nobody"),
+        "{out}"
+    );
+
+    let (_, err, ok) = run(&["oncall", "--at", "yesterday"]);
+    assert!(!ok);
+    assert!(err.contains("'yesterday' is not an RFC 3339 time"), "{err}");
+}

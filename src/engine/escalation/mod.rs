@@ -4,6 +4,8 @@
 mod fire;
 mod view;
 
+pub use view::paging_report;
+
 use chrono::{DateTime, Utc};
 
 use super::message::Message;

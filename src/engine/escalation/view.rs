@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::{Incident, Resolved, Rotation};
+use crate::domain::{Incident, Policies, Resolved, Rotation, Severity, resolve};
 use crate::engine::message::{Block, Message, Span};
 
 /// `5m`, `1h 05m`, for messages.
@@ -111,6 +111,72 @@ pub(super) fn on_call(rotations: &[Rotation], now: DateTime<Utc>) -> Message {
             )));
         }
         blocks.push(Block::Text(spans));
+    }
+    Message { blocks }
+}
+
+/// `warroom oncall`: who is on call in each rotation at `now`, whom each severity's levels
+/// would page if an incident were declared now, and a warning for every on-call alias that
+/// finds nobody (so that a page would reach no one). Groups are chat user groups, which only
+/// the chat can check.
+pub fn paging_report(policies: &Policies, rotations: &[Rotation], now: DateTime<Utc>) -> Message {
+    let mut blocks = on_call(rotations, now).blocks;
+    blocks.push(Block::Header(format!(
+        "Whom an incident declared at {} UTC pages",
+        now.format("%Y-%m-%d %H:%M")
+    )));
+    let mut nobody: Vec<(String, Vec<String>)> = Vec::new();
+    for severity in Severity::ALL {
+        let levels = &policies.policy(severity).levels;
+        let mut spans = vec![Span::Bold(severity.to_string()), Span::Text(": ".into())];
+        if levels.is_empty() {
+            spans.push(Span::Text("pages nobody (no levels)".into()));
+        }
+        for (i, level) in levels.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::Text("; ".into()));
+            }
+            let at = now + level.after;
+            let found = resolve(&level.targets, rotations, at);
+            spans.push(Span::Text(format!("after {}: ", span(level.after))));
+            let mut named: Vec<Span> = Vec::new();
+            for person in &found.people {
+                named.push(Span::Mention(person.clone()));
+            }
+            for group in &found.groups {
+                named.push(Span::Text(format!("group:{group}")));
+            }
+            if named.is_empty() {
+                spans.push(Span::Text("nobody".into()));
+            }
+            for (j, one) in named.into_iter().enumerate() {
+                if j > 0 {
+                    spans.push(Span::Text(", ".into()));
+                }
+                spans.push(one);
+            }
+            for alias in found.unresolved {
+                let who = format!("{severity} after {}", span(level.after));
+                match nobody.iter_mut().find(|(a, _)| *a == alias) {
+                    Some((_, uses)) => uses.push(who),
+                    None => nobody.push((alias, vec![who])),
+                }
+            }
+        }
+        blocks.push(Block::Text(spans));
+    }
+    for (alias, uses) in nobody {
+        let why = match rotations
+            .iter()
+            .find(|r| format!("oncall:{}", r.name) == alias)
+        {
+            Some(_) => "its rotation has nobody on call then",
+            None => "no [[rotations]] entry has that name",
+        };
+        blocks.push(Block::Context(vec![Span::Text(format!(
+            "warning: {alias} finds nobody ({why}); it pages no one at {}",
+            uses.join(", ")
+        ))]));
     }
     Message { blocks }
 }
