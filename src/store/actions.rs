@@ -167,6 +167,23 @@ impl Store {
         rows.into_iter().map(RequestRow::into_request).collect()
     }
 
+    /// The requests of one incident, oldest first.
+    pub async fn requests_of(
+        &self,
+        incident: IncidentNumber,
+    ) -> Result<Vec<ActionRequest>, StoreError> {
+        let query =
+            format!("SELECT {COLUMNS} FROM action_requests WHERE incident_number = $1 ORDER BY id");
+        let rows: Vec<RequestRow> = with_pool!(&self.pool, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(query))
+                .bind(i64::from(incident.0))
+                .fetch_all(p)
+                .await
+        })
+        .map_err(classify)?;
+        rows.into_iter().map(RequestRow::into_request).collect()
+    }
+
     /// One request.
     pub async fn action_request(&self, id: RequestId) -> Result<Option<ActionRequest>, StoreError> {
         let query = format!("SELECT {COLUMNS} FROM action_requests WHERE id = $1");

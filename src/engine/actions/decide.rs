@@ -91,37 +91,36 @@ impl Actions<'_> {
         incident: IncidentNumber,
         origin: &Origin,
     ) -> Result<(), EngineError> {
-        for state in [RequestState::Pending, RequestState::Approved] {
-            for request in self.core.store.requests_in(state).await? {
-                if request.incident != incident
-                    || !self
-                        .core
-                        .store
-                        .move_request(request.id, state, RequestState::Cancelled, None)
-                        .await?
-                {
-                    continue;
-                }
-                let notice = Effect::Post {
-                    room: RoomTarget::WarRoom(incident),
-                    message: Message::text(format!(
-                        "{} · step {} — {}: cancelled, {incident} was resolved. Reopen it to \
-                         ask again.",
-                        request.id, request.step, request.title
-                    )),
-                };
-                self.core
-                    .delivery()
-                    .record_told(
-                        origin,
-                        incident,
-                        EventKind::ActionCancelled {
-                            request: request.id,
-                        },
-                        notice,
-                    )
-                    .await?;
+        for request in self.core.store.requests_of(incident).await? {
+            let state = request.state;
+            if !matches!(state, RequestState::Pending | RequestState::Approved)
+                || !self
+                    .core
+                    .store
+                    .move_request(request.id, state, RequestState::Cancelled, None)
+                    .await?
+            {
+                continue;
             }
+            let notice = Effect::Post {
+                room: RoomTarget::WarRoom(incident),
+                message: Message::text(format!(
+                    "{} · step {} — {}: cancelled, {incident} was resolved. Reopen it to \
+                     ask again.",
+                    request.id, request.step, request.title
+                )),
+            };
+            self.core
+                .delivery()
+                .record_told(
+                    origin,
+                    incident,
+                    EventKind::ActionCancelled {
+                        request: request.id,
+                    },
+                    notice,
+                )
+                .await?;
         }
         Ok(())
     }

@@ -271,15 +271,15 @@ impl Actions<'_> {
                 request: request.id,
             });
         } else {
+            let mut approvers = self.approvers_for(&incident, &request);
             effects.push(Effect::Post {
                 room: RoomTarget::WarRoom(number),
                 message: self
-                    .approval_message(&incident, &request, &shown, &why)
+                    .approval_message(&request, &approvers, &shown, &why)
                     .await?,
             });
             // Those who may approve are brought into the war room to see what they approve
             // (the commander is in it already).
-            let mut approvers = self.approvers_for(&incident, &request);
             approvers.retain(|a| incident.commander.as_ref() != Some(a));
             if !approvers.is_empty() {
                 effects.push(Effect::Invite {
@@ -313,8 +313,8 @@ impl Actions<'_> {
 
     async fn approval_message(
         &self,
-        incident: &Incident,
         request: &ActionRequest,
+        approvers: &[UserId],
         shown: &str,
         why: &str,
     ) -> Result<Message, crate::store::StoreError> {
@@ -333,7 +333,6 @@ impl Actions<'_> {
             },
         };
         let deny = self.core.command_button(deny, "Deny").await?;
-        let approvers = self.approvers_for(incident, request);
         let mut who = vec![Span::Text("Approvers: ".into())];
         if approvers.is_empty() {
             who = vec![Span::Text(
@@ -342,11 +341,11 @@ impl Actions<'_> {
                     .into(),
             )];
         }
-        for (i, a) in approvers.into_iter().enumerate() {
+        for (i, a) in approvers.iter().enumerate() {
             if i > 0 {
                 who.push(Span::Text(", ".into()));
             }
-            who.push(Span::Mention(a));
+            who.push(Span::Mention(a.clone()));
         }
         Ok(Message {
             blocks: vec![
