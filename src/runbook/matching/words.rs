@@ -20,8 +20,9 @@ pub(super) const STOP_WORDS: &[&str] = &[
     // contraction leftovers
     "can", "cannot", "don", "doesn", "didn", "isn", "aren", "wasn", "weren", "won", "couldn",
     "shouldn", "wouldn", "ll", "re", "ve",
-    // hedges, chat filler and verbs that only report ("the API returns 500s")
-    "anyone", "apparently", "completely", "everyone", "everywhere", "get", "gets", "getting",
+    // hedges, chat filler, verbs that only report ("the API returns 500s") and "fine", which
+    // says what is not wrong
+    "anyone", "apparently", "completely", "everyone", "everywhere", "fine", "get", "gets", "getting",
     "go", "goes", "going", "got", "just", "keep", "keeps", "like", "looks", "lot", "lots", "many",
     "maybe", "much", "please", "really", "return", "returned", "returning", "returns", "seem",
     "seems", "someone", "something", "still", "suddenly", "think", "totally", "us", "went",
