@@ -13,6 +13,7 @@ pub mod domain;
 pub mod engine;
 pub mod executor;
 pub mod http;
+pub mod notify;
 pub mod runbook;
 pub mod scheduler;
 pub mod store;

@@ -225,8 +225,15 @@ pub(crate) async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyh
         delivery_lease: chrono::Duration::seconds(
             i64::try_from(config.delivery_lease_secs.clamp(1, 86_400)).unwrap_or(60),
         ),
+        contacts: crate::config::people(&config.people, &config.notify).context("[[people]]")?,
     };
-    Ok(Engine::new(store, clock, settings, postmortem))
+    let engine = Engine::new(store, clock, settings, postmortem);
+    Ok(
+        match crate::notify::Notifiers::from_config(config).context("[notify]")? {
+            Some(notifiers) => engine.with_notifier(Arc::new(notifiers)),
+            None => engine,
+        },
+    )
 }
 
 fn simulated_start(arg: &str) -> anyhow::Result<Option<DateTime<Utc>>> {

@@ -9,6 +9,7 @@ mod escalation;
 mod fields;
 mod file;
 mod http;
+mod notify;
 mod permissions;
 mod redact;
 mod slack;
@@ -34,6 +35,9 @@ pub use escalation::{
     EscalationConfig, LevelConfig, OverrideConfig, RotationConfig, SeverityEscalation, rotations,
 };
 pub use http::HttpConfig;
+pub use notify::{
+    EmailConfig, NotifyConfig, NtfyContact, PersonConfig, RuleConfig, WebhookContact, people,
+};
 pub use permissions::PermissionsConfig;
 pub use slack::{SlackConfig, SlackMode, SlackSecrets};
 
@@ -79,6 +83,10 @@ pub struct Config {
     pub escalation: EscalationConfig,
     /// On-call rotations that `oncall:<name>` targets page (`[[rotations]]`).
     pub rotations: Vec<RotationConfig>,
+    /// How people are reached beyond chat when paged (`[[people]]`).
+    pub people: Vec<PersonConfig>,
+    /// What notifications beyond chat need (`[notify]`: the SMTP server).
+    pub notify: NotifyConfig,
     /// Who may declare incidents and run steps (`[permissions]`).
     pub permissions: PermissionsConfig,
     /// The Alertmanager webhook (`[alerts]`).
@@ -139,6 +147,8 @@ impl Default for Config {
             actions: ActionsConfig::default(),
             escalation: EscalationConfig::default(),
             rotations: Vec::new(),
+            people: Vec::new(),
+            notify: NotifyConfig::default(),
             permissions: PermissionsConfig::default(),
             alerts: AlertsConfig::default(),
             http: HttpConfig::default(),

@@ -361,6 +361,7 @@ impl Incident {
             | EventKind::Quoted { .. }
             | EventKind::Paged { .. }
             | EventKind::PageDelivered { .. }
+            | EventKind::Notified { .. }
             | EventKind::DeliveryFailed { .. }
             | EventKind::AlertsFiring { .. }
             | EventKind::AlertsResolved { .. }

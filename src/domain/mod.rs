@@ -7,6 +7,7 @@ mod command;
 mod escalation;
 mod grammar;
 mod incident;
+mod notify;
 mod params;
 mod permissions;
 mod platform;
@@ -29,6 +30,7 @@ pub use escalation::{
 };
 pub use grammar::{MAX_COMMAND_CHARS, ParseError, parameter, parameters, parse, strip_invocation};
 pub use incident::{Incident, IncidentNumber, Refusal, Role};
+pub use notify::{ContactKind, Contacts, NotifyRule, PUSH_INTERVAL, UnknownContact};
 pub use params::{
     CommandTemplate, DEFAULT_PATTERN, HIDDEN, HostPattern, ParamError, ParamRules, PreparedCommand,
     TemplateError, looks_secret, normalize_param_name,

@@ -185,6 +185,19 @@ pub enum EventKind {
         /// How long after the page was decided it was delivered, in seconds.
         delay_secs: i64,
     },
+    /// A paged person was reached beyond chat (an email, a push, a webhook, a provider's
+    /// alert), the event's time being when the contact took it.
+    Notified {
+        /// The level it paged.
+        level: u32,
+        /// Who was paged.
+        person: UserId,
+        /// How.
+        via: super::ContactKind,
+        /// How long after the page was decided the contact took it, in seconds (a rule's own
+        /// wait included).
+        delay_secs: i64,
+    },
     /// Something Warroom had to tell a chat was refused for good (or given up on).
     DeliveryFailed {
         /// What it was (`create the war room`, `send the page to @bob`).
@@ -249,6 +262,7 @@ impl EventKind {
             EventKind::StepSkipped { .. } => "step_skipped",
             EventKind::Paged { .. } => "paged",
             EventKind::PageDelivered { .. } => "page_delivered",
+            EventKind::Notified { .. } => "notified",
             EventKind::DeliveryFailed { .. } => "delivery_failed",
             EventKind::ActionRequested { .. } => "action_requested",
             EventKind::ActionApproved { .. } => "action_approved",
@@ -356,6 +370,15 @@ impl EventKind {
                     format!("delivered the level {level} page to {person}")
                 }
             }
+            EventKind::Notified {
+                level,
+                person,
+                via,
+                delay_secs,
+            } => format!(
+                "reached {person} by {via} for the level {level} page ({} after the page)",
+                seconds(*delay_secs)
+            ),
             EventKind::DeliveryFailed { what, reason } => {
                 format!("could not {what}: {reason}")
             }

@@ -31,6 +31,12 @@ pub(in crate::engine) struct Core {
     pub(in crate::engine) timers_changed: tokio::sync::Notify,
     /// Woken whenever effects are written to the outbox, so a sleeping delivery worker looks.
     pub(in crate::engine) outbox_changed: tokio::sync::Notify,
+    /// How pages reach people beyond chat, when anyone has contacts.
+    pub(in crate::engine) notifier: Option<Arc<dyn super::port::Notifier>>,
+    /// When each person was last sent an interrupting notification (push, SMS, call) by this
+    /// process: the throttle of one per [`crate::domain::PUSH_INTERVAL`].
+    pub(in crate::engine) last_push:
+        std::sync::Mutex<std::collections::HashMap<UserId, chrono::DateTime<chrono::Utc>>>,
 }
 
 impl Core {
@@ -51,6 +57,8 @@ impl Core {
                 .collect(),
             timers_changed: tokio::sync::Notify::new(),
             outbox_changed: tokio::sync::Notify::new(),
+            notifier: None,
+            last_push: std::sync::Mutex::default(),
         }
     }
 

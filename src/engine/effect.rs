@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::message::{FileUpload, Message};
-use crate::domain::{IncidentNumber, RequestId, UserId};
+use crate::domain::{ContactKind, IncidentNumber, RequestId, Severity, UserId};
 
 /// Which room an effect is for; resolved to a chat room when the effect is carried out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +115,18 @@ pub enum Effect {
         #[serde(default)]
         page: Option<(IncidentNumber, u32)>,
     },
+    /// Reach a paged person beyond chat, `after_secs` after the page unless the incident is
+    /// acknowledged or closed by then. Sent by a notifier, not the chat, in a lane of its own.
+    Notify {
+        /// Whom.
+        user: UserId,
+        /// Which of their contacts.
+        via: ContactKind,
+        /// How long after the page (the person's notification rule).
+        after_secs: u32,
+        /// What the page is about.
+        page: PageNote,
+    },
     /// Post a file (an answer, carried out at once; never written to the outbox).
     #[serde(skip)]
     Upload {
@@ -131,5 +143,41 @@ impl Effect {
         Effect::Reply {
             message: Message::text(text),
         }
+    }
+}
+
+/// What a page beyond chat says: the incident as it was when it paged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageNote {
+    /// The incident.
+    pub incident: IncidentNumber,
+    /// The escalation level that paged.
+    pub level: u32,
+    /// Its severity then.
+    pub severity: Severity,
+    /// Its title then.
+    pub title: String,
+    /// Its commander then, if it had one.
+    #[serde(default)]
+    pub commander: Option<UserId>,
+}
+
+impl PageNote {
+    /// The one line a phone shows: `INC-7 (P1): Checkout API returns 500s`.
+    pub fn headline(&self) -> String {
+        format!("{} ({}): {}", self.incident, self.severity, self.title)
+    }
+
+    /// The lines under it: the level, the commander, and how to acknowledge.
+    pub fn body(&self) -> String {
+        let mut text = format!(
+            "You are paged (level {}) for {}.",
+            self.level, self.incident
+        );
+        if let Some(commander) = &self.commander {
+            text.push_str(&format!(" Commander: {commander}."));
+        }
+        text.push_str(" Acknowledge in its war room with: ack");
+        text
     }
 }

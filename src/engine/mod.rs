@@ -67,6 +67,8 @@ pub struct Settings {
     pub alerts: AlertSettings,
     /// How long a claim on an outbox entry holds before another process may take it over.
     pub delivery_lease: chrono::Duration,
+    /// Whom pages reach beyond chat, how and when.
+    pub contacts: crate::domain::Contacts,
 }
 
 impl Default for Settings {
@@ -81,6 +83,7 @@ impl Default for Settings {
             permissions: Permissions::default(),
             alerts: AlertSettings::default(),
             delivery_lease: chrono::Duration::seconds(60),
+            contacts: crate::domain::Contacts::default(),
         }
     }
 }
@@ -101,6 +104,12 @@ impl Engine {
         Engine {
             core: Core::new(store, clock, settings, postmortem),
         }
+    }
+
+    /// The same engine, reaching paged people beyond chat through `notifier`.
+    pub fn with_notifier(mut self, notifier: Arc<dyn port::Notifier>) -> Engine {
+        self.core.notifier = Some(notifier);
+        self
     }
 
     /// Commands from people: declaring, changing, pressing, searching runbooks.

@@ -92,6 +92,20 @@ pub enum ChatError {
     NotFound(String),
 }
 
+/// What the engine needs from the ways of reaching a paged person beyond chat (email, push,
+/// webhooks, paging providers); `notify` implements it. Errors mean what they mean for a chat:
+/// a refusal is for good, the rest are tried again.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Sends `page` to `person` through their contact of kind `via`.
+    async fn notify(
+        &self,
+        person: &UserId,
+        via: crate::domain::ContactKind,
+        page: &super::effect::PageNote,
+    ) -> Result<(), ChatError>;
+}
+
 tokio::task_local! {
     /// The outbox entry being delivered by the current task, for chats that can make a repeat
     /// harmless (Matrix transaction ids).

@@ -28,6 +28,8 @@ pub struct OutboxEntry {
     pub kind: String,
     /// The effect, as the engine wrote it (JSON).
     pub body: String,
+    /// How long after it is written it is first due (a notification rule's wait); 0 for now.
+    pub delay_secs: i64,
 }
 
 /// A claimed entry, to be delivered by the claimer.
@@ -71,7 +73,7 @@ macro_rules! insert_entries {
             for entry in $entries {
                 sqlx::query(
                     "INSERT INTO outbox (platform, lane, incident, kind, body, state, \
-                     created_at, next_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)",
+                     created_at, next_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
                 )
                 .bind(entry.platform.name())
                 .bind(&entry.lane)
@@ -79,6 +81,7 @@ macro_rules! insert_entries {
                 .bind(&entry.kind)
                 .bind(&entry.body)
                 .bind($at)
+                .bind($at + chrono::Duration::seconds(entry.delay_secs.max(0)))
                 .execute(&mut *$tx)
                 .await
                 .map_err($crate::store::error::classify)?;

@@ -11,7 +11,7 @@ use warroom::engine::message::{FileUpload, Message};
 use warroom::engine::port::{ChatError, ChatPort, MessageId, Origin, RoomId, RoomRef};
 use warroom::engine::{Engine, Input, Settings};
 
-use crate::support::engine::{TestEngine, simulated_clock};
+use crate::support::engine::{TestEngine, carol_on_call, simulated_clock};
 
 /// A chat that writes down each call as a line, and refuses to create rooms when told to.
 #[derive(Default)]
@@ -108,19 +108,6 @@ async fn deliver(engine: &Engine, chat: &RecordingChat) -> usize {
         .await
         .unwrap()
         .delivered
-}
-
-/// The primary rotation, with carol on call all the time.
-fn carol_on_call() -> warroom::domain::Rotation {
-    warroom::domain::Rotation {
-        name: "primary".into(),
-        people: vec![UserId::parse("carol").unwrap()],
-        handoff_weekday: chrono::Weekday::Mon,
-        handoff_time: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-        time_zone: chrono_tz::UTC,
-        start: chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(),
-        overrides: Vec::new(),
-    }
 }
 
 /// `press BUTTON`, as typed in any chat.

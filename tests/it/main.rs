@@ -22,6 +22,7 @@ mod http_limits;
 mod matrix;
 mod matrix_refusals;
 mod matrix_restarts;
+mod notify;
 mod parser_never_panics;
 mod runbooks_bad_input;
 mod runbooks_cli;

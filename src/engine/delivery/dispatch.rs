@@ -1,12 +1,20 @@
 //! Carrying out effects through a chat port, and remembering what the chat made (rooms, cards).
 
-use crate::domain::{IncidentNumber, MessageId, RequestId, RoomId};
+use crate::domain::{
+    ContactKind, IncidentNumber, MessageId, PUSH_INTERVAL, RequestId, RoomId, UserId,
+};
 use crate::engine::Delivery;
 use crate::engine::delivery::{describe, durable};
-use crate::engine::effect::{Effect, RoomTarget};
+use crate::engine::effect::{Effect, PageNote, RoomTarget};
 use crate::engine::message::Message;
 use crate::engine::port::{ChatError, ChatPort, Origin, RoomRef};
 use crate::store::{StoreError, StoredRoom};
+
+/// What the outbox keeps for a notification that was sent.
+pub(in crate::engine) const SENT: &str = "sent";
+/// What the outbox keeps for a notification that was not needed any more: the incident was
+/// acknowledged or closed before its time.
+pub(in crate::engine) const NOT_SENT: &str = "not sent: acknowledged or closed before its time";
 
 /// Why one effect could not be carried out.
 #[derive(Debug, thiserror::Error)]
@@ -177,8 +185,70 @@ impl Delivery<'_> {
                     port.upload(&room, file).await?;
                 }
             }
+            Effect::Notify {
+                user, via, page, ..
+            } => {
+                return self.notify(user, *via, page).await.map(Some);
+            }
         }
         Ok(None)
+    }
+
+    /// Reaches a paged person beyond chat, unless the incident was acknowledged or closed
+    /// meanwhile ([`NOT_SENT`]); an interrupting contact (a push, an SMS, a call) waits until a
+    /// minute has passed since the person's last one from this process. Returns [`SENT`] or
+    /// [`NOT_SENT`], which the outbox keeps as what the delivery made.
+    async fn notify(
+        &self,
+        user: &UserId,
+        via: ContactKind,
+        page: &PageNote,
+    ) -> Result<String, DispatchError> {
+        let Some(incident) = self.core.store.incident(page.incident).await? else {
+            return Ok(NOT_SENT.to_owned());
+        };
+        if !incident.status.is_open() || incident.acknowledged.is_some() {
+            return Ok(NOT_SENT.to_owned());
+        }
+        let Some(notifier) = &self.core.notifier else {
+            return Err(ChatError::Refused(format!(
+                "{user} has a {via} contact but Warroom was started without its notifiers"
+            ))
+            .into());
+        };
+        let now = self.core.clock.now();
+        if via.interrupts() {
+            let mut last = self
+                .core
+                .last_push
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(at) = last.get(user)
+                && now - *at < PUSH_INTERVAL
+            {
+                let wait = (*at + PUSH_INTERVAL - now).to_std().unwrap_or_default();
+                return Err(ChatError::Throttled {
+                    wait,
+                    reason: format!("{user} was sent a {via} notification less than a minute ago"),
+                }
+                .into());
+            }
+            last.insert(user.clone(), now);
+        }
+        let sent = notifier.notify(user, via, page).await;
+        if sent.is_err() && via.interrupts() {
+            // Nothing rang: the next attempt need not wait for the throttle.
+            let mut last = self
+                .core
+                .last_push
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if last.get(user) == Some(&now) {
+                last.remove(user);
+            }
+        }
+        sent?;
+        Ok(SENT.to_owned())
     }
 
     /// Creates an incident's war room and remembers it; a repeat after a crash between making

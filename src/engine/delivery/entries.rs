@@ -50,6 +50,7 @@ pub(super) fn incident_of(effect: &Effect) -> Option<IncidentNumber> {
         Effect::DirectMessage {
             page: Some((n, _)), ..
         } => Some(*n),
+        Effect::Notify { page, .. } => Some(page.incident),
         _ => None,
     }
 }
@@ -71,6 +72,7 @@ fn kind_of(effect: &Effect) -> &'static str {
         Effect::Reply { .. } => "reply",
         Effect::DirectMessage { page: Some(_), .. } => "page",
         Effect::DirectMessage { .. } => "direct_message",
+        Effect::Notify { .. } => "notify",
         Effect::Upload { .. } => "upload",
     }
 }
@@ -96,6 +98,11 @@ pub(in crate::engine) fn describe(effect: &Effect) -> String {
             ..
         } => format!("send the level {level} page to {user}"),
         Effect::DirectMessage { user, .. } => format!("send a direct message to {user}"),
+        Effect::Notify {
+            user, via, page, ..
+        } => {
+            format!("reach {user} by {via} for the level {} page", page.level)
+        }
         Effect::Upload { .. } => "upload the file".into(),
     }
 }
@@ -272,6 +279,16 @@ pub(super) fn entry(
         _ => chat,
     };
     let lane = match (&effect, incident) {
+        // Each notification waits for its own time and nothing else: not behind the war room
+        // (the chat may be what is down), nor behind another person's or another contact.
+        (
+            Effect::Notify {
+                user, via, page, ..
+            },
+            _,
+        ) => {
+            format!("notify-{}-{}-{user}-{via}", page.incident.0, page.level)
+        }
         (_, Some(n)) => format!("inc-{}", n.0),
         (
             Effect::Post {
@@ -284,6 +301,10 @@ pub(super) fn entry(
         _ => format!("room-{}", origin.room_id),
     };
     let kind = kind_of(&effect).to_owned();
+    let delay_secs = match &effect {
+        Effect::Notify { after_secs, .. } => i64::from(*after_secs),
+        _ => 0,
+    };
     let body = serde_json::to_string(&Outgoing {
         origin: origin.clone(),
         effect,
@@ -296,6 +317,7 @@ pub(super) fn entry(
         incident,
         kind,
         body,
+        delay_secs,
     })
 }
 

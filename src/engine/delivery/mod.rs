@@ -19,7 +19,7 @@ use futures_util::StreamExt;
 use super::EngineError;
 use super::effect::Effect;
 use super::port::{ChatError, ChatPort, DeliveryKey};
-use crate::domain::{EventKind, IncidentNumber, UserId};
+use crate::domain::{ContactKind, EventKind, IncidentNumber, UserId};
 use crate::engine::core::Core;
 use crate::store::OutboxItem;
 use entries::Outgoing;
@@ -57,6 +57,8 @@ struct Taken {
     made: Option<String>,
     /// The page it delivered: incident, level, person.
     page: Option<(IncidentNumber, u32, UserId)>,
+    /// The notification it sent: incident, level, person, contact.
+    notified: Option<(IncidentNumber, u32, UserId, ContactKind)>,
 }
 
 /// What one round of delivery did.
@@ -173,6 +175,15 @@ impl Delivery<'_> {
                 self.note_page_delivered(page, now - t.item.created_at)
                     .await;
             }
+            if let Some((incident, level, person, via)) = t.notified {
+                let kind = EventKind::Notified {
+                    level,
+                    person,
+                    via,
+                    delay_secs: (now - t.item.created_at).num_seconds().max(0),
+                };
+                self.note(incident, kind).await;
+            }
         }
         Ok(())
     }
@@ -216,6 +227,12 @@ impl Delivery<'_> {
             person,
             delay_secs: took.num_seconds().max(0),
         };
+        self.note(incident, kind).await;
+    }
+
+    /// Puts how a page reached its person on the incident's timeline; a failure is logged (the
+    /// delivery itself is done).
+    async fn note(&self, incident: IncidentNumber, kind: EventKind) {
         if let Err(e) = self
             .core
             .append(incident, &UserId::warroom(), |_| Ok(kind.clone()))
@@ -250,6 +267,7 @@ impl Delivery<'_> {
                 item,
                 made: None,
                 page: None,
+                notified: None,
             });
         }
         let attempt = DeliveryKey::scope(
@@ -259,15 +277,29 @@ impl Delivery<'_> {
         .await;
         let failure = match attempt {
             Ok(made) => {
-                let page = match outgoing.effect {
+                let (mut page, mut notified) = (None, None);
+                match outgoing.effect {
                     Effect::DirectMessage {
                         user,
                         page: Some((incident, level)),
                         ..
-                    } => Some((incident, level, user)),
-                    _ => None,
-                };
-                return Ok(Taken { item, made, page });
+                    } => page = Some((incident, level, user)),
+                    Effect::Notify {
+                        user,
+                        via,
+                        page: note,
+                        ..
+                    } if made.as_deref() == Some(dispatch::SENT) => {
+                        notified = Some((note.incident, note.level, user, via));
+                    }
+                    _ => {}
+                }
+                return Ok(Taken {
+                    item,
+                    made,
+                    page,
+                    notified,
+                });
             }
             Err(e) => e,
         };
@@ -282,8 +314,14 @@ impl Delivery<'_> {
         if permanent {
             tracing::warn!(%reason, "the chat refused a delivery for good");
             self.give_up(owner, &item, &reason).await;
-            self.notice_failure(&item, &outgoing, &failure.to_string())
-                .await;
+            // A notifier's refusal is the provider's, not the chat's: its own words.
+            let said = match (&outgoing.effect, &failure) {
+                (Effect::Notify { .. }, dispatch::DispatchError::Chat(ChatError::Refused(r))) => {
+                    r.clone()
+                }
+                _ => failure.to_string(),
+            };
+            self.notice_failure(&item, &outgoing, &said).await;
             return Err(Attempt::Refused);
         }
         let now = self.core.clock.now();

@@ -16,7 +16,7 @@ use crate::domain::{
 };
 use crate::engine::EngineError;
 use crate::engine::Escalation;
-use crate::engine::effect::{Effect, RoomTarget};
+use crate::engine::effect::{Effect, PageNote, RoomTarget};
 use crate::engine::port::{ChatPort, Origin, RoomId};
 use crate::store::TimerPage;
 
@@ -339,12 +339,27 @@ impl Escalation<'_> {
             room: RoomTarget::WarRoom(incident.number),
             message: view::page_notice(incident, level, now, &resolved, late),
         }];
+        let note = PageNote {
+            incident: incident.number,
+            level,
+            severity: incident.severity,
+            title: incident.title.as_str().to_owned(),
+            commander: incident.commander.clone(),
+        };
         for person in &resolved.people {
             effects.push(Effect::DirectMessage {
                 user: person.clone(),
                 message: view::page_direct(incident),
                 page: Some((incident.number, level)),
             });
+            for rule in self.core.settings.contacts.plan(person) {
+                effects.push(Effect::Notify {
+                    user: person.clone(),
+                    via: rule.via,
+                    after_secs: u32::try_from(rule.after.num_seconds().max(0)).unwrap_or(u32::MAX),
+                    page: note.clone(),
+                });
+            }
         }
         let kind = EventKind::Paged {
             level,

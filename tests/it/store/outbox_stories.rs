@@ -19,6 +19,7 @@ fn entry(lane: &str, incident: Option<IncidentNumber>, body: &str) -> OutboxEntr
         incident,
         kind: "post".into(),
         body: body.into(),
+        delay_secs: 0,
     }
 }
 

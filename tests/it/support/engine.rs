@@ -27,6 +27,21 @@ pub fn simulated_clock() -> Arc<SimulatedClock> {
     Arc::new(SimulatedClock::new(start))
 }
 
+/// The primary rotation (`oncall:primary`, which the default P0 to P2 policies page at
+/// once), with carol on call all the time.
+#[allow(dead_code)]
+pub fn carol_on_call() -> warroom::domain::Rotation {
+    warroom::domain::Rotation {
+        name: "primary".into(),
+        people: vec![warroom::domain::UserId::parse("carol").expect("a user id")],
+        handoff_weekday: chrono::Weekday::Mon,
+        handoff_time: chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("a time"),
+        time_zone: chrono_tz::UTC,
+        start: chrono::NaiveDate::from_ymd_opt(2025, 12, 1).expect("a date"),
+        overrides: Vec::new(),
+    }
+}
+
 /// The database an engine is built on.
 enum Database {
     /// Opened (and migrated) when the engine is built.
