@@ -226,6 +226,11 @@ pub(crate) async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyh
             i64::try_from(config.delivery_lease_secs.clamp(1, 86_400)).unwrap_or(60),
         ),
         contacts: crate::config::people(&config.people, &config.notify).context("[[people]]")?,
+        ack_links: config
+            .notify
+            .ack_links(|name| std::env::var_os(name))
+            .context("[notify]")?
+            .map(|(base_url, key)| crate::engine::AckLinks { base_url, key }),
     };
     let engine = Engine::new(store, clock, settings, postmortem);
     Ok(

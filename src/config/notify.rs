@@ -67,6 +67,52 @@ pub struct RuleConfig {
 pub struct NotifyConfig {
     /// The SMTP server emails go through (`[notify.email]`).
     pub email: Option<EmailConfig>,
+    /// Where people reach `warroom serve` from their phones (`https://warroom.example.org`):
+    /// pages then carry links that acknowledge, `<public_url>/ack/<token>`.
+    pub public_url: Option<String>,
+    /// The key those links are signed with, at least 32 characters, from the environment or
+    /// a file. Required with `public_url`.
+    pub ack_key: Option<SecretSource>,
+}
+
+/// The shortest acknowledge-link key accepted.
+const MIN_ACK_KEY: usize = 32;
+
+impl NotifyConfig {
+    /// The acknowledge links' base URL and key, when `public_url` is set; the key is read now,
+    /// so a missing one stops start-up rather than the first page.
+    pub fn ack_links(
+        &self,
+        env: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Option<(String, secrecy::SecretString)>, ConfigError> {
+        use secrecy::ExposeSecret;
+        let Some(url) = &self.public_url else {
+            if self.ack_key.is_some() {
+                return Err(invalid(
+                    "notify.ack_key".to_owned(),
+                    "acknowledge links also need notify.public_url, the URL people reach serve at",
+                ));
+            }
+            return Ok(None);
+        };
+        check_url("notify.public_url", url)?;
+        let source = self.ack_key.as_ref().ok_or_else(|| {
+            invalid(
+                "notify.ack_key".to_owned(),
+                "acknowledge links need a signing key: ack_key = { env = \"WARROOM_ACK_KEY\" } (32 characters or more, e.g. from `openssl rand -hex 32`)",
+            )
+        })?;
+        let key = source.read("notify.ack_key", env)?;
+        if key.expose_secret().chars().count() < MIN_ACK_KEY {
+            return Err(invalid(
+                "notify.ack_key".to_owned(),
+                format!(
+                    "the key is shorter than {MIN_ACK_KEY} characters; make one with `openssl rand -hex 32`"
+                ),
+            ));
+        }
+        Ok(Some((url.trim().trim_end_matches('/').to_owned(), key)))
+    }
 }
 
 /// `[notify.email]`.
@@ -337,6 +383,49 @@ mod tests {
             plan(&read(&block).unwrap(), "carol"),
             [(ContactKind::Ntfy, 0), (ContactKind::Email, 5)]
         );
+    }
+
+    #[test]
+    fn acknowledge_links_need_a_url_and_a_long_key_from_outside_the_file() {
+        let env = |name: &str| match name {
+            "LONG" => Some("0123456789abcdef0123456789abcdef".into()),
+            "SHORT" => Some("hunter2".into()),
+            _ => None,
+        };
+        let notify = |text: &str| -> NotifyConfig { toml::from_str(text).unwrap() };
+        assert_eq!(notify("").ack_links(env).unwrap().map(|(url, _)| url), None);
+        let (url, _) =
+            notify("public_url = \"https://w.example.org/\"\nack_key = { env = \"LONG\" }")
+                .ack_links(env)
+                .unwrap()
+                .unwrap();
+        assert_eq!(url, "https://w.example.org");
+        for (text, says) in [
+            (
+                "public_url = \"https://w.example.org\"",
+                "need a signing key",
+            ),
+            (
+                "public_url = \"https://w.example.org\"\nack_key = { env = \"SHORT\" }",
+                "shorter than 32",
+            ),
+            (
+                "public_url = \"https://w.example.org\"\nack_key = { env = \"UNSET\" }",
+                "not set",
+            ),
+            (
+                "ack_key = { env = \"LONG\" }",
+                "also need notify.public_url",
+            ),
+            (
+                "public_url = \"w.example.org\"\nack_key = { env = \"LONG\" }",
+                "http:// or https://",
+            ),
+        ] {
+            let error = notify(text).ack_links(env).unwrap_err().to_string();
+            assert!(error.contains(says), "{text}: {error}");
+            assert!(!error.contains("hunter2"), "{error}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The incident world without any IO: incidents, severities, statuses, roles, the timeline and
 //! the command grammar. Nothing here knows about databases, chats or async.
 
+mod ack_link;
 mod action;
 mod alert;
 mod command;
@@ -22,6 +23,7 @@ mod timeline;
 mod timer;
 mod verdict;
 
+pub use ack_link::{ACK_LINK_TTL, AckLink, LinkError};
 pub use action::{ActionRequest, ApprovalRefusal, RequestId, RequestState};
 pub use alert::{ALERTNAME_LABEL, AlertRecord, describe_alerts};
 pub use command::{Action, ButtonId, Command, USAGE};
@@ -47,7 +49,8 @@ pub use severity::{Severity, UnknownSeverity};
 pub use span::{format_span, parse_span};
 pub use status::{Status, UnknownStatus};
 pub use text::{
-    IncidentTitle, MAX_NOTE_CHARS, MAX_TITLE_CHARS, NoteText, TextError, UserId, fit, slug,
+    IncidentTitle, MAX_NOTE_CHARS, MAX_TITLE_CHARS, NoteText, TextError, UserId, escape_html, fit,
+    slug,
 };
 pub use timeline::{EventKind, TimelineEvent};
 pub use timer::{Timer, TimerKind};

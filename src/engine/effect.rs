@@ -160,6 +160,9 @@ pub struct PageNote {
     /// Its commander then, if it had one.
     #[serde(default)]
     pub commander: Option<UserId>,
+    /// The link that acknowledges it as the person paged, when links are configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack_link: Option<String>,
 }
 
 impl PageNote {
@@ -177,7 +180,10 @@ impl PageNote {
         if let Some(commander) = &self.commander {
             text.push_str(&format!(" Commander: {commander}."));
         }
-        text.push_str(" Acknowledge in its war room with: ack");
+        match &self.ack_link {
+            Some(link) => text.push_str(&format!(" Acknowledge: {link} (or ack in its war room)")),
+            None => text.push_str(" Acknowledge in its war room with: ack"),
+        }
         text
     }
 }

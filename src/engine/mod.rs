@@ -39,7 +39,7 @@ pub use actions::{ActionSettings, Actions, SecretReader};
 pub use alerts::{AlertOutcome, AlertSettings, Alerts, alertmanager_actor};
 pub use delivery::{Delivered, Delivery};
 pub use error::EngineError;
-pub use escalation::{Escalation, paging_report};
+pub use escalation::{Escalation, LinkOutcome, LinkRefusal, paging_report};
 pub use incidents::{Incidents, Input};
 pub use postmortem::Postmortems;
 pub use sweep::Sweep;
@@ -69,6 +69,38 @@ pub struct Settings {
     pub delivery_lease: chrono::Duration,
     /// Whom pages reach beyond chat, how and when.
     pub contacts: crate::domain::Contacts,
+    /// The acknowledge links pages carry, when `[notify]` configures them.
+    pub ack_links: Option<AckLinks>,
+}
+
+/// How pages' acknowledge links are made: the URL `serve` is reached at, and the signing key.
+#[derive(Clone)]
+pub struct AckLinks {
+    /// Where people reach `warroom serve` (`https://warroom.example.org`), no trailing `/`.
+    pub base_url: String,
+    /// The HMAC key links are signed with.
+    pub key: secrecy::SecretString,
+}
+
+impl std::fmt::Debug for AckLinks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AckLinks")
+            .field("base_url", &self.base_url)
+            .field("key", &"***")
+            .finish()
+    }
+}
+
+impl AckLinks {
+    /// The URL that acknowledges as `link` says.
+    pub fn url(&self, link: &crate::domain::AckLink) -> String {
+        use secrecy::ExposeSecret;
+        format!(
+            "{}/ack/{}",
+            self.base_url.trim_end_matches('/'),
+            link.token(self.key.expose_secret().as_bytes())
+        )
+    }
 }
 
 impl Default for Settings {
@@ -84,6 +116,7 @@ impl Default for Settings {
             alerts: AlertSettings::default(),
             delivery_lease: chrono::Duration::seconds(60),
             contacts: crate::domain::Contacts::default(),
+            ack_links: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! webhook (`alerts.rs`) and, when Slack is configured, Slack's endpoints (src/chat/slack);
 //! the limits every request gets ([`limited`]); and the accept loop (`server.rs`).
 
+pub mod ack;
 pub mod alerts;
 pub mod server;
 
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         // that nothing about the body is looked at before.
         .route("/alerts/alertmanager", post(alerts::without_path))
         .route("/alerts/alertmanager/{secret}", post(alerts::with_path))
+        .route("/ack/{token}", get(ack::show).post(ack::follow))
         .with_state(state);
     match slack {
         Some(adapter) => router.merge(crate::chat::slack::routes(adapter)),

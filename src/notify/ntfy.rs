@@ -25,15 +25,27 @@ fn priority(severity: Severity) -> u8 {
     }
 }
 
-/// The JSON ntfy is published.
+/// The JSON ntfy is published. With an acknowledge link, tapping the notification opens the
+/// link's page, and its Acknowledge button POSTs the link from the phone: one tap.
 pub(super) fn message(contact: &NtfyContact, page: &PageNote) -> serde_json::Value {
-    serde_json::json!({
+    let mut message = serde_json::json!({
         "topic": contact.topic.trim(),
         "title": page.headline(),
         "message": page.body(),
         "priority": priority(page.severity),
         "tags": ["rotating_light", page.severity.to_string().to_lowercase()],
-    })
+    });
+    if let Some(link) = &page.ack_link {
+        message["click"] = serde_json::json!(link);
+        message["actions"] = serde_json::json!([{
+            "action": "http",
+            "label": "Acknowledge",
+            "url": link,
+            "method": "POST",
+            "clear": true,
+        }]);
+    }
+    message
 }
 
 pub(super) async fn send(

@@ -40,6 +40,7 @@ pub(super) fn payload(person: &UserId, page: &PageNote, sent_at: i64) -> serde_j
         "commander": page.commander.as_ref().map(ToString::to_string),
         "person": person.to_string(),
         "text": format!("{}\n{}", page.headline(), page.body()),
+        "ack_url": page.ack_link,
         "sent_at": sent_at,
     })
 }
@@ -86,6 +87,7 @@ mod tests {
             severity: crate::domain::Severity::P1,
             title: "Checkout API returns 500s".into(),
             commander: None,
+            ack_link: Some("https://warroom.example.org/ack/00.00".into()),
         };
         let bob = UserId::parse("bob").unwrap();
         let json = payload(&bob, &page, 1_800_000_000);
@@ -96,5 +98,6 @@ mod tests {
         assert_eq!(json["person"], "bob");
         assert_eq!(json["commander"], serde_json::Value::Null);
         assert_eq!(json["sent_at"], 1_800_000_000);
+        assert_eq!(json["ack_url"], "https://warroom.example.org/ack/00.00");
     }
 }

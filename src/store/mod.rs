@@ -103,6 +103,7 @@ macro_rules! with_tx {
     };
 }
 
+mod ack_links;
 mod actions;
 mod activity;
 mod alert_intake;

@@ -22,10 +22,10 @@ use warroom::chat::console::ConsoleChat;
 use warroom::config::{
     Config, EmailConfig, NtfyContact, PersonConfig, RuleConfig, SecretSource, WebhookContact,
 };
-use warroom::domain::{EventKind, IncidentNumber, Platform, RoomId, UserId};
+use warroom::domain::{EventKind, IncidentNumber, LinkError, Platform, RoomId, UserId};
 use warroom::engine::clock::{Clock, SimulatedClock};
 use warroom::engine::port::Origin;
-use warroom::engine::{Engine, Settings};
+use warroom::engine::{AckLinks, Engine, LinkOutcome, LinkRefusal, Settings};
 use warroom::notify::{Notifiers, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 use crate::support::engine::{TestEngine, carol_on_call, simulated_clock};
@@ -138,6 +138,31 @@ async fn ntfy_publish(
     let texts_ok = ["message", "title"]
         .iter()
         .all(|k| message.get(*k).is_none_or(Value::is_string));
+    let actions_ok = message.get("actions").is_none_or(|a| {
+        a.as_array().is_some_and(|actions| {
+            actions.len() <= 3
+                && actions.iter().all(|action| {
+                    let kind = action["action"].as_str().unwrap_or_default();
+                    let needs_url = matches!(kind, "view" | "http");
+                    ["view", "broadcast", "http", "copy"].contains(&kind)
+                        && action["label"].is_string()
+                        && (!needs_url || action["url"].is_string())
+                        && action.get("method").is_none_or(|m| {
+                            ["GET", "POST", "PUT"].contains(&m.as_str().unwrap_or_default())
+                        })
+                })
+        })
+    });
+    if !actions_ok {
+        return refuse(
+            "actions",
+            ntfy_error(
+                StatusCode::BAD_REQUEST,
+                40018,
+                "invalid request: actions invalid",
+            ),
+        );
+    }
     if !priority_ok || !tags_ok || !texts_ok {
         return refuse(
             "fields",
@@ -271,9 +296,20 @@ async fn phone_of(dir: &Path, person: &str) -> (FakeNtfy, Config) {
 
 /// An engine whose P1 pages carol (on call) at once, with carol's contacts from `config`.
 async fn engine_with(dir: &Path, clock: Arc<SimulatedClock>, config: &Config) -> Engine {
+    engine_with_links(dir, clock, config, None).await
+}
+
+/// The same, with acknowledge links.
+async fn engine_with_links(
+    dir: &Path,
+    clock: Arc<SimulatedClock>,
+    config: &Config,
+    ack_links: Option<AckLinks>,
+) -> Engine {
     let settings = Settings {
         rotations: vec![carol_on_call()],
         contacts: warroom::config::people(&config.people, &config.notify).unwrap(),
+        ack_links,
         ..Settings::default()
     };
     let notifiers = Notifiers::from_config(config).unwrap().unwrap();
@@ -299,14 +335,7 @@ fn lobby(user: &str) -> Origin {
 
 /// Declares a P1 as alice and fires what is due (the level 1 page).
 async fn declare(engine: &Engine, chat: &ConsoleChat, title: &str) {
-    let effects = engine
-        .incidents()
-        .handle_text(&lobby("alice"), &format!("declare p1 {title}"))
-        .await;
-    engine
-        .delivery()
-        .dispatch(chat, &lobby("alice"), effects)
-        .await;
+    say(engine, chat, "alice", &format!("declare p1 {title}")).await;
     engine.escalation().fire_due(&[chat], "test").await.unwrap();
 }
 
@@ -425,14 +454,7 @@ async fn a_page_reaches_the_phone_through_an_outage_then_the_webhook_and_stops_a
 
     // carol acknowledges at 5 minutes: the 10-minute webhook is not sent.
     clock.set(start + Span::minutes(5));
-    let effects = engine
-        .incidents()
-        .handle_text(&lobby("carol"), "ack INC-1")
-        .await;
-    engine
-        .delivery()
-        .dispatch(&chat, &lobby("carol"), effects)
-        .await;
+    say(&engine, &chat, "carol", "ack INC-1").await;
     clock.set(start + Span::minutes(11));
     engine.delivery().deliver_due(&chat, "test").await.unwrap();
     assert_eq!(sink.got().len(), 1);
@@ -659,4 +681,233 @@ async fn people_without_contacts_get_only_the_chat_page() {
         .into_iter()
         .any(|e| matches!(e.kind, EventKind::PageDelivered { .. }));
     assert!(paged, "the chat page still goes out");
+}
+
+/// Who acknowledged incident `n`, if anyone.
+async fn acknowledged_by(engine: &Engine, n: u32) -> Option<String> {
+    let incident = engine.store().incident(IncidentNumber(n)).await.unwrap();
+    incident.and_then(|i| i.acknowledged.map(|(who, _)| who.to_string()))
+}
+
+/// `user` types `text` in the lobby, and what it causes is carried out.
+async fn say(engine: &Engine, chat: &ConsoleChat, user: &str, text: &str) {
+    let effects = engine.incidents().handle_text(&lobby(user), text).await;
+    engine
+        .delivery()
+        .dispatch(chat, &lobby(user), effects)
+        .await;
+}
+
+/// `text` with its last character changed (a hex digit to another).
+fn changed(text: &str) -> String {
+    let mut out = text.to_owned();
+    let last = out.pop().unwrap();
+    out.push(if last == '0' { '1' } else { '0' });
+    out
+}
+
+/// The link a push carries, and its token.
+fn pushed_link(push: &Value) -> (String, String) {
+    let link = push["click"]
+        .as_str()
+        .expect("the push links somewhere")
+        .to_owned();
+    assert_eq!(push["actions"][0]["url"], link.as_str(), "{push}");
+    assert_eq!(push["actions"][0]["method"], "POST", "{push}");
+    let token = link.rsplit('/').next().unwrap().to_owned();
+    (link, token)
+}
+
+#[tokio::test]
+async fn a_pages_link_acknowledges_once_as_the_person_paged_until_it_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = simulated_clock();
+    let (ntfy, config) = phone_of(dir.path(), "carol").await;
+    let links = AckLinks {
+        base_url: "https://warroom.example.org".into(),
+        key: "0123456789abcdef0123456789abcdef-test".into(),
+    };
+    let engine = engine_with_links(dir.path(), clock.clone(), &config, Some(links)).await;
+    let chat = console();
+    let escalation = engine.escalation();
+
+    declare(&engine, &chat, "Checkout API returns 500s").await;
+    let (link, token) = pushed_link(&ntfy.accepted()[0]);
+    assert!(
+        link.starts_with("https://warroom.example.org/ack/"),
+        "{link}"
+    );
+    match escalation.check_link(&token).await.unwrap() {
+        LinkOutcome::Ready(link, incident) => {
+            assert_eq!((link.person.as_str(), link.level), ("carol", 1));
+            assert_eq!(incident.number, IncidentNumber(1));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A changed link is refused, and checking changes nothing.
+    let forged = changed(&token);
+    for bad in [forged.as_str(), "not-a-token", ""] {
+        assert!(matches!(
+            escalation.follow_link(bad).await.unwrap(),
+            LinkOutcome::Refused(LinkRefusal::Invalid(LinkError::Forged))
+        ));
+    }
+    assert_eq!(acknowledged_by(&engine, 1).await, None);
+
+    // Followed: acknowledged as carol, once.
+    assert!(matches!(
+        escalation.follow_link(&token).await.unwrap(),
+        LinkOutcome::Acknowledged(..)
+    ));
+    assert_eq!(acknowledged_by(&engine, 1).await.as_deref(), Some("carol"));
+    assert!(matches!(
+        escalation.follow_link(&token).await.unwrap(),
+        LinkOutcome::Refused(LinkRefusal::Used(_))
+    ));
+
+    // A link whose incident someone else acknowledged first does nothing.
+    declare(&engine, &chat, "Payments queue backing up").await;
+    next_delivery(&engine, &chat, &clock).await;
+    let (_, second) = pushed_link(&ntfy.accepted()[1]);
+    say(&engine, &chat, "dave", "ack INC-2").await;
+    assert!(matches!(
+        escalation.follow_link(&second).await.unwrap(),
+        LinkOutcome::Moot(..)
+    ));
+    assert_eq!(acknowledged_by(&engine, 2).await.as_deref(), Some("dave"));
+
+    // A day later, links are refused as expired.
+    clock.set(clock.now() + Span::hours(25));
+    assert!(matches!(
+        escalation.check_link(&second).await.unwrap(),
+        LinkOutcome::Refused(LinkRefusal::Invalid(LinkError::Expired(_)))
+    ));
+}
+
+/// A mail's text with quoted-printable soft line breaks joined and `=3D` read back, enough to
+/// find a link in it.
+fn unfolded(mail: &str) -> String {
+    mail.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+}
+
+/// The maildir's emails once there are `count`, or after 20 s.
+fn mails_when(maildir: &Path, count: usize) -> Vec<String> {
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = mails(maildir);
+        if got.len() >= count || std::time::Instant::now() > until {
+            return got;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn an_emailed_link_acknowledges_through_a_real_serve_once_and_forgeries_change_nothing() {
+    use crate::support::webhook::{Server, deliver, post};
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("maildir");
+    let smtp_address = free_port();
+    let Some(_smtp) = Smtp::start(smtp_address, &maildir) else {
+        return;
+    };
+    let database = format!("sqlite://{}", dir.path().join("warroom.db").display());
+    // What follows the [alerts] table of the server's configuration.
+    let more = format!(
+        "[notify]\n\
+         public_url = \"https://warroom.example.org/\"\n\
+         ack_key = {{ env = \"TEST_ACK_KEY\" }}\n\
+         [notify.email]\n\
+         smtp_url = \"smtp://{smtp_address}?tls=none\"\n\
+         from = \"Warroom <warroom@example.org>\"\n\
+         [[people]]\n\
+         id = \"carol\"\n\
+         email = \"carol@example.org\"\n\
+         [[rotations]]\n\
+         name = \"primary\"\n\
+         people = [\"carol\"]\n\
+         start = \"2025-12-01\"\n"
+    );
+    let server = Server::start_with(
+        dir.path(),
+        &database,
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("runbooks")
+            .as_path(),
+        &more,
+        &[("TEST_ACK_KEY", "4f1c9a7e2b8d4c6a9e0f1b2c3d4e5f60-test")],
+    );
+    let firing = include_bytes!("../fixtures/alertmanager/alertmanager-firing.json");
+    let answer = deliver(server.address, firing);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+
+    // The P1 pages carol at once; her email carries the link.
+    let got = mails_when(&maildir, 1);
+    assert_eq!(got.len(), 1, "no email arrived");
+    let mail = unfolded(&got[0]);
+    let at = mail
+        .find("https://warroom.example.org/ack/")
+        .unwrap_or_else(|| panic!("no link in {mail}"));
+    let link: String = mail[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let path = link.trim_start_matches("https://warroom.example.org");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = crate::support::http_client::HttpClient::default();
+    let get =
+        |path: &str| runtime.block_on(client.get(&format!("http://{}{path}", server.address)));
+    // Opening it shows the button and changes nothing.
+    let shown = get(path);
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(
+        shown.body.contains("Acknowledge as carol"),
+        "{}",
+        shown.body
+    );
+    assert!(
+        shown.body.contains("<form method=\"post\""),
+        "{}",
+        shown.body
+    );
+    // A changed link: refused, with a plain page.
+    let refused = post(server.address, &changed(path), &[], b"");
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("Nothing was changed"),
+        "{}",
+        refused.body
+    );
+    let store = runtime
+        .block_on(warroom::store::Store::connect(&database))
+        .unwrap();
+    let incident = |store: &warroom::store::Store| {
+        runtime
+            .block_on(store.incident(IncidentNumber(1)))
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(incident(&store).acknowledged, None);
+
+    // Pressed: acknowledged as carol.
+    let done = post(server.address, path, &[], b"");
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(
+        done.body.contains("is acknowledged as carol"),
+        "{}",
+        done.body
+    );
+    assert_eq!(
+        incident(&store)
+            .acknowledged
+            .map(|(who, _)| who.to_string()),
+        Some("carol".to_owned())
+    );
+    // Used again: refused.
+    let again = post(server.address, path, &[], b"");
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert!(again.body.contains("used already"), "{}", again.body);
 }

@@ -33,20 +33,7 @@ pub fn pill(user: &str) -> String {
 }
 
 /// Escapes text for HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::domain::escape_html as escape;
 
 /// Renders a message; `keys` are the emoji keys of its buttons (see [`super::keys`]).
 pub fn render(message: &Message, keys: &[(String, ButtonId)]) -> Rendered {

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 
 use super::view;
 use crate::domain::{
-    EventKind, Incident, IncidentNumber, Platform, Timer, TimerKind, UserId, resolve,
+    AckLink, EventKind, Incident, IncidentNumber, Platform, Timer, TimerKind, UserId, resolve,
 };
 use crate::engine::EngineError;
 use crate::engine::Escalation;
@@ -339,19 +339,24 @@ impl Escalation<'_> {
             room: RoomTarget::WarRoom(incident.number),
             message: view::page_notice(incident, level, now, &resolved, late),
         }];
-        let note = PageNote {
-            incident: incident.number,
-            level,
-            severity: incident.severity,
-            title: incident.title.as_str().to_owned(),
-            commander: incident.commander.clone(),
-        };
         for person in &resolved.people {
+            let link =
+                self.core.settings.ack_links.as_ref().map(|links| {
+                    links.url(&AckLink::new(incident.number, level, person.clone(), now))
+                });
             effects.push(Effect::DirectMessage {
                 user: person.clone(),
-                message: view::page_direct(incident),
+                message: view::page_direct(incident, link.as_deref()),
                 page: Some((incident.number, level)),
             });
+            let note = PageNote {
+                incident: incident.number,
+                level,
+                severity: incident.severity,
+                title: incident.title.as_str().to_owned(),
+                commander: incident.commander.clone(),
+                ack_link: link,
+            };
             for rule in self.core.settings.contacts.plan(person) {
                 effects.push(Effect::Notify {
                     user: person.clone(),

@@ -2,8 +2,10 @@
 //! and fired (once) when due — by `warroom serve`'s scheduler, or by the console's clock.
 
 mod fire;
+mod links;
 mod view;
 
+pub use links::{LinkOutcome, LinkRefusal};
 pub use view::paging_report;
 
 use chrono::{DateTime, Utc};

@@ -65,9 +65,13 @@ pub(super) fn page_notice(
 }
 
 /// The message a paged person gets.
-pub(super) fn page_direct(incident: &Incident) -> Message {
+pub(super) fn page_direct(incident: &Incident, ack_link: Option<&str>) -> Message {
+    let how = match ack_link {
+        Some(link) => format!("Acknowledge in its war room with: ack, or here: {link}"),
+        None => "Acknowledge in its war room with: ack".to_owned(),
+    };
     Message::text(format!(
-        "You are paged for {} ({}): {}. Acknowledge in its war room with: ack",
+        "You are paged for {} ({}): {}. {how}",
         incident.number, incident.severity, incident.title
     ))
 }
