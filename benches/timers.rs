@@ -85,6 +85,7 @@ async fn main() {
             chat: None,
             effects: &|_| Vec::new(),
             timers: &|_| Vec::new(),
+            acknowledged: false,
         };
         let (incident, _) = store
             .declare_told(

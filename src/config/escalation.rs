@@ -26,6 +26,9 @@ pub struct EscalationConfig {
     pub p2: Option<SeverityEscalation>,
     /// Cosmetic issues.
     pub p3: Option<SeverityEscalation>,
+    /// Whether a person who declares acknowledges by declaring (nobody is paged for the
+    /// incident); true unless set to false. Alerts' incidents page whatever this says.
+    pub commander_acknowledges: Option<bool>,
 }
 
 /// The `[escalation.pN]` table of one severity.
@@ -115,6 +118,9 @@ impl EscalationConfig {
     /// The paging policies and reminders: the defaults with what the file changes.
     pub fn policies(&self) -> Result<Policies, ConfigError> {
         let mut policies = Policies::default();
+        if let Some(acknowledges) = self.commander_acknowledges {
+            policies.commander_acknowledges = acknowledges;
+        }
         for (severity, table) in self.severities() {
             let Some(table) = table else { continue };
             let prefix = format!("escalation.{}", severity.code());
@@ -413,6 +419,15 @@ mod tests {
         let config = Config::load_from(None, no_env()).unwrap();
         assert_eq!(config.escalation.policies().unwrap(), Policies::default());
         assert!(rotations(&config.rotations).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_declarer_acknowledges_unless_the_file_says_otherwise() {
+        let config = load("").unwrap();
+        assert!(config.escalation.policies().unwrap().commander_acknowledges);
+        let config = load("[escalation]\ncommander_acknowledges = false\n").unwrap();
+        assert_eq!(config.unknown_keys(), Vec::<String>::new());
+        assert!(!config.escalation.policies().unwrap().commander_acknowledges);
     }
 
     #[test]

@@ -115,6 +115,9 @@ pub struct Told<'a> {
     pub effects: &'a OpeningEffects<'a>,
     /// Its first timers.
     pub timers: &'a OpeningTimers<'a>,
+    /// Whether the declarer acknowledges by declaring: an `acknowledged` event follows the
+    /// declaration, in the same transaction.
+    pub acknowledged: bool,
 }
 
 /// See [`super::Store::declare_told`].
@@ -154,7 +157,21 @@ async fn try_declare(
     told: &Told<'_>,
 ) -> Result<(Incident, TimelineEvent), StoreError> {
     // The domain, not SQL, decides the first state; the draft's number is replaced by the row's.
-    let (draft, _) = Incident::declare(IncidentNumber(0), title.clone(), severity, by.clone(), at);
+    let declared = |number: IncidentNumber| -> Result<(Incident, Vec<TimelineEvent>), StoreError> {
+        let (mut incident, event) =
+            Incident::declare(number, title.clone(), severity, by.clone(), at);
+        let mut events = vec![event];
+        if told.acknowledged {
+            let kind = incident.acknowledge().map_err(|e| {
+                StoreError::Decode(format!("a new incident refused its acknowledgement: {e}"))
+            })?;
+            let acked = incident.event(kind, by.clone(), at);
+            incident.apply(&acked);
+            events.push(acked);
+        }
+        Ok((incident, events))
+    };
+    let (draft, _) = declared(IncidentNumber(0))?;
     let state = IncidentRow::from(&draft);
     let postgres = matches!(pool, Pool::Postgres(_));
     with_pool!(pool, p => {
@@ -169,13 +186,14 @@ async fn try_declare(
             .fetch_one(&mut *tx)
             .await
             .map_err(classify)?;
-        let (incident, event) =
-            Incident::declare(number_from(number)?, title.clone(), severity, by.clone(), at);
-        let event_row = EventRow::from_event(&event)?;
-        bind_event!(sqlx::query(INSERT_EVENT), event_row)
-            .execute(&mut *tx)
-            .await
-            .map_err(classify)?;
+        let (incident, mut events) = declared(number_from(number)?)?;
+        for event in &events {
+            let event_row = EventRow::from_event(event)?;
+            bind_event!(sqlx::query(INSERT_EVENT), event_row)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+        }
         if let Some(chat) = told.chat {
             insert_incident_chat!(tx, number, chat.name()).await.map_err(classify)?;
         }
@@ -183,7 +201,8 @@ async fn try_declare(
         insert_entries!(tx, &entries, at).await?;
         insert_timers!(tx, incident.number, &(told.timers)(&incident)).await?;
         tx.commit().await.map_err(classify)?;
-        Ok((incident, event))
+        let declaration = events.swap_remove(0);
+        Ok((incident, declaration))
     })
 }
 

@@ -194,6 +194,7 @@ impl Store {
             chat: None,
             effects: &|_| Vec::new(),
             timers: &|_| Vec::new(),
+            acknowledged: false,
         };
         incidents::declare(&self.pool, title, severity, by, at, &told).await
     }

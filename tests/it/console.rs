@@ -240,3 +240,28 @@ fn escalation_pages_each_level_until_acknowledged_and_reminds_until_resolved() {
         "{out}"
     );
 }
+
+#[test]
+fn by_default_a_declarer_acknowledges_and_nobody_is_paged_as_the_golden_transcript_says() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("warroom.toml"), ROTATIONS).expect("config");
+    let script = std::fs::read_to_string(transcripts().join("commander.txt")).expect("script");
+    // As a newcomer runs it: without the tests' setting under which declarations page.
+    let mut child = crate::support::binary::command_with_defaults(dir.path())
+        .env("WARROOM_DATABASE_URL", sqlite_url(dir.path()))
+        .args(["console", "--simulated-clock"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("warroom starts");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), script.as_bytes())
+        .expect("the script is written");
+    let output = child.wait_with_output().expect("warroom finishes");
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert_golden("commander.out", &out);
+    assert!(!out.contains("Paging level"), "{out}");
+    assert!(out.contains("Status update due for INC-1"), "{out}");
+    assert!(out.contains("already acknowledged"), "{out}");
+}

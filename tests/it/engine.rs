@@ -716,3 +716,101 @@ async fn a_page_that_cannot_be_delivered_is_retried_and_the_war_room_is_told_it_
         0
     );
 }
+
+#[tokio::test]
+async fn by_default_a_person_who_declares_acknowledges_and_nobody_is_paged_but_alerts_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = simulated_clock();
+    let start = clock.now();
+    let settings = Settings {
+        rotations: vec![carol_on_call()],
+        ..Settings::default()
+    };
+    let engine = TestEngine::sqlite(dir.path())
+        .clock(clock.clone())
+        .settings(settings)
+        .commander_acknowledges()
+        .build()
+        .await;
+    let chat = RecordingChat::default();
+    let lobby = origin("C-GENERAL", "alice");
+    let effects = engine
+        .incidents()
+        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
+        .await;
+    engine.delivery().dispatch(&chat, &lobby, effects).await;
+    let incident = engine
+        .store()
+        .incident(IncidentNumber(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        incident.acknowledged,
+        Some((UserId::parse("alice").unwrap(), start))
+    );
+    // Twenty minutes on (past levels 1 to 3 of P1): no page; the 30-minute reminder still
+    // comes.
+    for minutes in [1, 6, 16, 31] {
+        clock.set(start + chrono::Duration::minutes(minutes));
+        engine
+            .escalation()
+            .fire_due(&[&chat], "test")
+            .await
+            .unwrap();
+        deliver(&engine, &chat).await;
+    }
+    let timeline = engine.store().timeline(IncidentNumber(1)).await.unwrap();
+    let kinds: Vec<&str> = timeline.iter().map(|e| e.kind.type_name()).collect();
+    assert_eq!(&kinds[..2], ["declared", "acknowledged"], "{kinds:?}");
+    assert_eq!(timeline[1].actor.as_str(), "alice");
+    assert!(!kinds.contains(&"paged"), "{kinds:?}");
+    assert!(
+        !chat.calls().iter().any(|c| c.starts_with("dm ")),
+        "{:?}",
+        chat.calls()
+    );
+    assert!(
+        chat.calls()
+            .iter()
+            .any(|c| c.contains("Status update due for INC-1")),
+        "{:?}",
+        chat.calls()
+    );
+    // `ack` says it is acknowledged already.
+    let answer = engine
+        .incidents()
+        .handle_text(&origin("C-GENERAL", "carol"), "ack INC-1")
+        .await;
+    assert!(
+        format!("{answer:?}").contains("already acknowledged"),
+        "{answer:?}"
+    );
+
+    // An incident the alerts open has no declarer at work: it pages.
+    let firing = include_bytes!("../fixtures/alertmanager/alertmanager-firing.json");
+    let notification = warroom::alerts::parse(firing).unwrap();
+    let alertmanager = Origin {
+        room_id: RoomId::new(Platform::Console, ""),
+        user: warroom::engine::alertmanager_actor(),
+    };
+    let (outcome, _) = engine
+        .alerts()
+        .receive(&alertmanager, &notification)
+        .await
+        .unwrap();
+    let opened = outcome.incident.expect("an incident");
+    engine
+        .escalation()
+        .fire_due(&[&chat], "test")
+        .await
+        .unwrap();
+    let paged = engine
+        .store()
+        .timeline(opened)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::Paged { .. }));
+    assert!(paged, "an alert's incident pages the on-call");
+}

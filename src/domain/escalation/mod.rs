@@ -115,6 +115,10 @@ pub struct Policies {
     pub paging: BTreeMap<Severity, EscalationPolicy>,
     /// How often to remind the commander to post an update; missing: no reminders.
     pub reminders: BTreeMap<Severity, Duration>,
+    /// Whether a person who declares an incident (and so commands it) acknowledges it by
+    /// declaring, so that nobody is paged for it. Incidents the alerts open are never
+    /// acknowledged this way.
+    pub commander_acknowledges: bool,
 }
 
 static NO_PAGING: EscalationPolicy = EscalationPolicy { levels: Vec::new() };
@@ -161,7 +165,11 @@ impl Default for Policies {
             (Severity::P1, Duration::minutes(30)),
             (Severity::P2, Duration::minutes(60)),
         ]);
-        Policies { paging, reminders }
+        Policies {
+            paging,
+            reminders,
+            commander_acknowledges: true,
+        }
     }
 }
 
@@ -245,6 +253,7 @@ mod tests {
         let policies = Policies {
             paging: BTreeMap::new(),
             reminders: BTreeMap::new(),
+            commander_acknowledges: true,
         };
         assert!(policies.policy(Severity::P0).levels.is_empty());
         assert_eq!(policies.reminder(Severity::P0), None);

@@ -29,12 +29,18 @@ impl Core {
 }
 
 impl Escalation<'_> {
-    /// The timers a new incident starts with: a page per escalation level of its severity,
-    /// and the first reminder.
+    /// The timers a new incident starts with: a page per escalation level of its severity
+    /// (none when it is acknowledged already: its declarer commands it), and the first
+    /// reminder.
     pub(super) fn timers_for(&self, incident: &Incident) -> Vec<(TimerKind, DateTime<Utc>)> {
         let mut timers = Vec::new();
         let policy = self.core.settings.escalation.policy(incident.severity);
-        for (i, level) in policy.levels.iter().enumerate() {
+        let levels = if incident.acknowledged.is_some() {
+            &[][..]
+        } else {
+            &policy.levels[..]
+        };
+        for (i, level) in levels.iter().enumerate() {
             let level_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
             timers.push((
                 TimerKind::Page { level: level_no },

@@ -69,6 +69,7 @@ impl Incidents<'_> {
                         chat: Some(origin.platform()),
                         effects: &effects_of,
                         timers: &|incident| self.core.escalation().timers_for(incident),
+                        acknowledged: self.core.settings.escalation.commander_acknowledges,
                     },
                 )
                 .await?

@@ -46,6 +46,7 @@ pub async fn outbox_entries_are_written_with_their_change_and_not_without_it(sto
                         incident.declared_at + chrono::Duration::minutes(5),
                     )]
                 },
+                acknowledged: false,
             },
         )
         .await
@@ -324,6 +325,7 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
                 chat: Some(Platform::Slack),
                 effects: &nothing,
                 timers: &|_| Vec::new(),
+                acknowledged: false,
             },
         )
         .await
@@ -338,6 +340,7 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
                 chat: Some(Platform::Slack),
                 effects: &nothing,
                 timers: &|_| Vec::new(),
+                acknowledged: false,
             },
         )
         .await

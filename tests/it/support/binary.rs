@@ -5,9 +5,22 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+/// The setting under which a person's declaration pages the on-call chain like any other:
+/// the tests of paging were written for it, and set it unless they test the default (where
+/// the declarer acknowledges by declaring; see [`command_with_defaults`]).
+pub const PAGES_ON_DECLARE: (&str, &str) = ("WARROOM_ESCALATION__COMMANDER_ACKNOWLEDGES", "false");
+
 /// The `warroom` binary as a command that runs in `dir` and sees none of the test run's own
-/// WARROOM_* variables: every test spawns it through this, then adds what it configures.
+/// WARROOM_* variables, with [`PAGES_ON_DECLARE`]: every test spawns it through this (or
+/// [`command_with_defaults`]), then adds what it configures.
 pub fn command(dir: &Path) -> Command {
+    let mut command = command_with_defaults(dir);
+    command.env(PAGES_ON_DECLARE.0, PAGES_ON_DECLARE.1);
+    command
+}
+
+/// The same without [`PAGES_ON_DECLARE`]: Warroom as a newcomer runs it.
+pub fn command_with_defaults(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_warroom"));
     for (key, _) in std::env::vars() {
         if key.starts_with("WARROOM_") {

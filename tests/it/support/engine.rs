@@ -55,6 +55,10 @@ pub struct TestEngine {
     database: Database,
     clock: Arc<dyn Clock>,
     settings: Settings,
+    /// Whether a person who declares acknowledges by declaring. False unless asked: the
+    /// tests of paging were written for declarations that page, as teams that turn
+    /// `commander_acknowledges` off have them; the default is tested on its own.
+    commander_acknowledges: bool,
 }
 
 impl TestEngine {
@@ -79,12 +83,22 @@ impl TestEngine {
             database,
             clock: Arc::new(SystemClock),
             settings: Settings::default(),
+            commander_acknowledges: false,
         }
     }
 
     /// With these settings instead of the defaults.
     pub fn settings(self, settings: Settings) -> TestEngine {
         TestEngine { settings, ..self }
+    }
+
+    /// With the product's default: a person who declares acknowledges by declaring.
+    #[allow(dead_code)]
+    pub fn commander_acknowledges(self) -> TestEngine {
+        TestEngine {
+            commander_acknowledges: true,
+            ..self
+        }
     }
 
     /// With this clock instead of the system's.
@@ -98,10 +112,12 @@ impl TestEngine {
             Database::Url(url) => Store::connect(&url).await.expect("the database"),
             Database::Open(store) => store,
         };
+        let mut settings = self.settings;
+        settings.escalation.commander_acknowledges = self.commander_acknowledges;
         Engine::new(
             store,
             self.clock,
-            self.settings,
+            settings,
             PostmortemRenderer::new(None).expect("the built-in template"),
         )
     }
