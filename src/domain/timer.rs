@@ -1,4 +1,5 @@
-//! Durable timers: pages on escalation and status-update reminders.
+//! Durable timers: pages on escalation, status-update reminders, and action requests waiting
+//! for an approver.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,12 @@ pub enum TimerKind {
     },
     /// Remind the war room that a status update is due.
     Remind,
+    /// An action request still waiting for an approver: at half its expiry the approvers are
+    /// reminded; at its expiry it expires, in the war room, at its own time.
+    Approval {
+        /// The request's id.
+        request: i64,
+    },
 }
 
 /// A timer as the store keeps it.

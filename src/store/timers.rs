@@ -47,6 +47,7 @@ pub(super) fn kind_columns(kind: TimerKind) -> (&'static str, i64) {
     match kind {
         TimerKind::Page { level } => ("page", i64::from(level)),
         TimerKind::Remind => ("remind", 0),
+        TimerKind::Approval { request } => ("approval", request),
     }
 }
 
@@ -157,6 +158,7 @@ impl Store {
                     level: u32::try_from(level)
                         .map_err(|_| StoreError::Decode(format!("timer {id}: level")))?,
                 },
+                "approval" => TimerKind::Approval { request: level },
                 _ => TimerKind::Remind,
             };
             claimed.push(Timer {

@@ -390,6 +390,91 @@ async fn an_approval_after_expiry_is_refused() {
 }
 
 #[tokio::test]
+async fn a_waiting_request_reminds_its_approvers_at_half_time_and_expires_on_time_in_the_war_room()
+{
+    let w = world(Options::default()).await;
+    let start = warroom::engine::clock::Clock::now(w.clock.as_ref());
+    w.say("bob", "inc-1", "run 3").await;
+    let fire = || async {
+        w.engine
+            .escalation()
+            .fire_due(&[w.chat.as_ref()], "test")
+            .await
+            .unwrap();
+        w.screen.take()
+    };
+    // Before half time: nothing.
+    w.clock.set(start + chrono::Duration::minutes(7));
+    assert!(!fire().await.contains("r1"));
+    // Half of the 15 minutes: the approvers (alice commands, dave is listed; bob asked) are
+    // reminded by name.
+    w.clock.set(start + chrono::Duration::seconds(450));
+    let reminded = fire().await;
+    assert!(
+        reminded.contains("r1 (step 3: Restart the API) still waits for an approver; it expires at 14:15 UTC. @alice, @dave: approve r1 or deny r1"),
+        "{reminded}"
+    );
+    assert!(!reminded.contains("@bob"), "{reminded}");
+    // At 15 minutes it expires, by itself, at its own time, with a button to ask again.
+    w.clock.set(start + chrono::Duration::minutes(15));
+    let expired = fire().await;
+    assert!(
+        expired.contains(
+            "r1 (step 3: Restart the API) expired: nobody approved it within 15 min. Nothing ran."
+        ),
+        "{expired}"
+    );
+    assert!(expired.contains("Ask again"), "{expired}");
+    let timeline = w.engine.store().timeline(IncidentNumber(1)).await.unwrap();
+    let at = timeline
+        .iter()
+        .find(|e| e.kind.type_name() == "action_expired")
+        .map(|e| e.at);
+    assert_eq!(at, Some(start + chrono::Duration::minutes(15)));
+    // Pressing Ask again asks anew.
+    let button = expired
+        .split("[b")
+        .last()
+        .and_then(|rest| rest.split(' ').next())
+        .expect("a button");
+    let bob = origin("bob", "inc-1");
+    let press = warroom::engine::Input::Said {
+        text: format!("press b{button}"),
+    };
+    let effects = w.engine.incidents().take(&bob, press).await;
+    w.engine
+        .delivery()
+        .dispatch(w.chat.as_ref(), &bob, effects)
+        .await;
+    let again = w.screen.take();
+    assert!(again.contains("r2 · approval needed"), "{again}");
+}
+
+#[tokio::test]
+async fn a_request_decided_before_its_timers_gets_no_reminder_and_no_expiry() {
+    let w = world(Options {
+        dry_run: true,
+        ..Options::default()
+    })
+    .await;
+    let start = warroom::engine::clock::Clock::now(w.clock.as_ref());
+    w.say("bob", "inc-1", "run 3").await;
+    w.say("dave", "inc-1", "deny r1 not during peak").await;
+    for minutes in [8, 16] {
+        w.clock.set(start + chrono::Duration::minutes(minutes));
+        w.engine
+            .escalation()
+            .fire_due(&[w.chat.as_ref()], "test")
+            .await
+            .unwrap();
+        let said = w.screen.take();
+        assert!(!said.contains("still waits"), "{said}");
+        assert!(!said.contains("expired"), "{said}");
+    }
+    assert_eq!(w.count("action_expired").await, 0);
+}
+
+#[tokio::test]
 async fn a_request_left_undecided_past_its_expiry_gives_the_step_back() {
     let w = world(Options::default()).await;
     w.say("bob", "inc-1", "run 3").await;

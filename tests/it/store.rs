@@ -63,6 +63,8 @@ stories!(
     attached_runbooks_and_their_progress_read_back_the_same,
     each_due_timer_goes_to_one_of_many_concurrent_claimers,
     a_claim_whose_lease_ran_out_is_taken_over_and_fires_once,
+    an_approval_timer_reads_back_with_its_request,
+    an_acknowledge_link_is_used_once,
     acknowledging_cancels_pages_and_resolving_cancels_the_rest,
     a_batch_records_the_pages_that_fit_and_leaves_the_moved_on_ones_claimed,
     a_batch_by_someone_whose_claims_ran_out_marks_nothing_fired,

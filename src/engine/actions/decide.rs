@@ -2,7 +2,6 @@
 
 use crate::domain::{
     ActionRequest, ApprovalRefusal, EventKind, IncidentNumber, NoteText, RequestId, RequestState,
-    UserId,
 };
 use crate::engine::Actions;
 use crate::engine::effect::{Effect, RoomTarget};
@@ -127,24 +126,6 @@ impl Actions<'_> {
 
     /// Marks a pending request expired, once, and records it on the timeline.
     pub(super) async fn expire(&self, request: &ActionRequest) -> Result<(), EngineError> {
-        if self
-            .core
-            .store
-            .move_request(
-                request.id,
-                RequestState::Pending,
-                RequestState::Expired,
-                None,
-            )
-            .await?
-        {
-            let id = request.id;
-            self.core
-                .append(request.incident, &UserId::warroom(), |_| {
-                    Ok(EventKind::ActionExpired { request: id })
-                })
-                .await?;
-        }
-        Ok(())
+        self.expire_told(request, None).await
     }
 }

@@ -7,6 +7,7 @@
 mod decide;
 mod judge;
 mod run;
+mod waiting;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -278,6 +279,12 @@ impl Actions<'_> {
                     .approval_message(&request, &approvers, &shown, &why)
                     .await?,
             });
+            // Reminded at half the expiry, expired at its time, each by a timer.
+            self.core
+                .store
+                .schedule_timers(number, &Self::waiting_timers(&request))
+                .await?;
+            self.core.timers_changed.notify_waiters();
             // Those who may approve are brought into the war room to see what they approve
             // (the commander is in it already).
             approvers.retain(|a| incident.commander.as_ref() != Some(a));

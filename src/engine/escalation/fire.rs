@@ -313,6 +313,12 @@ impl Escalation<'_> {
                 Ok(left)
             }
             TimerKind::Remind => self.remind(&incident, timer, now).await,
+            TimerKind::Approval { request } => {
+                self.core
+                    .actions()
+                    .approval_due(&incident, request, now)
+                    .await
+            }
         }
     }
 

@@ -35,6 +35,47 @@ pub async fn each_due_timer_goes_to_one_of_many_concurrent_claimers(store: Store
     assert_eq!(ids.len(), 50);
 }
 
+pub async fn an_approval_timer_reads_back_with_its_request(store: Store) {
+    let incident = declare(&store, "Checkout API returns 500s").await.number;
+    let timers = [
+        (TimerKind::Approval { request: 41 }, super::at(7)),
+        (TimerKind::Remind, super::at(7)),
+    ];
+    store.schedule_timers(incident, &timers).await.unwrap();
+    let claimed = store
+        .claim_due(super::at(8), "replica", super::at(9), 10)
+        .await
+        .unwrap();
+    let mut kinds: Vec<TimerKind> = claimed.iter().map(|t| t.kind).collect();
+    kinds.sort_by_key(|k| format!("{k:?}"));
+    assert_eq!(
+        kinds,
+        [TimerKind::Approval { request: 41 }, TimerKind::Remind]
+    );
+}
+
+pub async fn an_acknowledge_link_is_used_once(store: Store) {
+    let incident = declare(&store, "Checkout API returns 500s").await.number;
+    let link = "1|1|1767628800|carol";
+    assert_eq!(store.ack_link_used(link).await.unwrap(), None);
+    let mut racers = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        racers.push(tokio::spawn(async move {
+            store
+                .use_ack_link(link, incident, super::at(3))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut won = 0;
+    for racer in racers {
+        won += usize::from(racer.await.unwrap());
+    }
+    assert_eq!(won, 1, "one use of eight at once");
+    assert_eq!(store.ack_link_used(link).await.unwrap(), Some(super::at(3)));
+}
+
 pub async fn a_claim_whose_lease_ran_out_is_taken_over_and_fires_once(store: Store) {
     let incident = declare(&store, "Checkout API returns 500s").await.number;
     store
