@@ -175,7 +175,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let rotations = crate::config::rotations(&config.rotations).context("[[rotations]]")?;
             print!(
                 "{}",
-                crate::engine::paging_report(&policies, &rotations, now).plain_text()
+                crate::engine::paging_report(&policies, &rotations, &config.responders, now)
+                    .plain_text()
             );
             Ok(ExitCode::SUCCESS)
         }

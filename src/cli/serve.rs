@@ -244,10 +244,34 @@ fn owner_id() -> String {
 /// `warroom serve --listen ADDR`.
 pub(super) async fn serve(config: &Config, listen: SocketAddr) -> anyhow::Result<()> {
     let app = Application::build(config, listen).await?;
+    print_paging(config)?;
     eprintln!(
         "warroom: serving on http://{} (database: {})",
         app.address(),
         config.database_url_redacted()
     );
     app.run_until_stopped().await
+}
+
+/// Says at start-up whom an incident declared now would page, level by level, with a warning
+/// for every on-call alias that finds nobody (`warroom oncall` shows the same), and whether a
+/// person's declaration pages at all.
+fn print_paging(config: &Config) -> anyhow::Result<()> {
+    let policies = config.escalation.policies()?;
+    let rotations = crate::config::rotations(&config.rotations)?;
+    let report = crate::engine::paging_report(
+        &policies,
+        &rotations,
+        &config.responders,
+        chrono::Utc::now(),
+    );
+    for line in report.plain_text().lines().filter(|l| !l.trim().is_empty()) {
+        eprintln!("warroom: {line}");
+    }
+    if policies.commander_acknowledges {
+        eprintln!(
+            "warroom: a person who declares acknowledges by declaring, so only incidents from alerts page ([escalation] commander_acknowledges)"
+        );
+    }
+    Ok(())
 }

@@ -814,3 +814,59 @@ async fn by_default_a_person_who_declares_acknowledges_and_nobody_is_paged_but_a
         .any(|e| matches!(e.kind, EventKind::Paged { .. }));
     assert!(paged, "an alert's incident pages the on-call");
 }
+
+#[tokio::test]
+async fn without_any_rotation_level_one_pages_the_responders() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        responders: vec![
+            UserId::parse("bob").unwrap(),
+            UserId::parse("erin").unwrap(),
+        ],
+        ..Settings::default()
+    };
+    let engine = TestEngine::sqlite(dir.path())
+        .clock(simulated_clock())
+        .settings(settings)
+        .build()
+        .await;
+    let chat = RecordingChat::default();
+    let lobby = origin("C-GENERAL", "alice");
+    let effects = engine
+        .incidents()
+        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
+        .await;
+    engine.delivery().dispatch(&chat, &lobby, effects).await;
+    engine
+        .escalation()
+        .fire_due(&[&chat], "test")
+        .await
+        .unwrap();
+    deliver(&engine, &chat).await;
+    let paged = engine
+        .store()
+        .timeline(IncidentNumber(1))
+        .await
+        .unwrap()
+        .into_iter()
+        .find_map(|e| match e.kind {
+            EventKind::Paged {
+                people, unresolved, ..
+            } => Some((people, unresolved)),
+            _ => None,
+        })
+        .expect("level 1 paged");
+    let people: Vec<&str> = paged.0.iter().map(UserId::as_str).collect();
+    assert_eq!(people, ["bob", "erin"]);
+    assert!(paged.1.is_empty(), "{paged:?}");
+    let calls = chat.calls();
+    assert!(
+        calls.iter().any(|c| c.contains("Paging level 1 for INC-1")
+            && c.contains("(the responders: no on-call rotation is configured)")),
+        "{calls:?}"
+    );
+    assert!(
+        calls.iter().any(|c| c.starts_with("dm bob You are paged")),
+        "{calls:?}"
+    );
+}

@@ -839,6 +839,18 @@ fn an_emailed_link_acknowledges_through_a_real_serve_once_and_forgeries_change_n
         &more,
         &[("TEST_ACK_KEY", "4f1c9a7e2b8d4c6a9e0f1b2c3d4e5f60-test")],
     );
+    // At start-up it said whom each severity pages now, and which aliases find nobody.
+    let started = std::fs::read_to_string(dir.path().join("serve.log")).unwrap();
+    assert!(
+        started.contains("warroom: P1: after 0m: @carol"),
+        "{started}"
+    );
+    assert!(
+        started.contains(
+            "warroom: warning: oncall:secondary finds nobody (no [[rotations]] entry has that name)"
+        ),
+        "{started}"
+    );
     let firing = include_bytes!("../fixtures/alertmanager/alertmanager-firing.json");
     let answer = deliver(server.address, firing);
     assert_eq!(answer.status, 200, "{}", answer.body);

@@ -15,6 +15,33 @@ pub struct Resolved {
     /// On-call aliases that found nobody (`oncall:primary`): no such rotation, or nobody
     /// on call; for the war room to say so.
     pub unresolved: Vec<String>,
+    /// Whether the people are the configured responders, paged because level 1 found nobody
+    /// and no rotation is configured at all (see [`Resolved::or_responders`]).
+    pub responders: bool,
+}
+
+impl Resolved {
+    /// A team without any rotation still gets paged: when level 1 finds nobody to page (no
+    /// person, no group) and no rotation is configured, it pages `responders` instead, and
+    /// the aliases are no longer reported as finding nobody. Anything else stays as it is.
+    pub fn or_responders(self, level: u32, rotations: &[Rotation], responders: &[UserId]) -> Self {
+        let nobody = self.people.is_empty() && self.groups.is_empty();
+        if level != 1 || !nobody || !rotations.is_empty() || responders.is_empty() {
+            return self;
+        }
+        let mut people = Vec::new();
+        for person in responders {
+            if !people.contains(person) {
+                people.push(person.clone());
+            }
+        }
+        Resolved {
+            people,
+            groups: Vec::new(),
+            unresolved: Vec::new(),
+            responders: true,
+        }
+    }
 }
 
 /// Resolves targets to the people (and groups) to notify at `at`.
@@ -85,6 +112,26 @@ mod tests {
         assert_eq!(people, ["alice", "bob"]);
         assert_eq!(resolved.groups, ["sre"]);
         assert_eq!(resolved.unresolved, ["oncall:secondary", "oncall:empty"]);
+    }
+
+    #[test]
+    fn without_any_rotation_level_one_pages_the_responders_and_nothing_else_changes() {
+        let at = "2026-02-01T12:00:00Z".parse().unwrap();
+        let responders = [UserId::parse("bob").unwrap(), UserId::parse("bob").unwrap()];
+        let nobody = resolve(&[target("oncall:primary")], &[], at);
+        let level1 = nobody.clone().or_responders(1, &[], &responders);
+        assert_eq!(level1.people, [UserId::parse("bob").unwrap()]);
+        assert!(level1.responders && level1.unresolved.is_empty());
+        // Level 2, a team with rotations, a level that names a group, or no responders: as is.
+        assert_eq!(nobody.clone().or_responders(2, &[], &responders), nobody);
+        let rotations = [rotation("secondary", &["carol"])];
+        assert_eq!(
+            nobody.clone().or_responders(1, &rotations, &responders),
+            nobody
+        );
+        let group = resolve(&[target("group:sre")], &[], at);
+        assert_eq!(group.clone().or_responders(1, &[], &responders), group);
+        assert_eq!(nobody.clone().or_responders(1, &[], &[]), nobody);
     }
 
     #[test]

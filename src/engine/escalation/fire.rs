@@ -338,7 +338,12 @@ impl Escalation<'_> {
         }
         let policy = self.core.settings.escalation.policy(incident.severity);
         let targets = &policy.levels.get((level as usize).checked_sub(1)?)?.targets;
-        let resolved = resolve(targets, &self.core.settings.rotations, now);
+        let rotations = &self.core.settings.rotations;
+        let resolved = resolve(targets, rotations, now).or_responders(
+            level,
+            rotations,
+            &self.core.settings.responders,
+        );
         let late_secs = (now - timer.due_at).num_seconds().max(0);
         let late = (late_secs >= 60).then(|| (timer.due_at, Duration::seconds(late_secs)));
         let mut effects = vec![Effect::Post {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::{Incident, Policies, Resolved, Rotation, Severity, resolve};
+use crate::domain::{Incident, Policies, Resolved, Rotation, Severity, UserId, resolve};
 use crate::engine::message::{Block, Message, Span};
 
 /// `5m`, `1h 05m`, for messages.
@@ -46,6 +46,11 @@ pub(super) fn page_notice(
     for group in &resolved.groups {
         separate(&mut spans);
         spans.push(Span::Group(group.clone()));
+    }
+    if resolved.responders {
+        spans.push(Span::Text(
+            " (the responders: no on-call rotation is configured)".into(),
+        ));
     }
     if !resolved.unresolved.is_empty() {
         separate(&mut spans);
@@ -123,7 +128,12 @@ pub(super) fn on_call(rotations: &[Rotation], now: DateTime<Utc>) -> Message {
 /// would page if an incident were declared now, and a warning for every on-call alias that
 /// finds nobody (so that a page would reach no one). Groups are chat user groups, which only
 /// the chat can check.
-pub fn paging_report(policies: &Policies, rotations: &[Rotation], now: DateTime<Utc>) -> Message {
+pub fn paging_report(
+    policies: &Policies,
+    rotations: &[Rotation],
+    responders: &[UserId],
+    now: DateTime<Utc>,
+) -> Message {
     let mut blocks = on_call(rotations, now).blocks;
     blocks.push(Block::Header(format!(
         "Whom an incident declared at {} UTC pages",
@@ -141,7 +151,9 @@ pub fn paging_report(policies: &Policies, rotations: &[Rotation], now: DateTime<
                 spans.push(Span::Text("; ".into()));
             }
             let at = now + level.after;
-            let found = resolve(&level.targets, rotations, at);
+            let level_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let found = resolve(&level.targets, rotations, at)
+                .or_responders(level_no, rotations, responders);
             spans.push(Span::Text(format!("after {}: ", span(level.after))));
             let mut named: Vec<Span> = Vec::new();
             for person in &found.people {
@@ -158,6 +170,11 @@ pub fn paging_report(policies: &Policies, rotations: &[Rotation], now: DateTime<
                     spans.push(Span::Text(", ".into()));
                 }
                 spans.push(one);
+            }
+            if found.responders {
+                spans.push(Span::Text(
+                    " (the responders, as no rotation is configured)".into(),
+                ));
             }
             for alias in found.unresolved {
                 let who = format!("{severity} after {}", span(level.after));
