@@ -110,6 +110,12 @@ async fn deliver(engine: &Engine, chat: &RecordingChat) -> usize {
         .delivered
 }
 
+/// Says `text` from `origin` and carries out what it causes through `chat`.
+async fn say(engine: &Engine, chat: &RecordingChat, origin: &Origin, text: &str) {
+    let effects = engine.incidents().handle_text(origin, text).await;
+    engine.delivery().dispatch(chat, origin, effects).await;
+}
+
 /// `press BUTTON`, as typed in any chat.
 fn press(button: &str) -> Input {
     Input::Said {
@@ -300,11 +306,13 @@ async fn pressing_a_stale_button_says_what_happened_instead() {
         .await;
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "alice");
-    let effects = engine
-        .incidents()
-        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
-        .await;
-    engine.delivery().dispatch(&chat, &lobby, effects).await;
+    say(
+        &engine,
+        &chat,
+        &lobby,
+        "declare p1 Checkout API returns 500s",
+    )
+    .await;
     let room = "R-inc-1-checkout-api-returns-500s";
     // b1 is the card's Acknowledge button.
     deliver(&engine, &chat).await;
@@ -598,11 +606,13 @@ async fn only_the_people_listed_may_declare_and_a_refusal_records_nothing() {
         .await;
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "mallory");
-    let effects = engine
-        .incidents()
-        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
-        .await;
-    engine.delivery().dispatch(&chat, &lobby, effects).await;
+    say(
+        &engine,
+        &chat,
+        &lobby,
+        "declare p1 Checkout API returns 500s",
+    )
+    .await;
     assert_eq!(
         chat.calls(),
         vec![
@@ -734,11 +744,13 @@ async fn by_default_a_person_who_declares_acknowledges_and_nobody_is_paged_but_a
         .await;
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "alice");
-    let effects = engine
-        .incidents()
-        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
-        .await;
-    engine.delivery().dispatch(&chat, &lobby, effects).await;
+    say(
+        &engine,
+        &chat,
+        &lobby,
+        "declare p1 Checkout API returns 500s",
+    )
+    .await;
     let incident = engine
         .store()
         .incident(IncidentNumber(1))
@@ -832,11 +844,13 @@ async fn without_any_rotation_level_one_pages_the_responders() {
         .await;
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "alice");
-    let effects = engine
-        .incidents()
-        .handle_text(&lobby, "declare p1 Checkout API returns 500s")
-        .await;
-    engine.delivery().dispatch(&chat, &lobby, effects).await;
+    say(
+        &engine,
+        &chat,
+        &lobby,
+        "declare p1 Checkout API returns 500s",
+    )
+    .await;
     engine
         .escalation()
         .fire_due(&[&chat], "test")
