@@ -15,15 +15,17 @@ use crate::engine::{LinkOutcome, LinkRefusal};
 
 /// `GET /ack/<token>`: what the link would do, with the button that does it.
 pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    answer(state.engine.escalation().check_link(&token).await, &token)
+    answer(state.engine.escalation().check_link(&token).await)
 }
 
 /// `POST /ack/<token>`: acknowledges, once.
 pub async fn follow(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    answer(state.engine.escalation().follow_link(&token).await, &token)
+    answer(state.engine.escalation().follow_link(&token).await)
 }
 
-fn answer(outcome: Result<LinkOutcome, crate::engine::EngineError>, token: &str) -> Response {
+/// The page for what a link came to. The button posts back to the page's own URL, so a
+/// `public_url` with a path prefix works too.
+fn answer(outcome: Result<LinkOutcome, crate::engine::EngineError>) -> Response {
     let (status, title, body) = match outcome {
         Ok(LinkOutcome::Ready(link, incident)) => (
             StatusCode::OK,
@@ -32,14 +34,13 @@ fn answer(outcome: Result<LinkOutcome, crate::engine::EngineError>, token: &str)
                 "<p><strong>{} ({}): {}</strong></p>\
                  <p>You were paged (level {}) as {}. Acknowledging stops the escalation and \
                  tells the war room.</p>\
-                 <form method=\"post\" action=\"/ack/{}\"><button type=\"submit\">Acknowledge \
-                 as {}</button></form>",
+                 <form method=\"post\"><button type=\"submit\">Acknowledge as {}</button>\
+                 </form>",
                 incident.number,
                 incident.severity,
                 escape(incident.title.as_str()),
                 link.level,
                 escape(link.person.as_str()),
-                escape(token),
                 escape(link.person.as_str()),
             ),
         ),

@@ -451,6 +451,25 @@ async fn a_waiting_request_reminds_its_approvers_at_half_time_and_expires_on_tim
 }
 
 #[tokio::test]
+async fn a_severity_change_keeps_the_timers_of_a_waiting_request() {
+    let w = world(Options::default()).await;
+    let start = warroom::engine::clock::Clock::now(w.clock.as_ref());
+    w.say("bob", "inc-1", "run 3").await;
+    w.say("alice", "inc-1", "sev p0 every region").await;
+    w.clock.set(start + chrono::Duration::minutes(8));
+    w.engine
+        .escalation()
+        .fire_due(&[w.chat.as_ref()], "test")
+        .await
+        .unwrap();
+    let said = w.screen.take();
+    assert!(
+        said.contains("r1 (step 3: Restart the API) still waits for an approver"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
 async fn a_request_decided_before_its_timers_gets_no_reminder_and_no_expiry() {
     let w = world(Options {
         dry_run: true,

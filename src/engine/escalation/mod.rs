@@ -84,7 +84,9 @@ impl Escalation<'_> {
                 self.core.store.schedule_timers(n, &timers).await?;
             }
             EventKind::SeverityChanged { .. } => {
-                self.core.store.cancel_timers(n, Cancel::All).await?;
+                // Pages and reminders follow the new severity; requests keep their timers.
+                self.core.store.cancel_timers(n, Cancel::Pages).await?;
+                self.core.store.cancel_timers(n, Cancel::Reminders).await?;
                 let mut timers: Vec<_> = reminder(now).into_iter().collect();
                 if after.acknowledged.is_none() {
                     let paged: Vec<u32> = self
