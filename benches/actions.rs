@@ -56,6 +56,7 @@ async fn main() {
     let actions = ActionSettings {
         approvers: Vec::new(),
         request_expiry: chrono::Duration::minutes(15),
+        on_call_may_approve: false,
         default_timeout: Duration::from_secs(10),
         dangerous_allowlist: Vec::new(),
         raised: BTreeMap::new(),

@@ -36,6 +36,7 @@ pub fn action_settings(config: &Config) -> anyhow::Result<ActionSettings> {
         .context("actions.request_expiry is too long")?;
     Ok(ActionSettings {
         approvers,
+        on_call_may_approve: actions.on_call_may_approve,
         request_expiry,
         default_timeout: actions.timeout,
         dangerous_allowlist: actions.dangerous_allowlist.clone(),

@@ -38,6 +38,8 @@ pub struct ActionsConfig {
     /// People who may approve write actions besides the incident's commander.
     #[serde(deserialize_with = "super::fields::user_ids")]
     pub approvers: Vec<UserId>,
+    /// Whether whoever is on call in a rotation at the moment may approve too.
+    pub on_call_may_approve: bool,
     /// The programs a command may start (its first word); any other is refused.
     #[serde(deserialize_with = "fields::words")]
     pub allowed_programs: Vec<String>,
@@ -117,6 +119,7 @@ impl Default for ActionsConfig {
             max_concurrent: 4,
             request_expiry: Duration::from_secs(15 * 60),
             approvers: Vec::new(),
+            on_call_may_approve: false,
             allowed_programs: ALLOWED_PROGRAMS.map(str::to_owned).to_vec(),
             env_allowlist: ENV_ALLOWLIST.map(str::to_owned).to_vec(),
             dangerous_allowlist: Vec::new(),
@@ -231,6 +234,11 @@ impl ActionsConfig {
             .map(|a| a.as_str().to_owned())
             .collect();
         key_line(out, "approvers", list(&approvers));
+        key_line(
+            out,
+            "on_call_may_approve",
+            Some(self.on_call_may_approve.to_string()),
+        );
         key_line(out, "allowed_programs", list(&self.allowed_programs));
         key_line(out, "env_allowlist", list(&self.env_allowlist));
         key_line(out, "dangerous_allowlist", list(&self.dangerous_allowlist));

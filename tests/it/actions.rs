@@ -47,6 +47,9 @@ struct Options {
     dry_run: bool,
     /// Who may run steps; empty: anyone.
     may_run: Vec<&'static str>,
+    /// Who is on call in the primary rotation, who may then approve
+    /// (`on_call_may_approve`).
+    on_call: Option<&'static str>,
 }
 
 fn fake_bin(dir: &Path) -> PathBuf {
@@ -89,6 +92,7 @@ async fn world(options: Options) -> World {
     let actions = ActionSettings {
         approvers: vec![UserId::parse("dave").unwrap()],
         request_expiry: chrono::Duration::minutes(15),
+        on_call_may_approve: options.on_call.is_some(),
         default_timeout: Duration::from_secs(20),
         dangerous_allowlist: Vec::new(),
         raised: BTreeMap::new(),
@@ -106,6 +110,14 @@ async fn world(options: Options) -> World {
     let settings = Settings {
         runbooks: Arc::new(Library::new(imported.runbooks)),
         actions: Some(actions),
+        rotations: options
+            .on_call
+            .map(|person| warroom::domain::Rotation {
+                people: vec![UserId::parse(person).unwrap()],
+                ..crate::support::engine::carol_on_call()
+            })
+            .into_iter()
+            .collect(),
         permissions: warroom::domain::Permissions {
             declare: Vec::new(),
             run: options
@@ -356,6 +368,40 @@ async fn a_write_action_waits_for_an_approver_who_is_not_the_requester() {
     );
     assert!(!by_commander.contains("invited alice"), "{by_commander}");
     assert_eq!(w.count("action_started").await, 1);
+}
+
+#[tokio::test]
+async fn whoever_is_on_call_may_approve_when_the_team_says_so_but_never_their_own_request() {
+    let on_call = world(Options {
+        dry_run: true,
+        on_call: Some("erin"),
+        ..Options::default()
+    })
+    .await;
+    let asked = on_call.say("bob", "inc-1", "run 3").await;
+    assert!(asked.contains("Approvers: @alice, @dave, @erin"), "{asked}");
+    let approved = on_call.say("erin", "inc-1", "approve r1").await;
+    assert!(approved.contains("erin approved r1"), "{approved}");
+    // Her own request she may not approve.
+    let again = on_call.say("erin", "inc-1", "run 3").await;
+    assert!(again.contains("r2 · approval needed"), "{again}");
+    let own = on_call.say("erin", "inc-1", "approve r2").await;
+    assert!(
+        own.contains("r2 was requested by you; another approver must decide it"),
+        "{own}"
+    );
+    // Without the setting, being on call is not enough.
+    let plain = world(Options {
+        dry_run: true,
+        ..Options::default()
+    })
+    .await;
+    plain.say("bob", "inc-1", "run 3").await;
+    let refused = plain.say("erin", "inc-1", "approve r1").await;
+    assert!(
+        refused.contains("only the commander or a configured approver may decide r1"),
+        "{refused}"
+    );
 }
 
 #[tokio::test]

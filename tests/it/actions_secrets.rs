@@ -177,6 +177,7 @@ async fn world(options: Options) -> World {
     let actions = ActionSettings {
         approvers: vec![UserId::parse("dave").expect("a user")],
         request_expiry: chrono::Duration::minutes(15),
+        on_call_may_approve: false,
         default_timeout: Duration::from_secs(10),
         dangerous_allowlist: vec![
             replay_command(),

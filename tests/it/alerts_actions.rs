@@ -46,6 +46,7 @@ async fn world() -> World {
     let actions = ActionSettings {
         approvers: vec![UserId::parse("dave").expect("a user")],
         request_expiry: chrono::Duration::minutes(15),
+        on_call_may_approve: false,
         default_timeout: Duration::from_secs(20),
         dangerous_allowlist: Vec::new(),
         raised: BTreeMap::new(),

@@ -32,7 +32,7 @@ impl Actions<'_> {
         match found.may_decide(
             &origin.user,
             incident.commander.as_ref(),
-            &actions.approvers,
+            &self.approvers(actions),
             now,
         ) {
             Ok(()) => {}

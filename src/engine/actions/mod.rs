@@ -34,6 +34,8 @@ pub type SecretReader = Arc<dyn Fn(&str) -> Result<Option<String>, String> + Sen
 pub struct ActionSettings {
     /// People who may approve write actions besides the incident's commander.
     pub approvers: Vec<UserId>,
+    /// Whether whoever is on call in a rotation at the moment may approve too.
+    pub on_call_may_approve: bool,
     /// How long a request waits for a decision.
     pub request_expiry: TimeSpan,
     /// The time limit of an action whose runbook gives none.
@@ -94,6 +96,23 @@ impl Actions<'_> {
                     .into(),
             )
         })
+    }
+
+    /// Who may approve besides the commander: the configured approvers and, with
+    /// `on_call_may_approve`, whoever is on call now in a rotation.
+    fn approvers(&self, actions: &ActionSettings) -> Vec<UserId> {
+        let mut approvers = actions.approvers.clone();
+        if actions.on_call_may_approve {
+            let now = self.core.clock.now();
+            for rotation in &self.core.settings.rotations {
+                if let Some(person) = rotation.on_call(now)
+                    && !approvers.contains(person)
+                {
+                    approvers.push(person.clone());
+                }
+            }
+        }
+        approvers
     }
 
     /// `run <step> [name=value…]` and the Run button.
@@ -306,10 +325,12 @@ impl Actions<'_> {
     /// Who may approve a request: the commander and the configured approvers, each once,
     /// never the person who asked.
     fn approvers_for(&self, incident: &Incident, request: &ActionRequest) -> Vec<UserId> {
+        let configured = self
+            .actions()
+            .map(|a| self.approvers(a))
+            .unwrap_or_default();
         let mut approvers: Vec<&UserId> = incident.commander.iter().collect();
-        if let Ok(actions) = self.actions() {
-            approvers.extend(actions.approvers.iter());
-        }
+        approvers.extend(configured.iter());
         let mut seen = BTreeSet::new();
         approvers
             .into_iter()
