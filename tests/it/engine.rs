@@ -529,15 +529,20 @@ async fn pages_go_to_the_chat_that_holds_the_war_room() {
         .unwrap();
     assert_eq!(fired, 1);
     assert_eq!(deliver(&engine, &first).await, 0);
-    assert_eq!(deliver(&engine, &second).await, 2);
+    assert_eq!(deliver(&engine, &second).await, 3);
     assert!(first.calls().is_empty(), "{:?}", first.calls());
     let paged = &second.calls()[before..];
-    assert!(
-        paged[0].starts_with("post R-inc-1-checkout-api-returns-500s Paging level 1 for INC-1"),
+    // Carol is brought into the war room, the war room is told, and carol gets her page.
+    assert_eq!(
+        paged[0], "invite R-inc-1-checkout-api-returns-500s carol",
         "{paged:?}"
     );
     assert!(
-        paged[1].starts_with("dm carol You are paged for INC-1"),
+        paged[1].starts_with("post R-inc-1-checkout-api-returns-500s Paging level 1 for INC-1"),
+        "{paged:?}"
+    );
+    assert!(
+        paged[2].starts_with("dm carol You are paged for INC-1"),
         "{paged:?}"
     );
     // An incident whose war room could not be made still pages through the chat it was

@@ -346,10 +346,18 @@ impl Escalation<'_> {
         );
         let late_secs = (now - timer.due_at).num_seconds().max(0);
         let late = (late_secs >= 60).then(|| (timer.due_at, Duration::seconds(late_secs)));
-        let mut effects = vec![Effect::Post {
+        let mut effects = Vec::new();
+        // Whoever is paged is brought into the war room, to find the incident there.
+        if !resolved.people.is_empty() {
+            effects.push(Effect::Invite {
+                incident: incident.number,
+                users: resolved.people.clone(),
+            });
+        }
+        effects.push(Effect::Post {
             room: RoomTarget::WarRoom(incident.number),
             message: view::page_notice(incident, level, now, &resolved, late),
-        }];
+        });
         for person in &resolved.people {
             let link =
                 self.core.settings.ack_links.as_ref().map(|links| {
