@@ -41,6 +41,7 @@ pub use delivery::{Delivered, Delivery};
 pub use error::EngineError;
 pub use escalation::{Escalation, LinkOutcome, LinkRefusal, paging_report};
 pub use incidents::{Incidents, Input};
+pub(crate) use port::warroom_origin;
 pub use postmortem::Postmortems;
 pub use sweep::Sweep;
 

@@ -25,6 +25,14 @@ impl Origin {
     }
 }
 
+/// Where what Warroom does on its own comes from: no room, the `warroom` actor, in `chat`.
+pub(crate) fn warroom_origin(chat: Platform) -> Origin {
+    Origin {
+        room_id: RoomId::new(chat, ""),
+        user: UserId::warroom(),
+    }
+}
+
 /// An [`Origin`] as outbox entries keep it, written before rooms carried their chat and still
 /// written the same way (`tests/fixtures/outbox/slack-origin.json` is one).
 #[derive(serde::Serialize, serde::Deserialize)]

@@ -122,11 +122,9 @@ impl Actions<'_> {
             request: request.id,
         };
         match told {
+            // The incident's own chat is used; the origin's is only the fallback.
             Some(told) => {
-                let origin = crate::engine::port::Origin {
-                    room_id: crate::domain::RoomId::new(crate::domain::Platform::Console, ""),
-                    user: UserId::warroom(),
-                };
+                let origin = crate::engine::warroom_origin(crate::domain::Platform::Console);
                 self.core
                     .delivery()
                     .record_told(&origin, request.incident, kind, told)

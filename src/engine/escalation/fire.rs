@@ -17,7 +17,8 @@ use crate::domain::{
 use crate::engine::EngineError;
 use crate::engine::Escalation;
 use crate::engine::effect::{Effect, PageNote, RoomTarget};
-use crate::engine::port::{ChatPort, Origin, RoomId};
+use crate::engine::port::ChatPort;
+use crate::engine::warroom_origin;
 use crate::store::TimerPage;
 
 /// How many due timers one round claims.
@@ -26,14 +27,6 @@ const CLAIM_BATCH: i64 = 100;
 const CONCURRENCY: usize = 16;
 /// How long a claim holds before another replica may take the timer over.
 const LEASE: Duration = Duration::seconds(60);
-
-/// Where what Warroom does on its own comes from: no room, the `warroom` actor, in `chat`.
-fn warroom_origin(chat: Platform) -> Origin {
-    Origin {
-        room_id: RoomId::new(chat, ""),
-        user: UserId::warroom(),
-    }
-}
 
 /// A future boxed so that a stream of them is `Send` for every lifetime.
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
