@@ -265,6 +265,9 @@ fn show(r: &Runbook, policy: &RiskPolicy) -> String {
             })
             .unwrap_or_default();
         out.push_str(&format!("  {}. {}{label}\n", index + 1, step.title));
+        for detail in &step.details {
+            out.push_str(&format!("       - {detail}\n"));
+        }
         if let Some(command) = &step.command {
             for line in command.lines() {
                 out.push_str(&format!("       {line}\n"));

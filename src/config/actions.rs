@@ -450,6 +450,7 @@ mod tests {
             action: action.map(str::to_owned),
             timeout_secs: None,
             line: 1,
+            details: Vec::new(),
         };
         a.risk_policy().verdict(&step).expect("a command").risk
     }

@@ -42,8 +42,8 @@ pub use platform::{MessageId, Platform, RoomId, UnknownPlatform};
 pub use progress::{AttachedRunbook, FailedRun, NumberedStep, StepOutcome, StepState};
 pub use risk::{Classification, classify, classify_sql};
 pub use runbook::{
-    ABOUT_MAX_CHARS, Fact, QUOTED_BLOCK_CHARS, QUOTED_MAX_CHARS, Risk, Runbook, Section, Step,
-    StepKind,
+    ABOUT_MAX_CHARS, Fact, QUOTED_BLOCK_CHARS, QUOTED_MAX_CHARS, Risk, Runbook, STEP_DETAIL_CHARS,
+    STEP_DETAILS_MAX, Section, Step, StepKind,
 };
 pub use severity::{Severity, UnknownSeverity};
 pub use span::{format_span, parse_span};

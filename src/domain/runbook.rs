@@ -100,7 +100,19 @@ pub struct Step {
     pub timeout_secs: Option<u64>,
     /// The line in the source file where the step starts.
     pub line: usize,
+    /// What the author nested under the step, one entry per item as written (`who received
+    /// the message`, `email address of the sender`): the checklist that goes with it. At most
+    /// [`STEP_DETAILS_MAX`] entries of [`STEP_DETAIL_CHARS`]. Shown with the step, matched on
+    /// as step text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
 }
+
+/// The most entries kept in [`Step::details`].
+pub const STEP_DETAILS_MAX: usize = 12;
+
+/// The most characters of one entry of [`Step::details`].
+pub const STEP_DETAIL_CHARS: usize = 300;
 
 /// What a step holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -146,6 +158,8 @@ struct StepWire {
     action: Option<String>,
     timeout_secs: Option<u64>,
     line: usize,
+    #[serde(default)]
+    details: Vec<String>,
 }
 
 impl From<StepWire> for Step {
@@ -165,6 +179,7 @@ impl From<StepWire> for Step {
             action: w.action,
             timeout_secs: w.timeout_secs,
             line: w.line,
+            details: w.details,
         }
     }
 }
@@ -183,6 +198,7 @@ impl Step {
             action: None,
             timeout_secs: None,
             line,
+            details: Vec::new(),
         }
     }
 

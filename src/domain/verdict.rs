@@ -130,6 +130,7 @@ mod tests {
             action: None,
             timeout_secs: None,
             line: 7,
+            details: Vec::new(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! Runbooks in the JSON shape of `warroom runbooks list --json`, which other tools read:
 //! `[{"id","title","source","alerts":[…],"facts":[{"key","value"}],"contacts":[…],
-//! "steps":[{"title","heading","only_if","section","kind","command","risk","runnable","why"}]}]`.
+//! "steps":[{"title","heading","only_if","section","kind","command","risk","runnable","why","details":[…]}]}]`.
 
 use serde::Serialize;
 
@@ -48,6 +48,8 @@ pub struct ListedStep<'a> {
     /// Why Warroom would not run its code, in plain words. Null when it would, or when there
     /// is no code.
     pub why: Option<String>,
+    /// What the author nested under it, one entry per item (empty when nothing).
+    pub details: &'a [String],
 }
 
 /// Runbooks as `warroom runbooks list --json` shows them, judged with `policy`.
@@ -76,6 +78,7 @@ pub fn listing<'a>(runbooks: &'a [Runbook], policy: &RiskPolicy) -> Vec<Listed<'
                         risk: verdict.as_ref().map(|v| v.risk),
                         runnable: verdict.as_ref().is_some_and(|v| v.runs()),
                         why: verdict.and_then(|v| v.refusal),
+                        details: &s.details,
                     }
                 })
                 .collect(),

@@ -64,10 +64,11 @@ fn list_json_has_the_documented_shape() {
             assert_eq!(
                 k,
                 [
-                    "command", "heading", "kind", "only_if", "risk", "runnable", "section",
-                    "title", "why"
+                    "command", "details", "heading", "kind", "only_if", "risk", "runnable",
+                    "section", "title", "why"
                 ]
             );
+            assert!(step["details"].is_array(), "{step}");
             // Every step of the shipped runbooks stands under one of its headings.
             assert!(step["heading"].is_string(), "{step}");
             assert!(step["only_if"].is_string() || step["only_if"].is_null());

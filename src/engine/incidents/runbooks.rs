@@ -17,6 +17,10 @@ use crate::store::StoreError;
 /// How many runbooks a suggestion or search shows.
 const SHOWN_MATCHES: usize = 3;
 
+/// The most characters of a step's details the runbook's message shows, on one line under the
+/// step; `runbooks show` has them all.
+const STEP_DETAILS_SHOWN_CHARS: usize = 400;
+
 impl Incidents<'_> {
     /// The suggestion posted in a new war room: the runbooks that fit the title, with Attach
     /// buttons. `None` when there are no runbooks at all.
@@ -216,6 +220,12 @@ impl Incidents<'_> {
                 line.push(Span::Text(format!(" · {label}")));
             }
             blocks.push(Block::Text(line));
+            // What the author nested under the step, on one line: the checklist that goes
+            // with it.
+            if !step.details.is_empty() {
+                let details = fit(&step.details.join(" · "), STEP_DETAILS_SHOWN_CHARS);
+                blocks.push(Block::Context(vec![Span::Text(details)]));
+            }
             // Why code is shown and not run, under it, so that nobody has to click to learn it.
             if let Some(why) = verdict.as_ref().and_then(|v| v.refusal.as_deref()) {
                 blocks.push(Block::Context(vec![Span::Text(format!("not run: {why}"))]));

@@ -17,8 +17,8 @@ use super::text::{
 };
 use super::vocabulary::{ALERT_WORDS, LOG_WORDS};
 use crate::domain::{
-    ABOUT_MAX_CHARS, Fact, QUOTED_BLOCK_CHARS, QUOTED_MAX_CHARS, Section, Severity, Step, StepKind,
-    fit,
+    ABOUT_MAX_CHARS, Fact, QUOTED_BLOCK_CHARS, QUOTED_MAX_CHARS, STEP_DETAIL_CHARS,
+    STEP_DETAILS_MAX, Section, Severity, Step, StepKind, fit,
 };
 
 /// Words of a heading whose prose says what the incident is (`Overview`, `Meaning`).
@@ -73,6 +73,17 @@ struct ItemInfo {
     /// Whether the items nested in it belong to it (it is a step, or belongs to one) rather
     /// than being steps of their own, as they are under a label (`Scenario A:`).
     belongs: bool,
+    /// The step it made or belongs to, which its nested items say more about.
+    step: Option<StepAt>,
+}
+
+/// Where the step an item made is kept.
+#[derive(Debug, Clone, Copy)]
+enum StepAt {
+    /// In `found.steps`, at this index.
+    Found(usize),
+    /// Held until the code block of the item at this block index comes (see `Walk::deferred`).
+    Deferred(usize),
 }
 
 /// What the walk found.
@@ -123,6 +134,8 @@ struct Walk {
     /// Steps of items holding code blocks: dropped when the code gives commands, kept when
     /// it does not (a YAML snippet under `1. Apply this config:`).
     deferred: HashMap<usize, Step>,
+    /// A deferred step's item → where the step went in `found.steps` once its code came.
+    placed: HashMap<usize, usize>,
     found: Found,
 }
 
@@ -398,6 +411,7 @@ impl Walk {
             logs_context,
             prevention_entry: parent.prevention_entry,
             belongs: parent.belongs,
+            step: parent.step,
         };
         match self.zone {
             _ if is_fact || text.is_empty() => {}
@@ -416,7 +430,12 @@ impl Walk {
                 );
             }
             // A sub-item of a step says more about that step (`Check:` then what to look at).
-            _ if parent.belongs => {}
+            // One holding code is the title of its code's steps instead.
+            _ if parent.belongs => {
+                if !item.has_code {
+                    self.add_detail(parent.step, &text);
+                }
+            }
             _ if item.task.is_some() => {
                 info.belongs = true;
                 let step = self.new_step(
@@ -426,6 +445,7 @@ impl Walk {
                     item.inline.line,
                     own_only_if,
                 );
+                info.step = Some(StepAt::Found(self.found.steps.len()));
                 self.found.steps.push(step);
             }
             Zone::Part(Part::Symptoms) => {
@@ -445,14 +465,35 @@ impl Walk {
                         self.new_step(title, section, command, item.inline.line, own_only_if);
                     info.belongs = true;
                     if item.has_code {
+                        info.step = Some(StepAt::Deferred(index));
                         self.deferred.insert(index, step);
                     } else {
+                        info.step = Some(StepAt::Found(self.found.steps.len()));
                         self.found.steps.push(step);
                     }
                 }
             }
         }
         self.items.insert(index, info);
+    }
+
+    /// Adds a nested item's text to the details of the step at `at`.
+    fn add_detail(&mut self, at: Option<StepAt>, text: &str) {
+        let step = match at {
+            Some(StepAt::Found(i)) => self.found.steps.get_mut(i),
+            Some(StepAt::Deferred(item)) => match self.placed.get(&item) {
+                Some(&i) => self.found.steps.get_mut(i),
+                None => self.deferred.get_mut(&item),
+            },
+            None => None,
+        };
+        let detail = strip_decoration(text);
+        if let Some(step) = step
+            && step.details.len() < STEP_DETAILS_MAX
+            && !detail.is_empty()
+        {
+            step.details.push(fit(&detail, STEP_DETAIL_CHARS));
+        }
     }
 
     /// A step of a list item or checklist, under the innermost heading.
@@ -475,12 +516,15 @@ impl Walk {
             action: None,
             timeout_secs: None,
             line,
+            details: Vec::new(),
         }
     }
 
     fn code(&mut self, code: &Code) {
         let info = parse_info(&code.info);
-        let deferred = code.parent.and_then(|p| self.deferred.remove(&p));
+        let deferred = code
+            .parent
+            .and_then(|p| Some((p, self.deferred.remove(&p)?)));
         // Untyped blocks (and indented code) hold commands only when they look like them;
         // output or config pasted there must not become actions.
         let announced = (self.last_paragraph.as_deref()).is_some_and(announces_commands);
@@ -548,10 +592,15 @@ impl Walk {
             .and_then(|p| self.items.get(&p))
             .and_then(|i| i.only_if.clone())
             .or_else(|| self.condition.as_ref().map(|(c, _)| c.clone()));
+        // The item's step, or the first step of its code, keeps what is nested in the item.
+        if let Some((item, _)) = &deferred {
+            self.placed.insert(*item, self.found.steps.len());
+        }
         if shell_steps.is_empty() {
-            self.found.steps.extend(deferred);
+            self.found.steps.extend(deferred.map(|(_, step)| step));
             return;
         }
+        let mut details = deferred.map(|(_, step)| step.details).unwrap_or_default();
         self.found
             .problems
             .extend(info.problems.iter().map(|m| (code.line, m.clone())));
@@ -593,6 +642,7 @@ impl Walk {
                 action: info.action.clone().filter(|_| has_command),
                 timeout_secs: info.timeout_secs.filter(|_| has_command),
                 line: code.body_line + s.offset,
+                details: std::mem::take(&mut details),
             });
         }
     }
@@ -621,6 +671,7 @@ pub fn walk(blocks: &[Block], start: usize, end: usize, title: Option<(usize, &H
         title_depth: usize::from(title.is_some()),
         items: HashMap::new(),
         deferred: HashMap::new(),
+        placed: HashMap::new(),
         found: Found::default(),
     };
     for (index, block) in blocks.iter().enumerate().take(end).skip(start) {
@@ -824,6 +875,53 @@ mod tests {
                 ("Roll back", None, Some("Scenario A")),
                 ("Tell the team", None, Some("Scenario A")),
             ]
+        );
+        // What is nested in a step is kept with it, as written, as its details.
+        let details: Vec<&[String]> = found.steps.iter().map(|s| &s.details[..]).collect();
+        assert_eq!(details[0], ["the pods come back"]);
+        assert!(details[1..].iter().all(|d| d.is_empty()), "{details:?}");
+    }
+
+    #[test]
+    fn a_step_with_code_passes_its_details_to_the_first_step_of_its_code() {
+        let text = "# T\n\n## Diagnose\n\n1. Check the pods for restarts\n   \
+            - look for **CrashLoopBackOff**\n   - note the node\n\n   ```sh\n   \
+            kubectl get pods\n   kubectl get events\n   ```\n\n   - a later note\n\
+            2. Tell the team\n   - in #ops\n";
+        let found = walked(text);
+        let steps: Vec<(&str, Option<&str>, &[String])> = found
+            .steps
+            .iter()
+            .map(|s| (s.title.as_str(), s.command.as_deref(), &s.details[..]))
+            .collect();
+        let strings = |d: &[&str]| d.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(steps.len(), 3, "{steps:?}");
+        assert_eq!(steps[0].1, Some("kubectl get pods"));
+        assert_eq!(
+            steps[0].2,
+            strings(&["look for CrashLoopBackOff", "note the node", "a later note"])
+        );
+        assert_eq!(steps[1].1, Some("kubectl get events"));
+        assert!(steps[1].2.is_empty());
+        assert_eq!(
+            steps[2],
+            ("Tell the team", None, &strings(&["in #ops"])[..])
+        );
+    }
+
+    #[test]
+    fn details_are_bounded() {
+        let mut text = "# T\n\n## Fix\n\n- Restart it\n".to_owned();
+        for i in 0..30 {
+            text.push_str(&format!("  - check {i} {}\n", "word ".repeat(100)));
+        }
+        let found = walked(&text);
+        let details = &found.steps[0].details;
+        assert_eq!(details.len(), STEP_DETAILS_MAX);
+        assert!(
+            details
+                .iter()
+                .all(|d| d.chars().count() <= STEP_DETAIL_CHARS)
         );
     }
 

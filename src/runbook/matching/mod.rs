@@ -276,6 +276,9 @@ fn fields(runbook: &Runbook) -> Fields {
     }
     for step in &runbook.steps {
         tokenize::push_terms(&step.title, &mut out[Field::Steps as usize]);
+        for detail in &step.details {
+            tokenize::push_terms(detail, &mut out[Field::Steps as usize]);
+        }
         if let Some(code) = &step.command {
             tokenize::push_terms(code, &mut out[Field::Code as usize]);
         }

@@ -243,13 +243,16 @@ fn the_thesaurus_parses_and_no_word_is_in_two_groups() {
 }
 
 #[test]
-fn step_text_and_prevention_are_indexed_below_the_title() {
+fn step_text_details_and_prevention_are_indexed_below_the_title() {
     let mut rotate = runbook("rotate", "Broker maintenance", &[], &[], &[]);
     rotate.steps.push(crate::domain::Step::manual(
         "Rotate the kafka broker keystore",
         crate::domain::Section::Mitigation,
         3,
     ));
+    rotate.steps[0]
+        .details
+        .push("the truststore on every client too".to_owned());
     rotate
         .prevention
         .push("Alert on zookeeper session expiry".to_owned());
@@ -257,6 +260,8 @@ fn step_text_and_prevention_are_indexed_below_the_title() {
     let lib = Library::new(vec![rotate, titled]);
     assert_eq!(ids(&lib.best(&query("keystore"), 3)), ["titled", "rotate"]);
     assert_eq!(ids(&lib.best(&query("zookeeper"), 3)), ["rotate"]);
+    // What is nested under a step counts as the step's text.
+    assert_eq!(ids(&lib.best(&query("truststore"), 3)), ["rotate"]);
 }
 
 #[test]

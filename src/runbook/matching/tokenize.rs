@@ -4,7 +4,8 @@
 //!
 //! The rules, in order:
 //! 1. Split on anything that is not a letter or digit, then split each run where the case turns
-//!    (`OOMKilled` → oom killed, `HTTPServer` → http server) and where letters meet digits
+//!    (`OOMKilled` → oom killed, `HTTPServer` → http server; not before a last capital of a
+//!    short abbreviation: `DoS`, `SaaS`) and where letters meet digits
 //!    (`db2` → db 2, `500s` → 500 s), unless the whole run is a known token (`k8s`, `5xx`, `p99`);
 //!    lowercase the pieces.
 //! 2. Read a two-word phrase of the thesaurus as its meaning (`log in` → login, `too many` →
@@ -147,7 +148,10 @@ fn split_run(run: &str, out: &mut Vec<String>) {
     for i in 1..chars.len() {
         let (prev, cur) = (chars[i - 1], chars[i]);
         let next_is_lower = chars.get(i + 1).is_some_and(|c| c.is_lowercase());
-        let boundary = (prev.is_lowercase() && cur.is_uppercase())
+        // A last capital after lowercase ends an abbreviation (`DoS`, `SaaS`, `QoS`) rather
+        // than starting a word.
+        let last_capital = i + 1 == chars.len() && chars[start].is_uppercase() && i - start <= 3;
+        let boundary = (prev.is_lowercase() && cur.is_uppercase() && !last_capital)
             || (prev.is_uppercase() && cur.is_uppercase() && next_is_lower)
             || (prev.is_numeric() != cur.is_numeric() && !is_class_tail(i));
         if boundary {
@@ -176,6 +180,10 @@ mod tests {
         assert_eq!(t("HTTPServerErrors"), t("http server errors"));
         assert_eq!(t("Http5xxRatioHigh"), t("http 5xx ratio high"));
         assert_eq!(t("HTTP5XXRate"), t("http 5xx rate"));
+        assert_eq!(t("IRP-DoS"), t("irp dos"));
+        assert_eq!(t("DDoS"), t("dos"));
+        assert_eq!(t("SaaS vendor"), t("saas vendor"));
+        assert_eq!(t("isReady"), t("is ready"));
     }
 
     #[test]

@@ -148,6 +148,7 @@ fn runbook() -> warroom::domain::Runbook {
                 action: Some("checkout-pods".into()),
                 timeout_secs: Some(30),
                 line: 14,
+                details: vec!["Look for pods in CrashLoopBackOff".into()],
             },
             Step {
                 title: "Roll back the last deploy".into(),
@@ -160,6 +161,7 @@ fn runbook() -> warroom::domain::Runbook {
                 action: None,
                 timeout_secs: None,
                 line: 20,
+                details: Vec::new(),
             },
         ],
         prevention: vec!["Canary every deploy".into()],
