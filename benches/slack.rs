@@ -315,6 +315,7 @@ async fn main() {
         alerts: None,
         slack: Some(adapter),
         chats: vec![Platform::Slack],
+        pagerduty: None,
     });
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let endpoint = format!("http://{address}/slack/commands");

@@ -36,6 +36,8 @@ pub struct Application {
     /// The chats pages and reminders go to, the first also for alerts.
     chats: Vec<Arc<dyn ChatPort>>,
     alerts: Option<Arc<AlertWebhook>>,
+    /// PagerDuty's webhook secret, when `/pagerduty` takes its deliveries.
+    pagerduty: Option<Arc<SecretString>>,
     owner: String,
     terminate: Signal,
     matrix: Option<crate::chat::matrix::MatrixBot>,
@@ -89,6 +91,16 @@ impl Application {
         } else {
             None
         };
+        let pagerduty = match &config.notify.pagerduty_webhook_secret {
+            Some(source) => Some(Arc::new(
+                source
+                    .read("notify.pagerduty_webhook_secret", |name| {
+                        std::env::var_os(name)
+                    })
+                    .context("[notify]")?,
+            )),
+            None => None,
+        };
         Ok(Application {
             listener,
             address,
@@ -97,6 +109,7 @@ impl Application {
             slack_socket,
             chats,
             alerts,
+            pagerduty,
             owner: owner_id(),
             terminate,
             matrix,
@@ -126,6 +139,7 @@ impl Application {
             slack_socket,
             chats,
             alerts,
+            pagerduty,
             owner,
             mut terminate,
             matrix,
@@ -151,6 +165,7 @@ impl Application {
                 // Over Socket Mode, Slack's HTTP endpoints stay closed.
                 slack: slack.clone().filter(|_| slack_socket.is_none()),
                 chats: chats.iter().map(|c| c.platform()).collect(),
+                pagerduty,
             }),
             &http_config,
         );

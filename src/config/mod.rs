@@ -36,7 +36,8 @@ pub use escalation::{
 };
 pub use http::HttpConfig;
 pub use notify::{
-    EmailConfig, NotifyConfig, NtfyContact, PersonConfig, RuleConfig, WebhookContact, people,
+    EmailConfig, NotifyConfig, NtfyContact, PAGERDUTY_EVENTS_URL, PagerdutyContact, PersonConfig,
+    RuleConfig, WebhookContact, people,
 };
 pub use permissions::PermissionsConfig;
 pub use slack::{SlackConfig, SlackMode, SlackSecrets};

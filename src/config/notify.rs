@@ -23,6 +23,8 @@ pub struct PersonConfig {
     pub ntfy: Option<NtfyContact>,
     /// The person's own endpoint, sent a signed JSON POST.
     pub webhook: Option<WebhookContact>,
+    /// A PagerDuty service's Events API v2 integration that pages the person.
+    pub pagerduty: Option<PagerdutyContact>,
     /// When each contact is used after a page: `[{ via = "ntfy", after = "2m" }]`. Without it,
     /// every contact the person has is used at once.
     pub notify: Option<Vec<RuleConfig>>,
@@ -50,11 +52,25 @@ pub struct WebhookContact {
     pub secret: SecretSource,
 }
 
+/// `pagerduty = { routing_key = { env = "…" } }`: an Events API v2 integration key.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PagerdutyContact {
+    /// The integration's key (32 characters), from the environment or a file.
+    pub routing_key: SecretSource,
+    /// The Events API's enqueue URL; PagerDuty's US service region when left out
+    /// (`https://events.eu.pagerduty.com/v2/enqueue` for the EU one).
+    pub url: Option<String>,
+}
+
+/// PagerDuty's Events API v2 endpoint in its US service region.
+pub const PAGERDUTY_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
+
 /// One notification rule: `{ via = "email", after = "5m" }`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleConfig {
-    /// Which contact: `email`, `ntfy` or `webhook`.
+    /// Which contact: `email`, `ntfy`, `webhook` or `pagerduty`.
     pub via: String,
     /// How long after the page (`"0m"`, `"2m"`); at once when left out.
     #[serde(default)]
@@ -73,6 +89,10 @@ pub struct NotifyConfig {
     /// The key those links are signed with, at least 32 characters, from the environment or
     /// a file. Required with `public_url`.
     pub ack_key: Option<SecretSource>,
+    /// The signing secret of a PagerDuty v3 webhook subscription that sends its
+    /// `incident.acknowledged` events to `<public_url>/pagerduty`: acknowledging a page in
+    /// PagerDuty then acknowledges the incident here.
+    pub pagerduty_webhook_secret: Option<SecretSource>,
 }
 
 /// The shortest acknowledge-link key accepted.
@@ -148,6 +168,7 @@ impl PersonConfig {
             (ContactKind::Email, self.email.is_some()),
             (ContactKind::Ntfy, self.ntfy.is_some()),
             (ContactKind::Webhook, self.webhook.is_some()),
+            (ContactKind::Pagerduty, self.pagerduty.is_some()),
         ];
         has.into_iter()
             .filter(|(_, h)| *h)
@@ -184,6 +205,10 @@ impl PersonConfig {
             self.webhook
                 .as_ref()
                 .map(|c| ("webhook.url", c.url.as_str())),
+            self.pagerduty
+                .as_ref()
+                .and_then(|c| c.url.as_deref())
+                .map(|url| ("pagerduty.url", url)),
         ];
         for (field, url) in urls.into_iter().flatten() {
             check_url(&format!("{key}.{field}"), url)?;
@@ -460,6 +485,14 @@ mod tests {
                 "people[1].id",
             ),
             (
+                "[[people]]\nid = \"bob\"\npagerduty = { routing_key = { env = \"PD\" }, url = \"events.pagerduty.com\" }",
+                "people[0].pagerduty.url",
+            ),
+            (
+                "[[people]]\nid = \"bob\"\npagerduty = { routing_key = { env = \"PD\" } }\nnotify = [{ via = \"ntfy\" }]",
+                "people[0].notify[0].via",
+            ),
+            (
                 "[notify.email]\nsmtp_url = \"smtp://me:hunter2@mail.example.org\"\nfrom = \"w@example.org\"",
                 "notify.email.smtp_url",
             ),
@@ -470,6 +503,11 @@ mod tests {
             assert!(!error.contains("hunter2"), "{error}");
         }
         // A secret written as a value is refused without being echoed.
+        let error = read(
+            "[[people]]\nid = \"bob\"\npagerduty = { routing_key = \"e93facc04764012d7bfb002500d5d1a6\" }",
+        )
+        .unwrap_err();
+        assert!(!error.contains("e93facc0"), "{error}");
         let error = read(
             "[[people]]\nid = \"bob\"\nwebhook = { url = \"https://x.org\", secret = \"s3cr3t-value\" }",
         )

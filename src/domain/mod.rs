@@ -32,7 +32,10 @@ pub use escalation::{
 };
 pub use grammar::{MAX_COMMAND_CHARS, ParseError, parameter, parameters, parse, strip_invocation};
 pub use incident::{Incident, IncidentNumber, Refusal, Role};
-pub use notify::{ContactKind, Contacts, NotifyRule, PUSH_INTERVAL, UnknownContact};
+pub use notify::{
+    ContactKind, Contacts, NotifyRule, PUSH_INTERVAL, PageUpdate, UnknownContact,
+    parse_provider_key, provider_key,
+};
 pub use params::{
     CommandTemplate, DEFAULT_PATTERN, HIDDEN, HostPattern, ParamError, ParamRules, PreparedCommand,
     TemplateError, looks_secret, normalize_param_name,

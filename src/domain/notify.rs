@@ -9,7 +9,7 @@ use std::str::FromStr;
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use super::UserId;
+use super::{IncidentNumber, UserId};
 
 /// A way to reach a person other than the chat's direct message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -21,11 +21,19 @@ pub enum ContactKind {
     Ntfy,
     /// A JSON POST to the person's own endpoint, signed with a shared secret.
     Webhook,
+    /// An alert through PagerDuty's Events API v2, which pages the person as their PagerDuty
+    /// service does, and is acknowledged and resolved there when the incident is here.
+    Pagerduty,
 }
 
 impl ContactKind {
     /// Every kind, in the order the docs list them.
-    pub const ALL: [ContactKind; 3] = [ContactKind::Email, ContactKind::Ntfy, ContactKind::Webhook];
+    pub const ALL: [ContactKind; 4] = [
+        ContactKind::Email,
+        ContactKind::Ntfy,
+        ContactKind::Webhook,
+        ContactKind::Pagerduty,
+    ];
 
     /// Its name in the configuration and on the timeline.
     pub const fn name(self) -> &'static str {
@@ -33,13 +41,20 @@ impl ContactKind {
             ContactKind::Email => "email",
             ContactKind::Ntfy => "ntfy",
             ContactKind::Webhook => "webhook",
+            ContactKind::Pagerduty => "pagerduty",
         }
     }
 
     /// Whether it makes a phone ring or buzz (a push; SMS and calls when providers that make
     /// them are added): at most one of these reaches a person per [`PUSH_INTERVAL`].
     pub const fn interrupts(self) -> bool {
-        matches!(self, ContactKind::Ntfy)
+        matches!(self, ContactKind::Ntfy | ContactKind::Pagerduty)
+    }
+
+    /// Whether the contact keeps its own state of the page (an open alert at a provider),
+    /// which is acknowledged and resolved there when the incident is here.
+    pub const fn keeps_state(self) -> bool {
+        matches!(self, ContactKind::Pagerduty)
     }
 }
 
@@ -51,7 +66,7 @@ impl fmt::Display for ContactKind {
 
 /// A name that is not a kind of contact.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a kind of contact (email, ntfy, webhook)")]
+#[error("`{0}` is not a kind of contact (email, ntfy, webhook, pagerduty)")]
 pub struct UnknownContact(pub String);
 
 impl FromStr for ContactKind {
@@ -62,6 +77,29 @@ impl FromStr for ContactKind {
             .find(|k| k.name() == s.trim())
             .ok_or_else(|| UnknownContact(s.chars().take(40).collect()))
     }
+}
+
+/// The key that names one person's page for one incident at a provider that keeps state
+/// (PagerDuty's `dedup_key`): `warroom/INC-7/bob`. A page of a later level to the same person
+/// updates the same alert rather than opening another.
+pub fn provider_key(incident: IncidentNumber, person: &UserId) -> String {
+    format!("warroom/{incident}/{person}")
+}
+
+/// The incident and person of a [`provider_key`]; None for any other key.
+pub fn parse_provider_key(key: &str) -> Option<(IncidentNumber, UserId)> {
+    let (incident, person) = key.strip_prefix("warroom/")?.split_once('/')?;
+    Some((incident.parse().ok()?, UserId::parse(person).ok()?))
+}
+
+/// What became of a page that a provider keeps: the incident was acknowledged, or resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageUpdate {
+    /// Someone acknowledged the incident: the provider stops escalating.
+    Acknowledged,
+    /// The incident was resolved: the provider closes its alert.
+    Resolved,
 }
 
 /// The least time between two interrupting notifications (push, SMS, call) to one person.
@@ -103,6 +141,14 @@ impl Contacts {
         self.rules.values().all(Vec::is_empty)
     }
 
+    /// The people who have a contact of `kind`.
+    pub fn people_with(&self, kind: ContactKind) -> impl Iterator<Item = &UserId> {
+        self.rules
+            .iter()
+            .filter(move |(_, rules)| rules.iter().any(|r| r.via == kind))
+            .map(|(person, _)| person)
+    }
+
     /// The people with contacts, and theirs.
     pub fn iter(&self) -> impl Iterator<Item = (&UserId, &[NotifyRule])> {
         self.rules.iter().map(|(p, r)| (p, r.as_slice()))
@@ -112,6 +158,23 @@ impl Contacts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_provider_key_names_its_incident_and_person_and_nothing_else_parses() {
+        let bob = UserId::parse("@bob:example.org").unwrap();
+        let key = provider_key(IncidentNumber(7), &bob);
+        assert_eq!(key, "warroom/INC-7/@bob:example.org");
+        assert_eq!(parse_provider_key(&key), Some((IncidentNumber(7), bob)));
+        for other in [
+            "",
+            "warroom/INC-7",
+            "warroom/7/bob",
+            "other/INC-7/bob",
+            "warroom/INC-7/",
+        ] {
+            assert_eq!(parse_provider_key(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn a_plan_is_soonest_first_and_empty_for_people_without_contacts() {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::message::{FileUpload, Message};
-use crate::domain::{ContactKind, IncidentNumber, RequestId, Severity, UserId};
+use crate::domain::{ContactKind, IncidentNumber, PageUpdate, RequestId, Severity, UserId};
 
 /// Which room an effect is for; resolved to a chat room when the effect is carried out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +126,18 @@ pub enum Effect {
         after_secs: u32,
         /// What the page is about.
         page: PageNote,
+    },
+    /// Tell a provider that keeps a person's page (PagerDuty) that the incident was
+    /// acknowledged or resolved, if the page reached it. In the person's own lane for it.
+    NotifyUpdate {
+        /// Whose page.
+        user: UserId,
+        /// Which of their contacts.
+        via: ContactKind,
+        /// The incident.
+        incident: IncidentNumber,
+        /// What became of it.
+        update: PageUpdate,
     },
     /// Post a file (an answer, carried out at once; never written to the outbox).
     #[serde(skip)]

@@ -112,6 +112,16 @@ pub trait Notifier: Send + Sync {
         via: crate::domain::ContactKind,
         page: &super::effect::PageNote,
     ) -> Result<(), ChatError>;
+
+    /// Tells the provider behind `person`'s contact of kind `via` what became of their page for
+    /// `incident` (only kinds that [keep state](crate::domain::ContactKind::keeps_state)).
+    async fn update(
+        &self,
+        person: &UserId,
+        via: crate::domain::ContactKind,
+        incident: crate::domain::IncidentNumber,
+        update: crate::domain::PageUpdate,
+    ) -> Result<(), ChatError>;
 }
 
 tokio::task_local! {

@@ -122,7 +122,10 @@ pub(super) async fn with_path(
 
 /// Reads a body of at most [`MAX_BODY`] bytes; a declared length over it is refused before
 /// anything is read. The refusal is the status and its reason.
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, (StatusCode, String)> {
+pub(super) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, (StatusCode, String)> {
     let too_large = || {
         (
             StatusCode::PAYLOAD_TOO_LARGE,

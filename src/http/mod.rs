@@ -1,11 +1,15 @@
 //! The HTTP side of `warroom serve`: an axum router with `GET /healthz`, the Alertmanager
-//! webhook (`alerts.rs`) and, when Slack is configured, Slack's endpoints (src/chat/slack);
+//! webhook (`alerts.rs`), pages' acknowledge links (`ack.rs`), PagerDuty's webhook
+//! (`pagerduty.rs`) and, when Slack is configured, Slack's endpoints (src/chat/slack);
 //! the limits every request gets ([`limited`]); and the accept loop (`server.rs`).
 
 pub mod ack;
 pub mod alerts;
+pub mod pagerduty;
 pub mod server;
 
+#[cfg(test)]
+mod pagerduty_tests;
 #[cfg(test)]
 pub(crate) mod router_tests;
 
@@ -42,6 +46,9 @@ pub struct AppState {
     pub slack: Option<Arc<crate::chat::slack::SlackAdapter>>,
     /// The chats whose outboxes this process delivers, for `/healthz`.
     pub chats: Vec<Platform>,
+    /// The signing secret of PagerDuty's webhook (`[notify] pagerduty_webhook_secret`), when
+    /// `/pagerduty` takes its deliveries.
+    pub pagerduty: Option<Arc<secrecy::SecretString>>,
 }
 
 /// The routes of `warroom serve`.
@@ -54,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route("/alerts/alertmanager", post(alerts::without_path))
         .route("/alerts/alertmanager/{secret}", post(alerts::with_path))
         .route("/ack/{token}", get(ack::show).post(ack::follow))
+        .route("/pagerduty", post(pagerduty::receive))
         .with_state(state);
     match slack {
         Some(adapter) => router.merge(crate::chat::slack::routes(adapter)),

@@ -169,6 +169,7 @@ async fn state(url: &str) -> AppState {
         alerts: Some(Arc::new(AlertWebhook::new(secrets, port, "lobby".into()))),
         slack: None,
         chats: vec![crate::domain::Platform::Console],
+        pagerduty: None,
     }
 }
 

@@ -1,4 +1,5 @@
-//! The notifiers: pages beyond chat, by email (SMTP), ntfy pushes and signed webhooks. The
+//! The notifiers: pages beyond chat, by email (SMTP), ntfy pushes, signed webhooks and
+//! PagerDuty's Events API. The
 //! engine decides whom to reach, how and when, and keeps each notification in the outbox until
 //! it is taken; this adapter only sends one and says how it went, in the chat's terms: a
 //! refusal for good, or a failure to try again (with the wait a 429 asked for).
@@ -6,6 +7,7 @@
 mod email;
 mod http;
 mod ntfy;
+mod pagerduty;
 mod webhook;
 
 use std::collections::HashMap;
@@ -14,10 +16,11 @@ use std::ffi::OsString;
 use async_trait::async_trait;
 
 use crate::config::{Config, ConfigError, PersonConfig};
-use crate::domain::{ContactKind, UserId};
+use crate::domain::{ContactKind, IncidentNumber, PageUpdate, UserId};
 use crate::engine::effect::PageNote;
 use crate::engine::port::{ChatError, Notifier};
 
+pub use pagerduty::{WEBHOOK_SIGNATURE_HEADER, webhook_signature, webhook_signed};
 pub use webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
 
 /// Every person's contacts and the clients that reach them.
@@ -84,6 +87,30 @@ impl Notifier for Notifiers {
                 })?;
                 mailer.send(address, page, self.env).await
             }
+            ContactKind::Pagerduty => {
+                let pd = contact.pagerduty.as_ref().ok_or_else(missing)?;
+                pagerduty::send(&self.http, pd, pagerduty::trigger(person, page), self.env).await
+            }
+        }
+    }
+
+    async fn update(
+        &self,
+        person: &UserId,
+        via: ContactKind,
+        incident: IncidentNumber,
+        update: PageUpdate,
+    ) -> Result<(), ChatError> {
+        let missing = || ChatError::Refused(format!("{person} has no {via} contact any more"));
+        let contact = self.people.get(person).ok_or_else(missing)?;
+        match via {
+            ContactKind::Pagerduty => {
+                let pd = contact.pagerduty.as_ref().ok_or_else(missing)?;
+                let event = pagerduty::follow_up(person, incident, update);
+                pagerduty::send(&self.http, pd, event, self.env).await
+            }
+            // Nothing else keeps a page: there is nothing to tell.
+            ContactKind::Email | ContactKind::Ntfy | ContactKind::Webhook => Ok(()),
         }
     }
 }

@@ -259,13 +259,13 @@ impl HookSink {
 }
 
 /// A loopback port nothing listens on (yet).
-fn free_port() -> SocketAddr {
+pub(crate) fn free_port() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap()
 }
 
 /// A secret kept in a file of `dir`.
-fn secret_file(dir: &Path, name: &str, value: &str) -> SecretSource {
+pub(crate) fn secret_file(dir: &Path, name: &str, value: &str) -> SecretSource {
     let path = dir.join(name);
     std::fs::write(&path, format!("{value}\n")).unwrap();
     SecretSource::File(path)
@@ -304,7 +304,7 @@ async fn phone_of(dir: &Path, person: &str) -> (FakeNtfy, Config) {
 }
 
 /// An engine whose P1 pages carol (on call) at once, with carol's contacts from `config`.
-async fn engine_with(dir: &Path, clock: Arc<SimulatedClock>, config: &Config) -> Engine {
+pub(crate) async fn engine_with(dir: &Path, clock: Arc<SimulatedClock>, config: &Config) -> Engine {
     engine_with_links(dir, clock, config, None).await
 }
 
@@ -331,11 +331,11 @@ async fn engine_with_links(
 }
 
 /// The console chat, writing into a buffer nobody reads.
-fn console() -> ConsoleChat {
+pub(crate) fn console() -> ConsoleChat {
     ConsoleChat::new(Box::new(std::io::sink()), "warroom")
 }
 
-fn lobby(user: &str) -> Origin {
+pub(crate) fn lobby(user: &str) -> Origin {
     Origin {
         room_id: RoomId::new(Platform::Console, "lobby"),
         user: UserId::parse(user).unwrap(),
@@ -343,13 +343,13 @@ fn lobby(user: &str) -> Origin {
 }
 
 /// Declares a P1 as alice and fires what is due (the level 1 page).
-async fn declare(engine: &Engine, chat: &ConsoleChat, title: &str) {
+pub(crate) async fn declare(engine: &Engine, chat: &ConsoleChat, title: &str) {
     say(engine, chat, "alice", &format!("declare p1 {title}")).await;
     engine.escalation().fire_due(&[chat], "test").await.unwrap();
 }
 
 /// When the next outbox entry is due, if one waits.
-async fn next_due(engine: &Engine) -> Option<chrono::DateTime<chrono::Utc>> {
+pub(crate) async fn next_due(engine: &Engine) -> Option<chrono::DateTime<chrono::Utc>> {
     engine
         .store()
         .outbox_next_due(Platform::Console)
@@ -358,7 +358,7 @@ async fn next_due(engine: &Engine) -> Option<chrono::DateTime<chrono::Utc>> {
 }
 
 /// Moves the clock to the next outbox entry that is due, and delivers.
-async fn next_delivery(engine: &Engine, chat: &ConsoleChat, clock: &SimulatedClock) {
+pub(crate) async fn next_delivery(engine: &Engine, chat: &ConsoleChat, clock: &SimulatedClock) {
     let due = next_due(engine)
         .await
         .expect("something waits in the outbox");
@@ -369,7 +369,7 @@ async fn next_delivery(engine: &Engine, chat: &ConsoleChat, clock: &SimulatedClo
 }
 
 /// Why the oldest entry still waiting in the outbox failed last ("" when none failed).
-async fn waiting(engine: &Engine) -> String {
+pub(crate) async fn waiting(engine: &Engine) -> String {
     let backlog = engine
         .store()
         .outbox_backlog(Platform::Console, engine.clock().now())
@@ -379,7 +379,7 @@ async fn waiting(engine: &Engine) -> String {
 }
 
 /// What incident `n`'s timeline recorded, event by event.
-async fn events(engine: &Engine, n: u32) -> Vec<EventKind> {
+pub(crate) async fn events(engine: &Engine, n: u32) -> Vec<EventKind> {
     let timeline = engine.store().timeline(IncidentNumber(n)).await.unwrap();
     timeline.into_iter().map(|e| e.kind).collect()
 }
@@ -705,7 +705,7 @@ async fn acknowledged_by(engine: &Engine, n: u32) -> Option<String> {
 }
 
 /// `user` types `text` in the lobby, and what it causes is carried out.
-async fn say(engine: &Engine, chat: &ConsoleChat, user: &str, text: &str) {
+pub(crate) async fn say(engine: &Engine, chat: &ConsoleChat, user: &str, text: &str) {
     let effects = engine.incidents().handle_text(&lobby(user), text).await;
     engine
         .delivery()

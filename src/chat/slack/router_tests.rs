@@ -137,6 +137,7 @@ async fn slack_app(url: &str, secret: Option<&str>) -> Router {
         alerts: None,
         slack: Some(Arc::new(adapter)),
         chats: vec![crate::domain::Platform::Slack],
+        pagerduty: None,
     };
     app(state, &HttpConfig::default())
 }

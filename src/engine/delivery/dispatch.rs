@@ -1,7 +1,8 @@
 //! Carrying out effects through a chat port, and remembering what the chat made (rooms, cards).
 
 use crate::domain::{
-    ContactKind, IncidentNumber, MessageId, PUSH_INTERVAL, RequestId, RoomId, UserId,
+    ContactKind, EventKind, IncidentNumber, MessageId, PUSH_INTERVAL, PageUpdate, RequestId,
+    RoomId, UserId,
 };
 use crate::engine::Delivery;
 use crate::engine::delivery::{describe, durable};
@@ -15,6 +16,10 @@ pub(in crate::engine) const SENT: &str = "sent";
 /// What the outbox keeps for a notification that was not needed any more: the incident was
 /// acknowledged or closed before its time.
 pub(in crate::engine) const NOT_SENT: &str = "not sent: acknowledged or closed before its time";
+
+/// What the outbox keeps for a provider update with nothing to update: the page never reached
+/// the provider.
+pub(in crate::engine) const NOTHING_TO_UPDATE: &str = "not sent: the page never reached it";
 
 /// Why one effect could not be carried out.
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +195,17 @@ impl Delivery<'_> {
             } => {
                 return self.notify(user, *via, page).await.map(Some);
             }
+            Effect::NotifyUpdate {
+                user,
+                via,
+                incident,
+                update,
+            } => {
+                return self
+                    .notify_update(user, *via, *incident, *update)
+                    .await
+                    .map(Some);
+            }
         }
         Ok(None)
     }
@@ -248,6 +264,33 @@ impl Delivery<'_> {
             }
         }
         sent?;
+        Ok(SENT.to_owned())
+    }
+
+    /// Tells the provider what became of `user`'s page for `incident`, if the timeline says
+    /// the page reached it ([`NOTHING_TO_UPDATE`] otherwise). Returns [`SENT`] or that.
+    async fn notify_update(
+        &self,
+        user: &UserId,
+        via: ContactKind,
+        incident: IncidentNumber,
+        update: PageUpdate,
+    ) -> Result<String, DispatchError> {
+        let timeline = self.core.store.timeline(incident).await?;
+        let reached = timeline.iter().any(|event| {
+            matches!(&event.kind, EventKind::Notified { person, via: v, .. }
+                if person == user && *v == via)
+        });
+        if !reached {
+            return Ok(NOTHING_TO_UPDATE.to_owned());
+        }
+        let Some(notifier) = &self.core.notifier else {
+            return Err(ChatError::Refused(format!(
+                "{user} has a {via} contact but Warroom was started without its notifiers"
+            ))
+            .into());
+        };
+        notifier.update(user, via, incident, update).await?;
         Ok(SENT.to_owned())
     }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::super::effect::{Effect, RoomTarget};
 use super::super::port::Origin;
 use super::super::{EngineError, views, war_room_name};
-use crate::domain::{EventKind, IncidentNumber, Platform, UserId};
+use crate::domain::{EventKind, IncidentNumber, PageUpdate, Platform, UserId};
 use crate::engine::Delivery;
 use crate::store::{OutboxEntry, StoreError};
 
@@ -51,6 +51,7 @@ pub(super) fn incident_of(effect: &Effect) -> Option<IncidentNumber> {
             page: Some((n, _)), ..
         } => Some(*n),
         Effect::Notify { page, .. } => Some(page.incident),
+        Effect::NotifyUpdate { incident, .. } => Some(*incident),
         _ => None,
     }
 }
@@ -73,6 +74,7 @@ fn kind_of(effect: &Effect) -> &'static str {
         Effect::DirectMessage { page: Some(_), .. } => "page",
         Effect::DirectMessage { .. } => "direct_message",
         Effect::Notify { .. } => "notify",
+        Effect::NotifyUpdate { .. } => "notify_update",
         Effect::Upload { .. } => "upload",
     }
 }
@@ -102,6 +104,15 @@ pub(in crate::engine) fn describe(effect: &Effect) -> String {
             user, via, page, ..
         } => {
             format!("reach {user} by {via} for the level {} page", page.level)
+        }
+        Effect::NotifyUpdate {
+            user, via, update, ..
+        } => {
+            let what = match update {
+                PageUpdate::Acknowledged => "acknowledged",
+                PageUpdate::Resolved => "resolved",
+            };
+            format!("tell {via} that {user}'s page is {what}")
         }
         Effect::Upload { .. } => "upload the file".into(),
     }
@@ -289,6 +300,16 @@ pub(super) fn entry(
         ) => {
             format!("notify-{}-{}-{user}-{via}", page.incident.0, page.level)
         }
+        // A provider's alert is acknowledged, then resolved, in one lane per person.
+        (
+            Effect::NotifyUpdate {
+                user,
+                via,
+                incident,
+                ..
+            },
+            _,
+        ) => format!("notify-{}-update-{user}-{via}", incident.0),
         (_, Some(n)) => format!("inc-{}", n.0),
         (
             Effect::Post {

@@ -316,9 +316,10 @@ impl Delivery<'_> {
             self.give_up(owner, &item, &reason).await;
             // A notifier's refusal is the provider's, not the chat's: its own words.
             let said = match (&outgoing.effect, &failure) {
-                (Effect::Notify { .. }, dispatch::DispatchError::Chat(ChatError::Refused(r))) => {
-                    r.clone()
-                }
+                (
+                    Effect::Notify { .. } | Effect::NotifyUpdate { .. },
+                    dispatch::DispatchError::Chat(ChatError::Refused(r)),
+                ) => r.clone(),
                 _ => failure.to_string(),
             };
             self.notice_failure(&item, &outgoing, &said).await;

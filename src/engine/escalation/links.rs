@@ -1,10 +1,12 @@
-//! Following a page's acknowledge link (`/ack/<token>` on `serve`): what the link would do, and
-//! doing it once. The HTTP side only renders what these return.
+//! Acknowledging from outside chat: following a page's acknowledge link (`/ack/<token>` on
+//! `serve`), what the link would do and doing it once; and a provider's word that the person
+//! acknowledged their page there (PagerDuty's webhook). The HTTP side only renders what these
+//! return.
 
 use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
 
-use crate::domain::{AckLink, Action, Incident, LinkError, RoomId};
+use crate::domain::{AckLink, Action, Incident, IncidentNumber, LinkError, RoomId, UserId};
 use crate::engine::port::Origin;
 use crate::engine::{EngineError, Escalation};
 
@@ -66,23 +68,8 @@ impl Escalation<'_> {
             LinkOutcome::Ready(link, incident) => (link, incident),
             other => return Ok(other),
         };
-        let chat = self
-            .core
-            .delivery()
-            .chat_of_incident(incident.number, crate::domain::Platform::Console)
-            .await?;
-        let origin = Origin {
-            room_id: RoomId::new(chat, ""),
-            user: link.person.clone(),
-        };
-        let acked = self
-            .core
-            .incidents()
-            .change(&origin, incident.number, true, Action::Ack)
-            .await;
-        let after = self.core.store.incident(incident.number).await?;
-        match (acked, after) {
-            (Ok(_), Some(after)) => {
+        match self.acknowledge_as(incident.number, &link.person).await? {
+            Acked::Now(after) => {
                 // Acknowledged first, marked second: a crash between the two leaves a link that
                 // finds its incident acknowledged, which changes nothing.
                 self.core
@@ -92,9 +79,62 @@ impl Escalation<'_> {
                 Ok(LinkOutcome::Acknowledged(link, after))
             }
             // Someone acknowledged or closed it in between.
-            (Err(EngineError::Refused(_)), Some(after)) => Ok(LinkOutcome::Moot(link, after)),
-            (Err(e), _) => Err(e),
-            (Ok(_), None) => Ok(LinkOutcome::Refused(LinkRefusal::Gone)),
+            Acked::Already(after) => Ok(LinkOutcome::Moot(link, after)),
+            Acked::Gone => Ok(LinkOutcome::Refused(LinkRefusal::Gone)),
         }
     }
+
+    /// Acknowledges `incident` as `person` because a provider says they acknowledged their page
+    /// there (PagerDuty's `incident.acknowledged`). Told through the outbox like any
+    /// acknowledgement; one that needs none any more changes nothing.
+    pub async fn acknowledge_from_provider(
+        &self,
+        incident: IncidentNumber,
+        person: &UserId,
+    ) -> Result<Acked, EngineError> {
+        self.acknowledge_as(incident, person).await
+    }
+
+    /// Acknowledges `incident` as `person`, from outside any chat room.
+    async fn acknowledge_as(
+        &self,
+        incident: IncidentNumber,
+        person: &UserId,
+    ) -> Result<Acked, EngineError> {
+        if self.core.store.incident(incident).await?.is_none() {
+            return Ok(Acked::Gone);
+        }
+        let chat = self
+            .core
+            .delivery()
+            .chat_of_incident(incident, crate::domain::Platform::Console)
+            .await?;
+        let origin = Origin {
+            room_id: RoomId::new(chat, ""),
+            user: person.clone(),
+        };
+        let acked = self
+            .core
+            .incidents()
+            .change(&origin, incident, true, Action::Ack)
+            .await;
+        let after = self.core.store.incident(incident).await?;
+        match (acked, after) {
+            (Ok(_), Some(after)) => Ok(Acked::Now(after)),
+            (Err(EngineError::Refused(_)), Some(after)) => Ok(Acked::Already(after)),
+            (Ok(_) | Err(EngineError::Refused(_)), None) => Ok(Acked::Gone),
+            (Err(e), _) => Err(e),
+        }
+    }
+}
+
+/// What acknowledging from outside chat came to.
+#[derive(Debug, Clone)]
+pub enum Acked {
+    /// Acknowledged just now.
+    Now(Incident),
+    /// Acknowledged already, or closed: nothing changed.
+    Already(Incident),
+    /// There is no such incident.
+    Gone,
 }

@@ -5,7 +5,7 @@ mod fire;
 mod links;
 mod view;
 
-pub use links::{LinkOutcome, LinkRefusal};
+pub use links::{Acked, LinkOutcome, LinkRefusal};
 pub use view::paging_report;
 
 use chrono::{DateTime, Utc};

@@ -1,8 +1,8 @@
 //! Changes to incidents: declaring one, and appending the events that change it.
 
 use crate::domain::{
-    Action, EventKind, Incident, IncidentNumber, IncidentTitle, Role, Runbook, Severity, Status,
-    StepOutcome, TimelineEvent,
+    Action, ContactKind, EventKind, Incident, IncidentNumber, IncidentTitle, PageUpdate, Role,
+    Runbook, Severity, Status, StepOutcome, TimelineEvent,
 };
 use crate::engine::Incidents;
 use crate::engine::effect::{Effect, RoomTarget};
@@ -183,7 +183,40 @@ impl Incidents<'_> {
                 incident: after.number,
             });
         }
+        effects.extend(self.provider_updates(before, after));
         effects
+    }
+
+    /// What providers that keep a page (PagerDuty) are told when the incident is acknowledged
+    /// or resolved: one update per person with such a contact; delivery sends it only when
+    /// that person's page reached the provider.
+    pub(in crate::engine) fn provider_updates(
+        &self,
+        before: &Incident,
+        after: &Incident,
+    ) -> Vec<Effect> {
+        let update = if before.status != Status::Resolved && after.status == Status::Resolved {
+            PageUpdate::Resolved
+        } else if before.acknowledged.is_none() && after.acknowledged.is_some() {
+            PageUpdate::Acknowledged
+        } else {
+            return Vec::new();
+        };
+        let contacts = &self.core.settings.contacts;
+        ContactKind::ALL
+            .into_iter()
+            .filter(|kind| kind.keeps_state())
+            .flat_map(|via| {
+                contacts
+                    .people_with(via)
+                    .map(move |user| Effect::NotifyUpdate {
+                        user: user.clone(),
+                        via,
+                        incident: after.number,
+                        update,
+                    })
+            })
+            .collect()
     }
 }
 
