@@ -36,8 +36,8 @@ pub use escalation::{
 };
 pub use http::HttpConfig;
 pub use notify::{
-    EmailConfig, NotifyConfig, NtfyContact, PAGERDUTY_EVENTS_URL, PagerdutyContact, PersonConfig,
-    RuleConfig, WebhookContact, people,
+    EmailConfig, NotifyConfig, NtfyContact, OPSGENIE_API_URL, OpsgenieContact,
+    PAGERDUTY_EVENTS_URL, PagerdutyContact, PersonConfig, RuleConfig, WebhookContact, people,
 };
 pub use permissions::PermissionsConfig;
 pub use slack::{SlackConfig, SlackMode, SlackSecrets};

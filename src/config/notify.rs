@@ -25,6 +25,8 @@ pub struct PersonConfig {
     pub webhook: Option<WebhookContact>,
     /// A PagerDuty service's Events API v2 integration that pages the person.
     pub pagerduty: Option<PagerdutyContact>,
+    /// An Opsgenie API integration whose alerts page the person.
+    pub opsgenie: Option<OpsgenieContact>,
     /// When each contact is used after a page: `[{ via = "ntfy", after = "2m" }]`. Without it,
     /// every contact the person has is used at once.
     pub notify: Option<Vec<RuleConfig>>,
@@ -63,6 +65,24 @@ pub struct PagerdutyContact {
     pub url: Option<String>,
 }
 
+/// `opsgenie = { api_key = { env = "…" }, responder = "carol@example.org" }`: an Opsgenie API
+/// integration's key.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpsgenieContact {
+    /// The API integration's key, from the environment or a file.
+    pub api_key: SecretSource,
+    /// The person's Opsgenie username (their email there), named as the alert's responder;
+    /// without it, the integration's own routing decides who is notified.
+    pub responder: Option<String>,
+    /// The API's base URL; Opsgenie's US one when left out (`https://api.eu.opsgenie.com` for
+    /// EU accounts).
+    pub url: Option<String>,
+}
+
+/// Opsgenie's API in its US region.
+pub const OPSGENIE_API_URL: &str = "https://api.opsgenie.com";
+
 /// PagerDuty's Events API v2 endpoint in its US service region.
 pub const PAGERDUTY_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
 
@@ -70,7 +90,7 @@ pub const PAGERDUTY_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue"
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleConfig {
-    /// Which contact: `email`, `ntfy`, `webhook` or `pagerduty`.
+    /// Which contact: `email`, `ntfy`, `webhook`, `pagerduty` or `opsgenie`.
     pub via: String,
     /// How long after the page (`"0m"`, `"2m"`); at once when left out.
     #[serde(default)]
@@ -169,6 +189,7 @@ impl PersonConfig {
             (ContactKind::Ntfy, self.ntfy.is_some()),
             (ContactKind::Webhook, self.webhook.is_some()),
             (ContactKind::Pagerduty, self.pagerduty.is_some()),
+            (ContactKind::Opsgenie, self.opsgenie.is_some()),
         ];
         has.into_iter()
             .filter(|(_, h)| *h)
@@ -209,6 +230,10 @@ impl PersonConfig {
                 .as_ref()
                 .and_then(|c| c.url.as_deref())
                 .map(|url| ("pagerduty.url", url)),
+            self.opsgenie
+                .as_ref()
+                .and_then(|c| c.url.as_deref())
+                .map(|url| ("opsgenie.url", url)),
         ];
         for (field, url) in urls.into_iter().flatten() {
             check_url(&format!("{key}.{field}"), url)?;
@@ -491,6 +516,10 @@ mod tests {
             (
                 "[[people]]\nid = \"bob\"\npagerduty = { routing_key = { env = \"PD\" } }\nnotify = [{ via = \"ntfy\" }]",
                 "people[0].notify[0].via",
+            ),
+            (
+                "[[people]]\nid = \"bob\"\nopsgenie = { api_key = { env = \"OG\" }, url = \"api.opsgenie.com\" }",
+                "people[0].opsgenie.url",
             ),
             (
                 "[notify.email]\nsmtp_url = \"smtp://me:hunter2@mail.example.org\"\nfrom = \"w@example.org\"",

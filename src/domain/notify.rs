@@ -24,15 +24,19 @@ pub enum ContactKind {
     /// An alert through PagerDuty's Events API v2, which pages the person as their PagerDuty
     /// service does, and is acknowledged and resolved there when the incident is here.
     Pagerduty,
+    /// An alert through Opsgenie's Alert API, acknowledged and closed there when the incident
+    /// is acknowledged and resolved here.
+    Opsgenie,
 }
 
 impl ContactKind {
     /// Every kind, in the order the docs list them.
-    pub const ALL: [ContactKind; 4] = [
+    pub const ALL: [ContactKind; 5] = [
         ContactKind::Email,
         ContactKind::Ntfy,
         ContactKind::Webhook,
         ContactKind::Pagerduty,
+        ContactKind::Opsgenie,
     ];
 
     /// Its name in the configuration and on the timeline.
@@ -42,19 +46,23 @@ impl ContactKind {
             ContactKind::Ntfy => "ntfy",
             ContactKind::Webhook => "webhook",
             ContactKind::Pagerduty => "pagerduty",
+            ContactKind::Opsgenie => "opsgenie",
         }
     }
 
     /// Whether it makes a phone ring or buzz (a push; SMS and calls when providers that make
     /// them are added): at most one of these reaches a person per [`PUSH_INTERVAL`].
     pub const fn interrupts(self) -> bool {
-        matches!(self, ContactKind::Ntfy | ContactKind::Pagerduty)
+        matches!(
+            self,
+            ContactKind::Ntfy | ContactKind::Pagerduty | ContactKind::Opsgenie
+        )
     }
 
     /// Whether the contact keeps its own state of the page (an open alert at a provider),
     /// which is acknowledged and resolved there when the incident is here.
     pub const fn keeps_state(self) -> bool {
-        matches!(self, ContactKind::Pagerduty)
+        matches!(self, ContactKind::Pagerduty | ContactKind::Opsgenie)
     }
 }
 
@@ -66,7 +74,7 @@ impl fmt::Display for ContactKind {
 
 /// A name that is not a kind of contact.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a kind of contact (email, ntfy, webhook, pagerduty)")]
+#[error("`{0}` is not a kind of contact (email, ntfy, webhook, pagerduty, opsgenie)")]
 pub struct UnknownContact(pub String);
 
 impl FromStr for ContactKind {
@@ -80,7 +88,7 @@ impl FromStr for ContactKind {
 }
 
 /// The key that names one person's page for one incident at a provider that keeps state
-/// (PagerDuty's `dedup_key`): `warroom/INC-7/bob`. A page of a later level to the same person
+/// (PagerDuty's `dedup_key`, Opsgenie's `alias`): `warroom/INC-7/bob`. A page of a later level to the same person
 /// updates the same alert rather than opening another.
 pub fn provider_key(incident: IncidentNumber, person: &UserId) -> String {
     format!("warroom/{incident}/{person}")

@@ -1,5 +1,5 @@
-//! The notifiers: pages beyond chat, by email (SMTP), ntfy pushes, signed webhooks and
-//! PagerDuty's Events API. The
+//! The notifiers: pages beyond chat, by email (SMTP), ntfy pushes, signed webhooks,
+//! PagerDuty's Events API and Opsgenie's Alert API. The
 //! engine decides whom to reach, how and when, and keeps each notification in the outbox until
 //! it is taken; this adapter only sends one and says how it went, in the chat's terms: a
 //! refusal for good, or a failure to try again (with the wait a 429 asked for).
@@ -7,6 +7,7 @@
 mod email;
 mod http;
 mod ntfy;
+mod opsgenie;
 mod pagerduty;
 mod webhook;
 
@@ -91,6 +92,11 @@ impl Notifier for Notifiers {
                 let pd = contact.pagerduty.as_ref().ok_or_else(missing)?;
                 pagerduty::send(&self.http, pd, pagerduty::trigger(person, page), self.env).await
             }
+            ContactKind::Opsgenie => {
+                let og = contact.opsgenie.as_ref().ok_or_else(missing)?;
+                let alert = opsgenie::create(og, person, page);
+                opsgenie::send(&self.http, og, "/v2/alerts", &alert, self.env).await
+            }
         }
     }
 
@@ -108,6 +114,11 @@ impl Notifier for Notifiers {
                 let pd = contact.pagerduty.as_ref().ok_or_else(missing)?;
                 let event = pagerduty::follow_up(person, incident, update);
                 pagerduty::send(&self.http, pd, event, self.env).await
+            }
+            ContactKind::Opsgenie => {
+                let og = contact.opsgenie.as_ref().ok_or_else(missing)?;
+                let (path, body) = opsgenie::follow_up(person, incident, update);
+                opsgenie::send(&self.http, og, &path, &body, self.env).await
             }
             // Nothing else keeps a page: there is nothing to tell.
             ContactKind::Email | ContactKind::Ntfy | ContactKind::Webhook => Ok(()),

@@ -23,6 +23,7 @@ mod matrix;
 mod matrix_refusals;
 mod matrix_restarts;
 mod notify;
+mod notify_opsgenie;
 mod notify_pagerduty;
 mod parser_never_panics;
 mod runbooks_bad_input;
