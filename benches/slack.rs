@@ -316,6 +316,7 @@ async fn main() {
         slack: Some(adapter),
         chats: vec![Platform::Slack],
         pagerduty: None,
+        opsgenie: None,
     });
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let endpoint = format!("http://{address}/slack/commands");

@@ -38,6 +38,8 @@ pub struct Application {
     alerts: Option<Arc<AlertWebhook>>,
     /// PagerDuty's webhook secret, when `/pagerduty` takes its deliveries.
     pagerduty: Option<Arc<SecretString>>,
+    /// Opsgenie's webhook secret, when `/opsgenie` takes its deliveries.
+    opsgenie: Option<Arc<SecretString>>,
     owner: String,
     terminate: Signal,
     matrix: Option<crate::chat::matrix::MatrixBot>,
@@ -91,16 +93,21 @@ impl Application {
         } else {
             None
         };
-        let pagerduty = match &config.notify.pagerduty_webhook_secret {
-            Some(source) => Some(Arc::new(
-                source
-                    .read("notify.pagerduty_webhook_secret", |name| {
-                        std::env::var_os(name)
-                    })
-                    .context("[notify]")?,
-            )),
-            None => None,
+        let webhook_secret = |source: &Option<crate::config::SecretSource>, key: &str| {
+            source
+                .as_ref()
+                .map(|s| s.read(key, |name| std::env::var_os(name)).map(Arc::new))
+                .transpose()
+                .context("[notify]")
         };
+        let pagerduty = webhook_secret(
+            &config.notify.pagerduty_webhook_secret,
+            "notify.pagerduty_webhook_secret",
+        )?;
+        let opsgenie = webhook_secret(
+            &config.notify.opsgenie_webhook_secret,
+            "notify.opsgenie_webhook_secret",
+        )?;
         Ok(Application {
             listener,
             address,
@@ -110,6 +117,7 @@ impl Application {
             chats,
             alerts,
             pagerduty,
+            opsgenie,
             owner: owner_id(),
             terminate,
             matrix,
@@ -140,6 +148,7 @@ impl Application {
             chats,
             alerts,
             pagerduty,
+            opsgenie,
             owner,
             mut terminate,
             matrix,
@@ -166,6 +175,7 @@ impl Application {
                 slack: slack.clone().filter(|_| slack_socket.is_none()),
                 chats: chats.iter().map(|c| c.platform()).collect(),
                 pagerduty,
+                opsgenie,
             }),
             &http_config,
         );

@@ -113,6 +113,10 @@ pub struct NotifyConfig {
     /// `incident.acknowledged` events to `<public_url>/pagerduty`: acknowledging a page in
     /// PagerDuty then acknowledges the incident here.
     pub pagerduty_webhook_secret: Option<SecretSource>,
+    /// The secret an Opsgenie Webhook integration sends as `Authorization: Bearer <secret>` (a
+    /// custom header of the integration) with its alert actions to `<public_url>/opsgenie`:
+    /// acknowledging a page in Opsgenie then acknowledges the incident here.
+    pub opsgenie_webhook_secret: Option<SecretSource>,
 }
 
 /// The shortest acknowledge-link key accepted.

@@ -179,6 +179,13 @@ pub trait ChatPort: Send + Sync {
         false
     }
 
+    /// A link that opens `room` in the chat's apps, for messages sent elsewhere (a page's
+    /// direct message); `None` for a chat without links (the console).
+    fn room_link(&self, room: &RoomRef) -> Option<String> {
+        let _ = room;
+        None
+    }
+
     /// Creates a room with this name and topic; the chat may change the name when it is taken.
     async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError>;
 

@@ -1,15 +1,17 @@
 //! The HTTP side of `warroom serve`: an axum router with `GET /healthz`, the Alertmanager
-//! webhook (`alerts.rs`), pages' acknowledge links (`ack.rs`), PagerDuty's webhook
-//! (`pagerduty.rs`) and, when Slack is configured, Slack's endpoints (src/chat/slack);
+//! webhook (`alerts.rs`), pages' acknowledge links (`ack.rs`), PagerDuty's and Opsgenie's
+//! webhooks (`pagerduty.rs`, `opsgenie.rs`) and, when Slack is configured, Slack's endpoints (src/chat/slack);
 //! the limits every request gets ([`limited`]); and the accept loop (`server.rs`).
 
 pub mod ack;
 pub mod alerts;
+pub mod opsgenie;
 pub mod pagerduty;
+mod provider;
 pub mod server;
 
 #[cfg(test)]
-mod pagerduty_tests;
+mod provider_tests;
 #[cfg(test)]
 pub(crate) mod router_tests;
 
@@ -49,6 +51,9 @@ pub struct AppState {
     /// The signing secret of PagerDuty's webhook (`[notify] pagerduty_webhook_secret`), when
     /// `/pagerduty` takes its deliveries.
     pub pagerduty: Option<Arc<secrecy::SecretString>>,
+    /// The secret Opsgenie's webhook integration sends (`[notify] opsgenie_webhook_secret`),
+    /// when `/opsgenie` takes its deliveries.
+    pub opsgenie: Option<Arc<secrecy::SecretString>>,
 }
 
 /// The routes of `warroom serve`.
@@ -62,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/alerts/alertmanager/{secret}", post(alerts::with_path))
         .route("/ack/{token}", get(ack::show).post(ack::follow))
         .route("/pagerduty", post(pagerduty::receive))
+        .route("/opsgenie", post(opsgenie::receive))
         .with_state(state);
     match slack {
         Some(adapter) => router.merge(crate::chat::slack::routes(adapter)),

@@ -14,8 +14,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::alerts::read_body;
-use crate::domain::parse_provider_key;
-use crate::engine::Acked;
+use super::provider::acknowledge_page;
 use crate::notify::{WEBHOOK_SIGNATURE_HEADER, webhook_signed};
 
 /// The part of a v3 webhook delivery that matters here.
@@ -84,37 +83,5 @@ pub(super) async fn receive(
             .into_response();
     }
     let key = delivery.event.data.and_then(|d| d.incident_key);
-    let Some((incident, person)) = key.as_deref().and_then(parse_provider_key) else {
-        return (StatusCode::OK, "ignored: not an alert that Warroom opened").into_response();
-    };
-    match state
-        .engine
-        .escalation()
-        .acknowledge_from_provider(incident, &person)
-        .await
-    {
-        Ok(Acked::Now(_)) => {
-            tracing::info!(%incident, %person, "acknowledged in PagerDuty");
-            (
-                StatusCode::OK,
-                format!("{incident} acknowledged as {person}"),
-            )
-                .into_response()
-        }
-        Ok(Acked::Already(_)) => (
-            StatusCode::OK,
-            format!("{incident} needed no acknowledgement"),
-        )
-            .into_response(),
-        Ok(Acked::Gone) => (StatusCode::OK, format!("there is no {incident}")).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, %incident, "a PagerDuty acknowledgement was not recorded");
-            let status = if e.is_transient() {
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            };
-            (status, e.sentence()).into_response()
-        }
-    }
+    acknowledge_page(&state, "PagerDuty", key.as_deref()).await
 }

@@ -170,6 +170,7 @@ async fn state(url: &str) -> AppState {
         slack: None,
         chats: vec![crate::domain::Platform::Console],
         pagerduty: None,
+        opsgenie: None,
     }
 }
 

@@ -223,8 +223,14 @@ fn escalation_pages_each_level_until_acknowledged_and_reminds_until_resolved() {
         ),
         "{out}"
     );
+    // The page in a direct message carries its Acknowledge button, and frank's press of it
+    // acknowledges as frank.
     assert!(
-        out.contains("[dm erin] warroom: You are paged for INC-1 (P1)"),
+        out.contains("[dm erin] warroom:\n    You are paged for INC-1 (P1): Checkout API returns 500s. Acknowledge in its war room with: ack\n    [b1 Acknowledge]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("> frank: press b1\n[#inc-1] warroom (m6): INC-1 · @frank acknowledged"),
         "{out}"
     );
     let reminders = out

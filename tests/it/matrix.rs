@@ -109,7 +109,7 @@ async fn declaring_from_the_lobby_opens_a_named_war_room_and_a_check_mark_acknow
         json!(["@bob:localhost"])
     );
     let dm = direct_room_with_bot(&scene, &scene.bob).await;
-    scene
+    let bob_page = scene
         .bob
         .wait_for(&dm, "the page by direct message", |e| {
             says(e, &scene.bot, "You are paged for INC-1")
@@ -138,9 +138,24 @@ async fn declaring_from_the_lobby_opens_a_named_war_room_and_a_check_mark_acknow
             says(e, &scene.bot, "You are paged for INC-1")
         })
         .await;
+    // A page links to the war room through matrix.to and offers its Acknowledge key.
+    let page_body = bob_page["content"]["body"].as_str().unwrap_or_default();
+    let encoded: String = url::form_urlencoded::byte_serialize(room.as_bytes()).collect();
+    assert!(
+        page_body.contains(&format!(
+            "War room: https://matrix.to/#/{encoded}?via=localhost\n"
+        )),
+        "{page_body}"
+    );
+    assert!(page_body.contains("✅ Acknowledge [b"), "{page_body}");
 
-    // Bob's ✅ acknowledges: the card is edited, the bot takes its ✅ back, paging stops.
-    scene.bob.react(&room, &card_id, "✅").await;
+    // Bob's ✅ on the page in his direct messages acknowledges: the card is edited, the bot
+    // takes its ✅ back, paging stops.
+    let bob_page_id = bob_page["event_id"]
+        .as_str()
+        .expect("an event id")
+        .to_owned();
+    scene.bob.react(&dm, &bob_page_id, "✅").await;
     let edit = scene
         .alice
         .wait_for(&room, "the card's edit", |e| {

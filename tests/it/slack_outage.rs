@@ -128,6 +128,22 @@ async fn a_declare_while_slack_is_down_arrives_whole_and_once_when_it_is_back() 
             .filter(|m| m.text.contains("You are paged"))
             .count();
         assert_eq!(pages, 1, "page DMs");
+        // The page links to its war room and carries an Acknowledge button.
+        let page = w
+            .channels
+            .values()
+            .filter(|c| c.is_im)
+            .flat_map(|c| c.messages.iter())
+            .find(|m| m.text.contains("You are paged"))
+            .expect("the page");
+        let blocks = page.blocks.to_string();
+        assert!(
+            blocks.contains(&format!(
+                "https://slack.com/app_redirect?channel={war_room}"
+            )),
+            "{blocks}"
+        );
+        assert!(blocks.contains("\"Acknowledge\""), "{blocks}");
         assert!(w.violations.is_empty(), "{:?}", w.violations);
     });
     // In order: the room, then the card, the announcement, then the page.

@@ -18,6 +18,11 @@ impl ChatPort for MatrixChat {
         Platform::Matrix
     }
 
+    /// The room's matrix.to link, which every client opens, joined through the bot's server.
+    fn room_link(&self, room: &RoomRef) -> Option<String> {
+        room_link(room.id.as_str(), self.bot.server_name().as_str())
+    }
+
     async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError> {
         self.create_war_room(name, topic).await
     }
@@ -184,9 +189,42 @@ fn summary(file: &FileUpload) -> String {
     out
 }
 
+/// `https://matrix.to/#/%21abc%3Aexample.org?via=example.org` for the room `!abc:example.org`,
+/// joined through `via` (the bot's server, which is in the room); rooms of version 12 and later
+/// have ids without a server (`!XBEu_b_9Za…`). `None` for anything that is not a room id.
+pub fn room_link(room_id: &str, via: &str) -> Option<String> {
+    let rest = room_id.strip_prefix('!')?;
+    let allowed = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, '.' | '-' | '_' | '=' | '+' | '/' | ':' | '[' | ']')
+    };
+    if rest.is_empty() || rest.starts_with(':') || !rest.chars().all(allowed) || via.is_empty() {
+        return None;
+    }
+    let encoded: String = url::form_urlencoded::byte_serialize(room_id.as_bytes()).collect();
+    let via: String = url::form_urlencoded::byte_serialize(via.as_bytes()).collect();
+    Some(format!("https://matrix.to/#/{encoded}?via={via}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_room_links_through_matrix_to_and_nothing_else_does() {
+        assert_eq!(
+            room_link("!wQk7jR:example.org", "example.org").as_deref(),
+            Some("https://matrix.to/#/%21wQk7jR%3Aexample.org?via=example.org")
+        );
+        // Room version 12: no server in the id.
+        assert_eq!(
+            room_link("!XBEu_b_9ZaAVVpEF-IGaXqs789W0", "localhost:8448").as_deref(),
+            Some("https://matrix.to/#/%21XBEu_b_9ZaAVVpEF-IGaXqs789W0?via=localhost%3A8448")
+        );
+        for not_a_room in ["#alias:example.org", "!", "!:example.org", "!a b:x.org", ""] {
+            assert_eq!(room_link(not_a_room, "x.org"), None, "{not_a_room}");
+        }
+    }
 
     #[test]
     fn the_summary_quotes_the_first_lines_of_the_file() {

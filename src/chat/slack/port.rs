@@ -223,6 +223,13 @@ impl ChatPort for SlackChat {
         Platform::Slack
     }
 
+    /// Slack's documented deep link that opens a channel in the app or the browser.
+    fn room_link(&self, room: &RoomRef) -> Option<String> {
+        let id = room.id.as_str();
+        render::is_slack_id(id, &['C', 'G'])
+            .then(|| format!("https://slack.com/app_redirect?channel={id}"))
+    }
+
     async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError> {
         let base = channel_name::valid(name);
         for attempt in 1..=NAME_ATTEMPTS {

@@ -54,6 +54,10 @@ impl ChatPort for RequestPort {
         self.chat.platform()
     }
 
+    fn room_link(&self, room: &RoomRef) -> Option<String> {
+        self.chat.room_link(room)
+    }
+
     async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError> {
         self.chat.create_room(name, topic).await
     }

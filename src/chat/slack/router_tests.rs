@@ -138,6 +138,7 @@ async fn slack_app(url: &str, secret: Option<&str>) -> Router {
         slack: Some(Arc::new(adapter)),
         chats: vec![crate::domain::Platform::Slack],
         pagerduty: None,
+        opsgenie: None,
     };
     app(state, &HttpConfig::default())
 }

@@ -1,13 +1,13 @@
 //! Carrying out effects through a chat port, and remembering what the chat made (rooms, cards).
 
 use crate::domain::{
-    ContactKind, EventKind, IncidentNumber, MessageId, PUSH_INTERVAL, PageUpdate, RequestId,
-    RoomId, UserId,
+    Action, Command, ContactKind, EventKind, IncidentNumber, MessageId, PUSH_INTERVAL, PageUpdate,
+    RequestId, RoomId, UserId,
 };
 use crate::engine::Delivery;
 use crate::engine::delivery::{describe, durable};
 use crate::engine::effect::{Effect, PageNote, RoomTarget};
-use crate::engine::message::Message;
+use crate::engine::message::{Block, ButtonStyle, Control, Message, Span};
 use crate::engine::port::{ChatError, ChatPort, Origin, RoomRef};
 use crate::store::{StoreError, StoredRoom};
 
@@ -182,6 +182,14 @@ impl Delivery<'_> {
                 }
             }
             Effect::Reply { message } => port.reply_privately(origin, message).await?,
+            Effect::DirectMessage {
+                user,
+                message,
+                page: Some((incident, _)),
+            } => {
+                let card = self.page_card(port, message, *incident).await?;
+                port.direct_message(user, &card).await?
+            }
             Effect::DirectMessage { user, message, .. } => {
                 port.direct_message(user, message).await?
             }
@@ -265,6 +273,37 @@ impl Delivery<'_> {
         }
         sent?;
         Ok(SENT.to_owned())
+    }
+
+    /// A page's direct message as the chat shows it: the page, a link to the incident's war
+    /// room when the chat has links and the room exists (made at delivery, since the war room
+    /// may not exist when the page is decided), and an Acknowledge button that acknowledges as
+    /// whoever presses it.
+    async fn page_card(
+        &self,
+        port: &dyn ChatPort,
+        message: &Message,
+        incident: IncidentNumber,
+    ) -> Result<Message, StoreError> {
+        let mut card = message.clone();
+        if let Some(link) = self
+            .war_room(port, incident)
+            .await?
+            .and_then(|room| port.room_link(&room))
+        {
+            card.blocks.push(Block::Context(vec![Span::Text(format!(
+                "War room: {link}"
+            ))]));
+        }
+        let ack = Command {
+            incident: Some(incident),
+            action: Action::Ack,
+        };
+        let mut button = self.core.command_button(ack, "Acknowledge").await?;
+        button.style = ButtonStyle::Primary;
+        card.blocks
+            .push(Block::Actions(vec![Control::Button(button)]));
+        Ok(card)
     }
 
     /// Tells the provider what became of `user`'s page for `incident`, if the timeline says

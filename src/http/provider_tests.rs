@@ -1,8 +1,9 @@
-//! `POST /pagerduty` through the router `warroom serve` builds, over a real SQLite file: a
-//! signed `incident.acknowledged` of a Warroom page acknowledges its incident as the person
-//! paged; everything else (no secret configured, a forged or missing signature, a body that is
-//! not a delivery, other events, alerts Warroom did not open, a database that went away) is
-//! answered as PagerDuty's retry rules want and changes nothing.
+//! `POST /pagerduty` and `POST /opsgenie` through the router `warroom serve` builds, over a
+//! real SQLite file: a signed `incident.acknowledged` of a Warroom page (PagerDuty), or an
+//! `Acknowledge` alert action with the shared secret (Opsgenie), acknowledges its incident as
+//! the person paged; everything else (no secret configured, a forged or missing signature or
+//! secret, a body that is not a delivery, other events, alerts Warroom did not open, a database
+//! that went away) is answered as the providers' retry rules want and changes nothing.
 
 use std::sync::Arc;
 
@@ -17,8 +18,10 @@ use crate::config::HttpConfig;
 use crate::domain::{IncidentNumber, IncidentTitle, Severity, UserId};
 use crate::notify::{WEBHOOK_SIGNATURE_HEADER, webhook_signature};
 
-/// The subscription's signing secret in these tests.
+/// The PagerDuty subscription's signing secret in these tests.
 const SECRET: &str = "pd-webhook-secret-91ab";
+/// The secret the Opsgenie integration sends.
+const OG_SECRET: &str = "og-webhook-secret-5e20";
 
 /// A v3 webhook delivery of `event_type` for the alert `incident_key`, shaped as PagerDuty's
 /// documentation shows one (docs/webhooks/01-Overview.md of PagerDuty/developer-docs).
@@ -97,6 +100,7 @@ async fn state(url: &str) -> AppState {
         slack: None,
         chats: vec![crate::domain::Platform::Console],
         pagerduty: Some(Arc::new(SecretString::from(SECRET))),
+        opsgenie: Some(Arc::new(SecretString::from(OG_SECRET))),
     }
 }
 
@@ -202,6 +206,88 @@ async fn an_acknowledgement_the_database_cannot_record_is_503_so_pagerduty_sends
     let state = state(&read_only(&url)).await;
     let body = delivery_body("incident.acknowledged", "warroom/INC-1/bob");
     let got = answer(state, pagerduty(&body, signed(&body))).await;
+    assert_eq!(got.status, StatusCode::SERVICE_UNAVAILABLE, "{got:?}");
+    assert_eq!(acknowledged_by(&url).await, None);
+}
+
+/// An Opsgenie alert action `action` on the alert `alias`, shaped as Opsgenie's Webhook
+/// integration documents its alert action data.
+fn alert_action(action: &str, alias: &str) -> String {
+    serde_json::json!({
+        "source": { "name": "", "type": "web" },
+        "alert": {
+            "updatedAt": 1_765_130_000_000_000_000_i64,
+            "tags": ["warroom", "p1"],
+            "message": "INC-1 (P1): Checkout returns 500s",
+            "username": "bob@example.org",
+            "alertId": "052652ac-5d1c-464a-812a-7dd18bbfba8c",
+            "source": "Warroom",
+            "alias": alias,
+            "tinyId": "23",
+            "createdAt": 1_765_129_900_000_i64,
+            "userId": "daed1180-0ce8-438b-8f8e-57e1a5920a2d",
+            "entity": "INC-1"
+        },
+        "action": action,
+        "integrationId": "37c8f316-17c6-49d7-899b-9c7e540c048d",
+        "integrationName": "Warroom"
+    })
+    .to_string()
+}
+
+/// `POST /opsgenie` with `body` and the bearer `secret`, if any.
+fn opsgenie(body: &str, secret: Option<&str>) -> Request<Body> {
+    let mut request = Request::post("/opsgenie").header(header::CONTENT_TYPE, "application/json");
+    if let Some(secret) = secret {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {secret}"));
+    }
+    request
+        .body(Body::from(body.to_owned()))
+        .expect("a request")
+}
+
+#[tokio::test]
+async fn an_opsgenie_acknowledgement_with_the_secret_acknowledges_as_the_person_paged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, state) = with_incident(dir.path()).await;
+    // Without the secret, or with another: 401, nothing changes.
+    let body = alert_action("Acknowledge", "warroom/INC-1/bob");
+    for secret in [None, Some("og-webhook-secret-5e2"), Some("")] {
+        let got = answer(state.clone(), opsgenie(&body, secret)).await;
+        assert_eq!(got.status, StatusCode::UNAUTHORIZED, "{secret:?}: {got:?}");
+    }
+    assert_eq!(acknowledged_by(&url).await, None);
+    // Other actions and other alerts: 200, ignored.
+    for (action, alias) in [
+        ("Create", "warroom/INC-1/bob"),
+        ("Close", "warroom/INC-1/bob"),
+        ("Acknowledge", "aliastest"),
+    ] {
+        let got = answer(
+            state.clone(),
+            opsgenie(&alert_action(action, alias), Some(OG_SECRET)),
+        )
+        .await;
+        assert_eq!(got.status, StatusCode::OK, "{action} {alias}: {got:?}");
+        assert!(got.body.starts_with("ignored"), "{action} {alias}: {got:?}");
+    }
+    assert_eq!(acknowledged_by(&url).await, None);
+    let got = answer(state.clone(), opsgenie("[]", Some(OG_SECRET))).await;
+    assert_eq!(got.status, StatusCode::BAD_REQUEST, "{got:?}");
+    // The acknowledgement itself.
+    let got = answer(state, opsgenie(&body, Some(OG_SECRET))).await;
+    assert_eq!(got.status, StatusCode::OK, "{got:?}");
+    assert_eq!(got.body, "INC-1 acknowledged as bob");
+    assert_eq!(acknowledged_by(&url).await.as_deref(), Some("bob"));
+}
+
+#[tokio::test]
+async fn an_opsgenie_acknowledgement_the_database_cannot_record_is_503() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _) = with_incident(dir.path()).await;
+    let state = state(&read_only(&url)).await;
+    let body = alert_action("Acknowledge", "warroom/INC-1/bob");
+    let got = answer(state, opsgenie(&body, Some(OG_SECRET))).await;
     assert_eq!(got.status, StatusCode::SERVICE_UNAVAILABLE, "{got:?}");
     assert_eq!(acknowledged_by(&url).await, None);
 }
