@@ -384,6 +384,25 @@ pub(crate) async fn events(engine: &Engine, n: u32) -> Vec<EventKind> {
     timeline.into_iter().map(|e| e.kind).collect()
 }
 
+/// The deliveries incident `n`'s timeline says failed for good, as `what: reason`.
+pub(crate) async fn failures(engine: &Engine, n: u32) -> Vec<String> {
+    events(engine, n)
+        .await
+        .into_iter()
+        .filter_map(|kind| match kind {
+            EventKind::DeliveryFailed { what, reason } => Some(format!("{what}: {reason}")),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Delivers until nothing waits in the outbox, moving the clock to each entry's time.
+pub(crate) async fn deliver_all(engine: &Engine, chat: &ConsoleChat, clock: &SimulatedClock) {
+    while next_due(engine).await.is_some() {
+        next_delivery(engine, chat, clock).await;
+    }
+}
+
 /// What the timeline says about reaching people beyond chat.
 async fn notified(engine: &Engine, n: u32) -> Vec<(String, i64)> {
     events(engine, n)
@@ -552,22 +571,15 @@ async fn a_push_the_server_refuses_for_good_is_on_the_timeline_and_not_retried()
         None,
         "a refusal for good is not tried again"
     );
-    let failures: Vec<String> = events(&engine, 1)
-        .await
-        .into_iter()
-        .filter_map(|kind| match kind {
-            EventKind::DeliveryFailed { what, reason } => Some(format!("{what}: {reason}")),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(failures.len(), 1, "{failures:?}");
+    let refused = failures(&engine, 1).await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
     assert!(
-        failures[0].starts_with("reach carol by ntfy for the level 1 page:")
-            && failures[0].contains("401")
-            && failures[0].contains("unauthorized"),
-        "{failures:?}"
+        refused[0].starts_with("reach carol by ntfy for the level 1 page:")
+            && refused[0].contains("401")
+            && refused[0].contains("unauthorized"),
+        "{refused:?}"
     );
-    assert!(!failures[0].contains("tk_revoked"), "{failures:?}");
+    assert!(!refused[0].contains("tk_revoked"), "{refused:?}");
 }
 
 /// aiosmtpd, from the venv scripts/python-venv.sh makes, storing what it receives in a

@@ -17,12 +17,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use serde_json::{Value, json};
 use warroom::config::{Config, OpsgenieContact, PersonConfig};
-use warroom::domain::EventKind;
 use warroom::engine::clock::Clock;
 
 use crate::notify::{
-    console, declare, engine_with, events, free_port, next_delivery, next_due, say, secret_file,
-    waiting,
+    console, declare, deliver_all, engine_with, failures, free_port, next_delivery, next_due, say,
+    secret_file, waiting,
 };
 use crate::support::engine::simulated_clock;
 
@@ -279,9 +278,7 @@ async fn a_page_reaches_opsgenie_through_an_outage_and_is_acknowledged_and_close
 
     say(&engine, &chat, "carol", "ack INC-1").await;
     say(&engine, &chat, "carol", "resolve INC-1 rolled back").await;
-    while next_due(&engine).await.is_some() {
-        next_delivery(&engine, &chat, &clock).await;
-    }
+    deliver_all(&engine, &chat, &clock).await;
     assert_eq!(
         opsgenie.taken(),
         [
@@ -304,24 +301,15 @@ async fn a_key_opsgenie_does_not_know_is_refused_for_good_and_on_the_timeline() 
     let engine = engine_with(dir.path(), clock.clone(), &config).await;
     let chat = console();
     declare(&engine, &chat, "Checkout API returns 500s").await;
-    while next_due(&engine).await.is_some() {
-        next_delivery(&engine, &chat, &clock).await;
-    }
+    deliver_all(&engine, &chat, &clock).await;
     assert!(opsgenie.taken().is_empty());
-    let failures: Vec<String> = events(&engine, 1)
-        .await
-        .into_iter()
-        .filter_map(|kind| match kind {
-            EventKind::DeliveryFailed { what, reason } => Some(format!("{what}: {reason}")),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(failures.len(), 1, "{failures:?}");
+    let refused = failures(&engine, 1).await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
     assert!(
-        failures[0].starts_with("reach carol by opsgenie for the level 1 page:")
-            && failures[0].contains("401")
-            && failures[0].contains("Could not authenticate")
-            && !failures[0].contains("revoked-key"),
-        "{failures:?}"
+        refused[0].starts_with("reach carol by opsgenie for the level 1 page:")
+            && refused[0].contains("401")
+            && refused[0].contains("Could not authenticate")
+            && !refused[0].contains("revoked-key"),
+        "{refused:?}"
     );
 }

@@ -21,8 +21,8 @@ use warroom::domain::EventKind;
 use warroom::engine::clock::Clock;
 
 use crate::notify::{
-    console, declare, engine_with, events, free_port, next_delivery, next_due, say, secret_file,
-    waiting,
+    console, declare, deliver_all, engine_with, events, failures, free_port, next_delivery,
+    next_due, say, secret_file, waiting,
 };
 use crate::support::engine::simulated_clock;
 
@@ -299,9 +299,7 @@ async fn a_page_reaches_pagerduty_through_an_outage_and_is_acknowledged_and_reso
     );
     assert_eq!(pagerduty.taken().len(), 1);
     pagerduty.set(202);
-    while next_due(&engine).await.is_some() {
-        next_delivery(&engine, &chat, &clock).await;
-    }
+    deliver_all(&engine, &chat, &clock).await;
     assert_eq!(
         pagerduty.taken(),
         [
@@ -311,9 +309,7 @@ async fn a_page_reaches_pagerduty_through_an_outage_and_is_acknowledged_and_reso
     );
     // Resolved here: PagerDuty closes its alert.
     say(&engine, &chat, "carol", "resolve INC-1 rolled back").await;
-    while next_due(&engine).await.is_some() {
-        next_delivery(&engine, &chat, &clock).await;
-    }
+    deliver_all(&engine, &chat, &clock).await;
     assert_eq!(
         pagerduty.taken(),
         [
@@ -342,24 +338,15 @@ async fn a_routing_key_pagerduty_does_not_know_is_refused_for_good_and_on_the_ti
     let engine = engine_with(dir.path(), clock.clone(), &config).await;
     let chat = console();
     declare(&engine, &chat, "Checkout API returns 500s").await;
-    while next_due(&engine).await.is_some() {
-        next_delivery(&engine, &chat, &clock).await;
-    }
+    deliver_all(&engine, &chat, &clock).await;
     assert!(pagerduty.taken().is_empty());
-    let failures: Vec<String> = events(&engine, 1)
-        .await
-        .into_iter()
-        .filter_map(|kind| match kind {
-            EventKind::DeliveryFailed { what, reason } => Some(format!("{what}: {reason}")),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(failures.len(), 1, "{failures:?}");
+    let refused = failures(&engine, 1).await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
     assert!(
-        failures[0].starts_with("reach carol by pagerduty for the level 1 page:")
-            && failures[0].contains("400")
-            && failures[0].contains("'routing_key' is invalid"),
-        "{failures:?}"
+        refused[0].starts_with("reach carol by pagerduty for the level 1 page:")
+            && refused[0].contains("400")
+            && refused[0].contains("'routing_key' is invalid"),
+        "{refused:?}"
     );
     // A key that is not even an integration key is refused before anything is sent.
     let dir = tempfile::tempdir().unwrap();
@@ -367,22 +354,13 @@ async fn a_routing_key_pagerduty_does_not_know_is_refused_for_good_and_on_the_ti
     config.people = vec![with_pagerduty(dir.path(), "carol", address, "not-a-key")];
     let engine = engine_with(dir.path(), clock.clone(), &config).await;
     declare(&engine, &chat, "Search is down").await;
-    while next_due(&engine).await.is_some() {
-        next_delivery(&engine, &chat, &clock).await;
-    }
-    let failures: Vec<String> = events(&engine, 1)
-        .await
-        .into_iter()
-        .filter_map(|kind| match kind {
-            EventKind::DeliveryFailed { reason, .. } => Some(reason),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(failures.len(), 1, "{failures:?}");
+    deliver_all(&engine, &chat, &clock).await;
+    let refused = failures(&engine, 1).await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
     assert!(
-        failures[0].contains("not an Events API v2 integration key")
-            && !failures[0].contains("not-a-key"),
-        "{failures:?}"
+        refused[0].contains("not an Events API v2 integration key")
+            && !refused[0].contains("not-a-key"),
+        "{refused:?}"
     );
     assert!(pagerduty.taken().is_empty());
 }
