@@ -364,3 +364,33 @@ async fn a_routing_key_pagerduty_does_not_know_is_refused_for_good_and_on_the_ti
     );
     assert!(pagerduty.taken().is_empty());
 }
+
+#[tokio::test]
+async fn two_incidents_reach_one_person_through_pagerduty_a_minute_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = simulated_clock();
+    let start = clock.now();
+    let address = free_port();
+    let pagerduty = FakePagerduty::default();
+    pagerduty.serve(address).await;
+    let mut config = Config::default();
+    config.people = vec![with_pagerduty(dir.path(), "carol", address, ROUTING_KEY)];
+    let engine = engine_with(dir.path(), clock.clone(), &config).await;
+    let chat = console();
+    // Both page carol at once: a phone call or push per minute at most, so the second
+    // alert waits for the minute (throttled, not failed) and then goes.
+    declare(&engine, &chat, "Checkout API returns 500s").await;
+    declare(&engine, &chat, "Payments queue backing up").await;
+    assert_eq!(pagerduty.taken(), [pair("trigger", "warroom/INC-1/carol")]);
+    let next = next_due(&engine).await.expect("the second alert waits");
+    assert!(next >= start + chrono::Duration::seconds(60), "{next}");
+    deliver_all(&engine, &chat, &clock).await;
+    assert_eq!(
+        pagerduty.taken(),
+        [
+            pair("trigger", "warroom/INC-1/carol"),
+            pair("trigger", "warroom/INC-2/carol"),
+        ]
+    );
+    assert!(failures(&engine, 2).await.is_empty());
+}
