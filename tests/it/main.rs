@@ -34,6 +34,7 @@ mod runbooks_match;
 mod runbooks_paraphrase;
 mod serve;
 mod slack;
+mod slack_manifest;
 mod slack_mentions;
 mod slack_outage;
 mod slack_refusals;
