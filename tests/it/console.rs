@@ -154,6 +154,35 @@ fn with_runbooks(dir: &Path) {
 }
 
 #[test]
+fn an_unanswered_approval_is_reminded_and_expires_at_its_own_minutes_as_the_golden_transcript_says()
+{
+    let dir = tempfile::tempdir().expect("temp dir");
+    with_runbooks(dir.path());
+    let script = std::fs::read_to_string(transcripts().join("approval.txt")).expect("the script");
+    let output = rehearse(dir.path(), &sqlite_url(dir.path()), &script);
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert_golden("approval.out", &out);
+    // The reminder comes at 7.5 minutes, while the clock passes it, not at the next command.
+    let reminder = out.find("still waits").expect("a reminder");
+    let expired = out.find("expired").expect("an expiry");
+    let second_wait = out.find("> wait 1m").expect("the script's second wait");
+    let third_wait = out.find("> wait 8m").expect("the script's third wait");
+    assert!(
+        second_wait < reminder && reminder < third_wait,
+        "the reminder at 14:07:30, between 14:07 and 14:08:\n{out}"
+    );
+    assert!(expired > third_wait, "the expiry after 14:08:\n{out}");
+    assert!(out.contains("Ask again"), "{out}");
+    // The requester is no approver, and the timeline dates the expiry at its minute.
+    assert!(out.contains("Approvers: @alice\n"), "{out}");
+    assert!(
+        out.contains("2026-01-05 14:15:00  warroom  let r1 expire undecided"),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_runbook_is_suggested_attached_and_worked_through_as_the_golden_transcript_says() {
     let dir = tempfile::tempdir().expect("temp dir");
     with_runbooks(dir.path());
