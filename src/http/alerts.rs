@@ -68,13 +68,7 @@ impl AlertWebhook {
 
     /// Whether the request carries a configured secret: the bearer token, or the path segment.
     fn admits(&self, headers: &HeaderMap, path_secret: Option<&str>) -> bool {
-        let bearer = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                let (scheme, token) = v.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            });
+        let bearer = bearer(headers);
         let matches = |given: Option<&str>, expected: &Option<SecretString>| match (given, expected)
         {
             (Some(given), Some(expected)) => {
@@ -89,9 +83,20 @@ impl AlertWebhook {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any case).
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+}
+
 /// Compares a given secret with the expected one in time that depends only on the expected
 /// one's length.
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+pub(super) fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     let mut diff = u8::from(given.len() != expected.len());
     for (i, e) in expected.iter().enumerate() {
         let g = given.get(i).copied().unwrap_or(0);

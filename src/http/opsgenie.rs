@@ -7,14 +7,13 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 
 use super::AppState;
-use super::alerts::read_body;
+use super::alerts::{bearer, read_body, same_secret};
 use super::provider::acknowledge_page;
 
 /// The part of an alert action that matters here.
@@ -45,13 +44,8 @@ pub(super) async fn receive(
         )
             .into_response();
     };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or_default();
-    if !bool::from(given.as_bytes().ct_eq(secret.expose_secret().as_bytes())) {
+    let given = bearer(&headers).unwrap_or_default();
+    if !same_secret(given.as_bytes(), secret.expose_secret().as_bytes()) {
         tracing::warn!("an Opsgenie webhook delivery without the secret was refused");
         return (
             StatusCode::UNAUTHORIZED,
