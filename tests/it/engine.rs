@@ -116,6 +116,11 @@ async fn say(engine: &Engine, chat: &RecordingChat, origin: &Origin, text: &str)
     engine.delivery().dispatch(chat, origin, effects).await;
 }
 
+/// `declare p1 Checkout API returns 500s`, said in `lobby`, what most tests start from.
+async fn declare_checkout(engine: &Engine, chat: &RecordingChat, lobby: &Origin) {
+    say(engine, chat, lobby, "declare p1 Checkout API returns 500s").await;
+}
+
 /// `press BUTTON`, as typed in any chat.
 fn press(button: &str) -> Input {
     Input::Said {
@@ -306,13 +311,7 @@ async fn pressing_a_stale_button_says_what_happened_instead() {
         .await;
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "alice");
-    say(
-        &engine,
-        &chat,
-        &lobby,
-        "declare p1 Checkout API returns 500s",
-    )
-    .await;
+    declare_checkout(&engine, &chat, &lobby).await;
     let room = "R-inc-1-checkout-api-returns-500s";
     // b1 is the card's Acknowledge button.
     deliver(&engine, &chat).await;
@@ -611,13 +610,7 @@ async fn only_the_people_listed_may_declare_and_a_refusal_records_nothing() {
         .await;
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "mallory");
-    say(
-        &engine,
-        &chat,
-        &lobby,
-        "declare p1 Checkout API returns 500s",
-    )
-    .await;
+    declare_checkout(&engine, &chat, &lobby).await;
     assert_eq!(
         chat.calls(),
         vec![
@@ -749,13 +742,7 @@ async fn by_default_a_person_who_declares_acknowledges_and_nobody_is_paged_but_a
         .await;
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "alice");
-    say(
-        &engine,
-        &chat,
-        &lobby,
-        "declare p1 Checkout API returns 500s",
-    )
-    .await;
+    declare_checkout(&engine, &chat, &lobby).await;
     let incident = engine
         .store()
         .incident(IncidentNumber(1))
@@ -849,13 +836,7 @@ async fn without_any_rotation_level_one_pages_the_responders() {
         .await;
     let chat = RecordingChat::default();
     let lobby = origin("C-GENERAL", "alice");
-    say(
-        &engine,
-        &chat,
-        &lobby,
-        "declare p1 Checkout API returns 500s",
-    )
-    .await;
+    declare_checkout(&engine, &chat, &lobby).await;
     engine
         .escalation()
         .fire_due(&[&chat], "test")

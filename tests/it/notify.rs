@@ -197,8 +197,7 @@ impl FakeNtfy {
         let app = axum::Router::new()
             .route("/", post(ntfy_publish))
             .with_state(self.clone());
-        let listener = tokio::net::TcpListener::bind(address).await.unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        serve_at(address, app).await;
     }
 
     fn set(&self, answer: Answer) {
@@ -259,6 +258,13 @@ impl HookSink {
 }
 
 /// A loopback port nothing listens on (yet).
+/// Serves `app` on `address` (a port the test chose, so that it can be down first), in the
+/// background.
+pub(crate) async fn serve_at(address: SocketAddr, app: axum::Router) {
+    let listener = tokio::net::TcpListener::bind(address).await.unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+}
+
 pub(crate) fn free_port() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap()

@@ -21,7 +21,7 @@ use warroom::engine::clock::Clock;
 
 use crate::notify::{
     console, declare, deliver_all, engine_with, failures, free_port, next_delivery, next_due, say,
-    secret_file, waiting,
+    secret_file, serve_at, waiting,
 };
 use crate::support::engine::simulated_clock;
 
@@ -204,8 +204,7 @@ impl FakeOpsgenie {
             .route("/v2/alerts", post(create_alert))
             .route("/v2/alerts/{identifier}/{verb}", post(alert_action))
             .with_state(self.clone());
-        let listener = tokio::net::TcpListener::bind(address).await.unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        serve_at(address, app).await;
     }
 
     fn set(&self, status: u16) {

@@ -22,7 +22,7 @@ use warroom::engine::clock::Clock;
 
 use crate::notify::{
     console, declare, deliver_all, engine_with, events, failures, free_port, next_delivery,
-    next_due, say, secret_file, waiting,
+    next_due, say, secret_file, serve_at, waiting,
 };
 use crate::support::engine::simulated_clock;
 
@@ -185,8 +185,7 @@ impl FakePagerduty {
         let app = axum::Router::new()
             .route("/v2/enqueue", post(enqueue))
             .with_state(self.clone());
-        let listener = tokio::net::TcpListener::bind(address).await.unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        serve_at(address, app).await;
     }
 
     fn set(&self, status: u16) {
