@@ -62,6 +62,15 @@ fn fake_bin(dir: &Path) -> PathBuf {
     bin
 }
 
+/// A world whose actions are drills (nothing starts), with the default options otherwise.
+async fn drill_world() -> World {
+    world(Options {
+        dry_run: true,
+        ..Options::default()
+    })
+    .await
+}
+
 async fn world(options: Options) -> World {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/action-runbooks");
@@ -391,11 +400,7 @@ async fn whoever_is_on_call_may_approve_when_the_team_says_so_but_never_their_ow
         "{own}"
     );
     // Without the setting, being on call is not enough.
-    let plain = world(Options {
-        dry_run: true,
-        ..Options::default()
-    })
-    .await;
+    let plain = drill_world().await;
     plain.say("bob", "inc-1", "run 3").await;
     let refused = plain.say("erin", "inc-1", "approve r1").await;
     assert!(
@@ -517,11 +522,7 @@ async fn a_severity_change_keeps_the_timers_of_a_waiting_request() {
 
 #[tokio::test]
 async fn a_request_decided_before_its_timers_gets_no_reminder_and_no_expiry() {
-    let w = world(Options {
-        dry_run: true,
-        ..Options::default()
-    })
-    .await;
+    let w = drill_world().await;
     let start = warroom::engine::clock::Clock::now(w.clock.as_ref());
     w.say("bob", "inc-1", "run 3").await;
     w.say("dave", "inc-1", "deny r1 not during peak").await;
@@ -707,11 +708,7 @@ async fn scripts_and_sql_are_labelled_copy_only_and_never_run() {
 
 #[tokio::test]
 async fn a_drill_starts_nothing_and_says_so() {
-    let w = world(Options {
-        dry_run: true,
-        ..Options::default()
-    })
-    .await;
+    let w = drill_world().await;
     let out = w.say("carol", "inc-1", "run 1 pod_name=api-7f9c").await;
     assert!(out.contains("drill, nothing started"), "{out}");
     assert!(out.contains("dry run: would run"), "{out}");
