@@ -168,4 +168,4 @@ fn paraphrased_incidents_find_their_runbook() {
 /// Descriptions whose runbook came first, at the last count (raise as matching improves).
 const TOP1_FLOOR: usize = 98;
 /// Descriptions whose runbook was among the first three, at the last count.
-const TOP3_FLOOR: usize = 104;
+const TOP3_FLOOR: usize = 105;

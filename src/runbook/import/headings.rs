@@ -136,6 +136,9 @@ fn is_ignored(ws: &[String]) -> bool {
         || phrase("after the incident")
         || phrase("after an incident")
         || phrase("incident review")
+        || phrase("example incidents")
+        || phrase("past incidents")
+        || phrase("previous incidents")
         || phrase("see also")
         || phrase("further reading")
         || phrase("when to escalate")
@@ -384,6 +387,8 @@ mod tests {
             "Part 1 — Prepare",
             "1.2 IAM & Access Prerequisites",
             "Preparation",
+            "Example incidents",
+            "Previous Incidents",
         ] {
             assert_eq!(classify(text), Kind::Ignored, "{text}");
         }

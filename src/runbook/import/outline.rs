@@ -124,6 +124,10 @@ pub fn find(blocks: &[Block]) -> Vec<Span> {
         let marked = e.marked && !e.ancestors.iter().any(|&a| is_runbook[a]);
         is_runbook[i] = owner || marked || playbook[i];
     }
+    if let Some(inner) = title_holds_one_problem(&entries, &is_runbook, blocks) {
+        is_runbook[inner] = false;
+        is_runbook[0] = true;
+    }
 
     let mut spans = Vec::new();
     for (i, e) in entries.iter().enumerate() {
@@ -144,6 +148,41 @@ pub fn find(blocks: &[Block]) -> Vec<Span> {
         });
     }
     spans
+}
+
+/// The runbook inside the document's title heading, when the title is the runbook: a plain
+/// title holding exactly one runbook and, beside it, a plain heading with steps of its own
+/// (`# Thanos Compact` › `### Overlapping TSDB blocks` with its commands, and `### Compacted
+/// indexes too large` with Symptoms and Resolution). The author wrote one runbook with several
+/// problems in it, one of them with sections; a collection holds at least two runbooks.
+fn title_holds_one_problem(
+    entries: &[Entry],
+    is_runbook: &[bool],
+    blocks: &[Block],
+) -> Option<usize> {
+    let title = entries
+        .first()
+        .filter(|e| e.kind == Kind::Plain && !is_runbook[0])?;
+    let inside: Vec<usize> = (1..entries.len())
+        .filter(|&i| entries[i].ancestors.first() == Some(&0) && entries[i].level > title.level)
+        .collect();
+    let mut runbooks = inside.iter().copied().filter(|&i| is_runbook[i]);
+    let inner = runbooks.next()?;
+    if runbooks.next().is_some() {
+        return None;
+    }
+    let within = |i: usize, of: usize| i == of || entries[i].ancestors.contains(&of);
+    let peer_with_steps = inside.iter().any(|&i| {
+        let e = &entries[i];
+        e.kind == Kind::Plain
+            && !within(i, inner)
+            && !entries[inner].ancestors.contains(&i)
+            && blocks[e.block + 1..]
+                .iter()
+                .take_while(|b| !matches!(b, Block::Heading(_)))
+                .any(|b| matches!(b, Block::Code(_) | Block::Item(_)))
+    });
+    peer_with_steps.then_some(inner)
 }
 
 #[cfg(test)]
@@ -216,6 +255,18 @@ mod tests {
         let text = "# IR playbook\n## Part 3 — Contain\n### 3.2 Containment Actions\n- a\n\
             ## Part 4b — Recover\n### 4.6 Recovery Validation\n- b\n";
         assert_eq!(titles(text), ["IR playbook"]);
+    }
+
+    #[test]
+    fn a_title_holding_one_runbook_beside_another_problem_is_the_runbook() {
+        let text = "# Thanos Compact\nintro\n## Common problems\n- OOMs\n\
+            ### Overlapping TSDB blocks\n```\nfor b in a; do echo; done\n```\n\
+            ### Compacted indexes too large\n#### Symptoms\n- big\n#### Resolution\n- fix\n";
+        assert_eq!(titles(text), ["Thanos Compact"]);
+        // Beside a heading with no steps of its own, the inner runbook stays the runbook.
+        let text = "# Runbooks\n## Disk full\n### Symptoms\n- full\n### Quick Fix\n- clean\n\
+            ## General Troubleshooting\n### 1. Check\n";
+        assert_eq!(titles(text), ["Disk full"]);
     }
 
     #[test]

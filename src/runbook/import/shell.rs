@@ -190,19 +190,50 @@ pub fn command_kind(command: &str) -> StepKind {
 }
 
 /// Whether a block without a language holds commands: a `$ ` prompt, a `# 1. Title` comment,
-/// or a first line that starts with a known program.
+/// a line that starts with a known program, an `export NAME=…`, or a shell loop closed by
+/// its `done` (`for id in ${block_list} ; do` … `done`).
 pub fn looks_like_commands(body: &str) -> bool {
-    let mut lines = body.lines().map(str::trim).filter(|l| !l.is_empty());
+    let lines: Vec<&str> = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let starts_known = |line: &str| {
         let line = line.strip_prefix("sudo ").unwrap_or(line);
         line.split_whitespace()
             .next()
             .is_some_and(|program| KNOWN_CLIS.contains(&program))
     };
-    lines.any(|line| match line.strip_prefix('#') {
+    let exports = |line: &str| {
+        line.strip_prefix("export ")
+            .and_then(|rest| rest.split_once('='))
+            .is_some_and(|(name, _)| is_variable_name(name))
+    };
+    let opens_loop = |line: &str| {
+        ["for ", "while ", "until "]
+            .iter()
+            .any(|k| line.starts_with(k))
+            && (line.ends_with("do") || line.ends_with("; do"))
+    };
+    let closes_loop = lines.iter().any(|l| *l == "done" || l.ends_with("; done"));
+    lines.iter().any(|line| match line.strip_prefix('#') {
         Some(comment) => numbered(comment.trim_start_matches('#').trim()).is_some(),
-        None => line.starts_with("$ ") || starts_known(line),
+        None => {
+            line.starts_with("$ ")
+                || starts_known(line)
+                || exports(line)
+                || (opens_loop(line) && closes_loop)
+        }
     })
+}
+
+/// Whether `name` is a shell variable's name: a letter or `_`, then letters, digits or `_`.
+fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Whether the paragraph right before a block without a language says that the block holds
@@ -427,6 +458,15 @@ mod tests {
         assert!(looks_like_commands("$ ./deploy.sh\n"));
         assert!(!looks_like_commands("ERROR connection refused\nretrying\n"));
         assert!(!looks_like_commands("key: value\n"));
+        assert!(looks_like_commands(
+            "export CREDS=/opt/c.json\n/opt/thanos tools\n"
+        ));
+        assert!(looks_like_commands(
+            "ids='a b'\nfor id in ${ids} ; do\n  /opt/thanos mark --id=\"${id}\"\ndone\n"
+        ));
+        // A loop quoted in prose, or an export of no variable, is not a script.
+        assert!(!looks_like_commands("for each block, do the same\n"));
+        assert!(!looks_like_commands("export 3d-models=done\n"));
     }
 
     #[test]
