@@ -86,6 +86,7 @@ async fn main() {
             effects: &|_| Vec::new(),
             timers: &|_| Vec::new(),
             acknowledged: false,
+            drill: false,
         };
         let (incident, _) = store
             .declare_told(

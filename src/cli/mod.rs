@@ -54,6 +54,10 @@ enum Command {
         /// Write to this file instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Read the console's drill database (sqlite://warroom-drill.db) instead of the live
+        /// one.
+        #[arg(long)]
+        drill: bool,
     },
     /// Lists, matches, shows and checks Markdown runbooks.
     Runbooks {
@@ -75,6 +79,13 @@ enum Command {
     },
     /// Brings the database schema up to date, then exits.
     Migrate,
+    /// Copies the SQLite database into a new file, consistent and whole, while Warroom may be
+    /// running (SQLite's VACUUM INTO); PostgreSQL is backed up with pg_dump.
+    Backup {
+        /// The new file to write (it must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Shows the configuration.
     Config {
         #[command(subcommand)]
@@ -84,6 +95,12 @@ enum Command {
 
 #[derive(Debug, Default, clap::Args)]
 struct ConsoleArgs {
+    /// Run for real: approved commands start on this host, pages go out, and incidents go to
+    /// the configured database. Without it the console is a drill: nothing runs, nobody is
+    /// paged, and incidents go to their own database (sqlite://warroom-drill.db unless
+    /// --database-url or WARROOM_DATABASE_URL names one).
+    #[arg(long, conflicts_with = "simulated_clock")]
+    live: bool,
     /// Rehearse on a simulated clock that only `wait 10m` lines move. START is an RFC 3339
     /// time; without it the clock starts at 2026-01-05T14:00:00Z, or a minute after the last
     /// thing the database recorded when that is later.
@@ -120,8 +137,10 @@ fn init_logging() {
     let filter = EnvFilter::try_from_env("WARROOM_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("warn"));
+    // Colours only for a person at a terminal: a log file or journald gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_writer(std::io::stderr);
     let json = std::env::var("WARROOM_LOG_FORMAT").is_ok_and(|f| f == "json");
     let _ = if json {
@@ -138,24 +157,36 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
         .as_deref()
         .unwrap_or(Path::new(config::DEFAULT_FILE));
     for key in config.unknown_keys() {
+        let hint = Config::suggest_key(key)
+            .map(|k| format!("; did you mean {k}?"))
+            .unwrap_or_default();
         eprintln!(
-            "warroom: warning: unknown key '{key}' in {} (ignored)",
+            "warroom: warning: unknown key '{key}' in {} (ignored{hint})",
             file.display()
         );
     }
     if let Some(url) = &cli.database_url {
-        config.database_url = url.clone();
+        config.name_database(url);
     }
     Ok(config)
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = load_config(&cli)?;
+    let named = cli.database_url.as_deref();
     match cli.command {
-        None => console_mode(&config, ConsoleArgs::default()).await,
-        Some(Command::Console(args)) => console_mode(&config, args).await,
-        Some(Command::Postmortem { incident, out }) => {
-            postmortem(&config, &incident, out.as_deref()).await
+        None => console_mode(&config, named, ConsoleArgs::default()).await,
+        Some(Command::Console(args)) => console_mode(&config, named, args).await,
+        Some(Command::Postmortem {
+            incident,
+            out,
+            drill,
+        }) => {
+            let mut config = config;
+            if drill {
+                config.name_database(DRILL_DATABASE);
+            }
+            postmortem(&config, &incident, out.as_deref(), drill).await
         }
         Some(Command::Runbooks { action }) => runbooks::run(&config, action),
         Some(Command::Serve { listen }) => {
@@ -182,10 +213,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Migrate) => {
             let store = open_store(&config).await?;
+            for (version, description) in store.applied_migrations() {
+                println!("applied {version} {description}");
+            }
+            if store.applied_migrations().is_empty() {
+                println!("nothing to apply");
+            }
             println!(
                 "{} is up to date ({})",
                 config.database_url_redacted(),
                 store.backend()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Backup { out }) => {
+            let shown = config.database_url_redacted();
+            let store = Store::connect_as_is(&config.database_url)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let started = std::time::Instant::now();
+            store
+                .backup_into(&out)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+            println!(
+                "backed up {shown} to {} ({bytes} bytes, {:.1} s)",
+                out.display(),
+                started.elapsed().as_secs_f64()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -200,13 +255,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    Store::connect(&config.database_url)
-        .await
-        .with_context(|| format!("database {}", config.database_url_redacted()))
+    let shown = config.database_url_redacted();
+    Store::connect(&config.database_url).await.map_err(|e| {
+        // Most errors name the database already; the others get its name in front.
+        let said = e.to_string();
+        if said.contains(&shown) {
+            anyhow::anyhow!(said)
+        } else {
+            anyhow::anyhow!("database {shown}: {said}")
+        }
+    })
 }
 
-/// Builds the engine from the configuration.
-pub(crate) async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Engine> {
+/// Builds the engine from the configuration; a `drill` pages nobody beyond the chat and marks
+/// its incidents as drills (its actions are dry runs: `config.actions.dry_run`).
+pub(crate) async fn build_engine(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    drill: bool,
+) -> anyhow::Result<Engine> {
     let store = open_store(config).await?;
     let postmortem = PostmortemRenderer::new(config.postmortem_template.as_deref())
         .context("post-mortem template")?;
@@ -231,16 +298,21 @@ pub(crate) async fn build_engine(config: &Config, clock: Arc<dyn Clock>) -> anyh
             .notify
             .ack_links(|name| std::env::var_os(name))
             .context("[notify]")?
-            .map(|(base_url, key)| crate::engine::AckLinks { base_url, key }),
+            .map(|(base_url, key)| crate::engine::AckLinks { base_url, key })
+            .filter(|_| !drill),
+        drill,
     };
     let engine = Engine::new(store, clock, settings, postmortem);
-    Ok(
-        match crate::notify::Notifiers::from_config(config).context("[notify]")? {
-            Some(notifiers) => engine.with_notifier(Arc::new(notifiers)),
-            None => engine,
-        },
-    )
+    let notifiers = crate::notify::Notifiers::from_config(config).context("[notify]")?;
+    Ok(match notifiers {
+        Some(notifiers) if !drill => engine.with_notifier(Arc::new(notifiers)),
+        _ => engine,
+    })
 }
+
+/// Where a drill keeps its incidents when no database is named on the command line or in
+/// `WARROOM_DATABASE_URL`: a file of its own, never the live `warroom.db`.
+pub const DRILL_DATABASE: &str = "sqlite://warroom-drill.db";
 
 fn simulated_start(arg: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
     if arg == "auto" {
@@ -251,12 +323,48 @@ fn simulated_start(arg: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
         .with_context(|| format!("'{arg}' is not an RFC 3339 time like 2026-01-05T14:00:00Z"))
 }
 
-async fn console_mode(config: &Config, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
+/// The console's configuration for a drill or a live run, after saying on stderr which it is.
+fn console_config(config: &Config, named: Option<&str>, live: bool) -> anyhow::Result<Config> {
+    let mut config = config.clone();
+    if live {
+        if !config.database_named() {
+            bail!(
+                "--live needs a database named: set database_url in the configuration, WARROOM_DATABASE_URL or --database-url (sqlite://warroom.db for a file here)"
+            );
+        }
+        eprintln!(
+            "warroom: LIVE — approved commands run on this host{}, pages go out, and incidents are recorded in {}. \
+             Names typed here are not checked: the two-person rule holds only in Slack and Matrix.",
+            if config.actions.dry_run {
+                " (no: [actions] dry_run is set)"
+            } else {
+                ""
+            },
+            config.database_url_redacted()
+        );
+        return Ok(config);
+    }
+    config.name_database(named.unwrap_or(DRILL_DATABASE));
+    config.actions.dry_run = true;
+    eprintln!(
+        "warroom: drill — no command runs and nobody is paged; incidents are recorded in {}. \
+         `warroom console --live` runs for real.",
+        config.database_url_redacted()
+    );
+    Ok(config)
+}
+
+async fn console_mode(
+    config: &Config,
+    named: Option<&str>,
+    args: ConsoleArgs,
+) -> anyhow::Result<ExitCode> {
+    let config = console_config(config, named, args.live)?;
     let simulated = match &args.simulated_clock {
         Some(arg) => {
             let start = match simulated_start(arg)? {
                 Some(start) => start,
-                None => default_rehearsal_start(config).await?,
+                None => default_rehearsal_start(&config).await?,
             };
             Some(Arc::new(SimulatedClock::new(start)))
         }
@@ -266,13 +374,9 @@ async fn console_mode(config: &Config, args: ConsoleArgs) -> anyhow::Result<Exit
         Some(c) => c.clone(),
         None => Arc::new(SystemClock),
     };
-    // A rehearsal never touches real systems: its actions are drills.
-    let mut config = config.clone();
-    if simulated.is_some() {
-        config.actions.dry_run = true;
-    }
-    let engine = build_engine(&config, clock).await?;
+    let engine = build_engine(&config, clock, !args.live).await?;
     let chat = ConsoleChat::new(Box::new(std::io::stdout()), &config.bot_name);
+    let chat = if args.live { chat } else { chat.in_drill() };
     let stdin_is_terminal = std::io::stdin().is_terminal();
     let bad = match &args.script {
         Some(path) => {
@@ -321,16 +425,22 @@ async fn postmortem(
     config: &Config,
     incident: &str,
     out: Option<&Path>,
+    drill: bool,
 ) -> anyhow::Result<ExitCode> {
     let Ok(number) = incident.parse::<IncidentNumber>() else {
         bail!("'{incident}' is not an incident number like INC-7");
     };
-    let engine = build_engine(config, Arc::new(SystemClock)).await?;
-    let markdown = engine
-        .postmortems()
-        .markdown(number)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.sentence()))?;
+    let engine = build_engine(config, Arc::new(SystemClock), false).await?;
+    let markdown = engine.postmortems().markdown(number).await.map_err(|e| {
+        // A drill's incidents are in their own database: say where, when there is one.
+        let drills = !drill && Path::new("warroom-drill.db").exists();
+        let hint = if drills {
+            format!(" (for a drill's: warroom postmortem {number} --drill)")
+        } else {
+            String::new()
+        };
+        anyhow::anyhow!("{}{hint}", e.sentence())
+    })?;
     match out {
         Some(path) => {
             tokio::fs::write(path, markdown)

@@ -80,6 +80,15 @@ pub fn runbook_paths(config: &Config, given: &[PathBuf]) -> Vec<PathBuf> {
     config.runbook_dirs.clone()
 }
 
+/// The paths a `runbooks` command reads ([`runbook_paths`]); a file or folder named on the
+/// command line that is not there is an error, not an empty list.
+fn paths_to_read(config: &Config, given: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    if let Some(missing) = given.iter().find(|p| !p.exists()) {
+        anyhow::bail!("{}: no such file or folder", missing.display());
+    }
+    Ok(runbook_paths(config, given))
+}
+
 /// Reads runbooks and warns on stderr about what could not be read.
 pub fn load_with_warnings(paths: &[PathBuf]) -> Library {
     let Imported { runbooks, problems } = load_paths(paths);
@@ -93,7 +102,7 @@ pub fn load_with_warnings(paths: &[PathBuf]) -> Library {
 pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode> {
     match command {
         RunbooksCommand::List { json, paths } => {
-            let library = load_with_warnings(&runbook_paths(config, &paths));
+            let library = load_with_warnings(&paths_to_read(config, &paths)?);
             if json {
                 let listed = listing(library.runbooks(), &config.actions.risk_policy());
                 println!("{}", serde_json::to_string_pretty(&listed).context("JSON")?);
@@ -107,7 +116,11 @@ pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode
                     } else {
                         format!("alerts: {}", r.alerts.join(", "))
                     };
-                    println!("    {} steps · {alerts} · {}", r.steps.len(), r.source);
+                    println!(
+                        "    {} · {alerts} · {}",
+                        counted(r.steps.len(), "step"),
+                        r.source
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -117,7 +130,7 @@ pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode
             runbooks,
             text,
         } => {
-            let library = load_with_warnings(&runbook_paths(config, &runbooks));
+            let library = load_with_warnings(&paths_to_read(config, &runbooks)?);
             let query = query_from_text(&text.join(" "));
             let matches = library.best(&query, 3);
             if json {
@@ -150,7 +163,7 @@ pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode
             Ok(ExitCode::SUCCESS)
         }
         RunbooksCommand::Show { id, runbooks } => {
-            let library = load_with_warnings(&runbook_paths(config, &runbooks));
+            let library = load_with_warnings(&paths_to_read(config, &runbooks)?);
             match library.get(&id) {
                 Some(runbook) => {
                     print!("{}", show(runbook, &config.actions.risk_policy()));
@@ -163,7 +176,7 @@ pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode
             }
         }
         RunbooksCommand::Lint { strict, paths } => {
-            let paths = runbook_paths(config, &paths);
+            let paths = paths_to_read(config, &paths)?;
             let Imported { runbooks, problems } = load_paths(&paths);
             let secrets = config.actions.secrets.keys().cloned().collect();
             let warnings = warnings(&runbooks, &config.actions.risk_policy(), &secrets);
@@ -177,8 +190,8 @@ pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode
                 );
             }
             let summary = format!(
-                "{} runbooks, {}, {}",
-                runbooks.len(),
+                "{}, {}, {}",
+                counted(runbooks.len(), "runbook"),
                 counted(problems.len(), "problem"),
                 counted(warnings.len(), "warning")
             );

@@ -49,7 +49,7 @@ pub struct Application {
 impl Application {
     /// Opens the database, builds the engine and binds `listen` (port 0 picks a free port).
     pub async fn build(config: &Config, listen: SocketAddr) -> anyhow::Result<Application> {
-        let engine = super::build_engine(config, Arc::new(SystemClock)).await?;
+        let engine = super::build_engine(config, Arc::new(SystemClock), false).await?;
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;

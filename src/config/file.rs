@@ -58,19 +58,16 @@ impl TomlFile {
         })
     }
 
+    /// Whether the file sets the top-level key `key`.
+    pub(super) fn has_key(&self, key: &str) -> bool {
+        self.data.contains_key(key)
+    }
+
     /// The file's keys that [`Config`] does not read, dotted (`slack.bot_tokn`), in order.
     /// A table Warroom does not know is one key; keys inside it are not listed, nor are the
     /// keys of tables named freely (`actions.environments.*`, `actions.secrets.*`, …).
     pub(super) fn unknown_keys(&self) -> Vec<String> {
-        let sections = [
-            (Platform::Slack.name(), fields_of::<SlackConfig>()),
-            (Platform::Matrix.name(), fields_of::<MatrixConfig>()),
-            ("actions", fields_of::<ActionsConfig>()),
-            ("escalation", fields_of::<EscalationConfig>()),
-            ("permissions", fields_of::<PermissionsConfig>()),
-            ("alerts", fields_of::<AlertsConfig>()),
-            ("http", fields_of::<HttpConfig>()),
-        ];
+        let sections = sections();
         let top = fields_of::<Config>();
         let mut unknown = Vec::new();
         for (key, value) in &self.data {
@@ -87,6 +84,39 @@ impl TomlFile {
         }
         unknown
     }
+}
+
+/// The tables whose keys are checked, with their fields.
+fn sections() -> [(&'static str, &'static [&'static str]); 7] {
+    [
+        (Platform::Slack.name(), fields_of::<SlackConfig>()),
+        (Platform::Matrix.name(), fields_of::<MatrixConfig>()),
+        ("actions", fields_of::<ActionsConfig>()),
+        ("escalation", fields_of::<EscalationConfig>()),
+        ("permissions", fields_of::<PermissionsConfig>()),
+        ("alerts", fields_of::<AlertsConfig>()),
+        ("http", fields_of::<HttpConfig>()),
+    ]
+}
+
+/// The known key an unknown one (`slack.bot_tokn`) was probably meant to be
+/// (`slack.bot_token`), if one is close enough.
+pub(super) fn suggest_key(unknown: &str) -> Option<String> {
+    let (prefix, last) = match unknown.rsplit_once('.') {
+        Some((prefix, last)) => (Some(prefix), last),
+        None => (None, unknown),
+    };
+    let fields: &[&str] = match prefix {
+        None => fields_of::<Config>(),
+        Some(p) if p.starts_with("rotations[") => fields_of::<RotationConfig>(),
+        Some(p) if p.starts_with("escalation.") => fields_of::<SeverityEscalation>(),
+        Some(p) => sections().iter().find(|(name, _)| *name == p)?.1,
+    };
+    let known = crate::domain::closest(last, fields.iter().copied())?;
+    Some(match prefix {
+        Some(p) => format!("{p}.{known}"),
+        None => known.to_owned(),
+    })
 }
 
 /// Unknown keys one level further down: in `[escalation.pN]` and in each `[[rotations]]`.
@@ -211,6 +241,28 @@ mod tests {
         assert_eq!(config.lobby, "lobby");
         assert!(config.slack.bot_token.is_none());
         assert_eq!(config.unknown_keys(), ["lobbby", "slack.bot_tokn", "slak"]);
+        let meant: Vec<Option<String>> = config
+            .unknown_keys()
+            .iter()
+            .map(|k| suggest_key(k))
+            .collect();
+        assert_eq!(
+            meant,
+            [
+                Some("lobby".to_owned()),
+                Some("slack.bot_token".to_owned()),
+                Some("slack".to_owned())
+            ]
+        );
+        assert_eq!(
+            suggest_key("actions.timout").as_deref(),
+            Some("actions.timeout")
+        );
+        assert_eq!(
+            suggest_key("rotations[0].peple").as_deref(),
+            Some("rotations[0].people")
+        );
+        assert_eq!(suggest_key("colour_scheme"), None);
     }
 
     #[test]

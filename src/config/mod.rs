@@ -100,6 +100,10 @@ pub struct Config {
     /// Keys of the file that Warroom does not know, dotted (`slack.bot_tokn`); set by loading.
     #[serde(skip)]
     unknown_keys: Vec<String>,
+    /// Whether the file or `WARROOM_DATABASE_URL` names the database (rather than the
+    /// default); set by loading.
+    #[serde(skip)]
+    database_named: bool,
 }
 
 /// How Warroom talks to a Matrix homeserver.
@@ -155,6 +159,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             delivery_lease_secs: 60,
             unknown_keys: Vec::new(),
+            database_named: false,
         }
     }
 }
@@ -226,6 +231,11 @@ impl Config {
         let file = file
             .map(|(path, text)| TomlFile::parse(path, text))
             .transpose()?;
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        let database_named = file.as_ref().is_some_and(|f| f.has_key("database_url"))
+            || env
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("WARROOM_DATABASE_URL"));
         let mut figment = Figment::new();
         if let Some(file) = &file {
             figment = figment.merge(file);
@@ -241,6 +251,7 @@ impl Config {
         config.alerts.check()?;
         config.http.check()?;
         config.unknown_keys = file.map(|f| f.unknown_keys()).unwrap_or_default();
+        config.database_named = database_named;
         Ok(config)
     }
 
@@ -248,6 +259,24 @@ impl Config {
     /// for the caller to warn about. Environment variables are never counted here.
     pub fn unknown_keys(&self) -> &[String] {
         &self.unknown_keys
+    }
+
+    /// The known key an unknown one was probably meant to be (`slack.bot_tokn` →
+    /// `slack.bot_token`), when one is close enough.
+    pub fn suggest_key(unknown: &str) -> Option<String> {
+        file::suggest_key(unknown)
+    }
+
+    /// Whether a database was named (in the file, by `WARROOM_DATABASE_URL`, or with
+    /// [`Config::name_database`]) rather than left to the default `sqlite://warroom.db`.
+    pub fn database_named(&self) -> bool {
+        self.database_named
+    }
+
+    /// Uses `url` as the database, as `--database-url` names it.
+    pub fn name_database(&mut self, url: &str) {
+        self.database_url = url.to_owned();
+        self.database_named = true;
     }
 
     /// The database URL with any password replaced by `***`, fit for logs and `config show`.

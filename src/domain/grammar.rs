@@ -26,6 +26,18 @@ use super::{
     USAGE, UserId,
 };
 
+/// The candidate closest to a mistyped `word`, when it is close enough to be what was meant:
+/// at most two edits (one for words of four letters or fewer) and not the whole word changed.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let most = if word.chars().count() <= 4 { 1 } else { 2 };
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(distance, c)| *distance <= most && *distance < c.chars().count())
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, c)| c)
+}
+
 /// The usage shown for an unknown command: `help` and every verb of [`USAGE`], so the list
 /// cannot fall behind the commands.
 static UNKNOWN_USAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -194,8 +206,11 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             .take(30)
             .filter(|c| !c.is_control())
             .collect();
+        let suggestion = closest(&verb, USAGE.iter().map(|(v, _)| *v))
+            .map(|v| format!(" (did you mean {v}?)"))
+            .unwrap_or_default();
         return Err(ParseError {
-            problem: format!("unknown command '{shown}'"),
+            problem: format!("unknown command '{shown}'{suggestion}"),
             usage: UNKNOWN_USAGE.as_str(),
         });
     }
@@ -442,6 +457,13 @@ mod tests {
             err("frobnicate"),
             "unknown command 'frobnicate'; usage: help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list, oncall)"
         );
+        assert_eq!(
+            err("decalre p1 API down"),
+            "unknown command 'decalre' (did you mean declare?); usage: help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list, oncall)"
+        );
+        assert!(err("aprove r1").starts_with("unknown command 'aprove' (did you mean approve?)"));
+        // Too far from every verb for a guess.
+        assert!(err("xyz").starts_with("unknown command 'xyz';"));
         assert_eq!(
             err("assign boss @bob"),
             "unknown role 'boss'; usage: assign <commander|comms|scribe> @someone"

@@ -223,7 +223,11 @@ impl Incident {
             seq: 1,
             at,
             actor: by,
-            kind: EventKind::Declared { title, severity },
+            kind: EventKind::Declared {
+                title,
+                severity,
+                drill: false,
+            },
         };
         (incident, event)
     }
@@ -231,7 +235,10 @@ impl Incident {
     /// Rebuilds an incident from its whole timeline; `None` when it does not start with a declaration.
     pub fn from_timeline(events: &[TimelineEvent]) -> Option<Incident> {
         let (first, rest) = events.split_first()?;
-        let EventKind::Declared { title, severity } = &first.kind else {
+        let EventKind::Declared {
+            title, severity, ..
+        } = &first.kind
+        else {
             return None;
         };
         let (mut incident, _) = Incident::declare(

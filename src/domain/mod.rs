@@ -5,6 +5,7 @@ mod ack_link;
 mod action;
 mod alert;
 mod command;
+mod credential;
 mod escalation;
 mod grammar;
 mod incident;
@@ -27,10 +28,13 @@ pub use ack_link::{ACK_LINK_TTL, AckLink, LinkError};
 pub use action::{ActionRequest, ApprovalRefusal, RequestId, RequestState};
 pub use alert::{ALERTNAME_LABEL, AlertRecord, describe_alerts};
 pub use command::{Action, ButtonId, Command, USAGE};
+pub use credential::credential_in;
 pub use escalation::{
     EscalationPolicy, InvalidTarget, Level, Override, Policies, Resolved, Rotation, Target, resolve,
 };
-pub use grammar::{MAX_COMMAND_CHARS, ParseError, parameter, parameters, parse, strip_invocation};
+pub use grammar::{
+    MAX_COMMAND_CHARS, ParseError, closest, parameter, parameters, parse, strip_invocation,
+};
 pub use incident::{Incident, IncidentNumber, Refusal, Role};
 pub use notify::{
     ContactKind, Contacts, NotifyRule, PUSH_INTERVAL, PageUpdate, UnknownContact,
@@ -55,6 +59,6 @@ pub use text::{
     IncidentTitle, MAX_NOTE_CHARS, MAX_TITLE_CHARS, NoteText, TextError, UserId, escape_html, fit,
     slug,
 };
-pub use timeline::{EventKind, TimelineEvent};
+pub use timeline::{DRILL_NOT_RUN, EventKind, TimelineEvent};
 pub use timer::{Timer, TimerKind};
 pub use verdict::{COPY_ONLY, RiskPolicy, Verdict};

@@ -367,6 +367,7 @@ mod tests {
             timed_out: false,
             output: String::new(),
             step,
+            drill: false,
         };
         record(&mut incident, finished(1, Some(2), Some(4)), "warroom");
         let api = &incident.runbooks[1];

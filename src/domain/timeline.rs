@@ -9,6 +9,9 @@ use super::{
     UserId,
 };
 
+/// What a drill's run says instead of an exit code: nothing was started.
+pub const DRILL_NOT_RUN: &str = "drill: not run";
+
 /// One entry on an incident's timeline. Entries are never changed or removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEvent {
@@ -34,6 +37,10 @@ pub enum EventKind {
         title: IncidentTitle,
         /// Its first severity.
         severity: Severity,
+        /// Whether it is a drill: declared in `warroom console`'s rehearsal mode, where no
+        /// command runs and nobody is paged for real (absent, false, in older events).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        drill: bool,
     },
     /// The severity changed.
     SeverityChanged {
@@ -159,6 +166,9 @@ pub enum EventKind {
         /// The number of the step it ran (absent from events recorded before Warroom kept it).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         step: Option<u32>,
+        /// Whether it was a drill that started nothing (its exit code means nothing then).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        drill: bool,
     },
     /// Warroom paged an escalation level because nobody had acknowledged.
     Paged {
@@ -285,8 +295,13 @@ impl EventKind {
             }
         }
         match self {
-            EventKind::Declared { title, severity } => {
-                format!("declared the incident as {severity}: {title}")
+            EventKind::Declared {
+                title,
+                severity,
+                drill,
+            } => {
+                let drill = if *drill { " (a drill)" } else { "" };
+                format!("declared the incident as {severity}: {title}{drill}")
             }
             EventKind::SeverityChanged { from, to, reason } => {
                 with(&format!("changed severity {from} → {to}"), reason)
@@ -412,6 +427,11 @@ impl EventKind {
                     format!("started {request}")
                 }
             }
+            EventKind::ActionFinished {
+                request,
+                drill: true,
+                ..
+            } => format!("{request}: {DRILL_NOT_RUN}"),
             EventKind::ActionFinished {
                 request,
                 exit_code,

@@ -72,6 +72,9 @@ pub struct Settings {
     pub contacts: crate::domain::Contacts,
     /// The acknowledge links pages carry, when `[notify]` configures them.
     pub ack_links: Option<AckLinks>,
+    /// Whether incidents declared here are drills (`warroom console` without `--live`): their
+    /// declaration says so, and so do the timeline and the post-mortem.
+    pub drill: bool,
 }
 
 /// How pages' acknowledge links are made: the URL `serve` is reached at, and the signing key.
@@ -118,6 +121,7 @@ impl Default for Settings {
             delivery_lease: chrono::Duration::seconds(60),
             contacts: crate::domain::Contacts::default(),
             ack_links: None,
+            drill: false,
         }
     }
 }

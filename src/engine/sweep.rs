@@ -80,6 +80,7 @@ impl Sweep<'_> {
                 timed_out: false,
                 output: INTERRUPTED.to_owned(),
                 step: Some(request.step),
+                drill: false,
             };
             let notice = Effect::Post {
                 room: RoomTarget::WarRoom(request.incident),

@@ -29,6 +29,20 @@ enum Backend {
     Postgres,
 }
 
+/// The URL for what a person wrote: a bare path (`warroom.db`, `/var/lib/warroom/w.db`) is a
+/// SQLite file; anything with a scheme is taken as written.
+pub(super) fn database_url(text: &str) -> String {
+    let has_scheme = text.contains("://")
+        || text
+            .split_once(':')
+            .is_some_and(|(scheme, _)| matches!(scheme.to_ascii_lowercase().as_str(), "sqlite"));
+    if has_scheme || text.is_empty() {
+        text.to_owned()
+    } else {
+        format!("sqlite://{text}")
+    }
+}
+
 fn backend_of(url: &str) -> Option<Backend> {
     let scheme = url.split(':').next()?.to_ascii_lowercase();
     match scheme.as_str() {
@@ -38,8 +52,12 @@ fn backend_of(url: &str) -> Option<Backend> {
     }
 }
 
-/// Opens the pool for `url` and runs the migrations of its backend.
-pub(super) async fn open(url: &str) -> Result<Pool, StoreError> {
+/// Opens the pool for `url`, runs the migrations of its backend when `migrate`, and returns
+/// the migrations it applied now (version and description, oldest first).
+pub(super) async fn open(
+    url: &str,
+    migrate: bool,
+) -> Result<(Pool, Vec<(i64, String)>), StoreError> {
     let shown = redact(url);
     let open_failed = |e: sqlx::Error| {
         let reason = match &e {
@@ -47,6 +65,9 @@ pub(super) async fn open(url: &str) -> Result<Pool, StoreError> {
                 "no connection within {} s; is the server running and reachable?",
                 ACQUIRE_TIMEOUT.as_secs()
             ),
+            sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                "the connection was refused: nothing listens there; is the server running, on that host and port?".to_owned()
+            }
             sqlx::Error::Database(db) => db.message().to_owned(),
             other => other.to_string(),
         };
@@ -67,30 +88,80 @@ pub(super) async fn open(url: &str) -> Result<Pool, StoreError> {
                 .connect_with(sqlite_options(url).map_err(open_failed)?)
                 .await
                 .map_err(open_failed)?;
+            if !migrate {
+                return Ok((Pool::Sqlite(pool), Vec::new()));
+            }
+            let before = applied_versions(&pool).await;
             SQLITE_MIGRATIONS
                 .run(&pool)
                 .await
                 .map_err(classify_migration)?;
-            Ok(Pool::Sqlite(pool))
+            Ok((
+                Pool::Sqlite(pool),
+                newly_applied(&SQLITE_MIGRATIONS, &before),
+            ))
         }
         Some(Backend::Postgres) => {
             let options = PgConnectOptions::from_str(url)
                 .map_err(open_failed)?
                 .application_name("warroom");
+            // One connection first: the pool retries until its timeout and then reports only
+            // that, where this one says why (refused, unknown host, a bad password).
+            first_connection(&options).await.map_err(open_failed)?;
             let pool = PgPoolOptions::new()
                 .max_connections(POSTGRES_CONNECTIONS)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(options)
                 .await
                 .map_err(open_failed)?;
+            if !migrate {
+                return Ok((Pool::Postgres(pool), Vec::new()));
+            }
+            let before = applied_versions(&pool).await;
             POSTGRES_MIGRATIONS
                 .run(&pool)
                 .await
                 .map_err(classify_migration)?;
-            Ok(Pool::Postgres(pool))
+            Ok((
+                Pool::Postgres(pool),
+                newly_applied(&POSTGRES_MIGRATIONS, &before),
+            ))
         }
         None => Err(StoreError::UnsupportedUrl(shown)),
     }
+}
+
+/// Connects once to PostgreSQL within [`ACQUIRE_TIMEOUT`], then closes the connection.
+async fn first_connection(options: &PgConnectOptions) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    match tokio::time::timeout(ACQUIRE_TIMEOUT, sqlx::PgConnection::connect_with(options)).await {
+        Ok(connection) => connection?.close().await,
+        Err(_) => Err(sqlx::Error::PoolTimedOut),
+    }
+}
+
+/// The migration versions a database has already applied (none when it has no table yet).
+async fn applied_versions<DB>(pool: &sqlx::Pool<DB>) -> Vec<i64>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    i64: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    sqlx::query_scalar::<DB, i64>("SELECT version FROM _sqlx_migrations WHERE success")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default()
+}
+
+/// The migrations of `migrator` that were not in `before`: the ones just applied.
+fn newly_applied(migrator: &Migrator, before: &[i64]) -> Vec<(i64, String)> {
+    migrator
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration() && !before.contains(&m.version))
+        .map(|m| (m.version, m.description.to_string()))
+        .collect()
 }
 
 /// Whether a SQLite connection may go back to the pool. A transaction dropped without a
@@ -162,6 +233,15 @@ mod tests {
         ));
         assert!(backend_of("mysql://h/db").is_none());
         assert!(backend_of("warroom.db").is_none());
+    }
+
+    #[test]
+    fn a_bare_path_is_a_sqlite_file() {
+        assert_eq!(database_url("warroom.db"), "sqlite://warroom.db");
+        assert_eq!(database_url("/var/lib/w/w.db"), "sqlite:///var/lib/w/w.db");
+        assert_eq!(database_url("sqlite:a.db"), "sqlite:a.db");
+        assert_eq!(database_url("postgres://h/db"), "postgres://h/db");
+        assert_eq!(database_url("mysql://h/db"), "mysql://h/db");
     }
 
     #[test]

@@ -11,7 +11,8 @@ use super::rows::{
 use super::timers::insert_timers;
 use super::{Pool, StoreError};
 use crate::domain::{
-    Incident, IncidentNumber, IncidentTitle, Platform, Severity, TimelineEvent, TimerKind, UserId,
+    EventKind, Incident, IncidentNumber, IncidentTitle, Platform, Severity, TimelineEvent,
+    TimerKind, UserId,
 };
 
 /// How often a declare is retried when a concurrent declare took the same number (PostgreSQL).
@@ -118,6 +119,8 @@ pub struct Told<'a> {
     /// Whether the declarer acknowledges by declaring: an `acknowledged` event follows the
     /// declaration, in the same transaction.
     pub acknowledged: bool,
+    /// Whether the incident is a drill; its declaration says so.
+    pub drill: bool,
 }
 
 /// See [`super::Store::declare_told`].
@@ -158,8 +161,11 @@ async fn try_declare(
 ) -> Result<(Incident, TimelineEvent), StoreError> {
     // The domain, not SQL, decides the first state; the draft's number is replaced by the row's.
     let declared = |number: IncidentNumber| -> Result<(Incident, Vec<TimelineEvent>), StoreError> {
-        let (mut incident, event) =
+        let (mut incident, mut event) =
             Incident::declare(number, title.clone(), severity, by.clone(), at);
+        if let EventKind::Declared { drill, .. } = &mut event.kind {
+            *drill = told.drill;
+        }
         let mut events = vec![event];
         if told.acknowledged {
             let kind = incident.acknowledge().map_err(|e| {

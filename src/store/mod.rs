@@ -31,6 +31,9 @@ use crate::domain::{
 /// for the log.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A backup could not be made; says why.
+    #[error("no backup made: {0}")]
+    Backup(String),
     /// The URL names no database Warroom supports.
     #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
@@ -158,6 +161,8 @@ impl Tx {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
+    /// The migrations this process applied when it opened the database.
+    applied: Vec<(i64, String)>,
 }
 
 impl Store {
@@ -165,9 +170,50 @@ impl Store {
     /// and brings its schema up to date.
     #[tracing::instrument(skip_all, fields(url = %error::redact(url)))]
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
-        Ok(Store {
-            pool: connect::open(url).await?,
-        })
+        let (pool, applied) = connect::open(&connect::database_url(url), true).await?;
+        Ok(Store { pool, applied })
+    }
+
+    /// Opens the database named by `url` as it is, without bringing its schema up to date
+    /// (for a backup, which must not change what it copies).
+    pub async fn connect_as_is(url: &str) -> Result<Store, StoreError> {
+        let (pool, applied) = connect::open(&connect::database_url(url), false).await?;
+        Ok(Store { pool, applied })
+    }
+
+    /// Copies a SQLite database, whole and consistent, into the new file `out` with
+    /// `VACUUM INTO`: one read transaction, so writers go on meanwhile (WAL) and the copy is
+    /// the database as of its start. PostgreSQL is backed up with `pg_dump` instead.
+    pub async fn backup_into(&self, out: &std::path::Path) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                if out.exists() {
+                    return Err(StoreError::Backup(format!(
+                        "{} already exists; a backup never overwrites a file",
+                        out.display()
+                    )));
+                }
+                let target = out.to_str().ok_or_else(|| {
+                    StoreError::Backup(format!("{} is not a UTF-8 path", out.display()))
+                })?;
+                sqlx::query("VACUUM INTO ?")
+                    .bind(target)
+                    .execute(pool)
+                    .await
+                    .map_err(|e| StoreError::Backup(format!("{}: {e}", out.display())))?;
+                Ok(())
+            }
+            Pool::Postgres(_) => Err(StoreError::Backup(
+                "a PostgreSQL database is backed up with pg_dump (see docs/DEPLOY.md#backups)"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    /// The migrations applied when this store opened the database (version, description),
+    /// oldest first; empty when it was up to date.
+    pub fn applied_migrations(&self) -> &[(i64, String)] {
+        &self.applied
     }
 
     /// `"sqlite"` or `"postgres"`.
@@ -195,6 +241,7 @@ impl Store {
             effects: &|_| Vec::new(),
             timers: &|_| Vec::new(),
             acknowledged: false,
+            drill: false,
         };
         incidents::declare(&self.pool, title, severity, by, at, &told).await
     }

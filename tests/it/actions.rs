@@ -710,14 +710,23 @@ async fn scripts_and_sql_are_labelled_copy_only_and_never_run() {
 async fn a_drill_starts_nothing_and_says_so() {
     let w = drill_world().await;
     let out = w.say("carol", "inc-1", "run 1 pod_name=api-7f9c").await;
-    assert!(out.contains("drill, nothing started"), "{out}");
+    assert!(out.contains("drill: not run"), "{out}");
     assert!(out.contains("dry run: would run"), "{out}");
-    let drill = w
-        .kinds()
-        .await
-        .into_iter()
+    let kinds = w.kinds().await;
+    let started = kinds
+        .iter()
         .any(|k| matches!(k, EventKind::ActionStarted { dry_run: true, .. }));
-    assert!(drill);
+    assert!(started);
+    // Its end is a drill's too: the timeline never says it exited 0.
+    let finished = kinds
+        .iter()
+        .find(|k| matches!(k, EventKind::ActionFinished { .. }))
+        .expect("the run ended");
+    assert!(
+        matches!(finished, EventKind::ActionFinished { drill: true, .. }),
+        "{finished:?}"
+    );
+    assert_eq!(finished.describe(), "r1: drill: not run");
     // A drill did nothing, so its step is not done.
     assert_eq!(w.count("step_done").await, 0);
 }

@@ -122,7 +122,7 @@ fn postmortem_command_writes_markdown_to_a_file() {
     assert!(out.status.success(), "{}", stderr(&out));
     let markdown = std::fs::read_to_string(dir.path().join("pm.md")).expect("pm.md written");
     assert!(
-        markdown.starts_with("# INC-1: Checkout API returns 500s"),
+        markdown.starts_with("# DRILL · INC-1: Checkout API returns 500s"),
         "{markdown}"
     );
     assert!(markdown.contains("| Resolved | 41m 00s |"), "{markdown}");
@@ -255,11 +255,13 @@ fn escalation_pages_each_level_until_acknowledged_and_reminds_until_resolved() {
     // The page in a direct message carries its Acknowledge button, and frank's press of it
     // acknowledges as frank.
     assert!(
-        out.contains("[dm erin] warroom:\n    You are paged for INC-1 (P1): Checkout API returns 500s. Acknowledge in its war room with: ack\n    [b1 Acknowledge]"),
+        out.contains("[dm erin] warroom · DRILL:\n    You are paged for INC-1 (P1): Checkout API returns 500s. Acknowledge in its war room with: ack\n    [b1 Acknowledge]"),
         "{out}"
     );
     assert!(
-        out.contains("> frank: press b1\n[#inc-1] warroom (m6): INC-1 · @frank acknowledged"),
+        out.contains(
+            "> frank: press b1\n[#inc-1] warroom · DRILL (m6): INC-1 · @frank acknowledged"
+        ),
         "{out}"
     );
     let reminders = out

@@ -20,7 +20,7 @@ fn rehearse(dir: &Path, url: &str, script: &str) -> (String, String, bool) {
 fn answers(stdout: &str) -> Vec<&str> {
     stdout
         .lines()
-        .filter(|l| l.contains("warroom → ") || l.starts_with("! "))
+        .filter(|l| l.contains("warroom · DRILL → ") || l.starts_with("! "))
         .collect()
 }
 
@@ -36,28 +36,33 @@ fn every_mistake_gets_one_clear_line_and_changes_nothing() {
         !ok,
         "lines the console could not read make the exit status fail"
     );
-    assert!(err.is_empty(), "nothing on stderr: {err}");
+    // Nothing on stderr but the line that says this is a drill.
+    let said: Vec<&str> = err.lines().collect();
+    assert!(
+        matches!(said.as_slice(), [line] if line.starts_with("warroom: drill — no command runs")),
+        "{err}"
+    );
     let expected = [
-        "[#lobby] warroom → alice: unknown command 'frobnicate'; usage: help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list, oncall)",
-        "[#lobby] warroom → alice: this room is not a war room and no incident is open: name one, as in `ack INC-7`, or open one with `declare <p0|p1|p2|p3> <title…>`",
-        "[#lobby] warroom → alice: unknown severity 'p5' (use p0, p1, p2 or p3); usage: declare <p0|p1|p2|p3> <title…>",
-        "[#lobby] warroom → alice: the title is empty; usage: declare <p0|p1|p2|p3> <title…>",
-        "[#inc-1] warroom → alice: this is the war room of INC-1; declare a new incident from outside a war room, or change this one with sev or status",
-        "[#inc-1] warroom → alice: unknown severity 'p9' (use p0, p1, p2 or p3); usage: sev <p0|p1|p2|p3> [reason]",
-        "[#inc-1] warroom → alice: INC-1 is already P2",
-        "[#inc-1] warroom → alice: unknown status 'fixed' (use investigating, identified, mitigated or resolved); usage: status <investigating|identified|mitigated|resolved> [note]",
-        "[#inc-1] warroom → alice: INC-1 is already Investigating",
-        "[#inc-1] warroom → alice: unknown role 'boss'; usage: assign <commander|comms|scribe> @someone",
-        "[#inc-1] warroom → alice: 'bob' is not a mention like @someone; usage: assign <commander|comms|scribe> @someone",
-        "[#inc-1] warroom → alice: there is no INC-99",
-        "[#inc-1] warroom → bob: there is no button b999",
-        "[#inc-1] warroom → bob: '../../etc/passwd' is not a button id; buttons look like [b3]",
+        "[#lobby] warroom · DRILL → alice: unknown command 'frobnicate'; usage: help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list, oncall)",
+        "[#lobby] warroom · DRILL → alice: this room is not a war room and no incident is open: name one, as in `ack INC-7`, or open one with `declare <p0|p1|p2|p3> <title…>`",
+        "[#lobby] warroom · DRILL → alice: unknown severity 'p5' (use p0, p1, p2 or p3); usage: declare <p0|p1|p2|p3> <title…>",
+        "[#lobby] warroom · DRILL → alice: the title is empty; usage: declare <p0|p1|p2|p3> <title…>",
+        "[#inc-1] warroom · DRILL → alice: this is the war room of INC-1; declare a new incident from outside a war room, or change this one with sev or status",
+        "[#inc-1] warroom · DRILL → alice: unknown severity 'p9' (use p0, p1, p2 or p3); usage: sev <p0|p1|p2|p3> [reason]",
+        "[#inc-1] warroom · DRILL → alice: INC-1 is already P2",
+        "[#inc-1] warroom · DRILL → alice: unknown status 'fixed' (use investigating, identified, mitigated or resolved); usage: status <investigating|identified|mitigated|resolved> [note]",
+        "[#inc-1] warroom · DRILL → alice: INC-1 is already Investigating",
+        "[#inc-1] warroom · DRILL → alice: unknown role 'boss'; usage: assign <commander|comms|scribe> @someone",
+        "[#inc-1] warroom · DRILL → alice: 'bob' is not a mention like @someone; usage: assign <commander|comms|scribe> @someone",
+        "[#inc-1] warroom · DRILL → alice: there is no INC-99",
+        "[#inc-1] warroom · DRILL → bob: there is no button b999",
+        "[#inc-1] warroom · DRILL → bob: '../../etc/passwd' is not a button id; buttons look like [b3]",
         "! line 17: expected USER: TEXT, USER@ROOM: TEXT, wait <duration> or a # comment",
         "! line 18: 'two words' is not a user name; expected USER: TEXT",
         "! line 19: 'soon' is not a duration like 10m, 90s or 1h30m",
-        "[#inc-1] warroom → bob: INC-1 is already Resolved",
-        "[#inc-1] warroom → bob: INC-1 is resolved; reopen it first (reopen [reason])",
-        "[#lobby] warroom → bob: this room is not a war room, so name the incident, as in `timeline INC-1` (open: INC-1)",
+        "[#inc-1] warroom · DRILL → bob: INC-1 is already Resolved",
+        "[#inc-1] warroom · DRILL → bob: INC-1 is resolved; reopen it first (reopen [reason])",
+        "[#lobby] warroom · DRILL → bob: this room is not a war room, so name the incident, as in `timeline INC-1` (open: INC-1)",
     ];
     assert_eq!(answers(&out), expected, "full output:\n{out}");
     // The one good declare and the one good resolve are all that was recorded, and a reopen
@@ -67,7 +72,7 @@ fn every_mistake_gets_one_clear_line_and_changes_nothing() {
         "{out}"
     );
     assert!(out.contains("INC-1 · @bob reopened the incident"), "{out}");
-    assert!(out.contains("[#lobby] warroom (m"), "{out}");
+    assert!(out.contains("[#lobby] warroom · DRILL (m"), "{out}");
     // What people recorded; Warroom's own page of the P2's level 1 is not one of the mistakes.
     let timeline_lines = out
         .lines()
@@ -84,7 +89,7 @@ fn a_ten_thousand_character_title_is_refused_with_its_length() {
     assert_eq!(
         answers(&out),
         [
-            "[#lobby] warroom → alice: the title has 10000 characters; the most is 200; usage: declare <p0|p1|p2|p3> <title…>"
+            "[#lobby] warroom · DRILL → alice: the title has 10000 characters; the most is 200; usage: declare <p0|p1|p2|p3> <title…>"
         ]
     );
     assert!(
@@ -129,7 +134,7 @@ fn a_read_only_database_refuses_changes_clearly_and_keeps_what_it_had() {
     );
     assert!(
         out.contains(
-            "[#inc-1] warroom → carol: the database is read-only, so nothing could be recorded"
+            "[#inc-1] warroom · DRILL → carol: the database is read-only, so nothing could be recorded"
         ),
         "{out}{err}"
     );
@@ -203,10 +208,41 @@ fn a_database_server_that_is_not_there_is_reported_without_hanging() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("database postgres://warroom:***@127.0.0.1:9/warroom"),
+        err.contains("cannot open the database postgres://warroom:***@127.0.0.1:9/warroom: the connection was refused"),
         "{err}"
     );
+    let failure = err
+        .lines()
+        .find(|l| l.starts_with("warroom: cannot open"))
+        .expect("the failure is said");
+    assert_eq!(
+        failure.matches("127.0.0.1:9").count(),
+        1,
+        "the database is named once: {failure}"
+    );
     assert!(!err.contains("hunter2"), "the password never shows: {err}");
+}
+
+#[test]
+fn migrate_takes_a_bare_path_and_says_what_it_applied() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = warroom(dir.path(), "fresh.db", &["migrate"], "");
+    let said = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(first.status.success(), "{said}");
+    assert!(
+        said.starts_with("applied 20261125000001 initial\n"),
+        "{said}"
+    );
+    assert!(
+        said.ends_with("fresh.db is up to date (sqlite)\n"),
+        "{said}"
+    );
+    assert!(dir.path().join("fresh.db").exists());
+    let second = warroom(dir.path(), "fresh.db", &["migrate"], "");
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout),
+        "nothing to apply\nfresh.db is up to date (sqlite)\n"
+    );
 }
 
 #[test]

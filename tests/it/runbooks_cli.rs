@@ -194,6 +194,28 @@ fn unrelated_text_is_no_good_match() {
 }
 
 #[test]
+fn a_path_that_is_not_there_fails_every_runbooks_command() {
+    for args in [
+        &["runbooks", "list", "/no/such/runbooks"][..],
+        &["runbooks", "lint", "/no/such/runbooks"],
+        &[
+            "runbooks",
+            "match",
+            "--runbooks",
+            "/no/such/runbooks",
+            "disk full",
+        ],
+    ] {
+        let (out, err, ok) = run(args);
+        assert!(!ok, "{args:?}: {out}");
+        assert_eq!(
+            err, "warroom: /no/such/runbooks: no such file or folder\n",
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
 fn show_prints_a_runbook_and_an_unknown_id_fails() {
     let (out, _, ok) = run(&["runbooks", "show", "tls-certificate-expiring"]);
     assert!(ok);
@@ -466,9 +488,9 @@ fn lint_warns_about_each_step_that_will_not_run_and_why() {
         assert!(ok, "warnings alone pass: {out}");
         let warnings = expected.lines().count();
         let summary = if warnings == 1 {
-            "1 runbooks, no problems, 1 warning\n".to_owned()
+            "1 runbook, no problems, 1 warning\n".to_owned()
         } else {
-            format!("1 runbooks, no problems, {warnings} warnings\n")
+            format!("1 runbook, no problems, {warnings} warnings\n")
         };
         assert_eq!(out, format!("{expected}{summary}"), "{name}");
         let path = format!("{file}/{name}.md");
@@ -484,7 +506,7 @@ fn strict_lint_fails_on_warnings_and_configured_secrets_silence_them() {
     let path = "tests/fixtures/runbooks/lint/secret.md";
     let (out, err, ok) = run(&["runbooks", "lint", "--strict", path]);
     assert!(!ok, "--strict fails on warnings: {out}");
-    assert_eq!(err, "1 runbooks, no problems, 2 warnings\n");
+    assert_eq!(err, "1 runbook, no problems, 2 warnings\n");
 
     let dir = tempfile::tempdir().expect("temp dir");
     let config = config_file(
@@ -493,12 +515,12 @@ fn strict_lint_fails_on_warnings_and_configured_secrets_silence_them() {
     );
     let (out, err, ok) = run(&["--config", &config, "runbooks", "lint", "--strict", path]);
     assert!(ok, "{out}{err}");
-    assert_eq!(out, "1 runbooks, no problems, no warnings\n");
+    assert_eq!(out, "1 runbook, no problems, no warnings\n");
 
     let (out, ok) = lint_fixture("clean", &[]);
     assert!(ok, "{out}");
     assert_eq!(
-        out, "1 runbooks, no problems, no warnings\n",
+        out, "1 runbook, no problems, no warnings\n",
         "a step marked dangerous is meant to be copied"
     );
 }

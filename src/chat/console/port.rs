@@ -46,6 +46,13 @@ impl ConsoleChat {
         }
     }
 
+    /// The same console speaking in a drill: every message it shows is marked `DRILL`, so no
+    /// one reading the screen (or a copy of it) takes a rehearsal for an incident.
+    pub fn in_drill(mut self) -> Self {
+        self.bot = format!("{} · DRILL", self.bot);
+        self
+    }
+
     /// Writes text as it is (for the console's own notices).
     pub fn print(&self, text: &str) -> Result<(), ChatError> {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());

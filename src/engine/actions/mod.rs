@@ -21,6 +21,7 @@ use super::message::{Block, ButtonStyle, Control, Message, Span};
 use crate::domain::{
     Action, ActionRequest, Command, CommandTemplate, EventKind, Incident, IncidentNumber,
     ParamRules, PreparedCommand, Refusal, RequestId, RequestState, Risk, Status, StepKind, UserId,
+    looks_secret,
 };
 use crate::engine::core::Core;
 use crate::executor::Executor;
@@ -196,6 +197,12 @@ impl Actions<'_> {
                     list_or_none(&template.params())
                 )));
             }
+            if looks_secret(name) {
+                return Err(EngineError::Usage(format!(
+                    "{name} looks like a secret, so Warroom does not take it from the chat and kept nothing of it. {}",
+                    configure_secret(name)
+                )));
+            }
         }
         for (name, value) in &given {
             actions
@@ -212,6 +219,14 @@ impl Actions<'_> {
                 .await?,
         );
         let missing = actions.unsupplied(&template, &given);
+        let (secret, missing): (Vec<String>, Vec<String>) =
+            missing.into_iter().partition(|m| looks_secret(m));
+        if let Some(name) = secret.first() {
+            return Err(EngineError::Usage(format!(
+                "step {step} needs {name}, which looks like a secret: Warroom never asks for one in the chat. {}",
+                configure_secret(name)
+            )));
+        }
         if !missing.is_empty() {
             let example: Vec<String> = missing.iter().map(|m| format!("{m}=…")).collect();
             return Err(EngineError::Usage(format!(
@@ -409,6 +424,14 @@ fn already(step: u32, open: &ActionRequest) -> EngineError {
         open.id,
         open.state.word()
     ))
+}
+
+/// How whoever runs Warroom gives it the secret `name`.
+fn configure_secret(name: &str) -> String {
+    format!(
+        "Ask whoever runs Warroom to add it to [actions.secrets] ({name} = {{ env = \"{}\" }}, or {{ file = \"…\" }}) and restart it.",
+        name.to_ascii_uppercase()
+    )
 }
 
 fn list_or_none(names: &[String]) -> String {

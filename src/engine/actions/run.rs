@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::ActionSettings;
 use crate::domain::{
-    Action, ActionRequest, EventKind, NoteText, Refusal, RequestId, RequestState, UserId,
+    Action, ActionRequest, DRILL_NOT_RUN, EventKind, NoteText, Refusal, RequestId, RequestState,
+    UserId,
 };
 use crate::engine::Actions;
 use crate::engine::EngineError;
@@ -101,6 +102,7 @@ impl Actions<'_> {
                         timed_out: outcome.timed_out,
                         output: kept.to_owned(),
                         step: Some(request.step),
+                        drill: outcome.dry_run,
                     },
                     output_message(&request, &outcome),
                 )
@@ -112,6 +114,7 @@ impl Actions<'_> {
                     timed_out: false,
                     output: why.clone(),
                     step: Some(request.step),
+                    drill: false,
                 },
                 Message::text(format!(
                     "{id} · step {} could not start: {why}",
@@ -204,7 +207,7 @@ impl Actions<'_> {
 /// A run's output for the chat: what happened, and the end of the output in a code block.
 fn output_message(request: &ActionRequest, outcome: &Outcome) -> Message {
     let how = if outcome.dry_run {
-        "drill, nothing started".to_owned()
+        DRILL_NOT_RUN.to_owned()
     } else if outcome.timed_out {
         format!("killed after its {} s limit", request.timeout_secs)
     } else {

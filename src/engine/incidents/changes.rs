@@ -70,6 +70,7 @@ impl Incidents<'_> {
                         effects: &effects_of,
                         timers: &|incident| self.core.escalation().timers_for(incident),
                         acknowledged: self.core.settings.escalation.commander_acknowledges,
+                        drill: self.core.settings.drill,
                     },
                 )
                 .await?

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{MAX_NOTE_CHARS, UserId};
+use crate::domain::{MAX_NOTE_CHARS, UserId, credential_in};
 use crate::engine::Incidents;
 use crate::engine::effect::Effect;
 use crate::engine::message::ButtonId;
@@ -45,6 +45,10 @@ impl Incidents<'_> {
     /// Takes one input from a person and returns what to carry out at once (the answers; what
     /// follows a change is in the outbox already).
     pub async fn take(&self, origin: &Origin, input: Input) -> Vec<Effect> {
+        if let Some(kind) = input.credential() {
+            tracing::warn!(user = %origin.user, kind, "refused an input that holds a credential");
+            return vec![Effect::reply(refuse_credential(kind))];
+        }
         match input {
             Input::Said { text } => match press_words(&text) {
                 Some(rest) => self.press(origin, rest).await,
@@ -67,6 +71,26 @@ impl Incidents<'_> {
             }
         }
     }
+}
+
+impl Input {
+    /// The kind of credential the input holds (`"a Slack token"`), if any: in its words, a
+    /// value given with a button, or a pinned message.
+    fn credential(&self) -> Option<&'static str> {
+        match self {
+            Input::Said { text } | Input::Pinned { text, .. } => credential_in(text),
+            Input::Pressed { params, .. } => params.values().find_map(|v| credential_in(v)),
+        }
+    }
+}
+
+/// The answer to an input that holds a credential: nothing of it was read or kept.
+fn refuse_credential(kind: &str) -> String {
+    format!(
+        "that holds what looks like {kind}, so Warroom did not read it and kept nothing of it. \
+         If others saw it, rotate it. Secrets reach Warroom through [actions.secrets] in its \
+         configuration, never through the chat."
+    )
 }
 
 /// `press b3 …` (any case): the words after `press`, when the words are a press.

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::view::cell;
-use crate::domain::{EventKind, RequestId, TimelineEvent};
+use crate::domain::{DRILL_NOT_RUN, EventKind, RequestId, TimelineEvent};
 
 /// One action request in the post-mortem; text is Markdown-safe for a table cell.
 #[derive(Debug, Clone, Serialize)]
@@ -84,7 +84,7 @@ pub fn action_rows(timeline: &[TimelineEvent]) -> Vec<ActionRow> {
                 if let Some(i) = row(&mut rows, *request)
                     && *dry_run
                 {
-                    rows[i].1.result = "drill, nothing started".to_owned();
+                    rows[i].1.result = DRILL_NOT_RUN.to_owned();
                 }
             }
             EventKind::ActionFinished {
@@ -94,7 +94,7 @@ pub fn action_rows(timeline: &[TimelineEvent]) -> Vec<ActionRow> {
                 ..
             } => {
                 if let Some(i) = row(&mut rows, *request)
-                    && rows[i].1.result != "drill, nothing started"
+                    && rows[i].1.result != DRILL_NOT_RUN
                 {
                     rows[i].1.result = match (exit_code, timed_out) {
                         (_, true) => format!("killed at its time limit {when}"),

@@ -28,7 +28,7 @@ const TEMPLATE: &str = "postmortem";
 /// The top-level fields of [`PostmortemView`], named in errors for template writers.
 const VIEW_FIELDS: &str = "number, title, severity, severity_meaning, status, declared_by, \
     declared_at, commander, comms, scribe, summary, severity_history, durations, timeline, \
-    participants, runbooks, actions, suggested_follow_ups, generated_at";
+    participants, runbooks, actions, suggested_follow_ups, generated_at, drill";
 
 /// Why a post-mortem could not be prepared or written.
 #[derive(Debug, thiserror::Error)]

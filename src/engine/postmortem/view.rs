@@ -57,6 +57,8 @@ pub struct PostmortemView {
     pub suggested_follow_ups: Vec<String>,
     /// When this draft was made, `2026-01-05 15:00:00 UTC`.
     pub generated_at: String,
+    /// Whether the incident was a drill (its declaration says so).
+    pub drill: bool,
 }
 
 /// One severity on the way: the first, or a change.
@@ -163,6 +165,9 @@ impl PostmortemView {
             actions: action_rows(timeline),
             suggested_follow_ups: suggested_follow_ups(incident),
             generated_at: timestamp(generated_at),
+            drill: timeline
+                .first()
+                .is_some_and(|e| matches!(e.kind, EventKind::Declared { drill: true, .. })),
         }
     }
 
@@ -220,6 +225,7 @@ impl PostmortemView {
                 timed_out: false,
                 output: String::new(),
                 step: Some(1),
+                drill: false,
             },
             EventKind::SeverityChanged {
                 from: Severity::P2,

@@ -47,6 +47,7 @@ pub async fn outbox_entries_are_written_with_their_change_and_not_without_it(sto
                     )]
                 },
                 acknowledged: false,
+                drill: false,
             },
         )
         .await
@@ -326,6 +327,7 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
                 effects: &nothing,
                 timers: &|_| Vec::new(),
                 acknowledged: false,
+                drill: false,
             },
         )
         .await
@@ -341,6 +343,7 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
                 effects: &nothing,
                 timers: &|_| Vec::new(),
                 acknowledged: false,
+                drill: false,
             },
         )
         .await
