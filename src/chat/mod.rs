@@ -2,6 +2,7 @@
 
 pub mod console;
 pub mod matrix;
+pub mod probe;
 pub mod slack;
 
 /// Picks rustls's crypto provider (ring) for the whole process; later calls do nothing. The

@@ -24,19 +24,7 @@ pub(super) async fn bot(
             "[matrix] homeserver is set but user is not: name the bot's account (@warroom:example.org)"
         );
     };
-    let token = secret(
-        &config.access_token,
-        &config.access_token_file,
-        "access_token_file",
-    )?;
-    let password = secret(&config.password, &config.password_file, "password_file")?;
-    let credentials = match (token, password) {
-        (Some(token), _) => Credentials::AccessToken(token),
-        (None, Some(password)) => Credentials::Password(password),
-        (None, None) => bail!(
-            "[matrix] needs the bot's password or an access token: set WARROOM_MATRIX__PASSWORD or WARROOM_MATRIX__ACCESS_TOKEN, or password_file / access_token_file"
-        ),
-    };
+    let credentials = credentials(config)?;
     let chat = connect(homeserver, user, &credentials, engine.ledger())
         .await
         .map_err(anyhow::Error::msg)
@@ -45,6 +33,23 @@ pub(super) async fn bot(
         .await
         .map_err(anyhow::Error::msg)?;
     Ok(Some(bot))
+}
+
+/// The bot's credentials: the access token when there is one, else the password.
+pub(super) fn credentials(config: &MatrixConfig) -> anyhow::Result<Credentials> {
+    let token = secret(
+        &config.access_token,
+        &config.access_token_file,
+        "access_token_file",
+    )?;
+    let password = secret(&config.password, &config.password_file, "password_file")?;
+    Ok(match (token, password) {
+        (Some(token), _) => Credentials::AccessToken(token),
+        (None, Some(password)) => Credentials::Password(password),
+        (None, None) => bail!(
+            "[matrix] needs the bot's password or an access token: set WARROOM_MATRIX__PASSWORD or WARROOM_MATRIX__ACCESS_TOKEN, or password_file / access_token_file"
+        ),
+    })
 }
 
 /// A secret given directly (from the environment) or as a file, whose content is trimmed.

@@ -1,6 +1,7 @@
 //! The command line: `warroom console`, `postmortem`, `runbooks`, `migrate`, `config`.
 
 mod actions;
+mod doctor;
 mod matrix;
 mod runbooks;
 pub mod serve;
@@ -77,6 +78,10 @@ enum Command {
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
     },
+    /// Checks the configuration, the database, each chat's credentials, scopes and rooms,
+    /// the runbooks, the escalation targets and the allowed programs; names the fix for each
+    /// problem and exits 1 if there is any.
+    Doctor,
     /// Brings the database schema up to date, then exits.
     Migrate,
     /// Copies the SQLite database into a new file, consistent and whole, while Warroom may be
@@ -210,6 +215,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .plain_text()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Doctor) => {
+            let file = cli
+                .config
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(config::DEFAULT_FILE));
+            Ok(doctor::run(&config, &file).await)
         }
         Some(Command::Migrate) => {
             let store = open_store(&config).await?;

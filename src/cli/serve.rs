@@ -269,6 +269,9 @@ fn owner_id() -> String {
 /// `warroom serve --listen ADDR`.
 pub(super) async fn serve(config: &Config, listen: SocketAddr) -> anyhow::Result<()> {
     let app = Application::build(config, listen).await?;
+    for line in app.summary(config) {
+        eprintln!("warroom: {line}");
+    }
     print_paging(config)?;
     eprintln!(
         "warroom: serving on http://{} (database: {})",
@@ -276,6 +279,86 @@ pub(super) async fn serve(config: &Config, listen: SocketAddr) -> anyhow::Result
         config.database_url_redacted()
     );
     app.run_until_stopped().await
+}
+
+impl Application {
+    /// What this process serves, said at start-up: the chats, the alert webhook, the
+    /// runbooks, where actions run, and who is paged beyond the chat.
+    fn summary(&self, config: &Config) -> Vec<String> {
+        let mut chats = Vec::new();
+        if self.slack.is_some() {
+            chats.push(match config.slack.mode {
+                SlackMode::Http => {
+                    "Slack (HTTP: /slack/commands, /slack/interactions, /slack/events)".to_owned()
+                }
+                SlackMode::Socket => "Slack (Socket Mode)".to_owned(),
+            });
+        }
+        if self.matrix.is_some() {
+            chats.push(format!(
+                "Matrix as {} at {}",
+                config.matrix.user.as_deref().unwrap_or("?"),
+                config.matrix.homeserver.as_deref().unwrap_or("?")
+            ));
+        }
+        let chats = if chats.is_empty() {
+            "none: pages and reminders are written to stdout".to_owned()
+        } else {
+            chats.join(" and ")
+        };
+        let alerts = if self.alerts.is_some() {
+            "POST /alerts/alertmanager declares incidents"
+        } else {
+            "off ([alerts] enabled = false)"
+        };
+        let actions = if config.actions.dry_run {
+            "dry runs: nothing starts ([actions] dry_run)".to_owned()
+        } else {
+            format!(
+                "approved steps run on this host ({}), {} allowed",
+                owner_id().split('-').next().unwrap_or("this host"),
+                match config.actions.allowed_programs.len() {
+                    1 => "1 program".to_owned(),
+                    n => format!("{n} programs"),
+                }
+            )
+        };
+        let providers = config
+            .people
+            .iter()
+            .filter(|p| {
+                p.email.is_some()
+                    || p.ntfy.is_some()
+                    || p.webhook.is_some()
+                    || p.pagerduty.is_some()
+                    || p.opsgenie.is_some()
+            })
+            .count();
+        vec![
+            format!("chats: {chats}"),
+            format!("alerts: {alerts}"),
+            format!(
+                "runbooks: {} loaded from {}",
+                self.engine.runbook_count(),
+                config
+                    .runbook_dirs
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!("actions: {actions}"),
+            format!(
+                "pages beyond the chat: {}",
+                match providers {
+                    0 => "none ([[people]] names no email, ntfy, webhook, PagerDuty or Opsgenie)"
+                        .to_owned(),
+                    1 => "1 person".to_owned(),
+                    n => format!("{n} people"),
+                }
+            ),
+        ]
+    }
 }
 
 /// Says at start-up whom an incident declared now would page, level by level, with a warning

@@ -232,6 +232,11 @@ impl Engine {
         Ok(self.core.store.outbox_backlog(chat, refused_since).await?)
     }
 
+    /// How many runbooks are loaded.
+    pub fn runbook_count(&self) -> usize {
+        self.core.settings.runbooks.runbooks().len()
+    }
+
     /// The adapters' bookkeeping, kept in this engine's database.
     pub fn ledger(&self) -> Arc<dyn ledger::Ledger> {
         Arc::new(self.core.store.clone())

@@ -11,6 +11,7 @@ use std::fmt;
 
 pub use import::import_markdown;
 pub use library::load_paths;
+pub use lint::warnings;
 pub use matching::{Confidence, Library, Match, MatchReason, Query};
 
 /// Something wrong in a runbook file, with where it is.

@@ -81,11 +81,19 @@ pub(super) async fn open(
     };
     match backend_of(url) {
         Some(Backend::Sqlite) => {
+            let options = sqlite_options(url, migrate).map_err(open_failed)?;
+            if !migrate && !options.get_filename().exists() {
+                return Err(StoreError::Open {
+                    url: shown,
+                    reason: "there is no such file (warroom migrate, or serve, creates it)"
+                        .to_owned(),
+                });
+            }
             let pool = SqlitePoolOptions::new()
                 .max_connections(SQLITE_CONNECTIONS)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
                 .after_release(|conn, _| Box::pin(sqlite_fit_to_reuse(conn)))
-                .connect_with(sqlite_options(url).map_err(open_failed)?)
+                .connect_with(options)
                 .await
                 .map_err(open_failed)?;
             if !migrate {
@@ -155,6 +163,14 @@ where
         .unwrap_or_default()
 }
 
+/// The migrations the database at `pool` has not applied yet (version, description).
+pub(super) async fn pending(pool: &Pool) -> Vec<(i64, String)> {
+    match pool {
+        Pool::Sqlite(p) => newly_applied(&SQLITE_MIGRATIONS, &applied_versions(p).await),
+        Pool::Postgres(p) => newly_applied(&POSTGRES_MIGRATIONS, &applied_versions(p).await),
+    }
+}
+
 /// The migrations of `migrator` that were not in `before`: the ones just applied.
 fn newly_applied(migrator: &Migrator, before: &[i64]) -> Vec<(i64, String)> {
     migrator
@@ -193,8 +209,9 @@ async fn sqlite_fit_to_reuse(conn: &mut sqlx::SqliteConnection) -> Result<bool, 
 /// queue instead of failing.
 ///
 /// A read-only URL (`?mode=ro`) gets neither `create_if_missing` nor the journal-mode switch,
-/// both of which would have to write.
-fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, sqlx::Error> {
+/// both of which would have to write; nor does a database opened as it is (`create` false),
+/// which must exist.
+fn sqlite_options(url: &str, create: bool) -> Result<SqliteConnectOptions, sqlx::Error> {
     let options = SqliteConnectOptions::from_str(url)?
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(BUSY_TIMEOUT)
@@ -203,7 +220,7 @@ fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, sqlx::Error> {
         options
     } else {
         options
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
     })
 }

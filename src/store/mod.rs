@@ -181,6 +181,11 @@ impl Store {
         Ok(Store { pool, applied })
     }
 
+    /// The migrations this database has not applied (version, description), oldest first.
+    pub async fn pending_migrations(&self) -> Vec<(i64, String)> {
+        connect::pending(&self.pool).await
+    }
+
     /// Copies a SQLite database, whole and consistent, into the new file `out` with
     /// `VACUUM INTO`: one read transaction, so writers go on meanwhile (WAL) and the copy is
     /// the database as of its start. PostgreSQL is backed up with `pg_dump` instead.

@@ -19,6 +19,7 @@ mod console;
 mod console_bad_input;
 mod console_drill;
 mod deploy_kit;
+mod doctor;
 mod engine;
 mod executor;
 mod healthz_probe;

@@ -39,7 +39,13 @@ impl Server {
     /// Starts `warroom serve --listen 127.0.0.1:0` on `database_url` and waits for the line
     /// that says where it listens.
     fn start(dir: &Path, database_url: &str) -> Server {
+        Server::start_saying(dir, database_url, &[]).0
+    }
+
+    /// The same with more environment variables, and what it said at start-up.
+    fn start_saying(dir: &Path, database_url: &str, env: &[(&str, &str)]) -> (Server, Vec<String>) {
         let mut command = crate::support::binary::command(dir);
+        command.envs(env.iter().copied());
         let mut child = command
             .env("WARROOM_DATABASE_URL", database_url)
             .args(["serve", "--listen", "127.0.0.1:0"])
@@ -50,8 +56,8 @@ impl Server {
             .spawn()
             .expect("the warroom binary starts");
         let received = serving::read_stderr(&mut child, serving::Echo::Stderr("serve"));
-        let address = serving::wait_until_serving(&mut child, &received, START_DEADLINE);
-        Server { child, address }
+        let (address, said) = serving::said_until_serving(&mut child, &received, START_DEADLINE);
+        (Server { child, address }, said)
     }
 
     fn pid(&self) -> Pid {
@@ -155,6 +161,45 @@ fn serve_answers_healthz_and_stops_cleanly_on_sigterm() {
     );
     let status = server.stop();
     assert!(status.success(), "warroom serve exited with {status}");
+}
+
+#[test]
+fn serve_says_at_start_what_it_serves() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::create_dir_all(dir.path().join("runbooks")).expect("runbooks");
+    std::fs::write(
+        dir.path().join("runbooks/disk.md"),
+        "# Disk full\n\n## Fix\n```sh\ndf -h\n```\n",
+    )
+    .expect("runbook");
+    std::fs::write(
+        dir.path().join("warroom.toml"),
+        "[actions]\ndry_run = true\nallowed_programs = [\"df\"]\n",
+    )
+    .expect("config");
+    let (server, said) = Server::start_saying(
+        dir.path(),
+        &sqlite_url(dir.path()),
+        &[("WARROOM_LOG", "debug")],
+    );
+    for line in [
+        "warroom: chats: none: pages and reminders are written to stdout",
+        "warroom: alerts: off ([alerts] enabled = false)",
+        "warroom: runbooks: 1 loaded from runbooks",
+        "warroom: actions: dry runs: nothing starts ([actions] dry_run)",
+        "warroom: pages beyond the chat: none ([[people]] names no email, ntfy, webhook, PagerDuty or Opsgenie)",
+    ] {
+        assert!(said.iter().any(|l| l == line), "{line:?} not in {said:#?}");
+    }
+    assert!(
+        said.iter().any(|l| l.starts_with("warroom: P1: after 0m:")),
+        "whom each severity pages: {said:#?}"
+    );
+    // The log lines (at debug, the database's queries), without colour codes: stderr is
+    // not a terminal.
+    assert!(said.iter().any(|l| l.contains(" DEBUG ")), "{said:#?}");
+    assert!(said.iter().all(|l| !l.contains('\u{1b}')), "{said:#?}");
+    assert!(server.stop().success());
 }
 
 #[tokio::test]

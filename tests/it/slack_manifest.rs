@@ -9,30 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// The bot scope each method Warroom calls needs; `None` for methods that need none.
-const SCOPES: &[(&str, Option<&str>)] = &[
-    ("auth.test", None),
-    ("chat.postEphemeral", Some("chat:write")),
-    ("chat.postMessage", Some("chat:write")),
-    ("chat.update", Some("chat:write")),
-    ("conversations.create", Some("channels:manage")),
-    ("conversations.history", Some("channels:history")),
-    ("conversations.invite", Some("channels:manage")),
-    ("conversations.list", Some("channels:read")),
-    ("conversations.open", Some("im:write")),
-    ("conversations.setTopic", Some("channels:manage")),
-    ("files.completeUploadExternal", Some("files:write")),
-    ("files.getUploadURLExternal", Some("files:write")),
-    ("pins.add", Some("pins:write")),
-    ("views.open", None),
-    // An answer through a slash command's or an action's response_url: no token at all.
-    ("response_url", None),
-    // The file's bytes, to the upload URL files.getUploadURLExternal gave: no token.
-    ("the file upload", None),
-];
-
-/// The scope an event subscription needs.
-const EVENT_SCOPES: &[(&str, &str)] = &[("reaction_added", "reactions:read")];
+// The bot scope each method Warroom calls needs (`None` for methods that need none), and each
+// event's: the fake Slack enforces the same table.
+use crate::support::fake_slack::scopes::{EVENT_SCOPES, METHOD_SCOPES as SCOPES};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -120,6 +99,12 @@ fn both_manifests_ask_for_exactly_the_scopes_and_events_the_adapter_uses() {
         let m = manifest(name);
         let scopes = strings(&m["oauth_config"]["scopes"]["bot"]);
         assert_eq!(scopes, needed, "{name}: bot scopes");
+        // What `warroom doctor` checks a token for is what the manifests ask for.
+        let checked: BTreeSet<String> = warroom::chat::slack::check::BOT_SCOPES
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        assert_eq!(checked, scopes, "{name}: doctor's scopes");
         let events = strings(&m["settings"]["event_subscriptions"]["bot_events"]);
         assert_eq!(events, read, "{name}: bot events");
         for event in &events {

@@ -8,6 +8,7 @@
 
 mod api;
 mod bot;
+pub mod check;
 mod events;
 mod gap;
 mod handle;

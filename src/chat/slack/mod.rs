@@ -3,6 +3,7 @@
 
 mod api;
 mod channel_name;
+pub mod check;
 mod handlers;
 pub mod inbound;
 pub mod limits;

@@ -50,6 +50,15 @@ pub fn wait_until_serving(
     lines: &Receiver<String>,
     within: Duration,
 ) -> SocketAddr {
+    said_until_serving(child, lines, within).0
+}
+
+/// The same, with every line the server said before (its start-up summary).
+pub fn said_until_serving(
+    child: &mut Child,
+    lines: &Receiver<String>,
+    within: Duration,
+) -> (SocketAddr, Vec<String>) {
     let deadline = Instant::now() + within;
     let mut seen = Vec::new();
     loop {
@@ -57,11 +66,12 @@ pub fn wait_until_serving(
         match lines.recv_timeout(left) {
             Ok(line) => {
                 if let Some(rest) = line.strip_prefix("warroom: serving on http://") {
-                    return rest
+                    let address = rest
                         .split_whitespace()
                         .next()
                         .and_then(|a| a.parse().ok())
                         .unwrap_or_else(|| panic!("no address in '{line}'"));
+                    return (address, seen);
                 }
                 seen.push(line);
             }

@@ -127,6 +127,12 @@ pub fn call(
             "url": "https://warroom-test.slack.com/", "team": "Warroom Test",
             "user": "warroom", "team_id": "T0001", "user_id": BOT, "bot_id": "B0BOT",
         })),
+        "conversations.info" => {
+            let ch = channel(w, args)?;
+            let mut info = channel_info(ch);
+            info["is_member"] = json!(ch.members.iter().any(|m| m == BOT));
+            Ok(json!({ "channel": info }))
+        }
         "conversations.list" => {
             let types = list(args, "types");
             let public_only = !types.is_empty() && types.iter().all(|t| t == "public_channel");

@@ -5,6 +5,7 @@
 
 mod blocks;
 mod methods;
+pub mod scopes;
 mod server;
 mod socket;
 mod spec;
@@ -174,6 +175,9 @@ struct Shared {
     /// Whether Slack is down: new connections are refused, and calls on connections kept
     /// alive from before get a 503 that closes them.
     down: std::sync::atomic::AtomicBool,
+    /// The scopes the bot token was granted (the manifest's, unless a test takes some away);
+    /// every answer names them in `x-oauth-scopes`, as Slack's do.
+    scopes: Mutex<Vec<String>>,
 }
 
 /// The running fake; it stops when dropped.
@@ -215,6 +219,7 @@ impl FakeSlack {
             spec: Spec::load(),
             world: Mutex::new(World::default()),
             down: std::sync::atomic::AtomicBool::new(false),
+            scopes: Mutex::new(scopes::manifest_scopes()),
         });
         let address = listener.local_addr().unwrap();
         let app = Router::new()
@@ -361,6 +366,13 @@ impl FakeSlack {
             edits: 0,
         });
         ts
+    }
+
+    /// Takes `scope` away from the bot token, as an app installed without it would have it:
+    /// methods that need it answer `missing_scope`.
+    #[allow(dead_code)]
+    pub fn revoke_scope(&self, scope: &str) {
+        self.shared.scopes.lock().unwrap().retain(|s| s != scope);
     }
 
     /// The next `times` calls of `method` get 429 with `Retry-After: retry_after`.

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::{Call, Shared, World, blocks, methods};
+use super::{Call, Shared, World, blocks, methods, scopes};
 
 /// The arguments of a call, from the query, a form or a JSON body.
 fn arguments(
@@ -57,7 +57,13 @@ pub(super) async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let response = respond(&shared, &method, query, &headers, &body);
+    let mut response = respond(&shared, &method, query, &headers, &body);
+    if response.status() == StatusCode::OK {
+        let granted = shared.scopes.lock().unwrap().join(",");
+        if let Ok(value) = axum::http::HeaderValue::from_str(&granted) {
+            response.headers_mut().insert("x-oauth-scopes", value);
+        }
+    }
     let held = shared.world.lock().unwrap().held.contains(&method);
     // A held call is done but not answered until the test releases its method.
     while held && shared.world.lock().unwrap().held.contains(&method) {
@@ -145,6 +151,16 @@ fn respond(
             axum::Json(json!({"ok": false, "error": "ratelimited"})),
         )
             .into_response();
+    }
+    if let Some(scope) = scopes::needed(&method) {
+        let granted = shared.scopes.lock().unwrap().clone();
+        if !granted.iter().any(|g| g == scope) {
+            record(&mut world, Some("missing_scope".into()));
+            return answer(
+                StatusCode::OK,
+                json!({"ok": false, "error": "missing_scope", "needed": scope, "provided": granted.join(",")}),
+            );
+        }
     }
     let Some(spec) = shared.spec.method(&method).cloned() else {
         world.violations.push(format!("{method}: no such method"));

@@ -1,4 +1,4 @@
-//! Slack's OpenAPI description (../shared/specs/slack) as the fake's rule book: which
+//! Slack's OpenAPI description (tests/fixtures/slack, a copy of Slack's published one) as the fake's rule book: which
 //! arguments a method takes, which it requires, and which fields its answer must have.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,17 +32,7 @@ pub struct Spec {
 }
 
 fn spec_path() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for candidate in [
-        manifest.join("../shared/specs/slack/slack_web_openapi_v2.json"),
-        manifest.join("../../shared/specs/slack/slack_web_openapi_v2.json"),
-        PathBuf::from("/work/shared/specs/slack/slack_web_openapi_v2.json"),
-    ] {
-        if candidate.exists() {
-            return candidate;
-        }
-    }
-    panic!("Slack's OpenAPI description is not found in ../shared/specs/slack");
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/slack/slack_web_openapi_v2.json")
 }
 
 impl Spec {
