@@ -18,20 +18,9 @@ say() { echo "start-alertmanager: $*" >&2; }
 
 install_alertmanager() {
   command -v prometheus-alertmanager >/dev/null && return 0
-  [[ $(id -u) == 0 ]] || { say "prometheus-alertmanager is not installed and I am not root"; exit 1; }
   say "installing prometheus-alertmanager (Debian package)"
-  # The package's postinst would start the distribution's own service on 0.0.0.0:9093/9094;
-  # a policy-rc.d that exits 101 forbids that. Only add one if there is none.
-  local made_policy=0
-  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod +x /usr/sbin/policy-rc.d
-    made_policy=1
-  fi
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    prometheus-alertmanager >&2
-  [[ $made_policy == 0 ]] || rm -f /usr/sbin/policy-rc.d
+  # Without the package's own service on 0.0.0.0:9093/9094 (debian-install.sh).
+  "$(dirname "${BASH_SOURCE[0]}")/debian-install.sh" prometheus-alertmanager
 }
 
 install_alertmanager

@@ -22,6 +22,7 @@ pub fn action_settings(config: &Config) -> anyhow::Result<ActionSettings> {
             env_allowlist: actions.env_allowlist.clone(),
             max_concurrent: actions.max_concurrent.max(1),
             default_timeout: actions.timeout,
+            runner: actions.runner().map_err(anyhow::Error::msg)?,
             ..ExecutorSettings::default()
         }))
     };

@@ -68,6 +68,11 @@ pub struct ActionsConfig {
     pub hosts: BTreeMap<String, Vec<String>>,
     /// Risks raised by action name (the runbook's `action=` annotation); never lowered.
     pub risk: BTreeMap<String, Risk>,
+    /// Where approved steps run: `local` (Warroom's host) or `ssh:HOST` (over the system's
+    /// ssh, with a fixed argv).
+    pub runner: String,
+    /// The ssh configuration file for `ssh:` (`-F`): identity, known hosts, port, user.
+    pub ssh_config: Option<std::path::PathBuf>,
 }
 
 /// Programs that diagnose and repair the usual incidents; destructive tools (`kill`,
@@ -115,6 +120,8 @@ impl Default for ActionsConfig {
     fn default() -> Self {
         ActionsConfig {
             dry_run: false,
+            runner: "local".to_owned(),
+            ssh_config: None,
             timeout: Duration::from_secs(30),
             max_concurrent: 4,
             request_expiry: Duration::from_secs(15 * 60),
@@ -203,6 +210,8 @@ impl ActionsConfig {
                 ),
             ));
         }
+        self.runner()
+            .map_err(|problem| invalid("actions.runner".to_owned(), problem))?;
         if let Some(name) = self.values().keys().find(|k| self.secrets.contains_key(*k)) {
             return Err(invalid(
                 format!("actions.secrets.{name}"),
@@ -215,6 +224,11 @@ impl ActionsConfig {
         Ok(())
     }
 
+    /// Where approved steps run.
+    pub fn runner(&self) -> Result<crate::executor::Runner, String> {
+        crate::executor::Runner::parse(&self.runner, self.ssh_config.clone())
+    }
+
     /// Appends the `[actions]` tables to `config show`'s text; secrets as their source only.
     pub(super) fn describe(&self, out: &mut String) {
         let list = |items: &[String]| {
@@ -223,6 +237,14 @@ impl ActionsConfig {
         };
         out.push_str("\n[actions]\n");
         key_line(out, "dry_run", Some(self.dry_run.to_string()));
+        key_line(out, "runner", Some(quoted(&self.runner)));
+        key_line(
+            out,
+            "ssh_config",
+            self.ssh_config
+                .as_ref()
+                .map(|p| quoted(&p.display().to_string())),
+        );
         let timeout = fields::format_duration(self.timeout);
         key_line(out, "timeout", Some(quoted(&timeout)));
         key_line(out, "max_concurrent", Some(self.max_concurrent.to_string()));

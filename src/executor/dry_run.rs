@@ -34,6 +34,10 @@ impl Executor for DryRunExecutor {
     fn name(&self) -> &'static str {
         "dry-run"
     }
+
+    fn location(&self) -> String {
+        "nowhere (a drill)".to_owned()
+    }
 }
 
 /// One argument as a POSIX shell would need it written to mean exactly this string: bare

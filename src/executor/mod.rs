@@ -12,6 +12,7 @@ mod output;
 mod process;
 mod program;
 mod redact;
+mod runner;
 mod settings;
 
 use std::fmt;
@@ -20,6 +21,7 @@ use std::time::Duration;
 pub use dry_run::{DryRunExecutor, shell_quote};
 pub use process::ProcessExecutor;
 pub use redact::{MIN_CORE, Redactor};
+pub use runner::Runner;
 pub use settings::ExecutorSettings;
 
 /// One process to run: argv (never a shell line), extra environment, and a time limit.
@@ -130,6 +132,10 @@ pub trait Executor: Send + Sync {
     async fn run(&self, job: &Job) -> Result<Outcome, ExecError>;
     /// A short name for logs and the timeline ("process", "dry-run").
     fn name(&self) -> &'static str;
+    /// Where its jobs run, for the war room (`the bot's host`, `db-1 (ssh)`).
+    fn location(&self) -> String {
+        "the bot's host".to_owned()
+    }
 }
 
 #[cfg(test)]

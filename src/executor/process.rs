@@ -11,7 +11,7 @@ use super::environment::BaseEnvironment;
 use super::group::ProcessGroup;
 use super::output::{OutputTail, Pipes};
 use super::program::ProgramPolicy;
-use super::{ExecError, Executor, ExecutorSettings, Job, Outcome, Redactor};
+use super::{ExecError, Executor, ExecutorSettings, Job, Outcome, Redactor, Runner};
 
 /// How long output is still read once the process group is dead: only a process that
 /// left the group can hold the pipes open past that, and it is not waited for.
@@ -22,6 +22,7 @@ const DRAIN_GRACE: Duration = Duration::from_millis(500);
 #[derive(Debug)]
 pub struct ProcessExecutor {
     programs: ProgramPolicy,
+    runner: Runner,
     environment: BaseEnvironment,
     output_cap: usize,
     default_timeout: Duration,
@@ -41,6 +42,7 @@ impl ProcessExecutor {
         );
         Self {
             programs,
+            runner: settings.runner,
             environment,
             output_cap: settings.output_cap,
             default_timeout: settings.default_timeout,
@@ -81,8 +83,23 @@ impl Executor for ProcessExecutor {
     #[tracing::instrument(skip_all, fields(program = job.argv.first().map(String::as_str).unwrap_or("")))]
     async fn run(&self, job: &Job) -> Result<Outcome, ExecError> {
         let argv0 = job.argv.first().ok_or(ExecError::Empty)?;
-        let program = self.programs.resolve(argv0)?;
-        let mut command = self.command(&program, job)?;
+        // Over ssh the allowlist still decides which program runs (there), and `ssh` runs here.
+        let (program, sent) = match &self.runner {
+            Runner::Local => (self.programs.resolve(argv0)?, None),
+            Runner::Ssh { .. } => {
+                if !self.programs.allows(argv0) {
+                    return Err(ExecError::NotAllowed(argv0.clone()));
+                }
+                let ssh = self.programs.find("ssh").ok_or_else(|| ExecError::Spawn {
+                    program: "ssh".to_owned(),
+                    reason: "not found on the search path (install openssh-client)".to_owned(),
+                })?;
+                let mut over = job.clone();
+                over.argv = self.runner.argv(&job.argv);
+                (ssh, Some(over))
+            }
+        };
+        let mut command = self.command(&program, sent.as_ref().unwrap_or(job))?;
         let timeout = if job.timeout.is_zero() {
             self.default_timeout
         } else {
@@ -152,6 +169,10 @@ impl Executor for ProcessExecutor {
 
     fn name(&self) -> &'static str {
         "process"
+    }
+
+    fn location(&self) -> String {
+        self.runner.describe()
     }
 }
 

@@ -47,6 +47,27 @@ impl ProgramPolicy {
         &self.search_path
     }
 
+    /// Whether `argv0` is on the allowlist, wherever it would run.
+    pub(super) fn allows(&self, argv0: &str) -> bool {
+        if argv0.contains('/') {
+            return self.paths.iter().any(|p| p.as_os_str() == argv0);
+        }
+        is_bare_name(argv0)
+            && (self.names.iter().any(|n| n == argv0)
+                || self
+                    .paths
+                    .iter()
+                    .any(|p| p.file_name().is_some_and(|name| name == argv0)))
+    }
+
+    /// The executable `name` on the search path, allowed or not (the ssh client itself).
+    pub(super) fn find(&self, name: &str) -> Option<PathBuf> {
+        self.search_path
+            .iter()
+            .map(|dir| dir.join(name))
+            .find(|candidate| is_executable_file(candidate))
+    }
+
     /// The file to execute for `argv0`, or why it may not run.
     pub(super) fn resolve(&self, argv0: &str) -> Result<PathBuf, ExecError> {
         let not_allowed = || ExecError::NotAllowed(argv0.to_owned());

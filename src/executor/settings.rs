@@ -29,6 +29,8 @@ pub struct ExecutorSettings {
     pub output_cap: usize,
     /// The time limit of a job whose own is zero.
     pub default_timeout: Duration,
+    /// Where jobs run: here, or on another host over ssh.
+    pub runner: super::Runner,
 }
 
 impl Default for ExecutorSettings {
@@ -43,6 +45,7 @@ impl Default for ExecutorSettings {
             max_concurrent: 4,
             output_cap: 64 * 1024,
             default_timeout: Duration::from_secs(30),
+            runner: super::Runner::Local,
         }
     }
 }

@@ -14,7 +14,7 @@ use warroom::engine::clock::SimulatedClock;
 use warroom::engine::effect::Effect;
 use warroom::engine::port::{Origin, RoomId};
 use warroom::engine::{ActionSettings, Engine, Settings};
-use warroom::executor::{DryRunExecutor, Executor, ExecutorSettings, ProcessExecutor};
+use warroom::executor::{DryRunExecutor, Executor, ExecutorSettings, ProcessExecutor, Runner};
 use warroom::runbook::{Library, load_paths};
 
 use crate::support::engine::{TestEngine, simulated_clock};
@@ -50,6 +50,8 @@ struct Options {
     /// Who is on call in the primary rotation, who may then approve
     /// (`on_call_may_approve`).
     on_call: Option<&'static str>,
+    /// Where steps run (here unless a test says otherwise).
+    runner: Runner,
 }
 
 fn fake_bin(dir: &Path) -> PathBuf {
@@ -89,6 +91,7 @@ async fn world(options: Options) -> World {
                 PathBuf::from("/usr/bin"),
                 PathBuf::from("/bin"),
             ],
+            runner: options.runner.clone(),
             ..ExecutorSettings::default()
         }))
     };
@@ -892,4 +895,81 @@ async fn resolving_cancels_the_requests_still_waiting_and_says_so() {
         markdown.contains("cancelled 14:00: the incident was resolved"),
         "{markdown}"
     );
+}
+
+/// The ssh client configuration of the test's sshd (scripts/start-sshd.sh), or `None` (and a
+/// note) when there is none and the test may skip.
+fn ssh_config() -> Option<PathBuf> {
+    match std::env::var("WARROOM_TEST_SSH_CONFIG") {
+        Ok(path) => Some(PathBuf::from(path)),
+        Err(_) => {
+            assert!(
+                std::env::var_os("WARROOM_TEST_REQUIRE_SSHD").is_none(),
+                "WARROOM_TEST_SSH_CONFIG is not set; start sshd with scripts/start-sshd.sh"
+            );
+            println!("skipped: no sshd (export WARROOM_TEST_SSH_CONFIG=$(scripts/start-sshd.sh))");
+            None
+        }
+    }
+}
+
+fn ssh_world(destination: &str, config: PathBuf) -> Options {
+    Options {
+        runner: Runner::parse(&format!("ssh:{destination}"), Some(config)).unwrap(),
+        ..Options::default()
+    }
+}
+
+#[tokio::test]
+async fn a_read_step_runs_over_ssh_on_a_real_sshd_with_its_arguments_intact() {
+    let Some(config) = ssh_config() else {
+        return;
+    };
+    let log = config.with_file_name("sshd.log");
+    let logged_before = std::fs::read_to_string(&log).unwrap_or_default().len();
+    let w = world(ssh_world("warroom-test-ssh", config)).await;
+    // printf's format is '%s\n', which only arrives intact if ssh's remote shell gets every
+    // argument quoted: the output is one word per line.
+    let out = w.run_with("carol", 1, &[("pod_name", "api-7f9c")]).await;
+    assert!(out.contains("exit code 0"), "{out}");
+    assert!(out.contains("· on warroom-test-ssh (ssh)"), "{out}");
+    assert!(out.contains("      pod\n      api-7f9c\n"), "{out}");
+    // It went through the server: sshd accepted the key and ran one command.
+    let logged = std::fs::read_to_string(&log).expect("the sshd log");
+    assert!(
+        logged[logged_before..].contains("Accepted publickey"),
+        "{}",
+        &logged[logged_before..]
+    );
+    assert_eq!(w.count("action_finished").await, 1);
+}
+
+#[tokio::test]
+async fn over_ssh_the_allowlist_still_decides_and_a_host_that_is_down_is_a_failed_run() {
+    let Some(config) = ssh_config() else {
+        return;
+    };
+    // A host nobody answers on: the run fails with ssh's own exit code and says why, and the
+    // step is free to run again.
+    let w = world(ssh_world("warroom-test-ssh-down", config.clone())).await;
+    let out = w.run_with("carol", 1, &[("pod_name", "api-7f9c")]).await;
+    assert!(out.contains("exit code 255"), "{out}");
+    assert!(out.contains("Connection refused"), "{out}");
+    assert!(out.contains("· on warroom-test-ssh-down (ssh)"), "{out}");
+    let again = w.run_with("carol", 1, &[("pod_name", "api-7f9c")]).await;
+    assert!(again.contains("r2"), "a new run: {again}");
+
+    // A program the allowlist does not name never reaches the other host.
+    let w = world(ssh_world("warroom-test-ssh", config)).await;
+    let executor = ProcessExecutor::new(ExecutorSettings {
+        allowed_programs: vec!["printf".to_owned()],
+        runner: Runner::parse("ssh:warroom-test-ssh", None).unwrap(),
+        ..ExecutorSettings::default()
+    });
+    let refused = executor
+        .run(&warroom::executor::Job::new(["id"]))
+        .await
+        .expect_err("not allowed");
+    assert!(refused.to_string().contains("id"), "{refused}");
+    drop(w);
 }

@@ -2,9 +2,8 @@
 //! or a note that holds a credential is refused, and none of them is stored anywhere.
 
 use std::path::Path;
-use std::process::Stdio;
 
-use crate::support::binary::command;
+use crate::support::binary::warroom;
 
 /// What the responders type: each line tries to hand Warroom a secret.
 const SCRIPT: &str = "alice: /incident declare p2 API answers slowly\n\
@@ -46,17 +45,7 @@ fn secrets_typed_in_chat_are_refused_and_never_stored() {
     )
     .expect("config");
     let url = format!("sqlite://{}", dir.path().join("chat.db").display());
-    let mut child = command(dir.path())
-        .env("WARROOM_DATABASE_URL", &url)
-        .args(["console", "--simulated-clock"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("warroom starts");
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), SCRIPT.as_bytes())
-        .expect("script written");
-    let output = child.wait_with_output().expect("warroom finishes");
+    let output = warroom(dir.path(), &url, &["console", "--simulated-clock"], SCRIPT);
     let out = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{out}");
     let said = answers(&out);

@@ -2,9 +2,9 @@
 //! command runs and every message says DRILL; `--live` is the explicit way to make it real.
 
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
-use crate::support::binary::command_with_defaults;
+use crate::support::binary::{command_with_defaults, feed};
 
 /// A runbook with one read step whose real output differs from the drill's description of it:
 /// `printf '%s-%s\n' live proof` prints `live-proof`, which the drill never shows.
@@ -30,16 +30,9 @@ fn setup(dir: &Path, database: Option<&str>) {
 }
 
 fn console(dir: &Path, args: &[&str]) -> Output {
-    let mut child = command_with_defaults(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("warroom starts");
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), SCRIPT.as_bytes())
-        .expect("the script is written");
-    child.wait_with_output().expect("warroom finishes")
+    let mut command = command_with_defaults(dir);
+    command.args(args);
+    feed(command, SCRIPT)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -104,7 +104,7 @@ impl Actions<'_> {
                         step: Some(request.step),
                         drill: outcome.dry_run,
                     },
-                    output_message(&request, &outcome),
+                    output_message(&request, &outcome, &actions.executor.location()),
                 )
             }
             Err(why) => (
@@ -204,8 +204,9 @@ impl Actions<'_> {
     }
 }
 
-/// A run's output for the chat: what happened, and the end of the output in a code block.
-fn output_message(request: &ActionRequest, outcome: &Outcome) -> Message {
+/// A run's output for the chat: what happened and where, and the end of the output in a code
+/// block.
+fn output_message(request: &ActionRequest, outcome: &Outcome, location: &str) -> Message {
     let how = if outcome.dry_run {
         DRILL_NOT_RUN.to_owned()
     } else if outcome.timed_out {
@@ -219,11 +220,19 @@ fn output_message(request: &ActionRequest, outcome: &Outcome) -> Message {
     let (shown, cut) = tail(&outcome.output, CHAT_OUTPUT_CHARS);
     let mut blocks = vec![Block::Text(vec![
         Span::Bold(format!("{} · step {}", request.id, request.step)),
-        Span::Text(format!(
-            " — {} · {how} · {:.1} s",
-            request.title,
-            outcome.duration.as_secs_f64()
-        )),
+        Span::Text(if outcome.dry_run {
+            format!(
+                " — {} · {how} · {:.1} s",
+                request.title,
+                outcome.duration.as_secs_f64()
+            )
+        } else {
+            format!(
+                " — {} · {how} · {:.1} s · on {location}",
+                request.title,
+                outcome.duration.as_secs_f64()
+            )
+        }),
     ])];
     blocks.push(Block::Code(if shown.is_empty() {
         "(no output)".to_owned()

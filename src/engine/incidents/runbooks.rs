@@ -171,9 +171,24 @@ impl Incidents<'_> {
             return Ok(None);
         };
         let first = incident.first_step_number(runbook_id).unwrap_or(1);
+        // Where its commands would run, when it has any and Warroom runs actions at all.
+        let runs = attached.runbook.steps.iter().any(|s| s.command.is_some());
+        let place = (self.core.settings.actions.as_ref())
+            .filter(|_| runs)
+            .map(|a| {
+                if a.executor.name() == "dry-run" {
+                    " · a drill: no command runs".to_owned()
+                } else {
+                    format!(" · commands run on {}", a.executor.location())
+                }
+            })
+            .unwrap_or_default();
         let mut blocks = vec![
             Block::Header(progress_header(attached)),
-            Block::Context(vec![Span::Text(attached.runbook.source.clone())]),
+            Block::Context(vec![Span::Text(format!(
+                "{}{place}",
+                attached.runbook.source
+            ))]),
         ];
         blocks.extend(about(&attached.runbook));
         // The author's order, under the author's headings and conditions (a runbook stored

@@ -34,9 +34,13 @@ pub fn command_with_defaults(dir: &Path) -> Command {
 /// Runs `warroom ARGS` in `dir` on `database_url`, feeding it `stdin`.
 pub fn warroom(dir: &Path, database_url: &str, args: &[&str], stdin: &str) -> Output {
     let mut command = command(dir);
+    command.env("WARROOM_DATABASE_URL", database_url).args(args);
+    feed(command, stdin)
+}
+
+/// Runs `command` to its end with `stdin` as its input; its output.
+pub fn feed(mut command: Command, stdin: &str) -> Output {
     let mut child = command
-        .env("WARROOM_DATABASE_URL", database_url)
-        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
