@@ -54,6 +54,7 @@ async fn main() {
         ..ExecutorSettings::default()
     }));
     let actions = ActionSettings {
+        environment: None,
         approvers: Vec::new(),
         request_expiry: chrono::Duration::minutes(15),
         on_call_may_approve: false,

@@ -35,7 +35,10 @@ pub fn action_settings(config: &Config) -> anyhow::Result<ActionSettings> {
     });
     let request_expiry = chrono::Duration::from_std(actions.request_expiry)
         .context("actions.request_expiry is too long")?;
+    let environment =
+        Some(actions.environment.clone()).filter(|_| !actions.environments.is_empty());
     Ok(ActionSettings {
+        environment,
         approvers,
         on_call_may_approve: actions.on_call_may_approve,
         request_expiry,

@@ -102,6 +102,7 @@ async fn world(options: Options) -> World {
         .with_trusted(["namespace"])
         .with_secrets(secrets.iter());
     let actions = ActionSettings {
+        environment: Some("production".to_owned()),
         approvers: vec![UserId::parse("dave").unwrap()],
         request_expiry: chrono::Duration::minutes(15),
         on_call_may_approve: options.on_call.is_some(),
@@ -934,6 +935,11 @@ async fn a_read_step_runs_over_ssh_on_a_real_sshd_with_its_arguments_intact() {
     assert!(out.contains("exit code 0"), "{out}");
     assert!(out.contains("· on warroom-test-ssh (ssh)"), "{out}");
     assert!(out.contains("      pod\n      api-7f9c\n"), "{out}");
+    // The runbook's message says where its commands run, and with which environment's values.
+    assert!(
+        out.contains("api.md:1 · commands run on warroom-test-ssh (ssh) with the production environment's values\n"),
+        "{out}"
+    );
     // It went through the server: sshd accepted the key and ran one command.
     let logged = std::fs::read_to_string(&log).expect("the sshd log");
     assert!(

@@ -175,6 +175,7 @@ async fn world(options: Options) -> World {
         .with_hosts(&hosts)
         .expect("the hosts");
     let actions = ActionSettings {
+        environment: None,
         approvers: vec![UserId::parse("dave").expect("a user")],
         request_expiry: chrono::Duration::minutes(15),
         on_call_may_approve: false,

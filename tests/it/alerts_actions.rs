@@ -44,6 +44,7 @@ async fn world() -> World {
         .with_trusted(["namespace"])
         .with_secrets(secrets.iter());
     let actions = ActionSettings {
+        environment: None,
         approvers: vec![UserId::parse("dave").expect("a user")],
         request_expiry: chrono::Duration::minutes(15),
         on_call_may_approve: false,

@@ -55,6 +55,9 @@ pub struct ActionSettings {
     pub rules: Arc<ParamRules>,
     /// What runs the commands.
     pub executor: Arc<dyn Executor>,
+    /// The environment whose values fill parameters (`[actions] environment`), when the
+    /// configuration has environments; the war room names it beside where commands run.
+    pub environment: Option<String>,
 }
 
 impl ActionSettings {

@@ -179,7 +179,12 @@ impl Incidents<'_> {
                 if a.executor.name() == "dry-run" {
                     " · a drill: no command runs".to_owned()
                 } else {
-                    format!(" · commands run on {}", a.executor.location())
+                    let values = a
+                        .environment
+                        .as_ref()
+                        .map(|e| format!(" with the {e} environment's values"))
+                        .unwrap_or_default();
+                    format!(" · commands run on {}{values}", a.executor.location())
                 }
             })
             .unwrap_or_default();
