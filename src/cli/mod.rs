@@ -1,4 +1,5 @@
-//! The command line: `warroom console`, `postmortem`, `runbooks`, `migrate`, `config`.
+//! The command line: `warroom console`, `postmortem`, `runbooks`, `serve`, `oncall`,
+//! `doctor`, `migrate`, `backup`, `config`.
 
 mod actions;
 mod doctor;
@@ -238,24 +239,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Backup { out }) => {
-            let shown = config.database_url_redacted();
-            let store = Store::connect_as_is(&config.database_url)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-            let started = std::time::Instant::now();
-            store
-                .backup_into(&out)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-            let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
-            println!(
-                "backed up {shown} to {} ({bytes} bytes, {:.1} s)",
-                out.display(),
-                started.elapsed().as_secs_f64()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::Backup { out }) => backup(&config, &out).await,
         Some(Command::Config { action }) => {
             match action {
                 ConfigCommand::Example => print!("{}", config::example()),
@@ -431,6 +415,26 @@ async fn default_rehearsal_start(config: &Config) -> anyhow::Result<DateTime<Utc
         Some(t) if t >= fixed => t + chrono::Duration::minutes(1),
         _ => fixed,
     })
+}
+
+/// `warroom backup --out FILE`: the database as it is, copied into a new file.
+async fn backup(config: &Config, out: &Path) -> anyhow::Result<ExitCode> {
+    let shown = config.database_url_redacted();
+    let store = Store::connect_as_is(&config.database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let started = std::time::Instant::now();
+    store
+        .backup_into(out)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "backed up {shown} to {} ({bytes} bytes, {:.1} s)",
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn postmortem(

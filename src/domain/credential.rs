@@ -14,13 +14,18 @@ pub fn credential_in(text: &str) -> Option<&'static str> {
         return Some("a private key");
     }
     text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>' | ','))
-        .find_map(credential_word)
+        .find_map(|word| {
+            // `name=value` as `run 3` takes it: the value counts, and so does the whole word
+            // (a URL's query has `=` in it too).
+            credential_word(word).or_else(|| {
+                word.split_once('=')
+                    .and_then(|(_, value)| credential_word(value))
+            })
+        })
 }
 
 /// The kind of credential one word is, if any.
 fn credential_word(word: &str) -> Option<&'static str> {
-    // `name=value` as `run 3` takes it: the value is what counts.
-    let word = word.split_once('=').map_or(word, |(_, value)| value);
     if url_with_password(word) {
         return Some("a URL with a password");
     }
@@ -119,6 +124,14 @@ mod tests {
             (
                 "run 1 database_url=postgres://app:hunter2@db-1:5432/shop",
                 "a URL with a password",
+            ),
+            (
+                "note try postgres://app:hunter2@db-1/shop?sslmode=require",
+                "a URL with a password",
+            ),
+            (
+                "run 2 token=ghp_0123456789abcdefghijABCDEFGHIJ012345",
+                "a GitHub token",
             ),
             (
                 "note the bot token is xoxb-2222222222-3333333333-abcdefghijklmnopqrstuvwx",
