@@ -1,6 +1,7 @@
 //! `warroom backup` on a database in use: 200 commands (declarations and notes) run while the
 //! backup is taken, and the backup, put in place as a restore would, holds every incident
-//! committed before it started, each whole, and opens with nothing to migrate.
+//! committed before it started, each whole, opens with nothing to migrate, and passes
+//! `warroom doctor`.
 
 use std::sync::Arc;
 
@@ -12,6 +13,12 @@ use crate::support::binary::warroom;
 use crate::support::engine::TestEngine;
 
 const COMMANDS: usize = 200;
+/// A configuration under which `warroom doctor` finds nothing wrong on a sound database: a
+/// rotation for each on-call alias the default escalation names, one installed program.
+const DOCTOR_CONFIG: &str = "responders = [\"alice\"]\n\
+[actions]\nallowed_programs = [\"df\"]\n\
+[[rotations]]\nname = \"primary\"\npeople = [\"alice\"]\nhandoff = \"monday 09:00\"\nstart = \"2026-01-05\"\n\
+[[rotations]]\nname = \"secondary\"\npeople = [\"bob\"]\nhandoff = \"monday 09:00\"\nstart = \"2026-01-05\"\n";
 /// The tasks that share them.
 const TASKS: usize = 10;
 
@@ -121,6 +128,17 @@ async fn a_backup_taken_while_200_commands_run_restores_every_committed_incident
     for title in &committed_before {
         assert!(titles.contains(title), "{title} is missing from the backup");
     }
+    // And `warroom doctor` passes on it, with a configuration whose every check can pass.
+    std::fs::write(dir.path().join("warroom.toml"), DOCTOR_CONFIG).expect("config");
+    let doctor = warroom(dir.path(), &restored_url, &["doctor"], "");
+    let said = String::from_utf8_lossy(&doctor.stdout).into_owned();
+    assert!(doctor.status.success(), "{said}");
+    assert!(
+        said.contains(&format!(
+            "ok    database {restored_url} (sqlite), schema up to date"
+        )),
+        "{said}"
+    );
     // A second backup to the same file is refused, and the first is left as it was.
     let before = std::fs::read(&backup_path).expect("backup");
     let again = warroom(
