@@ -59,6 +59,6 @@ pub use text::{
     IncidentTitle, MAX_NOTE_CHARS, MAX_TITLE_CHARS, NoteText, TextError, UserId, escape_html, fit,
     slug,
 };
-pub use timeline::{DRILL_NOT_RUN, EventKind, TimelineEvent};
+pub use timeline::{DRILL_NOT_RUN, EventKind, TimelineEvent, steps};
 pub use timer::{Timer, TimerKind};
 pub use verdict::{COPY_ONLY, RiskPolicy, Verdict};

@@ -9,6 +9,15 @@ use super::{
     UserId,
 };
 
+/// `1 step`, `5 steps`.
+pub fn steps(n: usize) -> String {
+    if n == 1 {
+        "1 step".to_owned()
+    } else {
+        format!("{n} steps")
+    }
+}
+
 /// What a drill's run says instead of an exit code: nothing was started.
 pub const DRILL_NOT_RUN: &str = "drill: not run";
 
@@ -322,9 +331,9 @@ impl EventKind {
             ),
             EventKind::Reopened { reason } => with("reopened the incident", reason),
             EventKind::RunbookAttached { runbook } => format!(
-                "attached the runbook {} ({} steps)",
+                "attached the runbook {} ({})",
                 runbook.title,
-                runbook.steps.len()
+                steps(runbook.steps.len())
             ),
             EventKind::StepDone {
                 number,

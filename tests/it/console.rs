@@ -25,7 +25,7 @@ fn rehearse(dir: &Path, database_url: &str, script: &str) -> Output {
     warroom(dir, database_url, &["console", "--simulated-clock"], script)
 }
 
-fn assert_golden(name: &str, actual: &str) {
+pub(crate) fn assert_golden(name: &str, actual: &str) {
     let path = transcripts().join(name);
     if std::env::var_os("WARROOM_UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, actual).expect("golden file written");

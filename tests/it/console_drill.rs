@@ -39,6 +39,15 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The output with the wall clock's readings replaced (`21:17 UTC` → `HH:MM UTC`, `0.0 s` →
+/// `N.N s`), so that a run on the real clock can be held to a golden transcript.
+fn without_clock(out: &str) -> String {
+    let times = regex::Regex::new(r"\b\d\d:\d\d UTC").expect("a pattern");
+    let seconds = regex::Regex::new(r"\b\d+\.\d s\b").expect("a pattern");
+    let out = times.replace_all(out, "HH:MM UTC");
+    seconds.replace_all(&out, "N.N s").into_owned()
+}
+
 /// The lines Warroom itself said (posts, edits, replies, direct messages).
 fn bot_lines(out: &str) -> Vec<&str> {
     out.lines()
@@ -78,6 +87,7 @@ fn the_console_is_a_drill_in_its_own_database_by_default() {
         "the command did not run: {out}"
     );
     assert!(!out.contains("exit code"), "{out}");
+    crate::console::assert_golden("drill_default.out", &without_clock(&out));
 
     // The timeline and the post-mortem say so too, read from the drill's database.
     let pm = command_with_defaults(dir.path())
@@ -143,6 +153,7 @@ fn live_needs_a_named_database_and_then_runs_for_real_unmarked() {
     assert!(out.contains("live-proof"), "the command ran: {out}");
     assert!(out.contains("exit code 0"), "{out}");
     assert!(!out.contains("DRILL"), "{out}");
+    crate::console::assert_golden("live.out", &without_clock(&out));
     assert!(!dir.path().join("warroom-drill.db").exists());
 
     let pm = command_with_defaults(dir.path())

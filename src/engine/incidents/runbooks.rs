@@ -121,7 +121,7 @@ impl Incidents<'_> {
             blocks.push(Block::Text(vec![
                 Span::Text(format!("{}. ", i + 1)),
                 Span::Bold(m.title.clone()),
-                Span::Text(format!(" · {steps} steps · {why} · id ")),
+                Span::Text(format!(" · {} · {why} · id ", crate::domain::steps(steps))),
                 Span::Code(m.id.clone()),
             ]));
         }
