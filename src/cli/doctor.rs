@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use crate::chat::matrix::{Credentials, check as matrix_check};
 use crate::chat::slack::check as slack_check;
 use crate::config::Config;
+use crate::domain::plural;
 use crate::store::Store;
 
 /// How a check came out.
@@ -312,17 +313,12 @@ fn check_escalation(config: &Config, report: &mut Report) {
         (Err(e), _) => return report.fail(format!("[escalation]: {e}"), "mend [escalation]"),
         (_, Err(e)) => return report.fail(format!("[[rotations]]: {e}"), "mend [[rotations]]"),
     };
-    let text = crate::engine::paging_report(
+    let nobody = crate::engine::paging_warnings(
         &policies,
         &rotations,
         &config.responders,
         chrono::Utc::now(),
-    )
-    .plain_text();
-    let nobody: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("warning: "))
-        .collect();
+    );
     if nobody.is_empty() {
         report.ok("escalation: every target finds someone now");
     }
@@ -339,16 +335,9 @@ fn check_programs(config: &Config, report: &mut Report) {
     if allowed.is_empty() {
         return;
     }
-    let path = std::env::var_os("PATH").unwrap_or_default();
     let missing: Vec<&String> = allowed
         .iter()
-        .filter(|program| {
-            let program = Path::new(program.as_str());
-            if program.is_absolute() {
-                return !program.is_file();
-            }
-            !std::env::split_paths(&path).any(|dir| dir.join(program).is_file())
-        })
+        .filter(|program| !crate::executor::program_found(program))
         .collect();
     if missing.is_empty() {
         report.ok(format!(
@@ -361,14 +350,5 @@ fn check_programs(config: &Config, report: &mut Report) {
             format!("actions: {program} is allowed but not found on PATH"),
             format!("install {program} for the user Warroom runs as, or remove it from [actions] allowed_programs"),
         );
-    }
-}
-
-/// `1 thing`, `n things`.
-fn plural(n: usize, thing: &str) -> String {
-    if n == 1 {
-        format!("1 {thing}")
-    } else {
-        format!("{n} {thing}s")
     }
 }

@@ -210,8 +210,7 @@ pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode
 fn counted(n: usize, thing: &str) -> String {
     match n {
         0 => format!("no {thing}s"),
-        1 => format!("1 {thing}"),
-        n => format!("{n} {thing}s"),
+        n => crate::domain::plural(n, thing),
     }
 }
 

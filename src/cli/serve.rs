@@ -250,15 +250,20 @@ fn slack_adapter(
     Ok(Some((Arc::new(adapter), socket)))
 }
 
-/// Names this process in timer claims: host, process id and a random part, so that a restarted
-/// process on the same host never passes for its predecessor.
-fn owner_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+/// This machine's name (`localhost` when it has none).
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::env::var("HOSTNAME"))
         .map(|h| h.trim().to_owned())
         .ok()
         .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".to_owned());
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// Names this process in timer claims: host, process id and a random part, so that a restarted
+/// process on the same host never passes for its predecessor.
+fn owner_id() -> String {
+    let host = hostname();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -316,7 +321,7 @@ impl Application {
         } else {
             format!(
                 "approved steps run on this host ({}), {} allowed",
-                owner_id().split('-').next().unwrap_or("this host"),
+                hostname(),
                 match config.actions.allowed_programs.len() {
                     1 => "1 program".to_owned(),
                     n => format!("{n} programs"),

@@ -57,8 +57,8 @@ pub use span::{format_span, parse_span};
 pub use status::{Status, UnknownStatus};
 pub use text::{
     IncidentTitle, MAX_NOTE_CHARS, MAX_TITLE_CHARS, NoteText, TextError, UserId, escape_html, fit,
-    slug,
+    plural, slug,
 };
-pub use timeline::{DRILL_NOT_RUN, EventKind, TimelineEvent, steps};
+pub use timeline::{DRILL_NOT_RUN, EventKind, TimelineEvent};
 pub use timer::{Timer, TimerKind};
 pub use verdict::{COPY_ONLY, RiskPolicy, Verdict};

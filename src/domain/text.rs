@@ -216,6 +216,15 @@ pub fn fit(text: &str, max: usize) -> String {
     out
 }
 
+/// `1 step`, `0 steps`, `5 steps`: a count with its noun, plural when it is not one.
+pub fn plural(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
 /// A lowercase, hyphenated ASCII form of a text, for war-room names and runbook ids: letters
 /// of every script are transliterated (`Überweisungen hängen` → `uberweisungen-hangen`,
 /// `障害` → `zhang-hai`), everything else (spaces, punctuation, emoji) separates words; at most

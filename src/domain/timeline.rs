@@ -4,19 +4,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::alert::{AlertRecord, describe_alerts};
+use super::text::plural;
 use super::{
     IncidentNumber, IncidentTitle, NoteText, RequestId, Risk, Role, Runbook, Severity, Status,
     UserId,
 };
-
-/// `1 step`, `5 steps`.
-pub fn steps(n: usize) -> String {
-    if n == 1 {
-        "1 step".to_owned()
-    } else {
-        format!("{n} steps")
-    }
-}
 
 /// What a drill's run says instead of an exit code: nothing was started.
 pub const DRILL_NOT_RUN: &str = "drill: not run";
@@ -333,7 +325,7 @@ impl EventKind {
             EventKind::RunbookAttached { runbook } => format!(
                 "attached the runbook {} ({})",
                 runbook.title,
-                steps(runbook.steps.len())
+                plural(runbook.steps.len(), "step")
             ),
             EventKind::StepDone {
                 number,

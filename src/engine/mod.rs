@@ -39,7 +39,7 @@ pub use actions::{ActionSettings, Actions, SecretReader};
 pub use alerts::{AlertOutcome, AlertSettings, Alerts, alertmanager_actor};
 pub use delivery::{Delivered, Delivery};
 pub use error::EngineError;
-pub use escalation::{Acked, Escalation, LinkOutcome, LinkRefusal, paging_report};
+pub use escalation::{Acked, Escalation, LinkOutcome, LinkRefusal, paging_report, paging_warnings};
 pub use incidents::{Incidents, Input};
 pub(crate) use port::warroom_origin;
 pub use postmortem::Postmortems;

@@ -22,7 +22,7 @@ pub use dry_run::{DryRunExecutor, shell_quote};
 pub use process::ProcessExecutor;
 pub use redact::{MIN_CORE, Redactor};
 pub use runner::Runner;
-pub use settings::ExecutorSettings;
+pub use settings::{ExecutorSettings, program_found};
 
 /// One process to run: argv (never a shell line), extra environment, and a time limit.
 #[derive(Clone, PartialEq, Eq)]

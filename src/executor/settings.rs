@@ -50,6 +50,16 @@ impl Default for ExecutorSettings {
     }
 }
 
+/// Whether an `[actions] allowed_programs` entry names a program the executor would find now,
+/// as it resolves one when a step runs (an absolute path as it is; a bare name on the search
+/// path), for `warroom doctor`.
+pub fn program_found(entry: &str) -> bool {
+    let allowed = [entry.to_owned()];
+    super::program::ProgramPolicy::new(&allowed, &search_path_of_this_process())
+        .resolve(entry)
+        .is_ok()
+}
+
 /// The absolute directories of Warroom's PATH (relative ones would depend on the working
 /// directory, a classic way to run the wrong program).
 fn search_path_of_this_process() -> Vec<PathBuf> {

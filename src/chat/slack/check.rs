@@ -105,17 +105,13 @@ pub async fn identity(api_url: &str, token: &SecretString) -> Result<Identity, S
 
 /// Whether the bot is a member of `channel` (an id such as `C0123`), or why that is unknown.
 pub async fn is_member(api_url: &str, token: &SecretString, channel: &str) -> Result<bool, String> {
-    let args = format!("channel={}", urlencode(channel));
+    let encoded: String = url::form_urlencoded::byte_serialize(channel.as_bytes()).collect();
+    let args = format!("channel={encoded}");
     let (json, _) = call(api_url, token, "conversations.info", &args).await?;
     if let Some(error) = refused(&json) {
         return Err(format!("conversations.info for {channel}: {error}"));
     }
     Ok(json["channel"]["is_member"] == Value::Bool(true))
-}
-
-/// Percent-encodes a form value.
-fn urlencode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 #[cfg(test)]

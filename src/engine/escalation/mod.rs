@@ -6,7 +6,7 @@ mod links;
 mod view;
 
 pub use links::{Acked, LinkOutcome, LinkRefusal};
-pub use view::paging_report;
+pub use view::{paging_report, paging_warnings};
 
 use chrono::{DateTime, Utc};
 

@@ -139,7 +139,6 @@ pub fn paging_report(
         "Whom an incident declared at {} UTC pages",
         now.format("%Y-%m-%d %H:%M")
     )));
-    let mut nobody: Vec<(String, Vec<String>)> = Vec::new();
     for severity in Severity::ALL {
         let levels = &policies.policy(severity).levels;
         let mut spans = vec![Span::Bold(severity.to_string()), Span::Text(": ".into())];
@@ -176,6 +175,32 @@ pub fn paging_report(
                     " (the responders, as no rotation is configured)".into(),
                 ));
             }
+        }
+        blocks.push(Block::Text(spans));
+    }
+    for warning in paging_warnings(policies, rotations, responders, now) {
+        blocks.push(Block::Context(vec![Span::Text(format!(
+            "warning: {warning}"
+        ))]));
+    }
+    Message { blocks }
+}
+
+/// One sentence per on-call alias that finds nobody for an incident declared at `now`, with
+/// why and at which levels it pages no one (`oncall:primary finds nobody (no [[rotations]]
+/// entry has that name); it pages no one at P0 after 0m, P1 after 0m`).
+pub fn paging_warnings(
+    policies: &Policies,
+    rotations: &[Rotation],
+    responders: &[UserId],
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    let mut nobody: Vec<(String, Vec<String>)> = Vec::new();
+    for severity in Severity::ALL {
+        for (i, level) in policies.policy(severity).levels.iter().enumerate() {
+            let level_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let found = resolve(&level.targets, rotations, now + level.after)
+                .or_responders(level_no, rotations, responders);
             for alias in found.unresolved {
                 let who = format!("{severity} after {}", span(level.after));
                 match nobody.iter_mut().find(|(a, _)| *a == alias) {
@@ -184,20 +209,21 @@ pub fn paging_report(
                 }
             }
         }
-        blocks.push(Block::Text(spans));
     }
-    for (alias, uses) in nobody {
-        let why = match rotations
-            .iter()
-            .find(|r| format!("oncall:{}", r.name) == alias)
-        {
-            Some(_) => "its rotation has nobody on call then",
-            None => "no [[rotations]] entry has that name",
-        };
-        blocks.push(Block::Context(vec![Span::Text(format!(
-            "warning: {alias} finds nobody ({why}); it pages no one at {}",
-            uses.join(", ")
-        ))]));
-    }
-    Message { blocks }
+    nobody
+        .into_iter()
+        .map(|(alias, uses)| {
+            let why = match rotations
+                .iter()
+                .find(|r| format!("oncall:{}", r.name) == alias)
+            {
+                Some(_) => "its rotation has nobody on call then",
+                None => "no [[rotations]] entry has that name",
+            };
+            format!(
+                "{alias} finds nobody ({why}); it pages no one at {}",
+                uses.join(", ")
+            )
+        })
+        .collect()
 }

@@ -121,7 +121,10 @@ impl Incidents<'_> {
             blocks.push(Block::Text(vec![
                 Span::Text(format!("{}. ", i + 1)),
                 Span::Bold(m.title.clone()),
-                Span::Text(format!(" · {} · {why} · id ", crate::domain::steps(steps))),
+                Span::Text(format!(
+                    " · {} · {why} · id ",
+                    crate::domain::plural(steps, "step")
+                )),
                 Span::Code(m.id.clone()),
             ]));
         }
