@@ -146,6 +146,17 @@ async fn doctor_passes_the_guide_s_setup_and_names_each_way_it_breaks() {
         "{said}"
     );
     assert!(said.contains("3 problems\n"), "{said}");
+
+    // 4. Slack down: named, and the other checks still run.
+    slack.go_down();
+    let (said, ok) = run(TOKEN).await.expect("doctor");
+    assert!(!ok, "{said}");
+    assert!(said.contains("FAIL  slack: "), "{said}");
+    assert!(said.contains("auth.test"), "{said}");
+    assert!(
+        said.contains("ok    database sqlite://warroom.db"),
+        "{said}"
+    );
 }
 
 #[test]
