@@ -63,7 +63,12 @@ impl ChatPort for FlakyChat {
     fn platform(&self) -> Platform {
         PLATFORM
     }
-    async fn create_room(&self, name: &str, _topic: &str) -> Result<RoomRef, ChatError> {
+    async fn create_room(
+        &self,
+        name: &str,
+        _topic: &str,
+        _private: bool,
+    ) -> Result<RoomRef, ChatError> {
         let id = self.call().await?;
         Ok(RoomRef {
             id: RoomId::new(PLATFORM, id),

@@ -87,6 +87,7 @@ async fn main() {
             timers: &|_| Vec::new(),
             acknowledged: false,
             drill: false,
+            private: false,
         };
         let (incident, _) = store
             .declare_told(

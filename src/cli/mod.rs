@@ -297,6 +297,7 @@ pub(crate) async fn build_engine(
             .map(|(base_url, key)| crate::engine::AckLinks { base_url, key })
             .filter(|_| !drill),
         drill,
+        services: crate::config::services(&config.services).context("[[services]]")?,
     };
     let engine = Engine::new(store, clock, settings, postmortem);
     let notifiers = crate::notify::Notifiers::from_config(config).context("[notify]")?;

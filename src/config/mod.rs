@@ -12,6 +12,7 @@ mod http;
 mod notify;
 mod permissions;
 mod redact;
+mod services;
 mod slack;
 
 use std::collections::BTreeMap;
@@ -40,6 +41,7 @@ pub use notify::{
     PAGERDUTY_EVENTS_URL, PagerdutyContact, PersonConfig, RuleConfig, WebhookContact, people,
 };
 pub use permissions::PermissionsConfig;
+pub use services::{ServiceConfig, services};
 pub use slack::{SlackConfig, SlackMode, SlackSecrets};
 
 /// The file read from the current directory when no path is given.
@@ -86,6 +88,8 @@ pub struct Config {
     pub rotations: Vec<RotationConfig>,
     /// How people are reached beyond chat when paged (`[[people]]`).
     pub people: Vec<PersonConfig>,
+    /// The services incidents name and the status page shows (`[[services]]`).
+    pub services: Vec<ServiceConfig>,
     /// What notifications beyond chat need (`[notify]`: the SMTP server).
     pub notify: NotifyConfig,
     /// Who may declare incidents and run steps (`[permissions]`).
@@ -153,6 +157,7 @@ impl Default for Config {
             escalation: EscalationConfig::default(),
             rotations: Vec::new(),
             people: Vec::new(),
+            services: Vec::new(),
             notify: NotifyConfig::default(),
             permissions: PermissionsConfig::default(),
             alerts: AlertsConfig::default(),
@@ -180,6 +185,7 @@ impl fmt::Debug for Config {
             .field("actions", &self.actions)
             .field("escalation", &self.escalation)
             .field("rotations", &self.rotations)
+            .field("services", &self.services)
             .field("permissions", &self.permissions)
             .field("alerts", &self.alerts)
             .field("http", &self.http)
@@ -248,6 +254,7 @@ impl Config {
         config.slack.check()?;
         config.escalation.policies()?;
         rotations(&config.rotations)?;
+        services(&config.services)?;
         config.alerts.check()?;
         config.http.check()?;
         config.unknown_keys = file.map(|f| f.unknown_keys()).unwrap_or_default();
@@ -391,6 +398,7 @@ impl Config {
         self.actions.describe(out);
         self.escalation.describe(out);
         escalation::describe_rotations(&self.rotations, out);
+        services::describe_services(&self.services, out);
         self.permissions.describe(out);
         self.alerts.describe(out);
         self.http.describe(out);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{IncidentNumber, IncidentTitle, NoteText, Role, Severity, Status, UserId};
+use super::{ClockTime, IncidentNumber, IncidentTitle, NoteText, Role, Severity, Status, UserId};
 
 /// A parsed command: what to do, and to which incident when the text named one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,7 +27,46 @@ pub enum Action {
         severity: Severity,
         /// Its title.
         title: IncidentTitle,
+        /// Whether it is private (a security incident): not announced, not on a status page.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        private: bool,
     },
+    /// Post a status update for stakeholders.
+    Update {
+        /// What it says.
+        text: NoteText,
+        /// Whether it also goes on the status page.
+        public: bool,
+        /// When the next update is due, from now.
+        next: Option<std::time::Duration>,
+    },
+    /// Change the title.
+    Title {
+        /// The new title.
+        title: IncidentTitle,
+    },
+    /// Write the summary for stakeholders.
+    Summary {
+        /// The summary.
+        text: NoteText,
+    },
+    /// Say when the impact started.
+    ImpactStarted {
+        /// When.
+        at: ClockTime,
+    },
+    /// Say when the problem was detected.
+    Detected {
+        /// When.
+        at: ClockTime,
+    },
+    /// Name the affected services.
+    Services {
+        /// Their names.
+        services: Vec<String>,
+    },
+    /// Make the incident private.
+    Private,
     /// Change the severity.
     Severity {
         /// The new severity.
@@ -126,6 +165,13 @@ impl Action {
     pub fn verb(&self) -> &'static str {
         match self {
             Action::Declare { .. } => "declare",
+            Action::Update { .. } => "update",
+            Action::Title { .. } => "title",
+            Action::Summary { .. } => "summary",
+            Action::ImpactStarted { .. } => "impact",
+            Action::Detected { .. } => "detected",
+            Action::Services { .. } => "services",
+            Action::Private => "private",
             Action::Severity { .. } => "sev",
             Action::Ack => "ack",
             Action::Status { .. } => "status",
@@ -151,13 +197,20 @@ impl Action {
 
 /// The usage line of every command, in the order `help` shows them.
 pub const USAGE: &[(&str, &str)] = &[
-    ("declare", "declare <p0|p1|p2|p3> <title…>"),
+    ("declare", "declare [private] <p0|p1|p2|p3> <title…>"),
     ("sev", "sev <p0|p1|p2|p3> [reason]"),
     ("ack", "ack"),
     (
         "status",
         "status <investigating|identified|mitigated|resolved> [note]",
     ),
+    ("update", "update [public] <text…> [next <30m>]"),
+    ("title", "title <text…>"),
+    ("summary", "summary <text…>"),
+    ("impact", "impact started <13:52|2026-12-07 13:52|15m ago>"),
+    ("detected", "detected <13:52|2026-12-07 13:52|15m ago>"),
+    ("services", "services <name,name…>"),
+    ("private", "private"),
     ("resolve", "resolve [note]"),
     ("reopen", "reopen [reason]"),
     ("assign", "assign <commander|comms|scribe> @someone"),

@@ -1,10 +1,14 @@
 //! The command grammar, one parser for every chat.
 //!
 //! ```text
-//! declare <p0|p1|p2|p3> <title…>
+//! declare [private] <p0|p1|p2|p3> <title…>
 //! sev [INC-N] <p0..p3> [reason]
 //! ack [INC-N]
 //! status [INC-N] <investigating|identified|mitigated|resolved> [note]
+//! update [INC-N] [public] <text…> [next <30m>]
+//! title [INC-N] <text…>           summary [INC-N] <text…>
+//! impact [INC-N] started <time>   detected [INC-N] <time>    (13:52 UTC, a date, or 15m ago)
+//! services [INC-N] <name,name…>   private [INC-N]
 //! resolve [INC-N] [note]          reopen [INC-N] [reason]
 //! assign [INC-N] <commander|comms|scribe> @someone
 //! note [INC-N] <text>
@@ -22,9 +26,12 @@
 use std::collections::BTreeMap;
 
 use super::{
-    Action, Command, IncidentNumber, IncidentTitle, NoteText, Role, Severity, Status, TextError,
-    USAGE, UserId,
+    Action, CLOCK_TIME_FORMS, ClockTime, Command, IncidentNumber, IncidentTitle, NoteText, Role,
+    Severity, Status, TextError, USAGE, UserId, parse_span, service_list,
 };
+
+/// The longest wait a status update may promise before the next one.
+const MAX_NEXT_UPDATE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// The candidate closest to a mistyped `word`, when it is close enough to be what was meant:
 /// at most two edits (one for words of four letters or fewer) and not the whole word changed.
@@ -120,6 +127,55 @@ fn identifier(word: &str, what: &str) -> Result<String, String> {
             "'{shown}' is not a {what} id (letters, digits, '-', '_' or '.', at most 64)"
         ))
     }
+}
+
+/// Takes a trailing `next 30m` off an update's text: the text before it, and the wait. The
+/// wait is at least a minute and at most a day. `next` followed by a word that does not start
+/// with a digit is part of the text (`… the next step`).
+fn next_update(text: &str) -> Result<(&str, Option<std::time::Duration>), String> {
+    let trimmed = text.trim_end();
+    let Some(cut) = trimmed.rfind(char::is_whitespace) else {
+        return Ok((text, None));
+    };
+    let (head, span_word) = (trimmed[..cut].trim_end(), &trimmed[cut + 1..]);
+    let is_next = head.len() >= 4
+        && head.is_char_boundary(head.len() - 4)
+        && head[head.len() - 4..].eq_ignore_ascii_case("next")
+        && head[..head.len() - 4]
+            .chars()
+            .next_back()
+            .is_none_or(char::is_whitespace);
+    if !is_next || !span_word.starts_with(|c: char| c.is_ascii_digit()) {
+        return Ok((text, None));
+    }
+    let Some(span) = parse_span(span_word) else {
+        let shown: String = span_word
+            .chars()
+            .take(20)
+            .filter(|c| !c.is_control())
+            .collect();
+        return Err(format!("'{shown}' is not a time like 30m after next"));
+    };
+    if span < std::time::Duration::from_secs(60) || span > MAX_NEXT_UPDATE {
+        return Err("the next update is due between 1m and 24h from now".into());
+    }
+    Ok((&head[..head.len() - 4], Some(span)))
+}
+
+/// Reads a time a person typed.
+fn clock_time(text: &str) -> Result<ClockTime, String> {
+    if text.trim().is_empty() {
+        return Err("the time is missing".into());
+    }
+    ClockTime::parse(text).ok_or_else(|| {
+        let shown: String = text
+            .trim()
+            .chars()
+            .take(30)
+            .filter(|c| !c.is_control())
+            .collect();
+        format!("'{shown}' is not a time; use {CLOCK_TIME_FORMS}")
+    })
 }
 
 /// Reads a step number (from 1).
@@ -248,13 +304,61 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
                     "declare opens a new incident; it takes no INC number".into(),
                 ));
             }
-            let (sev, title) = next_word(rest);
+            let (first, after) = next_word(rest);
+            let private = first.eq_ignore_ascii_case("private");
+            let (sev, title) = if private {
+                next_word(after)
+            } else {
+                (first, after)
+            };
             if sev.is_empty() {
                 return Err(fail("the severity and title are missing".into()));
             }
             let severity = sev.parse::<Severity>().map_err(|e| fail(e.to_string()))?;
             let title = IncidentTitle::parse(title).map_err(text_error)?;
-            Action::Declare { severity, title }
+            Action::Declare {
+                severity,
+                title,
+                private,
+            }
+        }
+        "update" => {
+            let (first, after) = next_word(rest);
+            let public = first.eq_ignore_ascii_case("public");
+            let text = if public { after } else { rest };
+            let (text, next) = next_update(text).map_err(fail)?;
+            Action::Update {
+                text: NoteText::parse(text).map_err(text_error)?,
+                public,
+                next,
+            }
+        }
+        "title" => Action::Title {
+            title: IncidentTitle::parse(rest).map_err(text_error)?,
+        },
+        "summary" => Action::Summary {
+            text: NoteText::parse(rest).map_err(text_error)?,
+        },
+        "impact" => {
+            let (word, time) = next_word(rest);
+            if !(word.eq_ignore_ascii_case("started") || word.eq_ignore_ascii_case("start")) {
+                return Err(fail(
+                    "say when the impact started: impact started 13:52".into(),
+                ));
+            }
+            Action::ImpactStarted {
+                at: clock_time(time).map_err(fail)?,
+            }
+        }
+        "detected" => Action::Detected {
+            at: clock_time(rest).map_err(fail)?,
+        },
+        "services" => Action::Services {
+            services: service_list(rest).map_err(fail)?,
+        },
+        "private" => {
+            no_arguments(rest)?;
+            Action::Private
         }
         "sev" => {
             let (sev, reason) = next_word(rest);
@@ -415,7 +519,10 @@ mod tests {
     fn declare_reads_severity_and_the_whole_title() {
         let cmd = ok("declare p1 Checkout API returns 500s");
         assert_eq!(cmd.incident, None);
-        let Action::Declare { severity, title } = cmd.action else {
+        let Action::Declare {
+            severity, title, ..
+        } = cmd.action
+        else {
             panic!("not a declare")
         };
         assert_eq!(severity, Severity::P1);
@@ -439,11 +546,11 @@ mod tests {
     fn malformed_commands_say_what_was_wrong_and_the_right_form() {
         assert_eq!(
             err("declare p5 oops"),
-            "unknown severity 'p5' (use p0, p1, p2 or p3); usage: declare <p0|p1|p2|p3> <title…>"
+            "unknown severity 'p5' (use p0, p1, p2 or p3); usage: declare [private] <p0|p1|p2|p3> <title…>"
         );
         assert_eq!(
             err("declare p1"),
-            "the title is empty; usage: declare <p0|p1|p2|p3> <title…>"
+            "the title is empty; usage: declare [private] <p0|p1|p2|p3> <title…>"
         );
         assert_eq!(
             err("status fixed"),
@@ -455,11 +562,11 @@ mod tests {
         );
         assert_eq!(
             err("frobnicate"),
-            "unknown command 'frobnicate'; usage: help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list, oncall)"
+            "unknown command 'frobnicate'; usage: help (commands: declare, sev, ack, status, update, title, summary, impact, detected, services, private, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list, oncall)"
         );
         assert_eq!(
             err("decalre p1 API down"),
-            "unknown command 'decalre' (did you mean declare?); usage: help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list, oncall)"
+            "unknown command 'decalre' (did you mean declare?); usage: help (commands: declare, sev, ack, status, update, title, summary, impact, detected, services, private, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list, oncall)"
         );
         assert!(err("aprove r1").starts_with("unknown command 'aprove' (did you mean approve?)"));
         // Too far from every verb for a guess.
@@ -528,6 +635,78 @@ mod tests {
             Action::Runbook {
                 query: Some("redis timeouts".into())
             }
+        );
+    }
+
+    #[test]
+    fn updates_take_public_and_a_trailing_next() {
+        let Action::Update { text, public, next } =
+            ok("update public Rolled back; error rate falling next 30m").action
+        else {
+            panic!("not an update")
+        };
+        assert_eq!(text.as_str(), "Rolled back; error rate falling");
+        assert!(public);
+        assert_eq!(next, Some(std::time::Duration::from_secs(1800)));
+        let Action::Update { text, public, next } =
+            ok("update INC-4 we look at the next step").action
+        else {
+            panic!("not an update")
+        };
+        assert_eq!(
+            (text.as_str(), public, next),
+            ("we look at the next step", false, None)
+        );
+        assert_eq!(
+            err("update next 30m"),
+            "the note is empty; usage: update [public] <text…> [next <30m>]"
+        );
+        assert!(err("update rolling back next 5x").starts_with("'5x' is not a time"));
+        assert!(err("update rolling back next 3d").starts_with("the next update is due between"));
+    }
+
+    #[test]
+    fn incident_fields_are_read_with_their_forms() {
+        assert!(matches!(
+            ok("impact started 13:52").action,
+            Action::ImpactStarted {
+                at: ClockTime::HourMinute {
+                    hour: 13,
+                    minute: 52
+                }
+            }
+        ));
+        assert!(matches!(
+            ok("detected 10m ago").action,
+            Action::Detected { .. }
+        ));
+        assert_eq!(
+            err("impact 13:52"),
+            "say when the impact started: impact started 13:52; usage: impact started <13:52|2026-12-07 13:52|15m ago>"
+        );
+        assert!(err("detected lunchtime").starts_with("'lunchtime' is not a time; use 13:52"));
+        assert_eq!(
+            ok("services checkout, Payments").action,
+            Action::Services {
+                services: vec!["checkout".into(), "payments".into()]
+            }
+        );
+        let Action::Declare { private, title, .. } = ok("declare private p1 Leaked token").action
+        else {
+            panic!("not a declare")
+        };
+        assert!(private);
+        assert_eq!(title.as_str(), "Leaked token");
+        let Action::Declare { private, title, .. } = ok("declare p1 private network down").action
+        else {
+            panic!("not a declare")
+        };
+        assert!(!private);
+        assert_eq!(title.as_str(), "private network down");
+        assert_eq!(ok("private INC-2").action, Action::Private);
+        assert_eq!(
+            err("private now"),
+            "private takes no further words; usage: private"
         );
     }
 

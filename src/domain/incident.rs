@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AttachedRunbook, EventKind, IncidentTitle, NoteText, Severity, Status, TimelineEvent, UserId,
+    AttachedRunbook, Details, EventKind, IncidentTitle, NoteText, Severity, Status, TimelineEvent,
+    UserId,
 };
 
 /// The number of an incident, shown as `INC-7`.
@@ -151,6 +152,45 @@ pub enum Refusal {
         /// Who.
         by: UserId,
     },
+    /// A move back that takes a reason was asked for without one.
+    #[error("{incident} goes back from {from} to {to} only with a reason: status {word} <why>")]
+    ReasonNeeded {
+        /// The incident.
+        incident: IncidentNumber,
+        /// Its status.
+        from: Status,
+        /// The status asked for.
+        to: Status,
+        /// The status's command word.
+        word: &'static str,
+    },
+    /// The title asked for is the one it has.
+    #[error("{0} already has that title")]
+    SameTitle(IncidentNumber),
+    /// A time that has not come yet.
+    #[error("{what} {at} UTC is in the future (it is {now} UTC now)")]
+    InTheFuture {
+        /// What the time is for.
+        what: &'static str,
+        /// The time, as YYYY-MM-DD HH:MM.
+        at: String,
+        /// Now, the same way.
+        now: String,
+    },
+    /// The impact would start after it was detected.
+    #[error("the impact cannot start ({started} UTC) after it was detected ({detected} UTC)")]
+    ImpactAfterDetection {
+        /// When the impact started, as YYYY-MM-DD HH:MM.
+        started: String,
+        /// When it was detected, the same way.
+        detected: String,
+    },
+    /// The services asked for are the ones it has.
+    #[error("{0} already names those services")]
+    SameServices(IncidentNumber),
+    /// It is private already.
+    #[error("{0} is private already")]
+    AlreadyPrivate(IncidentNumber),
     /// The person already has that role.
     #[error("{user} is already {role} of {incident}")]
     SameRole {
@@ -190,8 +230,15 @@ pub struct Incident {
     pub resolved_at: Option<DateTime<Utc>>,
     /// The runbooks attached to it, with the state of their steps.
     pub runbooks: Vec<AttachedRunbook>,
+    /// Its summary, impact window, services, privacy and update schedule.
+    #[serde(default)]
+    pub details: Details,
     /// How many events its timeline has; the store uses it to refuse lost updates.
     pub version: u32,
+}
+
+fn minute(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
 }
 
 impl Incident {
@@ -216,6 +263,7 @@ impl Incident {
             acknowledged: None,
             resolved_at: None,
             runbooks: Vec::new(),
+            details: Details::default(),
             version: 1,
         };
         let event = TimelineEvent {
@@ -227,8 +275,28 @@ impl Incident {
                 title,
                 severity,
                 drill: false,
+                private: false,
             },
         };
+        (incident, event)
+    }
+
+    /// A new incident declared as a drill, as a private one, or both; the declaration says so.
+    pub fn declare_as(
+        number: IncidentNumber,
+        title: IncidentTitle,
+        severity: Severity,
+        by: UserId,
+        at: DateTime<Utc>,
+        flags: (bool, bool),
+    ) -> (Incident, TimelineEvent) {
+        let (drill_flag, private_flag) = flags;
+        let (mut incident, mut event) = Incident::declare(number, title, severity, by, at);
+        if let EventKind::Declared { drill, private, .. } = &mut event.kind {
+            *drill = drill_flag;
+            *private = private_flag;
+        }
+        incident.details.private = private_flag;
         (incident, event)
     }
 
@@ -236,17 +304,21 @@ impl Incident {
     pub fn from_timeline(events: &[TimelineEvent]) -> Option<Incident> {
         let (first, rest) = events.split_first()?;
         let EventKind::Declared {
-            title, severity, ..
+            title,
+            severity,
+            drill,
+            private,
         } = &first.kind
         else {
             return None;
         };
-        let (mut incident, _) = Incident::declare(
+        let (mut incident, _) = Incident::declare_as(
             first.incident,
             title.clone(),
             *severity,
             first.actor.clone(),
             first.at,
+            (*drill, *private),
         );
         for event in rest {
             incident.apply(event);
@@ -294,12 +366,17 @@ impl Incident {
             return Err(Refusal::SameStatus(self.number, to));
         }
         self.refuse_if_resolved()?;
+        if self.status.needs_reason(to) && note.is_none() {
+            return Err(Refusal::ReasonNeeded {
+                incident: self.number,
+                from: self.status,
+                to,
+                word: to.word(),
+            });
+        }
         if !self.status.may_become(to) {
-            let hint = if to == Status::Investigating {
-                "; only a mitigated incident falls back to investigating"
-            } else {
-                ""
-            };
+            // Only a step back to identified is left here (from mitigated).
+            let hint = "; to look for the cause again, go back to investigating";
             return Err(Refusal::BadTransition {
                 incident: self.number,
                 from: self.status,
@@ -350,6 +427,93 @@ impl Incident {
         Ok(EventKind::Note { text })
     }
 
+    /// Decides a status update. Updates are welcome at any time, after resolving too (the last
+    /// word to stakeholders); `next` is when the next one is due.
+    pub fn status_update(
+        &self,
+        text: NoteText,
+        public: bool,
+        next: Option<DateTime<Utc>>,
+    ) -> Result<EventKind, Refusal> {
+        Ok(EventKind::StatusUpdate {
+            text,
+            public,
+            severity: self.severity,
+            status: self.status,
+            next_update: next,
+        })
+    }
+
+    /// Decides a new title.
+    pub fn change_title(&self, to: IncidentTitle) -> Result<EventKind, Refusal> {
+        if to == self.title {
+            return Err(Refusal::SameTitle(self.number));
+        }
+        Ok(EventKind::TitleChanged {
+            from: self.title.clone(),
+            to,
+        })
+    }
+
+    /// Decides a summary; like notes, welcome after resolving too.
+    pub fn write_summary(&self, text: NoteText) -> Result<EventKind, Refusal> {
+        Ok(EventKind::SummaryChanged { text })
+    }
+
+    /// Decides when the impact started, as of `now`: not in the future, not after detection.
+    pub fn impact_started(
+        &self,
+        started: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<EventKind, Refusal> {
+        refuse_future("the impact start", started, now)?;
+        if let Some(detected) = self.details.detected
+            && started > detected
+        {
+            return Err(Refusal::ImpactAfterDetection {
+                started: minute(started),
+                detected: minute(detected),
+            });
+        }
+        Ok(EventKind::ImpactStarted { started })
+    }
+
+    /// Decides when the problem was detected, as of `now`: not in the future, not before the
+    /// impact started.
+    pub fn detected(
+        &self,
+        detected: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<EventKind, Refusal> {
+        refuse_future("the detection", detected, now)?;
+        if let Some(started) = self.details.impact_started
+            && started > detected
+        {
+            return Err(Refusal::ImpactAfterDetection {
+                started: minute(started),
+                detected: minute(detected),
+            });
+        }
+        Ok(EventKind::Detected { detected })
+    }
+
+    /// Decides the affected services (already checked against the configured ones).
+    pub fn name_services(&self, services: Vec<String>) -> Result<EventKind, Refusal> {
+        if services == self.details.services {
+            return Err(Refusal::SameServices(self.number));
+        }
+        Ok(EventKind::ServicesChanged { services })
+    }
+
+    /// Decides making the incident private. There is no way back: what was kept from
+    /// stakeholders stays kept.
+    pub fn make_private(&self) -> Result<EventKind, Refusal> {
+        if self.details.private {
+            return Err(Refusal::AlreadyPrivate(self.number));
+        }
+        Ok(EventKind::MadePrivate)
+    }
+
     /// Decides a reopening.
     pub fn reopen(&self, reason: Option<NoteText>) -> Result<EventKind, Refusal> {
         if self.status != Status::Resolved {
@@ -378,6 +542,16 @@ impl Incident {
             | EventKind::ActionExpired { .. }
             | EventKind::ActionCancelled { .. }
             | EventKind::ActionStarted { .. } => {}
+            EventKind::StatusUpdate { next_update, .. } => {
+                self.details.last_update = Some(event.at);
+                self.details.next_update = *next_update;
+            }
+            EventKind::TitleChanged { to, .. } => self.title = to.clone(),
+            EventKind::SummaryChanged { text } => self.details.summary = Some(text.clone()),
+            EventKind::ImpactStarted { started } => self.details.impact_started = Some(*started),
+            EventKind::Detected { detected } => self.details.detected = Some(*detected),
+            EventKind::ServicesChanged { services } => self.details.services = services.clone(),
+            EventKind::MadePrivate => self.details.private = true,
             EventKind::SeverityChanged { to, .. } => self.severity = *to,
             EventKind::StatusChanged { to, .. } => {
                 self.status = *to;
@@ -417,6 +591,18 @@ impl Incident {
             kind,
         }
     }
+}
+
+/// Refuses a time after `now`.
+fn refuse_future(what: &'static str, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Refusal> {
+    if at > now {
+        return Err(Refusal::InTheFuture {
+            what,
+            at: minute(at),
+            now: minute(now),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -493,7 +679,7 @@ mod tests {
     }
 
     #[test]
-    fn identified_cannot_fall_back_to_investigating() {
+    fn identified_falls_back_to_investigating_only_with_a_reason() {
         let mut incident = declared();
         let identified = incident.change_status(Status::Identified, None).unwrap();
         step(&mut incident, identified, "alice", 5);
@@ -502,8 +688,77 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "INC-7 cannot go from Identified to Investigating; only a mitigated incident falls back to investigating"
+            "INC-7 goes back from Identified to Investigating only with a reason: status investigating <why>"
         );
+        let why = NoteText::parse("the deploy was not it").unwrap();
+        let back = incident
+            .change_status(Status::Investigating, Some(why))
+            .unwrap();
+        step(&mut incident, back, "alice", 9);
+        assert_eq!(incident.status, Status::Investigating);
+    }
+
+    #[test]
+    fn the_impact_window_must_be_in_the_past_and_in_order() {
+        let mut incident = declared();
+        let err = incident.impact_started(at(20), at(10)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the impact start 2026-01-05 14:20 UTC is in the future (it is 2026-01-05 14:10 UTC now)"
+        );
+        let detected = incident.detected(at(3), at(10)).unwrap();
+        step(&mut incident, detected, "alice", 10);
+        let err = incident.impact_started(at(4), at(10)).unwrap_err();
+        assert!(
+            err.to_string().starts_with("the impact cannot start"),
+            "{err}"
+        );
+        let started = incident.impact_started(at(1), at(10)).unwrap();
+        step(&mut incident, started, "alice", 11);
+        assert_eq!(incident.details.impact_started, Some(at(1)));
+        assert_eq!(incident.details.detected, Some(at(3)));
+    }
+
+    #[test]
+    fn updates_titles_services_and_privacy_are_part_of_the_state() {
+        let mut incident = declared();
+        let update = incident
+            .status_update(NoteText::parse("rolling back").unwrap(), true, Some(at(40)))
+            .unwrap();
+        step(&mut incident, update, "alice", 10);
+        assert_eq!(incident.details.last_update, Some(at(10)));
+        assert_eq!(incident.details.next_update, Some(at(40)));
+        let title = IncidentTitle::parse("Checkout down in eu-west").unwrap();
+        let renamed = incident.change_title(title.clone()).unwrap();
+        step(&mut incident, renamed, "alice", 11);
+        assert_eq!(incident.title, title);
+        assert_eq!(
+            incident.change_title(title),
+            Err(Refusal::SameTitle(incident.number))
+        );
+        let services = vec!["checkout".to_owned()];
+        let named = incident.name_services(services.clone()).unwrap();
+        step(&mut incident, named, "alice", 12);
+        assert!(incident.name_services(services).is_err());
+        let private = incident.make_private().unwrap();
+        step(&mut incident, private, "alice", 13);
+        assert!(incident.details.private);
+        assert!(incident.make_private().is_err());
+    }
+
+    #[test]
+    fn a_private_declaration_replays_private() {
+        let title = IncidentTitle::parse("Leaked token").unwrap();
+        let (incident, event) = Incident::declare_as(
+            IncidentNumber(3),
+            title,
+            Severity::P1,
+            user("alice"),
+            at(0),
+            (false, true),
+        );
+        assert!(incident.details.private);
+        assert_eq!(Incident::from_timeline(&[event]), Some(incident));
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod action;
 mod alert;
 mod command;
 mod credential;
+mod details;
 mod escalation;
 mod grammar;
 mod incident;
@@ -29,6 +30,9 @@ pub use action::{ActionRequest, ApprovalRefusal, RequestId, RequestState};
 pub use alert::{ALERTNAME_LABEL, AlertRecord, describe_alerts};
 pub use command::{Action, ButtonId, Command, USAGE};
 pub use credential::credential_in;
+pub use details::{
+    CLOCK_TIME_FORMS, ClockTime, Details, MAX_SERVICES, Service, service_list, service_name,
+};
 pub use escalation::{
     EscalationPolicy, InvalidTarget, Level, Override, Policies, Resolved, Rotation, Target, resolve,
 };

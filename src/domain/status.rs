@@ -50,14 +50,21 @@ impl Status {
     /// Whether `status` may move from `self` to `to`.
     ///
     /// Forward moves may skip a step (a quick rollback goes straight from investigating to
-    /// mitigated). The only way back is mitigated → investigating, for a mitigation that did
-    /// not hold. A resolved incident moves only through reopening, which is not a status change.
+    /// mitigated). The ways back are to investigating: from mitigated, for a mitigation that
+    /// did not hold, and from identified, for a cause that was not the cause (with a reason,
+    /// [`Status::needs_reason`]). A resolved incident moves only through reopening, which is not a status change.
     pub fn may_become(self, to: Status) -> bool {
         match (self, to) {
             (Status::Resolved, _) => false,
-            (Status::Mitigated, Status::Investigating) => true,
+            (Status::Mitigated | Status::Identified, Status::Investigating) => true,
             (from, to) => to.rank() > from.rank(),
         }
+    }
+
+    /// Whether moving from `self` to `to` takes a reason: going back from identified means
+    /// the cause found was not the cause, and the record must say why.
+    pub fn needs_reason(self, to: Status) -> bool {
+        self == Status::Identified && to == Status::Investigating
     }
 
     /// The statuses this one may move to, in order.
@@ -116,9 +123,10 @@ mod tests {
     }
 
     #[test]
-    fn only_mitigated_falls_back_to_investigating() {
+    fn only_investigating_is_a_way_back() {
         assert!(Mitigated.may_become(Investigating));
-        assert!(!Identified.may_become(Investigating));
+        assert!(Identified.may_become(Investigating) && Identified.needs_reason(Investigating));
+        assert!(!Mitigated.needs_reason(Investigating));
         assert!(!Mitigated.may_become(Identified));
     }
 

@@ -42,7 +42,56 @@ pub enum EventKind {
         /// command runs and nobody is paged for real (absent, false, in older events).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         drill: bool,
+        /// Whether it was declared private (a security incident): never announced, never on
+        /// a status page (absent, false, in older events).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        private: bool,
     },
+    /// A status update for stakeholders: posted in the war room and under the announcement,
+    /// and on the status page when public.
+    StatusUpdate {
+        /// What it says.
+        text: NoteText,
+        /// Whether it goes on the status page.
+        public: bool,
+        /// The severity when it was posted.
+        severity: Severity,
+        /// The status when it was posted.
+        status: Status,
+        /// When the next update is due, when one was promised.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_update: Option<DateTime<Utc>>,
+    },
+    /// The title changed.
+    TitleChanged {
+        /// Before.
+        from: IncidentTitle,
+        /// After.
+        to: IncidentTitle,
+    },
+    /// The summary for stakeholders was written or rewritten.
+    SummaryChanged {
+        /// The summary now.
+        text: NoteText,
+    },
+    /// Someone said when the impact started.
+    ImpactStarted {
+        /// When.
+        started: DateTime<Utc>,
+    },
+    /// Someone said when the problem was detected.
+    Detected {
+        /// When.
+        detected: DateTime<Utc>,
+    },
+    /// The affected services were named.
+    ServicesChanged {
+        /// The services now.
+        services: Vec<String>,
+    },
+    /// The incident was made private: from now on it is not announced or shown on a status
+    /// page.
+    MadePrivate,
     /// The severity changed.
     SeverityChanged {
         /// Before.
@@ -261,6 +310,13 @@ impl EventKind {
     pub fn type_name(&self) -> &'static str {
         match self {
             EventKind::Declared { .. } => "declared",
+            EventKind::StatusUpdate { .. } => "status_update",
+            EventKind::TitleChanged { .. } => "title_changed",
+            EventKind::SummaryChanged { .. } => "summary_changed",
+            EventKind::ImpactStarted { .. } => "impact_started",
+            EventKind::Detected { .. } => "detected",
+            EventKind::ServicesChanged { .. } => "services_changed",
+            EventKind::MadePrivate => "made_private",
             EventKind::SeverityChanged { .. } => "severity_changed",
             EventKind::StatusChanged { .. } => "status_changed",
             EventKind::Acknowledged => "acknowledged",
@@ -300,10 +356,44 @@ impl EventKind {
                 title,
                 severity,
                 drill,
+                private,
             } => {
                 let drill = if *drill { " (a drill)" } else { "" };
-                format!("declared the incident as {severity}: {title}{drill}")
+                let private = if *private { " (private)" } else { "" };
+                format!("declared the incident as {severity}: {title}{private}{drill}")
             }
+            EventKind::StatusUpdate {
+                text,
+                public,
+                next_update,
+                ..
+            } => {
+                let kind = if *public {
+                    "a public status update"
+                } else {
+                    "a status update"
+                };
+                let next = next_update
+                    .map(|at| format!(" (next update by {} UTC)", at.format("%H:%M")))
+                    .unwrap_or_default();
+                format!("posted {kind}: {text}{next}")
+            }
+            EventKind::TitleChanged { from, to } => {
+                format!("changed the title from “{from}” to “{to}”")
+            }
+            EventKind::SummaryChanged { text } => format!("wrote the summary: {text}"),
+            EventKind::ImpactStarted { started } => format!(
+                "said the impact started at {}",
+                started.format("%Y-%m-%d %H:%M UTC")
+            ),
+            EventKind::Detected { detected } => format!(
+                "said it was detected at {}",
+                detected.format("%Y-%m-%d %H:%M UTC")
+            ),
+            EventKind::ServicesChanged { services } => {
+                format!("named the affected services: {}", services.join(", "))
+            }
+            EventKind::MadePrivate => "made the incident private".to_owned(),
             EventKind::SeverityChanged { from, to, reason } => {
                 with(&format!("changed severity {from} → {to}"), reason)
             }

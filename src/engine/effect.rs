@@ -30,6 +30,9 @@ pub enum Effect {
         name: String,
         /// Its topic.
         topic: String,
+        /// Whether it is a private incident's: only invited people may find it.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        private: bool,
     },
     /// Invite people into an incident's war room.
     Invite {
@@ -47,6 +50,26 @@ pub enum Effect {
     UpdateCard {
         /// The incident.
         incident: IncidentNumber,
+    },
+    /// Post the announcement of a new incident in the announcements room and remember it, to
+    /// keep it current.
+    Announce {
+        /// The incident.
+        incident: IncidentNumber,
+        /// The announcements room, by the chat's id.
+        room: String,
+    },
+    /// Edit the announcement to show the incident as it is now.
+    UpdateAnnouncement {
+        /// The incident.
+        incident: IncidentNumber,
+    },
+    /// Post a status update in the thread under the announcement.
+    AnnounceUpdate {
+        /// The incident.
+        incident: IncidentNumber,
+        /// The update as the war room got it.
+        message: Message,
     },
     /// Post the runbooks that fit a new incident, with Attach buttons.
     SuggestRunbooks {

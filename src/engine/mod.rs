@@ -75,6 +75,8 @@ pub struct Settings {
     /// Whether incidents declared here are drills (`warroom console` without `--live`): their
     /// declaration says so, and so do the timeline and the post-mortem.
     pub drill: bool,
+    /// The services incidents may name (`[[services]]`); when there are none, any name goes.
+    pub services: Vec<crate::domain::Service>,
 }
 
 /// How pages' acknowledge links are made: the URL `serve` is reached at, and the signing key.
@@ -122,6 +124,7 @@ impl Default for Settings {
             contacts: crate::domain::Contacts::default(),
             ack_links: None,
             drill: false,
+            services: Vec::new(),
         }
     }
 }

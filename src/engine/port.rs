@@ -187,7 +187,13 @@ pub trait ChatPort: Send + Sync {
     }
 
     /// Creates a room with this name and topic; the chat may change the name when it is taken.
-    async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError>;
+    /// A `private` room (a private incident's) is one only invited people can find and join.
+    async fn create_room(
+        &self,
+        name: &str,
+        topic: &str,
+        private: bool,
+    ) -> Result<RoomRef, ChatError>;
 
     /// Sets a room's topic.
     async fn set_topic(&self, room: &RoomRef, topic: &str) -> Result<(), ChatError>;

@@ -11,7 +11,17 @@ use super::message::{Block, Control, Message, Span};
 const MAX_ROOM_NAME: usize = 80;
 
 /// The war room's name: `inc-7-checkout-api-returns-500s`, at most 80 characters.
-pub fn war_room_name(number: IncidentNumber, title: &str) -> String {
+pub fn war_room_name(incident: &Incident) -> String {
+    if incident.details.private {
+        // A private incident's room name says nothing of what happened.
+        format!("inc-{}-private", incident.number.0)
+    } else {
+        room_name(incident.number, incident.title.as_str())
+    }
+}
+
+/// `inc-<n>-<slug of the title>`, within Slack's channel name length.
+fn room_name(number: IncidentNumber, title: &str) -> String {
     let prefix = format!("inc-{}", number.0);
     let rest = slug(title, MAX_ROOM_NAME - prefix.len() - 1);
     if rest.is_empty() {
@@ -71,23 +81,31 @@ pub fn card(incident: &Incident, controls: Vec<Control>) -> Message {
     if incident.scribe.is_some() {
         fields.push(("Scribe".to_owned(), person(incident.scribe.as_ref())));
     }
-    let mut context = vec![
-        Span::Text("Declared ".into()),
-        Span::Text(hhmm(incident.declared_at)),
-        Span::Text(" by ".into()),
-        Span::Mention(incident.declared_by.clone()),
-    ];
-    if let Some(at) = incident.resolved_at {
-        context.push(Span::Text(format!(" · resolved {}", hhmm(at))));
+    let details = &incident.details;
+    if !details.services.is_empty() {
+        fields.push((
+            "Services".to_owned(),
+            vec![Span::Text(details.services.join(", "))],
+        ));
     }
-    let mut blocks = vec![
-        Block::Header(format!(
-            "{} · {} · {} — {}",
-            incident.number, incident.severity, incident.status, incident.title
-        )),
-        Block::Fields(fields),
-        Block::Context(context),
-    ];
+    if let Some(started) = details.impact_started {
+        fields.push(("Impact since".to_owned(), vec![Span::Text(hhmm(started))]));
+    }
+    if details.private {
+        fields.push((
+            "Private".to_owned(),
+            vec![Span::Text("not announced, not on the status page".into())],
+        ));
+    }
+    let mut blocks = vec![Block::Header(format!(
+        "{} · {} · {} — {}",
+        incident.number, incident.severity, incident.status, incident.title
+    ))];
+    if let Some(summary) = &details.summary {
+        blocks.push(Block::Text(vec![Span::Text(summary.to_string())]));
+    }
+    blocks.push(Block::Fields(fields));
+    blocks.push(Block::Context(schedule(incident)));
     if !controls.is_empty() {
         blocks.push(Block::Actions(controls));
     }
@@ -104,14 +122,121 @@ pub fn event_line(event: &TimelineEvent) -> Message {
     ])
 }
 
-/// The announcement of a new incident, for the room it was declared in and the incidents channel.
-pub fn announcement(incident: &Incident, room_name: &str) -> Message {
+/// The one line a new incident gets in the room it was declared in. A private incident's
+/// line does not repeat its title.
+pub fn declared_line(incident: &Incident, room_name: &str) -> Message {
+    let what = if incident.details.private {
+        " (private)".to_owned()
+    } else {
+        format!(": {}", incident.title)
+    };
     Message::spans(vec![
         Span::Bold(format!("{} ({})", incident.number, incident.severity)),
         Span::Text(" declared by ".into()),
         Span::Mention(incident.declared_by.clone()),
-        Span::Text(format!(": {} · war room #{room_name}", incident.title)),
+        Span::Text(format!("{what} · war room #{room_name}")),
     ])
+}
+
+/// The announcement in the announcements room, edited as the incident changes: where it
+/// stands, who leads, what it hurts, what stakeholders were last told and when they hear next.
+/// `room_name` is the war room's, when it has one in this chat. An incident made private
+/// after it was announced keeps only its number.
+pub fn announcement(incident: &Incident, room_name: Option<&str>) -> Message {
+    if incident.details.private {
+        return Message {
+            blocks: vec![
+                Block::Header(format!("{} is private", incident.number)),
+                Block::Text(vec![Span::Text(
+                    "It was made private; only its war room follows it now.".into(),
+                )]),
+            ],
+        };
+    }
+    let details = &incident.details;
+    let mut fields = vec![
+        ("Commander".to_owned(), person(incident.commander.as_ref())),
+        (
+            "War room".to_owned(),
+            vec![Span::Text(match room_name {
+                Some(name) => format!("#{name}"),
+                None => "—".into(),
+            })],
+        ),
+    ];
+    if !details.services.is_empty() {
+        fields.push((
+            "Services".to_owned(),
+            vec![Span::Text(details.services.join(", "))],
+        ));
+    }
+    let mut blocks = vec![Block::Header(format!(
+        "{} · {} · {} — {}",
+        incident.number, incident.severity, incident.status, incident.title
+    ))];
+    if let Some(summary) = &details.summary {
+        blocks.push(Block::Text(vec![Span::Text(summary.to_string())]));
+    }
+    blocks.push(Block::Fields(fields));
+    blocks.push(Block::Context(schedule(incident)));
+    Message { blocks }
+}
+
+/// When it was declared, last updated, and is next updated or was resolved.
+fn schedule(incident: &Incident) -> Vec<Span> {
+    let mut spans = vec![
+        Span::Text(format!("Declared {} by ", hhmm(incident.declared_at))),
+        Span::Mention(incident.declared_by.clone()),
+    ];
+    let details = &incident.details;
+    if let Some(at) = details.last_update {
+        spans.push(Span::Text(format!(" · last update {}", hhmm(at))));
+    }
+    match (incident.resolved_at, details.next_update) {
+        (Some(at), _) => spans.push(Span::Text(format!(" · resolved {}", hhmm(at)))),
+        (None, Some(at)) => spans.push(Span::Text(format!(" · next update by {}", hhmm(at)))),
+        (None, None) => {}
+    }
+    spans
+}
+
+/// Whether the announcement of `before` and of `after` read differently.
+pub fn announcement_changes(before: &Incident, after: &Incident) -> bool {
+    announcement(before, None) != announcement(after, None)
+}
+
+/// A status update, as the war room and the thread under the announcement get it.
+pub fn status_update(incident: &Incident, event: &TimelineEvent) -> Message {
+    let EventKind::StatusUpdate {
+        text,
+        public,
+        severity,
+        status,
+        next_update,
+    } = &event.kind
+    else {
+        return event_line(event);
+    };
+    let mut context = vec![
+        Span::Text(format!("{} by ", hhmm(event.at))),
+        Span::Mention(event.actor.clone()),
+    ];
+    if *public {
+        context.push(Span::Text(" · on the status page".into()));
+    }
+    if let Some(at) = next_update {
+        context.push(Span::Text(format!(" · next update by {}", hhmm(*at))));
+    }
+    Message {
+        blocks: vec![
+            Block::Header(format!(
+                "Update on {} · {severity} · {status} — {}",
+                incident.number, incident.title
+            )),
+            Block::Text(vec![Span::Text(text.to_string())]),
+            Block::Context(context),
+        ],
+    }
 }
 
 /// The list of open incidents.
@@ -233,7 +358,8 @@ pub fn offered_statuses(incident: &Incident) -> Vec<Status> {
         .status
         .next_choices()
         .into_iter()
-        .filter(|s| *s != Status::Resolved)
+        // Resolving has its own button; a move that takes a reason is typed with it.
+        .filter(|s| *s != Status::Resolved && !incident.status.needs_reason(*s))
         .collect()
 }
 
@@ -290,15 +416,15 @@ mod tests {
     #[test]
     fn war_room_names_fit_slack_rules() {
         assert_eq!(
-            war_room_name(IncidentNumber(7), "Checkout API returns 500s"),
+            room_name(IncidentNumber(7), "Checkout API returns 500s"),
             "inc-7-checkout-api-returns-500s"
         );
-        let long = war_room_name(IncidentNumber(123456), &"very long title ".repeat(20));
+        let long = room_name(IncidentNumber(123456), &"very long title ".repeat(20));
         assert!(long.len() <= 80, "{long}");
         assert!(long.starts_with("inc-123456-"));
-        assert_eq!(war_room_name(IncidentNumber(3), "🔥🔥"), "inc-3");
+        assert_eq!(room_name(IncidentNumber(3), "🔥🔥"), "inc-3");
         assert_eq!(
-            war_room_name(IncidentNumber(4), "Überweisungen hängen"),
+            room_name(IncidentNumber(4), "Überweisungen hängen"),
             "inc-4-uberweisungen-hangen"
         );
     }

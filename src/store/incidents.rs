@@ -11,8 +11,7 @@ use super::rows::{
 use super::timers::insert_timers;
 use super::{Pool, StoreError};
 use crate::domain::{
-    EventKind, Incident, IncidentNumber, IncidentTitle, Platform, Severity, TimelineEvent,
-    TimerKind, UserId,
+    Incident, IncidentNumber, IncidentTitle, Platform, Severity, TimelineEvent, TimerKind, UserId,
 };
 
 /// How often a declare is retried when a concurrent declare took the same number (PostgreSQL).
@@ -26,7 +25,7 @@ pub(super) const INSERT_INCIDENT: &str = concat!(
     "INSERT INTO incidents (",
     incident_columns!(),
     ") SELECT COALESCE(MAX(number), 0) + 1, \
-     $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM incidents RETURNING number"
+     $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM incidents RETURNING number"
 );
 
 /// Takes the next incident number in turn on PostgreSQL: two transactions computing
@@ -39,7 +38,7 @@ pub(super) const NUMBERING_LOCK: &str = "SELECT pg_advisory_xact_lock(7340001)";
 pub(super) const UPDATE_INCIDENT: &str = "UPDATE incidents SET title = $1, severity = $2, status = $3, \
      commander = $4, comms = $5, scribe = $6, declared_by = $7, declared_at = $8, \
      acknowledged_by = $9, acknowledged_at = $10, resolved_at = $11, version = $12, \
-     runbooks = $13 WHERE number = $14 AND version = $15";
+     runbooks = $13, details = $14 WHERE number = $15 AND version = $16";
 
 pub(super) const INSERT_EVENT: &str = concat!(
     "INSERT INTO timeline_events (",
@@ -66,7 +65,7 @@ const SELECT_TIMELINE: &str = concat!(
     " FROM timeline_events WHERE incident_number = $1 ORDER BY seq"
 );
 
-/// Binds an incident's state, every column but `number`, as `$1` to `$13`.
+/// Binds an incident's state, every column but `number`, as `$1` to `$14`.
 macro_rules! bind_state {
     ($query:expr, $row:expr) => {
         $query
@@ -83,6 +82,7 @@ macro_rules! bind_state {
             .bind($row.resolved_at)
             .bind($row.version)
             .bind(&$row.runbooks)
+            .bind(&$row.details)
     };
 }
 pub(super) use bind_state;
@@ -121,6 +121,8 @@ pub struct Told<'a> {
     pub acknowledged: bool,
     /// Whether the incident is a drill; its declaration says so.
     pub drill: bool,
+    /// Whether the incident is private; its declaration says so.
+    pub private: bool,
 }
 
 /// See [`super::Store::declare_told`].
@@ -161,11 +163,14 @@ async fn try_declare(
 ) -> Result<(Incident, TimelineEvent), StoreError> {
     // The domain, not SQL, decides the first state; the draft's number is replaced by the row's.
     let declared = |number: IncidentNumber| -> Result<(Incident, Vec<TimelineEvent>), StoreError> {
-        let (mut incident, mut event) =
-            Incident::declare(number, title.clone(), severity, by.clone(), at);
-        if let EventKind::Declared { drill, .. } = &mut event.kind {
-            *drill = told.drill;
-        }
+        let (mut incident, event) = Incident::declare_as(
+            number,
+            title.clone(),
+            severity,
+            by.clone(),
+            at,
+            (told.drill, told.private),
+        );
         let mut events = vec![event];
         if told.acknowledged {
             let kind = incident.acknowledge().map_err(|e| {

@@ -247,6 +247,7 @@ impl Store {
             timers: &|_| Vec::new(),
             acknowledged: false,
             drill: false,
+            private: false,
         };
         incidents::declare(&self.pool, title, severity, by, at, &told).await
     }
@@ -344,7 +345,7 @@ impl Store {
         incident: IncidentNumber,
         card: &MessageId,
     ) -> Result<(), StoreError> {
-        rooms::save_card(&self.pool, incident, card).await
+        rooms::save_kept(&self.pool, rooms::Kept::Card, incident, card).await
     }
 
     /// Where the incident's card was posted on a platform.
@@ -353,7 +354,26 @@ impl Store {
         platform: Platform,
         incident: IncidentNumber,
     ) -> Result<Option<MessageId>, StoreError> {
-        rooms::card(&self.pool, platform, incident).await
+        rooms::kept(&self.pool, rooms::Kept::Card, platform, incident).await
+    }
+
+    /// Remembers (or replaces) where the incident's announcement was posted, in its chat.
+    #[tracing::instrument(skip_all, fields(incident = %incident, platform = %message.platform()))]
+    pub async fn save_announcement(
+        &self,
+        incident: IncidentNumber,
+        message: &MessageId,
+    ) -> Result<(), StoreError> {
+        rooms::save_kept(&self.pool, rooms::Kept::Announcement, incident, message).await
+    }
+
+    /// Where the incident's announcement was posted on a platform.
+    pub async fn announcement(
+        &self,
+        platform: Platform,
+        incident: IncidentNumber,
+    ) -> Result<Option<MessageId>, StoreError> {
+        rooms::kept(&self.pool, rooms::Kept::Announcement, platform, incident).await
     }
 
     /// The id of the button that runs `command`: the same command always gets the same id.

@@ -80,52 +80,85 @@ pub(super) async fn war_room(
     }))
 }
 
-/// See [`super::Store::save_card`].
-pub(super) async fn save_card(
-    pool: &Pool,
-    incident: IncidentNumber,
-    card: &MessageId,
-) -> Result<(), StoreError> {
-    with_pool!(pool, p => {
-        sqlx::query(
-            "INSERT INTO cards (platform, incident_number, room_id, message_id) \
-             VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (platform, incident_number) \
-             DO UPDATE SET room_id = excluded.room_id, message_id = excluded.message_id",
+/// A message Warroom keeps one of per incident and chat, to edit it as the incident changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    /// The incident card in the war room.
+    Card,
+    /// The announcement in the announcements room.
+    Announcement,
+}
+
+/// The statements over a kept message's table; both tables have the same columns.
+macro_rules! kept_sql {
+    ($table:literal) => {
+        (
+            concat!(
+                "INSERT INTO ",
+                $table,
+                " (platform, incident_number, room_id, message_id) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (platform, incident_number) \
+                 DO UPDATE SET room_id = excluded.room_id, message_id = excluded.message_id"
+            ),
+            concat!(
+                "SELECT room_id, message_id FROM ",
+                $table,
+                " WHERE platform = $1 AND incident_number = $2"
+            ),
         )
-        .bind(card.platform().name())
-        .bind(i64::from(incident.0))
-        .bind(card.room().as_str())
-        .bind(card.as_str())
-        .execute(p)
-        .await
-        .map(|done| done.rows_affected())
+    };
+}
+
+impl Kept {
+    /// Its save and its lookup.
+    const fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            Kept::Card => kept_sql!("cards"),
+            Kept::Announcement => kept_sql!("announcements"),
+        }
+    }
+}
+
+/// See [`super::Store::save_card`] and [`super::Store::save_announcement`].
+pub(super) async fn save_kept(
+    pool: &Pool,
+    kept: Kept,
+    incident: IncidentNumber,
+    message: &MessageId,
+) -> Result<(), StoreError> {
+    let (sql, _) = kept.sql();
+    with_pool!(pool, p => {
+        sqlx::query(sql)
+            .bind(message.platform().name())
+            .bind(i64::from(incident.0))
+            .bind(message.room().as_str())
+            .bind(message.as_str())
+            .execute(p)
+            .await
+            .map(|done| done.rows_affected())
     })
     .map_err(classify)?;
     Ok(())
 }
 
-/// See [`super::Store::card`].
-pub(super) async fn card(
+/// See [`super::Store::card`] and [`super::Store::announcement`].
+pub(super) async fn kept(
     pool: &Pool,
+    kept: Kept,
     platform: Platform,
     incident: IncidentNumber,
 ) -> Result<Option<MessageId>, StoreError> {
-    let card: Option<(String, String)> = with_pool!(pool, p => {
-        sqlx::query_as(
-            "SELECT room_id, message_id FROM cards WHERE platform = $1 AND incident_number = $2",
-        )
-        .bind(platform.name())
-        .bind(i64::from(incident.0))
-        .fetch_optional(p)
-        .await
+    let (_, sql) = kept.sql();
+    let found: Option<(String, String)> = with_pool!(pool, p => {
+        sqlx::query_as(sql)
+            .bind(platform.name())
+            .bind(i64::from(incident.0))
+            .fetch_optional(p)
+            .await
     })
     .map_err(classify)?;
-    Ok(
-        card.map(|(room_id, message_id)| {
-            MessageId::new(RoomId::new(platform, room_id), message_id)
-        }),
-    )
+    Ok(found
+        .map(|(room_id, message_id)| MessageId::new(RoomId::new(platform, room_id), message_id)))
 }
 
 /// See [`super::Store::button_for`]. Looks first, so that the common case (a button shown

@@ -15,7 +15,7 @@ use crate::domain::{
 macro_rules! incident_columns {
     () => {
         "number, title, severity, status, commander, comms, scribe, declared_by, declared_at, \
-         acknowledged_by, acknowledged_at, resolved_at, version, runbooks"
+         acknowledged_by, acknowledged_at, resolved_at, version, runbooks, details"
     };
 }
 pub(super) use incident_columns;
@@ -52,6 +52,8 @@ pub(super) struct IncidentRow {
     pub version: i64,
     /// The attached runbooks as JSON.
     pub runbooks: String,
+    /// The details (summary, impact window, services…) as JSON.
+    pub details: String,
 }
 
 impl From<&Incident> for IncidentRow {
@@ -79,6 +81,7 @@ impl From<&Incident> for IncidentRow {
             version: i64::from(incident.version),
             // Plain data with string keys: writing it as JSON cannot fail.
             runbooks: serde_json::to_string(&incident.runbooks).unwrap_or_else(|_| "[]".into()),
+            details: serde_json::to_string(&incident.details).unwrap_or_else(|_| "{}".into()),
         }
     }
 }
@@ -116,6 +119,8 @@ impl IncidentRow {
             resolved_at: self.resolved_at,
             runbooks: serde_json::from_str(&self.runbooks)
                 .map_err(|e| bad("runbooks", e.to_string()))?,
+            details: serde_json::from_str(&self.details)
+                .map_err(|e| bad("details", e.to_string()))?,
             version: u32::try_from(self.version)
                 .map_err(|_| bad("version", format!("{} is out of range", self.version)))?,
         })

@@ -43,10 +43,10 @@ fn every_mistake_gets_one_clear_line_and_changes_nothing() {
         "{err}"
     );
     let expected = [
-        "[#lobby] warroom · DRILL → alice: unknown command 'frobnicate'; usage: help (commands: declare, sev, ack, status, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list, oncall)",
+        "[#lobby] warroom · DRILL → alice: unknown command 'frobnicate'; usage: help (commands: declare, sev, ack, status, update, title, summary, impact, detected, services, private, resolve, reopen, assign, note, runbook, done, skip, run, approve, deny, timeline, postmortem, list, oncall)",
         "[#lobby] warroom · DRILL → alice: this room is not a war room and no incident is open: name one, as in `ack INC-7`, or open one with `declare <p0|p1|p2|p3> <title…>`",
-        "[#lobby] warroom · DRILL → alice: unknown severity 'p5' (use p0, p1, p2 or p3); usage: declare <p0|p1|p2|p3> <title…>",
-        "[#lobby] warroom · DRILL → alice: the title is empty; usage: declare <p0|p1|p2|p3> <title…>",
+        "[#lobby] warroom · DRILL → alice: unknown severity 'p5' (use p0, p1, p2 or p3); usage: declare [private] <p0|p1|p2|p3> <title…>",
+        "[#lobby] warroom · DRILL → alice: the title is empty; usage: declare [private] <p0|p1|p2|p3> <title…>",
         "[#inc-1] warroom · DRILL → alice: this is the war room of INC-1; declare a new incident from outside a war room, or change this one with sev or status",
         "[#inc-1] warroom · DRILL → alice: unknown severity 'p9' (use p0, p1, p2 or p3); usage: sev <p0|p1|p2|p3> [reason]",
         "[#inc-1] warroom · DRILL → alice: INC-1 is already P2",
@@ -89,7 +89,7 @@ fn a_ten_thousand_character_title_is_refused_with_its_length() {
     assert_eq!(
         answers(&out),
         [
-            "[#lobby] warroom · DRILL → alice: the title has 10000 characters; the most is 200; usage: declare <p0|p1|p2|p3> <title…>"
+            "[#lobby] warroom · DRILL → alice: the title has 10000 characters; the most is 200; usage: declare [private] <p0|p1|p2|p3> <title…>"
         ]
     );
     assert!(

@@ -96,7 +96,7 @@ async fn doctor_passes_the_guide_s_setup_and_names_each_way_it_breaks() {
         "ok    configuration warroom.toml",
         "ok    database sqlite://warroom.db (sqlite), schema up to date",
         "ok    slack: the bot token is warroom (UBOT) in Warroom Test",
-        "ok    slack: all 9 scopes granted",
+        "ok    slack: all 11 scopes granted",
         "ok    slack: the bot is in the announce channel C0123ABC",
         "ok    runbooks: 1 runbook from runbooks",
         "ok    escalation: every target finds someone now",
@@ -189,7 +189,7 @@ fn a_pending_migration_a_missing_program_and_a_typo_are_named() {
         "{said}"
     );
     assert!(
-        said.contains("FAIL  database sqlite://warroom.db: 1 migration pending: 20261207000013 approval timers\n      fix: warroom migrate"),
+        said.contains("FAIL  database sqlite://warroom.db: 1 migration pending: 20261208000014 stakeholders\n      fix: warroom migrate"),
         "{said}"
     );
     assert!(

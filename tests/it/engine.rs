@@ -38,7 +38,12 @@ impl ChatPort for RecordingChat {
     fn platform(&self) -> Platform {
         self.platform.unwrap_or(Platform::Console)
     }
-    async fn create_room(&self, name: &str, _topic: &str) -> Result<RoomRef, ChatError> {
+    async fn create_room(
+        &self,
+        name: &str,
+        _topic: &str,
+        _private: bool,
+    ) -> Result<RoomRef, ChatError> {
         if self.refuse_rooms {
             return Err(ChatError::Refused("restricted_action".into()));
         }
@@ -189,10 +194,13 @@ async fn declaring_creates_the_room_invites_responders_pins_the_card_and_announc
         calls[4].starts_with("post C-GENERAL INC-1 (P1) declared by @alice"),
         "{calls:?}"
     );
+    // The announcement, which is kept current: where the incident stands, who leads it.
     assert!(
-        calls[5].starts_with("post C-INCIDENTS INC-1 (P1) declared by @alice"),
+        calls[5]
+            .starts_with("post C-INCIDENTS INC-1 · P1 · Investigating — Checkout API returns 500s"),
         "{calls:?}"
     );
+    assert!(calls[5].contains("Commander: @alice"), "{calls:?}");
     assert_eq!(calls.len(), 6);
 
     // The room is now the war room: commands there need no incident number.
@@ -469,9 +477,11 @@ async fn each_chat_announces_its_incidents_in_its_own_room() {
     deliver(&engine, &matrix).await;
     deliver(&engine, &slack).await;
     let announced = |chat: &RecordingChat| -> Vec<String> {
+        // The line in the lobby, the announcement in the announcements room; not the card.
         chat.calls()
             .into_iter()
-            .filter(|c| c.contains("declared by @alice"))
+            .filter(|c| c.starts_with("post ") && !c.starts_with("post R-"))
+            .filter(|c| c.contains("declared by @alice") || c.contains("Declared"))
             .map(|c| c.split(' ').take(3).collect::<Vec<_>>().join(" "))
             .collect()
     };

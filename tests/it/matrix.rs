@@ -405,7 +405,7 @@ async fn a_delivery_repeated_under_the_same_outbox_entry_posts_once() {
     .expect("the bot logs in");
     let tag = matrix::nonce();
     let room: RoomRef = chat
-        .create_room(&format!("txn-{tag}"), "transaction ids")
+        .create_room(&format!("txn-{tag}"), "transaction ids", false)
         .await
         .expect("a room");
     let message = Message::text(format!("said once {tag}"));

@@ -11,7 +11,9 @@ use serde_json::Value;
 
 // The bot scope each method Warroom calls needs (`None` for methods that need none), and each
 // event's: the fake Slack enforces the same table.
-use crate::support::fake_slack::scopes::{EVENT_SCOPES, METHOD_SCOPES as SCOPES};
+use crate::support::fake_slack::scopes::{
+    EVENT_SCOPES, METHOD_SCOPES as SCOPES, WAR_ROOM_METHODS, needed_for,
+};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -81,6 +83,9 @@ fn needed_scopes(source: &str) -> BTreeSet<String> {
             })
             .1;
         needed.extend(scope.map(str::to_owned));
+        if WAR_ROOM_METHODS.contains(&method.as_str()) {
+            needed.extend(needed_for(method, true).map(str::to_owned));
+        }
     }
     for (_, scope) in EVENT_SCOPES {
         needed.insert((*scope).to_owned());

@@ -96,3 +96,76 @@ levels = [{ after = "0m", targets = ["@U0ONCALL", "group:S0SRE"] }]
     let violations = world.fake.world(|w| w.violations.clone());
     assert!(violations.is_empty(), "{violations:#?}");
 }
+
+/// A private incident's war room is a private channel, named for nothing, which takes the
+/// `groups:write` scope; an app installed without that scope is told so in the room the
+/// incident was declared in, and no public channel is made instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_incident_gets_a_private_channel_and_a_missing_scope_is_named() {
+    let Some(mut world) = SlackWorld::start("slack private", "").await else {
+        return;
+    };
+    world
+        .command(
+            "U0ALICE",
+            "C0GENERAL",
+            "declare private p1 Deploy token leaked",
+        )
+        .await;
+    let room = world
+        .fake
+        .wait_for("the private war room, its card pinned", WORK, |w| {
+            let room = w.channels.values().find(|c| c.name.starts_with("inc-1"))?;
+            (!room.pins.is_empty()).then(|| room.clone())
+        })
+        .await;
+    assert_eq!(room.name, "inc-1-private");
+    assert!(room.is_private);
+    assert!(room.topic.contains("Deploy token leaked"), "{}", room.topic);
+    assert!(
+        room.members.iter().any(|m| m == "U0ALICE"),
+        "{:?}",
+        room.members
+    );
+    // The lobby hears of it without its title.
+    let lobby = world
+        .fake
+        .wait_for("the line in the lobby", WORK, |w| {
+            let general = w.channels.get("C0GENERAL")?;
+            general
+                .messages
+                .iter()
+                .find(|m| m.text.contains("INC-1"))
+                .map(|m| m.text.clone())
+        })
+        .await;
+    assert!(lobby.contains("(private)"), "{lobby}");
+    assert!(!lobby.contains("Deploy token"), "{lobby}");
+
+    world.fake.revoke_scope("groups:write");
+    world
+        .command("U0ALICE", "C0GENERAL", "declare private p2 Second leak")
+        .await;
+    let told = world
+        .fake
+        .wait_for("the refusal, told in the lobby", WORK, |w| {
+            let general = w.channels.get("C0GENERAL")?;
+            general
+                .messages
+                .iter()
+                .find(|m| m.text.contains("could not create the war room (INC-2)"))
+                .map(|m| m.text.clone())
+        })
+        .await;
+    assert!(told.contains("missing_scope"), "{told}");
+    let channels = world.fake.world(|w| {
+        w.channels
+            .values()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+    });
+    assert!(
+        !channels.iter().any(|n| n.starts_with("inc-2")),
+        "{channels:?}"
+    );
+}

@@ -80,9 +80,17 @@ impl ChatPort for ConsoleChat {
         true
     }
 
-    async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError> {
+    async fn create_room(
+        &self,
+        name: &str,
+        topic: &str,
+        private: bool,
+    ) -> Result<RoomRef, ChatError> {
         let id = short_id(name);
-        self.print(&format!("[#{id}] room #{name} created · topic: {topic}\n"))?;
+        let kind = if private { "private room" } else { "room" };
+        self.print(&format!(
+            "[#{id}] {kind} #{name} created · topic: {topic}\n"
+        ))?;
         Ok(RoomRef {
             id: RoomId::new(Platform::Console, id),
             name: name.to_owned(),

@@ -23,7 +23,13 @@ impl ChatPort for MatrixChat {
         room_link(room.id.as_str(), self.bot.server_name().as_str())
     }
 
-    async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError> {
+    /// Every war room on Matrix is private (invite only), a private incident's too.
+    async fn create_room(
+        &self,
+        name: &str,
+        topic: &str,
+        _private: bool,
+    ) -> Result<RoomRef, ChatError> {
         self.create_war_room(name, topic).await
     }
 

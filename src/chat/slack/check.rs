@@ -17,6 +17,8 @@ pub const BOT_SCOPES: &[&str] = &[
     "chat:write",
     "commands",
     "files:write",
+    "groups:history",
+    "groups:write",
     "im:write",
     "pins:write",
     "reactions:read",

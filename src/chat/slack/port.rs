@@ -180,8 +180,16 @@ impl SlackChat {
         Ok(None)
     }
 
-    async fn create_named(&self, name: &str) -> Result<Option<SlackChannelInfo>, ChatError> {
-        let request = SlackApiConversationsCreateRequest::new(name.to_owned());
+    /// Creates a channel; a `private` one needs the `groups:write` scope.
+    async fn create_named(
+        &self,
+        name: &str,
+        private: bool,
+    ) -> Result<Option<SlackChannelInfo>, ChatError> {
+        let mut request = SlackApiConversationsCreateRequest::new(name.to_owned());
+        if private {
+            request = request.with_is_private(true);
+        }
         let request = &request;
         let created = self
             .api
@@ -230,11 +238,16 @@ impl ChatPort for SlackChat {
             .then(|| format!("https://slack.com/app_redirect?channel={id}"))
     }
 
-    async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError> {
+    async fn create_room(
+        &self,
+        name: &str,
+        topic: &str,
+        private: bool,
+    ) -> Result<RoomRef, ChatError> {
         let base = channel_name::valid(name);
         for attempt in 1..=NAME_ATTEMPTS {
             let candidate = channel_name::with_suffix(&base, attempt);
-            if let Some(channel) = self.create_named(&candidate).await? {
+            if let Some(channel) = self.create_named(&candidate, private).await? {
                 let room = RoomRef {
                     id: RoomId::new(Platform::Slack, channel.id.0.clone()),
                     name: channel.name.unwrap_or(candidate),

@@ -58,8 +58,13 @@ impl ChatPort for RequestPort {
         self.chat.room_link(room)
     }
 
-    async fn create_room(&self, name: &str, topic: &str) -> Result<RoomRef, ChatError> {
-        self.chat.create_room(name, topic).await
+    async fn create_room(
+        &self,
+        name: &str,
+        topic: &str,
+        private: bool,
+    ) -> Result<RoomRef, ChatError> {
+        self.chat.create_room(name, topic, private).await
     }
 
     async fn set_topic(&self, room: &RoomRef, topic: &str) -> Result<(), ChatError> {

@@ -18,7 +18,7 @@ use crate::engine::core::Core;
 use crate::engine::effect::{Effect, RoomTarget};
 use crate::engine::message::{ButtonId, Message};
 use crate::engine::port::Origin;
-use crate::engine::{views, war_room_name};
+use crate::engine::views;
 use crate::runbook::MatchReason;
 use crate::store::{AlertFound, AlertPlan};
 
@@ -137,6 +137,7 @@ impl Plan<'_> {
             &self.after,
             &Action::Resolve { note },
             None,
+            self.core.clock.now(),
         ) {
             Ok(kind) => {
                 let before = self.after.clone();
@@ -239,10 +240,9 @@ impl Alerts<'_> {
     fn opened(&self, incident: &Incident, chat: Platform) -> Vec<Effect> {
         let mut effects = self.core.delivery().opening_effects(incident, None, false);
         if let Some(room) = self.core.settings.announce_rooms.get(&chat) {
-            let name = war_room_name(incident.number, incident.title.as_str());
-            effects.push(Effect::Post {
-                room: RoomTarget::Configured(room.clone()),
-                message: views::announcement(incident, &name),
+            effects.push(Effect::Announce {
+                incident: incident.number,
+                room: room.clone(),
             });
         }
         effects

@@ -9,6 +9,7 @@ use crate::engine::delivery::{describe, durable};
 use crate::engine::effect::{Effect, PageNote, RoomTarget};
 use crate::engine::message::{Block, ButtonStyle, Control, Message, Span};
 use crate::engine::port::{ChatError, ChatPort, Origin, RoomRef};
+use crate::engine::views;
 use crate::store::{StoreError, StoredRoom};
 
 /// What the outbox keeps for a notification that was sent.
@@ -131,7 +132,12 @@ impl Delivery<'_> {
                 incident,
                 name,
                 topic,
-            } => return self.create_war_room(port, *incident, name, topic).await,
+                private,
+            } => {
+                return self
+                    .create_war_room(port, *incident, name, topic, *private)
+                    .await;
+            }
             Effect::Invite { incident, users } => {
                 if let Some(room) = self.war_room(port, *incident).await? {
                     port.invite(&room, users).await?;
@@ -139,6 +145,25 @@ impl Delivery<'_> {
             }
             Effect::PostCard { incident } => return self.post_card(port, *incident).await,
             Effect::UpdateCard { incident } => return self.update_card(port, *incident).await,
+            Effect::Announce { incident, room } => {
+                let room = RoomRef::unnamed(RoomId::new(port.platform(), room.as_str()));
+                return self.announce(port, *incident, &room).await;
+            }
+            Effect::UpdateAnnouncement { incident } => {
+                return self.update_announcement(port, *incident).await;
+            }
+            Effect::AnnounceUpdate { incident, message } => {
+                if let Some(parent) = self
+                    .core
+                    .store
+                    .announcement(port.platform(), *incident)
+                    .await?
+                {
+                    return Ok(Some(
+                        port.reply_in_thread(&parent, message).await?.to_string(),
+                    ));
+                }
+            }
             Effect::RunAction { request } => {
                 self.core
                     .actions()
@@ -341,12 +366,13 @@ impl Delivery<'_> {
         incident: IncidentNumber,
         name: &str,
         topic: &str,
+        private: bool,
     ) -> Result<Option<String>, DispatchError> {
         // Made already: this is a repeat after a crash between making and marking.
         if let Some(room) = self.war_room(port, incident).await? {
             return Ok(Some(room.id.into_string()));
         }
-        let room = port.create_room(name, topic).await?;
+        let room = port.create_room(name, topic, private).await?;
         debug_assert_eq!(
             room.id.platform(),
             port.platform(),
@@ -376,6 +402,54 @@ impl Delivery<'_> {
         let card = self.card(&current).await?;
         match port.update(&target, &card).await {
             Err(ChatError::NotFound(_)) => self.post_card(port, incident).await,
+            other => Ok(other.map(|()| None)?),
+        }
+    }
+
+    /// Posts an incident's announcement in `room` and remembers it; a repeat after a crash
+    /// between posting and remembering posts it again, which the chat's own dedup (Matrix
+    /// transaction ids) or a second line (Slack) covers.
+    async fn announce(
+        &self,
+        port: &dyn ChatPort,
+        incident: IncidentNumber,
+        room: &RoomRef,
+    ) -> Result<Option<String>, DispatchError> {
+        let Some(current) = self.core.store.incident(incident).await? else {
+            return Ok(None);
+        };
+        let war_room = self.war_room(port, incident).await?;
+        let message = views::announcement(&current, war_room.as_ref().map(|r| r.name.as_str()));
+        let posted = port.post(room, &message).await?;
+        self.core.store.save_announcement(incident, &posted).await?;
+        Ok(Some(posted.to_string()))
+    }
+
+    /// Shows an incident's announcement as the incident is now; an announcement the chat lost
+    /// is not posted again (its room has moved on).
+    async fn update_announcement(
+        &self,
+        port: &dyn ChatPort,
+        incident: IncidentNumber,
+    ) -> Result<Option<String>, DispatchError> {
+        let Some(target) = self
+            .core
+            .store
+            .announcement(port.platform(), incident)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(current) = self.core.store.incident(incident).await? else {
+            return Ok(None);
+        };
+        let war_room = self.war_room(port, incident).await?;
+        let message = views::announcement(&current, war_room.as_ref().map(|r| r.name.as_str()));
+        match port.update(&target, &message).await {
+            Err(ChatError::NotFound(what)) => {
+                tracing::warn!(%incident, %what, "the announcement is gone; not posted again");
+                Ok(None)
+            }
             other => Ok(other.map(|()| None)?),
         }
     }

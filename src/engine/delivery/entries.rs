@@ -39,6 +39,9 @@ pub(super) fn incident_of(effect: &Effect) -> Option<IncidentNumber> {
         | Effect::Invite { incident, .. }
         | Effect::PostCard { incident }
         | Effect::UpdateCard { incident }
+        | Effect::Announce { incident, .. }
+        | Effect::UpdateAnnouncement { incident }
+        | Effect::AnnounceUpdate { incident, .. }
         | Effect::SuggestRunbooks { incident, .. }
         | Effect::PostRunbook { incident, .. }
         | Effect::UpdateRunbook { incident, .. }
@@ -63,6 +66,9 @@ fn kind_of(effect: &Effect) -> &'static str {
         Effect::Invite { .. } => "invite",
         Effect::PostCard { .. } => "post_card",
         Effect::UpdateCard { .. } => "update_card",
+        Effect::Announce { .. } => "announce",
+        Effect::UpdateAnnouncement { .. } => "update_announcement",
+        Effect::AnnounceUpdate { .. } => "announce_update",
         Effect::SuggestRunbooks { .. } => "suggest_runbooks",
         Effect::PostRunbook { .. } => "post_runbook",
         Effect::UpdateRunbook { .. } => "update_runbook",
@@ -86,6 +92,9 @@ pub(in crate::engine) fn describe(effect: &Effect) -> String {
         Effect::Invite { .. } => "invite people into the war room".into(),
         Effect::PostCard { .. } => "post the incident card".into(),
         Effect::UpdateCard { .. } => "update the incident card".into(),
+        Effect::Announce { .. } => "announce the incident".into(),
+        Effect::UpdateAnnouncement { .. } => "update the announcement".into(),
+        Effect::AnnounceUpdate { .. } => "post the update under the announcement".into(),
         Effect::SetTopic { .. } => "set the war room's topic".into(),
         Effect::SuggestRunbooks { .. } => "suggest runbooks".into(),
         Effect::RunAction { .. } => "run the action".into(),
@@ -252,8 +261,9 @@ impl Delivery<'_> {
         }
         let mut effects = vec![Effect::CreateWarRoom {
             incident: n,
-            name: war_room_name(n, incident.title.as_str()),
+            name: war_room_name(incident),
             topic: views::topic(incident),
+            private: incident.details.private,
         }];
         if !invitees.is_empty() {
             effects.push(Effect::Invite {

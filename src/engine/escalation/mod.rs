@@ -54,7 +54,8 @@ impl Escalation<'_> {
     }
 
     /// Changes the timers after an event: acknowledging stops the pages, resolving stops
-    /// everything, reopening brings reminders back, a severity change plans anew.
+    /// everything, reopening brings reminders back, a status update restarts them, a severity
+    /// change plans anew.
     pub(super) async fn replan_timers(
         &self,
         after: &Incident,
@@ -62,12 +63,14 @@ impl Escalation<'_> {
     ) -> Result<(), StoreError> {
         let n = after.number;
         let now = self.core.clock.now();
+        // The next reminder: when the last update promised the next one, while that is still
+        // ahead; else an interval from now.
         let reminder = |from: DateTime<Utc>| {
-            self.core
-                .settings
-                .escalation
-                .reminder(after.severity)
-                .map(|every| (TimerKind::Remind, from + every))
+            let promised = after.details.next_update.filter(|at| *at > from);
+            let every = self.core.settings.escalation.reminder(after.severity);
+            promised
+                .or_else(|| every.map(|every| from + every))
+                .map(|at| (TimerKind::Remind, at))
         };
         match &event.kind {
             EventKind::Acknowledged => {
@@ -78,6 +81,13 @@ impl Escalation<'_> {
                 ..
             } => {
                 self.core.store.cancel_timers(n, Cancel::All).await?;
+            }
+            EventKind::StatusUpdate { .. } if after.status.is_open() => {
+                // The reminder clock restarts from each update: at the time it promised the
+                // next one, else a whole interval from now.
+                self.core.store.cancel_timers(n, Cancel::Reminders).await?;
+                let timers: Vec<_> = reminder(now).into_iter().collect();
+                self.core.store.schedule_timers(n, &timers).await?;
             }
             EventKind::Reopened { .. } => {
                 let timers: Vec<_> = reminder(now).into_iter().collect();

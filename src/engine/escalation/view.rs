@@ -87,10 +87,18 @@ pub(super) fn reminder(incident: &Incident) -> Message {
         "Status update due for {} ({} · {})",
         incident.number, incident.severity, incident.status
     ))];
+    if let Some(promised) = incident.details.next_update {
+        spans.push(Span::Text(format!(
+            " (the last update promised one by {} UTC)",
+            promised.format("%H:%M")
+        )));
+    }
     if let Some(commander) = &incident.commander {
         spans.push(Span::Text(": ".into()));
         spans.push(Span::Mention(commander.clone()));
-        spans.push(Span::Text(", please post an update (note <text>)".into()));
+        spans.push(Span::Text(
+            ", please post one: update <text> [next 30m]".into(),
+        ));
     }
     Message {
         blocks: vec![Block::Text(spans)],

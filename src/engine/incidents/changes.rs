@@ -1,8 +1,10 @@
 //! Changes to incidents: declaring one, and appending the events that change it.
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::{
-    Action, ContactKind, EventKind, Incident, IncidentNumber, IncidentTitle, PageUpdate, Role,
-    Runbook, Severity, Status, StepOutcome, TimelineEvent,
+    Action, ClockTime, ContactKind, EventKind, Incident, IncidentNumber, IncidentTitle, PageUpdate,
+    Role, Runbook, Severity, Status, StepOutcome, TimelineEvent,
 };
 use crate::engine::Incidents;
 use crate::engine::effect::{Effect, RoomTarget};
@@ -17,6 +19,7 @@ impl Incidents<'_> {
         origin: &Origin,
         severity: Severity,
         title: IncidentTitle,
+        private: bool,
     ) -> Result<Vec<Effect>, EngineError> {
         self.core
             .settings
@@ -36,18 +39,20 @@ impl Incidents<'_> {
                     self.core
                         .delivery()
                         .opening_effects(incident, Some(&declarer), true);
-                let name = war_room_name(incident.number, incident.title.as_str());
-                let announcement = views::announcement(incident, &name);
-                effects.push(Effect::Post {
-                    room: RoomTarget::Origin,
-                    message: announcement.clone(),
-                });
-                if let Some(room) = announce
-                    && room.as_str() != origin.room_id.as_str()
-                {
+                let name = war_room_name(incident);
+                // A private incident is never announced; the living announcement stands in
+                // for the one-line answer when it is posted where the command was typed.
+                let announce = announce.filter(|_| !incident.details.private);
+                if announce.is_none_or(|room| room.as_str() != origin.room_id.as_str()) {
                     effects.push(Effect::Post {
-                        room: RoomTarget::Configured(room.clone()),
-                        message: announcement,
+                        room: RoomTarget::Origin,
+                        message: views::declared_line(incident, &name),
+                    });
+                }
+                if let Some(room) = announce {
+                    effects.push(Effect::Announce {
+                        incident: incident.number,
+                        room: room.clone(),
                     });
                 }
                 let (entries, _) = self.core.delivery().outbox_entries(
@@ -71,6 +76,7 @@ impl Incidents<'_> {
                         timers: &|incident| self.core.escalation().timers_for(incident),
                         acknowledged: self.core.settings.escalation.commander_acknowledges,
                         drill: self.core.settings.drill,
+                        private,
                     },
                 )
                 .await?
@@ -104,18 +110,22 @@ impl Incidents<'_> {
             }
             _ => None,
         };
+        if let Action::Services { services } = &action {
+            self.known_services(services)?;
+        }
         let chat = self
             .core
             .delivery()
             .chat_of_incident(number, origin.platform())
             .await?;
+        let now = self.core.clock.now();
         let mut answers = Vec::new();
         let (_, after, event) = self
             .core
             .append_told(
                 number,
                 &origin.user,
-                |incident| decide(incident, &action, runbook),
+                |incident| decide(incident, &action, runbook, now),
                 |before, after, event| {
                     let effects = self.change_effects(before, after, event, in_war_room);
                     let (entries, now) =
@@ -136,6 +146,46 @@ impl Incidents<'_> {
             self.core.actions().cancel_open(number, origin).await?;
         }
         Ok(answers)
+    }
+
+    /// Refuses service names that `[[services]]` does not list (any name goes when it lists
+    /// none), with the closest listed one.
+    fn known_services(&self, names: &[String]) -> Result<(), EngineError> {
+        let known = &self.core.settings.services;
+        if known.is_empty() {
+            return Ok(());
+        }
+        for name in names {
+            if known.iter().any(|s| &s.name == name) {
+                continue;
+            }
+            let guess = crate::domain::closest(name, known.iter().map(|s| s.name.as_str()))
+                .map(|c| format!(" (did you mean {c}?)"))
+                .unwrap_or_default();
+            let listed: Vec<&str> = known.iter().map(|s| s.name.as_str()).collect();
+            return Err(EngineError::Usage(format!(
+                "there is no service '{name}'{guess}; [[services]] lists {}",
+                listed.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
+    /// The owners of services named by `after` and not by `before`, who are not in the war
+    /// room's invitations already.
+    fn new_owners(&self, before: &Incident, after: &Incident) -> Vec<crate::domain::UserId> {
+        let mut owners = Vec::new();
+        for service in &self.core.settings.services {
+            let named = |i: &Incident| i.details.services.contains(&service.name);
+            if named(after) && !named(before) {
+                for owner in &service.owners {
+                    if !owners.contains(owner) && !self.core.settings.responders.contains(owner) {
+                        owners.push(owner.clone());
+                    }
+                }
+            }
+        }
+        owners
     }
 
     pub(in crate::engine) fn change_effects(
@@ -165,6 +215,25 @@ impl Incidents<'_> {
                     runbook: runbook.id.clone(),
                 });
             }
+            EventKind::StatusUpdate { .. } => {
+                effects.push(Effect::Post {
+                    room: RoomTarget::WarRoom(after.number),
+                    message: views::status_update(after, event),
+                });
+            }
+            EventKind::ServicesChanged { .. } => {
+                effects.push(Effect::Post {
+                    room: RoomTarget::WarRoom(after.number),
+                    message: line.clone(),
+                });
+                let owners = self.new_owners(before, after);
+                if !owners.is_empty() {
+                    effects.push(Effect::Invite {
+                        incident: after.number,
+                        users: owners,
+                    });
+                }
+            }
             _ => effects.push(Effect::Post {
                 room: RoomTarget::WarRoom(after.number),
                 message: line.clone(),
@@ -173,7 +242,10 @@ impl Incidents<'_> {
         if !in_war_room {
             effects.push(Effect::Reply { message: line });
         }
-        if before.severity != after.severity || before.status != after.status {
+        if before.severity != after.severity
+            || before.status != after.status
+            || before.title != after.title
+        {
             effects.push(Effect::SetTopic {
                 incident: after.number,
                 topic: views::topic(after),
@@ -184,7 +256,37 @@ impl Incidents<'_> {
                 incident: after.number,
             });
         }
+        effects.extend(self.announcement_effects(before, after, event));
         effects.extend(self.provider_updates(before, after));
+        effects
+    }
+
+    /// What the announcement shows after a change: an edit when something it shows changed,
+    /// and a status update in the thread under it. Nothing when no chat has an announcements
+    /// room; a private incident's announcement is edited once, to say only that.
+    pub(in crate::engine) fn announcement_effects(
+        &self,
+        before: &Incident,
+        after: &Incident,
+        event: &TimelineEvent,
+    ) -> Vec<Effect> {
+        if self.core.settings.announce_rooms.is_empty() || before.details.private {
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        if views::announcement_changes(before, after) {
+            effects.push(Effect::UpdateAnnouncement {
+                incident: after.number,
+            });
+        }
+        if let EventKind::StatusUpdate { .. } = &event.kind
+            && !after.details.private
+        {
+            effects.push(Effect::AnnounceUpdate {
+                incident: after.number,
+                message: views::status_update(after, event),
+            });
+        }
         effects
     }
 
@@ -225,20 +327,39 @@ impl Incidents<'_> {
 fn card_changes(before: &Incident, after: &Incident) -> bool {
     before.severity != after.severity
         || before.status != after.status
+        || before.title != after.title
+        || before.details != after.details
         || before.acknowledged != after.acknowledged
         || Role::ALL
             .into_iter()
             .any(|r| before.role(r) != after.role(r))
 }
 
-/// Decides what a change does to an incident, by the domain's rules. `runbook` is the library's
-/// runbook that an attach names.
+/// Decides what a change does to an incident, by the domain's rules, at `now`. `runbook` is
+/// the library's runbook that an attach names.
 pub(in crate::engine) fn decide(
     incident: &Incident,
     action: &Action,
     runbook: Option<&Runbook>,
+    now: DateTime<Utc>,
 ) -> Result<EventKind, EngineError> {
+    let moment = |at: &ClockTime| {
+        at.resolve(now)
+            .ok_or_else(|| EngineError::Usage(format!("{at} is too far back to be a time")))
+    };
     let kind = match action {
+        Action::Update { text, public, next } => {
+            let next = next
+                .and_then(|wait| chrono::Duration::from_std(wait).ok())
+                .map(|wait| now + wait);
+            incident.status_update(text.clone(), *public, next)
+        }
+        Action::Title { title } => incident.change_title(title.clone()),
+        Action::Summary { text } => incident.write_summary(text.clone()),
+        Action::ImpactStarted { at } => incident.impact_started(moment(at)?, now),
+        Action::Detected { at } => incident.detected(moment(at)?, now),
+        Action::Services { services } => incident.name_services(services.clone()),
+        Action::Private => incident.make_private(),
         Action::Severity { severity, reason } => {
             incident.change_severity(*severity, reason.clone())
         }

@@ -101,7 +101,11 @@ impl Incidents<'_> {
         command: Command,
     ) -> Result<Vec<Effect>, EngineError> {
         match command.action {
-            Action::Declare { severity, title } => self.declare(origin, severity, title).await,
+            Action::Declare {
+                severity,
+                title,
+                private,
+            } => self.declare(origin, severity, title, private).await,
             Action::List => {
                 let open = self.core.store.open_incidents().await?;
                 Ok(vec![Effect::Reply {

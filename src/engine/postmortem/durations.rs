@@ -5,9 +5,13 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::{EventKind, Status, TimelineEvent};
 
-/// How long an incident took to reach each milestone, counted from its declaration.
+/// How long an incident took to reach each milestone, counted from when its impact started
+/// when someone said so (`impact started 13:52`), else from its declaration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Durations {
+    /// Until it was detected (`detected 13:58`, else the declaration), when the impact start
+    /// is known.
+    pub to_detect: Option<Duration>,
     /// Until the first acknowledgement.
     pub to_acknowledge: Option<Duration>,
     /// Until it was first mitigated (or resolved, when that came first).
@@ -16,10 +20,14 @@ pub struct Durations {
     pub to_resolve: Option<Duration>,
 }
 
-/// Measures the milestones of a timeline given in `seq` order. Nothing is measured without
-/// a declaration; a reopened incident counts its last resolution; clock skew never gives a
-/// negative time.
-pub fn durations(timeline: &[TimelineEvent]) -> Durations {
+/// Measures the milestones of a timeline given in `seq` order, from `impact_started` when it
+/// is known, else from the declaration. Nothing is measured without a declaration; a reopened
+/// incident counts its last resolution; clock skew never gives a negative time.
+pub fn durations(
+    timeline: &[TimelineEvent],
+    impact_started: Option<DateTime<Utc>>,
+    detected: Option<DateTime<Utc>>,
+) -> Durations {
     let Some(declared) = timeline
         .iter()
         .find(|e| matches!(e.kind, EventKind::Declared { .. }))
@@ -27,8 +35,12 @@ pub fn durations(timeline: &[TimelineEvent]) -> Durations {
     else {
         return Durations::default();
     };
-    let since = |at: DateTime<Utc>| (at - declared).max(Duration::zero());
-    let mut result = Durations::default();
+    let start = impact_started.unwrap_or(declared);
+    let since = |at: DateTime<Utc>| (at - start).max(Duration::zero());
+    let mut result = Durations {
+        to_detect: impact_started.map(|_| since(detected.unwrap_or(declared))),
+        ..Durations::default()
+    };
     let mut resolved_at = None;
     for event in timeline {
         match &event.kind {
@@ -81,16 +93,35 @@ mod tests {
 
     #[test]
     fn durations_count_from_the_declaration_to_each_first_milestone() {
-        let measured = durations(&realistic().timeline);
+        let measured = durations(&realistic().timeline, None, None);
         assert_eq!(measured.to_acknowledge, Some(Duration::seconds(270)));
         assert_eq!(measured.to_mitigate, Some(Duration::seconds(1500)));
         assert_eq!(measured.to_resolve, Some(Duration::seconds(2460)));
     }
 
     #[test]
+    fn with_an_impact_start_durations_count_from_it_and_time_to_detect_is_measured() {
+        let story = realistic();
+        let declared = story.timeline[0].at;
+        let started = declared - Duration::minutes(12);
+        let measured = durations(&story.timeline, Some(started), None);
+        // Detected at the declaration when no detection time was given.
+        assert_eq!(measured.to_detect, Some(Duration::minutes(12)));
+        assert_eq!(measured.to_acknowledge, Some(Duration::seconds(270 + 720)));
+        let detected = declared - Duration::minutes(4);
+        let measured = durations(&story.timeline, Some(started), Some(detected));
+        assert_eq!(measured.to_detect, Some(Duration::minutes(8)));
+        assert_eq!(measured.to_resolve, Some(Duration::seconds(2460 + 720)));
+        assert_eq!(
+            durations(&story.timeline, None, Some(detected)).to_detect,
+            None
+        );
+    }
+
+    #[test]
     fn resolving_straight_away_counts_as_mitigating_too() {
         let story = Story::declare(Severity::P2).status(60, "alice", Status::Resolved, None);
-        let measured = durations(&story.timeline);
+        let measured = durations(&story.timeline, None, None);
         assert_eq!(measured.to_mitigate, Some(Duration::seconds(60)));
         assert_eq!(measured.to_resolve, Some(Duration::seconds(60)));
         assert_eq!(measured.to_acknowledge, None);
@@ -107,11 +138,11 @@ mod tests {
                 },
             )
             .status(3600, "bob", Status::Resolved, None);
-        let measured = durations(&story.timeline);
+        let measured = durations(&story.timeline, None, None);
         assert_eq!(measured.to_resolve, Some(Duration::seconds(3600)));
         assert_eq!(measured.to_mitigate, Some(Duration::seconds(1500)));
         let reopened = story.then(4000, "dave", EventKind::Reopened { reason: None });
-        assert_eq!(durations(&reopened.timeline).to_resolve, None);
+        assert_eq!(durations(&reopened.timeline, None, None).to_resolve, None);
         let text = render(&reopened);
         assert!(text.contains("| Resolved | not resolved |"), "{text}");
         assert!(text.contains("reopened 2 times"), "{text}");
@@ -121,7 +152,7 @@ mod tests {
     fn a_timeline_without_a_declaration_measures_nothing() {
         let mut timeline = realistic().timeline;
         timeline.remove(0);
-        assert_eq!(durations(&timeline), Durations::default());
-        assert_eq!(durations(&[]), Durations::default());
+        assert_eq!(durations(&timeline, None, None), Durations::default());
+        assert_eq!(durations(&[], None, None), Durations::default());
     }
 }

@@ -27,8 +27,9 @@ const TEMPLATE: &str = "postmortem";
 
 /// The top-level fields of [`PostmortemView`], named in errors for template writers.
 const VIEW_FIELDS: &str = "number, title, severity, severity_meaning, status, declared_by, \
-    declared_at, commander, comms, scribe, summary, severity_history, durations, timeline, \
-    participants, runbooks, actions, suggested_follow_ups, generated_at, drill";
+    declared_at, commander, comms, scribe, summary, stakeholder_summary, services, impact, \
+    counted_from, severity_history, durations, status_updates, timeline, participants, \
+    runbooks, actions, root_cause_draft, suggested_follow_ups, generated_at, drill";
 
 /// Why a post-mortem could not be prepared or written.
 #[derive(Debug, thiserror::Error)]
@@ -295,7 +296,15 @@ mod tests {
             );
         }
         assert!(text.contains("_To be written._"));
-        assert!(text.contains("- [ ] "));
+        // No runbook suggested a follow-up, and no empty checkbox stands in for one.
+        assert!(!text.contains("- [ ] "), "{text}");
+        assert!(text.contains("## Follow-ups\n\n<!-- One task"), "{text}");
+        // The cause named at `identified`, offered as a draft.
+        assert!(
+            text.contains("_Draft, from what was said when the cause was identified; confirm or rewrite:_\nbad deploy v2.3.1"),
+            "{text}"
+        );
+        assert!(text.contains("_No status update was posted._"), "{text}");
         assert!(text.contains("| Acknowledged | 4m 30s |"), "{text}");
         assert!(text.contains("| Mitigated | 25m 00s |"), "{text}");
         assert!(text.contains("| Resolved | 41m 00s |"), "{text}");

@@ -41,6 +41,19 @@ pub struct PostmortemView {
     pub scribe: String,
     /// A few sentences on what happened, from the record.
     pub summary: String,
+    /// The summary the responders wrote for stakeholders (`summary …`), as one line.
+    pub stakeholder_summary: Option<String>,
+    /// The services it hurt, `checkout, payments`; empty when none were named.
+    pub services: String,
+    /// When the impact started and was detected, when someone said so.
+    pub impact: Option<ImpactView>,
+    /// What the durations count from: `the impact start (…)` or `the declaration (…)`.
+    pub counted_from: String,
+    /// Every status update posted, in order.
+    pub status_updates: Vec<UpdateRow>,
+    /// The root cause as the responders named it when they said `identified`, unless they
+    /// took it back; a draft to confirm.
+    pub root_cause_draft: Option<String>,
     /// The first severity and every change.
     pub severity_history: Vec<SeverityStep>,
     /// Time to acknowledge, mitigate and resolve.
@@ -89,6 +102,32 @@ pub struct DurationsView {
     pub to_resolve: String,
 }
 
+/// The impact window, formatted.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImpactView {
+    /// When it started, `2026-01-05 13:52:00 UTC`.
+    pub started: String,
+    /// When it was detected, or `at the declaration`.
+    pub detected: String,
+    /// How long it went unnoticed (`6m 00s`).
+    pub to_detect: String,
+}
+
+/// One status update; every field is Markdown-cell-safe.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpdateRow {
+    /// `2026-01-05 14:10:00 UTC`.
+    pub when: String,
+    /// Who posted it.
+    pub who: String,
+    /// `P1 · Investigating`.
+    pub state: String,
+    /// What it said.
+    pub text: String,
+    /// `status page` when it was public, else `chat`.
+    pub audience: String,
+}
+
 /// One row of the timeline table; every field is Markdown-cell-safe.
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineRow {
@@ -133,9 +172,21 @@ impl PostmortemView {
             sorted.sort_by_key(|e| e.seq);
             &sorted[..]
         };
-        let measured = durations(timeline);
         let show =
             |d: Option<Duration>, missing: &str| d.map_or(missing.to_owned(), format_duration);
+        let details = &incident.details;
+        let measured = durations(timeline, details.impact_started, details.detected);
+        let counted_from = match details.impact_started {
+            Some(at) => format!("the impact start ({})", timestamp(at)),
+            None => format!("the declaration ({})", timestamp(incident.declared_at)),
+        };
+        let impact = details.impact_started.map(|started| ImpactView {
+            started: timestamp(started),
+            detected: details
+                .detected
+                .map_or("at the declaration".to_owned(), timestamp),
+            to_detect: show(measured.to_detect, "—"),
+        });
         let holder = |role| {
             incident
                 .role(role)
@@ -153,6 +204,12 @@ impl PostmortemView {
             comms: holder(Role::Comms),
             scribe: holder(Role::Scribe),
             summary: summary(incident, timeline, &measured),
+            stakeholder_summary: details.summary.as_ref().map(|s| inline(s.as_str())),
+            services: details.services.join(", "),
+            impact,
+            counted_from,
+            status_updates: status_updates(timeline),
+            root_cause_draft: root_cause_draft(timeline),
             severity_history: severity_history(timeline),
             durations: DurationsView {
                 to_acknowledge: show(measured.to_acknowledge, "not acknowledged"),
@@ -233,8 +290,27 @@ impl PostmortemView {
                 reason,
             },
             EventKind::Acknowledged,
+            EventKind::SummaryChanged {
+                text: NoteText::parse("check").unwrap_or_else(|_| unreachable!()),
+            },
+            EventKind::ServicesChanged {
+                services: vec!["check".into()],
+            },
+            EventKind::ImpactStarted { started: start },
+            EventKind::StatusUpdate {
+                text: NoteText::parse("check").unwrap_or_else(|_| unreachable!()),
+                public: true,
+                severity: Severity::P1,
+                status: Status::Investigating,
+                next_update: None,
+            },
             EventKind::StatusChanged {
                 from: Status::Investigating,
+                to: Status::Identified,
+                note: NoteText::parse("check").ok(),
+            },
+            EventKind::StatusChanged {
+                from: Status::Identified,
                 to: Status::Resolved,
                 note: None,
             },
@@ -279,6 +355,50 @@ fn cell_owned(text: String) -> String {
 /// Text for one Markdown list line: line breaks as `<br>`.
 pub(super) fn inline(text: &str) -> String {
     text.replace("\r\n", "<br>").replace(['\n', '\r'], "<br>")
+}
+
+fn status_updates(timeline: &[TimelineEvent]) -> Vec<UpdateRow> {
+    timeline
+        .iter()
+        .filter_map(|event| match &event.kind {
+            EventKind::StatusUpdate {
+                text,
+                public,
+                severity,
+                status,
+                ..
+            } => Some(UpdateRow {
+                when: timestamp(event.at),
+                who: cell(event.actor.as_str()),
+                state: format!("{severity} · {status}"),
+                text: cell(text.as_str()),
+                audience: if *public { "status page" } else { "chat" }.to_owned(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The note given with the last move to identified, unless the incident went back to
+/// investigating after it (that cause was not the cause).
+fn root_cause_draft(timeline: &[TimelineEvent]) -> Option<String> {
+    let mut draft = None;
+    for event in timeline {
+        match &event.kind {
+            EventKind::StatusChanged {
+                to: Status::Identified,
+                note,
+                ..
+            } => draft = note.as_ref().map(|n| inline(n.as_str())),
+            EventKind::StatusChanged {
+                from: Status::Identified,
+                to: Status::Investigating,
+                ..
+            } => draft = None,
+            _ => {}
+        }
+    }
+    draft
 }
 
 fn timeline_rows(timeline: &[TimelineEvent]) -> Vec<TimelineRow> {

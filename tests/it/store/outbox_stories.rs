@@ -48,6 +48,7 @@ pub async fn outbox_entries_are_written_with_their_change_and_not_without_it(sto
                 },
                 acknowledged: false,
                 drill: false,
+                private: false,
             },
         )
         .await
@@ -328,6 +329,7 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
                 timers: &|_| Vec::new(),
                 acknowledged: false,
                 drill: false,
+                private: false,
             },
         )
         .await
@@ -344,6 +346,7 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
                 timers: &|_| Vec::new(),
                 acknowledged: false,
                 drill: false,
+                private: false,
             },
         )
         .await

@@ -25,7 +25,7 @@ fn state(error: &str) -> Refusal {
     }
 }
 
-fn text(args: &Map<String, Value>, key: &str) -> String {
+pub(super) fn text(args: &Map<String, Value>, key: &str) -> String {
     match args.get(key) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
@@ -63,7 +63,8 @@ fn json_arg(args: &Map<String, Value>, key: &str) -> Option<Value> {
 
 fn channel_info(ch: &Channel) -> Value {
     json!({
-        "id": ch.id, "name": ch.name, "is_channel": !ch.is_im, "is_im": ch.is_im,
+        "id": ch.id, "name": ch.name, "is_channel": !ch.is_im && !ch.is_private,
+        "is_group": ch.is_private, "is_private": ch.is_private, "is_im": ch.is_im,
         "created": 1764000000, "creator": BOT, "is_archived": false,
         "topic": {"value": ch.topic, "creator": BOT, "last_set": 1764000000},
         "purpose": {"value": "", "creator": BOT, "last_set": 0},
@@ -150,11 +151,13 @@ pub fn call(
             if w.taken.contains(&name) || w.channels.values().any(|c| c.name == name) {
                 return Err(state("name_taken"));
             }
+            let is_private = text(args, "is_private") == "true";
             let id = w.next_id("C");
             let ch = Channel {
                 id: id.clone(),
                 name,
                 members: vec![BOT.to_owned()],
+                is_private,
                 ..Channel::default()
             };
             let info = channel_info(&ch);

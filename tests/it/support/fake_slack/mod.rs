@@ -67,6 +67,9 @@ pub struct Channel {
     pub pins: Vec<String>,
     /// Whether it is a direct message with `members[0]`.
     pub is_im: bool,
+    /// Whether it is a private channel (made with `is_private`): its calls need the
+    /// `groups:` scopes.
+    pub is_private: bool,
 }
 
 /// A file that was uploaded and shared.

@@ -49,3 +49,28 @@ pub fn needed(method: &str) -> Option<&'static str> {
         .find(|(m, _)| *m == method)
         .and_then(|(_, scope)| *scope)
 }
+
+/// The scope a call needs, for a private channel's call where `private` (Slack's method pages
+/// list both kinds: a public channel's calls need the `channels:` scopes, a private channel's
+/// the `groups:` ones).
+pub fn needed_for(method: &str, private: bool) -> Option<&'static str> {
+    let scope = needed(method)?;
+    if !private {
+        return Some(scope);
+    }
+    Some(match scope {
+        "channels:manage" => "groups:write",
+        "channels:read" => "groups:read",
+        "channels:history" => "groups:history",
+        other => other,
+    })
+}
+
+/// The methods Warroom calls on a war room, which is a private channel for a private
+/// incident: the app needs their `groups:` scopes too.
+pub const WAR_ROOM_METHODS: &[&str] = &[
+    "conversations.create",
+    "conversations.history",
+    "conversations.invite",
+    "conversations.setTopic",
+];

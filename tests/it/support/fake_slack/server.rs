@@ -152,7 +152,14 @@ fn respond(
         )
             .into_response();
     }
-    if let Some(scope) = scopes::needed(&method) {
+    let private = match method.as_str() {
+        "conversations.create" => methods::text(&args, "is_private") == "true",
+        _ => world
+            .channels
+            .get(&methods::text(&args, "channel"))
+            .is_some_and(|c| c.is_private),
+    };
+    if let Some(scope) = scopes::needed_for(&method, private) {
         let granted = shared.scopes.lock().unwrap().clone();
         if !granted.iter().any(|g| g == scope) {
             record(&mut world, Some("missing_scope".into()));
