@@ -467,14 +467,7 @@ impl Incident {
         now: DateTime<Utc>,
     ) -> Result<EventKind, Refusal> {
         refuse_future("the impact start", started, now)?;
-        if let Some(detected) = self.details.detected
-            && started > detected
-        {
-            return Err(Refusal::ImpactAfterDetection {
-                started: minute(started),
-                detected: minute(detected),
-            });
-        }
+        refuse_disorder(Some(started), self.details.detected)?;
         Ok(EventKind::ImpactStarted { started })
     }
 
@@ -486,14 +479,7 @@ impl Incident {
         now: DateTime<Utc>,
     ) -> Result<EventKind, Refusal> {
         refuse_future("the detection", detected, now)?;
-        if let Some(started) = self.details.impact_started
-            && started > detected
-        {
-            return Err(Refusal::ImpactAfterDetection {
-                started: minute(started),
-                detected: minute(detected),
-            });
-        }
+        refuse_disorder(self.details.impact_started, Some(detected))?;
         Ok(EventKind::Detected { detected })
     }
 
@@ -603,6 +589,22 @@ fn refuse_future(what: &'static str, at: DateTime<Utc>, now: DateTime<Utc>) -> R
         });
     }
     Ok(())
+}
+
+/// Refuses an impact that would start after it was detected, when both are known.
+fn refuse_disorder(
+    started: Option<DateTime<Utc>>,
+    detected: Option<DateTime<Utc>>,
+) -> Result<(), Refusal> {
+    match (started, detected) {
+        (Some(started), Some(detected)) if started > detected => {
+            Err(Refusal::ImpactAfterDetection {
+                started: minute(started),
+                detected: minute(detected),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -97,15 +97,7 @@ pub fn card(incident: &Incident, controls: Vec<Control>) -> Message {
             vec![Span::Text("not announced, not on the status page".into())],
         ));
     }
-    let mut blocks = vec![Block::Header(format!(
-        "{} · {} · {} — {}",
-        incident.number, incident.severity, incident.status, incident.title
-    ))];
-    if let Some(summary) = &details.summary {
-        blocks.push(Block::Text(vec![Span::Text(summary.to_string())]));
-    }
-    blocks.push(Block::Fields(fields));
-    blocks.push(Block::Context(schedule(incident)));
+    let mut blocks = standing(incident, fields);
     if !controls.is_empty() {
         blocks.push(Block::Actions(controls));
     }
@@ -170,16 +162,24 @@ pub fn announcement(incident: &Incident, room_name: Option<&str>) -> Message {
             vec![Span::Text(details.services.join(", "))],
         ));
     }
+    Message {
+        blocks: standing(incident, fields),
+    }
+}
+
+/// Where an incident stands, as the card and the announcement both show it: the header, the
+/// summary, `fields`, and its schedule.
+fn standing(incident: &Incident, fields: Vec<(String, Vec<Span>)>) -> Vec<Block> {
     let mut blocks = vec![Block::Header(format!(
         "{} · {} · {} — {}",
         incident.number, incident.severity, incident.status, incident.title
     ))];
-    if let Some(summary) = &details.summary {
+    if let Some(summary) = &incident.details.summary {
         blocks.push(Block::Text(vec![Span::Text(summary.to_string())]));
     }
     blocks.push(Block::Fields(fields));
     blocks.push(Block::Context(schedule(incident)));
-    Message { blocks }
+    blocks
 }
 
 /// When it was declared, last updated, and is next updated or was resolved.

@@ -328,12 +328,12 @@ fn stakeholders_hear_every_change_and_private_incidents_stay_private() {
     assert!(output.status.success(), "stderr: {}", stderr(&output));
     let out = stdout(&output);
     assert_golden("stakeholders.out", &out);
-    // One announcement, edited: never a second one.
+    // One announcement per announced incident (INC-1, INC-3), edited: never a second one.
     let posted: Vec<&str> = out
         .lines()
         .filter(|l| l.starts_with("[#incidents] warroom · DRILL (m"))
         .collect();
-    assert_eq!(posted.len(), 1, "{out}");
+    assert_eq!(posted.len(), 2, "{out}");
     let edits = out
         .lines()
         .filter(|l| l.starts_with("[#incidents] warroom · DRILL edited"))
@@ -357,6 +357,15 @@ fn stakeholders_hear_every_change_and_private_incidents_stay_private() {
         "{out}"
     );
     assert!(out.contains("private room #inc-2-private created"), "{out}");
+    // INC-3 was announced, then made private: its announcement now says only that.
+    assert!(
+        out.contains("[#incidents] warroom · DRILL edited m")
+            && out.contains(
+                "\n    INC-3 is private\n    It was made private; only its war room follows it now."
+            ),
+        "{out}"
+    );
+    // (Its update after that is not among the 3 threaded updates counted above.)
     // Reminders: the 14:10 update promised one by 14:40; the 14:25 update moved it to 14:40.
     let reminders: Vec<&str> = out
         .lines()
