@@ -298,6 +298,12 @@ pub(crate) async fn build_engine(
             .filter(|_| !drill),
         drill,
         services: crate::config::services(&config.services).context("[[services]]")?,
+        status_page: config.status_page.enabled.then(|| {
+            crate::engine::status_page::StatusPageSettings {
+                title: config.status_page.title.trim().to_owned(),
+                history_days: config.status_page.history_days,
+            }
+        }),
     };
     let engine = Engine::new(store, clock, settings, postmortem);
     let notifiers = crate::notify::Notifiers::from_config(config).context("[notify]")?;

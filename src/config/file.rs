@@ -12,7 +12,7 @@ use crate::domain::Platform;
 
 use super::{
     ActionsConfig, AlertsConfig, Config, ConfigError, EscalationConfig, HttpConfig, MatrixConfig,
-    PermissionsConfig, RotationConfig, SeverityEscalation, SlackConfig,
+    PermissionsConfig, RotationConfig, SeverityEscalation, SlackConfig, StatusPageConfig,
 };
 
 /// The file's text; a file that is not there is [`ConfigError::MissingFile`].
@@ -87,7 +87,7 @@ impl TomlFile {
 }
 
 /// The tables whose keys are checked, with their fields.
-fn sections() -> [(&'static str, &'static [&'static str]); 7] {
+fn sections() -> [(&'static str, &'static [&'static str]); 8] {
     [
         (Platform::Slack.name(), fields_of::<SlackConfig>()),
         (Platform::Matrix.name(), fields_of::<MatrixConfig>()),
@@ -96,6 +96,7 @@ fn sections() -> [(&'static str, &'static [&'static str]); 7] {
         ("permissions", fields_of::<PermissionsConfig>()),
         ("alerts", fields_of::<AlertsConfig>()),
         ("http", fields_of::<HttpConfig>()),
+        ("status_page", fields_of::<StatusPageConfig>()),
     ]
 }
 

@@ -14,6 +14,7 @@ mod permissions;
 mod redact;
 mod services;
 mod slack;
+mod status_page;
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
@@ -43,6 +44,7 @@ pub use notify::{
 pub use permissions::PermissionsConfig;
 pub use services::{ServiceConfig, services};
 pub use slack::{SlackConfig, SlackMode, SlackSecrets};
+pub use status_page::StatusPageConfig;
 
 /// The file read from the current directory when no path is given.
 pub const DEFAULT_FILE: &str = "warroom.toml";
@@ -90,6 +92,8 @@ pub struct Config {
     pub people: Vec<PersonConfig>,
     /// The services incidents name and the status page shows (`[[services]]`).
     pub services: Vec<ServiceConfig>,
+    /// Whether `serve` answers the status page's routes, and how (`[status_page]`).
+    pub status_page: StatusPageConfig,
     /// What notifications beyond chat need (`[notify]`: the SMTP server).
     pub notify: NotifyConfig,
     /// Who may declare incidents and run steps (`[permissions]`).
@@ -158,6 +162,7 @@ impl Default for Config {
             rotations: Vec::new(),
             people: Vec::new(),
             services: Vec::new(),
+            status_page: StatusPageConfig::default(),
             notify: NotifyConfig::default(),
             permissions: PermissionsConfig::default(),
             alerts: AlertsConfig::default(),
@@ -186,6 +191,7 @@ impl fmt::Debug for Config {
             .field("escalation", &self.escalation)
             .field("rotations", &self.rotations)
             .field("services", &self.services)
+            .field("status_page", &self.status_page)
             .field("permissions", &self.permissions)
             .field("alerts", &self.alerts)
             .field("http", &self.http)
@@ -255,6 +261,7 @@ impl Config {
         config.escalation.policies()?;
         rotations(&config.rotations)?;
         services(&config.services)?;
+        config.status_page.check()?;
         config.alerts.check()?;
         config.http.check()?;
         config.unknown_keys = file.map(|f| f.unknown_keys()).unwrap_or_default();
@@ -399,6 +406,7 @@ impl Config {
         self.escalation.describe(out);
         escalation::describe_rotations(&self.rotations, out);
         services::describe_services(&self.services, out);
+        self.status_page.describe(out);
         self.permissions.describe(out);
         self.alerts.describe(out);
         self.http.describe(out);

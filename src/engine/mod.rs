@@ -21,6 +21,7 @@ mod memo;
 pub mod message;
 pub mod port;
 pub mod postmortem;
+pub mod status_page;
 mod sweep;
 mod views;
 
@@ -77,6 +78,8 @@ pub struct Settings {
     pub drill: bool,
     /// The services incidents may name (`[[services]]`); when there are none, any name goes.
     pub services: Vec<crate::domain::Service>,
+    /// The status page `serve` shows, when `[status_page]` turns it on.
+    pub status_page: Option<status_page::StatusPageSettings>,
 }
 
 /// How pages' acknowledge links are made: the URL `serve` is reached at, and the signing key.
@@ -125,6 +128,7 @@ impl Default for Settings {
             ack_links: None,
             drill: false,
             services: Vec::new(),
+            status_page: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP side of `warroom serve`: an axum router with `GET /healthz`, the Alertmanager
 //! webhook (`alerts.rs`), pages' acknowledge links (`ack.rs`), PagerDuty's and Opsgenie's
-//! webhooks (`pagerduty.rs`, `opsgenie.rs`) and, when Slack is configured, Slack's endpoints (src/chat/slack);
+//! webhooks (`pagerduty.rs`, `opsgenie.rs`), the status page (`status.rs`, when
+//! `[status_page]` turns it on) and, when Slack is configured, Slack's endpoints (src/chat/slack);
 //! the limits every request gets ([`limited`]); and the accept loop (`server.rs`).
 
 pub mod ack;
@@ -9,6 +10,7 @@ pub mod opsgenie;
 pub mod pagerduty;
 mod provider;
 pub mod server;
+pub mod status;
 
 #[cfg(test)]
 mod provider_tests;
@@ -68,6 +70,9 @@ pub fn router(state: AppState) -> Router {
         .route("/ack/{token}", get(ack::show).post(ack::follow))
         .route("/pagerduty", post(pagerduty::receive))
         .route("/opsgenie", post(opsgenie::receive))
+        .route("/status", get(status::html))
+        .route("/status.json", get(status::json))
+        .route("/status.atom", get(status::atom))
         .with_state(state);
     match slack {
         Some(adapter) => router.merge(crate::chat::slack::routes(adapter)),

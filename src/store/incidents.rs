@@ -59,6 +59,23 @@ const SELECT_OPEN_INCIDENTS: &str = concat!(
     " FROM incidents WHERE status <> 'resolved' ORDER BY number DESC"
 );
 
+/// The incidents a status page may show: open, or resolved since `$1`. `'resolved'` is
+/// `Status::Resolved.word()`.
+const SELECT_OPEN_OR_RESOLVED_SINCE: &str = concat!(
+    "SELECT ",
+    incident_columns!(),
+    " FROM incidents WHERE status <> 'resolved' OR resolved_at >= $1 ORDER BY number DESC"
+);
+
+/// Their status updates (`'status_update'` is `EventKind::StatusUpdate`'s type name).
+const SELECT_UPDATES_OF_OPEN_OR_RESOLVED_SINCE: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM timeline_events WHERE kind = 'status_update' AND incident_number IN \
+     (SELECT number FROM incidents WHERE status <> 'resolved' OR resolved_at >= $1) \
+     ORDER BY incident_number, seq"
+);
+
 const SELECT_TIMELINE: &str = concat!(
     "SELECT ",
     event_columns!(),
@@ -297,4 +314,36 @@ pub(super) async fn open_incidents(pool: &Pool) -> Result<Vec<Incident>, StoreEr
     })
     .map_err(classify)?;
     rows.into_iter().map(IncidentRow::into_incident).collect()
+}
+
+/// See [`super::Store::published_since`].
+pub(super) async fn published_since(
+    pool: &Pool,
+    since: DateTime<Utc>,
+) -> Result<(Vec<Incident>, Vec<TimelineEvent>), StoreError> {
+    let since = stored_time(since);
+    let (incidents, events): (Vec<IncidentRow>, Vec<EventRow>) = with_pool!(pool, p => {
+        let mut tx = p.begin().await.map_err(classify)?;
+        let incidents = sqlx::query_as(SELECT_OPEN_OR_RESOLVED_SINCE)
+            .bind(since)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(classify)?;
+        let events = sqlx::query_as(SELECT_UPDATES_OF_OPEN_OR_RESOLVED_SINCE)
+            .bind(since)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(classify)?;
+        tx.commit().await.map_err(classify)?;
+        (incidents, events)
+    });
+    let incidents = incidents
+        .into_iter()
+        .map(IncidentRow::into_incident)
+        .collect::<Result<_, _>>()?;
+    let events = events
+        .into_iter()
+        .map(EventRow::into_event)
+        .collect::<Result<_, _>>()?;
+    Ok((incidents, events))
 }

@@ -311,6 +311,15 @@ impl Store {
         incidents::open_incidents(&self.pool).await
     }
 
+    /// What a status page is made from: the incidents open or resolved since `since`, newest
+    /// first, and their status updates, read in one transaction so the two agree.
+    pub async fn published_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<(Vec<Incident>, Vec<TimelineEvent>), StoreError> {
+        incidents::published_since(&self.pool, since).await
+    }
+
     /// Remembers the war room of an incident in the room's chat.
     #[tracing::instrument(skip_all, fields(incident = %incident, platform = %room.id.platform(), room = %room.id))]
     pub async fn bind_war_room(

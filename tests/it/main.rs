@@ -47,4 +47,5 @@ mod slack_replicas;
 mod slack_rules;
 mod slack_socket;
 mod sqlite_disk_full;
+mod status_page;
 mod store;
