@@ -220,16 +220,21 @@ fn incident_html(out: &mut String, incident: &PublicIncident) {
     let _ = write!(
         out,
         "<article class=\"incident\" id=\"{id}\" aria-labelledby=\"{id}-title\">\n\
-         <h3 id=\"{id}-title\">{}</h3>\n<p class=\"meta\"><span class=\"state {}\">{}</span> · {}",
+         <h3 id=\"{id}-title\">{}</h3>\n<p class=\"meta\"><span class=\"state {}\">",
         escape(&incident.title),
         state_class(incident.impact),
-        if incident.status.is_open() {
-            incident.impact.label()
-        } else {
-            "Resolved"
-        },
-        incident.status,
     );
+    // An open incident says what it does and where the work stands; a past one that it ended.
+    if incident.status.is_open() {
+        let _ = write!(
+            out,
+            "{}</span> · {}",
+            incident.impact.label(),
+            incident.status
+        );
+    } else {
+        out.push_str("Resolved</span>");
+    }
     if !incident.services.is_empty() {
         let _ = write!(out, " · affects {}", escape(&incident.services.join(", ")));
     }

@@ -47,5 +47,6 @@ mod slack_replicas;
 mod slack_rules;
 mod slack_socket;
 mod sqlite_disk_full;
+mod status_browser;
 mod status_page;
 mod store;

@@ -10,7 +10,7 @@ use crate::support::binary::{sqlite_url, warroom};
 use crate::support::http_client::HttpClient;
 use crate::support::serving;
 
-const CONFIG: &str = r#"
+pub(crate) const CONFIG: &str = r#"
 announce_room = "incidents"
 
 [[services]]
@@ -28,7 +28,7 @@ title = "Acme status"
 
 /// Four incidents: a published P1 on checkout, resolved one published and resolved, one never
 /// published, one private with a "public" update.
-const SCRIPT: &str = "\
+pub(crate) const SCRIPT: &str = "\
 alice@lobby: /incident declare p1 Checkout API returns 500s
 alice@inc-1: /incident services checkout
 alice@inc-1: /incident update internal: the deploy 4711 looks bad
@@ -44,9 +44,9 @@ dave@inc-4: /incident services checkout
 dave@inc-4: /incident update public Rotating the signing key.
 ";
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Drop for Server {
@@ -56,7 +56,7 @@ impl Drop for Server {
     }
 }
 
-fn serve(dir: &Path, database_url: &str) -> Server {
+pub(crate) fn serve(dir: &Path, database_url: &str) -> Server {
     let mut child = crate::support::binary::command(dir)
         .env("WARROOM_DATABASE_URL", database_url)
         .args(["serve", "--listen", "127.0.0.1:0"])
@@ -73,21 +73,27 @@ fn serve(dir: &Path, database_url: &str) -> Server {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn only_published_incidents_reach_the_page_the_json_and_the_feed() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("warroom.toml"), CONFIG).expect("config");
-    let url = sqlite_url(dir.path());
-    // Two hours ago, so that the resolved incident is within the page's 90 days.
+/// Plays [`SCRIPT`] with [`CONFIG`] in `dir`, two hours ago by a simulated clock (so that the
+/// resolved incident is within the page's 90 days); the database's URL and what was said.
+pub(crate) fn rehearse(dir: &Path) -> (String, String) {
+    std::fs::write(dir.join("warroom.toml"), CONFIG).expect("config");
+    let url = sqlite_url(dir);
     let start = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
     let clock = format!("--simulated-clock={start}");
-    let rehearsal = warroom(dir.path(), &url, &["console", &clock], SCRIPT);
+    let rehearsal = warroom(dir, &url, &["console", &clock], SCRIPT);
     assert!(
         rehearsal.status.success(),
         "{}",
         String::from_utf8_lossy(&rehearsal.stderr)
     );
-    let said = String::from_utf8_lossy(&rehearsal.stdout);
+    let said = String::from_utf8_lossy(&rehearsal.stdout).into_owned();
+    (url, said)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_published_incidents_reach_the_page_the_json_and_the_feed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, said) = rehearse(dir.path());
     for done in [
         "Update on INC-1",
         "Update on INC-2",
