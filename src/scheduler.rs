@@ -1,5 +1,6 @@
 //! The scheduler of `warroom serve`: fires durable timers (pages, reminders) when they come due,
-//! sleeping in between; a restart fires the overdue ones at once, late and saying so.
+//! and posts the daily digest, sleeping in between; a restart fires the overdue ones at once,
+//! late and saying so.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -70,7 +71,11 @@ async fn round(engine: &Engine, chats: &[&dyn ChatPort], owner: &str) -> Result<
     if fired > 0 {
         tracing::info!(fired, "timers fired");
     }
-    let next = engine.store().next_due().await.map_err(|e| e.to_string())?;
+    engine
+        .post_digest_if_due()
+        .await
+        .map_err(|e| e.to_string())?;
+    let next = engine.next_timer().await.map_err(|e| e.to_string())?;
     Ok(sleep_until(next, engine.clock().now()))
 }
 

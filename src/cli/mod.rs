@@ -304,13 +304,21 @@ pub(crate) async fn build_engine(
                 history_days: config.status_page.history_days,
             }
         }),
+        digest_at: config.digest.time()?,
     };
     let engine = Engine::new(store, clock, settings, postmortem);
     let notifiers = crate::notify::Notifiers::from_config(config).context("[notify]")?;
-    Ok(match notifiers {
+    let engine = match notifiers {
         Some(notifiers) if !drill => engine.with_notifier(Arc::new(notifiers)),
         _ => engine,
-    })
+    };
+    // A drill publishes nothing: Statuspage tells the public.
+    Ok(
+        match crate::notify::StatuspagePublisher::from_config(config) {
+            Some(publisher) if !drill => engine.with_publisher(Arc::new(publisher)),
+            _ => engine,
+        },
+    )
 }
 
 /// Where a drill keeps its incidents when no database is named on the command line or in

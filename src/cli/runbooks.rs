@@ -155,6 +155,7 @@ pub fn run(config: &Config, command: RunbooksCommand) -> anyhow::Result<ExitCode
                     let why = match &m.reason {
                         MatchReason::Alert(a) => format!(" (alert {a})"),
                         MatchReason::Text => String::new(),
+                        MatchReason::Service(s) => format!(" (service {s})"),
                     };
                     let word = m.confidence.word();
                     println!("{:>8.2}  {word:<6}  {}  {}{why}", m.score, m.id, m.title);

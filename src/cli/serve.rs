@@ -362,6 +362,22 @@ impl Application {
                     n => format!("{n} people"),
                 }
             ),
+            format!(
+                "status page: {}; Statuspage: {}",
+                if config.status_page.enabled {
+                    "/status, /status.json, /status.atom"
+                } else {
+                    "off ([status_page] enabled = false)"
+                },
+                match &config.statuspage {
+                    Some(page) => format!(
+                        "page {} ({} of the services have a component there)",
+                        page.page_id,
+                        page.components.len()
+                    ),
+                    None => "off (no [statuspage])".to_owned(),
+                }
+            ),
         ]
     }
 }

@@ -11,8 +11,9 @@ use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use crate::domain::Platform;
 
 use super::{
-    ActionsConfig, AlertsConfig, Config, ConfigError, EscalationConfig, HttpConfig, MatrixConfig,
-    PermissionsConfig, RotationConfig, SeverityEscalation, SlackConfig, StatusPageConfig,
+    ActionsConfig, AlertsConfig, Config, ConfigError, DigestConfig, EscalationConfig, HttpConfig,
+    MatrixConfig, PermissionsConfig, RotationConfig, SeverityEscalation, SlackConfig,
+    StatusPageConfig, StatuspageConfig,
 };
 
 /// The file's text; a file that is not there is [`ConfigError::MissingFile`].
@@ -87,7 +88,7 @@ impl TomlFile {
 }
 
 /// The tables whose keys are checked, with their fields.
-fn sections() -> [(&'static str, &'static [&'static str]); 8] {
+fn sections() -> [(&'static str, &'static [&'static str]); 10] {
     [
         (Platform::Slack.name(), fields_of::<SlackConfig>()),
         (Platform::Matrix.name(), fields_of::<MatrixConfig>()),
@@ -97,6 +98,8 @@ fn sections() -> [(&'static str, &'static [&'static str]); 8] {
         ("alerts", fields_of::<AlertsConfig>()),
         ("http", fields_of::<HttpConfig>()),
         ("status_page", fields_of::<StatusPageConfig>()),
+        ("statuspage", fields_of::<StatuspageConfig>()),
+        ("digest", fields_of::<DigestConfig>()),
     ]
 }
 

@@ -3,6 +3,7 @@
 
 mod actions;
 mod alerts;
+mod digest;
 mod env;
 mod error;
 mod escalation;
@@ -15,6 +16,7 @@ mod redact;
 mod services;
 mod slack;
 mod status_page;
+mod statuspage;
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
@@ -32,6 +34,7 @@ use crate::domain::{Platform, UserId};
 
 pub use actions::{ActionsConfig, SecretSource};
 pub use alerts::{AlertSecrets, AlertsConfig};
+pub use digest::DigestConfig;
 pub use error::ConfigError;
 pub use escalation::{
     EscalationConfig, LevelConfig, OverrideConfig, RotationConfig, SeverityEscalation, rotations,
@@ -45,6 +48,7 @@ pub use permissions::PermissionsConfig;
 pub use services::{ServiceConfig, services};
 pub use slack::{SlackConfig, SlackMode, SlackSecrets};
 pub use status_page::StatusPageConfig;
+pub use statuspage::{STATUSPAGE_API_URL, StatuspageConfig};
 
 /// The file read from the current directory when no path is given.
 pub const DEFAULT_FILE: &str = "warroom.toml";
@@ -94,6 +98,10 @@ pub struct Config {
     pub services: Vec<ServiceConfig>,
     /// Whether `serve` answers the status page's routes, and how (`[status_page]`).
     pub status_page: StatusPageConfig,
+    /// Atlassian Statuspage, when published incidents go there too (`[statuspage]`).
+    pub statuspage: Option<StatuspageConfig>,
+    /// When the daily digest of open incidents is posted (`[digest]`).
+    pub digest: DigestConfig,
     /// What notifications beyond chat need (`[notify]`: the SMTP server).
     pub notify: NotifyConfig,
     /// Who may declare incidents and run steps (`[permissions]`).
@@ -163,6 +171,8 @@ impl Default for Config {
             people: Vec::new(),
             services: Vec::new(),
             status_page: StatusPageConfig::default(),
+            statuspage: None,
+            digest: DigestConfig::default(),
             notify: NotifyConfig::default(),
             permissions: PermissionsConfig::default(),
             alerts: AlertsConfig::default(),
@@ -192,6 +202,8 @@ impl fmt::Debug for Config {
             .field("rotations", &self.rotations)
             .field("services", &self.services)
             .field("status_page", &self.status_page)
+            .field("statuspage", &self.statuspage)
+            .field("digest", &self.digest)
             .field("permissions", &self.permissions)
             .field("alerts", &self.alerts)
             .field("http", &self.http)
@@ -262,6 +274,10 @@ impl Config {
         rotations(&config.rotations)?;
         services(&config.services)?;
         config.status_page.check()?;
+        if let Some(statuspage) = &config.statuspage {
+            statuspage.check(&config.services)?;
+        }
+        config.digest.time()?;
         config.alerts.check()?;
         config.http.check()?;
         config.unknown_keys = file.map(|f| f.unknown_keys()).unwrap_or_default();
@@ -407,6 +423,11 @@ impl Config {
         escalation::describe_rotations(&self.rotations, out);
         services::describe_services(&self.services, out);
         self.status_page.describe(out);
+        self.digest.describe(out);
+        match &self.statuspage {
+            Some(statuspage) => statuspage.describe(out),
+            None => out.push_str("\n# [statuspage] is not set\n"),
+        }
         self.permissions.describe(out);
         self.alerts.describe(out);
         self.http.describe(out);

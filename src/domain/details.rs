@@ -33,6 +33,9 @@ pub struct Details {
     /// A private incident (a security one): never announced, never on a status page.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub private: bool,
+    /// Whether a public update was posted: the incident is on status pages from then on.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub published: bool,
     /// When the last status update was posted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_update: Option<DateTime<Utc>>,

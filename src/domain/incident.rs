@@ -528,9 +528,14 @@ impl Incident {
             | EventKind::ActionExpired { .. }
             | EventKind::ActionCancelled { .. }
             | EventKind::ActionStarted { .. } => {}
-            EventKind::StatusUpdate { next_update, .. } => {
+            EventKind::StatusUpdate {
+                next_update,
+                public,
+                ..
+            } => {
                 self.details.last_update = Some(event.at);
                 self.details.next_update = *next_update;
+                self.details.published |= *public;
             }
             EventKind::TitleChanged { to, .. } => self.title = to.clone(),
             EventKind::SummaryChanged { text } => self.details.summary = Some(text.clone()),

@@ -33,6 +33,8 @@ pub(in crate::engine) struct Core {
     pub(in crate::engine) outbox_changed: tokio::sync::Notify,
     /// How pages reach people beyond chat, when anyone has contacts.
     pub(in crate::engine) notifier: Option<Arc<dyn super::port::Notifier>>,
+    /// The hosted status page published incidents go to, when `[statuspage]` names one.
+    pub(in crate::engine) publisher: Option<Arc<dyn super::port::Publisher>>,
     /// When each person was last sent an interrupting notification (push, SMS, call) by this
     /// process: the throttle of one per [`crate::domain::PUSH_INTERVAL`].
     pub(in crate::engine) last_push:
@@ -58,6 +60,7 @@ impl Core {
             timers_changed: tokio::sync::Notify::new(),
             outbox_changed: tokio::sync::Notify::new(),
             notifier: None,
+            publisher: None,
             last_push: std::sync::Mutex::default(),
         }
     }

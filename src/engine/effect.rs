@@ -71,6 +71,15 @@ pub enum Effect {
         /// The update as the war room got it.
         message: Message,
     },
+    /// Tell the hosted status page (Statuspage) where a published incident stands, with a
+    /// public update's text when one came. In a lane of its own per incident.
+    Publish {
+        /// The incident.
+        incident: IncidentNumber,
+        /// The public update's text, if this change brought one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
     /// Post the runbooks that fit a new incident, with Attach buttons.
     SuggestRunbooks {
         /// The incident.

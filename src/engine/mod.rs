@@ -12,6 +12,7 @@ mod alerts;
 pub mod clock;
 mod core;
 mod delivery;
+mod digest;
 pub mod effect;
 mod error;
 mod escalation;
@@ -39,6 +40,7 @@ use postmortem::PostmortemRenderer;
 pub use actions::{ActionSettings, Actions, SecretReader};
 pub use alerts::{AlertOutcome, AlertSettings, Alerts, alertmanager_actor};
 pub use delivery::{Delivered, Delivery};
+pub use digest::digest_time;
 pub use error::EngineError;
 pub use escalation::{Acked, Escalation, LinkOutcome, LinkRefusal, paging_report, paging_warnings};
 pub use incidents::{Incidents, Input};
@@ -80,6 +82,8 @@ pub struct Settings {
     pub services: Vec<crate::domain::Service>,
     /// The status page `serve` shows, when `[status_page]` turns it on.
     pub status_page: Option<status_page::StatusPageSettings>,
+    /// When the daily digest of open incidents is posted (UTC), when `[digest] at` is set.
+    pub digest_at: Option<chrono::NaiveTime>,
 }
 
 /// How pages' acknowledge links are made: the URL `serve` is reached at, and the signing key.
@@ -129,6 +133,7 @@ impl Default for Settings {
             drill: false,
             services: Vec::new(),
             status_page: None,
+            digest_at: None,
         }
     }
 }
@@ -149,6 +154,12 @@ impl Engine {
         Engine {
             core: Core::new(store, clock, settings, postmortem),
         }
+    }
+
+    /// The same engine, publishing incidents to a hosted status page through `publisher`.
+    pub fn with_publisher(mut self, publisher: Arc<dyn port::Publisher>) -> Engine {
+        self.core.publisher = Some(publisher);
+        self
     }
 
     /// The same engine, reaching paged people beyond chat through `notifier`.
@@ -215,9 +226,15 @@ impl Engine {
             .map(|room| room.id))
     }
 
-    /// When the next timer is due (a claim in progress counts at its lease's end).
+    /// When the next timer or the daily digest is due (a claim in progress counts at its
+    /// lease's end).
     pub async fn next_timer(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, EngineError> {
-        Ok(self.core.store.next_due().await?)
+        let timer = self.core.store.next_due().await?;
+        let digest = self.next_digest().await?;
+        Ok(match (timer, digest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
     }
 
     /// Whether the database answers.

@@ -124,6 +124,20 @@ pub trait Notifier: Send + Sync {
     ) -> Result<(), ChatError>;
 }
 
+/// What the engine needs from a hosted status page (Atlassian Statuspage): one incident there
+/// per published incident here, made on the first public update and changed after; `notify`
+/// implements it. Errors mean what they mean for a chat: a refusal is for good, the rest are
+/// tried again.
+#[async_trait]
+pub trait Publisher: Send + Sync {
+    /// Makes the page's incident (`existing` is `None`) or changes it; returns its id there.
+    async fn publish(
+        &self,
+        published: &super::status_page::Published,
+        existing: Option<&str>,
+    ) -> Result<String, ChatError>;
+}
+
 tokio::task_local! {
     /// The outbox entry being delivered by the current task, for chats that can make a repeat
     /// harmless (Matrix transaction ids).

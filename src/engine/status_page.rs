@@ -125,6 +125,44 @@ pub struct PublicUpdate {
     pub text: String,
 }
 
+/// What a hosted status page is told of an incident: where it stands, what it does to the
+/// services it names, and the public update's text when there is a new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// The incident.
+    pub number: crate::domain::IncidentNumber,
+    /// Its title.
+    pub title: String,
+    /// Its severity now.
+    pub severity: Severity,
+    /// Its status now.
+    pub status: Status,
+    /// The services it names, each with the state it gives them now.
+    pub services: Vec<(String, ServiceState)>,
+    /// The new public update's text, if this change brought one.
+    pub text: Option<String>,
+}
+
+impl Published {
+    /// What `incident` tells a status page now, with `text` when a public update brought one.
+    pub fn of(incident: &Incident, text: Option<String>) -> Published {
+        let state = ServiceState::of(incident.severity, incident.status);
+        Published {
+            number: incident.number,
+            title: incident.title.to_string(),
+            severity: incident.severity,
+            status: incident.status,
+            services: incident
+                .details
+                .services
+                .iter()
+                .map(|s| (s.clone(), state))
+                .collect(),
+            text,
+        }
+    }
+}
+
 impl Engine {
     /// The status page as it stands now; `None` when `[status_page]` is off.
     pub async fn status_page(&self) -> Result<Option<StatusPage>, EngineError> {

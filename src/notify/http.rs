@@ -51,6 +51,15 @@ impl Client {
         request: Request<Full<Bytes>>,
         what: &str,
     ) -> Result<(), ChatError> {
+        self.send_for_body(request, what).await.map(drop)
+    }
+
+    /// [`Client::send`], with the body of a taken answer.
+    pub(super) async fn send_for_body(
+        &self,
+        request: Request<Full<Bytes>>,
+        what: &str,
+    ) -> Result<Bytes, ChatError> {
         let Some(client) = &self.inner else {
             return Err(ChatError::Unavailable(
                 self.broken.clone().unwrap_or_default(),
@@ -75,7 +84,7 @@ impl Client {
             Ok(Err(e)) => Err(ChatError::Unavailable(format!(
                 "{what} cannot be reached: {e}"
             ))),
-            Ok(Ok((status, headers, body))) => judge(status, &headers, &body, what),
+            Ok(Ok((status, headers, body))) => judge(status, &headers, &body, what).map(|()| body),
         }
     }
 }

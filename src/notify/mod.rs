@@ -1,5 +1,6 @@
 //! The notifiers: pages beyond chat, by email (SMTP), ntfy pushes, signed webhooks,
-//! PagerDuty's Events API and Opsgenie's Alert API. The
+//! PagerDuty's Events API and Opsgenie's Alert API; and the publisher that drives Atlassian
+//! Statuspage (`statuspage.rs`) over the same HTTP client. The
 //! engine decides whom to reach, how and when, and keeps each notification in the outbox until
 //! it is taken; this adapter only sends one and says how it went, in the chat's terms: a
 //! refusal for good, or a failure to try again (with the wait a 429 asked for).
@@ -9,6 +10,7 @@ mod http;
 mod ntfy;
 mod opsgenie;
 mod pagerduty;
+mod statuspage;
 mod webhook;
 
 use std::collections::HashMap;
@@ -22,6 +24,7 @@ use crate::engine::effect::PageNote;
 use crate::engine::port::{ChatError, Notifier};
 
 pub use pagerduty::{WEBHOOK_SIGNATURE_HEADER, webhook_signature, webhook_signed};
+pub use statuspage::{StatuspagePublisher, incident_body};
 pub use webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
 
 /// Every person's contacts and the clients that reach them.

@@ -121,6 +121,7 @@ mod incidents;
 mod matrix;
 mod outbox;
 mod outbox_backlog;
+mod published;
 mod rooms;
 mod rows;
 mod runbook_messages;
@@ -374,6 +375,39 @@ impl Store {
         message: &MessageId,
     ) -> Result<(), StoreError> {
         rooms::save_kept(&self.pool, rooms::Kept::Announcement, incident, message).await
+    }
+
+    /// Remembers the id of the incident's incident on Statuspage.
+    pub async fn save_statuspage_incident(
+        &self,
+        incident: IncidentNumber,
+        page_incident: &str,
+    ) -> Result<(), StoreError> {
+        published::save(&self.pool, incident, page_incident).await
+    }
+
+    /// The id of the incident's incident on Statuspage, once it was published there.
+    pub async fn statuspage_incident(
+        &self,
+        incident: IncidentNumber,
+    ) -> Result<Option<String>, StoreError> {
+        published::find(&self.pool, incident).await
+    }
+
+    /// Takes the daily digest of `day` for this process, writing `outbox` (its posts) with it
+    /// in one transaction; `false` when another process (or an earlier round) took it.
+    pub async fn claim_digest(
+        &self,
+        day: chrono::NaiveDate,
+        at: DateTime<Utc>,
+        outbox: &[OutboxEntry],
+    ) -> Result<bool, StoreError> {
+        published::claim_digest(&self.pool, day, at, outbox).await
+    }
+
+    /// Whether the daily digest of `day` was posted.
+    pub async fn digest_posted(&self, day: chrono::NaiveDate) -> Result<bool, StoreError> {
+        published::digest_posted(&self.pool, day).await
     }
 
     /// Where the incident's announcement was posted on a platform.

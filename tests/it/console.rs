@@ -306,6 +306,9 @@ fn by_default_a_declarer_acknowledges_and_nobody_is_paged_as_the_golden_transcri
 const STAKEHOLDERS: &str = r#"
 announce_room = "incidents"
 
+[digest]
+at = "15:00"
+
 [[services]]
 name = "checkout"
 title = "Checkout"
@@ -328,12 +331,13 @@ fn stakeholders_hear_every_change_and_private_incidents_stay_private() {
     assert!(output.status.success(), "stderr: {}", stderr(&output));
     let out = stdout(&output);
     assert_golden("stakeholders.out", &out);
-    // One announcement per announced incident (INC-1, INC-3), edited: never a second one.
+    // One announcement per announced incident (INC-1, INC-3, INC-4), edited: never a second
+    // one; and the daily digest.
     let posted: Vec<&str> = out
         .lines()
         .filter(|l| l.starts_with("[#incidents] warroom · DRILL (m"))
         .collect();
-    assert_eq!(posted.len(), 2, "{out}");
+    assert_eq!(posted.len(), 4, "{out}");
     let edits = out
         .lines()
         .filter(|l| l.starts_with("[#incidents] warroom · DRILL edited"))
@@ -380,6 +384,16 @@ fn stakeholders_hear_every_change_and_private_incidents_stay_private() {
     assert!(out.contains("goes back from Identified to Investigating only with a reason"));
     assert!(out.contains("there is no service 'payment' (did you mean payments?)"));
     assert!(out.contains("the impact cannot start"), "{out}");
+    // The daily digest at 15:00: the one open incident that is not private.
+    let digest = out
+        .split("Open incidents on 2026-01-05 (1)")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no digest: {out}"));
+    let digest: Vec<&str> = digest.lines().take(2).collect();
+    assert!(
+        digest[1].contains("INC-4 · P2 · Investigating — Search results are slow"),
+        "{digest:?}"
+    );
 
     // The post-mortem picks it all up: the summary, the impact window and time to detect,
     // services, every status update, and a root cause drafted from what was said at
@@ -425,4 +439,42 @@ fn stakeholders_hear_every_change_and_private_incidents_stay_private() {
         !markdown.contains("- [ ] \n"),
         "an empty follow-up: {markdown}"
     );
+}
+
+/// Naming a service offers its runbooks first, from `[[services]] runbooks`, before the
+/// matches of the title; `runbook` without words does the same.
+#[test]
+fn a_named_service_puts_its_runbooks_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let library = Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks");
+    std::fs::write(
+        dir.path().join("warroom.toml"),
+        format!(
+            "runbook_dirs = [{library:?}]\n[[services]]\nname = \"checkout\"\n\
+             runbooks = [\"background-job-queue-backlog\"]\n"
+        ),
+    )
+    .expect("config");
+    let script = "alice@lobby: /incident declare p1 Checkout API returns 500s\n\
+                  alice@inc-1: /incident services checkout\n\
+                  alice@inc-1: /incident runbook\n";
+    let output = rehearse(dir.path(), &sqlite_url(dir.path()), script);
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    let after = out
+        .split("/incident services checkout")
+        .nth(1)
+        .expect("the services line");
+    let offered: Vec<&str> = after
+        .lines()
+        .filter(|l| l.trim_start().starts_with("1. "))
+        .collect();
+    // Offered when the service is named, and again for `runbook`.
+    assert_eq!(offered.len(), 2, "{out}");
+    for line in offered {
+        assert!(
+            line.contains("Background job queue backlog") && line.contains("a runbook of checkout"),
+            "{line}"
+        );
+    }
 }

@@ -188,10 +188,23 @@ fn a_pending_migration_a_missing_program_and_a_typo_are_named() {
         ),
         "{said}"
     );
-    assert!(
-        said.contains("FAIL  database sqlite://warroom.db: 1 migration pending: 20261208000014 stakeholders\n      fix: warroom migrate"),
-        "{said}"
+    // The newest migration, as doctor names it: `20261208000016 digests`.
+    let newest = std::fs::read_dir(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite"),
+    )
+    .expect("the migrations")
+    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+    .max()
+    .expect("a migration");
+    let (version, name) = newest
+        .trim_end_matches(".sql")
+        .split_once('_')
+        .expect("VERSION_name.sql");
+    let pending = format!(
+        "FAIL  database sqlite://warroom.db: 1 migration pending: {version} {}\n      fix: warroom migrate",
+        name.replace('_', " ")
     );
+    assert!(said.contains(&pending), "{pending:?} missing:\n{said}");
     assert!(
         said.contains("FAIL  actions: no-such-program-here is allowed but not found on PATH"),
         "{said}"

@@ -49,4 +49,5 @@ mod slack_socket;
 mod sqlite_disk_full;
 mod status_browser;
 mod status_page;
+mod statuspage;
 mod store;

@@ -80,6 +80,7 @@ stories!(
     a_head_whose_lease_ran_out_is_taken_over_and_its_first_claimer_cannot_mark_it,
     each_lane_head_goes_to_one_of_many_concurrent_claimers,
     an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_repair,
+    a_day_s_digest_is_claimed_once_by_concurrent_replicas,
 );
 
 async fn declare(store: &Store, text: &str) -> warroom::domain::Incident {

@@ -250,6 +250,17 @@ async fn fire(engine: &Engine, chat: &ConsoleChat) {
     if let Err(e) = engine.escalation().fire_due(&[chat], "console").await {
         let _ = chat.print(&format!("! timers: {}\n", e.sentence()));
     }
+    match engine.post_digest_if_due().await {
+        Ok(true) => {
+            if let Err(e) = engine.delivery().deliver_due(chat, "console").await {
+                let _ = chat.print(&format!("! digest: {}\n", e.sentence()));
+            }
+        }
+        Ok(false) => {}
+        Err(e) => {
+            let _ = chat.print(&format!("! digest: {}\n", e.sentence()));
+        }
+    }
     if let Err(e) = engine.sweep().run(&[chat]).await {
         let _ = chat.print(&format!("! interrupted runs: {}\n", e.sentence()));
     }

@@ -149,6 +149,9 @@ impl Delivery<'_> {
                 let room = RoomRef::unnamed(RoomId::new(port.platform(), room.as_str()));
                 return self.announce(port, *incident, &room).await;
             }
+            Effect::Publish { incident, text } => {
+                return self.publish(*incident, text.clone()).await.map(Some);
+            }
             Effect::UpdateAnnouncement { incident } => {
                 return self.update_announcement(port, *incident).await;
             }
@@ -404,6 +407,38 @@ impl Delivery<'_> {
             Err(ChatError::NotFound(_)) => self.post_card(port, incident).await,
             other => Ok(other.map(|()| None)?),
         }
+    }
+
+    /// Tells the hosted status page where `incident` stands, making its incident there the
+    /// first time and remembering its id. Returns the id, which the outbox keeps.
+    async fn publish(
+        &self,
+        incident: IncidentNumber,
+        text: Option<String>,
+    ) -> Result<String, DispatchError> {
+        let Some(publisher) = &self.core.publisher else {
+            return Err(ChatError::Refused(
+                "the status page is Statuspage's, but Warroom was started without [statuspage]"
+                    .into(),
+            )
+            .into());
+        };
+        let Some(current) = self.core.store.incident(incident).await? else {
+            return Err(ChatError::Refused(format!("{incident} is not in the database")).into());
+        };
+        if current.details.private {
+            return Ok("not sent: the incident is private".to_owned());
+        }
+        let existing = self.core.store.statuspage_incident(incident).await?;
+        let published = crate::engine::status_page::Published::of(&current, text);
+        let id = publisher.publish(&published, existing.as_deref()).await?;
+        if existing.as_deref() != Some(id.as_str()) {
+            self.core
+                .store
+                .save_statuspage_incident(incident, &id)
+                .await?;
+        }
+        Ok(id)
     }
 
     /// Posts an incident's announcement in `room` and remembers it; a repeat after a crash

@@ -42,6 +42,7 @@ pub(super) fn incident_of(effect: &Effect) -> Option<IncidentNumber> {
         | Effect::Announce { incident, .. }
         | Effect::UpdateAnnouncement { incident }
         | Effect::AnnounceUpdate { incident, .. }
+        | Effect::Publish { incident, .. }
         | Effect::SuggestRunbooks { incident, .. }
         | Effect::PostRunbook { incident, .. }
         | Effect::UpdateRunbook { incident, .. }
@@ -69,6 +70,7 @@ fn kind_of(effect: &Effect) -> &'static str {
         Effect::Announce { .. } => "announce",
         Effect::UpdateAnnouncement { .. } => "update_announcement",
         Effect::AnnounceUpdate { .. } => "announce_update",
+        Effect::Publish { .. } => "publish",
         Effect::SuggestRunbooks { .. } => "suggest_runbooks",
         Effect::PostRunbook { .. } => "post_runbook",
         Effect::UpdateRunbook { .. } => "update_runbook",
@@ -95,6 +97,7 @@ pub(in crate::engine) fn describe(effect: &Effect) -> String {
         Effect::Announce { .. } => "announce the incident".into(),
         Effect::UpdateAnnouncement { .. } => "update the announcement".into(),
         Effect::AnnounceUpdate { .. } => "post the update under the announcement".into(),
+        Effect::Publish { .. } => "update the status page".into(),
         Effect::SetTopic { .. } => "set the war room's topic".into(),
         Effect::SuggestRunbooks { .. } => "suggest runbooks".into(),
         Effect::RunAction { .. } => "run the action".into(),
@@ -320,6 +323,8 @@ pub(super) fn entry(
             },
             _,
         ) => format!("notify-{}-update-{user}-{via}", incident.0),
+        // The status page is not held up by a chat that is down, nor holds it up.
+        (Effect::Publish { incident, .. }, _) => format!("statuspage-{}", incident.0),
         (_, Some(n)) => format!("inc-{}", n.0),
         (
             Effect::Post {

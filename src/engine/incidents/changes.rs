@@ -233,6 +233,13 @@ impl Incidents<'_> {
                         users: owners,
                     });
                 }
+                // Before a runbook is attached, the services' own runbooks are offered.
+                if after.runbooks.is_empty() && !self.narrowed(after, Vec::new()).is_empty() {
+                    effects.push(Effect::SuggestRunbooks {
+                        incident: after.number,
+                        query: None,
+                    });
+                }
             }
             _ => effects.push(Effect::Post {
                 room: RoomTarget::WarRoom(after.number),
@@ -257,6 +264,7 @@ impl Incidents<'_> {
             });
         }
         effects.extend(self.announcement_effects(before, after, event));
+        effects.extend(self.publish_effects(before, after, event));
         effects.extend(self.provider_updates(before, after));
         effects
     }
@@ -288,6 +296,37 @@ impl Incidents<'_> {
             });
         }
         effects
+    }
+
+    /// What the hosted status page is told: a public update (the first one publishes the
+    /// incident), and then every change of severity or status, until it is resolved. Nothing
+    /// of a private incident, and nothing without `[statuspage]`.
+    fn publish_effects(
+        &self,
+        before: &Incident,
+        after: &Incident,
+        event: &TimelineEvent,
+    ) -> Vec<Effect> {
+        if self.core.publisher.is_none() || after.details.private {
+            return Vec::new();
+        }
+        let text = match &event.kind {
+            EventKind::StatusUpdate {
+                text, public: true, ..
+            } => Some(text.to_string()),
+            _ => None,
+        };
+        let moved = before.severity != after.severity
+            || before.status != after.status
+            || before.title != after.title
+            || before.details.services != after.details.services;
+        if text.is_none() && !(after.details.published && moved) {
+            return Vec::new();
+        }
+        vec![Effect::Publish {
+            incident: after.number,
+            text,
+        }]
     }
 
     /// What providers that keep a page (PagerDuty) are told when the incident is acknowledged

@@ -41,9 +41,54 @@ impl Incidents<'_> {
             .settings
             .runbooks
             .best(query.unwrap_or(&by_title), SHOWN_MATCHES);
+        let matches = self.narrowed(incident, matches);
         self.matches_message(Some(incident.number), &matches, incident.title.as_str())
             .await
             .map(Some)
+    }
+
+    /// `matches` with the runbooks of the incident's services first: those `[[services]]`
+    /// lists for each service it names, then those whose own `services` name it; each once,
+    /// at most [`SHOWN_MATCHES`] in all.
+    pub(super) fn narrowed(&self, incident: &Incident, matches: Vec<Match>) -> Vec<Match> {
+        let library = &self.core.settings.runbooks;
+        let mut first: Vec<Match> = Vec::new();
+        let mut add = |id: &str, service: &str| {
+            if first.iter().any(|m| m.id == id) {
+                return;
+            }
+            if let Some(runbook) = library.get(id) {
+                first.push(Match {
+                    id: runbook.id.clone(),
+                    title: runbook.title.clone(),
+                    score: 0.0,
+                    reason: MatchReason::Service(service.to_owned()),
+                    confidence: Confidence::Likely,
+                });
+            }
+        };
+        for name in &incident.details.services {
+            let listed = self.core.settings.services.iter().find(|s| &s.name == name);
+            for id in listed.into_iter().flat_map(|s| &s.runbooks) {
+                add(id, name);
+            }
+            for runbook in library.runbooks() {
+                if runbook
+                    .services
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(name))
+                {
+                    add(&runbook.id, name);
+                }
+            }
+        }
+        let rest: Vec<Match> = matches
+            .into_iter()
+            .filter(|m| !first.iter().any(|f| f.id == m.id))
+            .collect();
+        first.extend(rest);
+        first.truncate(SHOWN_MATCHES);
+        first
     }
 
     /// `runbook [query]`: the best matches for the words, or for the incident's title.
@@ -78,7 +123,11 @@ impl Incidents<'_> {
             text: text.clone(),
             ..Query::default()
         };
-        let matches = self.core.settings.runbooks.best(&query, SHOWN_MATCHES);
+        let mut matches = self.core.settings.runbooks.best(&query, SHOWN_MATCHES);
+        // Without words, the incident's services point at their runbooks first.
+        if let (None, Some(incident)) = (&words, &here) {
+            matches = self.narrowed(incident, matches);
+        }
         let target = here
             .as_ref()
             .filter(|i| i.status.is_open())
@@ -111,6 +160,7 @@ impl Incidents<'_> {
             let why = match &m.reason {
                 MatchReason::Alert(alert) => format!("matched alert {alert}"),
                 MatchReason::Text => format!("{} · score {:.1}", m.confidence.word(), m.score),
+                MatchReason::Service(service) => format!("a runbook of {service}"),
             };
             let steps = self
                 .core

@@ -71,6 +71,9 @@ pub enum MatchReason {
     Alert(String),
     /// Its text is relevant.
     Text,
+    /// It is one of the runbooks of a service the incident names (`[[services]] runbooks`, or
+    /// the runbook's own `services`).
+    Service(String),
 }
 
 /// How sure a match is, in a word a responder reads next to it.

@@ -385,3 +385,33 @@ pub async fn an_open_incident_of_a_chat_without_a_war_room_there_is_found_for_re
         .unwrap();
     assert_eq!(found, vec![lost.number]);
 }
+
+/// The daily digest is posted once however many replicas try at once: one claims the day and
+/// its posts are written with the claim; the others write nothing.
+pub async fn a_day_s_digest_is_claimed_once_by_concurrent_replicas(store: Store) {
+    let day = at(0).date_naive();
+    assert!(!store.digest_posted(day).await.unwrap());
+    let mut racers = Vec::new();
+    for r in 0..10 {
+        let store = store.clone();
+        racers.push(tokio::spawn(async move {
+            let post = entry("room-C0INCIDENTS", None, &format!("digest by replica {r}"));
+            store.claim_digest(day, at(1), &[post]).await.unwrap()
+        }));
+    }
+    let mut won = 0;
+    for racer in racers {
+        won += usize::from(racer.await.unwrap());
+    }
+    assert_eq!(won, 1);
+    assert!(store.digest_posted(day).await.unwrap());
+    let posted = store
+        .claim_outbox(Platform::Slack, at(2), "worker", at(62), 100)
+        .await
+        .unwrap();
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    assert!(posted[0].body.starts_with("digest by replica"));
+    // The next day is a day of its own.
+    let tomorrow = day.succ_opt().unwrap();
+    assert!(!store.digest_posted(tomorrow).await.unwrap());
+}

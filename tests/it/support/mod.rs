@@ -4,6 +4,7 @@
 pub mod binary;
 pub mod engine;
 pub mod fake_slack;
+pub mod fake_statuspage;
 pub mod fuzz;
 pub mod http_client;
 pub mod matrix;
