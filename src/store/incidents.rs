@@ -59,21 +59,32 @@ const SELECT_OPEN_INCIDENTS: &str = concat!(
     " FROM incidents WHERE status <> 'resolved' ORDER BY number DESC"
 );
 
-/// The incidents a status page may show: open, or resolved since `$1`. `'resolved'` is
-/// `Status::Resolved.word()`.
+/// The numbers of the incidents a status page may show: open, or resolved since `$1`. Two
+/// selects, so that each uses its partial index (`incidents_open`, `incidents_resolved_at`):
+/// an `OR` would scan the table. `'resolved'` is `Status::Resolved.word()`.
+macro_rules! open_or_resolved_since {
+    () => {
+        "SELECT number FROM incidents WHERE status <> 'resolved' \
+         UNION ALL SELECT number FROM incidents WHERE status = 'resolved' AND resolved_at >= $1"
+    };
+}
+
+/// Those incidents, newest first.
 const SELECT_OPEN_OR_RESOLVED_SINCE: &str = concat!(
     "SELECT ",
     incident_columns!(),
-    " FROM incidents WHERE status <> 'resolved' OR resolved_at >= $1 ORDER BY number DESC"
+    " FROM incidents WHERE number IN (",
+    open_or_resolved_since!(),
+    ") ORDER BY number DESC"
 );
 
 /// Their status updates (`'status_update'` is `EventKind::StatusUpdate`'s type name).
 const SELECT_UPDATES_OF_OPEN_OR_RESOLVED_SINCE: &str = concat!(
     "SELECT ",
     event_columns!(),
-    " FROM timeline_events WHERE kind = 'status_update' AND incident_number IN \
-     (SELECT number FROM incidents WHERE status <> 'resolved' OR resolved_at >= $1) \
-     ORDER BY incident_number, seq"
+    " FROM timeline_events WHERE kind = 'status_update' AND incident_number IN (",
+    open_or_resolved_since!(),
+    ") ORDER BY incident_number, seq"
 );
 
 const SELECT_TIMELINE: &str = concat!(
