@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -45,18 +45,10 @@ impl Server {
     /// The same with more environment variables, and what it said at start-up.
     fn start_saying(dir: &Path, database_url: &str, env: &[(&str, &str)]) -> (Server, Vec<String>) {
         let mut command = crate::support::binary::command(dir);
-        command.envs(env.iter().copied());
-        let mut child = command
-            .env("WARROOM_DATABASE_URL", database_url)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            // Pages are printed there; nobody reads them here, the database is checked instead.
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the warroom binary starts");
-        let received = serving::read_stderr(&mut child, serving::Echo::Stderr("serve"));
-        let (address, said) = serving::said_until_serving(&mut child, &received, START_DEADLINE);
+        command
+            .envs(env.iter().copied())
+            .env("WARROOM_DATABASE_URL", database_url);
+        let (child, address, said) = serving::start_serve(command, "serve", START_DEADLINE);
         (Server { child, address }, said)
     }
 

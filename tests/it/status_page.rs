@@ -3,7 +3,7 @@
 //! the feed reads with a real feed parser (feed-rs).
 
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use crate::support::binary::{sqlite_url, warroom};
@@ -57,16 +57,10 @@ impl Drop for Server {
 }
 
 pub(crate) fn serve(dir: &Path, database_url: &str) -> Server {
-    let mut child = crate::support::binary::command(dir)
-        .env("WARROOM_DATABASE_URL", database_url)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the warroom binary starts");
-    let lines = serving::read_stderr(&mut child, serving::Echo::Stderr("status serve"));
-    let address = serving::wait_until_serving(&mut child, &lines, Duration::from_secs(60));
+    let mut command = crate::support::binary::command(dir);
+    command.env("WARROOM_DATABASE_URL", database_url);
+    let (child, address, _) =
+        serving::start_serve(command, "status serve", Duration::from_secs(60));
     Server {
         child,
         base: format!("http://{address}"),

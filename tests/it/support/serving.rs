@@ -1,12 +1,34 @@
-//! Reading what a `warroom serve` started by a test says, and waiting for it to say where it
-//! listens.
+//! Starting a `warroom serve` for a test, reading what it says, and waiting for it to say
+//! where it listens.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Child;
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
+
+/// Runs `command` (the `warroom` binary with its environment and any global options) as
+/// `serve` on a free loopback port, stdin and stdout closed, stderr echoed under `tag`; waits
+/// at most `within` until it says where it listens. The child, its address, and what it said
+/// before.
+pub fn start_serve(
+    mut command: Command,
+    tag: &'static str,
+    within: Duration,
+) -> (Child, SocketAddr, Vec<String>) {
+    let mut child = command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        // Pages are printed there without a chat; the tests read the database or the chat.
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the warroom binary starts");
+    let lines = read_stderr(&mut child, Echo::Stderr(tag));
+    let (address, said) = said_until_serving(&mut child, &lines, within);
+    (child, address, said)
+}
 
 /// Where a server's stderr lines are echoed besides the channel.
 pub enum Echo {

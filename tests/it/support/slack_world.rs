@@ -2,7 +2,7 @@
 //! to talk to it, and signed requests from the official Python SDK.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -76,22 +76,15 @@ impl Launch {
     /// Starts `warroom serve` and waits until it says where it listens.
     fn spawn(&self) -> (Child, String) {
         let mut command = crate::support::binary::command(&self.dir);
-        let mut server = command
+        command
             .env("WARROOM_SLACK__BOT_TOKEN", TOKEN)
             .env("WARROOM_SLACK__SIGNING_SECRET", SECRET)
             .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()))
             .env("RUST_LOG", "warroom=info")
             .envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .arg("--config")
-            .arg(&self.config)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the warroom binary starts");
-        let received = serving::read_stderr(&mut server, serving::Echo::Stderr("serve"));
-        let address = serving::wait_until_serving(&mut server, &received, Duration::from_secs(60));
+            .arg(&self.config);
+        let (server, address, _) = serving::start_serve(command, "serve", Duration::from_secs(60));
         (server, address.to_string())
     }
 }
