@@ -88,14 +88,7 @@ async fn main() {
         let at = now - age;
         let title =
             IncidentTitle::parse(&format!("Incident {i}: checkout errors")).expect("a title");
-        let told = Told {
-            chat: None,
-            effects: &|_| Vec::new(),
-            timers: &|_| Vec::new(),
-            acknowledged: false,
-            drill: false,
-            private: false,
-        };
+        let told = Told::nothing();
         let (mut incident, _) = store
             .declare_told(&title, Severity::P1, &alice, at, &told)
             .await

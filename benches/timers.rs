@@ -81,14 +81,7 @@ async fn main() {
     let step = SPREAD.as_secs_f64() / timers as f64;
     for i in 0..incidents {
         // Declared with nothing told: the timers below are the pages under test.
-        let told = Told {
-            chat: None,
-            effects: &|_| Vec::new(),
-            timers: &|_| Vec::new(),
-            acknowledged: false,
-            drill: false,
-            private: false,
-        };
+        let told = Told::nothing();
         let (incident, _) = store
             .declare_told(
                 &title,

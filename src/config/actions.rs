@@ -307,13 +307,8 @@ mod tests {
 
     use super::*;
     use crate::config::Config;
-    use crate::config::testing::{env, file, no_env};
+    use crate::config::testing::{env, file, load, no_env};
     use crate::domain::{Section, Step, StepKind};
-
-    fn load(text: &str) -> Result<Config, ConfigError> {
-        let (_dir, path) = file(text);
-        Config::load_from(Some(&path), no_env())
-    }
 
     #[test]
     fn no_file_gives_the_default_actions() {

@@ -402,13 +402,8 @@ fn required_text_or_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::config::testing::{env, file, no_env};
+    use crate::config::testing::{env, load, no_env};
     use crate::domain::Target;
-
-    fn load(text: &str) -> Result<Config, ConfigError> {
-        let (_dir, path) = file(text);
-        Config::load_from(Some(&path), no_env())
-    }
 
     fn error_of(text: &str) -> String {
         load(text).unwrap_err().to_string()

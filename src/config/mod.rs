@@ -471,6 +471,12 @@ mod testing {
             .collect()
     }
 
+    /// The configuration of a file holding `text`, without environment variables.
+    pub(super) fn load(text: &str) -> Result<super::Config, super::ConfigError> {
+        let (_dir, path) = file(text);
+        super::Config::load_from(Some(&path), no_env())
+    }
+
     pub(super) fn file(text: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("warroom.toml");

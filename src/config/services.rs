@@ -90,13 +90,7 @@ pub(super) fn describe_services(configs: &[ServiceConfig], out: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{file, no_env};
-    use super::super::{Config, ConfigError};
-
-    fn load(text: &str) -> Result<Config, ConfigError> {
-        let (_dir, path) = file(text);
-        Config::load_from(Some(&path), no_env())
-    }
+    use super::super::testing::load;
 
     #[test]
     fn services_are_read_with_their_owners_and_checked() {

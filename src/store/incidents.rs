@@ -153,6 +153,29 @@ pub struct Told<'a> {
     pub private: bool,
 }
 
+fn no_effects(_: &Incident) -> Vec<OutboxEntry> {
+    Vec::new()
+}
+
+fn no_timers(_: &Incident) -> Vec<(TimerKind, DateTime<Utc>)> {
+    Vec::new()
+}
+
+impl Told<'static> {
+    /// A declaration that tells no chat, starts no timer and is neither a drill nor private
+    /// (the store's own tests and the benchmarks, which add what they measure themselves).
+    pub fn nothing() -> Told<'static> {
+        Told {
+            chat: None,
+            effects: &no_effects,
+            timers: &no_timers,
+            acknowledged: false,
+            drill: false,
+            private: false,
+        }
+    }
+}
+
 /// See [`super::Store::declare_told`].
 pub(super) async fn declare(
     pool: &Pool,

@@ -242,15 +242,7 @@ impl Store {
         by: &UserId,
         at: DateTime<Utc>,
     ) -> Result<(Incident, TimelineEvent), StoreError> {
-        let told = incidents::Told {
-            chat: None,
-            effects: &|_| Vec::new(),
-            timers: &|_| Vec::new(),
-            acknowledged: false,
-            drill: false,
-            private: false,
-        };
-        incidents::declare(&self.pool, title, severity, by, at, &told).await
+        incidents::declare(&self.pool, title, severity, by, at, &Told::nothing()).await
     }
 
     /// Opens an incident with the next free number and records its declaration, and in the
