@@ -317,6 +317,7 @@ async fn main() {
         chats: vec![Platform::Slack],
         pagerduty: None,
         opsgenie: None,
+        metrics: None,
     });
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let endpoint = format!("http://{address}/slack/commands");

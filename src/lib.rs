@@ -18,3 +18,4 @@ pub mod runbook;
 pub mod scheduler;
 pub mod store;
 pub mod sweep;
+pub mod telemetry;

@@ -44,11 +44,21 @@ pub struct Application {
     terminate: Signal,
     matrix: Option<crate::chat::matrix::MatrixBot>,
     http: HttpConfig,
+    /// The metrics recorder, when `/metrics` is on, and how often its database figures are
+    /// read.
+    metrics: Option<(crate::telemetry::Scrape, Duration)>,
 }
 
 impl Application {
     /// Opens the database, builds the engine and binds `listen` (port 0 picks a free port).
     pub async fn build(config: &Config, listen: SocketAddr) -> anyhow::Result<Application> {
+        // Before anything that records: the engine, the chats.
+        let metrics = config
+            .metrics
+            .enabled
+            .then(crate::telemetry::install)
+            .flatten()
+            .map(|scrape| (scrape, config.metrics.refresh()));
         let engine = super::build_engine(config, Arc::new(SystemClock), false).await?;
         let listener = TcpListener::bind(listen)
             .await
@@ -122,6 +132,7 @@ impl Application {
             terminate,
             matrix,
             http: config.http.clone(),
+            metrics,
         })
     }
 
@@ -153,6 +164,7 @@ impl Application {
             mut terminate,
             matrix,
             http: http_config,
+            metrics,
             ..
         } = self;
         let (stop, stopped) = watch::channel(false);
@@ -176,6 +188,7 @@ impl Application {
                 chats: chats.iter().map(|c| c.platform()).collect(),
                 pagerduty,
                 opsgenie,
+                metrics: metrics.as_ref().map(|(scrape, _)| scrape.clone()),
             }),
             &http_config,
         );
@@ -212,15 +225,25 @@ impl Application {
             chats.clone(),
             wait_for_stop(stopped.clone()),
         );
+        let figures = {
+            let (engine, stop) = (engine.clone(), wait_for_stop(stopped.clone()));
+            let platforms = chats.iter().map(|c| c.platform()).collect();
+            async move {
+                if let Some((scrape, every)) = metrics {
+                    crate::http::metrics::collect(engine, scrape, platforms, every, stop).await;
+                }
+            }
+        };
         let scheduler = crate::scheduler::run(engine, chats, owner, wait_for_stop(stopped.clone()));
         let signals = tokio::spawn(signals);
-        let everything = async { tokio::join!(http, scheduler, matrix, socket, deliveries, sweep) };
+        let everything =
+            async { tokio::join!(http, scheduler, matrix, socket, deliveries, sweep, figures) };
         let deadline = async {
             wait_for_stop(stopped.clone()).await;
             tokio::time::sleep(http_config.shutdown_timeout + STOP_GRACE).await;
         };
         let served = tokio::select! {
-            (served, (), (), (), _, ()) = everything => served,
+            (served, (), (), (), _, (), ()) = everything => served,
             () = deadline => {
                 tracing::warn!("still stopping after http.shutdown_timeout; exiting anyway");
                 Ok(())

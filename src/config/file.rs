@@ -12,8 +12,8 @@ use crate::domain::Platform;
 
 use super::{
     ActionsConfig, AlertsConfig, Config, ConfigError, DigestConfig, EscalationConfig, HttpConfig,
-    MatrixConfig, PermissionsConfig, RotationConfig, SeverityEscalation, SlackConfig,
-    StatusPageConfig, StatuspageConfig,
+    MatrixConfig, MetricsConfig, PermissionsConfig, RotationConfig, SeverityEscalation,
+    SlackConfig, StatusPageConfig, StatuspageConfig,
 };
 
 /// The file's text; a file that is not there is [`ConfigError::MissingFile`].
@@ -88,7 +88,7 @@ impl TomlFile {
 }
 
 /// The tables whose keys are checked, with their fields.
-fn sections() -> [(&'static str, &'static [&'static str]); 10] {
+fn sections() -> [(&'static str, &'static [&'static str]); 11] {
     [
         (Platform::Slack.name(), fields_of::<SlackConfig>()),
         (Platform::Matrix.name(), fields_of::<MatrixConfig>()),
@@ -100,6 +100,7 @@ fn sections() -> [(&'static str, &'static [&'static str]); 10] {
         ("status_page", fields_of::<StatusPageConfig>()),
         ("statuspage", fields_of::<StatuspageConfig>()),
         ("digest", fields_of::<DigestConfig>()),
+        ("metrics", fields_of::<MetricsConfig>()),
     ]
 }
 

@@ -10,6 +10,7 @@ mod escalation;
 mod fields;
 mod file;
 mod http;
+mod metrics;
 mod notify;
 mod permissions;
 mod redact;
@@ -40,6 +41,7 @@ pub use escalation::{
     EscalationConfig, LevelConfig, OverrideConfig, RotationConfig, SeverityEscalation, rotations,
 };
 pub use http::HttpConfig;
+pub use metrics::MetricsConfig;
 pub use notify::{
     EmailConfig, NotifyConfig, NtfyContact, OPSGENIE_API_URL, OpsgenieContact,
     PAGERDUTY_EVENTS_URL, PagerdutyContact, PersonConfig, RuleConfig, WebhookContact, people,
@@ -98,6 +100,8 @@ pub struct Config {
     pub services: Vec<ServiceConfig>,
     /// Whether `serve` answers the status page's routes, and how (`[status_page]`).
     pub status_page: StatusPageConfig,
+    /// Whether `serve` answers `/metrics` (`[metrics]`).
+    pub metrics: MetricsConfig,
     /// Atlassian Statuspage, when published incidents go there too (`[statuspage]`).
     pub statuspage: Option<StatuspageConfig>,
     /// When the daily digest of open incidents is posted (`[digest]`).
@@ -171,6 +175,7 @@ impl Default for Config {
             people: Vec::new(),
             services: Vec::new(),
             status_page: StatusPageConfig::default(),
+            metrics: MetricsConfig::default(),
             statuspage: None,
             digest: DigestConfig::default(),
             notify: NotifyConfig::default(),
@@ -202,6 +207,7 @@ impl fmt::Debug for Config {
             .field("rotations", &self.rotations)
             .field("services", &self.services)
             .field("status_page", &self.status_page)
+            .field("metrics", &self.metrics)
             .field("statuspage", &self.statuspage)
             .field("digest", &self.digest)
             .field("permissions", &self.permissions)
@@ -274,6 +280,7 @@ impl Config {
         rotations(&config.rotations)?;
         services(&config.services)?;
         config.status_page.check()?;
+        config.metrics.check()?;
         if let Some(statuspage) = &config.statuspage {
             statuspage.check(&config.services)?;
         }
@@ -423,6 +430,7 @@ impl Config {
         escalation::describe_rotations(&self.rotations, out);
         services::describe_services(&self.services, out);
         self.status_page.describe(out);
+        self.metrics.describe(out);
         self.digest.describe(out);
         match &self.statuspage {
             Some(statuspage) => statuspage.describe(out),

@@ -267,13 +267,20 @@ pub enum Risk {
     Dangerous,
 }
 
-impl fmt::Display for Risk {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Risk {
+    /// Its name: `read`, `write` or `dangerous`.
+    pub fn name(self) -> &'static str {
+        match self {
             Risk::Read => "read",
             Risk::Write => "write",
             Risk::Dangerous => "dangerous",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Risk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -24,6 +24,17 @@ pub enum TimerKind {
     },
 }
 
+impl TimerKind {
+    /// Its kind in one word: `page`, `remind` or `approval`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimerKind::Page { .. } => "page",
+            TimerKind::Remind => "remind",
+            TimerKind::Approval { .. } => "approval",
+        }
+    }
+}
+
 /// A timer as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timer {

@@ -123,7 +123,9 @@ impl Core {
     }
 
     /// Like [`Core::append`], and writes what `told` makes of the change (the incident
-    /// before, after, and the event) to the outbox in the same transaction.
+    /// before, after, and the event) to the outbox in the same transaction. Its log lines
+    /// (and those of what it calls) carry the incident's number.
+    #[tracing::instrument(level = "info", skip_all, fields(incident = %number))]
     pub(in crate::engine) async fn append_told(
         &self,
         number: IncidentNumber,
@@ -154,6 +156,8 @@ impl Core {
             let entries = told(&incident, &after, &event);
             match self.store.record_told(&after, &event, &entries).await {
                 Ok(()) => {
+                    tracing::info!(event = event.kind.type_name(), by = %actor, "recorded");
+                    crate::telemetry::incident_moved(Some(&incident), &after);
                     self.memo.remember_incident(after.clone());
                     if !entries.is_empty() {
                         self.outbox_changed.notify_waiters();

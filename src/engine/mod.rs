@@ -256,6 +256,16 @@ impl Engine {
         Ok(self.core.store.outbox_backlog(chat, refused_since).await?)
     }
 
+    /// The incidents by status and severity, for `/metrics`.
+    pub async fn incident_counts(&self) -> Result<Vec<crate::store::IncidentCount>, EngineError> {
+        Ok(self.core.store.incident_counts().await?)
+    }
+
+    /// What waits in each chat's outbox, for `/metrics`.
+    pub async fn pending_counts(&self) -> Result<Vec<crate::store::PendingCount>, EngineError> {
+        Ok(self.core.store.pending_counts().await?)
+    }
+
     /// How many runbooks are loaded.
     pub fn runbook_count(&self) -> usize {
         self.core.settings.runbooks.runbooks().len()

@@ -1,11 +1,15 @@
 //! The HTTP side of `warroom serve`: an axum router with `GET /healthz`, the Alertmanager
 //! webhook (`alerts.rs`), pages' acknowledge links (`ack.rs`), PagerDuty's and Opsgenie's
 //! webhooks (`pagerduty.rs`, `opsgenie.rs`), the status page (`status.rs`, when
-//! `[status_page]` turns it on) and, when Slack is configured, Slack's endpoints (src/chat/slack);
-//! the limits every request gets ([`limited`]); and the accept loop (`server.rs`).
+//! `[status_page]` turns it on), `/metrics` (`metrics.rs`) and, when Slack is configured,
+//! Slack's endpoints (src/chat/slack); what every request gets: a request id, a span and its
+//! latency recorded ([`observe`](observe::observe)), and the limits ([`limited`]); and the
+//! accept loop (`server.rs`).
 
 pub mod ack;
 pub mod alerts;
+pub mod metrics;
+pub mod observe;
 pub mod opsgenie;
 pub mod pagerduty;
 mod provider;
@@ -56,6 +60,8 @@ pub struct AppState {
     /// The secret Opsgenie's webhook integration sends (`[notify] opsgenie_webhook_secret`),
     /// when `/opsgenie` takes its deliveries.
     pub opsgenie: Option<Arc<secrecy::SecretString>>,
+    /// The process's metrics recorder, when `/metrics` is served (`[metrics] enabled`).
+    pub metrics: Option<crate::telemetry::Scrape>,
 }
 
 /// The routes of `warroom serve`.
@@ -73,11 +79,14 @@ pub fn router(state: AppState) -> Router {
         .route("/status", get(status::html))
         .route("/status.json", get(status::json))
         .route("/status.atom", get(status::atom))
+        .route("/metrics", get(metrics::scrape))
         .with_state(state);
-    match slack {
+    let router = match slack {
         Some(adapter) => router.merge(crate::chat::slack::routes(adapter)),
         None => router,
-    }
+    };
+    // Outermost but for `limited`: every routed request gets its id, span and latency.
+    router.layer(axum::middleware::from_fn(observe::observe))
 }
 
 /// `router` with the limits every request gets: at most `http.request_timeout` from its head

@@ -101,6 +101,7 @@ async fn state(url: &str) -> AppState {
         chats: vec![crate::domain::Platform::Console],
         pagerduty: Some(Arc::new(SecretString::from(SECRET))),
         opsgenie: Some(Arc::new(SecretString::from(OG_SECRET))),
+        metrics: None,
     }
 }
 

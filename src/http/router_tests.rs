@@ -171,6 +171,7 @@ async fn state(url: &str) -> AppState {
         chats: vec![crate::domain::Platform::Console],
         pagerduty: None,
         opsgenie: None,
+        metrics: None,
     }
 }
 

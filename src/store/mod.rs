@@ -14,6 +14,7 @@ pub use alerts::{
     AlertFound, AlertGroupIncident, AlertIntake, AlertIntakeOutcome, AlertPlan, AlertTarget,
     PlanAlerts,
 };
+pub use counts::{IncidentCount, PendingCount};
 pub use deliveries::DeliveryKind;
 pub use firing::TimerPage;
 pub use incidents::{OpeningEffects, OpeningTimers, Told};
@@ -112,6 +113,7 @@ mod activity;
 mod alert_intake;
 mod alerts;
 mod connect;
+mod counts;
 mod deliveries;
 mod error;
 mod firing;

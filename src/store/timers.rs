@@ -45,9 +45,9 @@ pub(super) use insert_timers;
 
 pub(super) fn kind_columns(kind: TimerKind) -> (&'static str, i64) {
     match kind {
-        TimerKind::Page { level } => ("page", i64::from(level)),
-        TimerKind::Remind => ("remind", 0),
-        TimerKind::Approval { request } => ("approval", request),
+        TimerKind::Page { level } => (kind.name(), i64::from(level)),
+        TimerKind::Remind => (kind.name(), 0),
+        TimerKind::Approval { request } => (kind.name(), request),
     }
 }
 

@@ -27,6 +27,7 @@ mod http_limits;
 mod matrix;
 mod matrix_refusals;
 mod matrix_restarts;
+mod metrics;
 mod notify;
 mod notify_opsgenie;
 mod notify_pagerduty;

@@ -26,6 +26,28 @@ use serde_json::Value;
 
 use super::MatrixChat;
 use crate::engine::port::{ChatError, DeliveryKey};
+use crate::telemetry::CallOutcome;
+
+/// Sends one request (a `matrix_sdk` send, awaited), timed for `/metrics` under `method`.
+async fn timed<T>(
+    method: &'static str,
+    request: impl std::future::IntoFuture<Output = Result<T, HttpError>>,
+) -> Result<T, HttpError> {
+    let started = std::time::Instant::now();
+    let result = request.await;
+    let outcome = match &result {
+        Ok(_) => CallOutcome::Ok,
+        Err(e)
+            if e.as_client_api_error()
+                .is_some_and(|a| a.status_code == StatusCode::TOO_MANY_REQUESTS) =>
+        {
+            CallOutcome::Throttled
+        }
+        Err(_) => CallOutcome::Error,
+    };
+    crate::telemetry::chat_call("matrix", method, started.elapsed(), outcome);
+    result
+}
 
 /// How long to wait when the homeserver limits the rate without saying for how long.
 const DEFAULT_THROTTLE: Duration = Duration::from_secs(5);
@@ -133,9 +155,7 @@ impl MatrixChat {
             MessageLikeEventType::from(event_type),
             raw(content)?,
         );
-        let sent = self
-            .client
-            .send(request)
+        let sent = timed("rooms.send", self.client.send(request))
             .await
             .map_err(|e| chat_error(&format!("room {room}"), e))?;
         Ok(sent.event_id.to_string())
@@ -159,8 +179,7 @@ impl MatrixChat {
             String::new(),
             raw(content)?,
         );
-        self.client
-            .send(request)
+        timed("rooms.state", self.client.send(request))
             .await
             .map_err(|e| chat_error(&format!("room {room}"), e))?;
         Ok(())
@@ -173,9 +192,7 @@ impl MatrixChat {
         room: &str,
     ) -> Result<Vec<Raw<AnyStateEvent>>, ChatError> {
         let request = get_state_events::v3::Request::new(room_id(room)?);
-        let found = self
-            .client
-            .send(request)
+        let found = timed("rooms.state.get", self.client.send(request))
             .await
             .map_err(|e| chat_error(&format!("room {room}"), e))?;
         Ok(found.room_state)
@@ -204,9 +221,7 @@ impl MatrixChat {
         event: &str,
     ) -> Result<Raw<AnyTimelineEvent>, ChatError> {
         let request = get_room_event::v3::Request::new(room_id(room)?, event_id(event)?);
-        let found = self
-            .client
-            .send(request)
+        let found = timed("rooms.event.get", self.client.send(request))
             .await
             .map_err(|e| chat_error(&format!("message {event}"), e))?;
         Ok(found.event)
@@ -216,8 +231,7 @@ impl MatrixChat {
     pub(super) async fn redact(&self, room: &str, event: &str) -> Result<(), ChatError> {
         let request =
             redact_event::v3::Request::new(room_id(room)?, event_id(event)?, transaction_id());
-        self.client
-            .send(request)
+        timed("rooms.redact", self.client.send(request))
             .await
             .map_err(|e| chat_error(&format!("message {event}"), e))?;
         Ok(())
@@ -229,7 +243,7 @@ impl MatrixChat {
             room_id(room)?,
             invite_user::v3::InviteUserId::new(user_id(user)?).into(),
         );
-        match self.client.send(request).await {
+        match timed("rooms.invite", self.client.send(request)).await {
             Ok(_) => Ok(()),
             Err(e) if e.to_string().contains("already in the room") => Ok(()),
             Err(e) => Err(chat_error(&format!("inviting {user}"), e)),
@@ -239,8 +253,7 @@ impl MatrixChat {
     /// Joins a room the bot was invited to.
     pub(super) async fn join(&self, room: &str) -> Result<(), ChatError> {
         let request = join_room_by_id::v3::Request::new(room_id(room)?);
-        self.client
-            .send(request)
+        timed("rooms.join", self.client.send(request))
             .await
             .map_err(|e| chat_error(&format!("joining {room}"), e))?;
         Ok(())
@@ -251,9 +264,7 @@ impl MatrixChat {
         let alias = OwnedRoomAliasId::try_from(alias)
             .map_err(|_| ChatError::NotFound(format!("room alias {alias}")))?;
         let request = get_alias::v3::Request::new(alias.clone());
-        let found = self
-            .client
-            .send(request)
+        let found = timed("directory.alias", self.client.send(request))
             .await
             .map_err(|e| chat_error(&format!("room alias {alias}"), e))?;
         Ok(found.room_id.to_string())
@@ -269,9 +280,7 @@ impl MatrixChat {
         let mut request = create_content::v3::Request::new(bytes);
         request.filename = Some(name.to_owned());
         request.content_type = Some(mime.to_owned());
-        let uploaded = self
-            .client
-            .send(request)
+        let uploaded = timed("media.upload", self.client.send(request))
             .await
             .map_err(|e| chat_error(&format!("uploading {name}"), e))?;
         Ok(uploaded.content_uri.to_string())

@@ -12,6 +12,7 @@ use slack_morphism::prelude::*;
 use tokio::time::Instant;
 
 use crate::engine::port::ChatError;
+use crate::telemetry::CallOutcome;
 
 /// How the client behaves.
 #[derive(Debug, Clone)]
@@ -124,7 +125,15 @@ impl SlackApi {
     {
         let mut retries = 0;
         loop {
-            match attempt().await {
+            let started = std::time::Instant::now();
+            let answer = attempt().await;
+            let outcome = match &answer {
+                Ok(_) => CallOutcome::Ok,
+                Err(SlackClientError::RateLimitError(_)) => CallOutcome::Throttled,
+                Err(_) => CallOutcome::Error,
+            };
+            crate::telemetry::chat_call("slack", method, started.elapsed(), outcome);
+            match answer {
                 Ok(v) => return Ok(v),
                 Err(SlackClientError::RateLimitError(e))
                     if retries < self.settings.max_retries

@@ -139,6 +139,7 @@ async fn slack_app(url: &str, secret: Option<&str>) -> Router {
         chats: vec![crate::domain::Platform::Slack],
         pagerduty: None,
         opsgenie: None,
+        metrics: None,
     };
     app(state, &HttpConfig::default())
 }

@@ -92,6 +92,14 @@ impl Actions<'_> {
         };
         let succeeded = matches!(&outcome, Ok(o) if o.exit_code == Some(0) && !o.timed_out)
             && actions.executor.name() != "dry-run";
+        let ended = match &outcome {
+            Err(_) => "not_started",
+            Ok(o) if o.dry_run => "drill",
+            Ok(o) if o.timed_out => "timed_out",
+            Ok(o) if o.exit_code == Some(0) => "succeeded",
+            Ok(_) => "failed",
+        };
+        crate::telemetry::action_ran(request.risk.name(), ended);
         let (kind, message) = match outcome {
             Ok(outcome) => {
                 let (kept, _) = tail(&outcome.output, TIMELINE_OUTPUT_CHARS);

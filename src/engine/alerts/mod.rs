@@ -231,6 +231,7 @@ impl Alerts<'_> {
         if opened {
             tracing::info!(incident = %number, severity = %plan.after.severity, "declared from alerts");
         }
+        crate::telemetry::incident_moved((!opened).then_some(before), &plan.after);
         for event in &plan.events {
             match &event.kind {
                 EventKind::AlertsFiring { alerts, .. } => outcome.firing += alerts.len(),

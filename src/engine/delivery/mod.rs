@@ -19,9 +19,10 @@ use futures_util::StreamExt;
 use super::EngineError;
 use super::effect::Effect;
 use super::port::{ChatError, ChatPort, DeliveryKey};
-use crate::domain::{ContactKind, EventKind, IncidentNumber, UserId};
+use crate::domain::{ContactKind, EventKind, IncidentNumber, Platform, UserId};
 use crate::engine::core::Core;
 use crate::store::OutboxItem;
+use crate::telemetry::PageOutcome;
 use entries::Outgoing;
 
 pub(super) use entries::{describe, durable};
@@ -243,7 +244,13 @@ impl Delivery<'_> {
     }
 
     /// Carries out one claimed entry and records how it went.
-    #[tracing::instrument(skip_all, fields(id = item.id, kind = %item.kind, lane = %item.lane, attempt = item.attempts))]
+    #[tracing::instrument(skip_all, fields(
+        id = item.id,
+        kind = %item.kind,
+        lane = %item.lane,
+        attempt = item.attempts,
+        incident = item.incident.map(tracing::field::display),
+    ))]
     async fn deliver_item(
         &self,
         port: &dyn ChatPort,
@@ -275,8 +282,18 @@ impl Delivery<'_> {
             self.carry_out(port, &outgoing.origin, &outgoing.effect),
         )
         .await;
+        let paged = page_of(&outgoing.effect, port.platform());
         let failure = match attempt {
             Ok(made) => {
+                // A provider's page that was not sent (the incident was acknowledged
+                // meanwhile) is no delivery.
+                let sent = matches!(outgoing.effect, Effect::DirectMessage { .. })
+                    || made.as_deref() == Some(dispatch::SENT);
+                if let Some((level, via)) = &paged
+                    && sent
+                {
+                    crate::telemetry::page(*level, via, PageOutcome::Delivered);
+                }
                 let (mut page, mut notified) = (None, None);
                 match outgoing.effect {
                     Effect::DirectMessage {
@@ -311,6 +328,14 @@ impl Delivery<'_> {
             dispatch::DispatchError::Chat(e) => (e.to_string(), true, None),
             dispatch::DispatchError::Store(e) => (e.to_string(), false, None),
         };
+        if let Some((level, via)) = &paged {
+            let outcome = if permanent {
+                PageOutcome::Refused
+            } else {
+                PageOutcome::Retrying
+            };
+            crate::telemetry::page(*level, via, outcome);
+        }
         if permanent {
             tracing::warn!(%reason, "the chat refused a delivery for good");
             self.give_up(owner, &item, &reason).await;
@@ -387,6 +412,19 @@ impl Delivery<'_> {
         {
             tracing::warn!(error = %e, "could not mark a delivery given up on");
         }
+    }
+}
+
+/// The escalation level of a page and the way it goes (the chat, or the provider), when
+/// `effect` is one.
+fn page_of(effect: &Effect, chat: Platform) -> Option<(u32, String)> {
+    match effect {
+        Effect::DirectMessage {
+            page: Some((_, level)),
+            ..
+        } => Some((*level, chat.name().to_owned())),
+        Effect::Notify { via, page, .. } => Some((page.level, via.to_string())),
+        _ => None,
     }
 }
 

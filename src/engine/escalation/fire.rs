@@ -84,6 +84,9 @@ impl Escalation<'_> {
             if due.is_empty() {
                 return Ok(fired);
             }
+            for timer in &due {
+                crate::telemetry::timer_fired(timer.kind.name(), now - timer.due_at);
+            }
             let Fired {
                 mut effects,
                 done,

@@ -83,6 +83,7 @@ impl Incidents<'_> {
         };
         let n = incident.number;
         tracing::info!(incident = %n, %severity, "declared");
+        crate::telemetry::incident_moved(None, &incident);
         self.core.memo.remember_incident(incident.clone());
         self.core.memo.remember_incident_chat(n, origin.platform());
         self.core.outbox_changed.notify_waiters();

@@ -105,6 +105,18 @@ pub struct Answer {
     pub status: u16,
     /// The body.
     pub body: String,
+    /// The status line and the headers, as sent.
+    pub head: String,
+}
+
+impl Answer {
+    /// A header's value (the first, by case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
 }
 
 /// `POST path` with `body` and extra header lines; the connection is closed after the answer.
@@ -116,12 +128,28 @@ pub fn post(address: SocketAddr, path: &str, headers: &[&str], body: &[u8]) -> A
 /// Like [`post`], but `None` when the server cannot be reached, hangs up or says nothing that
 /// reads as HTTP (a server killed mid-request).
 pub fn try_post(address: SocketAddr, path: &str, headers: &[&str], body: &[u8]) -> Option<Answer> {
+    exchange(address, "POST", path, headers, body)
+}
+
+/// `GET path` with extra header lines; the connection is closed after the answer.
+pub fn get(address: SocketAddr, path: &str, headers: &[&str]) -> Answer {
+    exchange(address, "GET", path, headers, b"")
+        .unwrap_or_else(|| panic!("no answer from {address}{path}"))
+}
+
+fn exchange(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: &[u8],
+) -> Option<Answer> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .ok()?;
     let mut head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\n",
         body.len()
     );
@@ -140,11 +168,11 @@ pub fn try_post(address: SocketAddr, path: &str, headers: &[&str], body: &[u8]) 
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())?;
-    let body = text
+    let (head, body) = text
         .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
+        .map(|(h, b)| (h.to_owned(), b.to_owned()))
         .unwrap_or_default();
-    Some(Answer { status, body })
+    Some(Answer { status, body, head })
 }
 
 /// Posts to the webhook with the bearer token.
