@@ -4,6 +4,7 @@
 mod actions;
 mod doctor;
 mod matrix;
+mod report;
 mod runbooks;
 pub mod serve;
 
@@ -61,6 +62,10 @@ enum Command {
         #[arg(long)]
         drill: bool,
     },
+    /// Reports on the incidents of a window: counts by severity and service, time to detect,
+    /// acknowledge, mitigate and resolve (p50, p90), pages per person (night pages apart),
+    /// runbook use and actions, as Markdown, JSON or HTML with charts.
+    Report(report::ReportArgs),
     /// Lists, matches, shows and checks Markdown runbooks.
     Runbooks {
         #[command(subcommand)]
@@ -195,6 +200,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             postmortem(&config, &incident, out.as_deref(), drill).await
         }
         Some(Command::Runbooks { action }) => runbooks::run(&config, action),
+        Some(Command::Report(args)) => {
+            let mut config = config;
+            if args.drill && named.is_none() {
+                config.name_database(DRILL_DATABASE);
+            }
+            report::run(&config, &args).await
+        }
         Some(Command::Serve { listen }) => {
             serve::serve(&config, listen).await?;
             Ok(ExitCode::SUCCESS)

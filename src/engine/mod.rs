@@ -22,6 +22,7 @@ mod memo;
 pub mod message;
 pub mod port;
 pub mod postmortem;
+pub mod report;
 pub mod status_page;
 mod sweep;
 mod views;

@@ -87,6 +87,24 @@ const SELECT_UPDATES_OF_OPEN_OR_RESOLVED_SINCE: &str = concat!(
     ") ORDER BY incident_number, seq"
 );
 
+/// The incidents declared in `[$1, $2)`, in order.
+const SELECT_DECLARED_BETWEEN: &str = concat!(
+    "SELECT ",
+    incident_columns!(),
+    " FROM incidents WHERE declared_at >= $1 AND declared_at < $2 ORDER BY number"
+);
+
+/// The events of theirs that a report reads (by type name: `EventKind::type_name`), in order.
+const SELECT_REPORTED_EVENTS: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM timeline_events WHERE kind IN ('declared', 'status_changed', 'paged', \
+     'action_requested', 'action_finished', 'action_denied', 'action_expired', \
+     'action_cancelled') AND incident_number IN \
+     (SELECT number FROM incidents WHERE declared_at >= $1 AND declared_at < $2) \
+     ORDER BY incident_number, seq"
+);
+
 const SELECT_TIMELINE: &str = concat!(
     "SELECT ",
     event_columns!(),
@@ -351,6 +369,49 @@ pub(super) async fn open_incidents(pool: &Pool) -> Result<Vec<Incident>, StoreEr
 }
 
 /// See [`super::Store::published_since`].
+/// Incidents and events as read.
+fn decoded(
+    incidents: Vec<IncidentRow>,
+    events: Vec<EventRow>,
+) -> Result<(Vec<Incident>, Vec<TimelineEvent>), StoreError> {
+    let incidents = incidents
+        .into_iter()
+        .map(IncidentRow::into_incident)
+        .collect::<Result<_, _>>()?;
+    let events = events
+        .into_iter()
+        .map(EventRow::into_event)
+        .collect::<Result<_, _>>()?;
+    Ok((incidents, events))
+}
+
+/// See [`super::Store::declared_between`].
+pub(super) async fn declared_between(
+    pool: &Pool,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<(Vec<Incident>, Vec<TimelineEvent>), StoreError> {
+    let (since, until) = (stored_time(since), stored_time(until));
+    let (incidents, events): (Vec<IncidentRow>, Vec<EventRow>) = with_pool!(pool, p => {
+        let mut tx = p.begin().await.map_err(classify)?;
+        let incidents = sqlx::query_as(SELECT_DECLARED_BETWEEN)
+            .bind(since)
+            .bind(until)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(classify)?;
+        let events = sqlx::query_as(SELECT_REPORTED_EVENTS)
+            .bind(since)
+            .bind(until)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(classify)?;
+        tx.commit().await.map_err(classify)?;
+        (incidents, events)
+    });
+    decoded(incidents, events)
+}
+
 pub(super) async fn published_since(
     pool: &Pool,
     since: DateTime<Utc>,
@@ -371,13 +432,5 @@ pub(super) async fn published_since(
         tx.commit().await.map_err(classify)?;
         (incidents, events)
     });
-    let incidents = incidents
-        .into_iter()
-        .map(IncidentRow::into_incident)
-        .collect::<Result<_, _>>()?;
-    let events = events
-        .into_iter()
-        .map(EventRow::into_event)
-        .collect::<Result<_, _>>()?;
-    Ok((incidents, events))
+    decoded(incidents, events)
 }

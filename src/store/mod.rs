@@ -315,6 +315,17 @@ impl Store {
         incidents::published_since(&self.pool, since).await
     }
 
+    /// What a report is made from: the incidents declared at or after `since` and before
+    /// `until`, in order, and the events of their timelines a report reads (declarations,
+    /// status changes, pages, actions), in one transaction.
+    pub async fn declared_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<(Vec<Incident>, Vec<TimelineEvent>), StoreError> {
+        incidents::declared_between(&self.pool, since, until).await
+    }
+
     /// Remembers the war room of an incident in the room's chat.
     #[tracing::instrument(skip_all, fields(incident = %incident, platform = %room.id.platform(), room = %room.id))]
     pub async fn bind_war_room(

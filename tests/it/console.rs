@@ -13,15 +13,15 @@ fn transcripts() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts")
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("utf-8 output")
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-fn rehearse(dir: &Path, database_url: &str, script: &str) -> Output {
+pub(crate) fn rehearse(dir: &Path, database_url: &str, script: &str) -> Output {
     warroom(dir, database_url, &["console", "--simulated-clock"], script)
 }
 
@@ -143,7 +143,7 @@ fn postmortem_command_writes_markdown_to_a_file() {
 }
 
 /// A folder with the console fixture runbooks as `runbooks/`, the default place Warroom reads.
-fn with_runbooks(dir: &Path) {
+pub(crate) fn with_runbooks(dir: &Path) {
     let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/console-runbooks");
     let to = dir.join("runbooks");
     std::fs::create_dir_all(&to).expect("runbooks folder");
@@ -207,7 +207,7 @@ fn a_runbook_is_suggested_attached_and_worked_through_as_the_golden_transcript_s
     );
 }
 
-const ROTATIONS: &str = r#"
+pub(crate) const ROTATIONS: &str = r#"
 [[rotations]]
 name = "primary"
 people = ["dave", "erin"]

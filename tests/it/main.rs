@@ -32,6 +32,7 @@ mod notify;
 mod notify_opsgenie;
 mod notify_pagerduty;
 mod parser_never_panics;
+mod report;
 mod runbooks_bad_input;
 mod runbooks_cli;
 mod runbooks_golden;
