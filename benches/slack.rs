@@ -318,6 +318,7 @@ async fn main() {
         pagerduty: None,
         opsgenie: None,
         metrics: None,
+        api: None,
     });
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let endpoint = format!("http://{address}/slack/commands");

@@ -66,6 +66,15 @@ enum Command {
     /// acknowledge, mitigate and resolve (p50, p90), pages per person (night pages apart),
     /// runbook use and actions, as Markdown, JSON or HTML with charts.
     Report(report::ReportArgs),
+    /// Makes a token for the JSON API: prints it once, and the `[[api_tokens]]` table (with
+    /// its SHA-256, never the token) to add to warroom.toml.
+    ApiToken {
+        /// Who will hold it (`grafana`), for the logs.
+        name: String,
+        /// `viewer` (incidents that are not private) or `responder` (everything).
+        #[arg(long, default_value = "viewer", value_parser = ["viewer", "responder"])]
+        role: String,
+    },
     /// Lists, matches, shows and checks Markdown runbooks.
     Runbooks {
         #[command(subcommand)]
@@ -200,6 +209,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             postmortem(&config, &incident, out.as_deref(), drill).await
         }
         Some(Command::Runbooks { action }) => runbooks::run(&config, action),
+        Some(Command::ApiToken { name, role }) => api_token(&name, &role),
         Some(Command::Report(args)) => {
             let mut config = config;
             if args.drill && named.is_none() {
@@ -331,6 +341,34 @@ pub(crate) async fn build_engine(
             _ => engine,
         },
     )
+}
+
+/// `warroom api-token NAME`: 32 random bytes from the system as the token, and its table.
+fn api_token(name: &str, role: &str) -> anyhow::Result<ExitCode> {
+    use sha2::Digest;
+    let table = |sha256: &str| {
+        format!("[[api_tokens]]\nname = \"{name}\"\nsha256 = \"{sha256}\"\nrole = \"{role}\"\n")
+    };
+    // The name is checked as the configuration checks it.
+    crate::config::api_tokens(&[crate::config::ApiTokenConfig {
+        name: name.to_owned(),
+        sha256: "0".repeat(64),
+        role: crate::config::ApiRole::Viewer,
+    }])
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut bytes = [0u8; 32];
+    std::io::Read::read_exact(
+        &mut std::fs::File::open("/dev/urandom").context("cannot open /dev/urandom")?,
+        &mut bytes,
+    )
+    .context("cannot read /dev/urandom")?;
+    let token = format!("wr_{}", hex::encode(bytes));
+    let sha256 = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+    eprintln!("The token, shown only now; give it to {name} (Authorization: Bearer <token>):");
+    println!("{token}");
+    eprintln!("\nAdd this to warroom.toml (it holds the token's SHA-256, not the token):\n");
+    eprint!("{}", table(&sha256));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Where a drill keeps its incidents when no database is named on the command line or in

@@ -47,6 +47,8 @@ pub struct Application {
     /// The metrics recorder, when `/metrics` is on, and how often its database figures are
     /// read.
     metrics: Option<(crate::telemetry::Scrape, Duration)>,
+    /// The tokens that may read the JSON API.
+    api: Option<Arc<crate::http::api::ApiAccess>>,
 }
 
 impl Application {
@@ -133,6 +135,9 @@ impl Application {
             matrix,
             http: config.http.clone(),
             metrics,
+            api: crate::http::api::ApiAccess::new(
+                crate::config::api_tokens(&config.api_tokens).context("[[api_tokens]]")?,
+            ),
         })
     }
 
@@ -165,6 +170,7 @@ impl Application {
             matrix,
             http: http_config,
             metrics,
+            api,
             ..
         } = self;
         let (stop, stopped) = watch::channel(false);
@@ -189,6 +195,7 @@ impl Application {
                 pagerduty,
                 opsgenie,
                 metrics: metrics.as_ref().map(|(scrape, _)| scrape.clone()),
+                api,
             }),
             &http_config,
         );

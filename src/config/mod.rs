@@ -3,6 +3,7 @@
 
 mod actions;
 mod alerts;
+mod api;
 mod digest;
 mod env;
 mod error;
@@ -35,6 +36,7 @@ use crate::domain::{Platform, UserId};
 
 pub use actions::{ActionsConfig, SecretSource};
 pub use alerts::{AlertSecrets, AlertsConfig};
+pub use api::{ApiRole, ApiToken, ApiTokenConfig, api_tokens};
 pub use digest::DigestConfig;
 pub use error::ConfigError;
 pub use escalation::{
@@ -98,6 +100,8 @@ pub struct Config {
     pub people: Vec<PersonConfig>,
     /// The services incidents name and the status page shows (`[[services]]`).
     pub services: Vec<ServiceConfig>,
+    /// Who may read the JSON API (`[[api_tokens]]`).
+    pub api_tokens: Vec<ApiTokenConfig>,
     /// Whether `serve` answers the status page's routes, and how (`[status_page]`).
     pub status_page: StatusPageConfig,
     /// Whether `serve` answers `/metrics` (`[metrics]`).
@@ -174,6 +178,7 @@ impl Default for Config {
             rotations: Vec::new(),
             people: Vec::new(),
             services: Vec::new(),
+            api_tokens: Vec::new(),
             status_page: StatusPageConfig::default(),
             metrics: MetricsConfig::default(),
             statuspage: None,
@@ -206,6 +211,7 @@ impl fmt::Debug for Config {
             .field("escalation", &self.escalation)
             .field("rotations", &self.rotations)
             .field("services", &self.services)
+            .field("api_tokens", &self.api_tokens)
             .field("status_page", &self.status_page)
             .field("metrics", &self.metrics)
             .field("statuspage", &self.statuspage)
@@ -279,6 +285,7 @@ impl Config {
         config.escalation.policies()?;
         rotations(&config.rotations)?;
         services(&config.services)?;
+        api_tokens(&config.api_tokens)?;
         config.status_page.check()?;
         config.metrics.check()?;
         if let Some(statuspage) = &config.statuspage {
@@ -429,6 +436,7 @@ impl Config {
         self.escalation.describe(out);
         escalation::describe_rotations(&self.rotations, out);
         services::describe_services(&self.services, out);
+        api::describe_api_tokens(&self.api_tokens, out);
         self.status_page.describe(out);
         self.metrics.describe(out);
         self.digest.describe(out);

@@ -24,7 +24,7 @@ pub struct ServiceConfig {
     pub runbooks: Vec<String>,
 }
 
-fn invalid(key: String, problem: impl Into<String>) -> ConfigError {
+pub(super) fn invalid(key: String, problem: impl Into<String>) -> ConfigError {
     ConfigError::InvalidValue {
         key,
         origin: "in the configuration".to_owned(),

@@ -9,6 +9,7 @@
 
 mod actions;
 mod alerts;
+pub mod browse;
 pub mod clock;
 mod core;
 mod delivery;

@@ -1,13 +1,15 @@
 //! The HTTP side of `warroom serve`: an axum router with `GET /healthz`, the Alertmanager
 //! webhook (`alerts.rs`), pages' acknowledge links (`ack.rs`), PagerDuty's and Opsgenie's
 //! webhooks (`pagerduty.rs`, `opsgenie.rs`), the status page (`status.rs`, when
-//! `[status_page]` turns it on), `/metrics` (`metrics.rs`) and, when Slack is configured,
+//! `[status_page]` turns it on), `/metrics` (`metrics.rs`), the JSON API (`api/`, when
+//! `[[api_tokens]]` lists any) and, when Slack is configured,
 //! Slack's endpoints (src/chat/slack); what every request gets: a request id, a span and its
 //! latency recorded ([`observe`](observe::observe)), and the limits ([`limited`]); and the
 //! accept loop (`server.rs`).
 
 pub mod ack;
 pub mod alerts;
+pub mod api;
 pub mod metrics;
 pub mod observe;
 pub mod opsgenie;
@@ -62,6 +64,8 @@ pub struct AppState {
     pub opsgenie: Option<Arc<secrecy::SecretString>>,
     /// The process's metrics recorder, when `/metrics` is served (`[metrics] enabled`).
     pub metrics: Option<crate::telemetry::Scrape>,
+    /// The tokens that may read the JSON API, when `[[api_tokens]]` lists any.
+    pub api: Option<Arc<api::ApiAccess>>,
 }
 
 /// The routes of `warroom serve`.
@@ -80,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/status.json", get(status::json))
         .route("/status.atom", get(status::atom))
         .route("/metrics", get(metrics::scrape))
+        .merge(api::routes())
         .with_state(state);
     let router = match slack {
         Some(adapter) => router.merge(crate::chat::slack::routes(adapter)),

@@ -32,7 +32,13 @@ pub async fn observe(request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| route_label(m.as_str()));
     let method = request.method().as_str().to_owned();
-    let span = tracing::info_span!("request", request_id = %id, %method, %route);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        %method,
+        %route,
+        api_token = tracing::field::Empty
+    );
     let mut response = next.run(request).instrument(span).await;
     crate::telemetry::http_request(route, method, response.status().as_u16(), started.elapsed());
     if let Ok(value) = HeaderValue::from_str(&id) {

@@ -102,6 +102,7 @@ async fn state(url: &str) -> AppState {
         pagerduty: Some(Arc::new(SecretString::from(SECRET))),
         opsgenie: Some(Arc::new(SecretString::from(OG_SECRET))),
         metrics: None,
+        api: None,
     }
 }
 

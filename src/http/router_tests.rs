@@ -172,6 +172,7 @@ async fn state(url: &str) -> AppState {
         pagerduty: None,
         opsgenie: None,
         metrics: None,
+        api: None,
     }
 }
 

@@ -87,6 +87,17 @@ const SELECT_UPDATES_OF_OPEN_OR_RESOLVED_SINCE: &str = concat!(
     ") ORDER BY incident_number, seq"
 );
 
+/// A page of incidents, newest first: `$1` is `open`, `resolved` or `all` (`'resolved'` is
+/// `Status::Resolved.word()`), `$2` a severity or `''` for any, numbered below `$3`, at most
+/// `$4`. The primary key is read backwards and the filters applied as it goes.
+const SELECT_INCIDENT_PAGE: &str = concat!(
+    "SELECT ",
+    incident_columns!(),
+    " FROM incidents WHERE number < $3 AND ($2 = '' OR severity = $2) \
+     AND ($1 = 'all' OR ($1 = 'open' AND status <> 'resolved') \
+     OR ($1 = 'resolved' AND status = 'resolved')) ORDER BY number DESC LIMIT $4"
+);
+
 /// The incidents declared in `[$1, $2)`, in order.
 const SELECT_DECLARED_BETWEEN: &str = concat!(
     "SELECT ",
@@ -369,6 +380,27 @@ pub(super) async fn open_incidents(pool: &Pool) -> Result<Vec<Incident>, StoreEr
 }
 
 /// See [`super::Store::published_since`].
+/// See [`super::Store::incident_page`].
+pub(super) async fn incident_page(
+    pool: &Pool,
+    listing: &str,
+    severity: &str,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<Incident>, StoreError> {
+    let rows: Vec<IncidentRow> = with_pool!(pool, p => {
+        sqlx::query_as(SELECT_INCIDENT_PAGE)
+            .bind(listing)
+            .bind(severity)
+            .bind(before)
+            .bind(limit)
+            .fetch_all(p)
+            .await
+    })
+    .map_err(classify)?;
+    rows.into_iter().map(IncidentRow::into_incident).collect()
+}
+
 /// Incidents and events as read.
 fn decoded(
     incidents: Vec<IncidentRow>,

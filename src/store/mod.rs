@@ -15,6 +15,28 @@ pub use alerts::{
     PlanAlerts,
 };
 pub use counts::{IncidentCount, PendingCount};
+
+/// Which incidents a listing holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// Those not resolved.
+    Open,
+    /// Those resolved.
+    Resolved,
+    /// Both.
+    All,
+}
+
+impl Listing {
+    /// `open`, `resolved` or `all`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Listing::Open => "open",
+            Listing::Resolved => "resolved",
+            Listing::All => "all",
+        }
+    }
+}
 pub use deliveries::DeliveryKind;
 pub use firing::TimerPage;
 pub use incidents::{OpeningEffects, OpeningTimers, Told};
@@ -313,6 +335,26 @@ impl Store {
         since: DateTime<Utc>,
     ) -> Result<(Vec<Incident>, Vec<TimelineEvent>), StoreError> {
         incidents::published_since(&self.pool, since).await
+    }
+
+    /// A page of incidents, newest first: open, resolved or all (`listing`), of one severity
+    /// or any, numbered below `before`, at most `limit`.
+    pub async fn incident_page(
+        &self,
+        listing: &Listing,
+        severity: Option<Severity>,
+        before: u32,
+        limit: usize,
+    ) -> Result<Vec<Incident>, StoreError> {
+        let severity = severity.map(|s| s.to_string()).unwrap_or_default();
+        incidents::incident_page(
+            &self.pool,
+            listing.name(),
+            &severity,
+            i64::from(before),
+            i64::try_from(limit).unwrap_or(i64::MAX),
+        )
+        .await
     }
 
     /// What a report is made from: the incidents declared at or after `since` and before

@@ -13,6 +13,7 @@ mod alerts_fuzz;
 mod alerts_half_built;
 mod alerts_store;
 mod alerts_webhook;
+mod api;
 mod backup;
 mod chat_secrets;
 mod console;

@@ -247,26 +247,6 @@ fn the_scrape_follows_an_incident_from_declaration_to_resolution() {
     );
 }
 
-/// Connections to the database `name` refused (`allow`: false, and every open one ended) or
-/// allowed again.
-async fn allow_connections(server: &str, name: &str, allow: bool) {
-    use sqlx::Connection;
-    let mut admin = sqlx::PgConnection::connect(server).await.expect("connects");
-    let statements = [
-        format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}"),
-        format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = '{name}' AND NOT {allow}"
-        ),
-    ];
-    for statement in statements {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
-            .execute(&mut admin)
-            .await
-            .expect("the server takes it");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_database_that_refuses_connections_still_leaves_a_scrape() {
     let Some((server_url, name, url)) = postgres::fresh_postgres("metrics", "metrics").await else {
@@ -282,7 +262,7 @@ async fn a_database_that_refuses_connections_still_leaves_a_scrape() {
     let errors = "warroom_database_figures_errors_total";
     assert_eq!(value(&first, errors, &[]), 0.0);
 
-    allow_connections(&server_url, &name, false).await;
+    postgres::allow_connections(&server_url, &name, false).await;
     let (second, _) =
         tokio::task::block_in_place(|| scrape_until(&server, |s| value(s, errors, &[]) >= 1.0));
     assert!(value(&second, errors, &[]) >= 1.0);
@@ -292,7 +272,7 @@ async fn a_database_that_refuses_connections_still_leaves_a_scrape() {
     assert_eq!(value(&second, "warroom_incidents_declared_total", &p1), 1.0);
     let read_at = value(&second, "warroom_database_figures_timestamp_seconds", &[]);
 
-    allow_connections(&server_url, &name, true).await;
+    postgres::allow_connections(&server_url, &name, true).await;
     let (third, _) = tokio::task::block_in_place(|| {
         scrape_until(&server, |s| {
             value(s, "warroom_database_figures_timestamp_seconds", &[]) > read_at

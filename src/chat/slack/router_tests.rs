@@ -140,6 +140,7 @@ async fn slack_app(url: &str, secret: Option<&str>) -> Router {
         pagerduty: None,
         opsgenie: None,
         metrics: None,
+        api: None,
     };
     app(state, &HttpConfig::default())
 }

@@ -28,3 +28,22 @@ pub async fn fresh_postgres(test: &str, prefix: &str) -> Option<(String, String,
     url.set_path(&name);
     Some((server, name, url.to_string()))
 }
+
+/// Connections to the database `name` refused (`allow`: false, and every open one ended) or
+/// allowed again.
+pub async fn allow_connections(server: &str, name: &str, allow: bool) {
+    let mut admin = PgConnection::connect(server).await.expect("connects");
+    let statements = [
+        format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}"),
+        format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{name}' AND NOT {allow}"
+        ),
+    ];
+    for statement in statements {
+        sqlx::raw_sql(AssertSqlSafe(statement))
+            .execute(&mut admin)
+            .await
+            .expect("the server takes it");
+    }
+}
