@@ -19,27 +19,16 @@ use warroom::telemetry::{self, CallOutcome, PageOutcome};
 
 use test_engine::TestEngine;
 
+#[allow(dead_code)]
+#[path = "common/figures.rs"]
+mod figures;
+use figures::show;
+
 const SCRAPES: usize = 1_000;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn show(what: &str, mut times: Vec<Duration>) {
-    times.sort_unstable();
-    println!(
-        "{what}: p50 {:.3} ms, p99 {:.3} ms",
-        percentile(&times, 0.5).as_secs_f64() * 1000.0,
-        percentile(&times, 0.99).as_secs_f64() * 1000.0
-    );
-}
 
 #[tokio::main]
 async fn main() {
-    let total: usize = std::env::var("WARROOM_BENCH_INCIDENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+    let total = figures::env_number("WARROOM_BENCH_INCIDENTS", 10_000);
     let scrape = telemetry::install().expect("the recorder installs");
     let dir = tempfile::tempdir().expect("a temp dir");
     let engine = TestEngine::sqlite(dir.path()).build().await;
@@ -130,9 +119,9 @@ async fn main() {
         renders.push(t.elapsed());
     }
     println!("the scrape is {size} bytes");
-    show("scrape (GET /metrics: render)", renders);
+    show("scrape (GET /metrics: render)", renders, 3);
     println!("the figures task, every refresh_secs (15 s by default), not on a scrape:");
-    show("  incidents by severity and status", counts);
-    show("  outbox backlog", backlogs);
-    show("  keeping the figures", keeps);
+    show("  incidents by severity and status", counts, 3);
+    show("  outbox backlog", backlogs, 3);
+    show("  keeping the figures", keeps, 3);
 }

@@ -319,6 +319,7 @@ async fn main() {
         opsgenie: None,
         metrics: None,
         api: None,
+        web: None,
     });
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let endpoint = format!("http://{address}/slack/commands");

@@ -13,7 +13,7 @@
 #[path = "../tests/it/support/engine.rs"]
 mod test_engine;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::Utc;
 use warroom::domain::{EventKind, IncidentTitle, NoteText, Service, Severity, Status, UserId};
@@ -24,29 +24,13 @@ use warroom::store::Told;
 
 use test_engine::TestEngine;
 
+#[allow(dead_code)]
+#[path = "common/figures.rs"]
+mod figures;
+use figures::{env_number, show};
+
 /// How many reads are measured.
 const READS: usize = 300;
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
-fn show(what: &str, mut times: Vec<Duration>) {
-    times.sort_unstable();
-    println!(
-        "{what}: p50 {:.2} ms, p99 {:.2} ms",
-        percentile(&times, 0.5).as_secs_f64() * 1000.0,
-        percentile(&times, 0.99).as_secs_f64() * 1000.0
-    );
-}
 
 #[tokio::main]
 async fn main() {
@@ -154,7 +138,7 @@ async fn main() {
         "the page shows {} incidents: {} bytes of HTML, {} of Atom",
         shown.0, shown.1, shown.2
     );
-    show("read (store + build)", reads);
-    show("render HTML", htmls);
-    show("render Atom", atoms);
+    show("read (store + build)", reads, 2);
+    show("render HTML", htmls, 2);
+    show("render Atom", atoms, 2);
 }

@@ -49,6 +49,8 @@ pub struct Application {
     metrics: Option<(crate::telemetry::Scrape, Duration)>,
     /// The tokens that may read the JSON API.
     api: Option<Arc<crate::http::api::ApiAccess>>,
+    /// The web view, when `[web]` turns it on.
+    web: Option<Arc<crate::http::web::WebView>>,
 }
 
 impl Application {
@@ -138,6 +140,12 @@ impl Application {
             api: crate::http::api::ApiAccess::new(
                 crate::config::api_tokens(&config.api_tokens).context("[[api_tokens]]")?,
             ),
+            web: crate::http::web::WebView::from_config(&config.web, |source, key| {
+                source
+                    .read(key, |name| std::env::var_os(name))
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(|e| anyhow::anyhow!("[web]: {e}"))?,
         })
     }
 
@@ -171,6 +179,7 @@ impl Application {
             http: http_config,
             metrics,
             api,
+            web,
             ..
         } = self;
         let (stop, stopped) = watch::channel(false);
@@ -196,6 +205,7 @@ impl Application {
                 opsgenie,
                 metrics: metrics.as_ref().map(|(scrape, _)| scrape.clone()),
                 api,
+                web,
             }),
             &http_config,
         );

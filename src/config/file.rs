@@ -13,7 +13,7 @@ use crate::domain::Platform;
 use super::{
     ActionsConfig, AlertsConfig, Config, ConfigError, DigestConfig, EscalationConfig, HttpConfig,
     MatrixConfig, MetricsConfig, PermissionsConfig, RotationConfig, SeverityEscalation,
-    SlackConfig, StatusPageConfig, StatuspageConfig,
+    SlackConfig, StatusPageConfig, StatuspageConfig, WebConfig,
 };
 
 /// The file's text; a file that is not there is [`ConfigError::MissingFile`].
@@ -88,7 +88,7 @@ impl TomlFile {
 }
 
 /// The tables whose keys are checked, with their fields.
-fn sections() -> [(&'static str, &'static [&'static str]); 11] {
+fn sections() -> [(&'static str, &'static [&'static str]); 12] {
     [
         (Platform::Slack.name(), fields_of::<SlackConfig>()),
         (Platform::Matrix.name(), fields_of::<MatrixConfig>()),
@@ -101,6 +101,7 @@ fn sections() -> [(&'static str, &'static [&'static str]); 11] {
         ("statuspage", fields_of::<StatuspageConfig>()),
         ("digest", fields_of::<DigestConfig>()),
         ("metrics", fields_of::<MetricsConfig>()),
+        ("web", fields_of::<WebConfig>()),
     ]
 }
 

@@ -19,6 +19,7 @@ mod services;
 mod slack;
 mod status_page;
 mod statuspage;
+mod web;
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
@@ -53,6 +54,7 @@ pub use services::{ServiceConfig, services};
 pub use slack::{SlackConfig, SlackMode, SlackSecrets};
 pub use status_page::StatusPageConfig;
 pub use statuspage::{STATUSPAGE_API_URL, StatuspageConfig};
+pub use web::WebConfig;
 
 /// The file read from the current directory when no path is given.
 pub const DEFAULT_FILE: &str = "warroom.toml";
@@ -106,6 +108,8 @@ pub struct Config {
     pub status_page: StatusPageConfig,
     /// Whether `serve` answers `/metrics` (`[metrics]`).
     pub metrics: MetricsConfig,
+    /// The web view and its sign-in (`[web]`).
+    pub web: WebConfig,
     /// Atlassian Statuspage, when published incidents go there too (`[statuspage]`).
     pub statuspage: Option<StatuspageConfig>,
     /// When the daily digest of open incidents is posted (`[digest]`).
@@ -181,6 +185,7 @@ impl Default for Config {
             api_tokens: Vec::new(),
             status_page: StatusPageConfig::default(),
             metrics: MetricsConfig::default(),
+            web: WebConfig::default(),
             statuspage: None,
             digest: DigestConfig::default(),
             notify: NotifyConfig::default(),
@@ -214,6 +219,7 @@ impl fmt::Debug for Config {
             .field("api_tokens", &self.api_tokens)
             .field("status_page", &self.status_page)
             .field("metrics", &self.metrics)
+            .field("web", &self.web)
             .field("statuspage", &self.statuspage)
             .field("digest", &self.digest)
             .field("permissions", &self.permissions)
@@ -288,6 +294,7 @@ impl Config {
         api_tokens(&config.api_tokens)?;
         config.status_page.check()?;
         config.metrics.check()?;
+        config.web.check()?;
         if let Some(statuspage) = &config.statuspage {
             statuspage.check(&config.services)?;
         }
@@ -439,6 +446,7 @@ impl Config {
         api::describe_api_tokens(&self.api_tokens, out);
         self.status_page.describe(out);
         self.metrics.describe(out);
+        self.web.describe(out);
         self.digest.describe(out);
         match &self.statuspage {
             Some(statuspage) => statuspage.describe(out),

@@ -17,6 +17,7 @@ pub mod pagerduty;
 mod provider;
 pub mod server;
 pub mod status;
+pub mod web;
 
 #[cfg(test)]
 mod provider_tests;
@@ -66,6 +67,8 @@ pub struct AppState {
     pub metrics: Option<crate::telemetry::Scrape>,
     /// The tokens that may read the JSON API, when `[[api_tokens]]` lists any.
     pub api: Option<Arc<api::ApiAccess>>,
+    /// The web view and its sign-in, when `[web] issuer` is set.
+    pub web: Option<Arc<web::WebView>>,
 }
 
 /// The routes of `warroom serve`.
@@ -85,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/status.atom", get(status::atom))
         .route("/metrics", get(metrics::scrape))
         .merge(api::routes())
+        .merge(web::routes())
         .with_state(state);
     let router = match slack {
         Some(adapter) => router.merge(crate::chat::slack::routes(adapter)),

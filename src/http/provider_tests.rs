@@ -103,6 +103,7 @@ async fn state(url: &str) -> AppState {
         opsgenie: Some(Arc::new(SecretString::from(OG_SECRET))),
         metrics: None,
         api: None,
+        web: None,
     }
 }
 

@@ -173,6 +173,7 @@ async fn state(url: &str) -> AppState {
         opsgenie: None,
         metrics: None,
         api: None,
+        web: None,
     }
 }
 

@@ -54,3 +54,4 @@ mod status_browser;
 mod status_page;
 mod statuspage;
 mod store;
+mod web;

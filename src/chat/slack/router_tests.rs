@@ -141,6 +141,7 @@ async fn slack_app(url: &str, secret: Option<&str>) -> Router {
         opsgenie: None,
         metrics: None,
         api: None,
+        web: None,
     };
     app(state, &HttpConfig::default())
 }

@@ -46,9 +46,16 @@ impl HttpClient {
 
     /// GETs `url`.
     pub async fn get(&self, url: &str) -> Answer {
-        let request = hyper::Request::get(url)
-            .body(Full::new(Bytes::new()))
-            .unwrap();
+        self.get_with(url, &[]).await
+    }
+
+    /// GETs `url` with `headers`.
+    pub async fn get_with(&self, url: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut request = hyper::Request::get(url);
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let request = request.body(Full::new(Bytes::new())).unwrap();
         self.send(request).await
     }
 
