@@ -219,6 +219,62 @@ async fn people_sign_in_by_group_and_out_by_form_and_a_changed_cookie_is_nobody(
         "status=all lists the resolved INC-1: {all}"
     );
 
+    // The incident page: card, runbook progress, timeline (filtered), post-mortem draft.
+    let page = alice
+        .get(format!("{base}/web/incidents/INC-1"))
+        .send()
+        .await
+        .expect("INC-1");
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.expect("text");
+    for needed in [
+        "Checkout returns 500s for customers",
+        "Checkout API errors",
+        "skipped by alice",
+        "data-type=\"acknowledged\"",
+        "data-type=\"paged\"",
+        "Post-mortem draft",
+        "postmortem.md",
+    ] {
+        assert!(page.contains(needed), "{needed}: {page}");
+    }
+    let pages_only = alice
+        .get(format!("{base}/web/incidents/INC-1?show=pages"))
+        .send()
+        .await
+        .expect("INC-1")
+        .text()
+        .await
+        .expect("text");
+    assert!(pages_only.contains("data-type=\"paged\""), "{pages_only}");
+    assert!(
+        !pages_only.contains("data-type=\"acknowledged\""),
+        "{pages_only}"
+    );
+    let file = alice
+        .get(format!("{base}/web/incidents/INC-3/postmortem.md"))
+        .send()
+        .await
+        .expect("the draft");
+    assert_eq!(file.status(), 200);
+    let disposition = file.headers()["content-disposition"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    assert!(disposition.contains("INC-3-postmortem.md"), "{disposition}");
+    assert!(
+        file.text()
+            .await
+            .expect("text")
+            .contains("Deploy token leaked")
+    );
+    let missing = alice
+        .get(format!("{base}/web/incidents/INC-99"))
+        .send()
+        .await
+        .expect("INC-99");
+    assert_eq!(missing.status(), 404);
+
     // A viewer (victor, in "stakeholders"): not the private drill.
     let (victor, _) = browser();
     let (status, page) = sign_in(&victor, &base, &issuer, "victor").await;
@@ -229,6 +285,18 @@ async fn people_sign_in_by_group_and_out_by_form_and_a_changed_cookie_is_nobody(
         !page.contains("INC-3") && !page.contains("Deploy token"),
         "{page}"
     );
+    for path in ["/web/incidents/INC-3", "/web/incidents/INC-3/postmortem.md"] {
+        let refused = victor
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect(path);
+        assert_eq!(refused.status(), 403, "{path}");
+        assert!(
+            !refused.text().await.expect("text").contains("Deploy token"),
+            "{path}"
+        );
+    }
 
     // Someone in no group Warroom knows: refused, no session.
     let (nora, nora_jar) = browser();

@@ -187,13 +187,9 @@ pub async fn list(
     let Some(view) = state.web.as_ref() else {
         return off();
     };
-    let Some(session) = view.session(&headers) else {
-        let back = safe_return(uri.path_and_query().map(|p| p.as_str()));
-        let to = format!(
-            "/web/login?return_to={}",
-            url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
-        );
-        return guarded(see_other(&to, &[]), view.secure);
+    let session = match signed_in(view, &headers, &uri) {
+        Ok(s) => s,
+        Err(r) => return *r,
     };
     let listing = match params.status.as_deref().unwrap_or("open") {
         "resolved" => Listing::Resolved,
@@ -240,6 +236,162 @@ pub async fn list(
                 &e.sentence(),
             )
         }
+    }
+}
+
+/// The signed-in session, or the answer that sends the person to sign in (back to `uri`).
+fn signed_in(
+    view: &WebView,
+    headers: &HeaderMap,
+    uri: &axum::http::Uri,
+) -> Result<Session, Box<Response>> {
+    view.session(headers).ok_or_else(|| {
+        let back = safe_return(uri.path_and_query().map(|p| p.as_str()));
+        let to = format!(
+            "/web/login?return_to={}",
+            url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
+        );
+        Box::new(guarded(see_other(&to, &[]), view.secure))
+    })
+}
+
+/// The incident numbered `number`, if the session may see it; else the page that says why.
+async fn visible_incident(
+    state: &AppState,
+    view: &WebView,
+    session: &Session,
+    number: &str,
+) -> Result<crate::domain::Incident, Response> {
+    let missing = || {
+        plain(
+            view,
+            StatusCode::NOT_FOUND,
+            "No such incident",
+            &format!("There is no incident {number}."),
+        )
+    };
+    let Ok(n) = number.parse::<crate::domain::IncidentNumber>() else {
+        return Err(missing());
+    };
+    match state.engine.incident(n).await {
+        Ok(Some(i)) if i.details.private && !session.responder() => Err(plain(
+            view,
+            StatusCode::FORBIDDEN,
+            "A private incident",
+            &format!("{n} is private: only responders see it."),
+        )),
+        Ok(Some(i)) => Ok(i),
+        Ok(None) => Err(missing()),
+        Err(e) => Err(plain(
+            view,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Cannot read the incident",
+            &e.sentence(),
+        )),
+    }
+}
+
+/// What an incident page's timeline shows.
+#[derive(Debug, Default, Deserialize)]
+pub struct IncidentParams {
+    show: Option<String>,
+}
+
+/// `GET /web/incidents/{number}`: the card, runbook progress, the timeline (filtered by
+/// `show`: all, changes, notes, pages, actions) and the post-mortem draft.
+pub async fn incident(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(number): axum::extract::Path<String>,
+    Query(params): Query<IncidentParams>,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some(view) = state.web.as_ref() else {
+        return off();
+    };
+    let session = match signed_in(view, &headers, &uri) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let incident = match visible_incident(&state, view, &session, &number).await {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let (timeline, postmortem) = match (
+        state.engine.timeline(incident.number).await,
+        state.engine.postmortems().markdown(incident.number).await,
+    ) {
+        (Ok(t), Ok(p)) => (t, p),
+        (Err(e), _) | (_, Err(e)) => {
+            return plain(
+                view,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Cannot read the incident",
+                &e.sentence(),
+            );
+        }
+    };
+    let show = params
+        .show
+        .as_deref()
+        .filter(|s| matches!(*s, "changes" | "notes" | "pages" | "actions"))
+        .unwrap_or("all");
+    guarded(
+        axum::response::Html(pages::incident_page(
+            &session,
+            &incident,
+            &timeline,
+            show,
+            &postmortem,
+        ))
+        .into_response(),
+        view.secure,
+    )
+}
+
+/// `GET /web/incidents/{number}/postmortem.md`: the draft as a file.
+pub async fn postmortem(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(number): axum::extract::Path<String>,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some(view) = state.web.as_ref() else {
+        return off();
+    };
+    let session = match signed_in(view, &headers, &uri) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let incident = match visible_incident(&state, view, &session, &number).await {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    match state.engine.postmortems().markdown(incident.number).await {
+        Ok(markdown) => guarded(
+            (
+                StatusCode::OK,
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "text/markdown; charset=utf-8".to_owned(),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{}-postmortem.md\"", incident.number),
+                    ),
+                ],
+                markdown,
+            )
+                .into_response(),
+            view.secure,
+        ),
+        Err(e) => plain(
+            view,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Cannot write the draft",
+            &e.sentence(),
+        ),
     }
 }
 
@@ -378,6 +530,8 @@ pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
         .route("/web", get(list))
+        .route("/web/incidents/{number}", get(incident))
+        .route("/web/incidents/{number}/postmortem.md", get(postmortem))
         .route("/web/login", get(login))
         .route("/web/callback", get(callback))
         .route("/web/logout", post(logout))

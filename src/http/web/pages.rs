@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::session::Session;
-use crate::domain::{Incident, Severity, escape_html as escape};
+use crate::domain::{Incident, Severity, StepState, TimelineEvent, escape_html as escape};
 
 const STYLE: &str = "\
 :root{color-scheme:light dark;--bg:#fff;--fg:#1b1f24;--muted:#4b5563;--line:#d0d7de;\
@@ -128,8 +128,10 @@ pub fn incident_list(session: &Session, filters: &Filters<'_>, incidents: &[Inci
             };
             let _ = write!(
                 out,
-                "<tr><th scope=\"row\">{}</th><td class=\"sev {}\">{}</td><td>{}</td>\
+                "<tr><th scope=\"row\"><a href=\"/web/incidents/{}\">{}</a></th>\
+                 <td class=\"sev {}\">{}</td><td>{}</td>\
                  <td>{}{private}</td><td>{}</td><td>{}</td></tr>",
+                i.number,
                 i.number,
                 i.severity,
                 i.severity,
@@ -142,5 +144,167 @@ pub fn incident_list(session: &Session, filters: &Filters<'_>, incidents: &[Inci
         out.push_str("</tbody></table>");
     }
     out.push_str("</main></body></html>\n");
+    out
+}
+
+/// Which events an incident page's timeline shows.
+pub fn shown(kind: &str, show: &str) -> bool {
+    match show {
+        "notes" => matches!(kind, "note" | "quoted" | "status_update"),
+        "changes" => matches!(
+            kind,
+            "declared"
+                | "severity_changed"
+                | "status_changed"
+                | "acknowledged"
+                | "role_assigned"
+                | "reopened"
+                | "title_changed"
+                | "summary_changed"
+                | "services_changed"
+                | "impact_started"
+                | "detected"
+                | "made_private"
+        ),
+        "pages" => matches!(
+            kind,
+            "paged" | "page_delivered" | "notified" | "delivery_failed"
+        ),
+        "actions" => {
+            kind.starts_with("action_") || kind.starts_with("step_") || kind == "runbook_attached"
+        }
+        _ => true,
+    }
+}
+
+/// An incident's page: its card, runbook progress, actions, timeline (filtered by `show`)
+/// and the post-mortem draft.
+pub fn incident_page(
+    session: &Session,
+    incident: &Incident,
+    timeline: &[TimelineEvent],
+    show: &str,
+    postmortem: &str,
+) -> String {
+    let mut out = String::with_capacity(16 * 1024 + timeline.len() * 200);
+    let title = format!("{} · {}", incident.number, incident.title.as_str());
+    head(&mut out, &title);
+    bar(&mut out, session);
+    let _ = write!(
+        out,
+        "<main><p><a href=\"/web\">Incidents</a></p><h1>{} <span class=\"sev {}\">{}</span> \
+         · {} — {}</h1>",
+        incident.number,
+        incident.severity,
+        incident.severity,
+        escape(incident.status.word()),
+        escape(incident.title.as_str())
+    );
+    let person = |p: &Option<crate::domain::UserId>| {
+        p.as_ref().map_or("—".to_owned(), |u| escape(u.as_str()))
+    };
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or("—".to_owned(), |t| {
+            t.format("%Y-%m-%d %H:%M UTC").to_string()
+        })
+    };
+    let _ = write!(
+        out,
+        "<section aria-labelledby=\"card\"><h2 id=\"card\">Card</h2><dl>\
+         <dt>Commander</dt><dd>{}</dd><dt>Comms</dt><dd>{}</dd><dt>Scribe</dt><dd>{}</dd>\
+         <dt>Declared</dt><dd>{} by {}</dd><dt>Acknowledged</dt><dd>{}</dd>\
+         <dt>Services</dt><dd>{}</dd><dt>Impact started</dt><dd>{}</dd>\
+         <dt>Detected</dt><dd>{}</dd><dt>Summary</dt><dd>{}</dd></dl></section>",
+        person(&incident.commander),
+        person(&incident.comms),
+        person(&incident.scribe),
+        time(Some(incident.declared_at)),
+        escape(incident.declared_by.as_str()),
+        incident
+            .acknowledged
+            .as_ref()
+            .map_or("not yet".to_owned(), |(u, at)| format!(
+                "{} by {}",
+                at.format("%Y-%m-%d %H:%M UTC"),
+                escape(u.as_str())
+            )),
+        escape(&incident.details.services.join(", ")),
+        time(incident.details.impact_started),
+        time(incident.details.detected),
+        incident
+            .details
+            .summary
+            .as_ref()
+            .map_or("—".to_owned(), |s| escape(s.as_str())),
+    );
+    out.push_str("<section aria-labelledby=\"runbooks\"><h2 id=\"runbooks\">Runbooks</h2>");
+    if incident.runbooks.is_empty() {
+        out.push_str("<p>No runbook is attached.</p>");
+    }
+    for attached in &incident.runbooks {
+        let done = attached
+            .states
+            .iter()
+            .filter(|s| !matches!(s, StepState::Pending))
+            .count();
+        let _ = write!(
+            out,
+            "<h3>{} <span class=\"muted\">({done} of {} steps done or skipped)</span></h3><ol>",
+            escape(&attached.runbook.title),
+            attached.states.len()
+        );
+        for (step, state) in attached.runbook.steps.iter().zip(&attached.states) {
+            let said = match state {
+                StepState::Pending => "to do".to_owned(),
+                StepState::Done { by, .. } => format!("done by {}", escape(by.as_str())),
+                StepState::Skipped { by, .. } => format!("skipped by {}", escape(by.as_str())),
+            };
+            let _ = write!(
+                out,
+                "<li>{} <span class=\"muted\">— {said}</span></li>",
+                escape(&step.title)
+            );
+        }
+        out.push_str("</ol>");
+    }
+    out.push_str("</section>");
+    let _ = write!(
+        out,
+        "<section aria-labelledby=\"timeline\"><h2 id=\"timeline\">Timeline</h2>\
+         <form class=\"filters\" method=\"get\"><label for=\"show\">Show<select id=\"show\" name=\"show\">"
+    );
+    for (value, label) in [
+        ("all", "Everything"),
+        ("changes", "Changes"),
+        ("notes", "Notes and updates"),
+        ("pages", "Pages"),
+        ("actions", "Runbooks and actions"),
+    ] {
+        option(&mut out, value, label, show == value);
+    }
+    out.push_str(
+        "</select></label><button type=\"submit\">Show</button></form>\
+         <table><thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">Who</th>\
+         <th scope=\"col\">What</th></tr></thead><tbody>",
+    );
+    for event in timeline.iter().filter(|e| shown(e.kind.type_name(), show)) {
+        let _ = write!(
+            out,
+            "<tr data-type=\"{}\"><td>{}</td><td>{}</td><td>{}</td></tr>",
+            event.kind.type_name(),
+            event.at.format("%Y-%m-%d %H:%M:%S"),
+            escape(event.actor.as_str()),
+            escape(&event.kind.describe())
+        );
+    }
+    let _ = write!(
+        out,
+        "</tbody></table></section><section aria-labelledby=\"postmortem\">\
+         <h2 id=\"postmortem\">Post-mortem draft</h2>\
+         <p><a href=\"/web/incidents/{}/postmortem.md\" download>Download the Markdown</a></p>\
+         <pre style=\"white-space:pre-wrap\">{}</pre></section></main></body></html>",
+        incident.number,
+        escape(postmortem)
+    );
     out
 }
