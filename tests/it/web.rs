@@ -275,6 +275,30 @@ async fn people_sign_in_by_group_and_out_by_form_and_a_changed_cookie_is_nobody(
         .expect("INC-99");
     assert_eq!(missing.status(), 404);
 
+    // On call, the runbook library with each step's label, and the report.
+    for (path, needed) in [
+        (
+            "/web/oncall",
+            vec!["primary", "secondary", "Whom a new incident pages first"],
+        ),
+        (
+            "/web/runbooks",
+            vec!["Checkout API errors", "[read · read]", "checkout-errors"],
+        ),
+        (
+            "/web/report?days=3650",
+            vec!["Incident report", "<svg role=\"img\"", "On-call load"],
+        ),
+    ] {
+        let answer = alice.get(format!("{base}{path}")).send().await.expect(path);
+        assert_eq!(answer.status(), 200, "{path}");
+        let page = answer.text().await.expect("text");
+        for n in needed {
+            assert!(page.contains(n), "{path}: {n}: {page}");
+        }
+        assert!(page.contains("href=\"/web/oncall\""), "the bar: {page}");
+    }
+
     // A viewer (victor, in "stakeholders"): not the private drill.
     let (victor, _) = browser();
     let (status, page) = sign_in(&victor, &base, &issuer, "victor").await;
@@ -285,7 +309,13 @@ async fn people_sign_in_by_group_and_out_by_form_and_a_changed_cookie_is_nobody(
         !page.contains("INC-3") && !page.contains("Deploy token"),
         "{page}"
     );
-    for path in ["/web/incidents/INC-3", "/web/incidents/INC-3/postmortem.md"] {
+    for path in [
+        "/web/incidents/INC-3",
+        "/web/incidents/INC-3/postmortem.md",
+        "/web/oncall",
+        "/web/runbooks",
+        "/web/report",
+    ] {
         let refused = victor
             .get(format!("{base}{path}"))
             .send()

@@ -395,6 +395,117 @@ pub async fn postmortem(
     }
 }
 
+/// `GET /web/oncall`: who is on call now and next.
+pub async fn oncall(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some(view) = state.web.as_ref() else {
+        return off();
+    };
+    let session = match signed_in(view, &headers, &uri) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    if !session.responder() {
+        return plain(
+            view,
+            StatusCode::FORBIDDEN,
+            "For responders",
+            "Who is on call is shown to responders.",
+        );
+    }
+    let at = state.engine.clock().now();
+    let (rotations, pages) = state.engine.on_call_now(at);
+    guarded(
+        axum::response::Html(pages::on_call(&session, at, &rotations, &pages)).into_response(),
+        view.secure,
+    )
+}
+
+/// `GET /web/runbooks`: the library with each step's effective risk.
+pub async fn runbooks(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some(view) = state.web.as_ref() else {
+        return off();
+    };
+    let session = match signed_in(view, &headers, &uri) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    if !session.responder() {
+        return plain(
+            view,
+            StatusCode::FORBIDDEN,
+            "For responders",
+            "The runbook library is shown to responders.",
+        );
+    }
+    let catalog = state.engine.runbook_catalog();
+    guarded(
+        axum::response::Html(pages::runbooks(&session, &catalog)).into_response(),
+        view.secure,
+    )
+}
+
+/// The report's window.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportParams {
+    days: Option<u32>,
+}
+
+/// `GET /web/report?days=30`: the report over the last days (1 to 366), real incidents.
+pub async fn report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<ReportParams>,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some(view) = state.web.as_ref() else {
+        return off();
+    };
+    let session = match signed_in(view, &headers, &uri) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    if !session.responder() {
+        return plain(
+            view,
+            StatusCode::FORBIDDEN,
+            "For responders",
+            "The report names people; it is shown to responders.",
+        );
+    }
+    let days = params.days.unwrap_or(30).clamp(1, 366);
+    let until = state.engine.clock().now();
+    let window = crate::engine::report::Window {
+        since: until - chrono::Duration::days(i64::from(days)),
+        until,
+        zone: chrono_tz::UTC,
+        drills: false,
+    };
+    match state.engine.report(window).await {
+        Ok(found) => guarded(
+            axum::response::Html(pages::report(
+                &session,
+                &crate::engine::report::html(&found),
+            ))
+            .into_response(),
+            view.secure,
+        ),
+        Err(e) => plain(
+            view,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Cannot read the report",
+            &e.sentence(),
+        ),
+    }
+}
+
 /// `GET /web/login`: to the provider, with a sign-in cookie to come back with.
 #[derive(Debug, Deserialize)]
 pub struct LoginParams {
@@ -532,6 +643,9 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/web", get(list))
         .route("/web/incidents/{number}", get(incident))
         .route("/web/incidents/{number}/postmortem.md", get(postmortem))
+        .route("/web/oncall", get(oncall))
+        .route("/web/runbooks", get(runbooks))
+        .route("/web/report", get(report))
         .route("/web/login", get(login))
         .route("/web/callback", get(callback))
         .route("/web/logout", post(logout))

@@ -54,7 +54,9 @@ pub fn message(title: &str, text: &str) -> String {
 fn bar(out: &mut String, session: &Session) {
     let _ = write!(
         out,
-        "<header><nav aria-label=\"Warroom\"><a href=\"/web\">Incidents</a></nav>\
+        "<header><nav aria-label=\"Warroom\"><a href=\"/web\">Incidents</a>\
+         <a href=\"/web/oncall\">On call</a><a href=\"/web/runbooks\">Runbooks</a>\
+         <a href=\"/web/report\">Report</a></nav>\
          <form method=\"post\" action=\"/web/logout\"><span>{} <span class=\"muted\">({})</span></span> \
          <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <button type=\"submit\">Sign out</button></form></header>",
@@ -306,5 +308,129 @@ pub fn incident_page(
         incident.number,
         escape(postmortem)
     );
+    out
+}
+
+/// Who is on call now and next, and whom each severity's first level pages.
+pub fn on_call(
+    session: &Session,
+    at: chrono::DateTime<chrono::Utc>,
+    rotations: &[crate::engine::browse::RotationNow],
+    pages: &[crate::engine::browse::FirstPage],
+) -> String {
+    let mut out = String::new();
+    head(&mut out, "On call");
+    bar(&mut out, session);
+    let _ = write!(
+        out,
+        "<main><h1>On call</h1><p class=\"muted\">At {}</p>",
+        at.format("%Y-%m-%d %H:%M UTC")
+    );
+    if rotations.is_empty() {
+        out.push_str("<p>No rotation is configured ([[rotations]]).</p>");
+    } else {
+        out.push_str(
+            "<table><caption class=\"muted\">Rotations</caption><thead><tr>\
+             <th scope=\"col\">Rotation</th><th scope=\"col\">Now</th>\
+             <th scope=\"col\">Until (UTC)</th><th scope=\"col\">Next</th></tr></thead><tbody>",
+        );
+        for r in rotations {
+            let who = |u: &Option<crate::domain::UserId>| {
+                u.as_ref()
+                    .map_or("nobody".to_owned(), |u| escape(u.as_str()))
+            };
+            let _ = write!(
+                out,
+                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&r.name),
+                who(&r.now),
+                r.until
+                    .map_or("—".to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string()),
+                who(&r.next)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    out.push_str(
+        "<h2>Whom a new incident pages first</h2><table><thead><tr>\
+         <th scope=\"col\">Severity</th><th scope=\"col\">People and groups</th>\
+         <th scope=\"col\">Aliases that find nobody</th></tr></thead><tbody>",
+    );
+    for page in pages {
+        let mut named: Vec<String> = page
+            .paged
+            .people
+            .iter()
+            .map(|u| u.as_str().to_owned())
+            .collect();
+        named.extend(page.paged.groups.iter().cloned());
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\" class=\"sev {}\">{}</th><td>{}</td><td>{}</td></tr>",
+            page.severity,
+            page.severity,
+            escape(&named.join(", ")),
+            escape(&page.paged.unresolved.join(", "))
+        );
+    }
+    out.push_str("</tbody></table></main></body></html>");
+    out
+}
+
+/// The runbook library, each step with its effective risk and label.
+pub fn runbooks(session: &Session, catalog: &[crate::engine::browse::CatalogEntry<'_>]) -> String {
+    let mut out = String::with_capacity(catalog.len() * 600 + 4096);
+    head(&mut out, "Runbooks");
+    bar(&mut out, session);
+    let _ = write!(
+        out,
+        "<main><h1>Runbooks</h1><p class=\"muted\">{} runbooks</p>",
+        catalog.len()
+    );
+    for entry in catalog {
+        let r = entry.runbook;
+        let _ = write!(
+            out,
+            "<section aria-labelledby=\"rb-{id}\"><h2 id=\"rb-{id}\">{}</h2>\
+             <p class=\"muted\">{} · services: {} · from {}</p><ol>",
+            escape(&r.title),
+            escape(&r.id),
+            escape(&r.services.join(", ")),
+            escape(&r.source),
+            id = escape(&r.id)
+        );
+        for (step, verdict) in r.steps.iter().zip(&entry.verdicts) {
+            let label = verdict.as_ref().map_or(String::new(), |v| {
+                format!(
+                    " <span class=\"muted\">[{} · {}]</span>",
+                    v.risk.name(),
+                    escape(v.label())
+                )
+            });
+            let _ = write!(out, "<li>{}{label}</li>", escape(&step.title));
+        }
+        out.push_str("</ol></section>");
+    }
+    out.push_str("</main></body></html>");
+    out
+}
+
+/// The report page: the report's own HTML body inside the view's bar.
+pub fn report(session: &Session, report_html: &str) -> String {
+    let mut out = String::with_capacity(report_html.len() + 4096);
+    head(&mut out, "Report");
+    bar(&mut out, session);
+    // The report is a whole document: its body goes in, its own styles with it.
+    let body = report_html
+        .split_once("<body>")
+        .map_or(report_html, |(_, b)| b)
+        .trim_end()
+        .trim_end_matches("</html>")
+        .trim_end_matches("</body>");
+    let style = report_html
+        .split_once("<style>")
+        .and_then(|(_, rest)| rest.split_once("</style>"))
+        .map_or("", |(style, _)| style);
+    let _ = write!(out, "<style>{style}</style>{body}</body></html>");
     out
 }
