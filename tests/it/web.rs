@@ -466,3 +466,35 @@ async fn under_https_cookies_are_secure_and_without_web_the_view_is_off() {
         .expect("/web");
     assert_eq!(answer.status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_that_cannot_be_reached_is_said_in_words_and_serve_goes_on() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Nothing listens on the issuer's port.
+    let (port, issuer_port) = (free_port(), free_port());
+    let base = format!("http://127.0.0.1:{port}");
+    tokio::task::block_in_place(|| rehearsed(dir.path()));
+    let _serve = tokio::task::block_in_place(|| serve(dir.path(), port, issuer_port, &base));
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let first = plain.get(format!("{base}/web")).send().await.expect("/web");
+    assert_eq!(first.status(), 303);
+    let login = plain
+        .get(format!("{base}/web/login?return_to=/web"))
+        .send()
+        .await
+        .expect("/web/login");
+    assert_eq!(login.status(), 502);
+    assert!(login.headers().get("set-cookie").is_none());
+    let said = login.text().await.expect("text");
+    assert!(said.contains("cannot be reached"), "{said}");
+    // The rest of serve is unaffected.
+    let health = plain
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("/healthz");
+    assert_eq!(health.status(), 200);
+}

@@ -184,13 +184,11 @@ pub async fn list(
     Query(params): Query<ListParams>,
     uri: axum::http::Uri,
 ) -> Response {
-    let Some(view) = state.web.as_ref() else {
-        return off();
-    };
-    let session = match signed_in(view, &headers, &uri) {
-        Ok(s) => s,
+    let (view, session) = match signed_in_to(&state, &headers, &uri, None) {
+        Ok(found) => found,
         Err(r) => return *r,
     };
+    let view = &view;
     let listing = match params.status.as_deref().unwrap_or("open") {
         "resolved" => Listing::Resolved,
         "all" => Listing::All,
@@ -255,6 +253,28 @@ fn signed_in(
     })
 }
 
+/// The view and the request's session; or the answer: 404 when the view is off, to sign-in
+/// without a session, and 403 (saying `responders_only`) for a viewer where only responders
+/// may look.
+fn signed_in_to(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &axum::http::Uri,
+    responders_only: Option<&str>,
+) -> Result<(Arc<WebView>, Session), Box<Response>> {
+    let view = state.web.clone().ok_or_else(|| Box::new(off()))?;
+    let session = signed_in(&view, headers, uri)?;
+    match responders_only {
+        Some(said) if !session.responder() => Err(Box::new(plain(
+            &view,
+            StatusCode::FORBIDDEN,
+            "For responders",
+            said,
+        ))),
+        _ => Ok((view, session)),
+    }
+}
+
 /// The incident numbered `number`, if the session may see it; else the page that says why.
 async fn visible_incident(
     state: &AppState,
@@ -306,13 +326,11 @@ pub async fn incident(
     Query(params): Query<IncidentParams>,
     uri: axum::http::Uri,
 ) -> Response {
-    let Some(view) = state.web.as_ref() else {
-        return off();
-    };
-    let session = match signed_in(view, &headers, &uri) {
-        Ok(s) => s,
+    let (view, session) = match signed_in_to(&state, &headers, &uri, None) {
+        Ok(found) => found,
         Err(r) => return *r,
     };
+    let view = &view;
     let incident = match visible_incident(&state, view, &session, &number).await {
         Ok(i) => i,
         Err(r) => return r,
@@ -356,13 +374,11 @@ pub async fn postmortem(
     axum::extract::Path(number): axum::extract::Path<String>,
     uri: axum::http::Uri,
 ) -> Response {
-    let Some(view) = state.web.as_ref() else {
-        return off();
-    };
-    let session = match signed_in(view, &headers, &uri) {
-        Ok(s) => s,
+    let (view, session) = match signed_in_to(&state, &headers, &uri, None) {
+        Ok(found) => found,
         Err(r) => return *r,
     };
+    let view = &view;
     let incident = match visible_incident(&state, view, &session, &number).await {
         Ok(i) => i,
         Err(r) => return r,
@@ -401,21 +417,16 @@ pub async fn oncall(
     headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Response {
-    let Some(view) = state.web.as_ref() else {
-        return off();
-    };
-    let session = match signed_in(view, &headers, &uri) {
-        Ok(s) => s,
+    let (view, session) = match signed_in_to(
+        &state,
+        &headers,
+        &uri,
+        Some("Who is on call is shown to responders."),
+    ) {
+        Ok(found) => found,
         Err(r) => return *r,
     };
-    if !session.responder() {
-        return plain(
-            view,
-            StatusCode::FORBIDDEN,
-            "For responders",
-            "Who is on call is shown to responders.",
-        );
-    }
+    let view = &view;
     let at = state.engine.clock().now();
     let (rotations, pages) = state.engine.on_call_now(at);
     guarded(
@@ -430,21 +441,16 @@ pub async fn runbooks(
     headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Response {
-    let Some(view) = state.web.as_ref() else {
-        return off();
-    };
-    let session = match signed_in(view, &headers, &uri) {
-        Ok(s) => s,
+    let (view, session) = match signed_in_to(
+        &state,
+        &headers,
+        &uri,
+        Some("The runbook library is shown to responders."),
+    ) {
+        Ok(found) => found,
         Err(r) => return *r,
     };
-    if !session.responder() {
-        return plain(
-            view,
-            StatusCode::FORBIDDEN,
-            "For responders",
-            "The runbook library is shown to responders.",
-        );
-    }
+    let view = &view;
     let catalog = state.engine.runbook_catalog();
     guarded(
         axum::response::Html(pages::runbooks(&session, &catalog)).into_response(),
@@ -465,21 +471,16 @@ pub async fn report(
     Query(params): Query<ReportParams>,
     uri: axum::http::Uri,
 ) -> Response {
-    let Some(view) = state.web.as_ref() else {
-        return off();
-    };
-    let session = match signed_in(view, &headers, &uri) {
-        Ok(s) => s,
+    let (view, session) = match signed_in_to(
+        &state,
+        &headers,
+        &uri,
+        Some("The report names people; it is shown to responders."),
+    ) {
+        Ok(found) => found,
         Err(r) => return *r,
     };
-    if !session.responder() {
-        return plain(
-            view,
-            StatusCode::FORBIDDEN,
-            "For responders",
-            "The report names people; it is shown to responders.",
-        );
-    }
+    let view = &view;
     let days = params.days.unwrap_or(30).clamp(1, 366);
     let until = state.engine.clock().now();
     let window = crate::engine::report::Window {
