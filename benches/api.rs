@@ -1,10 +1,12 @@
-//! The JSON API under load (run with `cargo bench --bench api`): the real `warroom serve`
-//! binary on loopback over a database of 10,000 incidents and 1,000,000 timeline events (100
-//! each: the declaration and 99 notes), one in twenty private, four in five resolved. 50
-//! clients, each on its own kept-alive connection, ask in turn for a page of 50 open
-//! incidents, one incident, and one incident's timeline of 100 events, with a responder's
-//! token. Prints p50 and p99 of each, and the requests per second, on SQLite and, when
-//! `WARROOM_TEST_POSTGRES_URL` names a server, on PostgreSQL.
+//! The JSON API and the web view under load (run with `cargo bench --bench api`): the real
+//! `warroom serve` binary on loopback over a database of 10,000 incidents and 1,000,000
+//! timeline events (100 each: the declaration and 99 notes), one in twenty private, four in
+//! five resolved. 50 clients, each on its own kept-alive connection, ask in turn for a page of
+//! 50 open incidents, one incident, and one incident's timeline of 100 events (with a
+//! responder's API token), and the web view's page of one incident (card, timeline and
+//! post-mortem draft, with a responder's signed session cookie). Prints p50 and p99 of each,
+//! and the requests per second, on SQLite and, when `WARROOM_TEST_POSTGRES_URL` names a
+//! server, on PostgreSQL.
 //!
 //! `WARROOM_BENCH_INCIDENTS`, `WARROOM_BENCH_EVENTS` (per incident), `WARROOM_BENCH_CLIENTS`
 //! and `WARROOM_BENCH_REQUESTS` (per client) change the sizes.
@@ -30,6 +32,21 @@ mod figures;
 use figures::{env_number, percentile};
 
 const TOKEN: &str = "wr_bench_responder_0c4f";
+const SESSION_KEY: &str = "a-bench-session-key-of-forty-characters-00";
+
+/// A responder's session cookie, signed as `serve` signs them.
+fn session_cookie() -> String {
+    use warroom::http::web::session::{SESSION, Session, Signer};
+    let signer = Signer::new(SESSION_KEY.as_bytes()).expect("a key");
+    let session = Session {
+        sub: "bench".into(),
+        name: "Bench".into(),
+        role: "responder".into(),
+        until: Utc::now() + chrono::Duration::hours(1),
+        csrf: "bench-form-token".into(),
+    };
+    format!("{SESSION}={}", signer.sign(&session))
+}
 
 /// Bulk statements the store has no use for: a benchmark's shortcut to a million events.
 macro_rules! seed_events {
@@ -116,40 +133,51 @@ async fn seed(url: &str, incidents: usize, events: usize) {
 /// Runs the load against a `serve` on `url` and prints the figures under `name`.
 async fn measure(name: &str, dir: &Path, url: &str, incidents: usize) {
     let clients = env_number("WARROOM_BENCH_CLIENTS", 50);
-    let per_client = env_number("WARROOM_BENCH_REQUESTS", 60);
+    let per_client = env_number("WARROOM_BENCH_REQUESTS", 80);
     std::fs::write(
         dir.join("warroom.toml"),
         format!(
             "[[api_tokens]]\nname = \"bench\"\nsha256 = \"{}\"\nrole = \"responder\"\n\
-             [http]\nmax_connections_per_peer = 0\n",
+             [http]\nmax_connections_per_peer = 0\n\
+             [web]\nissuer = \"http://127.0.0.1:9\"\nbase_url = \"http://127.0.0.1:9\"\n\
+             client_secret = {{ env = \"BENCH_OIDC_SECRET\" }}\n\
+             session_key = {{ env = \"BENCH_SESSION_KEY\" }}\nresponder_groups = [\"sre\"]\n",
             hex::encode(Sha256::digest(TOKEN.as_bytes()))
         ),
     )
     .expect("config");
     let mut command = support::binary::command(dir);
-    command.env("WARROOM_DATABASE_URL", url);
+    command
+        .env("WARROOM_DATABASE_URL", url)
+        .env("BENCH_OIDC_SECRET", "unused")
+        .env("BENCH_SESSION_KEY", SESSION_KEY);
     let (mut child, address, _) =
         support::serving::start_serve(command, "api-bench", Duration::from_secs(60));
     let base = format!("http://{address}");
     let auth = format!("Bearer {TOKEN}");
+    let cookie = session_cookie();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
-        let (base, auth) = (base.clone(), auth.clone());
+        let (base, auth, cookie) = (base.clone(), auth.clone(), cookie.clone());
         tasks.push(tokio::spawn(async move {
             let client = HttpClient::default();
-            let mut times: [Vec<Duration>; 3] = Default::default();
+            let mut times: [Vec<Duration>; 4] = Default::default();
             for r in 0..per_client {
                 let n = (c * 7919 + r * 104_729) % incidents + 1;
-                let which = r % 3;
+                let which = r % 4;
                 let path = match which {
                     0 => "/api/v1/incidents?limit=50".to_owned(),
                     1 => format!("/api/v1/incidents/INC-{n}"),
-                    _ => format!("/api/v1/incidents/INC-{n}/timeline"),
+                    2 => format!("/api/v1/incidents/INC-{n}/timeline"),
+                    _ => format!("/web/incidents/INC-{n}"),
                 };
                 let t = Instant::now();
                 let answer = client
-                    .get_with(&format!("{base}{path}"), &[("authorization", &auth)])
+                    .get_with(
+                        &format!("{base}{path}"),
+                        &[("authorization", &auth), ("cookie", &cookie)],
+                    )
                     .await;
                 times[which].push(t.elapsed());
                 assert_eq!(answer.status, 200, "{path}: {}", answer.body);
@@ -157,7 +185,7 @@ async fn measure(name: &str, dir: &Path, url: &str, incidents: usize) {
             times
         }));
     }
-    let mut all: [Vec<Duration>; 3] = Default::default();
+    let mut all: [Vec<Duration>; 4] = Default::default();
     for task in tasks {
         let times = task.await.expect("a client");
         for (into, from) in all.iter_mut().zip(times) {
@@ -175,6 +203,7 @@ async fn measure(name: &str, dir: &Path, url: &str, incidents: usize) {
         "a page of 50 open incidents",
         "one incident",
         "a timeline of 100 events",
+        "the web view's incident page",
     ]
     .into_iter()
     .zip(all)

@@ -235,6 +235,7 @@ async fn people_sign_in_by_group_and_out_by_form_and_a_changed_cookie_is_nobody(
         "data-type=\"paged\"",
         "Post-mortem draft",
         "postmortem.md",
+        "/web/incidents/INC-1/postmortem\"",
     ] {
         assert!(page.contains(needed), "{needed}: {page}");
     }
@@ -267,6 +268,17 @@ async fn people_sign_in_by_group_and_out_by_form_and_a_changed_cookie_is_nobody(
             .await
             .expect("text")
             .contains("Deploy token leaked")
+    );
+    let preview = alice
+        .get(format!("{base}/web/incidents/INC-1/postmortem"))
+        .send()
+        .await
+        .expect("the preview");
+    assert_eq!(preview.status(), 200);
+    let preview = preview.text().await.expect("text");
+    assert!(
+        preview.contains("<pre") && preview.contains("Checkout returns 500s for customers"),
+        "{preview}"
     );
     let missing = alice
         .get(format!("{base}/web/incidents/INC-99"))
@@ -312,6 +324,7 @@ async fn people_sign_in_by_group_and_out_by_form_and_a_changed_cookie_is_nobody(
     for path in [
         "/web/incidents/INC-3",
         "/web/incidents/INC-3/postmortem.md",
+        "/web/incidents/INC-3/postmortem",
         "/web/oncall",
         "/web/runbooks",
         "/web/report",

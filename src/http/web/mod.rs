@@ -335,12 +335,9 @@ pub async fn incident(
         Ok(i) => i,
         Err(r) => return r,
     };
-    let (timeline, postmortem) = match (
-        state.engine.timeline(incident.number).await,
-        state.engine.postmortems().markdown(incident.number).await,
-    ) {
-        (Ok(t), Ok(p)) => (t, p),
-        (Err(e), _) | (_, Err(e)) => {
+    let timeline = match state.engine.timeline(incident.number).await {
+        Ok(t) => t,
+        Err(e) => {
             return plain(
                 view,
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -355,14 +352,8 @@ pub async fn incident(
         .filter(|s| matches!(*s, "changes" | "notes" | "pages" | "actions"))
         .unwrap_or("all");
     guarded(
-        axum::response::Html(pages::incident_page(
-            &session,
-            &incident,
-            &timeline,
-            show,
-            &postmortem,
-        ))
-        .into_response(),
+        axum::response::Html(pages::incident_page(&session, &incident, &timeline, show))
+            .into_response(),
         view.secure,
     )
 }
@@ -374,16 +365,42 @@ pub async fn postmortem(
     axum::extract::Path(number): axum::extract::Path<String>,
     uri: axum::http::Uri,
 ) -> Response {
-    let (view, session) = match signed_in_to(&state, &headers, &uri, None) {
+    draft(&state, &headers, &number, &uri, false).await
+}
+
+/// `GET /web/incidents/{number}/postmortem`: the draft to read.
+pub async fn postmortem_preview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(number): axum::extract::Path<String>,
+    uri: axum::http::Uri,
+) -> Response {
+    draft(&state, &headers, &number, &uri, true).await
+}
+
+/// The post-mortem draft of `number`, as a page (`preview`) or as a file.
+async fn draft(
+    state: &AppState,
+    headers: &HeaderMap,
+    number: &str,
+    uri: &axum::http::Uri,
+    preview: bool,
+) -> Response {
+    let (view, session) = match signed_in_to(state, headers, uri, None) {
         Ok(found) => found,
         Err(r) => return *r,
     };
     let view = &view;
-    let incident = match visible_incident(&state, view, &session, &number).await {
+    let incident = match visible_incident(state, view, &session, number).await {
         Ok(i) => i,
         Err(r) => return r,
     };
     match state.engine.postmortems().markdown(incident.number).await {
+        Ok(markdown) if preview => guarded(
+            axum::response::Html(pages::postmortem_preview(&session, &incident, &markdown))
+                .into_response(),
+            view.secure,
+        ),
         Ok(markdown) => guarded(
             (
                 StatusCode::OK,
@@ -644,6 +661,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/web", get(list))
         .route("/web/incidents/{number}", get(incident))
         .route("/web/incidents/{number}/postmortem.md", get(postmortem))
+        .route(
+            "/web/incidents/{number}/postmortem",
+            get(postmortem_preview),
+        )
         .route("/web/oncall", get(oncall))
         .route("/web/runbooks", get(runbooks))
         .route("/web/report", get(report))

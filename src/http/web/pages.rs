@@ -179,14 +179,13 @@ pub fn shown(kind: &str, show: &str) -> bool {
     }
 }
 
-/// An incident's page: its card, runbook progress, actions, timeline (filtered by `show`)
-/// and the post-mortem draft.
+/// An incident's page: its card, runbook progress, timeline (filtered by `show`) and links
+/// to the post-mortem draft's preview and download.
 pub fn incident_page(
     session: &Session,
     incident: &Incident,
     timeline: &[TimelineEvent],
     show: &str,
-    postmortem: &str,
 ) -> String {
     let mut out = String::with_capacity(16 * 1024 + timeline.len() * 200);
     let title = format!("{} · {}", incident.number, incident.title.as_str());
@@ -303,10 +302,28 @@ pub fn incident_page(
         out,
         "</tbody></table></section><section aria-labelledby=\"postmortem\">\
          <h2 id=\"postmortem\">Post-mortem draft</h2>\
-         <p><a href=\"/web/incidents/{}/postmortem.md\" download>Download the Markdown</a></p>\
-         <pre style=\"white-space:pre-wrap\">{}</pre></section></main></body></html>",
-        incident.number,
-        escape(postmortem)
+         <p><a href=\"/web/incidents/{n}/postmortem\">Preview</a> · \
+         <a href=\"/web/incidents/{n}/postmortem.md\" download>Download the Markdown</a></p>\
+         </section></main></body></html>",
+        n = incident.number,
+    );
+    out
+}
+
+/// The post-mortem draft of an incident, to read.
+pub fn postmortem_preview(session: &Session, incident: &Incident, markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len() + 4096);
+    let title = format!("{} post-mortem draft", incident.number);
+    head(&mut out, &title);
+    bar(&mut out, session);
+    let _ = write!(
+        out,
+        "<main><p><a href=\"/web/incidents/{n}\">{n}</a></p><h1>{}</h1>\
+         <p><a href=\"/web/incidents/{n}/postmortem.md\" download>Download the Markdown</a></p>\
+         <pre style=\"white-space:pre-wrap\">{}</pre></main></body></html>",
+        escape(&title),
+        escape(markdown),
+        n = incident.number,
     );
     out
 }
