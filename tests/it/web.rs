@@ -295,7 +295,11 @@ async fn people_sign_in_by_group_and_out_by_form_and_a_changed_cookie_is_nobody(
         ),
         (
             "/web/runbooks",
-            vec!["Checkout API errors", "[read · read]", "checkout-errors"],
+            vec![
+                "Checkout API errors",
+                "[read · runs on a click]",
+                "checkout-errors",
+            ],
         ),
         (
             "/web/report?days=3650",

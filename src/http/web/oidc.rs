@@ -10,8 +10,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OnceCell;
@@ -155,7 +155,6 @@ impl Oidc {
                 tracing::warn!(error = %e, "the sign-in code was refused");
                 "the provider refused the sign-in code".to_owned()
             })?;
-        let _ = token.access_token();
         let id_token = token
             .id_token()
             .ok_or_else(|| "the provider sent no ID token".to_owned())?;

@@ -418,10 +418,14 @@ pub fn runbooks(session: &Session, catalog: &[crate::engine::browse::CatalogEntr
         );
         for (step, verdict) in r.steps.iter().zip(&entry.verdicts) {
             let label = verdict.as_ref().map_or(String::new(), |v| {
+                let label = match v.label() {
+                    "read" => "runs on a click",
+                    label => label,
+                };
                 format!(
                     " <span class=\"muted\">[{} · {}]</span>",
                     v.risk.name(),
-                    escape(v.label())
+                    escape(label)
                 )
             });
             let _ = write!(out, "<li>{}{label}</li>", escape(&step.title));
