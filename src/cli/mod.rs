@@ -356,12 +356,8 @@ fn api_token(name: &str, role: &str) -> anyhow::Result<ExitCode> {
         role: crate::config::ApiRole::Viewer,
     }])
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut bytes = [0u8; 32];
-    std::io::Read::read_exact(
-        &mut std::fs::File::open("/dev/urandom").context("cannot open /dev/urandom")?,
-        &mut bytes,
-    )
-    .context("cannot read /dev/urandom")?;
+    let bytes = crate::http::web::session::random_bytes()
+        .context("cannot read random bytes from /dev/urandom")?;
     let token = format!("wr_{}", hex::encode(bytes));
     let sha256 = hex::encode(sha2::Sha256::digest(token.as_bytes()));
     eprintln!("The token, shown only now; give it to {name} (Authorization: Bearer <token>):");

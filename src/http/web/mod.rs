@@ -597,13 +597,25 @@ pub async fn callback(
             identity.name
         ));
     };
+    let csrf = match random_token() {
+        Ok(token) => token,
+        Err(e) => {
+            tracing::error!(error = %e, "no random bytes for a session's form token");
+            return plain(
+                view,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Not signed in",
+                "Warroom could not read random bytes from the system; try again.",
+            );
+        }
+    };
     tracing::info!(sub = %identity.sub, role, "signed in to the web view");
     let session = Session {
         sub: identity.sub,
         name: identity.name,
         role: role.to_owned(),
         until: Utc::now() + chrono::Duration::hours(i64::from(view.session_hours)),
-        csrf: random_token(),
+        csrf,
     };
     let max_age = i64::from(view.session_hours) * 3600;
     let cookies = [

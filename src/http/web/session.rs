@@ -130,13 +130,17 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String
     format!("{name}={value}; Path=/web; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
 }
 
-/// 32 random bytes from the system, base64url: states, nonces and form tokens.
-pub fn random_token() -> String {
+/// 32 random bytes from the system (`/dev/urandom`); an error, never predictable bytes, when
+/// they cannot be read. Form tokens here and `warroom api-token`'s tokens come from it.
+pub fn random_bytes() -> std::io::Result<[u8; 32]> {
     let mut bytes = [0u8; 32];
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        let _ = std::io::Read::read_exact(&mut f, &mut bytes);
-    }
-    URL_SAFE_NO_PAD.encode(bytes)
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`random_bytes`] as base64url: a session's form token.
+pub fn random_token() -> std::io::Result<String> {
+    random_bytes().map(|bytes| URL_SAFE_NO_PAD.encode(bytes))
 }
 
 #[cfg(test)]
@@ -149,7 +153,7 @@ mod tests {
             name: "Alice".into(),
             role: "viewer".into(),
             until,
-            csrf: random_token(),
+            csrf: random_token().expect("random bytes"),
         }
     }
 
@@ -178,7 +182,7 @@ mod tests {
             assert_eq!(signer.read::<Session>(junk, now, until), None, "{junk}");
         }
         assert!(Signer::new(&[1u8; 31]).is_none());
-        assert_ne!(random_token(), random_token());
+        assert_ne!(random_token().unwrap(), random_token().unwrap());
     }
 
     #[test]
